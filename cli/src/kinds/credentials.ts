@@ -1,0 +1,64 @@
+/**
+ * Consumer credentials. Each is listed globally (`/key-auths`…) and written nested under
+ * its consumer (`/consumers/{id}/key-auth`), as the recorded Kong 3.4 exchanges show.
+ */
+import type { KindDef } from './kind';
+import { shortKey } from './kind';
+
+export const keyauthCredential: KindDef = {
+  kind: 'keyauth_credential',
+  schema: 'keyauth_credentials',
+  listPath: '/key-auths',
+  foreignKeys: { consumer: 'consumer' },
+  identity: (e) => `keyauth_credential:${String(e.fields.key ?? '#' + e.id)}`,
+  // The key is a secret: never print it, name the credential by its consumer.
+  label: (e) => `key-auth credential of ${shortKey(e.refs.consumer)}${e.id ? ` #${e.id.slice(0, 8)}` : ''}`,
+  createPath: (p) => `/consumers/${p.consumer}/key-auth`,
+  entityPath: (id, p) => `/consumers/${p.consumer}/key-auth/${id}`,
+};
+
+export const jwtSecret: KindDef = {
+  kind: 'jwt_secret',
+  schema: 'jwt_secrets',
+  listPath: '/jwts',
+  foreignKeys: { consumer: 'consumer' },
+  identity: (e) => `jwt_secret:${String(e.fields.key ?? '#' + e.id)}`,
+  label: (e) => `jwt secret ${String(e.fields.key ?? e.id)} (consumer ${shortKey(e.refs.consumer)})`,
+  createPath: (p) => `/consumers/${p.consumer}/jwt`,
+  entityPath: (id, p) => `/consumers/${p.consumer}/jwt/${id}`,
+};
+
+export const basicauthCredential: KindDef = {
+  kind: 'basicauth_credential',
+  schema: 'basicauth_credentials',
+  listPath: '/basic-auths',
+  foreignKeys: { consumer: 'consumer' },
+  identity: (e) => `basicauth_credential:${String(e.fields.username ?? '#' + e.id)}`,
+  label: (e) => `basic-auth credential ${String(e.fields.username)} (consumer ${shortKey(e.refs.consumer)})`,
+  createPath: (p) => `/consumers/${p.consumer}/basic-auth`,
+  entityPath: (id, p) => `/consumers/${p.consumer}/basic-auth/${id}`,
+  // Kong stores sha1(password .. consumer id): the live value can never equal the file's.
+  writeOnly: ['password'],
+};
+
+export const hmacauthCredential: KindDef = {
+  kind: 'hmacauth_credential',
+  schema: 'hmacauth_credentials',
+  listPath: '/hmac-auths',
+  foreignKeys: { consumer: 'consumer' },
+  identity: (e) => `hmacauth_credential:${String(e.fields.username ?? '#' + e.id)}`,
+  label: (e) => `hmac-auth credential ${String(e.fields.username)} (consumer ${shortKey(e.refs.consumer)})`,
+  createPath: (p) => `/consumers/${p.consumer}/hmac-auth`,
+  entityPath: (id, p) => `/consumers/${p.consumer}/hmac-auth/${id}`,
+};
+
+export const acl: KindDef = {
+  kind: 'acl',
+  schema: 'acls',
+  listPath: '/acls',
+  foreignKeys: { consumer: 'consumer' },
+  identity: (e) => `acl:${shortKey(e.refs.consumer)}/${String(e.fields.group)}`,
+  label: (e) => `acl ${String(e.fields.group)} (consumer ${shortKey(e.refs.consumer)})`,
+  createPath: (p) => `/consumers/${p.consumer}/acls`,
+  entityPath: (id, p) => `/consumers/${p.consumer}/acls/${id}`,
+};

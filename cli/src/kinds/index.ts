@@ -1,0 +1,49 @@
+/**
+ * The registry of kinds, and the dependency order as data: a level only depends on the
+ * levels before it. Creates and updates run top-down, deletes bottom-up.
+ */
+import type { Kind } from '../model/entity';
+import type { KindDef } from './kind';
+import { service } from './service';
+import { route } from './route';
+import { consumer } from './consumer';
+import { upstream } from './upstream';
+import { target } from './target';
+import { certificate, caCertificate } from './certificate';
+import { sni } from './sni';
+import { keyauthCredential, jwtSecret, basicauthCredential, hmacauthCredential, acl } from './credentials';
+import { plugin } from './plugin';
+
+export const KIND_DEFS: Record<Kind, KindDef> = {
+  certificate,
+  ca_certificate: caCertificate,
+  sni,
+  service,
+  upstream,
+  target,
+  route,
+  consumer,
+  keyauth_credential: keyauthCredential,
+  jwt_secret: jwtSecret,
+  basicauth_credential: basicauthCredential,
+  hmacauth_credential: hmacauthCredential,
+  acl,
+  plugin,
+};
+
+export const DEPENDENCY_LEVELS: Kind[][] = [
+  ['certificate', 'ca_certificate'],
+  ['sni', 'service', 'upstream', 'consumer'],
+  ['route', 'target', 'keyauth_credential', 'jwt_secret', 'basicauth_credential', 'hmacauth_credential', 'acl'],
+  ['plugin'],
+];
+
+export function levelOf(kind: Kind): number {
+  return DEPENDENCY_LEVELS.findIndex((l) => l.includes(kind));
+}
+
+export function kindDef(kind: Kind): KindDef {
+  return KIND_DEFS[kind];
+}
+
+export type { KindDef } from './kind';

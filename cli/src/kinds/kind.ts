@@ -1,0 +1,46 @@
+/**
+ * What kong-ctl knows about one entity kind: how it is identified, where it lives on the
+ * Admin API, which fields point at other entities, and the kind-specific normalisation
+ * that makes a desired entity comparable with what Kong returns. One file per kind holds
+ * its definition (decK's reconciler does the same).
+ */
+import type { Entity, Kind } from '../model/entity';
+
+export interface KindDef {
+  kind: Kind;
+  /** `GET /schemas/{schema}`. */
+  schema: string;
+  /** Collection path for listing everything of this kind: `/services`, `/key-auths`. Null when only nested lists exist (targets). */
+  listPath: string | null;
+  /** Foreign-key fields: field name → kind referred to. */
+  foreignKeys: Record<string, Kind>;
+  /** Identity of an entity within a state (see model/entity.ts). `refs` hold keys already. */
+  identity(e: Pick<Entity, 'fields' | 'refs' | 'id'>): string;
+  /** Human label used in plans and errors. */
+  label(e: Pick<Entity, 'fields' | 'refs' | 'id'>): string;
+  /**
+   * Admin API paths for writes. `parentId` is the Kong id of the entity the write is nested
+   * under (consumer for credentials, upstream for targets), resolved by apply.
+   */
+  createPath(parentIds: Record<string, string | null>): string;
+  entityPath(id: string, parentIds: Record<string, string | null>): string;
+  /** Fields Kong stores in a form that can never be compared (hashed passwords). */
+  writeOnly?: string[];
+  /** Canonical form of a field set so desired and live compare equal; pure. */
+  normalize?(fields: Record<string, unknown>): Record<string, unknown>;
+  /** Fields whose change Kong cannot apply in place: the entity is deleted and recreated. */
+  immutable?: string[];
+}
+
+/** `service orders`, or `service #1234abcd` when unnamed. */
+export function nameOr(kind: string, name: unknown, id: string | undefined): string {
+  if (typeof name === 'string' && name) return `${kind} ${name}`;
+  return `${kind} #${id ?? '?'}`;
+}
+
+/** Label a key for humans: `service:orders` → `orders`. */
+export function shortKey(key: string | null | undefined): string {
+  if (!key) return '';
+  const i = key.indexOf(':');
+  return i >= 0 ? key.slice(i + 1) : key;
+}

@@ -1,0 +1,55 @@
+/**
+ * The plan is a data type, rendered separately (output/plan-text.ts, output/plan-json.ts)
+ * and executed separately (apply/).
+ */
+import type { Entity, Kind } from './entity';
+
+export type Op = 'create' | 'update' | 'delete';
+
+export interface FieldChange {
+  /** Dotted path inside the entity, `config.minute`, `paths`, `service`. */
+  path: string;
+  before: unknown;
+  after: unknown;
+  /** True when either side came from `${{ env … }}` and must print as `[masked]`. */
+  masked?: boolean;
+}
+
+export interface Change {
+  op: Op;
+  kind: Kind;
+  key: string;
+  label: string;
+  /** The live entity's id, for update and delete. */
+  id?: string;
+  /** create/update: the desired entity, defaults filled. */
+  desired?: Entity;
+  /** update/delete: the live entity. */
+  current?: Entity;
+  /** update: only the fields that differ. */
+  fieldChanges?: FieldChange[];
+}
+
+export interface Plan {
+  changes: Change[];
+}
+
+export interface PlanCounts {
+  add: number;
+  change: number;
+  destroy: number;
+}
+
+export function planCounts(plan: Plan): PlanCounts {
+  const c: PlanCounts = { add: 0, change: 0, destroy: 0 };
+  for (const ch of plan.changes) {
+    if (ch.op === 'create') c.add++;
+    else if (ch.op === 'update') c.change++;
+    else c.destroy++;
+  }
+  return c;
+}
+
+export function isEmptyPlan(plan: Plan): boolean {
+  return plan.changes.length === 0;
+}
