@@ -1,0 +1,22 @@
+/**
+ * This project's plugins, for the tools that must know them without running Kong:
+ * `kong-ctl validate` checks their configs offline against the very `Schema` Kong gets
+ * from the plugin server (one source of truth). Each plugin adds its module here.
+ */
+
+/** A field of Kong's schema format, as a plugin's `Schema` lists it. */
+export interface PluginSchemaField {
+  type: string;
+  [constraint: string]: unknown;
+}
+
+/** What every plugin module exports to kong-pdk's plugin server. */
+export interface PluginModuleInfo {
+  Name: string;
+  Version: string;
+  Priority: number;
+  /** Kong's schema format: the fields of the plugin's `config` record. */
+  Schema: Array<Record<string, PluginSchemaField>>;
+}
+
+export const PROJECT_PLUGINS: PluginModuleInfo[] = [];
