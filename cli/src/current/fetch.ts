@@ -1,0 +1,110 @@
+/**
+ * Reading the live gateway. Every kind is listed in parallel (bounded), targets per upstream;
+ * with select tags Kong filters with `tags=a,b` (AND, as decK's select tags mean).
+ *
+ * DB-less (`database: "off"`): reads are the same GETs and return the same envelopes (recorded
+ * in fixtures 3.4.2-dbless/018-020); only writes differ (405 on entity endpoints, POST /config
+ * instead), which is apply's business, not this module's.
+ */
+import pLimit from 'p-limit';
+import type { Kind, State } from '../model/entity';
+import { KINDS } from '../model/entity';
+import { KongCtlError } from '../model/errors';
+import { KIND_DEFS } from '../kinds';
+import { PLUGIN_PROVIDED_KINDS } from './plugin-kinds';
+import { AdminApiError, type AdminClient } from '../kong/types';
+import { buildCurrentState, type RawKongState } from './build';
+
+export { buildCurrentState, unresolvedKey, type RawKongState } from './build';
+export { fetchSchemas } from './schemas';
+export { getKongInfo, assertSupportedKong, isDbless, type KongInfo } from './info';
+
+/** Kong refuses more than 5 tags in one filter (kong/db/dao/init.lua). */
+const KONG_MAX_FILTER_TAGS = 5;
+
+
+type RawEntity = Record<string, unknown>;
+
+export interface FetchCurrentOptions {
+  selectTags: string[];
+  /** Parallel list requests; default 8. */
+  concurrency?: number;
+}
+
+export function checkSelectTags(tags: string[]): void {
+  for (const tag of tags) {
+    if (tag === '' || tag.includes(',') || tag.includes('/')) {
+      throw new KongCtlError('E_SELECT_TAGS', `select tag '${tag}' cannot be used: Kong tags are non-empty and contain neither ',' nor '/'`);
+    }
+  }
+}
+
+/** Kong filters by at most 5 tags; any beyond are applied here, which AND semantics allow. */
+function tagQuery(tags: string[]): Record<string, string | undefined> {
+  return tags.length ? { tags: tags.slice(0, KONG_MAX_FILTER_TAGS).join(',') } : {};
+}
+
+function hasAllTags(obj: RawEntity, tags: string[]): boolean {
+  if (!tags.length) return true;
+  const own = Array.isArray(obj.tags) ? (obj.tags as unknown[]) : [];
+  return tags.every((t) => own.includes(t));
+}
+
+async function listKind(client: AdminClient, kind: Kind, path: string, query: Record<string, string | undefined>): Promise<RawEntity[]> {
+  try {
+    return await client.listAll<RawEntity>(path, query);
+  } catch (err) {
+    // /key-auths & co. exist only while their plugin is loaded: no plugin, no credentials.
+    if (err instanceof AdminApiError && err.status === 404 && PLUGIN_PROVIDED_KINDS.has(kind)) return [];
+    throw err;
+  }
+}
+
+export async function fetchCurrent(client: AdminClient, opts: FetchCurrentOptions): Promise<{ state: State; raw: RawKongState }> {
+  const selectTags = [...new Set(opts.selectTags)];
+  checkSelectTags(selectTags);
+  const pool = pLimit(opts.concurrency ?? 8);
+  // After the first failure the run is lost: queued reads are dropped rather than sent.
+  let failed: unknown;
+  const limit = <T>(fn: () => Promise<T>): Promise<T> =>
+    pool(async () => {
+      if (failed !== undefined) throw failed;
+      try {
+        return await fn();
+      } catch (err) {
+        failed ??= err;
+        throw err;
+      }
+    });
+  const query = tagQuery(selectTags);
+  const keep = (list: RawEntity[]) => list.filter((o) => hasAllTags(o, selectTags));
+
+  const lists = new Map<Kind, Promise<RawEntity[]>>();
+  for (const kind of KINDS) {
+    const path = KIND_DEFS[kind].listPath;
+    if (path) lists.set(kind, limit(() => listKind(client, kind, path, query)).then(keep));
+  }
+
+  // Targets are only listed under their upstream. The nested endpoint's tag filtering is not
+  // something to rely on, so targets are read whole and filtered here.
+  const upstreams = lists.get('upstream') ?? Promise.resolve([]);
+  lists.set(
+    'target',
+    upstreams.then(async (ups) => {
+      const perUpstream = await Promise.all(
+        ups.map((u) => limit(() => client.listAll<RawEntity>(`/upstreams/${encodeURIComponent(String(u.id))}/targets`))),
+      );
+      return keep(perUpstream.flat());
+    }),
+  );
+
+  const raw: RawKongState = {};
+  await Promise.all(
+    [...lists.entries()].map(async ([kind, p]) => {
+      raw[kind] = await p;
+    }),
+  );
+  const ordered: RawKongState = {};
+  for (const kind of KINDS) if (raw[kind]) ordered[kind] = raw[kind];
+  return { state: buildCurrentState(ordered), raw: ordered };
+}

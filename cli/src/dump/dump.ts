@@ -1,0 +1,307 @@
+/**
+ * The live state as a decK-format (3.0) file, nested the way decK writes it (file/writer.go):
+ * routes and their plugins under services, single-scope plugins under what they scope,
+ * credentials under consumers, targets under upstreams, snis under certificates; global and
+ * multi-scope plugins at the top with `service:`/`route:`/`consumer:` names. Everything is
+ * sorted so two dumps of the same gateway are byte-identical.
+ */
+import { Document, isMap } from 'yaml';
+import type { Entity, Kind, State } from '../model/entity';
+import type { Schemas } from '../model/schema';
+import { KIND_DEFS } from '../kinds';
+import { fieldsFor, stripDefaults } from './defaults';
+
+export interface DumpOptions {
+  /** Keep fields equal to their schema default, and nulls. */
+  withDefaults: boolean;
+  /** Written to `_info.select_tags` and removed from each entity's own tags (loading adds them back). */
+  selectTags: string[];
+}
+
+export interface DumpContent {
+  /** The decK document, keys in output order. */
+  content: Record<string, unknown>;
+  /** Entities the format cannot hold (their parent is outside the dump) and other notes; also written as comments. */
+  warnings: string[];
+}
+
+type Obj = Record<string, unknown>;
+
+/** Where a consumer's credentials go in a decK file. */
+const CREDENTIAL_KEYS: Array<[Kind, string]> = [
+  ['keyauth_credential', 'keyauth_credentials'],
+  ['hmacauth_credential', 'hmacauth_credentials'],
+  ['jwt_secret', 'jwt_secrets'],
+  ['basicauth_credential', 'basicauth_credentials'],
+  ['acl', 'acls'],
+];
+
+/** Fields that lead each entity in the file, so a reader sees what it is first. */
+const LEAD_FIELDS: Record<Kind, string[]> = {
+  certificate: [],
+  ca_certificate: [],
+  sni: ['name'],
+  service: ['name'],
+  upstream: ['name'],
+  target: ['target'],
+  route: ['name'],
+  consumer: ['username', 'custom_id'],
+  keyauth_credential: ['key'],
+  jwt_secret: ['key'],
+  basicauth_credential: ['username'],
+  hmacauth_credential: ['username'],
+  acl: ['group'],
+  plugin: ['name', 'instance_name'],
+};
+
+const NESTED_KEYS = ['routes', 'plugins', 'targets', 'snis', ...CREDENTIAL_KEYS.map(([, k]) => k)];
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/** The order entities are listed in: by name, as decK sorts. */
+function sortName(e: Entity): string {
+  const f = e.fields;
+  switch (e.kind) {
+    case 'consumer':
+      return str(f.username) ?? str(f.custom_id) ?? e.id ?? e.key;
+    case 'plugin':
+      return e.key;
+    case 'target':
+      return str(f.target) ?? e.key;
+    case 'keyauth_credential':
+    case 'jwt_secret':
+      return str(f.key) ?? e.id ?? e.key;
+    case 'basicauth_credential':
+    case 'hmacauth_credential':
+      return str(f.username) ?? e.id ?? e.key;
+    case 'acl':
+      return str(f.group) ?? e.id ?? e.key;
+    case 'certificate':
+    case 'ca_certificate':
+      return e.id ?? e.key;
+    default:
+      return str(f.name) ?? e.id ?? e.key;
+  }
+}
+
+function byName(a: Entity, b: Entity): number {
+  const x = sortName(a);
+  const y = sortName(b);
+  if (x !== y) return x < y ? -1 : 1;
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+/** An id is written only when the entity cannot be recognised without it (certificates, unnamed routes/services). */
+function needsId(e: Entity): boolean {
+  if (!e.id) return false;
+  return KIND_DEFS[e.kind].identity({ fields: e.fields, refs: e.refs, id: undefined }) !== e.key;
+}
+
+function idFromKey(key: string): string | undefined {
+  const i = key.indexOf(':#');
+  return i >= 0 ? key.slice(i + 2) : undefined;
+}
+
+function orderKeys(kind: Kind, obj: Obj, trailing: string[]): Obj {
+  const lead = LEAD_FIELDS[kind].filter((k) => k in obj);
+  const rest = Object.keys(obj)
+    .filter((k) => !lead.includes(k) && k !== 'id' && !trailing.includes(k) && !NESTED_KEYS.includes(k))
+    .sort();
+  const out: Obj = {};
+  for (const k of [...lead, 'id', ...rest, ...trailing, ...NESTED_KEYS]) if (k in obj && obj[k] !== undefined) out[k] = obj[k];
+  return out;
+}
+
+function build(state: State, schemas: Schemas, opts: DumpOptions): DumpContent & { passwordless: Set<Obj> } {
+  const selectTags = [...new Set(opts.selectTags)];
+  const warnings: string[] = [];
+  const byKey = new Map<string, Entity>();
+  const byKind = new Map<Kind, Entity[]>();
+  for (const e of state.entities) {
+    byKey.set(e.key, e);
+    const list = byKind.get(e.kind) ?? [];
+    list.push(e);
+    byKind.set(e.kind, list);
+  }
+  const all = (kind: Kind) => [...(byKind.get(kind) ?? [])].sort(byName);
+  const has = (key: string | null | undefined, kind: Kind) => !!key && byKey.get(key)?.kind === kind;
+
+  /**
+   * How a reference is written: the target's name (username, else custom_id, for consumers),
+   * else its id, which the target then carries in the dump too (see needsId).
+   */
+  function refName(key: string): string {
+    const t = byKey.get(key);
+    if (t) {
+      const name =
+        t.kind === 'consumer' ? (str(t.fields.username) ?? str(t.fields.custom_id)) : t.kind === 'certificate' ? undefined : str(t.fields.name);
+      return name ?? t.id ?? key;
+    }
+    return idFromKey(key) ?? key;
+  }
+
+  /** Output objects of basic-auth credentials whose password was left out, for the comment pass. */
+  const passwordless = new Set<Obj>();
+
+  function body(e: Entity, trailing: Obj = {}): Obj {
+    let f: Obj = { ...e.fields };
+    let omitted = false;
+    for (const w of KIND_DEFS[e.kind].writeOnly ?? []) {
+      if (w in f) {
+        delete f[w];
+        omitted = true;
+      }
+    }
+    if (selectTags.length && Array.isArray(f.tags)) {
+      const own = (f.tags as unknown[]).filter((t) => !selectTags.includes(t as string));
+      if (own.length) f.tags = own;
+      else delete f.tags;
+    }
+    if (!opts.withDefaults) {
+      const { fields, shorthands } = fieldsFor(e.kind, f, schemas);
+      f = stripDefaults(f, fields, shorthands);
+    }
+    if (needsId(e)) f.id = e.id;
+    const out = orderKeys(e.kind, { ...f, ...trailing }, Object.keys(trailing).filter((k) => !NESTED_KEYS.includes(k)));
+    if (omitted && e.kind === 'basicauth_credential') passwordless.add(out);
+    return out;
+  }
+
+  // Plugins scoped to exactly one entity that is in the dump nest under it; the rest are top level.
+  const nestedPlugins = new Map<string, Entity[]>();
+  const topPlugins: Entity[] = [];
+  for (const p of all('plugin')) {
+    const scopes = (['service', 'route', 'consumer'] as const).filter((s) => p.refs[s]);
+    const only = scopes.length === 1 ? p.refs[scopes[0]] : null;
+    if (only && has(only, scopes[0])) {
+      const list = nestedPlugins.get(only) ?? [];
+      list.push(p);
+      nestedPlugins.set(only, list);
+    } else topPlugins.push(p);
+  }
+  const pluginsUnder = (owner: Entity): Obj[] | undefined => {
+    const list = nestedPlugins.get(owner.key);
+    return list?.length ? list.map((p) => body(p)) : undefined;
+  };
+
+  const childrenOf = (kind: Kind, field: string) => {
+    const m = new Map<string, Entity[]>();
+    const orphans: Entity[] = [];
+    for (const e of all(kind)) {
+      const parent = e.refs[field];
+      if (parent && byKey.has(parent)) {
+        const list = m.get(parent) ?? [];
+        list.push(e);
+        m.set(parent, list);
+      } else orphans.push(e);
+    }
+    return { m, orphans };
+  };
+
+  const routes = childrenOf('route', 'service');
+  const routeBody = (r: Entity, extra: Obj = {}) => body(r, { ...extra, plugins: pluginsUnder(r) });
+
+  const services = all('service').map((s) => {
+    const trailing: Obj = {};
+    if (s.refs.client_certificate) trailing.client_certificate = refName(s.refs.client_certificate);
+    return body(s, { ...trailing, routes: routes.m.get(s.key)?.map((r) => routeBody(r)), plugins: pluginsUnder(s) });
+  });
+
+  // A route without a service, or whose service is outside the dump (select tags), is top level.
+  const topRoutes = routes.orphans.map((r) => {
+    const svc = r.refs.service;
+    if (!svc) return routeBody(r);
+    const t = byKey.get(svc);
+    return routeBody(r, { service: t && str(t.fields.name) ? { name: str(t.fields.name) } : { id: t?.id ?? idFromKey(svc) } });
+  });
+
+  const credentialsOf = new Map<string, Obj>();
+  for (const [kind, field] of CREDENTIAL_KEYS) {
+    const { m, orphans } = childrenOf(kind, 'consumer');
+    for (const [ckey, creds] of m) {
+      const nested = credentialsOf.get(ckey) ?? {};
+      nested[field] = creds.map((cr) => body(cr));
+      credentialsOf.set(ckey, nested);
+    }
+    for (const o of orphans) warnings.push(`${o.label} left out: its consumer is not in this dump`);
+  }
+  const consumers = all('consumer').map((c) => body(c, { plugins: pluginsUnder(c), ...credentialsOf.get(c.key) }));
+
+  const plugins = topPlugins.map((p) => {
+    const refs: Obj = {};
+    for (const s of ['consumer', 'route', 'service'] as const) {
+      const k = p.refs[s];
+      if (k) refs[s] = refName(k);
+    }
+    return body(p, refs);
+  });
+
+  const targets = childrenOf('target', 'upstream');
+  for (const o of targets.orphans) warnings.push(`${o.label} left out: its upstream is not in this dump`);
+  const upstreams = all('upstream').map((u) => {
+    const trailing: Obj = {};
+    // decK writes an upstream's client certificate as go-kong's object form, a service's as a bare id.
+    if (u.refs.client_certificate) trailing.client_certificate = { id: refName(u.refs.client_certificate) };
+    return body(u, { ...trailing, targets: targets.m.get(u.key)?.map((t) => body(t)) });
+  });
+
+  const snis = childrenOf('sni', 'certificate');
+  for (const o of snis.orphans) warnings.push(`${o.label} left out: its certificate is not in this dump`);
+  const certificates = all('certificate').map((c) => body(c, { snis: snis.m.get(c.key)?.map((s) => body(s)) }));
+  const caCertificates = all('ca_certificate').map((c) => body(c));
+
+  const content: Obj = { _format_version: '3.0' };
+  if (selectTags.length) content._info = { select_tags: selectTags };
+  const sections: Array<[string, Obj[]]> = [
+    ['services', services],
+    ['routes', topRoutes],
+    ['consumers', consumers],
+    ['plugins', plugins],
+    ['upstreams', upstreams],
+    ['certificates', certificates],
+    ['ca_certificates', caCertificates],
+  ];
+  for (const [k, list] of sections) if (list.length) content[k] = list;
+
+  return { content, warnings, passwordless };
+}
+
+export function buildDumpContent(state: State, schemas: Schemas, opts: DumpOptions): DumpContent {
+  const { content, warnings } = build(state, schemas, opts);
+  return { content, warnings };
+}
+
+/**
+ * Basic-auth passwords are never dumped. Kong returns only sha1(password .. consumer id); writing
+ * that back as `password` makes Kong hash the hash and silently breaks the credential (decK
+ * issues #12, #145). A user who wants to manage a password adds it to the file; a credential
+ * without `password` is matched by username and its password is left alone. Each such
+ * credential carries a comment saying so, and so does the top of the file.
+ */
+const PASSWORD_NOTE = ' password omitted: Kong stores only a hash (write-only); add `password:` here to set it';
+
+export function renderDump(state: State, schemas: Schemas, opts: DumpOptions): string {
+  const { content, warnings, passwordless } = build(state, schemas, opts);
+  const doc = new Document(content);
+
+  const notes: string[] = [];
+  if (passwordless.size) {
+    notes.push(' basic-auth passwords are write-only and were left out (re-applying the stored hash would corrupt them)');
+  }
+  for (const w of warnings) notes.push(` warning: ${w}`);
+  if (notes.length) doc.commentBefore = notes.join('\n');
+
+  const consumers = (content.consumers ?? []) as Obj[];
+  consumers.forEach((c, i) => {
+    const creds = (c.basicauth_credentials ?? []) as Obj[];
+    creds.forEach((cr, j) => {
+      if (!passwordless.has(cr)) return;
+      const node = doc.getIn(['consumers', i, 'basicauth_credentials', j], true);
+      if (isMap(node)) node.commentBefore = PASSWORD_NOTE;
+    });
+  });
+
+  return doc.toString({ indentSeq: false, lineWidth: 0 });
+}

@@ -1,0 +1,178 @@
+import nock from 'nock';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { fetchCurrent } from '../../../cli/src/current/fetch';
+import { KIND_DEFS } from '../../../cli/src/kinds';
+import { createAdminClient, type KongAdminClient } from '../../../cli/src/kong/client';
+import { KINDS, indexByKey, type Kind } from '../../../cli/src/model/entity';
+import { KongCtlError } from '../../../cli/src/model/errors';
+import { listData } from '../kong/fixtures';
+
+const KONG = 'http://kong.test:8001';
+const UPSTREAM_ID = '99eca49f-9833-40b2-b13f-65b7e75e50e3';
+
+type Raw = Record<string, unknown>;
+
+function recorded(): Partial<Record<Kind, Raw[]>> {
+  return {
+    service: listData('103'),
+    route: listData('106'),
+    plugin: listData('107'),
+    consumer: listData('109'),
+    upstream: listData('110'),
+    keyauth_credential: listData('079'),
+    jwt_secret: listData('080'),
+    basicauth_credential: listData('081'),
+    hmacauth_credential: listData('082'),
+    acl: listData('083'),
+  };
+}
+
+const LISTED = KINDS.filter((k) => KIND_DEFS[k].listPath);
+
+/** Answer every collection once, as Kong does: `{data, next}` (the tag filter applied like Kong's AND). */
+function nockLists(bodies: Partial<Record<Kind, Raw[]>>, tags?: string[]): void {
+  for (const kind of LISTED) {
+    const query: Record<string, string> = { size: '1000' };
+    if (tags) query.tags = tags.join(',');
+    const data = (bodies[kind] ?? []).filter((o) => !tags || tags.every((t) => ((o.tags as string[] | null) ?? []).includes(t)));
+    nock(KONG).get(KIND_DEFS[kind].listPath!).query(query).reply(200, { data, next: null });
+  }
+}
+
+let clients: KongAdminClient[] = [];
+function client(): KongAdminClient {
+  const c = createAdminClient({ kongAddr: KONG, headers: [] }, { sleep: async () => {} });
+  clients.push(c);
+  return c;
+}
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => {
+  for (const c of clients) c.close();
+  clients = [];
+  const pending = nock.pendingMocks();
+  nock.cleanAll();
+  expect(pending).toEqual([]);
+});
+
+describe('fetchCurrent', () => {
+  it('reads every kind, and targets per upstream', async () => {
+    nockLists(recorded());
+    nock(KONG).get(`/upstreams/${UPSTREAM_ID}/targets`).query({ size: '1000' }).reply(200, { data: listData('101'), next: null });
+    const c = client();
+    const { state, raw } = await fetchCurrent(c, { selectTags: [] });
+    expect(raw.target).toHaveLength(3);
+    expect(raw.service).toHaveLength(3);
+    const byKey = indexByKey(state);
+    expect(byKey.get('target:orders-up/orders.internal:9000')!.refs.upstream).toBe('upstream:orders-up');
+    expect(byKey.get('plugin:cors@route=orders-api')).toBeDefined();
+    expect(byKey.get('acl:alice/admins')).toBeDefined();
+    expect(c.stats.requests).toBe(LISTED.length + 1);
+    expect(c.stats.writes).toBe(0);
+  });
+
+  it('asks Kong for select tags as tags=a,b (AND) and filters targets itself', async () => {
+    nockLists(recorded(), ['team-a']);
+    nock(KONG).get(`/upstreams/${UPSTREAM_ID}/targets`).query({ size: '1000' }).reply(200, { data: listData('101'), next: null });
+    const { state } = await fetchCurrent(client(), { selectTags: ['team-a'] });
+    const keys = state.entities.map((e) => e.key);
+    expect(keys).toContain('service:orders');
+    expect(keys).not.toContain('service:inventory');
+    // Only the one target tagged team-a survives.
+    expect(state.entities.filter((e) => e.kind === 'target').map((e) => e.key)).toEqual(['target:orders-up/10.0.0.1:8000']);
+    // A plugin tagged pci only is outside; the route it hangs on is resolved by id only when missing.
+    expect(keys).not.toContain('plugin:jwt@service=billing,route=billing-api');
+  });
+
+  it('uses the recorded AND answer for two tags (fixture 111)', async () => {
+    nockLists({ service: listData('111') }, ['team-a', 'pci']);
+    const { state } = await fetchCurrent(client(), { selectTags: ['team-a', 'pci'] });
+    expect(state.entities.map((e) => e.key)).toEqual(['service:billing']);
+  });
+
+  it('sends at most 5 tags (Kong’s limit) and applies the rest itself', async () => {
+    const tags = ['t1', 't2', 't3', 't4', 't5', 't6'];
+    const svc = (name: string, t: string[]) => ({ ...listData('103')[0], id: `id-${name}`, name, tags: t });
+    nockLists({}, tags.slice(0, 5));
+    nock.cleanAll();
+    for (const kind of LISTED) {
+      const data = kind === 'service' ? [svc('all-six', tags), svc('only-five', tags.slice(0, 5))] : [];
+      nock(KONG).get(KIND_DEFS[kind].listPath!).query({ size: '1000', tags: 't1,t2,t3,t4,t5' }).reply(200, { data, next: null });
+    }
+    const { state } = await fetchCurrent(client(), { selectTags: tags });
+    expect(state.entities.map((e) => e.key)).toEqual(['service:all-six']);
+  });
+
+  it('refuses a select tag Kong’s filter cannot express', async () => {
+    await expect(fetchCurrent(client(), { selectTags: ['a,b'] })).rejects.toMatchObject({ code: 'E_SELECT_TAGS' });
+    await expect(fetchCurrent(client(), { selectTags: ['a/b'] })).rejects.toBeInstanceOf(KongCtlError);
+  });
+
+  it('treats a credential collection Kong does not have (plugin not loaded) as empty', async () => {
+    const bodies = recorded();
+    for (const kind of LISTED) {
+      const path = KIND_DEFS[kind].listPath!;
+      if (kind === 'jwt_secret') nock(KONG).get(path).query(true).reply(404, { message: 'Not found' });
+      else nock(KONG).get(path).query(true).reply(200, { data: kind === 'upstream' ? [] : (bodies[kind] ?? []), next: null });
+    }
+    const { state, raw } = await fetchCurrent(client(), { selectTags: [] });
+    expect(raw.jwt_secret).toEqual([]);
+    expect(state.entities.some((e) => e.kind === 'keyauth_credential')).toBe(true);
+  });
+
+  it('does not swallow a 404 on a core collection, and sends nothing more once it failed', async () => {
+    for (const kind of LISTED) {
+      const path = KIND_DEFS[kind].listPath!;
+      if (kind === 'service') nock(KONG).get(path).query(true).reply(404, { message: 'Not found' });
+      else nock(KONG).get(path).query(true).optionally().reply(200, { data: [], next: null });
+    }
+    const c = client();
+    await expect(fetchCurrent(c, { selectTags: [], concurrency: 1 })).rejects.toMatchObject({ name: 'AdminApiError', status: 404 });
+    // certificate, ca_certificate, sni, then service fails: the nine kinds queued behind it are never asked for.
+    expect(LISTED.indexOf('service')).toBe(3);
+    expect(c.stats.requests).toBe(4);
+  });
+
+  it('lists kinds in parallel, never more at once than the bound', async () => {
+    let inflight = 0;
+    let maxInflight = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    for (const kind of LISTED) {
+      nock(KONG)
+        .get(KIND_DEFS[kind].listPath!)
+        .query(true)
+        .reply(async () => {
+          inflight++;
+          maxInflight = Math.max(maxInflight, inflight);
+          await gate;
+          inflight--;
+          return [200, { data: [], next: null }];
+        });
+    }
+    const done = fetchCurrent(client(), { selectTags: [], concurrency: 3 });
+    await vi.waitFor(() => expect(inflight).toBe(3));
+    release();
+    await done;
+    expect(maxInflight).toBe(3);
+  });
+
+  it('reads a DB-less node with the same GETs (3.4.2-dbless 018-020)', async () => {
+    nockLists({ service: listData('018', '3.4.2-dbless'), route: listData('019', '3.4.2-dbless'), plugin: listData('020', '3.4.2-dbless') });
+    const { state } = await fetchCurrent(client(), { selectTags: [] });
+    expect(indexByKey(state).get('route:orders-api')!.refs.service).toBe('service:orders');
+  });
+
+  it('follows pagination for large collections', async () => {
+    const consumers = Array.from({ length: 2500 }, (_, i) => ({ id: `c-${i}`, username: `user-${String(i).padStart(4, '0')}`, custom_id: null, tags: null }));
+    for (const kind of LISTED) {
+      const path = KIND_DEFS[kind].listPath!;
+      if (kind !== 'consumer') nock(KONG).get(path).query({ size: '1000' }).reply(200, { data: [], next: null });
+    }
+    nock(KONG).get('/consumers').query({ size: '1000' }).reply(200, { data: consumers.slice(0, 1000), offset: 'o1', next: '/consumers?offset=o1' });
+    nock(KONG).get('/consumers').query({ size: '1000', offset: 'o1' }).reply(200, { data: consumers.slice(1000, 2000), offset: 'o2', next: '/consumers?offset=o2' });
+    nock(KONG).get('/consumers').query({ size: '1000', offset: 'o2' }).reply(200, { data: consumers.slice(2000), next: null });
+    const { state } = await fetchCurrent(client(), { selectTags: [] });
+    expect(state.entities.filter((e) => e.kind === 'consumer')).toHaveLength(2500);
+  });
+});

@@ -1,0 +1,231 @@
+/**
+ * Failures below HTTP, against real loopback sockets rather than nock (nock 14 cannot deliver
+ * socket errors to axios): resets, refused connections, TLS handshakes, timeouts.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createAdminClient, type KongAdminClient } from '../../../cli/src/kong/client';
+import type { ConnectionOptions } from '../../../cli/src/kong/types';
+import { KongCtlError } from '../../../cli/src/model/errors';
+import { exchange } from './fixtures';
+
+const ROOT = exchange('001').response.body;
+
+let clients: KongAdminClient[] = [];
+let servers: Array<http.Server | https.Server> = [];
+
+function client(opts: Partial<ConnectionOptions> & { kongAddr: string }): KongAdminClient {
+  const c = createAdminClient({ headers: [], ...opts }, { baseDelayMs: 1, maxDelayMs: 2 });
+  clients.push(c);
+  return c;
+}
+
+async function listen<S extends http.Server | https.Server>(server: S): Promise<number> {
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+afterEach(async () => {
+  for (const c of clients) c.close();
+  clients = [];
+  await Promise.all(
+    servers.map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          s.closeAllConnections?.();
+          s.close(() => resolve());
+        }),
+    ),
+  );
+  servers = [];
+});
+
+async function caught(p: Promise<unknown>): Promise<any> {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
+}
+
+function answerJson(res: http.ServerResponse, body: unknown): void {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+describe('connection failures', () => {
+  it('retries a GET whose connection was reset, then succeeds', async () => {
+    let n = 0;
+    const port = await listen(
+      http.createServer((req, res) => {
+        if (n++ === 0) req.socket.destroy();
+        else answerJson(res, ROOT);
+      }),
+    );
+    const c = client({ kongAddr: `http://127.0.0.1:${port}` });
+    const res = await c.request<any>('GET', '/');
+    expect(res.data.version).toBe('3.4.2');
+    expect(c.stats).toEqual({ requests: 2, retries: 1, writes: 0 });
+  });
+
+  it('never retries a POST whose connection was reset, and says the write may have happened', async () => {
+    let n = 0;
+    const port = await listen(
+      http.createServer((req) => {
+        n++;
+        req.socket.destroy();
+      }),
+    );
+    const c = client({ kongAddr: `http://127.0.0.1:${port}` });
+    const err = await caught(c.request('POST', '/services', { body: { name: 'a', host: 'x' } }));
+    expect(err).toBeInstanceOf(KongCtlError);
+    expect(err.code).toBe('E_KONG_UNREACHABLE');
+    expect(err.message).toContain(`connection to Kong Admin API at http://127.0.0.1:${port} was lost during POST /services`);
+    expect(err.message).toContain('POST /services may or may not have been applied');
+    expect(n).toBe(1);
+    expect(c.stats).toMatchObject({ requests: 1, retries: 0, writes: 1 });
+  });
+
+  it('reports an unreachable port as E_KONG_UNREACHABLE after spending the retry budget', async () => {
+    const probe = http.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+
+    const c = client({ kongAddr: `http://127.0.0.1:${port}`, maxRetries: 2 });
+    const err = await caught(c.request('GET', '/'));
+    expect(err.code).toBe('E_KONG_UNREACHABLE');
+    expect(err.message).toBe(`cannot reach Kong Admin API at http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port} (after 2 retries)`);
+    expect(c.stats).toMatchObject({ requests: 3, retries: 2 });
+  });
+
+  it('times out a request Kong never answers, without retrying it', async () => {
+    let n = 0;
+    const port = await listen(
+      http.createServer(() => {
+        n++; // accept, never answer
+      }),
+    );
+    const c = client({ kongAddr: `http://127.0.0.1:${port}`, timeoutSeconds: 0.2 });
+    const err = await caught(c.listAll('/services'));
+    expect(err.code).toBe('E_KONG_TIMEOUT');
+    expect(err.message).toBe(`Kong Admin API at http://127.0.0.1:${port} did not answer GET /services within 0.2s; raise --timeout if Kong is busy`);
+    expect(n).toBe(1);
+    expect(c.stats.retries).toBe(0);
+  });
+
+  it('keeps the admin token out of the error it throws', async () => {
+    const port = await listen(http.createServer((req) => req.socket.destroy()));
+    const c = client({ kongAddr: `http://127.0.0.1:${port}`, headers: ['Kong-Admin-Token: hunter2'], maxRetries: 0 });
+    const err = await caught(c.request('GET', '/'));
+    expect(err.code).toBe('E_KONG_UNREACHABLE');
+    const seen = JSON.stringify({ message: err.message, cause: String(err.cause), causeJson: err.cause });
+    expect(seen).not.toContain('hunter2');
+  });
+});
+
+describe('TLS', () => {
+  let dir: string;
+  let goodCert: string;
+  let goodKey: string;
+  let otherNameCert: string;
+  let otherNameKey: string;
+
+  /** A throwaway self-signed certificate made by the openssl CLI (node:crypto cannot issue X.509). */
+  function selfSigned(name: string, san: string): { cert: string; key: string; certFile: string } {
+    const keyFile = join(dir, `${name}.key`);
+    const certFile = join(dir, `${name}.crt`);
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', `/CN=${name}`, '-addext', `subjectAltName=${san}`],
+      { stdio: 'pipe' },
+    );
+    return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), certFile };
+  }
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kong-ctl-tls-'));
+    const good = selfSigned('kong-admin', 'DNS:localhost,IP:127.0.0.1');
+    goodCert = good.cert;
+    goodKey = good.key;
+    const other = selfSigned('elsewhere', 'DNS:elsewhere.example');
+    otherNameCert = other.cert;
+    otherNameKey = other.key;
+  });
+
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function tlsKong(cert: string, key: string): Promise<string> {
+    const port = await listen(https.createServer({ cert, key }, (_req, res) => answerJson(res, ROOT)));
+    return `https://127.0.0.1:${port}`;
+  }
+
+  it('refuses a self-signed certificate with E_KONG_TLS and a hint about --ca-cert', async () => {
+    const addr = await tlsKong(goodCert, goodKey);
+    const c = client({ kongAddr: addr });
+    const err = await caught(c.request('GET', '/'));
+    expect(err).toBeInstanceOf(KongCtlError);
+    expect(err.code).toBe('E_KONG_TLS');
+    expect(err.message).toContain(`TLS error talking to Kong Admin API at ${addr}`);
+    expect(err.message).toContain('DEPTH_ZERO_SELF_SIGNED_CERT');
+    expect(err.message).toContain('--ca-cert');
+    expect(err.message).toContain('--tls-skip-verify');
+    expect(c.stats.retries).toBe(0);
+  });
+
+  it('trusts the certificate given with --ca-cert', async () => {
+    const addr = await tlsKong(goodCert, goodKey);
+    const caFile = join(dir, 'ca.pem');
+    writeFileSync(caFile, goodCert);
+    const c = client({ kongAddr: addr, caCert: caFile });
+    const res = await c.request<any>('GET', '/');
+    expect(res.data.version).toBe('3.4.2');
+  });
+
+  it('skips verification with --tls-skip-verify', async () => {
+    const addr = await tlsKong(goodCert, goodKey);
+    const c = client({ kongAddr: addr, tlsSkipVerify: true });
+    expect((await c.request('GET', '/')).status).toBe(200);
+  });
+
+  it('reports a host name the certificate does not cover, even with its CA trusted', async () => {
+    const addr = await tlsKong(otherNameCert, otherNameKey);
+    const caFile = join(dir, 'other-ca.pem');
+    writeFileSync(caFile, otherNameCert);
+    const c = client({ kongAddr: addr, caCert: caFile });
+    const err = await caught(c.request('GET', '/'));
+    expect(err.code).toBe('E_KONG_TLS');
+    expect(err.message).toContain('ERR_TLS_CERT_ALTNAME_INVALID');
+    expect(err.message).toContain('subjectAltName');
+  });
+
+  it('reports https spoken to a plain http port as a TLS failure', async () => {
+    const port = await listen(http.createServer((_req, res) => answerJson(res, ROOT)));
+    const c = client({ kongAddr: `https://127.0.0.1:${port}` });
+    const err = await caught(c.request('GET', '/'));
+    expect(err.code).toBe('E_KONG_TLS');
+    expect(err.message).toContain(': wrong version number (EPROTO)');
+    expect(err.message).toContain('Use http:// otherwise');
+  });
+
+  it('refuses a --ca-cert that is missing or holds no certificate', () => {
+    expect(() => createAdminClient({ kongAddr: 'https://127.0.0.1:1', headers: [], caCert: join(dir, 'nope.pem') })).toThrow(
+      expect.objectContaining({ code: 'E_FILE_READ' }),
+    );
+    const junk = join(dir, 'junk.pem');
+    writeFileSync(junk, 'not a certificate');
+    expect(() => createAdminClient({ kongAddr: 'https://127.0.0.1:1', headers: [], caCert: junk })).toThrow(
+      expect.objectContaining({ code: 'E_USAGE' }),
+    );
+  });
+});

@@ -1,0 +1,57 @@
+/**
+ * The recorded Kong 3.4.2 exchanges (test/fixtures/kong-admin), loaded by number so nock
+ * answers with exactly what a real Kong sent.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface Exchange {
+  request: { method: string; path: string; body: unknown };
+  response: { status: number; headers: Record<string, string>; body: any };
+}
+
+export const FIXTURES_ROOT = join(__dirname, '..', '..', 'fixtures', 'kong-admin');
+
+export function exchange(num: string, flavour: '3.4.2-postgres' | '3.4.2-dbless' = '3.4.2-postgres'): Exchange {
+  const dir = join(FIXTURES_ROOT, flavour);
+  const file = readdirSync(dir).find((f) => f.startsWith(`${num}_`));
+  if (!file) throw new Error(`no fixture ${num} in ${flavour}`);
+  return JSON.parse(readFileSync(join(dir, file), 'utf8')) as Exchange;
+}
+
+/** `data` of a recorded list answer. */
+export function listData(num: string, flavour?: '3.4.2-postgres' | '3.4.2-dbless'): Array<Record<string, unknown>> {
+  return exchange(num, flavour).response.body.data;
+}
+
+/** Every `GET /schemas/plugins/{name}` recorded, by plugin name. */
+export function pluginSchemas(): Record<string, any> {
+  const dir = join(FIXTURES_ROOT, '3.4.2-postgres');
+  const out: Record<string, any> = {};
+  for (const f of readdirSync(dir)) {
+    const m = /^\d+_GET_schemas-plugins-(.+)\.json$/.exec(f);
+    if (m) out[m[1]] = JSON.parse(readFileSync(join(dir, f), 'utf8')).response.body;
+  }
+  return out;
+}
+
+/** The recorded `GET /schemas/{entity}` answers (003-016), keyed by kind. */
+export function entitySchemas(): Record<string, any> {
+  const byKind: Record<string, string> = {
+    service: '003',
+    route: '004',
+    consumer: '005',
+    plugin: '006',
+    upstream: '007',
+    target: '008',
+    certificate: '009',
+    sni: '010',
+    ca_certificate: '011',
+    keyauth_credential: '012',
+    jwt_secret: '013',
+    basicauth_credential: '014',
+    hmacauth_credential: '015',
+    acl: '016',
+  };
+  return Object.fromEntries(Object.entries(byKind).map(([k, n]) => [k, exchange(n).response.body]));
+}
