@@ -26,7 +26,10 @@ export interface Change {
   desired?: Entity;
   /** update/delete: the live entity. */
   current?: Entity;
-  /** update: only the fields that differ. */
+  /**
+   * update: only the fields that differ. create: the fields the entity sets to something
+   * other than the schema default, then its foreign keys (`before` is null), for display.
+   */
   fieldChanges?: FieldChange[];
 }
 
