@@ -1,0 +1,116 @@
+import type { Command } from 'commander';
+import { createAdminClient } from '../kong/client';
+import { computePlan } from '../diff/compute';
+import { renderPlanText } from '../output/plan-text';
+import { renderPlanJson } from '../output/plan-json';
+import { isEmptyPlan } from '../model/plan';
+import { formatDiagnostic, KongCtlError } from '../model/errors';
+import { maskSecrets } from '../desired/mask';
+import { applyPlan } from '../apply/execute';
+import { applyDbless } from '../apply/dbless';
+import { checkDeleteGuard, DEFAULT_MAX_DELETES } from '../apply/guard';
+import { findOutOfScopeConflicts } from '../apply/out-of-scope';
+import { applyReportJson, applySucceeded, dblessResultJson, renderApplyText, renderDblessText } from '../apply/report';
+import { DEFAULT_PARALLELISM } from '../apply/types';
+import { assertSupportedKong, getKongInfo, isDbless } from '../current/fetch';
+import { addConnectionOptions, addFileOptions, addOutputOptions, connectionFrom, useColor, type GlobalOptions } from './options';
+import { diagnosticsJson, loadAndValidate, printDiagnostics } from './desired';
+import { readGateway } from './gateway';
+import { progressReporter } from './progress';
+import { write, type Io, type Outcome } from './context';
+
+interface ApplyOpts extends GlobalOptions {
+  parallelism: string;
+  dryRun?: boolean;
+  maxDeletes: string;
+  allowMassDelete?: boolean;
+}
+
+export function registerApply(program: Command, io: Io, done: (o: Promise<Outcome>) => void): void {
+  addOutputOptions(addConnectionOptions(addFileOptions(program.command('apply'))))
+    .description('print the plan, then make Kong match the files (exit 0: done, 1: any failure)')
+    .option('--parallelism <n>', 'Admin API writes in flight at once', String(DEFAULT_PARALLELISM))
+    .option('--dry-run', 'print the plan and check it, but write nothing')
+    .option('--max-deletes <n>', 'refuse a plan that deletes more entities than this', String(DEFAULT_MAX_DELETES))
+    .option('--allow-mass-delete', 'allow a plan beyond --max-deletes, or one that deletes everything in scope')
+    .action((opts: ApplyOpts) => done(apply(opts, io)));
+}
+
+function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new KongCtlError('E_USAGE', `${flag} must be a whole number of at least 1, got '${value}'`);
+  return n;
+}
+
+async function apply(opts: ApplyOpts, io: Io): Promise<Outcome> {
+  const parallelism = positiveInt(opts.parallelism, '--parallelism');
+  const maxDeletes = positiveInt(opts.maxDeletes, '--max-deletes');
+  const json = opts.output === 'json';
+  const loaded = await loadAndValidate(opts, io);
+  if (loaded.errors) {
+    if (json) write(io.stdout, JSON.stringify(diagnosticsJson(loaded, opts.mask), null, 2));
+    printDiagnostics(loaded, io, opts.mask);
+    return 'invalid';
+  }
+  const { result } = loaded;
+  const secrets = opts.mask ? result.secrets : [];
+  const client = createAdminClient(connectionFrom(opts, io.env));
+  try {
+    const info = await getKongInfo(client);
+    assertSupportedKong(info, client.baseUrl);
+
+    if (isDbless(info)) {
+      // One POST /config replaces the node's whole configuration: the only transactional write.
+      const res = await applyDbless(result.state, client, {
+        selectTags: result.selectTags,
+        dryRun: Boolean(opts.dryRun),
+        allowEmpty: Boolean(opts.allowMassDelete),
+      });
+      if (json) write(io.stdout, JSON.stringify(dblessResultJson(res), null, 2));
+      else write(io.stdout, maskSecrets(renderDblessText(res), secrets));
+      return res.status === 'invalid' ? 'failed' : 'ok';
+    }
+
+    const gw = await readGateway(client, result.selectTags, result.state);
+    const plan = computePlan(result.state, gw.current, gw.schemas, { selectTags: result.selectTags });
+    if (!json) write(io.stdout, renderPlanText(plan, { color: useColor(opts, io.stdout, io.env), secrets: result.secrets, mask: opts.mask }));
+
+    const refusals = [
+      checkDeleteGuard(plan, gw.current.entities.length, { maxDeletes, allowDeletes: Boolean(opts.allowMassDelete) }),
+      ...(await findOutOfScopeConflicts(plan, client, result.selectTags, parallelism)),
+    ].filter((d) => d !== null);
+    if (refusals.length) {
+      if (json) {
+        write(io.stdout, JSON.stringify({ ...renderPlanJson(plan, { secrets: result.secrets, mask: opts.mask }), refused: refusals.map((d) => formatDiagnostic(d)) }, null, 2));
+      }
+      for (const d of refusals) write(io.stderr, maskSecrets(formatDiagnostic(d), secrets));
+      write(io.stderr, 'Nothing was written to Kong.');
+      return 'failed';
+    }
+
+    if (isEmptyPlan(plan) || opts.dryRun) {
+      if (json) write(io.stdout, JSON.stringify({ ...renderPlanJson(plan, { secrets: result.secrets, mask: opts.mask }), dry_run: Boolean(opts.dryRun) }, null, 2));
+      else if (opts.dryRun && !isEmptyPlan(plan)) write(io.stdout, 'Dry run: nothing was written to Kong.');
+      return 'ok';
+    }
+
+    const currentIds = new Map(gw.current.entities.filter((e) => e.id).map((e) => [e.key, e.id as string]));
+    const progress = progressReporter(io, json);
+    const report = await applyPlan(plan, client, {
+      parallelism,
+      dryRun: false,
+      currentIds,
+      selectTags: result.selectTags,
+      onProgress: progress.update,
+    });
+    progress.finish();
+    if (json) {
+      write(io.stdout, JSON.stringify({ ...renderPlanJson(plan, { secrets: result.secrets, mask: opts.mask }), apply: applyReportJson(report) }, null, 2));
+    } else {
+      write(io.stdout, maskSecrets(renderApplyText(report), secrets));
+    }
+    return applySucceeded(report) ? 'ok' : 'failed';
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+import { createAdminClient } from '../kong/client';
+import { computePlan } from '../diff/compute';
+import { renderPlanText } from '../output/plan-text';
+import { renderPlanJson } from '../output/plan-json';
+import { isEmptyPlan } from '../model/plan';
+import { addConnectionOptions, addFileOptions, addOutputOptions, connectionFrom, useColor, type GlobalOptions } from './options';
+import { diagnosticsJson, loadAndValidate, printDiagnostics } from './desired';
+import { readGateway } from './gateway';
+import { write, type Io, type Outcome } from './context';
+
+export function registerDiff(program: Command, io: Io, done: (o: Promise<Outcome>) => void): void {
+  addOutputOptions(addConnectionOptions(addFileOptions(program.command('diff'))))
+    .description('show what apply would change (exit 0: no drift, 2: drift, 1: error)')
+    .action((opts: GlobalOptions) => done(diff(opts, io)));
+}
+
+async function diff(opts: GlobalOptions, io: Io): Promise<Outcome> {
+  const loaded = await loadAndValidate(opts, io);
+  if (loaded.errors) {
+    if (opts.output === 'json') write(io.stdout, JSON.stringify(diagnosticsJson(loaded, opts.mask), null, 2));
+    printDiagnostics(loaded, io, opts.mask);
+    return 'invalid';
+  }
+  const { result } = loaded;
+  const client = createAdminClient(connectionFrom(opts, io.env));
+  try {
+    const gw = await readGateway(client, result.selectTags, result.state);
+    const plan = computePlan(result.state, gw.current, gw.schemas, { selectTags: result.selectTags });
+    const drift = !isEmptyPlan(plan);
+    if (opts.output === 'json') {
+      write(io.stdout, JSON.stringify({ ...renderPlanJson(plan, { secrets: result.secrets, mask: opts.mask }), drift }, null, 2));
+    } else {
+      write(io.stdout, renderPlanText(plan, { color: useColor(opts, io.stdout, io.env), secrets: result.secrets, mask: opts.mask }));
+    }
+    return drift ? 'drift' : 'ok';
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,44 @@
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { createAdminClient } from '../kong/client';
+import { renderDump } from '../dump/dump';
+import { KongCtlError } from '../model/errors';
+import { addConnectionOptions, connectionFrom, type GlobalOptions } from './options';
+import { readGateway } from './gateway';
+import { write, type Io, type Outcome } from './context';
+
+interface DumpOpts extends GlobalOptions {
+  outputFile?: string;
+  withDefaults?: boolean;
+}
+
+export function registerDump(program: Command, io: Io, done: (o: Promise<Outcome>) => void): void {
+  addConnectionOptions(program.command('dump'))
+    .description('write the live configuration as a decK-format file (defaults stripped)')
+    .option('-o, --output-file <file>', 'write to FILE instead of stdout')
+    .option('--select-tag <tag>', 'only dump entities carrying this tag (repeatable)', (v: string, p: string[]) => [...p, v], [])
+    .option('--with-defaults', 'keep fields whose value is Kong’s default')
+    .action((opts: DumpOpts) => done(dump(opts, io)));
+}
+
+async function dump(opts: DumpOpts, io: Io): Promise<Outcome> {
+  const client = createAdminClient(connectionFrom(opts, io.env));
+  try {
+    const selectTags = [...new Set(opts.selectTag)];
+    const gw = await readGateway(client, selectTags);
+    const text = renderDump(gw.current, gw.schemas, { withDefaults: Boolean(opts.withDefaults), selectTags });
+    if (opts.outputFile && opts.outputFile !== '-') {
+      try {
+        writeFileSync(opts.outputFile, text);
+      } catch (err) {
+        throw new KongCtlError('E_FILE_READ', `cannot write ${opts.outputFile}: ${(err as Error).message}`);
+      }
+      write(io.stderr, `Wrote ${gw.current.entities.length} entities to ${opts.outputFile}`);
+    } else {
+      write(io.stdout, text);
+    }
+    return 'ok';
+  } finally {
+    client.close();
+  }
+}
