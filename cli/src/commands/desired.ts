@@ -21,7 +21,8 @@ export async function loadAndValidate(opts: GlobalOptions, io: Io): Promise<Load
     throw new KongCtlError('E_USAGE', 'no declarative file given: use -f FILE (repeatable, a directory, or - for stdin)');
   }
   const result = await loadDesired({ files: opts.file, env: io.env, selectTags: opts.selectTag, readStdin: io.readStdin });
-  const diagnostics = [...result.diagnostics, ...validateDesired(result)];
+  // validateDesired returns the loader's own diagnostics too, sorted by file and position.
+  const diagnostics = validateDesired(result);
   const errors = diagnostics.filter((d) => d.severity !== 'warning').length;
   return { result, diagnostics, errors };
 }

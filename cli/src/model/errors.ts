@@ -33,6 +33,8 @@ export class KongCtlError extends Error {
 /** A problem found in the declarative file: never thrown, collected and listed. */
 export interface Diagnostic {
   message: string;
+  /** The class of problem, as the error `main` would raise for it (E_FILE_PARSE, E_ENV_UNSET, E_VALIDATION…). */
+  code?: ErrorCode;
   source?: SourceRef;
   /** Defaults to 'error'; warnings never change the exit code. */
   severity?: 'error' | 'warning';

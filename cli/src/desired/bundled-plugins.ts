@@ -1,0 +1,45 @@
+/**
+ * Plugins bundled with Kong OSS 3.4: `plugins.available_on_server` of `GET /` in
+ * test/fixtures/kong-admin/3.4.2-postgres/001_GET_root.json, minus `js-hello`, which that
+ * recording's node loaded from its own plugin server (`plugins = bundled,js-hello`) and is not
+ * bundled. test/cli/desired/bundled-plugins.test.ts keeps this list equal to the recording.
+ */
+export const KONG_BUNDLED_PLUGINS: readonly string[] = [
+  'acl',
+  'acme',
+  'aws-lambda',
+  'azure-functions',
+  'basic-auth',
+  'bot-detection',
+  'correlation-id',
+  'cors',
+  'datadog',
+  'file-log',
+  'grpc-gateway',
+  'grpc-web',
+  'hmac-auth',
+  'http-log',
+  'ip-restriction',
+  'jwt',
+  'key-auth',
+  'ldap-auth',
+  'loggly',
+  'oauth2',
+  'opentelemetry',
+  'post-function',
+  'pre-function',
+  'prometheus',
+  'proxy-cache',
+  'rate-limiting',
+  'request-size-limiting',
+  'request-termination',
+  'request-transformer',
+  'response-ratelimiting',
+  'response-transformer',
+  'session',
+  'statsd',
+  'syslog',
+  'tcp-log',
+  'udp-log',
+  'zipkin',
+];

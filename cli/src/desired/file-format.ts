@@ -1,0 +1,100 @@
+/**
+ * The layout of decK's file format for Kong 3.x (Kong/go-database-reconciler pkg/file/types.go):
+ * which top-level lists exist, what nests under what, and which foreign key nesting implies.
+ * Loading, the JSON Schema and the error positions all read this one table.
+ */
+import type { Kind } from '../model/entity';
+import type { PathSegment } from './positions';
+import { formatFieldPath } from './kong-schema-check';
+
+export const FORMAT_VERSION = '3.0';
+
+export interface Collection {
+  /** Key in the file: `routes`, `keyauth_credentials`. */
+  key: string;
+  kind: Kind;
+}
+
+export interface ChildCollection extends Collection {
+  /** Foreign-key field of the child that nesting sets to the parent. */
+  parentField: string;
+}
+
+export const TOP_LEVEL: Collection[] = [
+  { key: 'certificates', kind: 'certificate' },
+  { key: 'ca_certificates', kind: 'ca_certificate' },
+  { key: 'services', kind: 'service' },
+  { key: 'routes', kind: 'route' },
+  { key: 'upstreams', kind: 'upstream' },
+  { key: 'consumers', kind: 'consumer' },
+  { key: 'plugins', kind: 'plugin' },
+];
+
+export const CHILDREN: Record<Kind, ChildCollection[]> = {
+  service: [
+    { key: 'routes', kind: 'route', parentField: 'service' },
+    { key: 'plugins', kind: 'plugin', parentField: 'service' },
+  ],
+  route: [{ key: 'plugins', kind: 'plugin', parentField: 'route' }],
+  consumer: [
+    { key: 'plugins', kind: 'plugin', parentField: 'consumer' },
+    { key: 'keyauth_credentials', kind: 'keyauth_credential', parentField: 'consumer' },
+    { key: 'jwt_secrets', kind: 'jwt_secret', parentField: 'consumer' },
+    { key: 'basicauth_credentials', kind: 'basicauth_credential', parentField: 'consumer' },
+    { key: 'hmacauth_credentials', kind: 'hmacauth_credential', parentField: 'consumer' },
+    { key: 'acls', kind: 'acl', parentField: 'consumer' },
+  ],
+  upstream: [{ key: 'targets', kind: 'target', parentField: 'upstream' }],
+  certificate: [{ key: 'snis', kind: 'sni', parentField: 'certificate' }],
+  ca_certificate: [],
+  sni: [],
+  target: [],
+  plugin: [],
+  keyauth_credential: [],
+  jwt_secret: [],
+  basicauth_credential: [],
+  hmacauth_credential: [],
+  acl: [],
+};
+
+/** Kinds whose `_info.defaults.<kind>` decK applies. */
+export const DEFAULTABLE: Kind[] = ['service', 'route', 'upstream', 'target'];
+
+/** Sugar fields decK expands while reading (never sent to Kong as such). */
+export const SUGAR_FIELDS: Partial<Record<Kind, string[]>> = { service: ['url'] };
+
+/** `services[0].routes[1].plugins[0]`: the same notation as field paths. */
+export const formatEntityPath: (path: PathSegment[]) => string = formatFieldPath;
+
+export interface SplitPath {
+  /** Path of the innermost entity containing the location (empty at file level). */
+  entity: PathSegment[];
+  kind?: Kind;
+  /** The rest, inside that entity (`['config', 'minute']`). */
+  field: PathSegment[];
+}
+
+/** Splits a path inside a file into the entity it falls in and the field inside that entity. */
+export function splitPath(path: PathSegment[]): SplitPath {
+  let kind: Kind | undefined;
+  let cut = 0;
+  let i = 0;
+  while (i + 1 < path.length) {
+    const seg = path[i];
+    const next = path[i + 1];
+    const list = kind ? CHILDREN[kind] : TOP_LEVEL;
+    const c = list.find((x) => x.key === seg);
+    if (!c || typeof next !== 'number') break;
+    kind = c.kind;
+    i += 2;
+    cut = i;
+  }
+  return { entity: path.slice(0, cut), kind, field: path.slice(cut) };
+}
+
+/** Parses `services[0].routes[1]` back into segments. */
+export function parseEntityPath(s: string): PathSegment[] {
+  const out: PathSegment[] = [];
+  for (const m of s.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : m[1]);
+  return out;
+}

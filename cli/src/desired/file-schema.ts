@@ -1,0 +1,253 @@
+/**
+ * The JSON Schema of a decK file for Kong 3.x, generated from Kong's own entity schemas
+ * (kong-entity-schemas.ts) plus decK's layout (file-format.ts), and checked with ajv. Field
+ * values carry their Kong field schema in an `x-kong` keyword whose validator runs Kong's
+ * validators (kong-schema-check.ts), so type, range and pattern messages are Kong's.
+ * Foreign keys are decK-style: a name or id, or `{id: …}` / `{name: …}`.
+ */
+import Ajv from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { Kind } from '../model/entity';
+import type { FieldSchema } from '../model/schema';
+import { fieldEntries } from '../model/schema';
+import { KIND_DEFS } from '../kinds';
+import { CHILDREN, DEFAULTABLE, SUGAR_FIELDS, TOP_LEVEL } from './file-format';
+import { checkEntityChecks, fieldError, isPlainObject, isVaultReference, typeError, validatorError } from './kong-schema-check';
+import { KONG_ENTITY_SCHEMAS, entityFields } from './kong-entity-schemas';
+import type { PathSegment } from './positions';
+
+type JsonSchema = Record<string, unknown>;
+
+const TYPE_TO_JSON: Record<string, string> = {
+  string: 'string',
+  integer: 'integer',
+  number: 'number',
+  boolean: 'boolean',
+  array: 'array',
+  set: 'array',
+  map: 'object',
+  record: 'object',
+};
+
+/** Kong field schema → JSON Schema. `null` stands for "not set", as in decK (Go's nil pointer). */
+export function fieldToJsonSchema(f: FieldSchema): JsonSchema {
+  const t = TYPE_TO_JSON[f.type];
+  if (!t) return {}; // json, function: anything
+  const s: JsonSchema = { type: [t, 'null'], 'x-kong': f };
+  if ((f.type === 'array' || f.type === 'set') && f.elements) s.items = fieldToJsonSchema(f.elements);
+  if (f.type === 'map' && f.values) s.additionalProperties = fieldToJsonSchema(f.values);
+  if (f.type === 'record') {
+    const props: Record<string, JsonSchema> = {};
+    const required: string[] = [];
+    for (const [name, sub] of fieldEntries(f.fields)) {
+      props[name] = fieldToJsonSchema(sub);
+      if (sub.required && sub.default === undefined && !sub.auto) required.push(name);
+    }
+    s.properties = props;
+    s.additionalProperties = false;
+    if (required.length) s.required = required;
+  }
+  return s;
+}
+
+function foreignSchema(reference: string): JsonSchema {
+  return {
+    type: ['string', 'object', 'null'],
+    properties: { id: { type: 'string' }, name: { type: 'string' }, username: { type: 'string' } },
+    additionalProperties: false,
+    'x-kong': { type: 'foreign', reference },
+  };
+}
+
+/** Own fields of a kind, as the file may write them (no required list: presence is checked after defaults). */
+function entityProperties(kind: Kind, withForeign: boolean): Record<string, JsonSchema> {
+  const props: Record<string, JsonSchema> = {};
+  for (const [name, f] of fieldEntries(entityFields(kind))) {
+    if (f.type === 'foreign') {
+      if (withForeign && name in KIND_DEFS[kind].foreignKeys) props[name] = foreignSchema(String(f.reference));
+      continue;
+    }
+    if (name === 'id') props.id = { type: ['string', 'null'], format: 'uuid', 'x-kong': { type: 'string' } };
+    else if (kind === 'plugin' && name === 'config') props.config = { type: ['object', 'null'], 'x-kong': { type: 'record' } };
+    else props[name] = fieldToJsonSchema(f);
+  }
+  for (const s of SUGAR_FIELDS[kind] ?? []) props[s] = { type: ['string', 'null'], 'x-kong': { type: 'string' } };
+  return props;
+}
+
+const list = (items: JsonSchema): JsonSchema => ({ type: ['array', 'null'], items, 'x-kong': { type: 'array' } });
+const ref = (kind: Kind): JsonSchema => ({ $ref: `#/$defs/${kind}` });
+
+export function buildFileJsonSchema(): JsonSchema {
+  const defs: Record<string, JsonSchema> = {};
+  for (const kind of Object.keys(KONG_ENTITY_SCHEMAS) as Kind[]) {
+    const props = entityProperties(kind, true);
+    for (const c of CHILDREN[kind]) props[c.key] = list(ref(c.kind));
+    defs[kind] = { type: 'object', properties: props, additionalProperties: false, 'x-kong': { type: 'record' } };
+  }
+  const defaults: Record<string, JsonSchema> = {};
+  for (const kind of DEFAULTABLE) {
+    const props = entityProperties(kind, false);
+    delete props.id;
+    for (const s of SUGAR_FIELDS[kind] ?? []) delete props[s];
+    defaults[kind] = { type: ['object', 'null'], properties: props, additionalProperties: false, 'x-kong': { type: 'record' } };
+  }
+  const top: Record<string, JsonSchema> = {
+    _format_version: {},
+    _info: {
+      type: ['object', 'null'],
+      'x-kong': { type: 'record' },
+      additionalProperties: false,
+      properties: {
+        select_tags: list({ type: 'string', 'x-kong': { type: 'string' } }),
+        defaults: { type: ['object', 'null'], properties: defaults, additionalProperties: false, 'x-kong': { type: 'record' } },
+      },
+    },
+  };
+  for (const t of TOP_LEVEL) top[t.key] = list(ref(t.kind));
+  return { $defs: defs, type: 'object', properties: top, additionalProperties: false, 'x-kong': { type: 'record' } };
+}
+
+/** Runs Kong's validators where JSON Schema has no equivalent; type errors are left to `type`. */
+function kongKeyword(schema: FieldSchema, data: unknown): boolean {
+  const self = kongKeyword as unknown as { errors: Partial<ErrorObject>[] | null };
+  self.errors = null;
+  if (data === null || data === undefined) return true;
+  if (schema.type === 'foreign' || typeError(data, schema) !== null) return true;
+  if (schema.referenceable && isVaultReference(data)) return true;
+  const errors: Partial<ErrorObject>[] = [];
+  if (schema.type === 'map' && isPlainObject(data)) {
+    const keys = { ...(schema.keys ?? { type: 'string' }), required: true } as FieldSchema;
+    for (const k of Object.keys(data)) {
+      const err = fieldError(k, keys);
+      if (err) errors.push({ keyword: 'x-kong', message: `invalid key: ${err}`, params: { key: k } });
+    }
+  }
+  if (schema.type === 'record' && isPlainObject(data) && Array.isArray(schema.entity_checks)) {
+    for (const p of checkEntityChecks(data, schema.fields ?? [], schema.entity_checks as unknown[])) {
+      errors.push({ keyword: 'x-kong', message: p.message, params: { path: p.path } });
+    }
+  }
+  if (schema.type !== 'record') {
+    const err = validatorError(data, schema);
+    if (err) errors.push({ keyword: 'x-kong', message: err, params: {} });
+  }
+  self.errors = errors.length ? errors : null;
+  return errors.length === 0;
+}
+
+let compiled: ValidateFunction | undefined;
+
+function validator(): ValidateFunction {
+  if (compiled) return compiled;
+  // Unoptimised code compiles in half the time, and the schema is compiled on every run.
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true, code: { optimize: false } });
+  addFormats(ajv, ['uuid']);
+  ajv.addKeyword({ keyword: 'x-kong', schemaType: 'object', errors: true, validate: kongKeyword });
+  compiled = ajv.compile(buildFileJsonSchema());
+  return compiled;
+}
+
+export interface SchemaProblem {
+  /** Path in the file of the value concerned. */
+  path: PathSegment[];
+  /** Point at the key rather than the value (unknown fields). */
+  atKey: boolean;
+  message: string;
+}
+
+function decodePointer(pointer: string, content: unknown): PathSegment[] {
+  if (!pointer) return [];
+  const out: PathSegment[] = [];
+  let node: unknown = content;
+  for (const raw of pointer.slice(1).split('/')) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(node)) {
+      out.push(Number(seg));
+      node = node[Number(seg)];
+    } else {
+      out.push(seg);
+      node = isPlainObject(node) ? node[seg] : undefined;
+    }
+  }
+  return out;
+}
+
+/** Edit distance counting a swap of two neighbours as one edit (the commonest typo). */
+function distance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.length][b.length];
+}
+
+/** The closest candidate within a small edit distance, for "did you mean" hints. */
+export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = distance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+const KONG_TYPE_MESSAGE: Record<string, string> = {
+  foreign: 'expected a name or an id',
+};
+
+function problemOf(e: ErrorObject, content: unknown): SchemaProblem | null {
+  const path = decodePointer(e.instancePath, content);
+  const kong = ((e.parentSchema as JsonSchema | undefined)?.['x-kong'] ?? {}) as FieldSchema;
+  switch (e.keyword) {
+    case 'type': {
+      const message =
+        KONG_TYPE_MESSAGE[kong.type] ?? typeError(e.data, kong.type ? kong : ({ type: 'record' } as FieldSchema)) ?? String(e.message);
+      return { path, atKey: false, message };
+    }
+    case 'additionalProperties': {
+      const prop = String((e.params as { additionalProperty: string }).additionalProperty);
+      const known = Object.keys(((e.parentSchema as JsonSchema)?.properties ?? {}) as object);
+      const hint = closest(prop, known);
+      return { path: [...path, prop], atKey: true, message: `unknown field${hint ? ` (did you mean '${hint}'?)` : ''}` };
+    }
+    case 'required': {
+      const prop = String((e.params as { missingProperty: string }).missingProperty);
+      return { path: [...path, prop], atKey: false, message: 'required field missing' };
+    }
+    case 'format':
+      return { path, atKey: false, message: 'expected a valid UUID' };
+    case 'x-kong': {
+      const p = e.params as { key?: string; path?: PathSegment[] };
+      if (p.key !== undefined) return { path: [...path, p.key], atKey: true, message: String(e.message) };
+      return { path: [...path, ...(p.path ?? [])], atKey: false, message: String(e.message) };
+    }
+    default:
+      return { path, atKey: false, message: String(e.message) };
+  }
+}
+
+/** Every schema problem of one file's content. */
+export function checkFileSchema(content: unknown): SchemaProblem[] {
+  const validate = validator();
+  if (validate(content)) return [];
+  const out: SchemaProblem[] = [];
+  const seen = new Set<string>();
+  for (const e of validate.errors ?? []) {
+    const p = problemOf(e, content);
+    if (!p) continue;
+    const id = `${JSON.stringify(p.path)}|${p.message}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push(p);
+  }
+  return out;
+}

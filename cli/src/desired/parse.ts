@@ -1,0 +1,75 @@
+/**
+ * One source text → templated, parsed, positioned file. YAML and JSON both go through the
+ * `yaml` parser (JSON is YAML 1.2) so that every node keeps its range.
+ */
+import { parseDocument } from 'yaml';
+import type { Diagnostic } from '../model/errors';
+import { isPlainObject } from './kong-schema-check';
+import { PositionMap, nodeAt, nodeStart } from './positions';
+import type { SourceText } from './sources';
+import { renderEnvTemplate } from './template';
+import type { Substitution } from './template';
+import type { DesiredFile } from './types';
+
+export interface ParsedFile extends DesiredFile {
+  substitutions: Substitution[];
+  positions: PositionMap;
+}
+
+export function parseSource(src: SourceText, env: NodeJS.ProcessEnv): { file: ParsedFile; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const rendered = renderEnvTemplate(src.text, env);
+  const positions = new PositionMap(src.text, rendered.substitutions);
+  const at = (originalOffset: number) => ({ file: src.name, ...positions.lineCol(originalOffset), path: '' });
+  for (const p of rendered.problems)
+    diagnostics.push({ code: p.kind === 'unset' ? 'E_ENV_UNSET' : 'E_FILE_PARSE', message: p.message, source: at(p.offset) });
+
+  const file: ParsedFile = {
+    name: src.name,
+    substitutions: rendered.substitutions,
+    positions,
+    templateFailures: rendered.substitutions.filter((s) => s.failed).map((s) => positions.lineCol(s.origStart)),
+    locate(path, opts) {
+      if (!this.doc) return { line: 1, column: 1 };
+      return positions.fromRendered(nodeStart(nodeAt(this.doc, path, opts)));
+    },
+  };
+
+  // decK reads YAML with go-yaml, which honours `<<` merge keys: so do we.
+  const doc = parseDocument(rendered.text, { prettyErrors: false, uniqueKeys: true, merge: true });
+  // After a syntax error the parser's further errors mostly echo it; duplicate keys stand alone.
+  const firstSyntax = doc.errors.find((e) => e.code !== 'DUPLICATE_KEY');
+  for (const e of doc.errors.filter((x) => x === firstSyntax || x.code === 'DUPLICATE_KEY')) {
+    // The parser's own wording, without its "at line x, column y" suffix: the position is ours.
+    const message = e.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '');
+    diagnostics.push({ code: 'E_FILE_PARSE', message: `invalid YAML/JSON: ${message}`, source: at(positions.toOriginal(e.pos[0])) });
+  }
+  if (doc.errors.length > 0) return { file, diagnostics };
+  for (const w of doc.warnings) {
+    diagnostics.push({
+      code: 'E_FILE_PARSE',
+      severity: 'warning',
+      message: w.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, ''),
+      source: at(positions.toOriginal(w.pos[0])),
+    });
+  }
+  let content: unknown;
+  try {
+    content = doc.toJS({ maxAliasCount: 1000 });
+  } catch (err) {
+    diagnostics.push({ code: 'E_FILE_PARSE', message: `invalid YAML/JSON: ${(err as Error).message}`, source: at(0) });
+    return { file, diagnostics };
+  }
+  if (content === null || content === undefined) content = {};
+  if (!isPlainObject(content)) {
+    diagnostics.push({
+      code: 'E_FILE_PARSE',
+      message: 'expected a mapping at the top of the file (_format_version, services, consumers, …)',
+      source: at(positions.toOriginal(nodeStart(doc.contents))),
+    });
+    return { file, diagnostics };
+  }
+  file.doc = doc;
+  file.content = content;
+  return { file, diagnostics };
+}

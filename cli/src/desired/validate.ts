@@ -1,0 +1,308 @@
+/**
+ * Offline validation of loaded declarative files: never contacts Kong, lists every problem
+ * (not the first), each with file:line:column and the entity path. The result includes the
+ * loader's own diagnostics, sorted by file (load order), line and column.
+ */
+import type { Entity, Kind } from '../model/entity';
+import type { Diagnostic, ErrorCode } from '../model/errors';
+import type { FieldList, FieldSchema } from '../model/schema';
+import { fieldEntries } from '../model/schema';
+import { PROJECT_PLUGINS } from '../../../plugins/registry';
+import { KONG_BUNDLED_PLUGINS } from './bundled-plugins';
+import { formatEntityPath, parseEntityPath, splitPath } from './file-format';
+import { checkFileSchema, closest } from './file-schema';
+import { checkEntityChecks, checkRecord, formatFieldPath, isPlainObject, validatorError } from './kong-schema-check';
+import { KONG_ENTITY_SCHEMAS } from './kong-entity-schemas';
+import type { PathSegment } from './positions';
+import { routePathCustomCheck } from './route-paths';
+import type { DesiredFile, DesiredResult } from './types';
+
+export interface ValidateOptions {
+  /** Config fields of plugins known beyond the bundled ones (e.g. fetched from a Kong node): their configs are checked too. */
+  pluginSchemas?: Record<string, FieldList>;
+}
+
+/** Kong's `GET /{entities}?tags=` takes at most 5 tags. */
+export const MAX_SELECT_TAGS = 5;
+
+interface ReportOptions {
+  key?: boolean;
+  severity?: 'error' | 'warning';
+  code?: ErrorCode;
+}
+
+class Reporter {
+  readonly out: Diagnostic[] = [];
+  constructor(private readonly files: DesiredFile[]) {}
+
+  file(name: string): DesiredFile | undefined {
+    return this.files.find((f) => f.name === name);
+  }
+
+  /** A problem at `path` inside `file`: the entity path and field are derived from it. */
+  at(file: DesiredFile, path: PathSegment[], message: string, opts: ReportOptions = {}): void {
+    const split = splitPath(path);
+    const field = formatFieldPath(split.field);
+    const pos = file.locate(path, { key: opts.key });
+    if (file.templateFailures.some((f) => f.line === pos.line && f.column === pos.column)) return;
+    const d: Diagnostic = {
+      code: opts.code ?? 'E_VALIDATION',
+      message: field ? `${field}: ${message}` : message,
+      source: { file: file.name, ...pos, path: formatEntityPath(split.entity) },
+    };
+    if (opts.severity === 'warning') d.severity = 'warning';
+    this.out.push(d);
+  }
+
+  /** A problem of an entity, at `field` (a path inside it) when given. */
+  entity(e: Entity, field: PathSegment[], message: string, opts: ReportOptions = {}): void {
+    const file = e.source && this.file(e.source.file);
+    if (!file || !e.source) {
+      const d: Diagnostic = { code: opts.code ?? 'E_VALIDATION', message: `${e.label}: ${message}` };
+      if (opts.severity === 'warning') d.severity = 'warning';
+      this.out.push(d);
+      return;
+    }
+    this.at(file, [...parseEntityPath(e.source.path), ...field], message, opts);
+  }
+}
+
+function where(e: Entity): string {
+  return e.source ? `${e.source.file}:${e.source.line}:${e.source.column} ${e.source.path}` : e.label;
+}
+
+/** The raw object of an entity as written in its file. */
+function rawOf(files: DesiredFile[], e: Entity): Record<string, unknown> | undefined {
+  const file = e.source && files.find((f) => f.name === e.source?.file);
+  let node: unknown = file?.content;
+  for (const seg of e.source ? parseEntityPath(e.source.path) : []) {
+    node = Array.isArray(node) ? node[seg as number] : isPlainObject(node) ? node[seg as string] : undefined;
+  }
+  return isPlainObject(node) ? node : undefined;
+}
+
+function checkSchemas(r: Reporter, files: DesiredFile[]): void {
+  for (const f of files) {
+    if (f.content === undefined) continue;
+    for (const p of checkFileSchema(f.content)) r.at(f, p.path, p.message, { key: p.atKey });
+  }
+}
+
+/** Required fields Kong has no default for, checked after `url` and `_info.defaults` are applied. */
+function checkPresence(r: Reporter, files: DesiredFile[], e: Entity): void {
+  const schema = KONG_ENTITY_SCHEMAS[e.kind];
+  const raw = rawOf(files, e);
+  for (const [name, f] of fieldEntries(schema.fields)) {
+    if (!f.required || f.default !== undefined || f.auto || f.type === 'foreign') continue;
+    // An unusable `url` is reported as such; its missing host would only repeat it.
+    if (e.kind === 'service' && name === 'host' && typeof raw?.url === 'string') continue;
+    if (e.fields[name] === undefined || e.fields[name] === null) r.entity(e, [name], 'required field missing');
+  }
+  // Foreign keys are refs here; entity checks may name them (service `client_certificate`).
+  const record: Record<string, unknown> = { ...e.fields };
+  for (const [fk, key] of Object.entries(e.refs)) if (key) record[fk] = key;
+  for (const p of checkEntityChecks(record, schema.fields, schema.entity_checks ?? []))
+    r.entity(e, p.path, p.message, { key: p.atKey });
+}
+
+const IDENTITY_FIELD: Partial<Record<Kind, string>> = {
+  service: 'name',
+  route: 'name',
+  upstream: 'name',
+  consumer: 'username',
+  sni: 'name',
+  target: 'target',
+  plugin: 'name',
+  acl: 'group',
+  keyauth_credential: 'key',
+  jwt_secret: 'key',
+  basicauth_credential: 'username',
+  hmacauth_credential: 'username',
+};
+
+/** Entities kong-ctl could never match with Kong's: their key has no name, and no id either. */
+function checkIdentity(r: Reporter, e: Entity): void {
+  if (!e.key.endsWith('#undefined')) return;
+  const reasons: Partial<Record<Kind, string>> = {
+    service: 'a service needs a name or an id: without one kong-ctl cannot match it with the service in Kong',
+    route: 'a route needs a name or an id: without one kong-ctl cannot match it with the route in Kong',
+    keyauth_credential: 'a key-auth credential needs a key or an id: Kong would generate a new key on every apply',
+    jwt_secret: 'a jwt secret needs a key or an id: Kong would generate a new key on every apply',
+  };
+  const msg = reasons[e.kind];
+  if (msg) r.entity(e, [], msg);
+}
+
+/** kong/db/schema/typedefs.lua `validate_tag`. */
+const TAG = /^[ !-+\-.0-~\u0080-\uffff]+$/;
+const tagMessage = (t: string) => `invalid tag '${t}': expected printable ascii (except \`,\` and \`/\`) or valid utf-8 sequences`;
+/** typedefs.utf8_name, used for service and route names. */
+const UTF8_NAME = /^[A-Za-z0-9.\-_~\u0080-\uffff]+$/;
+
+function checkNamesAndTags(r: Reporter, e: Entity, selectTags: string[]): void {
+  const tags = e.fields.tags;
+  if (Array.isArray(tags)) {
+    tags.forEach((t, i) => {
+      if (typeof t === 'string' && t !== '' && !selectTags.includes(t) && !TAG.test(t)) r.entity(e, ['tags', i], tagMessage(t));
+    });
+  }
+  if ((e.kind === 'service' || e.kind === 'route') && typeof e.fields.name === 'string' && e.fields.name !== '') {
+    const n = e.fields.name;
+    if (!UTF8_NAME.test(n))
+      r.entity(e, ['name'], `invalid value '${n}': the only accepted ascii characters are alphanumerics or ., -, _, and ~`);
+  }
+}
+
+function checkRoutePaths(r: Reporter, e: Entity): void {
+  if (e.kind !== 'route' || !Array.isArray(e.fields.paths)) return;
+  const pathsField = fieldEntries(KONG_ENTITY_SCHEMAS.route.fields).find(([n]) => n === 'paths')?.[1];
+  const element = { ...(pathsField?.elements ?? { type: 'string' }) } as FieldSchema;
+  e.fields.paths.forEach((p, i) => {
+    // The schema check already reported what the declarative validators catch.
+    if (typeof p !== 'string' || p === '' || validatorError(p, element) !== null) return;
+    const problem = routePathCustomCheck(p);
+    if (problem) r.entity(e, ['paths', i], problem.message, { severity: problem.severity });
+  });
+}
+
+function pluginConfigSchemas(opts: ValidateOptions): Map<string, FieldList> {
+  const m = new Map<string, FieldList>();
+  for (const [name, fields] of Object.entries(opts.pluginSchemas ?? {})) m.set(name, fields);
+  // This project's plugins: their own Schema is the truth, even over a fetched one.
+  for (const p of PROJECT_PLUGINS) m.set(p.Name, p.Schema as unknown as FieldList);
+  return m;
+}
+
+function checkPlugin(r: Reporter, e: Entity, schemas: Map<string, FieldList>, known: Set<string>): void {
+  if (e.kind !== 'plugin' || typeof e.fields.name !== 'string' || e.fields.name === '') return;
+  const name = e.fields.name;
+  if (!known.has(name)) {
+    const hint = closest(name, known);
+    r.entity(
+      e,
+      ['name'],
+      `unknown plugin '${name}'${hint ? ` (did you mean '${hint}'?)` : ''}: neither bundled with Kong 3.x nor one of this project's plugins`,
+    );
+    return;
+  }
+  const fields = schemas.get(name);
+  const config = e.fields.config ?? {};
+  if (!fields || !isPlainObject(config)) return;
+  for (const p of checkRecord(config, fields, { path: ['config'] })) r.entity(e, p.path, p.message, { key: p.atKey });
+}
+
+function checkSelectTags(r: Reporter, result: DesiredResult): void {
+  const declaring = result.files.find((f) => {
+    const c = f.content;
+    return isPlainObject(c) && isPlainObject(c._info) && Array.isArray(c._info.select_tags) && c._info.select_tags.length > 0;
+  });
+  const report = (path: PathSegment[], message: string, key = false) => {
+    if (declaring) r.at(declaring, path, message, { key, code: 'E_SELECT_TAGS' });
+    else r.out.push({ code: 'E_SELECT_TAGS', message: `--select-tag: ${message}` });
+  };
+  if (result.selectTags.length > MAX_SELECT_TAGS) {
+    report(
+      ['_info', 'select_tags'],
+      `at most ${MAX_SELECT_TAGS} select tags are allowed (Kong cannot filter on more), found ${result.selectTags.length}`,
+      true,
+    );
+  }
+  const declared = declaring && isPlainObject(declaring.content) && isPlainObject(declaring.content._info)
+    ? (declaring.content._info.select_tags as unknown[])
+    : result.selectTags;
+  declared.forEach((t, i) => {
+    if (typeof t === 'string' && !TAG.test(t)) report(['_info', 'select_tags', i], tagMessage(t));
+  });
+}
+
+function checkReferences(r: Reporter, result: DesiredResult): void {
+  // A name may belong to an entity of a file that could not be read: say nothing rather than guess.
+  if (result.files.some((f) => f.content === undefined) || result.diagnostics.some((d) => !d.source)) return;
+  for (const ref of result.references) {
+    if (ref.resolved) continue;
+    const candidates = result.state.entities
+      .filter((e) => e.kind === ref.targetKind)
+      .flatMap((e) => [e.fields.name, e.fields.username, e.fields.custom_id].filter((v): v is string => typeof v === 'string'));
+    const hint = closest(ref.written, candidates);
+    const kind = ref.targetKind.replace(/_/g, ' ');
+    const didYouMean = hint ? ` (did you mean '${hint}'?)` : '';
+    r.entity(ref.entity, [ref.field], `unknown ${kind} '${ref.written}'${didYouMean}: no ${kind} with this name or id in the file(s)`);
+  }
+}
+
+function checkDuplicates(r: Reporter, entities: Entity[]): void {
+  const firstByKey = new Map<string, Entity>();
+  const reported = new Set<Entity>();
+  for (const e of entities) {
+    if (e.key.endsWith('#undefined')) continue;
+    const first = firstByKey.get(e.key);
+    if (!first) {
+      firstByKey.set(e.key, e);
+      continue;
+    }
+    reported.add(e);
+    const field = IDENTITY_FIELD[e.kind];
+    if (e.kind === 'plugin') {
+      const name = String(e.fields.name);
+      r.entity(
+        e,
+        ['name'],
+        `${e.label} is configured twice (first at ${where(first)}): Kong allows one ${name} plugin per {service, route, consumer}`,
+      );
+    } else r.entity(e, field && e.fields[field] !== undefined ? [field] : [], `duplicate ${e.label} (first at ${where(first)})`);
+  }
+  // Other unique fields: ids, consumers' custom_id, plugins' instance_name.
+  const extra: Array<[Kind | '*', string]> = [['*', 'id'], ['consumer', 'custom_id'], ['plugin', 'instance_name']];
+  for (const [kind, field] of extra) {
+    const seen = new Map<string, Entity>();
+    for (const e of entities) {
+      if (reported.has(e) || (kind !== '*' && e.kind !== kind)) continue;
+      const v = field === 'id' ? e.id : e.fields[field];
+      if (typeof v !== 'string' || v === '') continue;
+      const k = `${e.kind}|${v}`;
+      const first = seen.get(k);
+      if (!first) seen.set(k, e);
+      else {
+        reported.add(e);
+        r.entity(e, [field], `duplicate ${field} '${v}': ${first.label} has it too (first at ${where(first)})`);
+      }
+    }
+  }
+}
+
+function sortDiagnostics(ds: Diagnostic[], files: DesiredFile[]): Diagnostic[] {
+  const order = new Map(files.map((f, i) => [f.name, i]));
+  return ds
+    .map((d, i) => ({ d, i }))
+    .sort((a, b) => {
+      const fa = a.d.source ? (order.get(a.d.source.file) ?? -1) : -2;
+      const fb = b.d.source ? (order.get(b.d.source.file) ?? -1) : -2;
+      if (fa !== fb) return fa - fb;
+      const la = a.d.source?.line ?? 0;
+      const lb = b.d.source?.line ?? 0;
+      if (la !== lb) return la - lb;
+      const ca = a.d.source?.column ?? 0;
+      const cb = b.d.source?.column ?? 0;
+      return ca !== cb ? ca - cb : a.i - b.i;
+    })
+    .map((x) => x.d);
+}
+
+export function validateDesired(result: DesiredResult, opts: ValidateOptions = {}): Diagnostic[] {
+  const r = new Reporter(result.files);
+  r.out.push(...result.diagnostics);
+  checkSchemas(r, result.files);
+  const schemas = pluginConfigSchemas(opts);
+  const known = new Set([...KONG_BUNDLED_PLUGINS, ...schemas.keys()]);
+  for (const e of result.state.entities) {
+    checkPresence(r, result.files, e);
+    checkIdentity(r, e);
+    checkNamesAndTags(r, e, result.selectTags);
+    checkRoutePaths(r, e);
+    checkPlugin(r, e, schemas, known);
+  }
+  checkSelectTags(r, result);
+  checkReferences(r, result);
+  checkDuplicates(r, result.state.entities);
+  return sortDiagnostics(r.out, result.files);
+}
