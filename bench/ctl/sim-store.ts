@@ -1,0 +1,528 @@
+/**
+ * The simulator's data: Kong's tables in memory with the behaviour kong-ctl relies on, imitated
+ * from the recorded 3.4.2 exchanges — defaults filled from the real schemas, `url` expanded,
+ * targets normalised, basic-auth passwords hashed, unique fields and plugin/target/acl cache keys
+ * enforced (409), foreign keys checked (400), routes blocking their service's delete (400),
+ * cascades, paging by id with opaque offsets, tag filters. No HTTP here; simulator.ts serves it.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Kind } from '../../cli/src/model/entity';
+import type { EntitySchema, FieldList, FieldSchema } from '../../cli/src/model/schema';
+import { fieldEntries } from '../../cli/src/model/schema';
+import { KIND_DEFS } from '../../cli/src/kinds';
+import { normalizeTarget } from '../../cli/src/kinds/target';
+import type { SimFixtures } from './sim-fixtures';
+
+export type Obj = Record<string, unknown>;
+
+/** An Admin API answer: status and JSON body (undefined for 204/304). */
+export interface SimAnswer {
+  status: number;
+  body?: unknown;
+}
+
+export class SimError extends Error {
+  constructor(readonly answer: SimAnswer) {
+    super(`simulated ${answer.status}`);
+  }
+}
+
+interface TableMeta {
+  table: string;
+  kind: Kind;
+  schema: EntitySchema;
+  /** Field the URL may name an entity by instead of its id. */
+  endpointKey?: string;
+  unique: string[];
+  cacheKey?: string[];
+  /** field → referenced table */
+  foreign: Record<string, string>;
+  /** Millisecond timestamps (targets). */
+  msTimestamps: boolean;
+}
+
+const ENDPOINT_KEYS: Partial<Record<string, string>> = {
+  services: 'name',
+  routes: 'name',
+  upstreams: 'name',
+  snis: 'name',
+  consumers: 'username',
+  plugins: 'instance_name',
+  keyauth_credentials: 'key',
+  jwt_secrets: 'key',
+  basicauth_credentials: 'username',
+  hmacauth_credentials: 'username',
+  targets: 'target',
+};
+
+const CACHE_KEYS: Partial<Record<string, string[]>> = {
+  plugins: ['name', 'route', 'service', 'consumer'],
+  targets: ['upstream', 'target'],
+  acls: ['consumer', 'group'],
+};
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (s: string) => UUID_RE.test(s);
+
+function clone<T>(v: T): T {
+  return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
+}
+
+function luaValue(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'object') {
+    const o = v as Obj;
+    return `{${Object.keys(o)
+      .sort()
+      .map((k) => `${k}=${luaValue(o[k])}`)
+      .join(',')}}`;
+  }
+  return typeof v === 'string' ? `"${v}"` : String(v);
+}
+
+function schemaViolation(flatFields: Obj): SimError {
+  // `config.minute` → { config: { minute } }, as Kong nests field errors.
+  const fields: Obj = {};
+  for (const [k, v] of Object.entries(flatFields)) {
+    const parts = k.split('.');
+    let o = fields;
+    for (const p of parts.slice(0, -1)) o = (o[p] ??= {}) as Obj;
+    o[parts[parts.length - 1]] = v;
+  }
+  const flat: string[] = [];
+  const walk = (o: unknown, prefix: string) => {
+    if (o && typeof o === 'object') for (const [k, v] of Object.entries(o as Obj)) walk(v, prefix ? `${prefix}.${k}` : k);
+    else flat.push(`${prefix}: ${String(o)}`);
+  };
+  walk(fields, '');
+  flat.sort();
+  const message =
+    flat.length === 1 ? `schema violation (${flat[0]})` : `${flat.length} schema violations (${flat.join('; ')})`;
+  return new SimError({ status: 400, body: { message, fields, code: 2, name: 'schema violation' } });
+}
+
+/** Kong's `url` shorthand for services. */
+function expandUrl(body: Obj): Obj {
+  if (typeof body.url !== 'string') return body;
+  const out = { ...body };
+  delete out.url;
+  const u = new URL(body.url);
+  out.protocol = u.protocol.replace(/:$/, '');
+  out.host = u.hostname;
+  out.port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
+  out.path = u.pathname && u.pathname !== '/' ? u.pathname : body.url.endsWith('/') ? '/' : null;
+  return out;
+}
+
+export class SimStore {
+  private readonly metas = new Map<string, TableMeta>();
+  private readonly rows = new Map<string, Map<string, Obj>>();
+  /** Ids in ascending order per table (Postgres pages by primary key). */
+  private readonly order = new Map<string, string[]>();
+  /** table → "field\0value" → id, for unique fields, cache keys and endpoint keys. */
+  private readonly index = new Map<string, Map<string, string>>();
+  private clock = 1795466991;
+
+  constructor(private readonly fixtures: SimFixtures) {
+    for (const def of Object.values(KIND_DEFS)) {
+      const schema = fixtures.schemas.get(`/schemas/${def.schema}`) as EntitySchema | undefined;
+      if (!schema) continue;
+      const foreign: Record<string, string> = {};
+      const unique: string[] = [];
+      for (const [name, fs] of fieldEntries(schema.fields)) {
+        if (fs.type === 'foreign' && typeof fs.reference === 'string') foreign[name] = fs.reference;
+        if (fs.unique) unique.push(name);
+      }
+      this.metas.set(def.schema, {
+        table: def.schema,
+        kind: def.kind,
+        schema,
+        endpointKey: ENDPOINT_KEYS[def.schema],
+        unique,
+        cacheKey: CACHE_KEYS[def.schema],
+        foreign,
+        msTimestamps: def.schema === 'targets',
+      });
+      this.rows.set(def.schema, new Map());
+      this.order.set(def.schema, []);
+      this.index.set(def.schema, new Map());
+    }
+  }
+
+  /** Empty every table. */
+  clear(): void {
+    for (const t of this.metas.keys()) {
+      this.rows.get(t)!.clear();
+      this.order.set(t, []);
+      this.index.get(t)!.clear();
+    }
+  }
+
+  tables(): string[] {
+    return [...this.metas.keys()];
+  }
+
+  count(table: string): number {
+    return this.rows.get(table)?.size ?? 0;
+  }
+
+  all(table: string): Obj[] {
+    const rows = this.rows.get(table)!;
+    return this.order.get(table)!.map((id) => rows.get(id)!);
+  }
+
+  meta(table: string): TableMeta {
+    const m = this.metas.get(table);
+    if (!m) throw new SimError({ status: 404, body: { message: 'Not found' } });
+    return m;
+  }
+
+  // ---- reads ----------------------------------------------------------------------------
+
+  /** By id or endpoint key; undefined when missing. */
+  find(table: string, idOrKey: string): Obj | undefined {
+    const m = this.meta(table);
+    const rows = this.rows.get(table)!;
+    if (isUuid(idOrKey)) return rows.get(idOrKey);
+    if (!m.endpointKey) return undefined;
+    const id = this.index.get(table)!.get(`${m.endpointKey}\u0000${idOrKey}`);
+    return id ? rows.get(id) : undefined;
+  }
+
+  /**
+   * One page, ordered by id. `filter` keeps a row (nested lists, tags); the offset is an opaque
+   * token holding the last id served, as Kong's is opaque to clients.
+   */
+  page(table: string, size: number, offset: string | undefined, filter: (o: Obj) => boolean): { data: Obj[]; next?: string } {
+    const ids = this.order.get(table)!;
+    const rows = this.rows.get(table)!;
+    let start = 0;
+    if (offset) {
+      let last: string;
+      try {
+        last = (JSON.parse(Buffer.from(offset, 'base64url').toString('utf8')) as string[])[0];
+      } catch {
+        throw new SimError({ status: 400, body: { message: `'${offset}' is not a valid offset: bad base64 encoding`, code: 7, name: 'invalid offset' } });
+      }
+      start = upperBound(ids, last);
+    }
+    const data: Obj[] = [];
+    let i = start;
+    for (; i < ids.length && data.length < size; i++) {
+      const row = rows.get(ids[i])!;
+      if (filter(row)) data.push(row);
+    }
+    // An offset only when another matching row follows (fixtures 104/105).
+    let more = false;
+    for (let j = i; j < ids.length && !more; j++) more = filter(rows.get(ids[j])!);
+    const next = more ? Buffer.from(JSON.stringify([ids[i - 1]])).toString('base64url') : undefined;
+    return { data, next };
+  }
+
+  // ---- writes ---------------------------------------------------------------------------
+
+  /**
+   * Insert (POST, or PUT of a new id) or replace (PUT of an existing one). `parent` pins a
+   * foreign key from the URL (`/consumers/{c}/key-auth`).
+   */
+  upsert(table: string, body: Obj, opts: { id?: string; endpointKey?: string; parent?: [string, string] } = {}): { row: Obj; created: boolean } {
+    const m = this.meta(table);
+    let input: Obj = clone(body) ?? {};
+    if (table === 'services') input = expandUrl(input);
+    if (opts.parent) input[opts.parent[0]] = { id: opts.parent[1] };
+    if (opts.endpointKey !== undefined && m.endpointKey) input[m.endpointKey] = opts.endpointKey;
+    const existing = opts.id
+      ? this.rows.get(table)!.get(opts.id)
+      : opts.endpointKey !== undefined
+        ? this.find(table, opts.endpointKey)
+        : undefined;
+    const id = existing ? String(existing.id) : (opts.id ?? (typeof input.id === 'string' ? input.id : randomUUID()));
+    delete input.id;
+    const row = this.complete(m, input, id, existing);
+    this.write(m, row, existing);
+    return { row, created: !existing };
+  }
+
+  patch(table: string, idOrKey: string, body: Obj, parent?: [string, string]): Obj {
+    const m = this.meta(table);
+    const existing = this.find(table, idOrKey);
+    if (!existing || (parent && (existing[parent[0]] as Obj | null)?.id !== parent[1])) {
+      const field = isUuid(idOrKey) ? 'id' : (m.endpointKey ?? 'id');
+      throw new SimError({
+        status: 404,
+        body: { message: `could not find the entity with '{${field}="${idOrKey}"}'`, fields: { [field]: idOrKey }, code: 6, name: 'not found' },
+      });
+    }
+    let input: Obj = clone(body) ?? {};
+    if (table === 'services') input = expandUrl(input);
+    delete input.id;
+    const merged = mergeRecords(m.schema.fields, clone(existing), input);
+    for (const k of ['id', 'created_at', 'updated_at']) delete merged[k];
+    const row = this.complete(m, merged, String(existing.id), existing);
+    this.write(m, row, existing);
+    return row;
+  }
+
+  /** Kong answers 204 for a missing entity on top-level routes; nested ones answer 404 (see simulator.ts). */
+  delete(table: string, idOrKey: string): boolean {
+    const row = this.find(table, idOrKey);
+    if (!row) return false;
+    const id = String(row.id);
+    // Routes do not cascade from services (fixture 125); everything else that refers here does.
+    for (const [t, meta] of this.metas) {
+      for (const [field, ref] of Object.entries(meta.foreign)) {
+        if (ref !== table) continue;
+        const fs = fieldEntries(meta.schema.fields).find(([n]) => n === field)?.[1];
+        const referencing = this.all(t).filter((o) => (o[field] as Obj | null)?.id === id);
+        if (referencing.length === 0) continue;
+        if (fs?.on_delete !== 'cascade') {
+          throw new SimError({
+            status: 400,
+            body: {
+              message: `an existing '${t}' entity references this '${table}' entity`,
+              fields: { '@referenced_by': t },
+              code: 4,
+              name: 'foreign key violation',
+            },
+          });
+        }
+      }
+    }
+    for (const [t, meta] of this.metas) {
+      for (const [field, ref] of Object.entries(meta.foreign)) {
+        if (ref !== table) continue;
+        for (const o of this.all(t)) if ((o[field] as Obj | null)?.id === id) this.delete(t, String(o.id));
+      }
+    }
+    this.unindex(this.meta(table), row);
+    this.rows.get(table)!.delete(id);
+    const ids = this.order.get(table)!;
+    ids.splice(lowerBound(ids, id), 1);
+    return true;
+  }
+
+  // ---- internals ------------------------------------------------------------------------
+
+  private schemaFor(m: TableMeta, input: Obj): FieldList {
+    if (m.table !== 'plugins') return m.schema.fields;
+    const name = String(input.name ?? '');
+    const sub = this.fixtures.schemas.get(`/schemas/plugins/${name}`) as EntitySchema | undefined;
+    if (!sub) {
+      throw schemaViolation({ name: `plugin '${name}' not enabled; add it to the 'plugins' configuration property` });
+    }
+    const override = new Map(fieldEntries(sub.fields));
+    return m.schema.fields.map((item) => {
+      const [n] = Object.keys(item);
+      return override.has(n) ? { [n]: override.get(n)! } : item;
+    });
+  }
+
+  /** Defaults, auto fields, foreign-key checks and the kind's own rewriting: the stored row. */
+  private complete(m: TableMeta, input: Obj, id: string, existing: Obj | undefined): Obj {
+    const fields = this.schemaFor(m, input);
+    const known = new Set(fieldEntries(fields).map(([n]) => n));
+    const errors: Obj = {};
+    for (const k of Object.keys(input)) if (!known.has(k)) errors[k] = 'unknown field';
+    const now = m.msTimestamps ? this.clock + 0.5 : this.clock;
+    const row: Obj = { id };
+    for (const [name, fs] of fieldEntries(fields)) {
+      if (name === 'id') continue;
+      if (name === 'created_at') {
+        row.created_at = existing?.created_at ?? now;
+        continue;
+      }
+      if (name === 'updated_at') {
+        row.updated_at = now;
+        continue;
+      }
+      let v = input[name];
+      if (v === undefined && fs.auto && fs.type === 'string') v = randomUUID().replace(/-/g, '');
+      if (fs.type === 'foreign') {
+        row[name] = this.resolveForeign(name, fs, v, errors);
+        continue;
+      }
+      row[name] = fill(fs, v, name, errors);
+      if (fs.required && (row[name] === null || row[name] === undefined)) errors[name] = 'required field missing';
+      const typeError = checkType(fs, row[name]);
+      if (typeError) errors[name] = typeError;
+    }
+    if (Object.keys(errors).length) throw schemaViolation(errors);
+    if (m.table === 'targets' && typeof row.target === 'string') row.target = normalizeTarget(row.target);
+    if (m.table === 'basicauth_credentials' && typeof row.password === 'string' && row.password !== existing?.password) {
+      const consumerId = (row.consumer as Obj | null)?.id ?? '';
+      row.password = createHash('sha1').update(`${row.password}${String(consumerId)}`).digest('hex');
+    }
+    return row;
+  }
+
+  private resolveForeign(name: string, fs: FieldSchema, v: unknown, errors: Obj): Obj | null {
+    if (v === undefined || v === null) {
+      if (fs.required) errors[name] = 'required field missing';
+      return null;
+    }
+    const ref = String(fs.reference);
+    const target = v as Obj;
+    if (typeof target.id === 'string') {
+      if (!this.rows.get(ref)?.has(target.id)) {
+        throw new SimError({
+          status: 400,
+          body: {
+            message: `the foreign key '{id="${target.id}"}' does not reference an existing '${ref}' entity.`,
+            fields: { [name]: { id: target.id } },
+            code: 4,
+            name: 'foreign key violation',
+          },
+        });
+      }
+      return { id: target.id };
+    }
+    const key = ENDPOINT_KEYS[ref];
+    const keyValue = key ? target[key] : undefined;
+    const found = typeof keyValue === 'string' ? this.find(ref, keyValue) : undefined;
+    if (!found) {
+      throw new SimError({
+        status: 400,
+        body: {
+          message: `foreign key unresolved (${name}.${key}: the foreign key cannot be resolved with '{${key}="${String(keyValue)}"}' for an existing '${ref}' entity)`,
+          fields: { [name]: { [String(key)]: `the foreign key cannot be resolved with '{${key}="${String(keyValue)}"}' for an existing '${ref}' entity` } },
+          code: 13,
+          name: 'foreign keys unresolved',
+        },
+      });
+    }
+    return { id: String(found.id) };
+  }
+
+  private uniqueEntries(m: TableMeta, row: Obj): Array<[string, string, Obj]> {
+    const out: Array<[string, string, Obj]> = [];
+    for (const f of m.unique) {
+      if (row[f] !== null && row[f] !== undefined) out.push([`${f}\u0000${String(row[f])}`, `{${f}=${luaValue(row[f])}}`, { [f]: row[f] }]);
+    }
+    if (m.cacheKey) {
+      const parts = [...m.cacheKey].sort();
+      const fields: Obj = {};
+      for (const p of parts) fields[p] = row[p] ?? null;
+      out.push([`cache_key\u0000${parts.map((p) => luaValue(row[p])).join('|')}`, luaValue(fields), fields]);
+    }
+    if (m.endpointKey && !m.unique.includes(m.endpointKey) && m.table !== 'targets' && row[m.endpointKey] != null) {
+      out.push([`${m.endpointKey}\u0000${String(row[m.endpointKey])}`, `{${m.endpointKey}=${luaValue(row[m.endpointKey])}}`, { [m.endpointKey]: row[m.endpointKey] }]);
+    }
+    return out;
+  }
+
+  private write(m: TableMeta, row: Obj, existing: Obj | undefined): void {
+    const idx = this.index.get(m.table)!;
+    const id = String(row.id);
+    for (const [k, desc, fields] of this.uniqueEntries(m, row)) {
+      const holder = idx.get(k);
+      if (holder && holder !== id) {
+        throw new SimError({
+          status: 409,
+          body: { message: `UNIQUE violation detected on '${desc}'`, fields, code: 5, name: 'unique constraint violation' },
+        });
+      }
+    }
+    if (existing) this.unindex(m, existing);
+    for (const [k] of this.uniqueEntries(m, row)) idx.set(k, id);
+    // Targets are found by `target` within their upstream only; keep an upstream-scoped key.
+    if (m.table === 'targets') idx.set(`target\u0000${String((row.upstream as Obj).id)}\u0000${String(row.target)}`, id);
+    const rows = this.rows.get(m.table)!;
+    if (!rows.has(id)) {
+      const ids = this.order.get(m.table)!;
+      ids.splice(lowerBound(ids, id), 0, id);
+    }
+    rows.set(id, row);
+  }
+
+  private unindex(m: TableMeta, row: Obj): void {
+    const idx = this.index.get(m.table)!;
+    for (const [k] of this.uniqueEntries(m, row)) if (idx.get(k) === row.id) idx.delete(k);
+    if (m.table === 'targets') idx.delete(`target\u0000${String((row.upstream as Obj).id)}\u0000${String(row.target)}`);
+  }
+
+  /** A target by id or by `host:port` within one upstream. */
+  findTarget(upstreamId: string, idOrTarget: string): Obj | undefined {
+    if (isUuid(idOrTarget)) {
+      const row = this.rows.get('targets')!.get(idOrTarget);
+      return row && (row.upstream as Obj).id === upstreamId ? row : undefined;
+    }
+    const id = this.index.get('targets')!.get(`target\u0000${upstreamId}\u0000${normalizeTarget(idOrTarget)}`);
+    return id ? this.rows.get('targets')!.get(id) : undefined;
+  }
+}
+
+/**
+ * Kong's defaults for one field: records are filled field by field, absent values become null.
+ * Unknown fields inside a record are schema violations, as Kong reports them (`config.x`).
+ */
+function fill(fs: FieldSchema, v: unknown, path: string, errors: Obj): unknown {
+  if (fs.type === 'record') {
+    if (v === null) return null;
+    if (v === undefined && 'default' in fs) return clone(fs.default);
+    const src = (v ?? {}) as Obj;
+    const out: Obj = {};
+    const subs = fieldEntries(fs.fields);
+    for (const [n, sub] of subs) out[n] = fill(sub, src[n], `${path}.${n}`, errors);
+    if (subs.length > 0) for (const k of Object.keys(src)) if (!(k in out)) errors[`${path}.${k}`] = 'unknown field';
+    if (subs.length === 0) Object.assign(out, src);
+    return out;
+  }
+  if (v !== undefined) return v;
+  return 'default' in fs ? clone(fs.default) : null;
+}
+
+/** Kong's type and `one_of` checks, with its wording (fixture 061). */
+function checkType(fs: FieldSchema, v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  switch (fs.type) {
+    case 'integer':
+      return Number.isInteger(v) ? null : 'expected an integer';
+    case 'number':
+      return typeof v === 'number' ? null : 'expected a number';
+    case 'boolean':
+      return typeof v === 'boolean' ? null : 'expected a boolean';
+    case 'string':
+      if (typeof v !== 'string') return 'expected a string';
+      return Array.isArray(fs.one_of) && !fs.one_of.includes(v) ? `expected one of: ${fs.one_of.join(', ')}` : null;
+    case 'array':
+    case 'set':
+      return Array.isArray(v) ? null : `expected a${fs.type === 'array' ? 'n array' : ' set'}`;
+    default:
+      return null;
+  }
+}
+
+/** PATCH: records merge field by field, everything else is replaced. */
+function mergeRecords(fields: FieldList | undefined, base: Obj, patch: Obj): Obj {
+  const schemas = new Map(fieldEntries(fields));
+  for (const [k, v] of Object.entries(patch)) {
+    const fs = schemas.get(k);
+    const cur = base[k];
+    if (fs?.type === 'record' && v && typeof v === 'object' && cur && typeof cur === 'object') {
+      base[k] = mergeRecords(fs.fields, cur as Obj, v as Obj);
+    } else base[k] = v;
+  }
+  return base;
+}
+
+function lowerBound(a: string[], x: string): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function upperBound(a: string[], x: string): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

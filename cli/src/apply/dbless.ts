@@ -1,0 +1,124 @@
+/**
+ * Apply for a DB-less Kong (`database: "off"`): entity writes answer 405 there, so the whole
+ * desired configuration goes out in ONE `POST /config`, which Kong loads all-or-nothing.
+ *
+ * - The config travels as a string (`{"config": "<json text>"}`): only then does `check_hash=1`
+ *   answer 304 for an unchanged config (fixtures 3.4.2-dbless 010/011; a JSON object body never
+ *   gets a 304, 003/004).
+ * - `flatten_errors=1` makes a 400 list each invalid entity (fixtures 006, 014); each is mapped
+ *   back to the entity of the file and its file:line.
+ * - POST /config replaces the whole configuration: sending the same body twice leaves the node
+ *   as once, so the request is marked idempotent and the client may retry it (429 + Retry-After
+ *   while a previous config is still loading).
+ * - An empty config would wipe the node (fixture 008 shows Kong accepts it): refused unless allowed.
+ */
+import { parse as parseYaml } from 'yaml';
+import type { AdminClient } from '../kong/types';
+import { AdminApiError, flattenFields } from '../kong/types';
+import type { Kind, State } from '../model/entity';
+import { KongCtlError } from '../model/errors';
+import { KIND_DEFS } from '../kinds';
+import { mapFlattenedErrors, renderDeclarative } from './declarative';
+import type { EntityError, FlattenedError } from './declarative';
+
+export interface DblessOptions {
+  selectTags: string[];
+  dryRun: boolean;
+  /** `--allow-mass-delete`: send a config with no entity at all. */
+  allowEmpty?: boolean;
+}
+
+export interface DblessResult {
+  /** applied: 201; unchanged: 304; invalid: 400 with the errors below; dry_run: nothing sent. */
+  status: 'applied' | 'unchanged' | 'invalid' | 'dry_run';
+  entityCount: number;
+  countsByKind: Partial<Record<Kind, number>>;
+  /** Size of the config text sent (or that would be sent). */
+  bytes: number;
+  /** Per-entity errors from Kong's flattened_errors, with the file position when known. */
+  entityErrors: EntityError[];
+  /** Errors Kong reported that belong to no single entity. */
+  errors: string[];
+  /** Writes sent: 1, or 0 for a dry run. */
+  writes: number;
+}
+
+export async function applyDbless(desired: State, client: AdminClient, opts: DblessOptions): Promise<DblessResult> {
+  assertTagged(desired, opts.selectTags);
+  const rendered = renderDeclarative(desired);
+  const base = {
+    entityCount: rendered.entityCount,
+    countsByKind: rendered.countsByKind,
+    bytes: Buffer.byteLength(rendered.text),
+    entityErrors: [] as EntityError[],
+    errors: [] as string[],
+  };
+  if (rendered.entityCount === 0 && !opts.allowEmpty) {
+    throw new KongCtlError(
+      'E_DELETE_GUARD',
+      'refusing to send an empty configuration to a DB-less node: POST /config replaces everything, so it would ' +
+        'remove every service, route, consumer and plugin. If that is intended, re-run with --allow-mass-delete.',
+    );
+  }
+  if (opts.selectTags.length > 0) await assertNothingOutOfScope(client, opts.selectTags);
+  if (opts.dryRun) return { status: 'dry_run', ...base, writes: 0 };
+
+  const res = await client.request<Record<string, unknown> | null>('POST', '/config', {
+    query: { check_hash: 1, flatten_errors: 1 },
+    body: { config: rendered.text },
+    idempotent: true,
+    acceptStatus: [304, 400],
+  });
+  if (res.status === 304) return { status: 'unchanged', ...base, writes: 1 };
+  if (res.status !== 400) return { status: 'applied', ...base, writes: 1 };
+
+  const body = (res.data ?? {}) as { flattened_errors?: FlattenedError[]; fields?: unknown; message?: unknown; code?: unknown };
+  // Only a declarative-config error (code 14) is about the file; any other 400 (e.g. "only
+  // available when Kong is configured to not use a database", fixture 127) is Kong's answer as is.
+  if (body.code !== 14 && !Array.isArray(body.flattened_errors)) {
+    throw new AdminApiError('POST', '/config', 400, res.data);
+  }
+  const entityErrors = mapFlattenedErrors(rendered, body.flattened_errors ?? []);
+  const errors = flattenFields(body.fields);
+  if (entityErrors.length === 0 && errors.length === 0 && typeof body.message === 'string') errors.push(body.message);
+  return { status: 'invalid', ...base, entityErrors, errors, writes: 1 };
+}
+
+function assertTagged(desired: State, selectTags: string[]): void {
+  if (selectTags.length === 0) return;
+  for (const e of desired.entities) {
+    const tags = Array.isArray(e.fields.tags) ? (e.fields.tags as unknown[]) : [];
+    const missing = selectTags.filter((t) => !tags.includes(t));
+    if (missing.length > 0) {
+      throw new KongCtlError('E_SELECT_TAGS', `refusing to apply: ${e.label} lacks select tag(s) ${missing.join(', ')}`);
+    }
+  }
+}
+
+/**
+ * With --select-tag a user expects entities outside the scope to survive, but POST /config
+ * replaces the node's whole configuration. So the node's current config (GET /config, DB-less
+ * only) must hold nothing outside the scope, or the apply is refused.
+ */
+async function assertNothingOutOfScope(client: AdminClient, selectTags: string[]): Promise<void> {
+  const res = await client.request<{ config?: unknown }>('GET', '/config');
+  const text = typeof res.data?.config === 'string' ? res.data.config : '';
+  const doc = (text ? parseYaml(text) : {}) as Record<string, unknown>;
+  const outside = new Map<string, number>();
+  for (const def of Object.values(KIND_DEFS)) {
+    const list = doc?.[def.schema];
+    if (!Array.isArray(list)) continue;
+    for (const item of list as Array<{ tags?: unknown }>) {
+      const tags = Array.isArray(item?.tags) ? item.tags : [];
+      if (!selectTags.every((t) => tags.includes(t))) outside.set(def.kind, (outside.get(def.kind) ?? 0) + 1);
+    }
+  }
+  if (outside.size === 0) return;
+  const counts = [...outside].map(([k, n]) => `${n} ${k}${n === 1 ? '' : 's'}`).join(', ');
+  throw new KongCtlError(
+    'E_OUT_OF_SCOPE',
+    `the DB-less node holds entities without the select tag(s) ${selectTags.join(', ')} (${counts}); ` +
+      'POST /config replaces the whole configuration and would delete them. Manage a DB-less node from one ' +
+      'file set without --select-tag, or tag those entities first.',
+  );
+}

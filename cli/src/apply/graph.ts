@@ -1,0 +1,187 @@
+/**
+ * The order of a plan as a dependency graph, not as levels with barriers: each change waits only
+ * for the changes it needs, so a route can be created as soon as its own service exists while
+ * other services are still being written. Pure; execute.ts runs it.
+ *
+ * Edges, strongest first:
+ *  1. references — a create or update waits for the create of every entity its desired refs
+ *     point at (route → its service, credential → its consumer, plugin → route/service/consumer).
+ *     Refs only point at lower DEPENDENCY_LEVELS, so these edges can never form a cycle.
+ *  2. removals — a delete waits for the deletes of the entities that reference it, and for the
+ *     updates that move a reference away from it (Kong refuses to delete a service a route still
+ *     points at: fixture 125), and a create waits for the delete of the same key (recreate).
+ *  3. unique values — a change that claims a unique value (name, username, key, plugin scope…)
+ *     waits for the change that releases it (a delete, or an update renaming away), so renames
+ *     never meet a 409. Added one by one, skipping any edge that would close a cycle (a swap of
+ *     two names cannot be ordered; Kong will answer 409 and the report will say so).
+ */
+import type { Change } from '../model/plan';
+import { uniqueValues } from './unique';
+
+export interface DependencyGraph {
+  /** deps[i]: indices of the changes change i waits for. */
+  deps: number[][];
+  /** Ordering edges left out because they would have closed a cycle. */
+  droppedEdges: number;
+}
+
+export function buildDependencies(changes: Change[]): DependencyGraph {
+  const n = changes.length;
+  const deps: Array<Set<number>> = Array.from({ length: n }, () => new Set<number>());
+  const createByKey = new Map<string, number>();
+  const deleteByKey = new Map<string, number>();
+  changes.forEach((c, i) => {
+    if (c.op === 'create') createByKey.set(c.desired?.key ?? c.key, i);
+    if (c.op === 'delete') deleteByKey.set(c.current?.key ?? c.key, i);
+  });
+
+  // 1. references
+  changes.forEach((c, i) => {
+    if (c.op === 'delete' || !c.desired) return;
+    for (const ref of Object.values(c.desired.refs)) {
+      if (!ref) continue;
+      const j = createByKey.get(ref);
+      if (j !== undefined && j !== i) deps[i].add(j);
+    }
+  });
+
+  // 2. removals
+  const removal: Array<[number, number]> = [];
+  changes.forEach((c, i) => {
+    if (c.op === 'create') {
+      const j = deleteByKey.get(c.desired?.key ?? c.key);
+      if (j !== undefined) removal.push([i, j]);
+      return;
+    }
+    if (!c.current) return;
+    for (const [fieldName, ref] of Object.entries(c.current.refs)) {
+      if (!ref) continue;
+      const j = deleteByKey.get(ref);
+      if (j === undefined || j === i) continue;
+      // An update that keeps pointing at the deleted entity gains nothing from running first.
+      if (c.op === 'update' && c.desired && c.desired.refs[fieldName] === ref) continue;
+      removal.push([j, i]);
+    }
+  });
+  for (const [waiter, first] of removal) deps[waiter].add(first);
+  let dropped = 0;
+  const comp = components(deps);
+  // Only removal edges can close a cycle here; drop those inside a knot, keep every other one.
+  for (const [waiter, first] of removal) {
+    if (comp[waiter] === comp[first] && deps[waiter].delete(first)) dropped++;
+  }
+
+  // 3. unique values
+  const releasedBy = new Map<string, number[]>();
+  const claims: Array<[number, string]> = [];
+  changes.forEach((c, i) => {
+    const before = c.current ? uniqueValues(c.kind, c.current) : [];
+    const after = c.desired && c.op !== 'delete' ? uniqueValues(c.kind, c.desired) : [];
+    const afterSet = new Set(after);
+    const beforeSet = new Set(before);
+    for (const v of before) {
+      if (afterSet.has(v)) continue;
+      const list = releasedBy.get(v);
+      if (list) list.push(i);
+      else releasedBy.set(v, [i]);
+    }
+    for (const v of after) if (!beforeSet.has(v)) claims.push([i, v]);
+  });
+  for (const [claimer, value] of claims) {
+    for (const releaser of releasedBy.get(value) ?? []) {
+      if (releaser === claimer || deps[claimer].has(releaser)) continue;
+      if (waitsFor(deps, releaser, claimer)) {
+        dropped++;
+        continue;
+      }
+      deps[claimer].add(releaser);
+    }
+  }
+
+  return { deps: deps.map((s) => [...s]), droppedEdges: dropped };
+}
+
+/** Does `from` (transitively) wait for `target`? */
+function waitsFor(deps: Array<Set<number>>, from: number, target: number): boolean {
+  const seen = new Set<number>([from]);
+  const stack = [from];
+  while (stack.length) {
+    const x = stack.pop()!;
+    for (const y of deps[x]) {
+      if (y === target) return true;
+      if (!seen.has(y)) {
+        seen.add(y);
+        stack.push(y);
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * Strongly connected components (iterative Tarjan): component id per node. Two nodes share a
+ * component exactly when each transitively waits for the other.
+ */
+function components(deps: Array<Set<number>>): Int32Array {
+  const n = deps.length;
+  const index = new Int32Array(n).fill(-1);
+  const low = new Int32Array(n);
+  const comp = new Int32Array(n).fill(-1);
+  const onStack = new Uint8Array(n);
+  const stack: number[] = [];
+  const adj = deps.map((s) => [...s]);
+  let next = 0;
+  let nComp = 0;
+  for (let root = 0; root < n; root++) {
+    if (index[root] !== -1) continue;
+    const work: Array<[number, number]> = [[root, 0]];
+    while (work.length) {
+      const frame = work[work.length - 1];
+      const [v, i] = frame;
+      if (i === 0 && index[v] === -1) {
+        index[v] = low[v] = next++;
+        stack.push(v);
+        onStack[v] = 1;
+      }
+      if (i < adj[v].length) {
+        frame[1]++;
+        const w = adj[v][i];
+        if (index[w] === -1) work.push([w, 0]);
+        else if (onStack[w]) low[v] = Math.min(low[v], index[w]);
+        continue;
+      }
+      work.pop();
+      if (work.length) {
+        const parent = work[work.length - 1][0];
+        low[parent] = Math.min(low[parent], low[v]);
+      }
+      if (low[v] === index[v]) {
+        let w: number;
+        do {
+          w = stack.pop()!;
+          onStack[w] = 0;
+          comp[w] = nComp;
+        } while (w !== v);
+        nComp++;
+      }
+    }
+  }
+  return comp;
+}
+
+/** A topological order of the graph (dry-run prints it; tests check it). */
+export function topologicalOrder(graph: DependencyGraph): number[] {
+  const n = graph.deps.length;
+  const remaining = graph.deps.map((d) => d.length);
+  const dependents: number[][] = Array.from({ length: n }, () => []);
+  graph.deps.forEach((d, i) => d.forEach((j) => dependents[j].push(i)));
+  const order: number[] = [];
+  const queue: number[] = [];
+  remaining.forEach((r, i) => r === 0 && queue.push(i));
+  for (let h = 0; h < queue.length; h++) {
+    const x = queue[h];
+    order.push(x);
+    for (const y of dependents[x]) if (--remaining[y] === 0) queue.push(y);
+  }
+  return order;
+}
