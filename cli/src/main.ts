@@ -2,6 +2,8 @@
  * kong-ctl entry point. Commands hand back an Outcome; exit codes are decided here and only
  * here: 0 ok / no drift, 2 drift, 1 invalid input or any failure.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { KongCtlError } from './model/errors';
 import { AdminApiError } from './kong/types';
@@ -14,8 +16,19 @@ import { registerPing } from './commands/ping';
 
 const EXIT: Record<Outcome, number> = { ok: 0, drift: 2, invalid: 1, failed: 1 };
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const VERSION: string = require('../../../package.json').version;
+/** The package's version, found from the source tree (tests) and from dist/ (the binary) alike. */
+function packageVersion(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 5; i++) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'kong-ctl' && pkg.version) return pkg.version;
+    }
+    dir = dirname(dir);
+  }
+  return 'unknown';
+}
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   let running: Promise<Outcome> | undefined;
@@ -24,7 +37,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   };
   const program = new Command('kong-ctl')
     .description('Declarative configuration for Kong Gateway 3.x: validate, diff, apply and dump decK-format files')
-    .version(VERSION, '--version')
+    .version(packageVersion(), '--version')
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({

@@ -13,6 +13,7 @@ import { formatEntityPath, parseEntityPath, splitPath } from './file-format';
 import { checkFileSchema, closest } from './file-schema';
 import { checkEntityChecks, checkRecord, formatFieldPath, isPlainObject, validatorError } from './kong-schema-check';
 import { KONG_ENTITY_SCHEMAS } from './kong-entity-schemas';
+import { KIND_DEFS } from '../kinds';
 import type { PathSegment } from './positions';
 import { routePathCustomCheck } from './route-paths';
 import type { DesiredFile, DesiredResult } from './types';
@@ -96,6 +97,9 @@ function checkPresence(r: Reporter, files: DesiredFile[], e: Entity): void {
     if (!f.required || f.default !== undefined || f.auto || f.type === 'foreign') continue;
     // An unusable `url` is reported as such; its missing host would only repeat it.
     if (e.kind === 'service' && name === 'host' && typeof raw?.url === 'string') continue;
+    // Write-only fields (basic-auth passwords, stored hashed) may be left out to keep the live
+    // value: dump omits them. Creating such a credential still needs one; Kong says so at apply.
+    if (KIND_DEFS[e.kind].writeOnly?.includes(name)) continue;
     if (e.fields[name] === undefined || e.fields[name] === null) r.entity(e, [name], 'required field missing');
   }
   // Foreign keys are refs here; entity checks may name them (service `client_certificate`).

@@ -52,9 +52,10 @@ export function createdFields(desired: PreparedDesired, schemas: Schemas): Field
   return out;
 }
 
-/** Masked: from `${{ env … }}`, or write-only (a password is a secret even when written inline). */
+/** Masked: from `${{ env … }}`, write-only or sensitive (a password or key is a secret even when written inline). */
 function withMask(change: FieldChange, e: Entity): FieldChange {
-  const hidden = [...(e.masked ?? []), ...(KIND_DEFS[e.kind].writeOnly ?? [])];
+  const def = KIND_DEFS[e.kind];
+  const hidden = [...(e.masked ?? []), ...(def.writeOnly ?? []), ...(def.sensitive ?? [])];
   if (hidden.some((p) => pathsOverlap(p, change.path))) change.masked = true;
   return change;
 }

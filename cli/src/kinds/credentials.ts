@@ -2,18 +2,29 @@
  * Consumer credentials. Each is listed globally (`/key-auths`…) and written nested under
  * its consumer (`/consumers/{id}/key-auth`), as the recorded Kong 3.4 exchanges show.
  */
+import { createHash } from 'node:crypto';
 import type { KindDef } from './kind';
 import { shortKey } from './kind';
+
+/**
+ * A key-auth key IS the credential: it must never appear in a plan, a log line or JSON output,
+ * so the identity holds a digest of it instead (still unique, still stable across runs).
+ */
+export function secretDigest(value: unknown): string {
+  return createHash('sha256').update(String(value)).digest('hex').slice(0, 16);
+}
 
 export const keyauthCredential: KindDef = {
   kind: 'keyauth_credential',
   schema: 'keyauth_credentials',
   listPath: '/key-auths',
   foreignKeys: { consumer: 'consumer' },
-  identity: (e) => `keyauth_credential:${String(e.fields.key ?? '#' + e.id)}`,
+  identity: (e) =>
+    typeof e.fields.key === 'string' ? `keyauth_credential:sha256=${secretDigest(e.fields.key)}` : `keyauth_credential:#${e.id}`,
   // The key is a secret: never print it, name the credential by its consumer.
   label: (e) => `key-auth credential of ${shortKey(e.refs.consumer)}${e.id ? ` #${e.id.slice(0, 8)}` : ''}`,
   createPath: (p) => `/consumers/${p.consumer}/key-auth`,
+  sensitive: ['key'],
   entityPath: (id, p) => `/consumers/${p.consumer}/key-auth/${id}`,
 };
 
@@ -25,6 +36,7 @@ export const jwtSecret: KindDef = {
   identity: (e) => `jwt_secret:${String(e.fields.key ?? '#' + e.id)}`,
   label: (e) => `jwt secret ${String(e.fields.key ?? e.id)} (consumer ${shortKey(e.refs.consumer)})`,
   createPath: (p) => `/consumers/${p.consumer}/jwt`,
+  sensitive: ['secret'],
   entityPath: (id, p) => `/consumers/${p.consumer}/jwt/${id}`,
 };
 
@@ -49,6 +61,7 @@ export const hmacauthCredential: KindDef = {
   identity: (e) => `hmacauth_credential:${String(e.fields.username ?? '#' + e.id)}`,
   label: (e) => `hmac-auth credential ${String(e.fields.username)} (consumer ${shortKey(e.refs.consumer)})`,
   createPath: (p) => `/consumers/${p.consumer}/hmac-auth`,
+  sensitive: ['secret'],
   entityPath: (id, p) => `/consumers/${p.consumer}/hmac-auth/${id}`,
 };
 

@@ -24,6 +24,8 @@ export interface KindDef {
    */
   createPath(parentIds: Record<string, string | null>): string;
   entityPath(id: string, parentIds: Record<string, string | null>): string;
+  /** Secrets Kong returns in clear (key-auth keys, jwt and hmac secrets): diffed, never printed. */
+  sensitive?: string[];
   /** Fields Kong stores in a form that can never be compared (hashed passwords). */
   writeOnly?: string[];
   /** Canonical form of a field set so desired and live compare equal; pure. */

@@ -66,7 +66,8 @@ function jsonChange(c: Change, secrets: string[] | null): PlanJsonChange {
   if (id) out.id = id;
   if (c.op !== 'delete' && c.desired?.source) out.source = { ...c.desired.source };
   if (c.op === 'create' && c.desired) {
-    const hidden = [...(c.desired.masked ?? []), ...(KIND_DEFS[c.kind].writeOnly ?? [])];
+    const def = KIND_DEFS[c.kind];
+    const hidden = [...(c.desired.masked ?? []), ...(def.writeOnly ?? []), ...(def.sensitive ?? [])];
     out.fields = secrets === null ? c.desired.fields : maskFields(c.desired.fields, hidden, secrets);
     out.refs = { ...c.desired.refs };
   }

@@ -84,7 +84,7 @@ describe('buildCurrentState on the recorded Kong 3.4.2 lists', () => {
   });
 
   it('resolves credentials to their consumer and targets to their upstream', () => {
-    for (const key of ['keyauth_credential:alice-secret-key', 'jwt_secret:alice-iss', 'basicauth_credential:alice-basic', 'hmacauth_credential:alice-hmac', 'acl:alice/admins']) {
+    for (const key of ['keyauth_credential:sha256=d85cc5e31c65548b', 'jwt_secret:alice-iss', 'basicauth_credential:alice-basic', 'hmacauth_credential:alice-hmac', 'acl:alice/admins']) {
       expect(byKey.get(key)?.refs, key).toEqual({ consumer: 'consumer:alice' });
     }
     expect(byKey.get('target:orders-up/[0000:0000:0000:0000:0000:0000:0000:0001]:8080')!.refs).toEqual({ upstream: 'upstream:orders-up' });

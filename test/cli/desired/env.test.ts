@@ -25,7 +25,7 @@ describe('${{ env "…" }} templating', () => {
     const byKey = Object.fromEntries(r.state.entities.map((e) => [e.key, e]));
     expect(byKey['service:billing'].fields).toEqual({ name: 'billing', host: 'billing.internal', port: 8080 });
     expect(byKey['plugin:key-auth@service=billing'].fields.config).toEqual({ key_names: ['x-billing-key'] });
-    expect(byKey['keyauth_credential:bot-key-5d1f9a'].refs).toEqual({ consumer: 'consumer:billing-bot' });
+    expect(byKey['keyauth_credential:sha256=3502393ab8b02af5'].refs).toEqual({ consumer: 'consumer:billing-bot' });
     expect(byKey['basicauth_credential:billing-bot'].fields.password).toBe('p@ss: w0rd');
   });
 
@@ -36,7 +36,7 @@ describe('${{ env "…" }} templating', () => {
       'service:billing': ['host', 'port'],
       'plugin:key-auth@service=billing': ['config.key_names'],
       'consumer:billing-bot': undefined,
-      'keyauth_credential:bot-key-5d1f9a': ['key'],
+      'keyauth_credential:sha256=3502393ab8b02af5': ['key'],
       'basicauth_credential:billing-bot': ['password'],
     });
   });

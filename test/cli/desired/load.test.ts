@@ -44,7 +44,7 @@ describe('loadDesired: a realistic decK file', () => {
         'plugin:request-transformer@route=orders-list @61:5 plugins[1]',
         'plugin:rate-limiting@consumer=alice @67:5 plugins[2]',
         'consumer:alice @73:5 consumers[0]',
-        'keyauth_credential:alice-key-1 @76:9 consumers[0].keyauth_credentials[0]',
+        'keyauth_credential:sha256=440ed3c8f64f49e9 @76:9 consumers[0].keyauth_credentials[0]',
         'jwt_secret:alice-issuer @78:9 consumers[0].jwt_secrets[0]',
         'basicauth_credential:alice @82:9 consumers[0].basicauth_credentials[0]',
         'hmacauth_credential:alice-hmac @85:9 consumers[0].hmacauth_credentials[0]',
@@ -111,7 +111,7 @@ describe('loadDesired: a realistic decK file', () => {
     expect(get('plugin:rate-limiting@consumer=alice').refs.consumer).toBe('consumer:alice');
     expect(get('plugin:rate-limiting@consumer=bob').refs.consumer).toBe('consumer:bob');
     expect(get('sni:api.example.com').refs.certificate).toBe('certificate:#5e3b7f34-8f3a-4c52-9d35-61c2f0a6b0a1');
-    expect(get('keyauth_credential:alice-key-1').refs.consumer).toBe('consumer:alice');
+    expect(get('keyauth_credential:sha256=440ed3c8f64f49e9').refs.consumer).toBe('consumer:alice');
   });
 
   it('records the foreign keys the file writes, all resolved here', async () => {
