@@ -189,6 +189,18 @@ describe('kong-ctl against a live (simulated) Kong', () => {
     expect(writes()).toBe(0);
   });
 
+  it('a plugin the gateway does not have installed is an error before any write', async () => {
+    const f = join(dir, 'plugin.yaml');
+    writeFileSync(
+      f,
+      FILE.replace('  plugins:\n  - name: key-auth\n', '  plugins:\n  - name: key-auth\n  - name: jwt-claims\n    config:\n      issuers:\n      - issuer: https://idp.example\n        jwks_uri: https://idp.example/jwks\n'),
+    );
+    const r = await runCli(['apply', '-f', f, '--kong-addr', sim.url], { env: ENV });
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.stderr).toMatch(/plugin 'jwt-claims' is not installed/);
+    expect(writes()).toBe(0);
+  });
+
   it('ping reports version, edition and database mode', async () => {
     const r = await runCli(['ping', '--kong-addr', sim.url]);
     expect(r.code).toBe(0);
