@@ -66,11 +66,19 @@ export interface Schemas {
   plugins: Record<string, EntitySchema>;
 }
 
-/** Iterate a FieldList as [name, schema] pairs. */
+const ENTRIES = new WeakMap<FieldList, Array<[string, FieldSchema]>>();
+
+/**
+ * A FieldList as [name, schema] pairs. Schemas are read-only once fetched and this is asked
+ * for every entity of a run (35k at bench scale), so the pairs are built once per list.
+ */
 export function fieldEntries(list: FieldList | undefined): Array<[string, FieldSchema]> {
-  const out: Array<[string, FieldSchema]> = [];
-  for (const item of list ?? []) {
-    for (const [name, schema] of Object.entries(item)) out.push([name, schema]);
+  if (!list) return [];
+  let out = ENTRIES.get(list);
+  if (!out) {
+    out = [];
+    for (const item of list) for (const [name, schema] of Object.entries(item)) out.push([name, schema]);
+    ENTRIES.set(list, out);
   }
   return out;
 }
