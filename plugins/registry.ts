@@ -2,7 +2,10 @@
  * This project's plugins, for the tools that must know them without running Kong:
  * `kong-ctl validate` checks their configs offline against the very `Schema` Kong gets
  * from the plugin server (one source of truth). Each plugin adds its module here.
+ * Only schema and metadata modules are imported, so the CLI never loads a plugin's handler.
  */
+import * as jwtClaims from './jwt-claims/meta';
+import { Schema as jwtClaimsSchema } from './jwt-claims/schema';
 
 /** A field of Kong's schema format, as a plugin's `Schema` lists it. */
 export interface PluginSchemaField {
@@ -19,4 +22,6 @@ export interface PluginModuleInfo {
   Schema: Array<Record<string, PluginSchemaField>>;
 }
 
-export const PROJECT_PLUGINS: PluginModuleInfo[] = [];
+export const PROJECT_PLUGINS: PluginModuleInfo[] = [
+  { Name: jwtClaims.Name, Version: jwtClaims.Version, Priority: jwtClaims.Priority, Schema: jwtClaimsSchema },
+];

@@ -1,0 +1,118 @@
+/**
+ * The `access` phase. PDK round trips (each one a unix-socket exchange with Kong):
+ *   1. kong.request.getHeaders(1000)      — headers, cookies, Authorization, preflight marker
+ *   +  kong.request.getQuery(1000)        — only with query_param_names configured
+ *   +  kong.request.getMethod()           — only with run_on_preflight=false and a CORS preflight
+ *   2. kong.service.request.setHeaders()  — claims forwarded + spoofed copies cleared + hidden
+ *                                           token removed (skipped when there is nothing to set)
+ *   +  kong.service.request.setQuery()    — only to hide a token sent as a query parameter
+ *   3. kong.ctx.shared.set(jwt_claims_passed, true)
+ * A refusal is getHeaders + one kong.response.exit. A cached token costs no crypto.
+ */
+import { markPassed } from '../shared/ctx-marker';
+import { failClosed } from '../shared/fail-closed';
+import { nowSeconds } from '../shared/clock';
+import type { HeaderValues, Kong, QueryArgs } from '../shared/pdk';
+import { refuse, UNEXPECTED_ERROR_MESSAGE } from '../shared/respond';
+import type { CompiledConfig } from './config';
+import type { Failure } from './failures';
+import { Name } from './meta';
+import { refusalFor } from './responses';
+import { authenticate, jwksStoreFor, runtimeFor, type Runtime } from './runtime';
+import {
+  cookieHeaderWithout,
+  lowerCaseHeaders,
+  queryWithout,
+  tokensInHeaders,
+  tokensInQuery,
+} from './token-source';
+
+async function reject(kong: Kong, config: CompiledConfig, failure: Failure): Promise<void> {
+  if (failure.code === 'keys_unavailable') await logKeysUnavailable(kong, config);
+  const refusal = refusalFor(failure, config.realm, config.jwks.cooldownMs / 1000);
+  return refuse(kong, refusal.status, refusal.message, refusal.headers);
+}
+
+/** Operators need the reason the identity provider could not be reached; clients do not. */
+async function logKeysUnavailable(kong: Kong, config: CompiledConfig): Promise<void> {
+  const reasons: string[] = [];
+  for (const issuer of config.issuers.values()) {
+    const store = jwksStoreFor(issuer, config);
+    if (store?.lastError) reasons.push(`${store.uri}: ${store.lastError}`);
+  }
+  await kong.log.warn(`[${Name}] signing keys unavailable: ${reasons.join('; ') || 'no key set fetched yet'}`);
+}
+
+/**
+ * Kong hands a plugin at most 1000 headers or query arguments (get_headers/get_query max). A
+ * request with more could carry a second token out of sight of the duplicate check, so it is
+ * refused rather than judged on a partial view.
+ */
+export const MAX_FIELDS = 1000;
+
+function fieldCount(values: Iterable<unknown>): number {
+  let n = 0;
+  for (const v of values) n += Array.isArray(v) ? v.length : 1;
+  return n;
+}
+
+async function isPreflight(kong: Kong, headers: Map<string, string[]>): Promise<boolean> {
+  if (!headers.has('access-control-request-method')) return false;
+  return (await kong.request.getMethod()) === 'OPTIONS';
+}
+
+export async function access(kong: Kong, runtime: Runtime): Promise<void> {
+  const config = runtime.config;
+  if (!config) {
+    await kong.log.err(`[${Name}] invalid configuration: ${runtime.errors.join('; ')}`);
+    return refuse(kong, 500, UNEXPECTED_ERROR_MESSAGE);
+  }
+
+  const headers = lowerCaseHeaders(await kong.request.getHeaders(MAX_FIELDS));
+  if (fieldCount(headers.values()) >= MAX_FIELDS) return reject(kong, config, { code: 'too_many_fields' });
+  if (!config.runOnPreflight && (await isPreflight(kong, headers))) return;
+
+  const found = tokensInHeaders(headers, config.headerNames, config.cookieNames);
+  let query: QueryArgs | undefined;
+  if (config.queryNames.length > 0) {
+    query = await kong.request.getQuery(MAX_FIELDS);
+    if (fieldCount(Object.values(query)) >= MAX_FIELDS) return reject(kong, config, { code: 'too_many_fields' });
+    found.push(...tokensInQuery(query, config.queryNames));
+  }
+  if (found.length === 0) return reject(kong, config, { code: 'no_token' });
+  if (found.length > 1) return reject(kong, config, { code: 'multiple_tokens' });
+  const presented = found[0]!;
+
+  const verdict = await authenticate(runtime, config, presented.token, nowSeconds());
+  if (!verdict.ok) return reject(kong, config, verdict.failure);
+
+  const upstream: HeaderValues = { ...verdict.value.forwardHeaders };
+  if (config.hideCredentials) {
+    const source = presented.source;
+    if (source.kind === 'header') upstream[source.name] = [];
+    else if (source.kind === 'cookie') upstream.cookie = cookieHeaderWithout(headers.get('cookie') ?? [], source.name) ?? [];
+    else if (query) await kong.service.request.setQuery(queryWithout(query, source.name));
+  }
+  if (Object.keys(upstream).length > 0) await kong.service.request.setHeaders(upstream);
+  await markPassed(kong, Name);
+}
+
+export class Plugin {
+  private readonly runtime: Runtime;
+
+  /** Never throws: a bad config must not make Kong retry instance creation forever
+   *  (Kong/kong#9384); it is reported, and refused, per request instead. */
+  constructor(config: unknown) {
+    let runtime: Runtime;
+    try {
+      runtime = runtimeFor(config);
+    } catch (error) {
+      runtime = { errors: [error instanceof Error ? error.message : String(error)] };
+    }
+    this.runtime = runtime;
+  }
+
+  async access(kong: Kong): Promise<void> {
+    await failClosed(kong, Name, 'access', () => access(kong, this.runtime));
+  }
+}

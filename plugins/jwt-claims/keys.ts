@@ -1,0 +1,58 @@
+/**
+ * Verification keys: from JWK (a JWKS document) or PEM (the config), as node:crypto KeyObjects
+ * with the JWK's `kid` and `alg` kept, since both restrict which tokens a key may verify.
+ */
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import type { Algorithm } from './schema';
+import { keyFitsAlgorithm, MIN_RSA_BITS } from './algorithms';
+
+export interface VerificationKey {
+  key: KeyObject;
+  /** From the JWK; PEM keys have none and are tried for any `kid`. */
+  kid?: string;
+  /** From the JWK: when present, the only algorithm this key verifies (RFC 7517 §4.4). */
+  alg?: string;
+}
+
+const KEY_TYPES = new Set(['RSA', 'EC', 'OKP']);
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A JWK usable for signature verification, or undefined (skipped, never an error: one odd key
+ *  in an identity provider's set must not take the others down). */
+export function parseJwk(jwk: unknown): VerificationKey | undefined {
+  if (!isObject(jwk) || typeof jwk.kty !== 'string' || !KEY_TYPES.has(jwk.kty)) return undefined;
+  if (jwk.use !== undefined && jwk.use !== 'sig') return undefined;
+  if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify'))) return undefined;
+  const publicPart: Record<string, unknown> = { ...jwk };
+  for (const member of PRIVATE_MEMBERS) delete publicPart[member];
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: publicPart as JsonWebKey, format: 'jwk' });
+  } catch {
+    return undefined;
+  }
+  const out: VerificationKey = { key };
+  if (typeof jwk.kid === 'string') out.kid = jwk.kid;
+  if (typeof jwk.alg === 'string') out.alg = jwk.alg;
+  return out;
+}
+
+/** A PEM public key (SPKI, PKCS#1 or X.509 certificate) from the config; throws on anything else,
+ *  including a private key pasted by mistake (it must not sit in a plugin config). */
+export function parsePemPublicKey(pem: string): KeyObject {
+  if (/PRIVATE KEY/.test(pem)) throw new Error('a private key was configured; configure the public key instead');
+  const key = createPublicKey(pem);
+  if (key.type !== 'public') throw new Error('not a public key');
+  const bits = key.asymmetricKeyDetails?.modulusLength;
+  if (bits !== undefined && bits < MIN_RSA_BITS) throw new Error(`RSA key of ${bits} bits; at least ${MIN_RSA_BITS} are required`);
+  return key;
+}
+
+/** Keys that may verify a token with this `alg` and `kid`. */
+export function usableKeys(keys: readonly VerificationKey[], alg: Algorithm): VerificationKey[] {
+  return keys.filter((k) => (k.alg === undefined || k.alg === alg) && keyFitsAlgorithm(k.key, alg));
+}

@@ -1,0 +1,148 @@
+/**
+ * The `kong` object kong-pdk's plugin server hands to a phase handler (pdk.js): a Proxy that
+ * turns `kong.request.getHeaders()` into the RPC call `kong.request.get_headers`. Every call is
+ * one round trip to Kong (except `response.exit`/`response.error`, which Kong never answers).
+ *
+ * Kong answers an unknown method with no data and no error (see test/fixtures/kong-pdk/README.md),
+ * so a typo fails silently at run time: these typings exist so that typos fail at compile time.
+ * Only methods of Kong 3.4's PDK are listed; add one here (from Kong's PDK docs) before using it.
+ */
+
+/** `StepMultiMap` answers (request/response headers): every value an array of strings in
+ *  practice; a single string is tolerated. Header names arrive lower-cased. */
+export type MultiMap = Record<string, string | string[]>;
+
+/** `kong.request.get_query`: a flag argument (`?debug`) comes back as `true`. */
+export type QueryArgs = Record<string, string | boolean | Array<string | boolean>>;
+
+/** Header values `set_headers`/`exit` accept. An empty array CLEARS the header: Kong passes it
+ *  to `ngx.req.set_header(name, {})`, which removes every occurrence (lua-resty-core). */
+export type HeaderValues = Record<string, string | string[]>;
+
+export interface KongRequest {
+  getScheme(): Promise<string>;
+  getHost(): Promise<string>;
+  getPort(): Promise<number>;
+  getForwardedScheme(): Promise<string>;
+  getForwardedHost(): Promise<string>;
+  getForwardedPort(): Promise<number>;
+  getForwardedPath(): Promise<string>;
+  getForwardedPrefix(): Promise<string | undefined>;
+  getHttpVersion(): Promise<number>;
+  getMethod(): Promise<string>;
+  getPath(): Promise<string>;
+  getPathWithQuery(): Promise<string>;
+  getRawPath(): Promise<string>;
+  getRawQuery(): Promise<string>;
+  getQueryArg(name: string): Promise<string | boolean | undefined>;
+  getQuery(maxArgs?: number): Promise<QueryArgs>;
+  getHeader(name: string): Promise<string | undefined>;
+  getHeaders(maxHeaders?: number): Promise<MultiMap>;
+  /** Arrives as msgpack binary (a Uint8Array); undefined when the body was not buffered. */
+  getRawBody(): Promise<Uint8Array | string | undefined>;
+  getBody(mimetype?: string, maxArgs?: number): Promise<unknown>;
+  getStartTime(): Promise<number>;
+}
+
+export interface KongClient {
+  getIp(): Promise<string>;
+  getForwardedIp(): Promise<string>;
+  getPort(): Promise<number>;
+  getForwardedPort(): Promise<number>;
+  getProtocol(allowTerminated?: boolean): Promise<string>;
+  getConsumer(): Promise<Record<string, unknown> | undefined>;
+  getCredential(): Promise<Record<string, unknown> | undefined>;
+}
+
+export interface KongRouter {
+  getRoute(): Promise<Record<string, unknown> | undefined>;
+  getService(): Promise<Record<string, unknown> | undefined>;
+}
+
+export interface KongNginx {
+  getVar(name: string): Promise<string | undefined>;
+  getSubsystem(): Promise<string>;
+}
+
+export interface KongCtxShared {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: unknown): Promise<void>;
+}
+
+export interface KongServiceRequest {
+  setScheme(scheme: string): Promise<void>;
+  setPath(path: string): Promise<void>;
+  setRawQuery(query: string): Promise<void>;
+  setMethod(method: string): Promise<void>;
+  setQuery(args: QueryArgs): Promise<void>;
+  setHeader(name: string, value: string | number | boolean): Promise<void>;
+  addHeader(name: string, value: string | number | boolean): Promise<void>;
+  clearHeader(name: string): Promise<void>;
+  setHeaders(headers: HeaderValues): Promise<void>;
+  setRawBody(body: string): Promise<void>;
+  setBody(args: Record<string, unknown>, mimetype?: string): Promise<void>;
+}
+
+export interface KongServiceResponse {
+  getStatus(): Promise<number | undefined>;
+  getHeaders(maxHeaders?: number): Promise<MultiMap>;
+  getHeader(name: string): Promise<string | undefined>;
+  getRawBody(): Promise<Uint8Array | string | undefined>;
+  getBody(mimetype?: string, maxArgs?: number): Promise<unknown>;
+}
+
+export interface KongResponse {
+  getStatus(): Promise<number>;
+  getHeader(name: string): Promise<string | undefined>;
+  getHeaders(maxHeaders?: number): Promise<MultiMap>;
+  /** "service" | "error" | "exit". */
+  getSource(): Promise<string>;
+  setStatus(status: number): Promise<void>;
+  setHeader(name: string, value: string | number | boolean): Promise<void>;
+  addHeader(name: string, value: string | number | boolean): Promise<void>;
+  clearHeader(name: string): Promise<void>;
+  setHeaders(headers: HeaderValues): Promise<void>;
+  /** Ends the request. Not answered by Kong: the handler must return right after it.
+   *  A table body is JSON-encoded by Kong; a Uint8Array travels as msgpack binary, i.e. a Lua
+   *  string of those exact bytes (binary bodies). */
+  exit(status: number, body?: string | Uint8Array | Record<string, unknown>, headers?: HeaderValues): Promise<void>;
+  error(status: number, message?: string, headers?: HeaderValues): Promise<void>;
+}
+
+export interface KongLog {
+  alert(...args: unknown[]): Promise<void>;
+  crit(...args: unknown[]): Promise<void>;
+  err(...args: unknown[]): Promise<void>;
+  warn(...args: unknown[]): Promise<void>;
+  notice(...args: unknown[]): Promise<void>;
+  info(...args: unknown[]): Promise<void>;
+  debug(...args: unknown[]): Promise<void>;
+  /** The log serializer's table, as a JSON string (log phase). */
+  serialize(): Promise<string>;
+}
+
+export interface KongNode {
+  getId(): Promise<string>;
+  getHostname(): Promise<string>;
+}
+
+export interface Kong {
+  request: KongRequest;
+  client: KongClient;
+  router: KongRouter;
+  nginx: KongNginx;
+  ctx: { shared: KongCtxShared };
+  service: { request: KongServiceRequest; response: KongServiceResponse };
+  response: KongResponse;
+  log: KongLog;
+  node: KongNode;
+}
+
+/** The phases kong-pdk's plugin server recognises on a Plugin class (lib/mod.js). */
+export type Phase = 'certificate' | 'rewrite' | 'access' | 'preread' | 'response' | 'log';
+
+/** Values of a multi-map entry as an array, whatever shape Kong sent. */
+export function multiValues(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}

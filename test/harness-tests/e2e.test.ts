@@ -1,0 +1,109 @@
+/**
+ * End to end: a real HTTP request to the harness's listener goes through three JS plugins (each
+ * on its own plugin server, as Kong >= 3.9 requires) in priority order, then to a real upstream,
+ * then back through the response phase; the log phase runs after the client has its response.
+ */
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KongHttpFront, KongSim, kongRoute, kongService } from '../harness';
+import { echoUpstream, type TestUpstream } from './helpers';
+import { servePlugin, stopAll, type ServedPlugin } from './servers';
+
+interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** http.request with raw header pairs, so a header can repeat. */
+function send(url: string, method: string, headers: Array<[string, string]>, body?: string): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    // with raw header pairs Node adds no Host header of its own
+    const withHost: Array<[string, string]> = [['Host', new URL(url).host], ...headers];
+    const req = http.request(url, { method, headers: withHost.flat(), agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('end to end through an HTTP front, real plugin servers and a real upstream', () => {
+  let upstream: TestUpstream;
+  let servers: ServedPlugin[];
+  let sim: KongSim;
+  let front: KongHttpFront;
+  let url: string;
+
+  beforeAll(async () => {
+    upstream = await echoUpstream();
+    servers = await Promise.all(['order-low', 'ctx-relay', 'order-high'].map((n) => servePlugin(n)));
+    const service = kongService({ host: '127.0.0.1', port: upstream.port, path: '/base' });
+    const route = kongRoute({ paths: ['/api'], service: { id: service.id } });
+    sim = new KongSim({
+      servers: servers.map((s) => s.binding),
+      services: [service],
+      routes: [route],
+      plugins: ['order-low', 'ctx-relay', 'order-high'].map((name) => ({ name, route: route.id })),
+    });
+    front = new KongHttpFront(sim);
+    url = await front.listen();
+  });
+
+  afterAll(async () => {
+    await front?.close();
+    sim?.close();
+    await stopAll(servers ?? []);
+    await upstream?.close();
+  });
+
+  it('runs the plugins in priority order, proxies with their mutations, and runs response and log phases', async () => {
+    const reply = await send(`${url}/api/items?x=1`, 'POST', [['x-multi', 'one'], ['x-multi', 'two'], ['content-type', 'text/plain']], 'hello');
+    expect(reply.status).toBe(200);
+    const echoed = JSON.parse(reply.body) as { method: string; url: string; headers: Record<string, string>; body: string };
+    expect(echoed.method).toBe('POST');
+    expect(echoed.url).toBe('/base/items?x=1');
+    expect(echoed.body).toBe('hello');
+    expect(echoed.headers['x-order']).toBe('order-high,order-low');
+    expect(echoed.headers['x-relay-multi']).toBe('["one","two"]');
+    expect(echoed.headers['x-forwarded-prefix']).toBe('/api');
+    expect(echoed.headers['x-forwarded-for']).toBe('127.0.0.1');
+    expect(echoed.headers.host).toBe(`127.0.0.1:${upstream.port}`);
+    expect(reply.headers['x-upstream']).toBe('echo');
+    expect(JSON.parse(String(reply.headers['x-relay-response']))).toEqual({ tag: 'relay', multi: ['one', 'two'] });
+    expect(reply.headers.via).toBe('1.1 kong/3.9.1');
+    expect(reply.headers['x-kong-request-id']).toMatch(/^[0-9a-f]{32}$/);
+
+    await front.settled();
+    const result = front.results[front.results.length - 1];
+    expect(result.events.map((e) => `${e.plugin}.${e.phase}`)).toEqual(['order-high.access', 'ctx-relay.access', 'order-low.access', 'ctx-relay.response', 'ctx-relay.log']);
+    expect(result.kongLog).toContainEqual({ level: 'info', plugin: 'ctx-relay', message: 'relay in log: {"tag":"relay","multi":["one","two"]}' });
+  });
+
+  it('answers Kong\'s 404 for a path no route matches, without calling any plugin', async () => {
+    const before = front.results.length;
+    const reply = await send(`${url}/nowhere`, 'GET', [['accept', 'application/json']]);
+    expect(reply.status).toBe(404);
+    const body = JSON.parse(reply.body) as { message: string; request_id: string };
+    expect(body.message).toBe('no Route matched with those values');
+    await front.settled();
+    expect(front.results[before].events).toEqual([]);
+  });
+
+  it('keeps serving when one plugin server dies: that plugin is skipped, the others still run', async () => {
+    const relay = servers.find((s) => s.binding.name === 'ctx-relay') as ServedPlugin;
+    await relay.server.stop();
+    const reply = await send(`${url}/api/after-crash`, 'GET', []);
+    expect(reply.status).toBe(200);
+    const echoed = JSON.parse(reply.body) as { headers: Record<string, string> };
+    expect(echoed.headers['x-order']).toBe('order-high,order-low');
+    expect(echoed.headers['x-relay-multi']).toBeUndefined();
+    expect(reply.headers['x-relay-response']).toBeUndefined();
+    await front.settled();
+    const result = front.results[front.results.length - 1];
+    expect(result.events.filter((e) => e.plugin === 'ctx-relay').map((e) => e.outcome)).toEqual(['rpc-error', 'rpc-error', 'rpc-error']);
+    expect(result.kongLog.some((l) => l.message.startsWith('trying to connect: '))).toBe(true);
+  });
+});

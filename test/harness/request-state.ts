@@ -1,0 +1,164 @@
+/**
+ * What one request looks like from Kong's Lua side while plugins run: the nginx request
+ * (ngx.var / ngx.req, mutated in place by kong.service.request.* exactly as
+ * kong/pdk/service/request.lua does with ngx.req.set_header & co., so kong.request.* sees the
+ * mutations too), the upstream target (ngx.var.upstream_*), the downstream response
+ * (ngx.status / ngx.header) and ngx.ctx (route, service, consumer, credential, flags such as
+ * KONG_EXITED / KONG_PROXIED / KONG_UNEXPECTED, buffered_* from Kong.response in kong/init.lua).
+ */
+import { randomBytes } from 'node:crypto';
+import { HeaderList, type LuaHeaderTable } from './headers';
+import type { KongConsumer, KongCredential, KongRoute, KongService } from './entities';
+
+export type Phase = 'rewrite' | 'access' | 'response' | 'header_filter' | 'body_filter' | 'log';
+
+export interface SimRequest {
+  method?: string;
+  /** The request target as sent on the request line: path and optional `?query`. */
+  path: string;
+  headers?: LuaHeaderTable | Array<[string, string]> | HeaderList;
+  body?: string | Buffer;
+  /** 1.0, 1.1 (default) or 2 — kong.request.get_http_version(). */
+  httpVersion?: number;
+  scheme?: 'http' | 'https';
+  clientIp?: string;
+  clientPort?: number;
+  /** The port Kong listens on (ngx.var.server_port); 8000 by default. */
+  serverPort?: number;
+}
+
+export interface UpstreamTarget {
+  scheme: 'http' | 'https';
+  host: string;
+  port: number;
+  /** ngx.var.upstream_uri without the query string. */
+  uri: string;
+  /** ngx.var.upstream_host: the Host header sent upstream. */
+  hostHeader: string;
+  retries: number;
+  timeouts: { connect: number; write: number; read: number };
+}
+
+export interface UpstreamTry {
+  balancerStartMs: number;
+  ip: string;
+  port: number;
+  balancerLatencyMs: number;
+}
+
+export interface DelayedResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, unknown>;
+}
+
+export class RequestState {
+  // ---- nginx request (ngx.var / ngx.req) ----
+  method: string;
+  readonly requestUri: string;
+  /** ngx.var.args: the current query string, undefined when the request had none. */
+  args: string | undefined;
+  readonly headers: HeaderList;
+  body: Buffer;
+  readonly httpVersion: number;
+  readonly scheme: 'http' | 'https';
+  readonly serverPort: number;
+  readonly remoteAddr: string;
+  readonly remotePort: number;
+  readonly startTimeMs: number;
+  readonly requestId = randomBytes(16).toString('hex');
+  readonly requestLength: number;
+
+  // ---- routing & upstream ----
+  route: KongRoute | undefined;
+  service: KongService | undefined;
+  upstream: UpstreamTarget | undefined;
+  /** ngx.var.upstream_x_forwarded_prefix: the path prefix the router stripped. */
+  forwardedPrefix: string | undefined;
+  tries: UpstreamTry[] = [];
+  upstreamStatus: string | undefined;
+  upstreamLatencyMs: number | undefined;
+
+  // ---- ngx.ctx ----
+  consumer: KongConsumer | Record<string, unknown> | undefined;
+  credential: KongCredential | Record<string, unknown> | undefined;
+  /** kong.ctx.shared: one table for the whole request, log timer included. */
+  readonly shared: Record<string, unknown> = {};
+  /** Keys plugins set with kong.nginx.set_ctx. */
+  readonly ngxCtx: Record<string, unknown> = {};
+  phase: Phase = 'rewrite';
+  exited = false;
+  proxied = false;
+  unexpected = false;
+  delayResponse = false;
+  delayedResponse: DelayedResponse | undefined;
+  /** kong.service.request.enable_buffering() or a plugin with a `response` handler. */
+  bufferingRequested = false;
+  buffered = false;
+  bufferedStatus: number | undefined;
+  bufferedHeaders: HeaderList | undefined;
+  bufferedBody: Buffer | undefined;
+  /** kong.log.set_serialize_value. */
+  readonly serializeValues: Array<{ key: string; value: unknown; mode: string }> = [];
+  /** The plugin currently running (ngx.ctx.plugin_id). */
+  pluginId: string | undefined;
+  /** KONG_*_ENDED_AT style timestamps, for latencies. */
+  kongDoneAtMs: number | undefined;
+  responseSentAtMs: number | undefined;
+
+  // ---- downstream response (ngx.status / ngx.header) ----
+  status = 0;
+  readonly responseHeaders = new HeaderList();
+  responseBody: Buffer = Buffer.alloc(0);
+
+  constructor(req: SimRequest) {
+    this.method = (req.method ?? 'GET').toUpperCase();
+    this.requestUri = req.path;
+    const q = req.path.indexOf('?', 1);
+    this.args = q >= 0 ? req.path.slice(q + 1) : undefined;
+    this.headers = HeaderList.from(req.headers);
+    this.serverPort = req.serverPort ?? 8000;
+    if (!this.headers.has('host')) this.headers.add('Host', `127.0.0.1:${this.serverPort}`);
+    this.body = req.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body, 'utf8');
+    if (this.body.length > 0 && !this.headers.has('content-length') && !this.headers.has('transfer-encoding')) {
+      this.headers.add('Content-Length', String(this.body.length));
+    }
+    this.httpVersion = req.httpVersion ?? 1.1;
+    this.scheme = req.scheme ?? 'http';
+    this.remoteAddr = req.clientIp ?? '127.0.0.1';
+    this.remotePort = req.clientPort ?? 40000 + Math.floor(Math.random() * 20000);
+    this.startTimeMs = Date.now();
+    const headerBytes = this.headers.all().reduce((n, [k, v]) => n + k.length + v.length + 4, 0);
+    this.requestLength = `${this.method} ${this.requestUri} HTTP/${this.httpVersion}\r\n`.length + headerBytes + 2 + this.body.length;
+  }
+
+  /** ngx.var.host: the Host header without port, lower-cased (nginx falls back to the server name). */
+  get host(): string {
+    const h = this.headers.first('host');
+    if (!h) return 'kong';
+    return h.replace(/:\d+$/, '').toLowerCase();
+  }
+
+  /** The downstream connection state nginx reports in ngx.resp.get_headers(). */
+  get connectionHeader(): string {
+    const c = (this.headers.first('connection') ?? '').toLowerCase();
+    if (this.httpVersion >= 2) return '';
+    if (c === 'close') return 'close';
+    if (this.httpVersion < 1.1 && c !== 'keep-alive') return 'close';
+    return 'keep-alive';
+  }
+}
+
+/** What plugin_servers/plugin.lua saves for an external plugin's log handler (`save_for_later`). */
+export interface SavedLogData {
+  pluginName: string;
+  serializeData: Record<string, unknown>;
+  ngxCtx: Record<string, unknown>;
+  ctxShared: Record<string, unknown>;
+  requestHeaders: HeaderList;
+  responseHeaders: HeaderList;
+  responseStatus: number;
+  /** ngx.req.start_time(): seconds with millisecond precision. */
+  reqStartTime: number;
+  flags: { exited: boolean; proxied: boolean; unexpected: boolean };
+}

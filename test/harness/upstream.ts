@@ -1,0 +1,70 @@
+/**
+ * Proxying to the Service over real HTTP, as Kong's `proxy_pass` does once the access phase is
+ * over (kong/templates/nginx_kong.lua: `proxy_set_header` Host / X-Forwarded-* / X-Real-IP,
+ * hop-by-hop headers dropped on the way back).
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { HeaderList } from './headers';
+
+export interface UpstreamRequest {
+  scheme: 'http' | 'https';
+  host: string;
+  port: number;
+  method: string;
+  /** Path and query as sent upstream (ngx.var.upstream_uri). */
+  path: string;
+  headers: HeaderList;
+  body: Buffer;
+  timeouts: { connect: number; write: number; read: number };
+}
+
+export interface UpstreamResponse {
+  status: number;
+  headers: HeaderList;
+  body: Buffer;
+}
+
+/** Thrown by a transport when no response arrives; `kind` picks Kong's 502 or 504. */
+export class UpstreamError extends Error {
+  constructor(
+    readonly kind: 'connect' | 'timeout' | 'protocol',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'UpstreamError';
+  }
+}
+
+export type UpstreamTransport = (req: UpstreamRequest) => Promise<UpstreamResponse>;
+
+/** Headers nginx's proxy module does not pass between client and upstream. */
+export const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-connection']);
+
+export const httpUpstream: UpstreamTransport = (req) =>
+  new Promise((resolve, reject) => {
+    const mod = req.scheme === 'https' ? https : http;
+    const raw: string[] = [];
+    for (const [k, v] of req.headers.all()) if (!HOP_BY_HOP.has(k.toLowerCase())) raw.push(k, v);
+    const r = mod.request(
+      {
+        host: req.host,
+        port: req.port,
+        method: req.method,
+        path: req.path,
+        headers: raw,
+        agent: false,
+        rejectUnauthorized: false,
+        timeout: req.timeouts.read,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 502, headers: HeaderList.fromRaw(res.rawHeaders), body: Buffer.concat(chunks) }));
+        res.on('error', (e) => reject(new UpstreamError('protocol', e.message)));
+      },
+    );
+    r.on('timeout', () => r.destroy(new UpstreamError('timeout', 'upstream timed out')));
+    r.on('error', (e) => reject(e instanceof UpstreamError ? e : new UpstreamError('connect', e.message)));
+    r.end(req.body);
+  });

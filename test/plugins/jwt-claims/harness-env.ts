@@ -1,0 +1,129 @@
+/**
+ * jwt-claims served by the real kong-pdk plugin server (from the build, dist/kong-plugins/jwt-claims,
+ * exactly the directory Kong's pluginserver start command points at), with KongSim playing Kong.
+ * The plugin server gets KONG_PLUGINS_TEST_CLOCK_FILE so tests can set the plugin's clock.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  HeaderList,
+  KONG_JS_PLUGINSERVER,
+  KongSim,
+  PluginServerProcess,
+  REPO_ROOT,
+  dumpAllPlugins,
+  kongRoute,
+  kongService,
+  type SimRequest,
+  type SimResult,
+  type UpstreamRequest,
+  type UpstreamTransport,
+} from '../../harness';
+import { TEST_CLOCK_ENV } from '../../../plugins/shared/clock';
+
+export const PLUGIN_DIR = path.join(REPO_ROOT, 'dist', 'kong-plugins', 'jwt-claims');
+
+function tsFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    return e.isDirectory() ? tsFiles(full) : e.name.endsWith('.ts') ? [full] : [];
+  });
+}
+
+/** The plugin server loads compiled JS: refuse to test a build older than its sources. */
+export function assertBuilt(): void {
+  const stale: string[] = [];
+  const check = (dir: string, required: boolean) => {
+    for (const source of tsFiles(path.join(REPO_ROOT, dir))) {
+      const compiled = path.join(REPO_ROOT, 'dist', path.relative(REPO_ROOT, source)).replace(/\.ts$/, '.js');
+      if (!fs.existsSync(compiled)) {
+        if (required) stale.push(`${compiled} missing`);
+      } else if (fs.statSync(compiled).mtimeMs < fs.statSync(source).mtimeMs) {
+        stale.push(`${compiled} older than its source`);
+      }
+    }
+  };
+  check('plugins/jwt-claims', true);
+  check('plugins/shared', false);
+  if (!fs.existsSync(path.join(PLUGIN_DIR, 'jwt-claims.js'))) stale.push(`${PLUGIN_DIR}/jwt-claims.js missing`);
+  if (stale.length > 0) throw new Error(`run \`npm run build\` first (npm test does):\n${stale.join('\n')}`);
+}
+
+export interface JwtClaimsEnv {
+  server: PluginServerProcess;
+  sim: KongSim;
+  /** Requests that reached the upstream (an in-memory echo unless `upstream` was given). */
+  upstream: UpstreamRequest[];
+  /** The file the plugin server reads its clock from. */
+  clockFile: string;
+  /** Sets the plugin's clock (epoch seconds); undefined for the real clock. */
+  setClock(seconds: number | undefined): void;
+  /** A route `/<name>` to the service with jwt-claims configured; returns the path. */
+  route(name: string, config: Record<string, unknown>): string;
+  request(req: SimRequest): Promise<SimResult>;
+  close(): Promise<void>;
+}
+
+export const echoTransport =
+  (into: UpstreamRequest[]): UpstreamTransport =>
+  async (req) => {
+    into.push(req);
+    return { status: 200, headers: HeaderList.from({ 'Content-Type': 'text/plain' }), body: Buffer.from('upstream') };
+  };
+
+export interface StartOptions {
+  /** How Kong reaches the Service; an in-memory echo by default. */
+  upstream?: UpstreamTransport;
+  /** The Service's port (for a real upstream). */
+  servicePort?: number;
+  kongVersion?: string;
+}
+
+export async function startJwtClaims(options: StartOptions = {}): Promise<JwtClaimsEnv> {
+  assertBuilt();
+  const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'jwt-claims-'));
+  const clockFile = path.join(prefix, 'clock');
+  const server = new PluginServerProcess({
+    argv: [process.execPath, KONG_JS_PLUGINSERVER, '-v', '--plugins-directory', PLUGIN_DIR, '--kong-prefix', prefix, '--sock-name', 'jwt_claims.sock'],
+    socketPath: path.join(prefix, 'jwt_claims.sock'),
+    env: { ...process.env, [TEST_CLOCK_ENV]: clockFile },
+  });
+  await server.start();
+  const upstream: UpstreamRequest[] = [];
+  const service = kongService({ name: 'api', host: '127.0.0.1', port: options.servicePort ?? 9 });
+  const sim = new KongSim({
+    kongVersion: options.kongVersion,
+    servers: [{ name: 'jwt-claims', socketPath: server.socketPath, plugins: await dumpAllPlugins(PLUGIN_DIR) }],
+    services: [service],
+    upstream: options.upstream ?? echoTransport(upstream),
+  });
+  return {
+    server,
+    sim,
+    upstream,
+    clockFile,
+    setClock: (seconds) => fs.writeFileSync(clockFile, seconds === undefined ? '' : String(seconds)),
+    route: (name, config) => {
+      const route = sim.addRoute(kongRoute({ name, paths: [`/${name}`], service: { id: service.id } }));
+      sim.addPlugin({ name: 'jwt-claims', route: route.id, config });
+      return `/${name}`;
+    },
+    request: (req) => sim.request(req),
+    close: async () => {
+      sim.close();
+      await server.stop();
+      fs.rmSync(prefix, { recursive: true, force: true });
+    },
+  };
+}
+
+/** `Authorization: Bearer <token>` GET of `path`, plus extra headers. */
+export function bearer(path: string, token: string, extra: Array<[string, string]> = []): SimRequest {
+  return { method: 'GET', path, headers: [['Authorization', `Bearer ${token}`], ...extra] };
+}
+
+/** The PDK methods a request's access phase called, in order. */
+export function accessCalls(result: SimResult): string[] {
+  return result.calls.filter((c) => c.phase === 'access').map((c) => c.method);
+}
