@@ -1,0 +1,15 @@
+/** The example the README tells users to apply must stay valid as plugins and the format evolve. */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './run-cli';
+
+describe('kong/kong.yaml', () => {
+  it('validates offline, including every plugin config against its plugin schema', async () => {
+    const r = await runCli(['validate', '-f', join(__dirname, '..', '..', '..', 'kong', 'kong.yaml')], {
+      env: { DECK_WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Valid: 7 entities \(1 service, 3 routes, 3 plugins\)\./);
+  });
+});
