@@ -6,6 +6,10 @@
  */
 import * as jwtClaims from './jwt-claims/meta';
 import { Schema as jwtClaimsSchema } from './jwt-claims/schema';
+import * as idempotency from './idempotency/meta';
+import { Schema as idempotencySchema } from './idempotency/schema';
+import * as webhookSignature from './webhook-signature/meta';
+import { Schema as webhookSignatureSchema } from './webhook-signature/schema';
 
 /** A field of Kong's schema format, as a plugin's `Schema` lists it. */
 export interface PluginSchemaField {
@@ -24,4 +28,6 @@ export interface PluginModuleInfo {
 
 export const PROJECT_PLUGINS: PluginModuleInfo[] = [
   { Name: jwtClaims.Name, Version: jwtClaims.Version, Priority: jwtClaims.Priority, Schema: jwtClaimsSchema },
+  { Name: idempotency.Name, Version: idempotency.Version, Priority: idempotency.Priority, Schema: idempotencySchema },
+  { Name: webhookSignature.Name, Version: webhookSignature.Version, Priority: webhookSignature.Priority, Schema: webhookSignatureSchema },
 ];

@@ -1,0 +1,270 @@
+/**
+ * Phases and their PDK round trips (each one a unix-socket exchange with Kong).
+ *
+ * access — for a method not configured: 1 (getMethod). Else:
+ *   getMethod, getHeaders (key, client header), getCredential, [getConsumer unless the credential
+ *   names its consumer], [getForwardedIp when no credential and no client header], [router.getRoute
+ *   unless the plugin is route-scoped], getPathWithQuery, getRawBody, then one store call
+ *   (atomic claim, or read of what is there) and
+ *   - first request: ctx.shared.set (the claim, for the later phases) -> proxied;
+ *   - replay / 409 / 422 / 400 / 503: one kong.response.exit.
+ * response — 1 (ctx.shared.get) when this request holds no claim; else getStatus, getHeaders,
+ *   getRawBody and one store call (complete or release). Implementing `response` makes Kong buffer
+ *   the upstream response on the routes this plugin runs on: that is how a JS plugin gets the body.
+ * log — 1 (ctx.shared.get); plus a store release for a claim the response phase never saw
+ *   (upstream connection failure, timeout, a later plugin refusing the request).
+ */
+import { failClosed } from '../shared/fail-closed';
+import { multiValues, type Kong, type MultiMap } from '../shared/pdk';
+import { refuse, UNEXPECTED_ERROR_MESSAGE } from '../shared/respond';
+import { isStoreUnavailable, type Claim, type StoreEntry } from '../shared/store';
+import { isStoredStatus, type CompiledConfig } from './config';
+import { readIdempotencyKey } from './key';
+import { Name } from './meta';
+import { problemFor, sendProblem, type ProblemCode } from './problems';
+import { decodeResponse, encodeResponse, replayableHeaders, replayHeaders } from './record';
+import { markSettled, runtimeFor, takeSettled, type Runtime } from './runtime';
+import { consumerIdOfCredential, fingerprintOf, idOf, identityOf, needsFallback, storeKeyFor } from './scope';
+
+/** kong.ctx.shared key carrying the claim from access to response and log. */
+export const CTX_KEY = 'idempotency_claim';
+const MAX_HEADERS = 1000;
+
+interface InFlight {
+  key: string;
+  token: string;
+  fp: string;
+}
+
+function asInFlight(value: unknown): InFlight | undefined {
+  const v = value as Partial<InFlight> | null | undefined;
+  return typeof v?.key === 'string' && typeof v.token === 'string' && typeof v.fp === 'string' ? (v as InFlight) : undefined;
+}
+
+function headerValues(headers: MultiMap, lowerName: string): string[] {
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(headers)) if (name.toLowerCase() === lowerName) out.push(...multiValues(value));
+  return out;
+}
+
+function toBuffer(body: Uint8Array | string): Buffer {
+  return typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function problem(kong: Kong, config: CompiledConfig, code: ProblemCode): Promise<void> {
+  return sendProblem(
+    kong,
+    problemFor(code, {
+      header: config.headerLabel,
+      maxKeyLength: config.maxKeyLength,
+      maxRequestBodySize: config.maxRequestBodySize,
+      retryAfterSeconds: config.retryAfterSeconds,
+    }),
+  );
+}
+
+async function identity(kong: Kong, config: CompiledConfig, headers: MultiMap): Promise<string> {
+  const credential = await kong.client.getCredential();
+  const credentialId = idOf(credential);
+  let consumerId = consumerIdOfCredential(credential);
+  if (consumerId === undefined) consumerId = idOf(await kong.client.getConsumer());
+  let fallback = '';
+  if (needsFallback(credentialId)) {
+    const fromHeader = config.clientHeader ? headerValues(headers, config.clientHeader)[0] : undefined;
+    fallback = fromHeader !== undefined && fromHeader !== '' ? `header:${fromHeader}` : `ip:${await kong.client.getForwardedIp()}`;
+  }
+  return identityOf(consumerId, credentialId, fallback);
+}
+
+/**
+ * The body is read only when it is known to fit. Kong (< 3.9) cannot hand a plugin a body nginx
+ * buffered to disk (beyond client_body_buffer_size): its nil breaks the PDK reply itself (a Lua
+ * error packing the Step: a 500 and a handler left waiting), so the size is checked on the
+ * headers first. A body of unknown length (chunked) could be any size: 411.
+ */
+function bodySizeProblem(headers: MultiMap, max: number): ProblemCode | undefined {
+  const lengths = headerValues(headers, 'content-length');
+  if (lengths.length === 0) return headerValues(headers, 'transfer-encoding').length > 0 ? 'body_length_unknown' : undefined;
+  const length = Number(lengths[0]);
+  if (lengths.length > 1 || !/^\d+$/.test(lengths[0]!.trim())) return 'body_length_unknown';
+  return length > max ? 'body_too_large' : undefined;
+}
+
+type ClaimOutcome = { kind: 'claimed'; claim: Claim } | { kind: 'existing'; entry: StoreEntry } | { kind: 'vanishing' };
+
+/** Claim, or see what holds the key; a key that vanished between the two is claimed once more. */
+async function claimOrRead(runtime: Runtime, key: string, ttlMs: number, fp: string): Promise<ClaimOutcome> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const result = await runtime.store!.claim(key, ttlMs, Buffer.from(fp, 'latin1'));
+    if (result.acquired) return { kind: 'claimed', claim: result.claim };
+    if (result.entry) return { kind: 'existing', entry: result.entry };
+  }
+  return { kind: 'vanishing' };
+}
+
+async function answerExisting(kong: Kong, config: CompiledConfig, entry: StoreEntry, fp: string): Promise<void> {
+  if (entry.state === 'claimed') {
+    return problem(kong, config, entry.info.toString('latin1') === fp ? 'request_outstanding' : 'key_reused');
+  }
+  const record = decodeResponse(entry.value);
+  if (!record) throw new Error('stored response is unreadable (unknown format)');
+  if (record.fingerprint !== fp) return problem(kong, config, 'key_reused');
+  return kong.response.exit(record.status, record.body, replayHeaders(record));
+}
+
+export async function access(kong: Kong, runtime: Runtime, routeId: string | null): Promise<void> {
+  const config = runtime.config;
+  if (!config || !runtime.store) {
+    await kong.log.err(`[${Name}] invalid configuration: ${runtime.errors.join('; ')}`);
+    return refuse(kong, 500, UNEXPECTED_ERROR_MESSAGE);
+  }
+  const method = await kong.request.getMethod();
+  if (!config.methods.has(method)) return;
+
+  const headers = await kong.request.getHeaders();
+  const read = readIdempotencyKey(headerValues(headers, config.headerName), config.maxKeyLength);
+  if (!read.ok) {
+    if (read.reason === 'missing') return config.required ? problem(kong, config, 'key_missing') : undefined;
+    return problem(kong, config, read.reason === 'too_long' ? 'key_too_long' : 'key_malformed');
+  }
+
+  const bodyProblem = bodySizeProblem(headers, config.maxRequestBodySize);
+  if (bodyProblem) return problem(kong, config, bodyProblem);
+
+  const who = await identity(kong, config, headers);
+  const route = routeId ?? idOf(await kong.router.getRoute()) ?? '';
+  const target = await kong.request.getPathWithQuery();
+  const body = await kong.request.getRawBody();
+  if (body === undefined || body === null) return problem(kong, config, 'body_too_large');
+  const fp = fingerprintOf(method, target, toBuffer(body));
+  const key = storeKeyFor(route, who, read.key);
+
+  let outcome: ClaimOutcome;
+  try {
+    outcome = await claimOrRead(runtime, key, config.lockTtlMs, fp);
+  } catch (error) {
+    if (!isStoreUnavailable(error)) throw error;
+    if (config.faultTolerant) {
+      await kong.log.warn(`[${Name}] store unavailable, proxying WITHOUT the idempotency guarantee: ${error.message}`);
+      return;
+    }
+    await kong.log.warn(`[${Name}] store unavailable, refusing with 503: ${error.message}`);
+    return problem(kong, config, 'store_unavailable');
+  }
+
+  if (outcome.kind === 'existing') return answerExisting(kong, config, outcome.entry, fp);
+  if (outcome.kind === 'vanishing') return problem(kong, config, 'request_outstanding');
+
+  const flight: InFlight = { key: outcome.claim.key, token: outcome.claim.token, fp };
+  try {
+    await kong.ctx.shared.set(CTX_KEY, flight);
+  } catch (error) {
+    // Without the hand-over no later phase can finish the claim: free the key before failing.
+    await runtime.store.release(outcome.claim).catch(() => false);
+    throw error;
+  }
+}
+
+async function release(kong: Kong, runtime: Runtime, flight: InFlight, why: string): Promise<void> {
+  try {
+    if (await runtime.store!.release({ key: flight.key, token: flight.token })) {
+      await kong.log.info(`[${Name}] key released (${why}): the client may retry`);
+    }
+  } catch (error) {
+    if (!isStoreUnavailable(error)) throw error;
+    await kong.log.warn(`[${Name}] could not release a key (${why}), it stays locked until lock_ttl: ${error.message}`);
+  }
+}
+
+export async function response(kong: Kong, runtime: Runtime): Promise<void> {
+  const flight = asInFlight(await kong.ctx.shared.get(CTX_KEY));
+  const config = runtime.config;
+  if (!flight || !config || !runtime.store) return;
+  // From here on the upstream has answered: whatever happens, the log phase must not release.
+  markSettled(flight.token);
+
+  const status = await kong.service.response.getStatus();
+  if (typeof status !== 'number' || !isStoredStatus(config, status)) {
+    return release(kong, runtime, flight, `upstream status ${status ?? 'unknown'} is not stored`);
+  }
+  const headers = await kong.response.getHeaders(MAX_HEADERS);
+  const declared = Number(headerValues(headers, 'content-length')[0]);
+  const tooLarge = (size: number) =>
+    release(kong, runtime, flight, `response of ${size} bytes exceeds max_response_size ${config.maxResponseSize}`).then(() =>
+      kong.log.warn(`[${Name}] response not stored: ${size} bytes > max_response_size ${config.maxResponseSize}`),
+    );
+  if (Number.isFinite(declared) && declared > config.maxResponseSize) return tooLarge(declared);
+  const raw = await kong.service.response.getRawBody();
+  const body = raw === undefined || raw === null ? Buffer.alloc(0) : toBuffer(raw);
+  if (body.length > config.maxResponseSize) return tooLarge(body.length);
+
+  const record = encodeResponse({ fingerprint: flight.fp, status, headers: replayableHeaders(headers), body });
+  try {
+    const stored = await runtime.store.complete({ key: flight.key, token: flight.token }, record, config.ttlMs);
+    if (!stored) {
+      await kong.log.warn(`[${Name}] response not stored: the key's lock expired before the upstream answered (raise lock_ttl)`);
+    }
+  } catch (error) {
+    if (!isStoreUnavailable(error)) throw error;
+    await kong.log.warn(`[${Name}] response not stored, the key stays locked until lock_ttl: ${error.message}`);
+  }
+}
+
+export async function log(kong: Kong, runtime: Runtime): Promise<void> {
+  const flight = asInFlight(await kong.ctx.shared.get(CTX_KEY));
+  if (!flight || !runtime.store || takeSettled(flight.token)) return;
+  await release(kong, runtime, flight, 'the request ended without an upstream response');
+}
+
+/**
+ * The response phase runs after the upstream processed the request. Failing closed there (a 500
+ * instead of its answer) would have the client retry an operation that did happen, so an error
+ * is logged, the upstream's response goes through, and the key stays locked until lock_ttl.
+ */
+async function keepResponseOnError(kong: Kong, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    try {
+      await kong.log.err(`[${Name}] response handler failed, response passed on unstored: ${describe(error)}`);
+    } catch {
+      // Logging is best effort.
+    }
+  }
+}
+
+export class Plugin {
+  private readonly runtime: Runtime;
+  /** Kong adds route_id to a route-scoped plugin's config: the route is then known for free. */
+  private readonly routeId: string | null;
+
+  /** Never throws: a bad config must not make Kong retry instance creation forever
+   *  (Kong/kong#9384); it is reported, and refused, per request instead. */
+  constructor(config: unknown) {
+    let runtime: Runtime;
+    try {
+      runtime = runtimeFor(config);
+    } catch (error) {
+      runtime = { errors: [describe(error)] };
+    }
+    this.runtime = runtime;
+    const routeId = (config as { route_id?: unknown } | null)?.route_id;
+    this.routeId = typeof routeId === 'string' && routeId !== '' ? routeId : null;
+  }
+
+  async access(kong: Kong): Promise<void> {
+    await failClosed(kong, Name, 'access', () => access(kong, this.runtime, this.routeId));
+  }
+
+  async response(kong: Kong): Promise<void> {
+    await keepResponseOnError(kong, () => response(kong, this.runtime));
+  }
+
+  async log(kong: Kong): Promise<void> {
+    await failClosed(kong, Name, 'log', () => log(kong, this.runtime));
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * De-duplication of verified deliveries through the shared store's claim protocol:
+ * - access: `admit` claims the event id for `in_flight_ttl`. Won: the delivery goes on (the claim
+ *   travels to the log phase in kong.ctx.shared). Lost to a completed record: a duplicate, answered
+ *   200 without the upstream. Lost to a claim in progress: 409, the sender retries later.
+ * - log: `settle` completes the claim (remembered for `ttl`) when the upstream answered 2xx, and
+ *   releases it otherwise, so the sender's retry is processed.
+ * Only verified deliveries get here: an unsigned request can never claim or burn an id.
+ *
+ * With github/shopify/custom the id header is NOT covered by the signature: de-duplication
+ * absorbs the sender's retries, it is no defence against a replay with a made-up id (only the
+ * signed timestamps of the other schemes limit replays).
+ */
+import { createHash } from 'node:crypto';
+import { isStoreUnavailable, type Claim, type Store, type StoreUnavailableError } from '../shared/store';
+import { singleHeader, type HeaderMap } from './headers';
+import type { EventIdSource } from './schemes';
+
+export type Admission =
+  | { kind: 'claimed'; claim: Claim }
+  | { kind: 'duplicate' }
+  | { kind: 'in_flight'; retryAfterSeconds: number }
+  | { kind: 'unavailable'; error: StoreUnavailableError };
+
+export type Settlement = 'completed' | 'released' | 'lost';
+
+/** Where the id is, for the 400 message: a header name or `JSON field <name>`. */
+export function describeSource(source: EventIdSource): string {
+  return 'header' in source ? `${source.header} header` : `JSON field ${source.jsonField}`;
+}
+
+function jsonField(body: Buffer, field: string): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+  if (!Object.prototype.hasOwnProperty.call(parsed, field)) return undefined;
+  const value = (parsed as Record<string, unknown>)[field];
+  if (typeof value === 'string' && value !== '') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+/** The delivery's event id, or undefined when it has none (missing, sent twice, empty). */
+export function eventIdOf(source: EventIdSource, headers: HeaderMap, body: Buffer): string | undefined {
+  if ('jsonField' in source) return jsonField(body, source.jsonField);
+  const found = singleHeader(headers, source.header);
+  return found.ok ? found.value : undefined;
+}
+
+/** Store key of an event id: the namespace, then a hash (ids come from the sender, so their length
+ *  and characters are not ours to trust in a key). */
+export function dedupKey(namespace: string, eventId: string): string {
+  return `${namespace}:${createHash('sha256').update(eventId, 'utf8').digest('base64url')}`;
+}
+
+export async function admit(store: Store, key: string, inFlightTtlMs: number): Promise<Admission> {
+  // A claim that vanishes between our failed SET NX and the read (released or expired meanwhile)
+  // is worth one more try; a second race in a row is answered as "in progress".
+  for (let attempt = 0; attempt < 2; attempt++) {
+    let result;
+    try {
+      result = await store.claim(key, inFlightTtlMs);
+    } catch (error) {
+      if (isStoreUnavailable(error)) return { kind: 'unavailable', error };
+      throw error;
+    }
+    if (result.acquired) return { kind: 'claimed', claim: result.claim };
+    const entry = result.entry;
+    if (entry?.state === 'completed') return { kind: 'duplicate' };
+    if (entry?.state === 'claimed') {
+      const ms = entry.ttlMs > 0 ? entry.ttlMs : inFlightTtlMs;
+      return { kind: 'in_flight', retryAfterSeconds: Math.max(1, Math.ceil(ms / 1000)) };
+    }
+  }
+  return { kind: 'in_flight', retryAfterSeconds: Math.max(1, Math.ceil(inFlightTtlMs / 1000)) };
+}
+
+/** What the store keeps for a processed delivery (for operators reading Redis). */
+export function processedRecord(status: number, nowSeconds: number): Buffer {
+  return Buffer.from(JSON.stringify({ status, at: Math.floor(nowSeconds) }), 'utf8');
+}
+
+/**
+ * The upstream answered `status` (`fromService`: the response came from the upstream, not from a
+ * later plugin's exit or a Kong error). 2xx from the upstream: completed; anything else: released.
+ * 'lost': the claim was no longer ours (it expired, and maybe someone else claimed the id since).
+ * Store failures reject with StoreUnavailableError.
+ */
+export async function settle(store: Store, claim: Claim, status: number, fromService: boolean, ttlMs: number, nowSeconds: number): Promise<Settlement> {
+  if (fromService && status >= 200 && status < 300) {
+    return (await store.complete(claim, processedRecord(status, nowSeconds), ttlMs)) ? 'completed' : 'lost';
+  }
+  return (await store.release(claim)) ? 'released' : 'lost';
+}
+
+/** The claim as it travels through kong.ctx.shared (a msgpack map and back). */
+export function claimFromCtx(value: unknown): Claim | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { key, token } = value as Record<string, unknown>;
+  return typeof key === 'string' && key !== '' && typeof token === 'string' && token !== '' ? { key, token } : undefined;
+}

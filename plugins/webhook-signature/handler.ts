@@ -1,0 +1,151 @@
+/**
+ * The `access` and `log` phases. PDK round trips (each one a unix-socket exchange with Kong):
+ *
+ * access
+ *   1. kong.request.getHeaders()        — every header the scheme and dedup read, Content-Length
+ *   2. kong.request.getRawBody()        — only once the headers, timestamp and declared size pass
+ *   +  kong.ctx.shared.set(claim)       — only with dedup, when this delivery claimed its id
+ *   3. kong.ctx.shared.set(webhook_signature_passed, true)
+ * A refusal is getHeaders (+ getRawBody) + one kong.response.exit.
+ *
+ * log (every request the plugin ran on)
+ *   1. kong.ctx.shared.get(claim)       — always made, even without dedup: kong-pdk 0.6.0 never
+ *                                         frees an event whose handler made no PDK call
+ *   +  kong.response.getStatus()        — only when access claimed an id
+ *   +  kong.response.getSource()        — only for a 2xx, to tell the upstream from a later exit
+ *
+ * Kong 3.4's get_raw_body has no size argument: a body nginx buffered to a file (larger than
+ * client_body_buffer_size) makes Kong itself fail the request with a 500 while answering the
+ * call, so nginx_http_client_body_buffer_size must be at least max_body_size.
+ */
+import { nowSeconds } from '../shared/clock';
+import { markPassed } from '../shared/ctx-marker';
+import { failClosed } from '../shared/fail-closed';
+import type { Kong } from '../shared/pdk';
+import { refuse, UNEXPECTED_ERROR_MESSAGE } from '../shared/respond';
+import { isStoreUnavailable } from '../shared/store';
+import type { CompiledConfig } from './config';
+import { admit, claimFromCtx, dedupKey, describeSource, eventIdOf, settle } from './dedup';
+import { answerFor, type Failure } from './failures';
+import { headerMap, type HeaderMap } from './headers';
+import { Name } from './meta';
+import { dedupNamespace, runtimeFor, type Runtime } from './runtime';
+import { checkBody, checkHeaders, declaredTooLarge } from './verify';
+
+/** kong.ctx.shared key carrying a dedup claim from access to log. */
+export const CLAIM_CTX_KEY = 'webhook_signature_claim';
+
+export interface Instance {
+  runtime: Runtime;
+  /** Store namespace of this instance's event ids. */
+  namespace: string;
+}
+
+function answer(kong: Kong, failure: Failure): Promise<void> {
+  const a = answerFor(failure);
+  return refuse(kong, a.status, a.message, a.headers);
+}
+
+/** msgpack `bin` arrives as a Uint8Array that may view the server's receive buffer: copied. */
+function bodyBytes(raw: Uint8Array | string | undefined | null): Buffer | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  return typeof raw === 'string' ? Buffer.from(raw, 'utf8') : Buffer.from(raw);
+}
+
+/** Claims the event id; false when the request was answered here (duplicate, 409, 400, 503). */
+async function deduplicate(kong: Kong, instance: Instance, config: CompiledConfig, headers: HeaderMap, body: Buffer): Promise<boolean> {
+  const dedup = config.dedup;
+  const store = instance.runtime.store;
+  if (!dedup || !store) return true;
+  const eventId = eventIdOf(dedup.source, headers, body);
+  if (eventId === undefined) {
+    await answer(kong, { code: 'missing_event_id', header: describeSource(dedup.source) });
+    return false;
+  }
+  const admission = await admit(store, dedupKey(instance.namespace, eventId), dedup.inFlightTtlMs);
+  switch (admission.kind) {
+    case 'claimed':
+      await kong.ctx.shared.set(CLAIM_CTX_KEY, { key: admission.claim.key, token: admission.claim.token });
+      return true;
+    case 'duplicate':
+      await answer(kong, { code: 'duplicate' });
+      return false;
+    case 'in_flight':
+      await answer(kong, { code: 'in_flight', retryAfter: admission.retryAfterSeconds });
+      return false;
+    case 'unavailable':
+      if (dedup.faultTolerant) {
+        await kong.log.warn(`[${Name}] de-duplication store unavailable, proxying without de-duplication: ${admission.error.message}`);
+        return true;
+      }
+      await kong.log.err(`[${Name}] de-duplication store unavailable: ${admission.error.message}`);
+      await answer(kong, { code: 'store_unavailable' });
+      return false;
+  }
+}
+
+export async function access(kong: Kong, instance: Instance): Promise<void> {
+  const config = instance.runtime.config;
+  if (!config) {
+    await kong.log.err(`[${Name}] invalid configuration: ${instance.runtime.errors.join('; ')}`);
+    return refuse(kong, 500, UNEXPECTED_ERROR_MESSAGE);
+  }
+
+  const headers = headerMap(await kong.request.getHeaders());
+  const presented = checkHeaders(config, headers, nowSeconds());
+  if (!presented.ok) return answer(kong, presented.failure);
+  if (declaredTooLarge(headers, config.maxBodySize)) return answer(kong, { code: 'body_too_large' });
+
+  const body = bodyBytes(await kong.request.getRawBody());
+  if (!body) {
+    throw new Error('request body unavailable (buffered to a file by nginx): set nginx_http_client_body_buffer_size to at least max_body_size');
+  }
+  const failure = checkBody(config, presented.value, body);
+  if (failure) return answer(kong, failure);
+
+  if (!(await deduplicate(kong, instance, config, headers, body))) return;
+  await markPassed(kong, Name);
+}
+
+export async function log(kong: Kong, instance: Instance): Promise<void> {
+  const claim = claimFromCtx(await kong.ctx.shared.get(CLAIM_CTX_KEY));
+  const dedup = instance.runtime.config?.dedup;
+  const store = instance.runtime.store;
+  if (!claim || !dedup || !store) return;
+
+  const status = await kong.response.getStatus();
+  const fromService = status >= 200 && status < 300 ? (await kong.response.getSource()) === 'service' : false;
+  try {
+    const outcome = await settle(store, claim, status, fromService, dedup.ttlMs, nowSeconds());
+    if (outcome === 'lost') {
+      await kong.log.warn(`[${Name}] de-duplication claim expired before the delivery finished (status ${status}); raise dedup.in_flight_ttl`);
+    }
+  } catch (error) {
+    if (!isStoreUnavailable(error)) throw error;
+    await kong.log.err(`[${Name}] de-duplication store unavailable, outcome (status ${status}) not recorded: ${error.message}`);
+  }
+}
+
+export class Plugin {
+  private readonly instance: Instance;
+
+  /** Never throws: a bad config must not make Kong retry instance creation forever
+   *  (Kong/kong#9384); it is reported, and refused, per request instead. */
+  constructor(config: unknown) {
+    let runtime: Runtime;
+    try {
+      runtime = runtimeFor(config);
+    } catch (error) {
+      runtime = { errors: [error instanceof Error ? error.message : String(error)] };
+    }
+    this.instance = { runtime, namespace: runtime.config ? dedupNamespace(config, runtime.config) : '' };
+  }
+
+  async access(kong: Kong): Promise<void> {
+    await failClosed(kong, Name, 'access', () => access(kong, this.instance));
+  }
+
+  async log(kong: Kong): Promise<void> {
+    await failClosed(kong, Name, 'log', () => log(kong, this.instance));
+  }
+}

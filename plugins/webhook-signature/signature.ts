@@ -1,0 +1,67 @@
+/**
+ * HMAC over the signed content with every configured key, and the constant-time search for a
+ * presented signature equal to one of them. One HMAC pass per key (not per presented signature);
+ * every (key, signature) pair is compared with `timingSafeEqual` on equal-length buffers and the
+ * loops never stop at the first match, so the time taken says nothing about which secret or
+ * which signature matched. Presented signatures are decoded to exactly the digest length before
+ * they get here: the only length that could leak is the algorithm's, which is public.
+ */
+import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
+import type { ContentPart, ContentValues } from './content';
+import type { Algorithm, SignatureEncoding } from './schema';
+import { decodeBase64Strict } from './secrets';
+
+export const DIGEST_LENGTH: Record<Algorithm, number> = { sha1: 20, sha256: 32, sha512: 64 };
+
+const HEX = /^[0-9a-fA-F]+$/;
+
+/** A presented signature's bytes, or undefined unless it decodes to exactly `length` bytes. */
+export function decodeSignature(text: string, encoding: SignatureEncoding, length: number): Buffer | undefined {
+  if (encoding === 'hex') {
+    return text.length === length * 2 && HEX.test(text) ? Buffer.from(text, 'hex') : undefined;
+  }
+  const bytes = decodeBase64Strict(text);
+  return bytes && bytes.length === length ? bytes : undefined;
+}
+
+export function hmac(key: KeyObject, algorithm: Algorithm, parts: readonly ContentPart[], values: ContentValues): Buffer {
+  const mac = createHmac(algorithm, key);
+  for (const part of parts) {
+    switch (part.kind) {
+      case 'literal':
+        mac.update(part.bytes);
+        break;
+      case 'id':
+        mac.update(values.id ?? '', 'utf8');
+        break;
+      case 'timestamp':
+        mac.update(values.timestamp ?? '', 'utf8');
+        break;
+      case 'body':
+        mac.update(values.body);
+        break;
+    }
+  }
+  return mac.digest();
+}
+
+/** Whether any presented signature equals the HMAC under any key. */
+export function anySignatureMatches(
+  keys: readonly KeyObject[],
+  algorithm: Algorithm,
+  parts: readonly ContentPart[],
+  values: ContentValues,
+  presented: readonly Buffer[],
+): boolean {
+  let matched = 0;
+  for (const key of keys) {
+    const expected = hmac(key, algorithm, parts, values);
+    for (const candidate of presented) {
+      // Lengths are equal by construction (decodeSignature); checked again so that a caller's
+      // mistake is a non-match, never a RangeError from timingSafeEqual.
+      const equal = candidate.length === expected.length && timingSafeEqual(candidate, expected);
+      matched |= equal ? 1 : 0;
+    }
+  }
+  return matched === 1;
+}

@@ -1,0 +1,213 @@
+/**
+ * What the plugin accepts and refuses before anything is stored (key syntax, required mode,
+ * methods, unreadable bodies, bad configs), and the outcomes that release a key instead of
+ * storing it (connection failure, oversize response), through the real plugin server.
+ */
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kongService } from '../../harness';
+import { Cluster, TestUpstream, freshKey, phaseCalls, post, problemOf, startNode, type Node } from './env';
+
+let upstream: TestUpstream;
+let node: Node;
+let api: string;
+let required: string;
+let putOnly: string;
+let custom: string;
+let small: string;
+let broken: string;
+let misconfigured: string;
+let closed: ReturnType<typeof kongService>;
+
+async function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+beforeAll(async () => {
+  upstream = new TestUpstream();
+  await upstream.start();
+  const cluster = new Cluster(upstream.port);
+  api = cluster.route({ name: 'api', config: {} });
+  required = cluster.route({ name: 'required', config: { required: true } });
+  putOnly = cluster.route({ name: 'put-only', config: { methods: ['PUT'] } });
+  custom = cluster.route({ name: 'custom', config: { header_name: 'X-Request-Key', max_key_length: 8 } });
+  small = cluster.route({ name: 'small', config: { max_response_size: 1000 } });
+  closed = kongService({ name: 'down', host: '127.0.0.1', port: await closedPort(), retries: 0 });
+  broken = cluster.route({ name: 'broken', config: {}, service: closed });
+  misconfigured = cluster.route({ name: 'misconfigured', config: { strategy: 'redis' } });
+  node = await startNode(cluster);
+});
+afterAll(async () => {
+  await node?.close();
+  await upstream?.close();
+});
+
+const DRAFT = 'https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/';
+
+describe('the key header', () => {
+  it.each([
+    ['an unterminated quoted string', '"abc'],
+    ['text after the quoted string', '"abc";p=1'],
+    ['a bad escape', '"a\\bc"'],
+    ['a space in a bare key', 'a b'],
+    ['a comma (several keys folded)', 'a,b'],
+    ['a non-ASCII character', 'clé'],
+    ['an empty value', ''],
+    ['an empty quoted string', '""'],
+  ])('refuses %s with 400 problem+json', async (_, value) => {
+    const res = await node.request(post(`${api}/k`, value));
+    expect(res.status).toBe(400);
+    expect(res.upstreamRequest).toBeUndefined();
+    expect(problemOf(res)).toEqual({
+      type: DRAFT,
+      title: 'Idempotency-Key is malformed',
+      status: 400,
+      detail: 'Send exactly one Idempotency-Key header holding a quoted string ("…") or a token of visible ASCII characters without spaces or commas.',
+    });
+  });
+
+  it('refuses two key headers', async () => {
+    const req = post(`${api}/k`, freshKey(), '{}', [['Idempotency-Key', freshKey()]]);
+    const res = await node.request(req);
+    expect(res.status).toBe(400);
+    expect(problemOf(res).title).toBe('Idempotency-Key is malformed');
+  });
+
+  it('accepts escapes in the quoted form', async () => {
+    const key = `"${freshKey()}\\"q\\\\"`;
+    expect((await node.request(post(`${api}/esc`, key))).status).toBe(201);
+    expect((await node.request(post(`${api}/esc`, key))).headers.first('idempotent-replayed')).toBe('true');
+  });
+
+  it('accepts 255 characters and refuses 256', async () => {
+    const ok = 'k'.repeat(240) + freshKey().slice(-15);
+    expect(ok).toHaveLength(255);
+    expect((await node.request(post(`${api}/long`, ok))).status).toBe(201);
+    const res = await node.request(post(`${api}/long`, `${ok}x`));
+    expect(res.status).toBe(400);
+    expect(problemOf(res)).toMatchObject({ title: 'Idempotency-Key is too long', detail: 'An Idempotency-Key may be at most 255 characters long.' });
+  });
+
+  it('uses the configured header name and length limit', async () => {
+    const key = freshKey().slice(-8);
+    const withCustom = (k: string) => post(`${custom}/c`, undefined, '{}', [['X-Request-Key', k]]);
+    expect((await node.request(withCustom(key))).status).toBe(201);
+    expect((await node.request(withCustom(key))).headers.first('idempotent-replayed')).toBe('true');
+    const long = await node.request(withCustom('123456789'));
+    expect(long.status).toBe(400);
+    expect(problemOf(long).title).toBe('X-Request-Key is too long');
+    // The default header means nothing on this route.
+    const ignored = post(`${custom}/c`, key, '{}');
+    expect((await node.request(ignored)).headers.first('idempotent-replayed')).toBeUndefined();
+  });
+});
+
+describe('required mode and methods', () => {
+  it('passes requests without a key when not required, storing nothing', async () => {
+    const first = await node.request(post(`${api}/nokey`, undefined));
+    const second = await node.request(post(`${api}/nokey`, undefined));
+    expect([first.status, second.status]).toEqual([201, 201]);
+    expect(second.headers.first('idempotent-replayed')).toBeUndefined();
+    expect(phaseCalls(second, 'access')).toEqual(['kong.request.get_method', 'kong.request.get_headers']);
+  });
+
+  it('refuses a missing key with 400 when required', async () => {
+    const res = await node.request(post(`${required}/r`, undefined));
+    expect(res.status).toBe(400);
+    expect(problemOf(res)).toEqual({ type: DRAFT, title: 'Idempotency-Key is missing', status: 400, detail: 'This operation requires an Idempotency-Key header.' });
+    expect(res.upstreamRequest).toBeUndefined();
+  });
+
+  it('never asks for a key on methods it does not apply to, even when required', async () => {
+    const res = await node.request({ method: 'GET', path: `${required}/r` });
+    expect(res.status).toBe(201);
+    expect(phaseCalls(res, 'access')).toEqual(['kong.request.get_method']);
+  });
+
+  it('applies to the configured methods only', async () => {
+    const key = freshKey();
+    const posts = [await node.request(post(`${putOnly}/m`, key)), await node.request(post(`${putOnly}/m`, key))];
+    expect(posts.map((r) => r.headers.first('idempotent-replayed'))).toEqual([undefined, undefined]);
+    const put = (k: string) => ({ ...post(`${putOnly}/m`, k), method: 'PUT' });
+    await node.request(put(key));
+    expect((await node.request(put(key))).headers.first('idempotent-replayed')).toBe('true');
+  });
+});
+
+describe('outcomes that release the key', () => {
+  it('releases on an upstream connection failure (no response phase) so a retry reaches the upstream', async () => {
+    const key = freshKey();
+    const failed = await node.request(post(`${broken}/pay`, key));
+    expect(failed.status).toBe(502);
+    expect(phaseCalls(failed, 'response')).toEqual([]);
+    expect(failed.kongLog.some((l) => l.plugin === 'idempotency' && /key released/.test(l.message))).toBe(true);
+
+    // The service comes back; the retry with the same key is processed, not refused with 409.
+    node.sim.services.get(closed.id)!.port = upstream.port;
+    try {
+      const retry = await node.request(post(`${broken}/pay`, key));
+      expect(retry.status).toBe(201);
+      expect(retry.headers.first('idempotent-replayed')).toBeUndefined();
+      expect((await node.request(post(`${broken}/pay`, key))).headers.first('idempotent-replayed')).toBe('true');
+    } finally {
+      node.sim.services.get(closed.id)!.port = closed.port;
+    }
+  });
+
+  it('passes an oversize response on unstored and releases the key (logged)', async () => {
+    const key = freshKey();
+    const first = await node.request(post(`${small}/big/5000`, key));
+    expect(first.status).toBe(201);
+    expect(first.body.length).toBe(5000);
+    expect(first.kongLog.some((l) => l.level === 'warn' && /response not stored: 5000 bytes > max_response_size 1000/.test(l.message))).toBe(true);
+    const retry = await node.request(post(`${small}/big/5000`, key));
+    expect(retry.headers.first('idempotent-replayed')).toBeUndefined();
+    expect(upstream.hits('/big/5000')).toBe(2);
+    // At the limit it is stored.
+    const fits = freshKey();
+    await node.request(post(`${small}/big/1000`, fits));
+    expect((await node.request(post(`${small}/big/1000`, fits))).headers.first('idempotent-replayed')).toBe('true');
+  });
+});
+
+describe('requests the plugin cannot check', () => {
+  it('refuses a body larger than max_request_body_size with 413, without reading it', async () => {
+    const res = await node.request(post(`${api}/large`, freshKey(), Buffer.alloc(8193, 0x62)));
+    expect(res.status).toBe(413);
+    expect(problemOf(res)).toEqual({
+      type: 'about:blank',
+      title: 'Content Too Large',
+      status: 413,
+      detail: "A request with an Idempotency-Key may carry at most 8192 bytes: its body must be compared with the first request's.",
+    });
+    expect(phaseCalls(res, 'access')).not.toContain('kong.request.get_raw_body');
+    expect(res.upstreamRequest).toBeUndefined();
+  });
+
+  it('reads a body at the limit', async () => {
+    const key = freshKey();
+    const body = Buffer.alloc(8192, 0x63);
+    expect((await node.request(post(`${api}/limit`, key, body))).status).toBe(201);
+    expect((await node.request(post(`${api}/limit`, key, body))).headers.first('idempotent-replayed')).toBe('true');
+  });
+
+  it('refuses a body of unknown length (chunked) with 411', async () => {
+    const req = post(`${api}/chunked`, freshKey(), Buffer.from('{"a":1}'), [['Transfer-Encoding', 'chunked']]);
+    const res = await node.request(req);
+    expect(res.status).toBe(411);
+    expect(problemOf(res).title).toBe('Length Required');
+    expect(res.upstreamRequest).toBeUndefined();
+  });
+
+  it('fails closed on an unusable config: 500, reason logged', async () => {
+    const res = await node.request(post(`${misconfigured}/x`, freshKey()));
+    expect(res.status).toBe(500);
+    expect(res.json()).toEqual({ message: 'An unexpected error occurred' });
+    expect(res.kongLog.some((l) => l.level === 'err' && /invalid configuration: redis: set host/.test(l.message))).toBe(true);
+  });
+});

@@ -1,0 +1,184 @@
+/** The pure parts of idempotency: key syntax, stored record format, header filtering, config checks, schema shape. */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { schemaEntries, type KongFieldList } from '../../../plugins/shared/kong-schema';
+import { compileConfig, isStoredStatus } from '../../../plugins/idempotency/config';
+import { readIdempotencyKey } from '../../../plugins/idempotency/key';
+import { decodeResponse, encodeResponse, replayableHeaders, replayHeaders } from '../../../plugins/idempotency/record';
+import { Schema } from '../../../plugins/idempotency/schema';
+import { fingerprintOf, identityOf, storeKeyFor } from '../../../plugins/idempotency/scope';
+
+describe('readIdempotencyKey', () => {
+  it.each([
+    ['abc', 'abc'],
+    ['"abc"', 'abc'],
+    ['  "8e03978e-40d5-43e8-bc93-6894a57f9324"  ', '8e03978e-40d5-43e8-bc93-6894a57f9324'],
+    ['"with space and , comma"', 'with space and , comma'],
+    ['"q\\"uote\\\\"', 'q"uote\\'],
+    ['a;b=c', 'a;b=c'],
+  ])('reads %j as %j', (value, key) => {
+    expect(readIdempotencyKey([value], 255)).toEqual({ ok: true, key });
+  });
+
+  it.each([['"abc'], ['"a"b"'], ['"a\\x"'], ['a b'], ['a,b'], ['a"b'], [''], ['""'], ['"tab\there"'], ['é']])('refuses %j', (value) => {
+    expect(readIdempotencyKey([value], 255)).toEqual({ ok: false, reason: 'malformed' });
+  });
+
+  it('distinguishes missing, several and too long', () => {
+    expect(readIdempotencyKey([], 255)).toEqual({ ok: false, reason: 'missing' });
+    expect(readIdempotencyKey(['a', 'b'], 255)).toEqual({ ok: false, reason: 'malformed' });
+    expect(readIdempotencyKey(['abcd'], 3)).toEqual({ ok: false, reason: 'too_long' });
+    expect(readIdempotencyKey(['"abc"'], 3)).toEqual({ ok: true, key: 'abc' });
+  });
+});
+
+describe('stored response record', () => {
+  it('round-trips any status, headers and body bytes', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 100, max: 599 }),
+        fc.array(fc.tuple(fc.string({ minLength: 1 }), fc.array(fc.string(), { minLength: 1 }))),
+        fc.uint8Array({ maxLength: 2048 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex')),
+        (status, headers, body, fingerprint) => {
+          const record = { fingerprint, status, headers, body: Buffer.from(body) };
+          const back = decodeResponse(encodeResponse(record));
+          expect(back).toEqual(record);
+        },
+      ),
+    );
+  });
+
+  it('refuses bytes that are not a record', () => {
+    expect(decodeResponse(Buffer.alloc(2))).toBeUndefined();
+    expect(decodeResponse(Buffer.from([0, 0, 0, 50, 1, 2]))).toBeUndefined();
+    const wrongVersion = Buffer.from(JSON.stringify({ v: 2, fp: 'x', status: 200, headers: [] }));
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(wrongVersion.length);
+    expect(decodeResponse(Buffer.concat([len, wrongVersion]))).toBeUndefined();
+  });
+
+  it('drops hop-by-hop headers, those listed in Connection, and those Kong sets itself', () => {
+    const kept = replayableHeaders({
+      'content-type': ['application/json'],
+      'content-length': ['12'],
+      connection: ['close, x-private'],
+      'x-private': ['1'],
+      'keep-alive': ['timeout=5'],
+      'transfer-encoding': ['chunked'],
+      date: ['Mon, 01 Jan 2024 00:00:00 GMT'],
+      server: ['upstream'],
+      via: ['1.1 kong'],
+      'x-kong-upstream-latency': ['3'],
+      'set-cookie': ['a=1', 'b=2'],
+      Location: '/orders/1',
+    });
+    expect(kept).toEqual([
+      ['content-type', ['application/json']],
+      ['set-cookie', ['a=1', 'b=2']],
+      ['location', ['/orders/1']],
+    ]);
+  });
+
+  it('marks replays, replacing any upstream copy of the marker', () => {
+    const headers = replayHeaders({ fingerprint: 'f', status: 201, body: Buffer.alloc(0), headers: [['idempotent-replayed', ['false']], ['x-a', ['1']]] });
+    expect(headers).toEqual({ 'x-a': ['1'], 'Idempotent-Replayed': 'true' });
+  });
+});
+
+describe('scope', () => {
+  it('scopes by consumer when a credential was presented, and adds the fallback for credential-less consumers', () => {
+    expect(identityOf('c1', 'k1', 'ip:1.2.3.4')).toBe('consumer:c1');
+    expect(identityOf('anon', undefined, 'ip:1.2.3.4')).toBe('consumer:anon|ip:1.2.3.4');
+    expect(identityOf(undefined, 'k1', 'ip:1.2.3.4')).toBe('credential:k1');
+    expect(identityOf(undefined, undefined, 'header:x')).toBe('header:x');
+  });
+
+  it('gives different store keys to different routes, identities and keys, and fixed-length ones', () => {
+    const keys = new Set([storeKeyFor('r1', 'consumer:a', 'k'), storeKeyFor('r2', 'consumer:a', 'k'), storeKeyFor('r1', 'consumer:b', 'k'), storeKeyFor('r1', 'consumer:a', 'k2')]);
+    expect(keys.size).toBe(4);
+    for (const k of keys) expect(k).toMatch(/^[0-9a-f]{64}$/);
+    // No ambiguity from concatenation.
+    expect(storeKeyFor('r', 'ab', 'c')).not.toBe(storeKeyFor('r', 'a', 'bc'));
+  });
+
+  it('fingerprints method, target and body without ambiguity', () => {
+    const empty = Buffer.alloc(0);
+    expect(fingerprintOf('POST', '/a', Buffer.from('b'))).not.toBe(fingerprintOf('POST', '/ab', empty));
+    expect(fingerprintOf('POST', '/a', empty)).not.toBe(fingerprintOf('PATCH', '/a', empty));
+    expect(fingerprintOf('POST', '/a', Buffer.from([0xff]))).toBe(fingerprintOf('POST', '/a', Buffer.from([0xff])));
+  });
+});
+
+describe('config', () => {
+  it('compiles the defaults', () => {
+    const c = compileConfig({});
+    if (!c.ok) throw new Error(c.errors.join('; '));
+    expect(c.config).toMatchObject({
+      headerName: 'idempotency-key',
+      headerLabel: 'Idempotency-Key',
+      required: false,
+      maxKeyLength: 255,
+      ttlMs: 86400000,
+      lockTtlMs: 300000,
+      retryAfterSeconds: 1,
+      maxResponseSize: 1048576,
+      maxRequestBodySize: 8192,
+      faultTolerant: false,
+      store: { strategy: 'memory', memory: { maxEntries: 100000, maxBytes: 67108864 } },
+    });
+    expect([...c.config.methods]).toEqual(['POST', 'PATCH']);
+    expect([200, 201, 302, 400, 404, 422].every((s) => isStoredStatus(c.config, s))).toBe(true);
+    expect([408, 425, 429, 500, 502, 503, 504].some((s) => isStoredStatus(c.config, s))).toBe(false);
+  });
+
+  it('stores 5xx only when asked', () => {
+    const c = compileConfig({ stored_status_classes: ['2xx', '5xx'], never_stored_statuses: [503] });
+    if (!c.ok) throw new Error(c.errors.join('; '));
+    expect(isStoredStatus(c.config, 500)).toBe(true);
+    expect(isStoredStatus(c.config, 503)).toBe(false);
+    expect(isStoredStatus(c.config, 404)).toBe(false);
+  });
+
+  it.each([
+    [{ header_name: 'Bad Header' }, 'header_name: not a valid header name'],
+    [{ client_header: 'x y' }, 'client_header: not a valid header name'],
+    [{ methods: [] }, 'methods: at least one method is required'],
+    [{ methods: ['BREW'] }, 'methods: "BREW" is not supported'],
+    [{ strategy: 'redis' }, 'redis: set host, sentinel_master with sentinel_nodes, or cluster_nodes'],
+    [{ strategy: 'redis', redis: { host: 'h', cluster_nodes: [{ ip: 'a', port: 1 }] } }, 'redis: host, cluster are exclusive: set only one of them'],
+    [{ ttl: 0 }, 'ttl: must be an integer between 1 and 31536000'],
+  ])('reports %j', (config, message) => {
+    const c = compileConfig(config);
+    expect(c.ok).toBe(false);
+    if (!c.ok) expect(c.errors).toContain(message);
+  });
+});
+
+describe('Schema', () => {
+  function check(fields: KongFieldList, where: string): string[] {
+    const problems: string[] = [];
+    for (const [name, field] of schemaEntries(fields)) {
+      if (!field.description) problems.push(`${where}${name}: no description`);
+      if (field.type === 'record') problems.push(...check(field.fields ?? [], `${where}${name}.`));
+      else if (!field.required && !('default' in field)) problems.push(`${where}${name}: no default`);
+    }
+    return problems;
+  }
+
+  it('gives every field a description and every optional field a default', () => {
+    expect(check(Schema, '')).toEqual([]);
+  });
+
+  it('has defaults that satisfy their own constraints', () => {
+    for (const [name, field] of schemaEntries(Schema)) {
+      if (field.between && typeof field.default === 'number') {
+        expect(field.default, name).toBeGreaterThanOrEqual(field.between[0]);
+        expect(field.default, name).toBeLessThanOrEqual(field.between[1]);
+      }
+      if (field.elements?.one_of && Array.isArray(field.default)) {
+        for (const v of field.default) expect(field.elements.one_of, name).toContain(v);
+      }
+    }
+  });
+});

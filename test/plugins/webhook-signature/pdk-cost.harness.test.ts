@@ -1,0 +1,120 @@
+/**
+ * What a delivery costs in PDK round trips (each one a unix-socket exchange with Kong), the
+ * passed-marker for a later guard, failing closed, and what happens on Kong 3.4 when nginx
+ * buffered the body to a file — all through the real plugin server, KongSim strict on PDK use.
+ */
+import { writeFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { phaseCalls, post, startWebhookEnv, type WebhookEnv } from './harness-env';
+import { jsonBodyOfSize, newWhsec, standardHeaders } from './signing';
+
+const T = 1_700_000_000;
+const secret = newWhsec();
+const body = '{"cost":1}';
+
+let env: WebhookEnv;
+let route: string;
+
+beforeAll(async () => {
+  env = await startWebhookEnv();
+  route = env.route('cost', { secrets: [secret] });
+});
+afterAll(async () => env?.close());
+afterEach(() => env.setClock(undefined));
+
+describe('PDK round trips', () => {
+  it('a verified delivery: getHeaders, getRawBody, the marker — 4 round trips in access, 2 in log', async () => {
+    env.setClock(T);
+    await env.request(post(route, standardHeaders(secret, 'msg_warm', T, body), body)); // starts the instance
+    const res = await env.request(post(route, standardHeaders(secret, 'msg_cost', T, body), body));
+    expect(res.status).toBe(200);
+    expect(phaseCalls(res, 'access')).toEqual(['kong.request.get_headers', 'kong.request.get_raw_body', 'kong.ctx.shared.set']);
+    expect(res.calls.find((c) => c.method === 'kong.ctx.shared.set')!.args).toEqual(['webhook_signature_passed', true]);
+    // without dedup the log handler still makes one call: an event with none is never freed by kong-pdk 0.6.0
+    expect(phaseCalls(res, 'log')).toEqual(['kong.ctx.shared.get']);
+    const byPhase = (phase: string) => res.events.filter((e) => e.phase === phase).reduce((n, e) => n + e.roundTrips, 0);
+    expect(byPhase('access')).toBe(4);
+    expect(byPhase('log')).toBe(2);
+    expect(res.roundTrips).toBe(6);
+  });
+
+  it('a refusal on the headers: getHeaders and one exit, the body is never transferred', async () => {
+    env.setClock(T);
+    const res = await env.request(post(route, standardHeaders(secret, 'msg_old', T - 301, body), body));
+    expect(res.status).toBe(401);
+    expect(phaseCalls(res, 'access')).toEqual(['kong.request.get_headers', 'kong.response.exit']);
+    expect(res.calls[1]!.args).toEqual([401, { message: 'Timestamp outside the tolerance zone (too old)' }]);
+  });
+
+  it('a bad signature: getHeaders, getRawBody, one exit', async () => {
+    env.setClock(T);
+    const res = await env.request(post(route, standardHeaders(newWhsec(), 'msg_bad', T, body), body));
+    expect(res.status).toBe(401);
+    expect(phaseCalls(res, 'access')).toEqual(['kong.request.get_headers', 'kong.request.get_raw_body', 'kong.response.exit']);
+  });
+});
+
+describe('passed marker for a later guard', () => {
+  it('is set in kong.ctx.shared only when the delivery verified', async () => {
+    env.setClock(T);
+    const ok = await env.request(post(route, standardHeaders(secret, 'msg_m', T, body), body));
+    expect(ok.state.shared.webhook_signature_passed).toBe(true);
+    const bad = await env.request(post(route, standardHeaders(secret, 'msg_m', T, body), `${body} `));
+    expect(bad.status).toBe(401);
+    expect(bad.state.shared.webhook_signature_passed).toBeUndefined();
+  });
+});
+
+describe('fail closed', () => {
+  it('an internal error answers 500 with Kong text, logs it once, and never proxies', async () => {
+    writeFileSync(env.clockFile, 'not-a-number');
+    const hits = env.upstream.hits.length;
+    const res = await env.request(post(route, standardHeaders(secret, 'msg_err', T, body), body));
+    expect(res.status).toBe(500);
+    expect(res.json()).toEqual({ message: 'An unexpected error occurred' });
+    expect(env.upstream.hits.length).toBe(hits);
+    expect(res.state.shared.webhook_signature_passed).toBeUndefined();
+    const logged = res.kongLog.filter((l) => l.message.includes('[webhook-signature] access handler failed'));
+    expect(logged).toHaveLength(1);
+    expect(logged[0]!.level).toBe('err');
+    expect(logged[0]!.message).toContain('does not hold epoch seconds');
+  });
+
+  it('a config Kong accepts but the plugin cannot use answers 500 and logs why, never the secrets', async () => {
+    const broken = env.route('broken', {
+      scheme: 'custom',
+      secrets: ['zz-not-hex-secret'],
+      secret_encoding: 'hex',
+      custom: { signature_header: 'X-Sig', signed_content: '{id}.{body}' },
+    });
+    const res = await env.request(post(broken, [['X-Sig', 'abc']], body));
+    expect(res.status).toBe(500);
+    expect(res.json()).toEqual({ message: 'An unexpected error occurred' });
+    expect(res.upstreamRequest).toBeUndefined();
+    const line = res.kongLog.find((l) => l.message.includes('invalid configuration'));
+    expect(line?.message).toContain('secrets[0]: is not hex');
+    expect(line?.message).toContain('custom.signed_content: {id} needs custom.id_header');
+    expect(JSON.stringify(res.kongLog)).not.toContain('zz-not-hex-secret');
+  });
+});
+
+describe("Kong 3.4 and nginx's client body buffer (default 8 KiB)", () => {
+  it('a body nginx buffered to a file cannot be read: Kong fails the request with 500, nothing is proxied', async () => {
+    const small = await startWebhookEnv({ strict: { allow: ['lua-error'] } });
+    try {
+      const path = small.route('default-buffer', { secrets: [secret] });
+      small.setClock(T);
+      const fits = jsonBodyOfSize(8192);
+      expect((await small.request(post(path, standardHeaders(secret, 'msg_fit', T, fits), fits))).status).toBe(200);
+      const spilled = jsonBodyOfSize(8193);
+      const res = await small.request(post(path, standardHeaders(secret, 'msg_spill', T, spilled), spilled));
+      expect(res.status).toBe(500);
+      expect(res.json()).toEqual({ message: 'An unexpected error occurred' });
+      expect(res.upstreamRequest).toBeUndefined();
+      expect(res.violations.map((v) => v.kind)).toEqual(['lua-error']);
+      expect(res.calls.find((c) => c.method === 'kong.request.get_raw_body')?.outcome).toBe('lua-error');
+    } finally {
+      await small.close();
+    }
+  });
+});
