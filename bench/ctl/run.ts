@@ -1,5 +1,5 @@
 /**
- * `npm run bench:ctl`: kong-ctl's real pipeline (loadDesired → fetchCurrent → computePlan →
+ * `npm run bench:ctl`: kong-ctl's real pipeline (load + validate → fetchCurrent → computePlan →
  * applyPlan) against the loopback Admin API simulator holding 10k services, 10k routes, 10k
  * plugins and 5k consumers, with 20 ms per request. Prints requests, wall time and peak RSS
  * next to the targets; asserts nothing.
@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { applyPlan } from '../../cli/src/apply/execute';
 import { fetchCurrent, fetchSchemas, getKongInfo } from '../../cli/src/current/fetch';
-import { loadDesired } from '../../cli/src/desired/load';
+import { loadValidated } from '../../cli/src/commands/desired';
 import { computePlan } from '../../cli/src/diff/compute';
 import { createAdminClient } from '../../cli/src/kong/client';
 import type { Kind } from '../../cli/src/model/entity';
@@ -106,9 +106,10 @@ async function workerRole(): Promise<void> {
   const scenario = args.scenario as Scenario;
   const client = createAdminClient({ kongAddr: args.url!, headers: [], timeoutSeconds: 120 });
   const t0 = now();
-  const desired = await loadDesired({ files: [args.file!], env: {} });
-  const errors = desired.diagnostics.filter((d) => d.severity !== 'warning');
-  if (errors.length) throw new Error(`the generated file does not load: ${errors[0].message}`);
+  // As the commands do it: load, validate offline, release the parse trees.
+  const loaded = await loadValidated({ files: [args.file!], env: {} });
+  if (loaded.errors) throw new Error(`the generated file does not validate: ${loaded.diagnostics[0].message}`);
+  const desired = loaded.result;
   const rssAfterLoadBytes = process.memoryUsage().rss;
   const t1 = now();
   await getKongInfo(client);
