@@ -12,6 +12,7 @@ export { ExternalPlugins, withSchemaDefaults, configJson, type PluginServerBindi
 export { PDK_METHODS, type PdkMethodSpec } from './pdk-methods';
 export { LuaError, UnmodelledError, type KongLogLine, type PdkCallContext } from './pdk-context';
 export { keyAuthPlugin, type NativePlugin, type NativePdk } from './native-plugins';
+export { postFunctionPlugin, parseGuardChunk, type ParsedGuard, type GuardCheck } from './post-function';
 export { kongService, kongRoute, kongConsumer, keyAuthCredential, DEFAULT_WS_ID, type KongService, type KongRoute, type KongConsumer, type KongCredential, type KongPluginEntity } from './entities';
 export { HeaderList, type LuaHeaderTable } from './headers';
 export { httpUpstream, UpstreamError, type UpstreamTransport, type UpstreamRequest, type UpstreamResponse } from './upstream';

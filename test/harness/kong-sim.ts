@@ -24,6 +24,7 @@ import { DEFAULT_WS_ID, withoutNulls, type KongConsumer, type KongCredential, ty
 import { HeaderList } from './headers';
 import { KongVersion, DEFAULT_KONG_VERSION } from './kong-version';
 import { keyAuthPlugin, nativePdk, NativeExit, type NativePlugin } from './native-plugins';
+import { postFunctionPlugin } from './post-function';
 import { LuaError, type KongLogLine, type PdkCallContext, type PdkEnv } from './pdk-context';
 import { applyExit, ngxCtxView } from './pdk-methods';
 import { RequestState, type Phase, type SavedLogData, type SimRequest } from './request-state';
@@ -49,7 +50,7 @@ export interface PluginInit {
 
 export interface KongSimOptions {
   servers?: PluginServerBinding[];
-  /** Lua plugins simulated in TS; key-auth is always available. */
+  /** Lua plugins simulated in TS; key-auth and post-function (kong-ctl's guard only) are always available. */
   nativePlugins?: NativePlugin[];
   services?: KongService[];
   routes?: KongRoute[];
@@ -160,7 +161,11 @@ export class KongSim {
     for (const def of this.external.defs.values()) {
       this.available.set(def.name, { name: def.name, priority: def.priority, phases: new Set(def.phases), external: def });
     }
-    const natives = [keyAuthPlugin((key) => [...this.credentials.values()].find((c) => c.key === key)), ...(options.nativePlugins ?? [])];
+    const natives = [
+      keyAuthPlugin((key) => [...this.credentials.values()].find((c) => c.key === key)),
+      postFunctionPlugin(),
+      ...(options.nativePlugins ?? []),
+    ];
     for (const n of natives) {
       if (this.available.has(n.name)) continue;
       const phases = new Set((['rewrite', 'access', 'response', 'log'] as const).filter((p) => n[p]));

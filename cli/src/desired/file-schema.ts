@@ -101,6 +101,8 @@ export function buildFileJsonSchema(): JsonSchema {
       additionalProperties: false,
       properties: {
         select_tags: list({ type: 'string', 'x-kong': { type: 'string' } }),
+        // kong-ctl's own option (guard.ts); decK does not know it.
+        fail_closed_guard: { type: ['boolean', 'null'], 'x-kong': { type: 'boolean' } },
         defaults: { type: ['object', 'null'], properties: defaults, additionalProperties: false, 'x-kong': { type: 'record' } },
       },
     },

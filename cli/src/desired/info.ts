@@ -1,6 +1,7 @@
 /**
  * The file-level parts of decK's format: `_format_version`, `_info.select_tags` and
- * `_info.defaults`, checked and merged across files.
+ * `_info.defaults`, checked and merged across files; and kong-ctl's own
+ * `_info.fail_closed_guard` (guard.ts).
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Diagnostic } from '../model/errors';
@@ -99,6 +100,34 @@ export function mergeSelectTags(files: ParsedFile[], cli: string[] | undefined):
     declaredAt: first ? { file: first.file, path: ['_info', 'select_tags'] } : undefined,
     diagnostics,
   };
+}
+
+export interface FailClosedGuardResult {
+  on: boolean;
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * `_info.fail_closed_guard`: files that set it must agree, files that do not inherit it (like
+ * select tags). A value that is not a boolean is left to the schema check, which reports it.
+ */
+export function mergeFailClosedGuard(files: ParsedFile[]): FailClosedGuardResult {
+  const diagnostics: Diagnostic[] = [];
+  let first: { file: ParsedFile; on: boolean } | undefined;
+  for (const file of files) {
+    if (!file.content) continue;
+    const v = info(file).fail_closed_guard;
+    if (typeof v !== 'boolean') continue;
+    if (!first) first = { file, on: v };
+    else if (v !== first.on) {
+      diagnostics.push({
+        code: 'E_VALIDATION',
+        message: `_info.fail_closed_guard is ${v} here but ${first.on} in ${first.file.name}: all files must agree on the fail-closed guard`,
+        source: at(file, ['_info', 'fail_closed_guard']),
+      });
+    }
+  }
+  return { on: first?.on ?? false, diagnostics };
 }
 
 export interface DefaultsResult {

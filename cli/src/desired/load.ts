@@ -2,7 +2,8 @@
  * `-f` files → desired state. Reading and templating are the only side effects; everything
  * after is pure: parse, unfold nesting, merge the files (lists concatenated, format version
  * and select tags must agree), apply `_info.defaults`, resolve foreign keys to entity keys
- * against the files' own entities, add the select tags. Problems are collected, never thrown:
+ * against the files' own entities, add the select tags, and with `_info.fail_closed_guard` the
+ * guards of the security plugins (guard.ts). Problems are collected, never thrown:
  * call validateDesired(result) for the full list (it includes these).
  */
 import type { Entity, Kind } from '../model/entity';
@@ -11,7 +12,8 @@ import { KIND_DEFS } from '../kinds';
 import { buildEntities, maskedPaths } from './build';
 import type { RawEntity } from './build';
 import { formatEntityPath } from './file-format';
-import { applyDefaults, checkFormatVersion, mergeDefaults, mergeSelectTags } from './info';
+import { failClosedGuards, guardDiagnostics } from './guard';
+import { applyDefaults, checkFormatVersion, mergeDefaults, mergeFailClosedGuard, mergeSelectTags } from './info';
 import { parseSource } from './parse';
 import type { ParsedFile } from './parse';
 import { readSources } from './sources';
@@ -153,6 +155,13 @@ export async function loadDesired(opts: LoadOptions): Promise<DesiredResult> {
   for (const e of raws) applyDefaults(e, defaults);
 
   const { entities, references } = assemble(raws, select.tags);
+  const guard = mergeFailClosedGuard(files);
+  diagnostics.push(...guard.diagnostics);
+  if (guard.on) {
+    const g = failClosedGuards(entities, select.tags);
+    entities.push(...g.guards);
+    diagnostics.push(...guardDiagnostics(files, g.problems));
+  }
 
   const substituted = files.flatMap((f) => f.substitutions.filter((s) => !s.failed && s.value !== ''));
   const secrets = [...new Set(substituted.map((s) => s.value))];

@@ -1,0 +1,493 @@
+/**
+ * `_info.fail_closed_guard`: the post-function kong-ctl adds per scope, what it checks, and the
+ * configurations it refuses, with file:line.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadDesired, type DesiredResult } from '../../../cli/src/desired/load';
+import { validateDesired } from '../../../cli/src/desired/validate';
+import { GUARD_PLUGIN, SECURITY_PLUGINS, renderGuardLua } from '../../../cli/src/desired/guard';
+import { buildCurrentState, type RawKongState } from '../../../cli/src/current/fetch';
+import { computePlan } from '../../../cli/src/diff/compute';
+import { renderPlanText } from '../../../cli/src/output/plan-text';
+import type { Entity } from '../../../cli/src/model/entity';
+import { formatDiagnostic } from '../../../cli/src/model/errors';
+import { passedMarkerKey } from '../../../plugins/shared/ctx-marker';
+import { kong342Schemas } from '../diff/helpers';
+import { bundledConfigSchemas, exchange } from './helpers';
+
+const JWT = [
+  '    config:',
+  '      issuers:',
+  '        - issuer: https://idp.example.com/',
+  '          jwks_uri: https://idp.example.com/.well-known/jwks.json',
+];
+const WEBHOOK = ['    config:', '      scheme: standard-webhooks', '      secrets: [whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw]'];
+
+/** Indents a plugin body (written for a top-level `plugins:` list) by `by` spaces. */
+const indent = (lines: string[], by: number) => lines.map((l) => ' '.repeat(by) + l);
+
+function load(lines: string[]): Promise<DesiredResult> {
+  const text = lines.join('\n') + '\n';
+  return loadDesired({ files: ['-'], env: {}, readStdin: async () => text });
+}
+
+/** The post-functions kong-ctl added: their source is a security plugin's. */
+const guards = (r: DesiredResult): Entity[] =>
+  r.state.entities.filter(
+    (e) =>
+      e.fields.name === GUARD_PLUGIN &&
+      r.state.entities.some((o) => o.source?.path === e.source?.path && SECURITY_PLUGINS.includes(String(o.fields.name))),
+  );
+/** Every problem, as `line:column path: message`. */
+const problems = (r: DesiredResult) =>
+  validateDesired(r, { pluginSchemas: bundledConfigSchemas() }).map((d) => `${d.source?.line}:${d.source?.column} ${d.source?.path}: ${d.message}`);
+const lua = (...names: string[]) => renderGuardLua(names.map((name) => ({ name })));
+const accessOf = (e: Entity) => (e.fields.config as { access: string[] }).access;
+
+const HEAD = ['_format_version: "3.0"', '_info:', '  fail_closed_guard: true'];
+
+describe('the security plugins', () => {
+  it('are jwt-claims and webhook-signature, whose markers are ctx-marker.ts names', () => {
+    expect(SECURITY_PLUGINS).toEqual(['jwt-claims', 'webhook-signature']);
+    expect(SECURITY_PLUGINS.map(passedMarkerKey)).toEqual(['jwt_claims_passed', 'webhook_signature_passed']);
+    expect(lua('jwt-claims')).toContain('if not shared.jwt_claims_passed then');
+    expect(lua('webhook-signature', 'jwt-claims')).toBe(lua('jwt-claims', 'webhook-signature'));
+  });
+});
+
+describe('_info.fail_closed_guard: true adds a post-function', () => {
+  it('on the route of a route-level security plugin: its source, the select tags, the jwt-claims marker', async () => {
+    const r = await load([
+      '_format_version: "3.0"',
+      '_info:',
+      '  select_tags: [team-a]',
+      '  fail_closed_guard: true',
+      'services:',
+      '  - name: orders',
+      '    url: http://orders.internal',
+      '    routes:',
+      '      - name: orders-api',
+      '        paths: [/orders]',
+      '        plugins:',
+      '          - name: jwt-claims',
+      ...indent(JWT, 8),
+    ]);
+    expect(problems(r)).toEqual([]);
+    const jwt = r.state.entities.find((e) => e.fields.name === 'jwt-claims') as Entity;
+    const [guard] = guards(r);
+    expect(guards(r)).toHaveLength(1);
+    expect(guard).toEqual({
+      kind: 'plugin',
+      key: 'plugin:post-function@route=orders-api',
+      label: 'plugin post-function (route orders-api)',
+      fields: { name: 'post-function', config: { access: [lua('jwt-claims')] }, tags: ['team-a'] },
+      refs: { service: null, route: 'route:orders-api', consumer: null },
+      source: jwt.source,
+    });
+    expect(guard.source).toEqual({ file: '<stdin>', line: 12, column: 13, path: 'services[0].routes[0].plugins[0]' });
+    expect(accessOf(guard)[0]).toBe(
+      [
+        '-- kong-ctl fail-closed guard: refuse what jwt-claims did not pass (docs/fail-closed-guard.md)',
+        'local shared = kong.ctx.shared',
+        'if not shared.jwt_claims_passed then',
+        '  return kong.response.exit(503, { message = "The upstream server is currently unavailable" })',
+        'end',
+      ].join('\n'),
+    );
+  });
+
+  it('on a service, and globally, for plugins configured there', async () => {
+    const r = await load([
+      ...HEAD,
+      'plugins:',
+      '  - name: webhook-signature',
+      ...WEBHOOK,
+      'services:',
+      '  - name: orders',
+      '    url: http://orders.internal',
+      '    plugins:',
+      '      - name: jwt-claims',
+      ...indent(JWT, 4),
+    ]);
+    expect(problems(r)).toEqual([]);
+    expect(guards(r).map((g) => [g.key, accessOf(g)[0]])).toEqual([
+      ['plugin:post-function@global', lua('webhook-signature')],
+      ['plugin:post-function@service=orders', lua('jwt-claims', 'webhook-signature')],
+    ]);
+    expect(guards(r).map((g) => g.source?.path)).toEqual(['plugins[0]', 'services[0].plugins[0]']);
+  });
+
+  it('checks the union of the global, service and own security plugins, as Kong runs the most specific post-function only', async () => {
+    const r = await load([
+      ...HEAD,
+      'plugins:',
+      '  - name: webhook-signature',
+      ...WEBHOOK,
+      'services:',
+      '  - name: orders',
+      '    url: http://orders.internal',
+      '    plugins:',
+      '      - name: jwt-claims',
+      ...indent(JWT, 4),
+      '    routes:',
+      '      - name: orders-api',
+      '        paths: [/orders]',
+      '        plugins:',
+      '          - name: webhook-signature',
+      ...indent(WEBHOOK, 8),
+      '  - name: billing',
+      '    url: http://billing.internal',
+      '    routes:',
+      '      - name: billing-api',
+      '        paths: [/billing]',
+      '        plugins:',
+      '          - name: jwt-claims',
+      ...indent(JWT, 8),
+      '      - name: billing-plain',
+      '        paths: [/plain]',
+    ]);
+    expect(problems(r)).toEqual([]);
+    expect(guards(r).map((g) => [g.label, accessOf(g)[0]])).toEqual([
+      // billing-plain has no plugin of its own: the global guard serves it.
+      ['plugin post-function (global)', lua('webhook-signature')],
+      ['plugin post-function (service orders)', lua('jwt-claims', 'webhook-signature')],
+      ['plugin post-function (route orders-api)', lua('jwt-claims', 'webhook-signature')],
+      ['plugin post-function (route billing-api)', lua('jwt-claims', 'webhook-signature')],
+    ]);
+  });
+
+  it('on a route+service scope, checking the route, service and global plugins too', async () => {
+    const r = await load([
+      ...HEAD,
+      'plugins:',
+      '  - name: jwt-claims',
+      '    route: orders-api',
+      '    service: orders',
+      ...JWT,
+      'services:',
+      '  - name: orders',
+      '    url: http://orders.internal',
+      '    plugins:',
+      '      - name: webhook-signature',
+      ...indent(WEBHOOK, 4),
+      '    routes:',
+      '      - name: orders-api',
+      '        paths: [/orders]',
+    ]);
+    expect(problems(r)).toEqual([]);
+    expect(guards(r).map((g) => [g.key, accessOf(g)[0]])).toEqual([
+      ['plugin:post-function@service=orders', lua('webhook-signature')],
+      ['plugin:post-function@service=orders,route=orders-api', lua('jwt-claims', 'webhook-signature')],
+    ]);
+  });
+
+  it('ignores disabled security plugins: they mark nothing', async () => {
+    const r = await load([
+      ...HEAD,
+      'plugins:',
+      '  - name: jwt-claims',
+      '    enabled: false',
+      ...JWT,
+      'services:',
+      '  - name: orders',
+      '    url: http://orders.internal',
+      '    routes:',
+      '      - name: orders-api',
+      '        paths: [/orders]',
+      '        plugins:',
+      '          - name: webhook-signature',
+      ...indent(WEBHOOK, 8),
+      '          - name: jwt-claims',
+      '            enabled: false',
+      ...indent(JWT, 8),
+      '      - name: orders-off',
+      '        paths: [/off]',
+      '        plugins:',
+      '          - name: webhook-signature',
+      '            enabled: false',
+      ...indent(WEBHOOK, 8),
+    ]);
+    expect(problems(r)).toEqual([]);
+    expect(guards(r).map((g) => [g.key, accessOf(g)[0]])).toEqual([['plugin:post-function@route=orders-api', lua('webhook-signature')]]);
+  });
+
+  it('lets CORS preflights through for a jwt-claims that does (run_on_preflight: false), the one Kong runs there', async () => {
+    const r = await load([
+      ...HEAD,
+      'plugins:',
+      '  - name: jwt-claims',
+      ...JWT,
+      '      run_on_preflight: false',
+      'services:',
+      '  - name: orders',
+      '    url: http://orders.internal',
+      '    routes:',
+      '      - name: orders-api',
+      '        paths: [/orders]',
+      '        plugins:',
+      '          - name: jwt-claims',
+      ...indent(JWT, 8),
+      '          - name: webhook-signature',
+      ...indent(WEBHOOK, 8),
+    ]);
+    expect(problems(r)).toEqual([]);
+    expect(guards(r).map((g) => [g.key, accessOf(g)[0]])).toEqual([
+      ['plugin:post-function@global', renderGuardLua([{ name: 'jwt-claims', preflightPasses: true }])],
+      // the route's own jwt-claims (run_on_preflight defaults to true) replaces the global one there
+      ['plugin:post-function@route=orders-api', lua('jwt-claims', 'webhook-signature')],
+    ]);
+    expect(accessOf(guards(r)[0])[0]).toContain('if not (shared.jwt_claims_passed or preflight) then');
+  });
+
+  it("copies the security plugins' protocols, and refuses plugins with different ones on one scope", async () => {
+    const r = await load([
+      ...HEAD,
+      'services:',
+      '  - name: orders',
+      '    url: http://orders.internal',
+      '    plugins:',
+      '      - name: jwt-claims',
+      '        protocols: [https]',
+      ...indent(JWT, 4),
+      '    routes:',
+      '      - name: orders-api',
+      '        paths: [/orders]',
+      '        plugins:',
+      '          - name: webhook-signature',
+      ...indent(WEBHOOK, 8),
+    ]);
+    expect(guards(r).map((g) => [g.key, g.fields.protocols])).toEqual([['plugin:post-function@service=orders', ['https']]]);
+    expect(problems(r)).toEqual([
+      '18:13 services[0].routes[0].plugins[0]: _info.fail_closed_guard: plugin jwt-claims (service orders) at <stdin>:8:9, ' +
+        'plugin webhook-signature (route orders-api) at <stdin>:18:13 apply here with different protocols; one guard cannot ' +
+        'check each of them on its own protocols only: give them the same protocols',
+    ]);
+  });
+});
+
+describe('configurations the guard refuses', () => {
+  it('a post-function of yours on a guarded scope (Kong: one per scope): no guard there, one clear problem', async () => {
+    const r = await load([
+      ...HEAD,
+      'services:',
+      '  - name: orders',
+      '    url: http://orders.internal',
+      '    routes:',
+      '      - name: orders-api',
+      '        paths: [/orders]',
+      '        plugins:',
+      '          - name: jwt-claims',
+      ...indent(JWT, 8),
+      '          - name: post-function',
+      '            config:',
+      '              access: ["kong.log.notice(1)"]',
+    ]);
+    expect(guards(r)).toEqual([]);
+    expect(r.state.entities.filter((e) => e.fields.name === GUARD_PLUGIN)).toHaveLength(1);
+    expect(problems(r)).toEqual([
+      '16:19 services[0].routes[0].plugins[1]: plugin post-function (route orders-api) is on a scope where ' +
+        "_info.fail_closed_guard adds kong-ctl's guard for plugin jwt-claims (route orders-api) at <stdin>:11:13: " +
+        'Kong allows one post-function per scope; write that code in a pre-function instead, or turn _info.fail_closed_guard off',
+    ]);
+  });
+
+  it('even a disabled one on that scope (409), but not a disabled one elsewhere (it shadows nothing)', async () => {
+    const r = await load([
+      ...HEAD,
+      'plugins:',
+      '  - name: post-function',
+      '    enabled: false',
+      '    config: {access: ["kong.log.notice(1)"]}',
+      'services:',
+      '  - name: orders',
+      '    url: http://orders.internal',
+      '    plugins:',
+      '      - name: jwt-claims',
+      ...indent(JWT, 4),
+      '      - name: post-function',
+      '        enabled: false',
+      '        config: {access: ["kong.log.notice(2)"]}',
+    ]);
+    expect(problems(r)).toEqual([
+      '17:15 services[0].plugins[1]: plugin post-function (service orders) is on a scope where _info.fail_closed_guard ' +
+        "adds kong-ctl's guard for plugin jwt-claims (service orders) at <stdin>:12:9: Kong allows one post-function per scope; " +
+        'write that code in a pre-function instead, or turn _info.fail_closed_guard off',
+    ]);
+  });
+
+  it('a post-function of yours that would replace a guard on its requests: they would fail open', async () => {
+    const r = await load([
+      ...HEAD,
+      'services:',
+      '  - name: orders',
+      '    url: http://orders.internal',
+      '    plugins:',
+      '      - name: jwt-claims',
+      ...indent(JWT, 4),
+      '    routes:',
+      '      - name: orders-api',
+      '        paths: [/orders]',
+      '        plugins:',
+      '          - name: post-function',
+      '            config:',
+      '              access: ["kong.log.notice(1)"]',
+    ]);
+    expect(guards(r).map((g) => g.key)).toEqual(['plugin:post-function@service=orders']);
+    expect(problems(r)).toEqual([
+      "17:19 services[0].routes[0].plugins[0]: plugin post-function (route orders-api) would replace kong-ctl's fail-closed " +
+        'guard for plugin jwt-claims (service orders) at <stdin>:8:9 on its requests (Kong runs only the most specific ' +
+        'post-function of a request), so they would fail open there; write that code in a pre-function instead, or turn ' +
+        '_info.fail_closed_guard off',
+    ]);
+  });
+
+  it("a post-function of yours that a guard would replace on the security plugin's requests", async () => {
+    const r = await load([
+      ...HEAD,
+      'plugins:',
+      '  - name: post-function',
+      '    config:',
+      '      log: ["kong.log.notice(1)"]',
+      'services:',
+      '  - name: orders',
+      '    url: http://orders.internal',
+      '    routes:',
+      '      - name: orders-api',
+      '        paths: [/orders]',
+      '        plugins:',
+      '          - name: webhook-signature',
+      ...indent(WEBHOOK, 8),
+    ]);
+    expect(problems(r)).toEqual([
+      "5:11 plugins[0]: kong-ctl's fail-closed guard for plugin webhook-signature (route orders-api) at <stdin>:15:13 would " +
+        "replace plugin post-function (global) on those plugins' requests (Kong runs only the most specific post-function of a " +
+        'request); write that code in a pre-function instead, or turn _info.fail_closed_guard off',
+    ]);
+  });
+
+  it('a consumer-scoped security plugin: post-function cannot be scoped to a consumer', async () => {
+    const r = await load([
+      ...HEAD,
+      'consumers:',
+      '  - username: alice',
+      '    plugins:',
+      '      - name: jwt-claims',
+      ...indent(JWT, 4),
+    ]);
+    expect(guards(r)).toEqual([]);
+    expect(problems(r)).toEqual([
+      "7:15 consumers[0].plugins[0]: _info.fail_closed_guard cannot guard a consumer-scoped jwt-claims: Kong's post-function " +
+        'cannot be scoped to a consumer (its schema has consumer = null); scope jwt-claims to a route, a service or globally, ' +
+        'or turn the guard off',
+    ]);
+  });
+});
+
+describe('the option', () => {
+  const tmp = mkdtempSync(path.join(tmpdir(), 'kong-ctl-guard-'));
+  afterAll(() => rmSync(tmp, { recursive: true }));
+  const write = (name: string, lines: string[]) => {
+    const f = path.join(tmp, name);
+    writeFileSync(f, lines.join('\n') + '\n');
+    return f;
+  };
+  const ROUTE = [
+    'services:',
+    '  - name: orders',
+    '    url: http://orders.internal',
+    '    routes:',
+    '      - name: orders-api',
+    '        paths: [/orders]',
+    '        plugins:',
+    '          - name: jwt-claims',
+    ...indent(JWT, 8),
+  ];
+
+  it('off, absent or false: nothing is added', async () => {
+    for (const info of [[], ['_info:', '  fail_closed_guard: false'], ['_info:', '  fail_closed_guard: null']]) {
+      const r = await load(['_format_version: "3.0"', ...info, ...ROUTE]);
+      expect(problems(r)).toEqual([]);
+      expect(r.state.entities.map((e) => e.key)).toEqual(['service:orders', 'route:orders-api', 'plugin:jwt-claims@route=orders-api']);
+    }
+  });
+
+  it('of the wrong type: a diagnostic at its line, and no guard', async () => {
+    const r = await load(['_format_version: "3.0"', '_info:', '  fail_closed_guard: "yes"', ...ROUTE]);
+    expect(guards(r)).toEqual([]);
+    expect(validateDesired(r).map(formatDiagnostic)).toEqual(['<stdin>:3:22: error: _info.fail_closed_guard: expected a boolean']);
+    const list = await load(['_format_version: "3.0"', '_info:', '  fail_closed_guard: [true]', ...ROUTE]);
+    expect(validateDesired(list).map(formatDiagnostic)).toEqual(['<stdin>:3:22: error: _info.fail_closed_guard: expected a boolean']);
+  });
+
+  it('is merged across files: set in one, it applies to the entities of all', async () => {
+    const a = write('a.yaml', ['_format_version: "3.0"', '_info:', '  fail_closed_guard: true']);
+    const b = write('b.yaml', ['_format_version: "3.0"', ...ROUTE]);
+    const r = await loadDesired({ files: [a, b], env: {} });
+    expect(validateDesired(r)).toEqual([]);
+    expect(guards(r).map((g) => [g.key, g.source?.file])).toEqual([['plugin:post-function@route=orders-api', b]]);
+  });
+
+  it('files that set it must agree', async () => {
+    const a = write('c.yaml', ['_format_version: "3.0"', '_info:', '  fail_closed_guard: true']);
+    const b = write('d.yaml', ['_format_version: "3.0"', '_info:', '  fail_closed_guard: false', ...ROUTE]);
+    const r = await loadDesired({ files: [a, b], env: {} });
+    expect(validateDesired(r).map(formatDiagnostic)).toEqual([
+      `${b}:3:22: error: _info.fail_closed_guard is false here but true in ${a}: all files must agree on the fail-closed guard`,
+    ]);
+  });
+});
+
+describe('the guard in plans', () => {
+  /** The live state after an apply: the guard as Kong 3.4.2 returns a post-function (every phase of its schema, fixture 039). */
+  function liveWithGuard(access: string[]): RawKongState {
+    const schema = exchange('039').response.body as { fields: Array<Record<string, { fields?: Array<Record<string, unknown>> }>> };
+    const configFields = schema.fields.find((f) => 'config' in f)?.config.fields ?? [];
+    const config: Record<string, unknown> = Object.fromEntries(configFields.map((f) => [Object.keys(f)[0], []]));
+    config.access = access;
+    const service = { id: '675a0b3b-6d3a-4e1b-81d3-f2143684c19f', name: 'orders', host: 'orders.internal', port: 80, protocol: 'http', path: null, retries: 5, connect_timeout: 60000, read_timeout: 60000, write_timeout: 60000, enabled: true, tags: null, client_certificate: null, ca_certificates: null, tls_verify: null, tls_verify_depth: null, created_at: 1795466991, updated_at: 1795466991 };
+    const route = { id: 'a709b6a1-f146-4c8b-afe6-d55f3f996641', name: 'orders-api', paths: ['/orders'], service: { id: service.id }, protocols: ['http', 'https'], methods: null, hosts: null, headers: null, snis: null, sources: null, destinations: null, strip_path: true, preserve_host: false, request_buffering: true, response_buffering: true, regex_priority: 0, path_handling: 'v0', https_redirect_status_code: 426, tags: null, created_at: 1795466991, updated_at: 1795466991 };
+    const plugin = (id: string, name: string, cfg: Record<string, unknown>) => ({ id, name, config: cfg, route: { id: route.id }, service: null, consumer: null, enabled: true, protocols: ['grpc', 'grpcs', 'http', 'https'], instance_name: null, tags: null, created_at: 1795466991, updated_at: 1795466991 });
+    return {
+      service: [service],
+      route: [route],
+      plugin: [
+        plugin('1b0b5a0e-3f0e-4c57-9d0e-2a4f3e1c7a12', 'jwt-claims', { issuers: [{ issuer: 'https://idp.example.com/', jwks_uri: 'https://idp.example.com/.well-known/jwks.json' }] }),
+        plugin('0b0b5a0e-3f0e-4c57-9d0e-2a4f3e1c7a11', 'post-function', config),
+      ],
+    } as unknown as RawKongState;
+  }
+
+  const desired = (guard: boolean) =>
+    load([
+      '_format_version: "3.0"',
+      ...(guard ? ['_info:', '  fail_closed_guard: true'] : []),
+      'services:',
+      '  - name: orders',
+      '    host: orders.internal',
+      '    routes:',
+      '      - name: orders-api',
+      '        paths: [/orders]',
+      '        plugins:',
+      '          - name: jwt-claims',
+      ...indent(JWT, 8),
+    ]);
+  const plan = async (guard: boolean, live: RawKongState) => {
+    const r = await desired(guard);
+    return renderPlanText(computePlan(r.state, buildCurrentState(live), kong342Schemas(), {}), { color: false, secrets: [] });
+  };
+
+  it('converge once applied: no change against the guard as Kong returns it', async () => {
+    expect(await plan(true, liveWithGuard([lua('jwt-claims')]))).toBe('No changes.\n');
+  });
+
+  it('are updated when the security plugins change, and deleted when the option is turned off', async () => {
+    const stale = await plan(true, liveWithGuard([lua('jwt-claims', 'webhook-signature')]));
+    expect(stale).toMatch(/^~ plugin post-function \(route orders-api\)\n {4}config\.access: /);
+    expect(await plan(false, liveWithGuard([lua('jwt-claims')]))).toBe(
+      '- plugin post-function (route orders-api)\n\nPlan: 0 to add, 0 to change, 1 to destroy.\n',
+    );
+  });
+});
