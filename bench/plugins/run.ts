@@ -1,169 +1,27 @@
 /**
- * `npm run bench:plugins`: jwt-claims served by the real kong-pdk plugin server, with the test
- * harness's KongSim playing Kong (MessagePack-RPC over the unix socket, as Kong does), side by side
- * in the same run with the floor: test/fixtures/plugins/floor, a plugin making ONE PDK call.
+ * `npm run bench:plugins`: the plugins served by real kong-pdk plugin servers, with the test
+ * harness's KongSim playing Kong (MessagePack-RPC over unix sockets, as Kong does), each side by
+ * side in the same run with the floor: test/fixtures/plugins/floor, a plugin making ONE PDK call.
  * Prints figures next to the targets; asserts nothing.
  *
- *   routes        none (no plugin) · floor · jwt cached (one token repeated; with one claim
- *                 forwarded as a header = 3 PDK calls, and without = 2) · jwt uncached
- *                 (cache_size 0: every request verifies RS256)
- *   per route     requests/s, p50/p99 latency, the same minus the no-plugin route ("added"),
- *                 PDK calls and RPC round trips per request
- *   targets       cached token ≤ 3 PDK calls; cached ≥ 70 % of the floor's requests/s
- *   memory        plugin server RSS growth over 100k rejected requests (no token → 401);
- *                 target < 20 MB (kong-pdk 0.6.0 keeps every event ending in response.exit)
+ *   jwt-claims.ts           jwt-claims cached/uncached, and the plugin server's memory
+ *   idempotency-webhook.ts  idempotency first request and replay (memory, Redis), webhook-signature
+ *                           with a 1 KiB and a 64 KiB body
  *
- * Routes are measured in interleaved rounds so that drift hits all of them alike. The in-memory
+ * Scenarios are measured in interleaved rounds so that drift hits all of them alike. The in-memory
  * upstream answers at once: the figures are plugin + protocol cost, not network.
- * Options (env): BENCH_SECONDS per route and round (default 4), BENCH_ROUNDS (2),
- * BENCH_CONCURRENCY (8), BENCH_REJECTIONS (100000).
+ * Options (env): BENCH_SECONDS per scenario and round (default 4), BENCH_ROUNDS (2),
+ * BENCH_CONCURRENCY (8), BENCH_REJECTIONS (100000), BENCH_UNLOADED_SECONDS (2). About 3 minutes
+ * with the defaults.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import {
-  HeaderList,
-  KongSim,
-  PluginServerProcess,
-  REPO_ROOT,
-  dumpAllPlugins,
-  kongRoute,
-  kongService,
-  type SimRequest,
-  type UpstreamTransport,
-} from '../../test/harness';
-import { emptySample, load, merge, percentile, type Sample } from './load';
-import { rssBytes } from './rss';
-import { benchKey, rs256 } from './tokens';
-
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
-const REJECTIONS = Number(process.env.BENCH_REJECTIONS ?? 100_000);
-
-const JWT_DIR = path.join(REPO_ROOT, 'dist', 'kong-plugins', 'jwt-claims');
-const FLOOR_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'plugins', 'floor');
-
-const immediateUpstream: UpstreamTransport = async () => ({
-  status: 200,
-  headers: HeaderList.from({ 'Content-Type': 'text/plain' }),
-  body: Buffer.from('ok'),
-});
-
-async function startServer(dir: string, name: string): Promise<PluginServerProcess> {
-  if (!fs.existsSync(dir)) throw new Error(`${dir} is missing (npm run bench:plugins builds first)`);
-  const server = PluginServerProcess.kongJs({ pluginsDirectory: dir, sockName: `${name}.sock` });
-  await server.start();
-  return server;
-}
-
-const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-const ms = (v: number) => `${v.toFixed(3)} ms`;
-const pad = (s: string, n: number) => s.padEnd(n);
-const verdict = (ok: boolean) => (ok ? 'MET' : 'NOT MET');
+import { idempotencyWebhookSection } from './idempotency-webhook';
+import { jwtClaimsSection } from './jwt-claims';
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const jwtServer = await startServer(JWT_DIR, 'jwt_claims');
-  const floorServer = await startServer(FLOOR_DIR, 'floor');
-  const key = benchKey();
-  const iss = 'https://idp.bench';
-  const jwtConfig = {
-    issuers: [{ issuer: iss, public_keys: [key.pem] }],
-    claims_to_headers: [{ claim: 'sub', header: 'X-User-Id' }],
-  };
-
-  const service = kongService({ name: 'bench', host: '127.0.0.1', port: 9 });
-  const sim = new KongSim({
-    servers: [
-      { name: 'jwt-claims', socketPath: jwtServer.socketPath, plugins: await dumpAllPlugins(JWT_DIR) },
-      { name: 'floor', socketPath: floorServer.socketPath, plugins: await dumpAllPlugins(FLOOR_DIR) },
-    ],
-    services: [service],
-    upstream: immediateUpstream,
-  });
-  const route = (name: string) => sim.addRoute(kongRoute({ name, paths: [`/${name}`], service: { id: service.id } })).id;
-  route('none');
-  sim.addPlugin({ name: 'floor', route: route('floor') });
-  sim.addPlugin({ name: 'jwt-claims', route: route('cached'), config: jwtConfig });
-  sim.addPlugin({ name: 'jwt-claims', route: route('cached-bare'), config: { ...jwtConfig, claims_to_headers: [] } });
-  sim.addPlugin({ name: 'jwt-claims', route: route('uncached'), config: { ...jwtConfig, cache_size: 0 } });
-
-  const token = rs256(key, { iss, sub: 'bench-user', exp: Math.floor(Date.now() / 1000) + 3600 });
-  const withToken = (p: string): SimRequest => ({ method: 'GET', path: p, headers: [['Authorization', `Bearer ${token}`]] });
-  const scenarios: Array<{ name: string; request: () => SimRequest }> = [
-    { name: 'no plugin', request: () => ({ method: 'GET', path: '/none' }) },
-    { name: 'floor (1 PDK call)', request: () => ({ method: 'GET', path: '/floor' }) },
-    { name: 'jwt-claims cached', request: () => withToken('/cached') },
-    { name: 'jwt cached, no fwd', request: () => withToken('/cached-bare') },
-    { name: 'jwt-claims uncached', request: () => withToken('/uncached') },
-  ];
-
-  // Warm up: instances started, JIT warm, the token cached.
-  for (const s of scenarios) await load(sim, s.request, { durationMs: 500, concurrency: CONCURRENCY, expectStatus: 200 });
-
-  const samples = new Map(scenarios.map((s) => [s.name, emptySample()]));
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const s of scenarios) {
-      merge(samples.get(s.name)!, await load(sim, s.request, { durationMs: SECONDS * 1000, concurrency: CONCURRENCY, expectStatus: 200 }));
-    }
-  }
-
-  const stats = (sample: Sample) => {
-    const sorted = [...sample.latencies].sort((a, b) => a - b);
-    return {
-      rps: sample.requests / (sample.elapsedMs / 1000),
-      p50: percentile(sorted, 50),
-      p99: percentile(sorted, 99),
-      pdk: sample.pdkCalls / sample.requests,
-      rt: sample.roundTrips / sample.requests,
-      unexpected: sample.unexpected,
-    };
-  };
-  const baseline = stats(samples.get('no plugin')!);
-  const floor = stats(samples.get('floor (1 PDK call)')!);
-  const cached = stats(samples.get('jwt-claims cached')!);
-  const cachedBare = stats(samples.get('jwt cached, no fwd')!);
-
-  console.log(`\njwt-claims benchmark — real kong-pdk plugin servers, KongSim as Kong, concurrency ${CONCURRENCY}, ${ROUNDS}×${SECONDS}s per route`);
-  console.log(
-    `${pad('route', 22)}${pad('req/s', 10)}${pad('p50', 12)}${pad('p99', 12)}${pad('added p50', 12)}${pad('added p99', 12)}${pad('PDK calls', 11)}${pad('RPC trips', 11)}unexpected`,
-  );
-  for (const s of scenarios) {
-    const x = stats(samples.get(s.name)!);
-    console.log(
-      `${pad(s.name, 22)}${pad(x.rps.toFixed(0), 10)}${pad(ms(x.p50), 12)}${pad(ms(x.p99), 12)}${pad(ms(x.p50 - baseline.p50), 12)}${pad(ms(x.p99 - baseline.p99), 12)}${pad(x.pdk.toFixed(2), 11)}${pad(x.rt.toFixed(2), 11)}${x.unexpected}`,
-    );
-  }
-  const ratio = cached.rps / floor.rps;
-  const ratioBare = cachedBare.rps / floor.rps;
-  console.log('\ntargets');
-  console.log(`  cached token PDK calls in access: ${cached.pdk.toFixed(2)} with a forwarded claim, ${cachedBare.pdk.toFixed(2)} without (target ≤ 3)  ${verdict(cached.pdk <= 3)}`);
-  console.log(`  cached req/s vs floor: ${(ratio * 100).toFixed(1)} % with a forwarded claim  ${verdict(ratio >= 0.7)}, ${(ratioBare * 100).toFixed(1)} % without  ${verdict(ratioBare >= 0.7)} (target ≥ 70 %)`);
-  console.log(
-    '  note: here every RPC round trip costs about the same, so req/s follow round trips (floor 2, cached 3-4).\n' +
-      '  On Kong 3.4.2 (test/fixtures/kong-pdk/README.md) an event cost ~150 µs and each PDK call ~40 µs, i.e. an\n' +
-      '  estimated ~73 % (3 calls) and ~84 % (2 calls) of the floor there — an estimate, not a measurement.',
-  );
-
-  // Memory: RSS of the jwt-claims plugin server over many rejected requests.
-  const pid = jwtServer.pid!;
-  const reject = (): SimRequest => ({ method: 'GET', path: '/cached' });
-  await load(sim, reject, { maxRequests: 2000, concurrency: CONCURRENCY, expectStatus: 401, keepLatencies: false });
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  const before = rssBytes(pid);
-  const rejected = await load(sim, reject, { maxRequests: REJECTIONS, concurrency: CONCURRENCY, expectStatus: 401, keepLatencies: false });
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  const after = rssBytes(pid);
-  const growth = after - before;
-  console.log(
-    `\nmemory: plugin server RSS ${mb(before)} → ${mb(after)} over ${rejected.requests} rejected requests (${rejected.unexpected} not 401): ` +
-      `+${mb(growth)}, ${((growth / rejected.requests) | 0)} B/request (target < 20 MB)  ${verdict(growth < 20 * 1024 * 1024)}`,
-  );
-  console.log('  (kong-pdk 0.6.0 never deletes an event that ends in kong.response.exit from its event table: server.js step())');
+  await jwtClaimsSection();
+  await idempotencyWebhookSection();
   console.log(`\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s`);
-
-  sim.close();
-  await Promise.all([jwtServer.stop(), floorServer.stop()]);
 }
 
 main().catch((error: unknown) => {

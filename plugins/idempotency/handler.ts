@@ -4,13 +4,18 @@
  * access — for a method not configured: 1 (getMethod). Else:
  *   getMethod, getHeaders (key, client header), getCredential, [getConsumer unless the credential
  *   names its consumer], [getForwardedIp when no credential and no client header], [router.getRoute
- *   unless the plugin is route-scoped], getPathWithQuery, getRawBody, then one store call
- *   (atomic claim, or read of what is there) and
+ *   unless the plugin is route-scoped], getPathWithQuery, [getRawBody unless the headers declare an
+ *   empty body], then one store call (atomic claim, or read of what is there) and
  *   - first request: ctx.shared.set (the claim, for the later phases) -> proxied;
  *   - replay / 409 / 422 / 400 / 503: one kong.response.exit.
+ *   A first request with a body from a client with neither credential nor client header thus
+ *   costs 8 (route-scoped). An optional call is skipped only when its answer is already known,
+ *   never guessed: an absent Content-Length does not mean an empty body (HTTP/2 and HTTP/3 may
+ *   send one without it), so only `Content-Length: 0` skips the read.
  * response — 1 (ctx.shared.get) when this request holds no claim; else getStatus, getHeaders,
- *   getRawBody and one store call (complete or release). Implementing `response` makes Kong buffer
- *   the upstream response on the routes this plugin runs on: that is how a JS plugin gets the body.
+ *   [getRawBody unless the response has no content: 204, 304, Content-Length: 0] and one store
+ *   call (complete or release). Implementing `response` makes Kong buffer the upstream response on
+ *   the routes this plugin runs on: that is how a JS plugin gets the body.
  * log — 1 (ctx.shared.get); plus a store release for a claim the response phase never saw
  *   (upstream connection failure, timeout, a later plugin refusing the request).
  */
@@ -29,6 +34,7 @@ import { consumerIdOfCredential, fingerprintOf, idOf, identityOf, needsFallback,
 /** kong.ctx.shared key carrying the claim from access to response and log. */
 export const CTX_KEY = 'idempotency_claim';
 const MAX_HEADERS = 1000;
+const EMPTY = Buffer.alloc(0);
 
 interface InFlight {
   key: string;
@@ -94,6 +100,18 @@ function bodySizeProblem(headers: MultiMap, max: number): ProblemCode | undefine
   return length > max ? 'body_too_large' : undefined;
 }
 
+/**
+ * A body known to be empty without reading it: exactly one `Content-Length: 0` and no
+ * Transfer-Encoding (nginx refuses more bytes than declared, on HTTP/1 and HTTP/2 alike).
+ */
+function declaresEmptyBody(headers: MultiMap): boolean {
+  const lengths = headerValues(headers, 'content-length');
+  return lengths.length === 1 && lengths[0]!.trim() === '0' && headerValues(headers, 'transfer-encoding').length === 0;
+}
+
+/** RFC 9110 §15.3.5 and §15.4.5: these responses never carry content. */
+const NO_CONTENT_STATUSES = new Set([204, 304]);
+
 type ClaimOutcome = { kind: 'claimed'; claim: Claim } | { kind: 'existing'; entry: StoreEntry } | { kind: 'vanishing' };
 
 /** Claim, or see what holds the key; a key that vanished between the two is claimed once more. */
@@ -138,7 +156,7 @@ export async function access(kong: Kong, runtime: Runtime, routeId: string | nul
   const who = await identity(kong, config, headers);
   const route = routeId ?? idOf(await kong.router.getRoute()) ?? '';
   const target = await kong.request.getPathWithQuery();
-  const body = await kong.request.getRawBody();
+  const body = declaresEmptyBody(headers) ? EMPTY : await kong.request.getRawBody();
   if (body === undefined || body === null) return problem(kong, config, 'body_too_large');
   const fp = fingerprintOf(method, target, toBuffer(body));
   const key = storeKeyFor(route, who, read.key);
@@ -192,14 +210,16 @@ export async function response(kong: Kong, runtime: Runtime): Promise<void> {
     return release(kong, runtime, flight, `upstream status ${status ?? 'unknown'} is not stored`);
   }
   const headers = await kong.response.getHeaders(MAX_HEADERS);
-  const declared = Number(headerValues(headers, 'content-length')[0]);
+  const lengths = headerValues(headers, 'content-length');
+  const declared = Number(lengths[0]);
   const tooLarge = (size: number) =>
     release(kong, runtime, flight, `response of ${size} bytes exceeds max_response_size ${config.maxResponseSize}`).then(() =>
       kong.log.warn(`[${Name}] response not stored: ${size} bytes > max_response_size ${config.maxResponseSize}`),
     );
   if (Number.isFinite(declared) && declared > config.maxResponseSize) return tooLarge(declared);
-  const raw = await kong.service.response.getRawBody();
-  const body = raw === undefined || raw === null ? Buffer.alloc(0) : toBuffer(raw);
+  const noContent = NO_CONTENT_STATUSES.has(status) || declaresEmptyBody(headers);
+  const raw = noContent ? EMPTY : await kong.service.response.getRawBody();
+  const body = raw === undefined || raw === null ? EMPTY : toBuffer(raw);
   if (body.length > config.maxResponseSize) return tooLarge(body.length);
 
   const record = encodeResponse({ fingerprint: flight.fp, status, headers: replayableHeaders(headers), body });

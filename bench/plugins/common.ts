@@ -1,0 +1,61 @@
+/** What the benchmark sections share: plugin servers, the instant upstream, figures, formatting. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { HeaderList, PluginServerProcess, REPO_ROOT, type UpstreamTransport } from '../../test/harness';
+import { percentile, type Sample } from './load';
+
+export const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+export const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+
+export const FLOOR_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'plugins', 'floor');
+
+/** A built plugin's own plugins directory (dist/kong-plugins/<name>, what Kong points at). */
+export function pluginDir(name: string): string {
+  return path.join(REPO_ROOT, 'dist', 'kong-plugins', name);
+}
+
+/** The Service answers at once: figures are plugin + protocol cost, not network. */
+export const immediateUpstream: UpstreamTransport = async () => ({
+  status: 200,
+  headers: HeaderList.from({ 'Content-Type': 'text/plain' }),
+  body: Buffer.from('ok'),
+});
+
+export async function startServer(dir: string, name: string): Promise<PluginServerProcess> {
+  if (!fs.existsSync(dir)) throw new Error(`${dir} is missing (npm run bench:plugins builds first)`);
+  const server = PluginServerProcess.kongJs({ pluginsDirectory: dir, sockName: `${name}.sock` });
+  await server.start();
+  return server;
+}
+
+export interface Stats {
+  rps: number;
+  p50: number;
+  p99: number;
+  /** PDK calls in access per request. */
+  pdk: number;
+  /** PDK calls in every phase per request. */
+  pdkAll: number;
+  /** RPC round trips per request. */
+  rt: number;
+  unexpected: number;
+}
+
+export function stats(sample: Sample): Stats {
+  const sorted = [...sample.latencies].sort((a, b) => a - b);
+  return {
+    rps: sample.requests / (sample.elapsedMs / 1000),
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    pdk: sample.pdkCalls / sample.requests,
+    pdkAll: sample.pdkCallsAll / sample.requests,
+    rt: sample.roundTrips / sample.requests,
+    unexpected: sample.unexpected,
+  };
+}
+
+export const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+export const ms = (v: number) => `${v.toFixed(3)} ms`;
+export const pad = (s: string, n: number) => s.padEnd(n);
+export const verdict = (ok: boolean) => (ok ? 'MET' : 'NOT MET');

@@ -1,0 +1,175 @@
+/**
+ * What a request costs in PDK round trips (each one a unix-socket exchange with Kong), pinned per
+ * path through the real plugin server: which optional calls are skipped, and that skipping them
+ * changes no outcome (an empty body skipped or read fingerprints alike; a bodiless response is
+ * still stored and replayed).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kongRoute, kongService } from '../../harness';
+import { Cluster, TestUpstream, freshKey, phaseCalls, post, problemOf, startNode, type Node } from './env';
+
+let upstream: TestUpstream;
+let node: Node;
+let api: string;
+let tenants: string;
+let byHeader: string;
+let serviceScoped: string;
+let apikey: string;
+
+beforeAll(async () => {
+  upstream = new TestUpstream();
+  await upstream.start();
+  const cluster = new Cluster(upstream.port);
+  api = cluster.route({ name: 'cost-api', config: {} });
+  tenants = cluster.route({ name: 'cost-tenants', config: {}, keyAuth: true });
+  byHeader = cluster.route({ name: 'cost-header', config: { client_header: 'X-Client-Id' } });
+  apikey = cluster.tenant('cost-alice').apikey;
+  // A service-scoped plugin: Kong sends no route_id, so the route must be asked for.
+  const service = kongService({ name: 'cost-svc', host: '127.0.0.1', port: upstream.port });
+  const route = kongRoute({ name: 'cost-svc', paths: ['/cost-svc'], service: { id: service.id } });
+  cluster.routes.push({ route, plugins: [{ name: 'idempotency', service: service.id, config: {} }], service });
+  serviceScoped = '/cost-svc';
+  node = await startNode(cluster);
+});
+afterAll(async () => {
+  await node?.close();
+  await upstream?.close();
+});
+
+const IDENTITY_ANONYMOUS = ['kong.client.get_credential', 'kong.client.get_consumer', 'kong.client.get_forwarded_ip'];
+const emptyPost = (path: string, key: string): ReturnType<typeof post> => post(path, key, '', [['Content-Length', '0']]);
+
+describe('access on a first request', () => {
+  it('with a body and no credential: 8 calls', async () => {
+    const res = await node.request(post(`${api}/a`, freshKey()));
+    expect(res.status).toBe(201);
+    expect(phaseCalls(res, 'access')).toEqual([
+      'kong.request.get_method',
+      'kong.request.get_headers',
+      ...IDENTITY_ANONYMOUS,
+      'kong.request.get_path_with_query',
+      'kong.request.get_raw_body',
+      'kong.ctx.shared.set',
+    ]);
+  });
+
+  it('with Content-Length: 0: 7 calls, the body is not read', async () => {
+    const res = await node.request(emptyPost(`${api}/empty`, freshKey()));
+    expect(res.status).toBe(201);
+    expect(phaseCalls(res, 'access')).toEqual([
+      'kong.request.get_method',
+      'kong.request.get_headers',
+      ...IDENTITY_ANONYMOUS,
+      'kong.request.get_path_with_query',
+      'kong.ctx.shared.set',
+    ]);
+  });
+
+  it('without Content-Length nor Transfer-Encoding the body is still read (HTTP/2 may omit both)', async () => {
+    const res = await node.request({ method: 'POST', path: `${api}/nolength`, headers: [['Idempotency-Key', freshKey()]] });
+    expect(res.status).toBe(201);
+    expect(phaseCalls(res, 'access')).toContain('kong.request.get_raw_body');
+    expect(phaseCalls(res, 'access')).toHaveLength(8);
+  });
+
+  it('with a credential naming its consumer: 6 calls, no consumer nor IP lookup', async () => {
+    const res = await node.request(post(`${tenants}/a`, freshKey(), '{"amount":1}', [['apikey', apikey]]));
+    expect(res.status).toBe(201);
+    expect(phaseCalls(res, 'access')).toEqual([
+      'kong.request.get_method',
+      'kong.request.get_headers',
+      'kong.client.get_credential',
+      'kong.request.get_path_with_query',
+      'kong.request.get_raw_body',
+      'kong.ctx.shared.set',
+    ]);
+  });
+
+  it('with the configured client header present: 7 calls, no IP lookup; absent: the IP is asked for', async () => {
+    const withHeader = await node.request(post(`${byHeader}/a`, freshKey(), '{}', [['X-Client-Id', 'c1']]));
+    expect(phaseCalls(withHeader, 'access')).not.toContain('kong.client.get_forwarded_ip');
+    expect(phaseCalls(withHeader, 'access')).toHaveLength(7);
+    const without = await node.request(post(`${byHeader}/a`, freshKey(), '{}'));
+    expect(phaseCalls(without, 'access')).toContain('kong.client.get_forwarded_ip');
+    expect(phaseCalls(without, 'access')).toHaveLength(8);
+  });
+
+  it('not route-scoped: the route is asked for (9 calls)', async () => {
+    const res = await node.request(post(`${serviceScoped}/a`, freshKey()));
+    expect(res.status).toBe(201);
+    expect(phaseCalls(res, 'access')).toEqual([
+      'kong.request.get_method',
+      'kong.request.get_headers',
+      ...IDENTITY_ANONYMOUS,
+      'kong.router.get_route',
+      'kong.request.get_path_with_query',
+      'kong.request.get_raw_body',
+      'kong.ctx.shared.set',
+    ]);
+  });
+});
+
+describe('an empty body skipped or read is the same payload', () => {
+  it('replays a Content-Length: 0 request for a retry sent without Content-Length, and the reverse', async () => {
+    const k1 = freshKey();
+    expect((await node.request(emptyPost(`${api}/same`, k1))).status).toBe(201);
+    const bare = await node.request({ method: 'POST', path: `${api}/same`, headers: [['Idempotency-Key', k1]] });
+    expect(phaseCalls(bare, 'access')).toContain('kong.request.get_raw_body');
+    expect(bare.headers.first('idempotent-replayed')).toBe('true');
+
+    const k2 = freshKey();
+    expect((await node.request({ method: 'POST', path: `${api}/same`, headers: [['Idempotency-Key', k2]] })).status).toBe(201);
+    const declared = await node.request(emptyPost(`${api}/same`, k2));
+    expect(phaseCalls(declared, 'access')).not.toContain('kong.request.get_raw_body');
+    expect(declared.headers.first('idempotent-replayed')).toBe('true');
+  });
+
+  it('still refuses a retry with a body after an empty first request (422)', async () => {
+    const key = freshKey();
+    expect((await node.request(emptyPost(`${api}/diff`, key))).status).toBe(201);
+    const res = await node.request(post(`${api}/diff`, key, '{"amount":1}'));
+    expect(res.status).toBe(422);
+    expect(problemOf(res).title).toBe('Idempotency-Key is already used');
+  });
+});
+
+describe('response phase', () => {
+  it('a response with content: ctx.shared.get, status, headers, body — 4 calls', async () => {
+    const res = await node.request(post(`${api}/r`, freshKey()));
+    expect(phaseCalls(res, 'response')).toEqual([
+      'kong.ctx.shared.get',
+      'kong.service.response.get_status',
+      'kong.response.get_headers',
+      'kong.service.response.get_raw_body',
+    ]);
+  });
+
+  it.each([
+    ['a 204', '/status/204', 204],
+    ['Content-Length: 0', '/big/0', 201],
+  ])('%s: the body is not read (3 calls), and the response is still stored and replayed', async (_, path, status) => {
+    const key = freshKey();
+    const first = await node.request(post(`${api}${path}`, key));
+    expect(first.status).toBe(status);
+    expect(first.body.length).toBe(0);
+    expect(phaseCalls(first, 'response')).toEqual(['kong.ctx.shared.get', 'kong.service.response.get_status', 'kong.response.get_headers']);
+    const hits = upstream.hits(path);
+    const replay = await node.request(post(`${api}${path}`, key));
+    expect(replay.status).toBe(status);
+    expect(replay.headers.first('idempotent-replayed')).toBe('true');
+    expect(replay.body.length).toBe(0);
+    expect(upstream.hits(path)).toBe(hits);
+  });
+});
+
+describe('a replay', () => {
+  it('costs the lookups of a first request and one exit, then one call in log', async () => {
+    const key = freshKey();
+    await node.request(post(`${api}/replay`, key));
+    const replay = await node.request(post(`${api}/replay`, key));
+    expect(replay.headers.first('idempotent-replayed')).toBe('true');
+    expect(phaseCalls(replay, 'access')).toHaveLength(8);
+    expect(phaseCalls(replay, 'access').at(-1)).toBe('kong.response.exit');
+    expect(phaseCalls(replay, 'log')).toEqual(['kong.ctx.shared.get']);
+  });
+});
