@@ -10,6 +10,8 @@ import * as idempotency from './idempotency/meta';
 import { Schema as idempotencySchema } from './idempotency/schema';
 import * as webhookSignature from './webhook-signature/meta';
 import { Schema as webhookSignatureSchema } from './webhook-signature/schema';
+import * as circuitBreaker from './circuit-breaker/meta';
+import { Schema as circuitBreakerSchema } from './circuit-breaker/schema';
 
 /** A field of Kong's schema format, as a plugin's `Schema` lists it. */
 export interface PluginSchemaField {
@@ -30,4 +32,5 @@ export const PROJECT_PLUGINS: PluginModuleInfo[] = [
   { Name: jwtClaims.Name, Version: jwtClaims.Version, Priority: jwtClaims.Priority, Schema: jwtClaimsSchema },
   { Name: idempotency.Name, Version: idempotency.Version, Priority: idempotency.Priority, Schema: idempotencySchema },
   { Name: webhookSignature.Name, Version: webhookSignature.Version, Priority: webhookSignature.Priority, Schema: webhookSignatureSchema },
+  { Name: circuitBreaker.Name, Version: circuitBreaker.Version, Priority: circuitBreaker.Priority, Schema: circuitBreakerSchema },
 ];
