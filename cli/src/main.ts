@@ -13,8 +13,9 @@ import { registerDiff } from './commands/diff';
 import { registerApply } from './commands/apply';
 import { registerDump } from './commands/dump';
 import { registerPing } from './commands/ping';
+import { registerBreakers } from './commands/breakers';
 
-const EXIT: Record<Outcome, number> = { ok: 0, drift: 2, invalid: 1, failed: 1 };
+const EXIT: Record<Outcome, number> = { ok: 0, drift: 2, alert: 2, invalid: 1, failed: 1 };
 
 /** The package's version, found from the source tree (tests) and from dist/ (the binary) alike. */
 function packageVersion(): string {
@@ -49,6 +50,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   registerApply(program, io, done);
   registerDump(program, io, done);
   registerPing(program, io, done);
+  registerBreakers(program, io, done);
 
   const json = wantsJson(argv);
   try {

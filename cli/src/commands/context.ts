@@ -10,8 +10,8 @@ export interface Io {
   readStdin: () => Promise<string>;
 }
 
-/** ok → 0, drift → 2, invalid / failed → 1 (main.ts). */
-export type Outcome = 'ok' | 'drift' | 'invalid' | 'failed';
+/** ok → 0, drift / alert (an open circuit) → 2, invalid / failed → 1 (main.ts). */
+export type Outcome = 'ok' | 'drift' | 'alert' | 'invalid' | 'failed';
 
 export function processIo(): Io {
   return {
