@@ -31,7 +31,10 @@ export async function loadValidated(options: LoadOptions): Promise<LoadedDesired
   const errors = diagnostics.filter((d) => d.severity !== 'warning').length;
   // Every entity already carries its file:line; the YAML documents (hundreds of MB for a file of
   // 35k entities) are not needed once validation is done, and reading Kong comes next.
-  if (!errors) for (const f of result.files) f.doc = undefined;
+  if (!errors) for (const f of result.files) {
+    f.doc = undefined;
+    f.content = undefined;
+  }
   return { result, diagnostics, errors };
 }
 
