@@ -7,13 +7,15 @@
  *   jwt-claims.ts           jwt-claims cached/uncached, and the plugin server's memory
  *   idempotency-webhook.ts  idempotency first request and replay (memory, Redis), webhook-signature
  *                           with a 1 KiB and a 64 KiB body
+ *   circuit-breaker.ts      circuit-breaker closed and open
  *
  * Scenarios are measured in interleaved rounds so that drift hits all of them alike. The in-memory
  * upstream answers at once: the figures are plugin + protocol cost, not network.
  * Options (env): BENCH_SECONDS per scenario and round (default 4), BENCH_ROUNDS (2),
- * BENCH_CONCURRENCY (8), BENCH_REJECTIONS (100000), BENCH_UNLOADED_SECONDS (2). About 3 minutes
+ * BENCH_CONCURRENCY (8), BENCH_REJECTIONS (100000), BENCH_UNLOADED_SECONDS (2). About 4 minutes
  * with the defaults.
  */
+import { circuitBreakerSection } from './circuit-breaker';
 import { idempotencyWebhookSection } from './idempotency-webhook';
 import { jwtClaimsSection } from './jwt-claims';
 
@@ -21,6 +23,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   await jwtClaimsSection();
   await idempotencyWebhookSection();
+  await circuitBreakerSection();
   console.log(`\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
