@@ -22,9 +22,24 @@ export const immediateUpstream: UpstreamTransport = async () => ({
   body: Buffer.from('ok'),
 });
 
+/**
+ * Which plugin server the sections run on: `project` (plugins/server, what kong/js-pluginserver
+ * starts in production; the default) or `kong-pdk` (kong-pdk 0.6.0's kong-js-pluginserver), set
+ * with BENCH_SERVER. server-floor.js compares the two side by side.
+ */
+export const BENCH_SERVER = process.env.BENCH_SERVER === 'kong-pdk' ? 'kong-pdk' : 'project';
+
+/** Node flags of the production start command (kong/js-pluginserver's exec line), so the bench runs what Kong runs. */
+function productionNodeArgs(): string[] {
+  const wrapper = fs.readFileSync(path.join(REPO_ROOT, 'kong', 'js-pluginserver'), 'utf8');
+  const exec = /^exec\s+(.+?)\s+"\$@"\s*$/m.exec(wrapper);
+  return exec ? exec[1].split(/\s+/).filter((t) => t.startsWith('--')) : [];
+}
+
 export async function startServer(dir: string, name: string): Promise<PluginServerProcess> {
   if (!fs.existsSync(dir)) throw new Error(`${dir} is missing (npm run bench:plugins builds first)`);
-  const server = PluginServerProcess.kongJs({ pluginsDirectory: dir, sockName: `${name}.sock` });
+  const options = { pluginsDirectory: dir, sockName: `${name}.sock` };
+  const server = BENCH_SERVER === 'kong-pdk' ? PluginServerProcess.kongJs(options) : PluginServerProcess.project({ ...options, nodeArgs: productionNodeArgs() });
   await server.start();
   return server;
 }

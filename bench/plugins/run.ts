@@ -1,5 +1,6 @@
 /**
- * `npm run bench:plugins`: the plugins served by real kong-pdk plugin servers, with the test
+ * `npm run bench:plugins`: the plugins served by real plugin-server processes (the project's own by
+ * default, kong-pdk's with BENCH_SERVER=kong-pdk), with the test
  * harness's KongSim playing Kong (MessagePack-RPC over unix sockets, as Kong does), each side by
  * side in the same run with the floor: test/fixtures/plugins/floor, a plugin making ONE PDK call.
  * Prints figures next to the targets; asserts nothing.
@@ -16,11 +17,13 @@
  * with the defaults.
  */
 import { circuitBreakerSection } from './circuit-breaker';
+import { BENCH_SERVER } from './common';
 import { idempotencyWebhookSection } from './idempotency-webhook';
 import { jwtClaimsSection } from './jwt-claims';
 
 async function main(): Promise<void> {
   const started = Date.now();
+  console.log(`plugin server: ${BENCH_SERVER === 'project' ? "the project's (plugins/server)" : "kong-pdk 0.6.0's kong-js-pluginserver"} (BENCH_SERVER=project|kong-pdk)`);
   await jwtClaimsSection();
   await idempotencyWebhookSection();
   await circuitBreakerSection();

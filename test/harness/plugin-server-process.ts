@@ -113,6 +113,21 @@ export class PluginServerProcess {
     });
   }
 
+  /**
+   * The project's own plugin server (plugins/server, built to dist/), with kong-pdk's command line:
+   * what kong/js-pluginserver starts in production. Its `-v` means debug, so none by default.
+   */
+  static project(options: { pluginsDirectory: string; prefix?: string; sockName?: string; verbose?: number; nodeArgs?: string[] }): PluginServerProcess {
+    const prefix = options.prefix ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kps-'));
+    const sockName = options.sockName ?? 'js_pluginserver.sock';
+    const v = Array.from({ length: options.verbose ?? 0 }, () => '-v');
+    const main = path.join(REPO_ROOT, 'dist', 'plugins', 'server', 'main.js');
+    return new PluginServerProcess({
+      argv: [process.execPath, ...(options.nodeArgs ?? []), main, ...v, '--plugins-directory', path.resolve(options.pluginsDirectory), '--kong-prefix', prefix, '--sock-name', sockName],
+      socketPath: path.join(prefix, sockName),
+    });
+  }
+
   get socketPath(): string {
     return this.spec.socketPath;
   }

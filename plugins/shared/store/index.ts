@@ -8,6 +8,7 @@ import { MemoryStore } from './memory';
 import { closeAllRedis } from './redis-connection';
 import { RedisStore } from './redis';
 import type { Store, StoreConfig } from './types';
+import { onShutdown } from '../lifecycle';
 
 export * from './types';
 export { storeSchemaFields, storeConfigFrom, redisStoreConfig, REDIS_FIELDS } from './schema';
@@ -37,3 +38,6 @@ export async function closeAllStores(): Promise<void> {
   stores.clear();
   await closeAllRedis();
 }
+
+// The plugin server runs this on SIGTERM, after the events in flight have finished.
+onShutdown(closeAllStores);

@@ -1,0 +1,172 @@
+/**
+ * SIGTERM: the socket goes at once, new events get Kong's 503, events in flight finish (within
+ * --shutdown-timeout), shutdown hooks run (plugins/shared/lifecycle, and the shared stores when a
+ * plugin loaded them), the process exits 0. The in-flight events here finish when the test, as
+ * Kong, sends their Step: no timing decides the outcome.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { KongSim, cleanLogLines, kongRoute, kongService } from '../harness';
+import { echoUpstream, type TestUpstream } from '../harness-tests/helpers';
+import { RawConnection, eventually, fixtureDir, ourDumpAllPlugins, ourServerArgv, serverStatus } from './helpers';
+
+/** A plugins directory with shims to the given fixtures (their own relative requires keep working). */
+function shimDir(...names: string[]): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shutdown-plugins-'));
+  for (const n of names) fs.writeFileSync(path.join(dir, `${n}.js`), `module.exports = require(${JSON.stringify(path.join(fixtureDir(n), `${n}.js`))});\n`);
+  return dir;
+}
+
+class ServerProc {
+  readonly child: ChildProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private out = '';
+
+  constructor(
+    argv: string[],
+    readonly socketPath: string,
+    env: NodeJS.ProcessEnv,
+  ) {
+    this.child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    this.child.stdout?.on('data', (c: Buffer) => (this.out += c.toString('utf8')));
+    this.child.stderr?.on('data', (c: Buffer) => (this.out += c.toString('utf8')));
+    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  get logs(): string[] {
+    return cleanLogLines(this.out.split('\n'));
+  }
+
+  waitForLog(pattern: RegExp): Promise<string> {
+    return eventually(`a log line matching ${String(pattern)}:\n${this.out}`, async () => this.logs.find((l) => pattern.test(l)));
+  }
+
+  async listening(): Promise<void> {
+    await this.waitForLog(/\[INFO\] server started at /);
+  }
+}
+
+const children: ServerProc[] = [];
+
+function startServer(dirNames: string[], args: string[] = [], env: NodeJS.ProcessEnv = {}): ServerProc {
+  const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'shutdown-'));
+  const p = new ServerProc(ourServerArgv({ pluginsDirectory: shimDir(...dirNames), args }, prefix, 'sd.sock'), path.join(prefix, 'sd.sock'), env);
+  children.push(p);
+  return p;
+}
+
+/** Waits until the server holds `n` events (GetStatus comes on another connection than the HandleEvent). */
+function inFlight(server: ServerProc, n: number): Promise<true> {
+  return eventually(`${n} event(s) in flight`, async () => ((await serverStatus(server.socketPath)).Events.InFlight === n ? true : undefined));
+}
+
+const start = (config: Record<string, unknown>) => ({ Name: 'ender', Config: JSON.stringify({ __seq__: 0, __plugin_id: 'p', ms: 0, access: 'zero', response: 'zero', log: 'zero', ...config }) });
+
+describe('shutdown on SIGTERM', () => {
+  let upstream: TestUpstream | undefined;
+  afterAll(async () => {
+    for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+    await upstream?.close();
+  });
+
+  it('stops accepting, refuses new events with 503, finishes the event in flight, runs the hooks and stores, exits 0', async () => {
+    const marker = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'marker-')), 'hook-ran');
+    const server = startServer(['ender', 'hooked'], [], { HOOKED_MARKER_FILE: marker, HOOKED_LOAD_STORE: '1' });
+    await server.listening();
+    const kong = await RawConnection.open(server.socketPath);
+    await kong.write(kong.request(1, 'plugin.StartInstance', start({ access: 'return' })));
+    const [started] = await kong.waitFor(1);
+    const id = (started[3] as { Id: number }).Id;
+    await kong.write(kong.request(2, 'plugin.HandleEvent', { InstanceId: id, EventName: 'access' }));
+    const [, handled] = await kong.waitFor(2);
+    const eventId = (handled[3] as { EventId: number }).EventId;
+
+    server.child.kill('SIGTERM');
+    await server.waitForLog(/\[INFO\] SIGTERM: shutting down; 1 event\(s\) in flight, new events are refused/);
+    expect(fs.existsSync(server.socketPath)).toBe(false);
+    await expect(RawConnection.open(server.socketPath)).rejects.toMatchObject({ code: 'ENOENT' });
+
+    await kong.write(kong.request(3, 'plugin.HandleEvent', { InstanceId: id, EventName: 'access' }));
+    await kong.write(kong.request(4, 'plugin.HandleEvent', { InstanceId: id, EventName: 'log' }));
+    const refused = (await kong.waitFor(4)).slice(2);
+    expect(refused.map((m) => (m[3] as { Data: unknown }).Data)).toEqual([{ Method: 'kong.response.error', Args: [503] }, 'ret']);
+    expect(fs.existsSync(marker)).toBe(false);
+
+    // Kong answers the PDK call: the event ends, and only then does the server go
+    await kong.write(kong.request(5, 'plugin.Step', { EventId: eventId, Data: 'v' }));
+    const answers = await kong.waitFor(5);
+    expect(answers[4]).toEqual([1, 5, null, { Data: 'ret', EventId: eventId }]);
+
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    expect(fs.readFileSync(marker, 'utf8')).toBe(`hook ran in ${server.child.pid}`);
+    const logs = server.logs.join('\n');
+    // hooked's own hook, and the shared store's closeAllStores, which the store registers when loaded
+    expect(logs).toMatch(/\[INFO\] shutdown complete \(2 hook\(s\) run\)/);
+    expect(logs).not.toContain('error loading plugin');
+    expect(logs).not.toContain('dropped');
+  });
+
+  it('lets a request in flight through KongSim complete before exiting', async () => {
+    upstream = await echoUpstream();
+    // slowpoke has only an access handler: the request makes one event, in flight at SIGTERM
+    const server = startServer(['slowpoke'], ['--shutdown-timeout', '30']);
+    await server.listening();
+    const service = kongService({ host: '127.0.0.1', port: upstream.port });
+    const route = kongRoute({ paths: ['/slow'], service: { id: service.id } });
+    let stepped!: () => void;
+    const firstStep = new Promise<void>((resolve) => (stepped = resolve));
+    const sim = new KongSim({
+      servers: [{ name: 'slowpoke', socketPath: server.socketPath, plugins: await ourDumpAllPlugins(fixtureDir('slowpoke')) }],
+      services: [service],
+      routes: [route],
+      plugins: [{ name: 'slowpoke', route: route.id, config: { ms: 200 } }],
+      onWire: (_s, rec) => {
+        if (rec.dir === 'kong->ps' && rec.msg[2] === 'plugin.Step') stepped();
+      },
+    });
+    const pending = sim.request({ method: 'GET', path: '/slow/x' });
+    await firstStep;
+    server.child.kill('SIGTERM');
+    const res = await pending;
+    sim.close();
+    expect(res.status).toBe(200);
+    expect(res.events.map((e) => e.outcome)).toEqual(['ret']);
+    expect(res.upstreamRequest?.headers.first('x-slowpoke')).toBe('done');
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    // no plugin loaded the store: no hook to run
+    expect(server.logs.join('\n')).toMatch(/shutdown complete \(0 hook\(s\) run\)/);
+  });
+
+  it('drops what is still in flight after --shutdown-timeout, answering Kong with an error, and exits 0', async () => {
+    const server = startServer(['ender'], ['--shutdown-timeout', '0.3']);
+    await server.listening();
+    const kong = await RawConnection.open(server.socketPath);
+    await kong.write(kong.request(1, 'plugin.StartInstance', start({ access: 'hang' })));
+    const [started] = await kong.waitFor(1);
+    await kong.write(kong.request(2, 'plugin.HandleEvent', { InstanceId: (started[3] as { Id: number }).Id, EventName: 'access' }));
+    await inFlight(server, 1);
+    server.child.kill('SIGTERM');
+    const answers = await kong.waitFor(2);
+    expect(answers[1]).toEqual([1, 2, 'plugin server shutting down', null]);
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    expect(server.logs.join('\n')).toMatch(/\[WARN\] shutdown: 1 event\(s\) still in flight after 0\.3 s, dropped/);
+  });
+
+  it('exits at once, with code 1, on a second SIGTERM', async () => {
+    const server = startServer(['ender'], ['--shutdown-timeout', '600']);
+    await server.listening();
+    const kong = await RawConnection.open(server.socketPath);
+    await kong.write(kong.request(1, 'plugin.StartInstance', start({ access: 'hang' })));
+    const [started] = await kong.waitFor(1);
+    await kong.write(kong.request(2, 'plugin.HandleEvent', { InstanceId: (started[3] as { Id: number }).Id, EventName: 'access' }));
+    await inFlight(server, 1);
+    server.child.kill('SIGTERM');
+    await server.waitForLog(/SIGTERM: shutting down; 1 event\(s\) in flight/);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toEqual({ code: 1, signal: null });
+    expect(server.logs.join('\n')).toContain('[WARN] SIGTERM again: exiting without waiting');
+  });
+});
