@@ -42,9 +42,24 @@ export function writtenReference(v: unknown): string | undefined {
   return undefined;
 }
 
+/** Substitutions that put a value in the text, in text order (so both their starts and their ends ascend). */
+const valuesOf = new WeakMap<Substitution[], Substitution[]>();
+
 function overlaps(node: Node, subs: Substitution[]): boolean {
   const r = node.range;
-  return !!r && subs.some((s) => !s.failed && s.end > s.start && s.start < r[1] && s.end > r[0]);
+  if (!r) return false;
+  let values = valuesOf.get(subs);
+  if (!values) valuesOf.set(subs, (values = subs.filter((s) => !s.failed && s.end > s.start)));
+  // The first value ending after the node's start is the only candidate: bisect, since every
+  // scalar of every entity asks and a file may hold thousands of substitutions.
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (values[mid].end > r[0]) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo < values.length && values[lo].start < r[1];
 }
 
 function anyOverlap(node: unknown, subs: Substitution[]): boolean {
@@ -126,7 +141,8 @@ function buildOne(
   const isField = (k: string) => !SERVER_MANAGED.has(k) && !childKeys.has(k) && !fkFields.includes(k) && !sugar.has(k);
 
   const fields: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj)) if (isField(k)) fields[k] = structuredClone(v);
+  // Copies, so that defaults and select tags never reach into the file's content; a primitive is its own copy.
+  for (const [k, v] of Object.entries(obj)) if (isField(k)) fields[k] = typeof v === 'object' && v !== null ? structuredClone(v) : v;
   const masked = maskedPaths(ctx.file, path, (k) => isField(k) || sugar.has(k));
 
   if (kind === 'service' && typeof obj.url === 'string') {

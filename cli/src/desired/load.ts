@@ -135,7 +135,7 @@ export async function loadDesired(opts: LoadOptions): Promise<DesiredResult> {
   const raws: RawEntity[] = [];
   let formatVersion = '';
   for (const src of read.sources) {
-    const parsed = parseSource(src, env);
+    const parsed = parseSource(src, env, opts.chunkedParseMinChars);
     files.push(parsed.file);
     diagnostics.push(...parsed.diagnostics);
     if (!parsed.file.content) continue;

@@ -2,7 +2,6 @@
  * One source text → templated, parsed, positioned file. YAML and JSON both go through the
  * `yaml` parser (JSON is YAML 1.2) so that every node keeps its range.
  */
-import { parseDocument } from 'yaml';
 import type { Diagnostic } from '../model/errors';
 import { isPlainObject } from './kong-schema-check';
 import { PositionMap, nodeAt, nodeStart } from './positions';
@@ -10,13 +9,24 @@ import type { SourceText } from './sources';
 import { renderEnvTemplate } from './template';
 import type { Substitution } from './template';
 import type { DesiredFile } from './types';
+import { parseYaml } from './yaml-chunks';
+
+/** decK reads YAML with go-yaml, which honours `<<` merge keys: so do we. */
+export const YAML_OPTIONS = { prettyErrors: false, uniqueKeys: true, merge: true } as const;
+
+/** Below this many characters a file is always parsed as one document (pieces would gain nothing). */
+export const CHUNKED_PARSE_MIN_CHARS = 256 * 1024;
 
 export interface ParsedFile extends DesiredFile {
   substitutions: Substitution[];
   positions: PositionMap;
 }
 
-export function parseSource(src: SourceText, env: NodeJS.ProcessEnv): { file: ParsedFile; diagnostics: Diagnostic[] } {
+export function parseSource(
+  src: SourceText,
+  env: NodeJS.ProcessEnv,
+  chunkedParseMinChars = CHUNKED_PARSE_MIN_CHARS,
+): { file: ParsedFile; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const rendered = renderEnvTemplate(src.text, env);
   const positions = new PositionMap(src.text, rendered.substitutions);
@@ -35,8 +45,9 @@ export function parseSource(src: SourceText, env: NodeJS.ProcessEnv): { file: Pa
     },
   };
 
-  // decK reads YAML with go-yaml, which honours `<<` merge keys: so do we.
-  const doc = parseDocument(rendered.text, { prettyErrors: false, uniqueKeys: true, merge: true });
+  // A big file is parsed in pieces when its shape allows (yaml-chunks.ts): the same Document,
+  // a fraction of the memory.
+  const doc = parseYaml(rendered.text, YAML_OPTIONS, chunkedParseMinChars);
   // After a syntax error the parser's further errors mostly echo it; duplicate keys stand alone.
   const firstSyntax = doc.errors.find((e) => e.code !== 'DUPLICATE_KEY');
   for (const e of doc.errors.filter((x) => x === firstSyntax || x.code === 'DUPLICATE_KEY')) {

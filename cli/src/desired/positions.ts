@@ -26,14 +26,20 @@ export class PositionMap {
 
   /** Offset in the rendered text → offset in the original text. */
   toOriginal(offset: number): number {
-    let delta = 0;
-    for (const s of this.subs) {
-      if (offset < s.start) break;
-      // Anything inside a substituted value points at its `${{`.
-      if (offset < s.end) return s.origStart;
-      delta = s.origEnd - s.end;
+    // Substitutions are in text order and do not overlap: only the last one starting at or
+    // before `offset` matters (found by bisection: a file may hold thousands, each entity asks).
+    let lo = 0;
+    let hi = this.subs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.subs[mid].start <= offset) lo = mid + 1;
+      else hi = mid;
     }
-    return offset + delta;
+    if (lo === 0) return offset;
+    const s = this.subs[lo - 1];
+    // Anything inside a substituted value points at its `${{`.
+    if (offset < s.end) return s.origStart;
+    return offset + s.origEnd - s.end;
   }
 
   /** 1-based line and column of an offset in the original text. */

@@ -16,6 +16,11 @@ export interface LoadOptions {
   selectTags?: string[];
   /** Reads stdin when a file is `-`. */
   readStdin?: () => Promise<string>;
+  /**
+   * Files at least this many characters long (after templating) are parsed item by item when
+   * their shape allows it, with the same result (default 256 Ki); `Infinity` never does.
+   */
+  chunkedParseMinChars?: number;
 }
 
 /** One loaded file. `content` and `doc` are undefined when it could not be read or parsed. */

@@ -34,10 +34,14 @@ interface ReportOptions {
 
 class Reporter {
   readonly out: Diagnostic[] = [];
-  constructor(private readonly files: DesiredFile[]) {}
+  /** By name, the first of a name as `find` would: looked up once per entity, over possibly thousands of files. */
+  private readonly byName = new Map<string, DesiredFile>();
+  constructor(files: DesiredFile[]) {
+    for (const f of files) if (!this.byName.has(f.name)) this.byName.set(f.name, f);
+  }
 
   file(name: string): DesiredFile | undefined {
-    return this.files.find((f) => f.name === name);
+    return this.byName.get(name);
   }
 
   /** A problem at `path` inside `file`: the entity path and field are derived from it. */
@@ -73,8 +77,8 @@ function where(e: Entity): string {
 }
 
 /** The raw object of an entity as written in its file. */
-function rawOf(files: DesiredFile[], e: Entity): Record<string, unknown> | undefined {
-  const file = e.source && files.find((f) => f.name === e.source?.file);
+function rawOf(r: Reporter, e: Entity): Record<string, unknown> | undefined {
+  const file = e.source && r.file(e.source.file);
   let node: unknown = file?.content;
   for (const seg of e.source ? parseEntityPath(e.source.path) : []) {
     node = Array.isArray(node) ? node[seg as number] : isPlainObject(node) ? node[seg as string] : undefined;
@@ -90,9 +94,9 @@ function checkSchemas(r: Reporter, files: DesiredFile[]): void {
 }
 
 /** Required fields Kong has no default for, checked after `url` and `_info.defaults` are applied. */
-function checkPresence(r: Reporter, files: DesiredFile[], e: Entity): void {
+function checkPresence(r: Reporter, e: Entity): void {
   const schema = KONG_ENTITY_SCHEMAS[e.kind];
-  const raw = rawOf(files, e);
+  const raw = rawOf(r, e);
   for (const [name, f] of fieldEntries(schema.fields)) {
     if (!f.required || f.default !== undefined || f.auto || f.type === 'foreign') continue;
     // An unusable `url` is reported as such; its missing host would only repeat it.
@@ -222,11 +226,21 @@ function checkSelectTags(r: Reporter, result: DesiredResult): void {
 function checkReferences(r: Reporter, result: DesiredResult): void {
   // A name may belong to an entity of a file that could not be read: say nothing rather than guess.
   if (result.files.some((f) => f.content === undefined) || result.diagnostics.some((d) => !d.source)) return;
+  // Names per kind, gathered once: thousands of unresolved references must not each scan every entity.
+  const names = new Map<Kind, string[]>();
+  const namesOf = (kind: Kind): string[] => {
+    let out = names.get(kind);
+    if (!out) {
+      out = result.state.entities
+        .filter((e) => e.kind === kind)
+        .flatMap((e) => [e.fields.name, e.fields.username, e.fields.custom_id].filter((v): v is string => typeof v === 'string'));
+      names.set(kind, out);
+    }
+    return out;
+  };
   for (const ref of result.references) {
     if (ref.resolved) continue;
-    const candidates = result.state.entities
-      .filter((e) => e.kind === ref.targetKind)
-      .flatMap((e) => [e.fields.name, e.fields.username, e.fields.custom_id].filter((v): v is string => typeof v === 'string'));
+    const candidates = namesOf(ref.targetKind);
     const hint = closest(ref.written, candidates);
     const kind = ref.targetKind.replace(/_/g, ' ');
     const didYouMean = hint ? ` (did you mean '${hint}'?)` : '';
@@ -299,7 +313,7 @@ export function validateDesired(result: DesiredResult, opts: ValidateOptions = {
   const schemas = pluginConfigSchemas(opts);
   const known = new Set([...KONG_BUNDLED_PLUGINS, ...schemas.keys()]);
   for (const e of result.state.entities) {
-    checkPresence(r, result.files, e);
+    checkPresence(r, e);
     checkIdentity(r, e);
     checkNamesAndTags(r, e, result.selectTags);
     checkRoutePaths(r, e);
