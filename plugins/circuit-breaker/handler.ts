@@ -21,6 +21,7 @@
  * plugin were absent and the error is logged — an internal error must not take the API down.
  * Nothing is ever thrown out of a handler.
  */
+import { circuitBreakerMetrics } from '../shared/metrics';
 import type { Kong } from '../shared/pdk';
 import { serveState, shortCircuit } from './answers';
 import type { Breaker, Transition } from './breaker';
@@ -35,6 +36,7 @@ export const PROBE_MARKER_KEY = 'circuit_breaker_probe';
 /** An unusable config is reported at most this often (it would otherwise flood Kong's log). */
 const PROBLEM_LOG_INTERVAL_MS = 60_000;
 const MAX_LOGGED_CHARS = 2000;
+const metrics = circuitBreakerMetrics();
 
 interface Instance {
   family: Family;
@@ -71,7 +73,7 @@ function transitionMessage(key: ScopeKey, t: Transition): string {
 
 /** The state changes this request observed, logged through its own `kong` (open: warn). */
 async function logTransitions(kong: Kong, key: ScopeKey, breaker: Breaker): Promise<void> {
-  for (const t of breaker.drainTransitions()) {
+  for (const t of metrics.transitions(breaker.drainTransitions())) {
     const message = transitionMessage(key, t);
     await (t.to === 'open' ? kong.log.warn(message) : kong.log.notice(message));
   }
@@ -101,7 +103,10 @@ export async function access(kong: Kong, instance: Instance): Promise<void> {
   const admission = breaker.admit(now);
   await logTransitions(kong, key, breaker);
   if (admission.kind === 'probe') return kong.ctx.shared.set(PROBE_MARKER_KEY, admission.marker);
-  if (admission.kind === 'reject') return shortCircuit(kong, admission.state, admission.retryAfterSeconds);
+  if (admission.kind === 'reject') {
+    metrics.rejected(admission.state);
+    return shortCircuit(kong, admission.state, admission.retryAfterSeconds);
+  }
 }
 
 function parseSerialized(text: unknown): Record<string, unknown> {

@@ -10,6 +10,7 @@
 import { LRUCache } from 'lru-cache';
 import { configKey, pluginSettings } from '../shared/config-key';
 import { nowSeconds } from '../shared/clock';
+import { circuitBreakerMetrics } from '../shared/metrics';
 import { Breaker } from './breaker';
 import { compileConfig, withDefaults, type CompiledConfig } from './config';
 import { keyString, type ScopeKey } from './scope';
@@ -37,6 +38,12 @@ const MAX_BREAKERS_PER_FAMILY = 10_000;
 const SWEEP_INTERVAL_MS = 1000;
 
 const families = new LRUCache<string, Family>({ max: MAX_FAMILIES });
+
+// the state gauge reads every breaker when Prometheus scrapes, as the state endpoint does
+circuitBreakerMetrics().trackBreakers(() => {
+  const now = nowMs();
+  return everyBreaker(now).map(({ family, entry }) => ({ breaker: keyString(entry.key), name: entry.key.name ?? '', config: family.id.slice(0, 12), state: entry.breaker.view(now).state }));
+});
 
 /** The plugin's clock in milliseconds. */
 export function nowMs(): number {

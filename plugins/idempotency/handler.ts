@@ -20,6 +20,7 @@
  *   (upstream connection failure, timeout, a later plugin refusing the request).
  */
 import { failClosed } from '../shared/fail-closed';
+import { idempotencyMetrics } from '../shared/metrics';
 import { multiValues, type Kong, type MultiMap } from '../shared/pdk';
 import { refuse, UNEXPECTED_ERROR_MESSAGE } from '../shared/respond';
 import { isStoreUnavailable, type Claim, type StoreEntry } from '../shared/store';
@@ -35,6 +36,7 @@ import { consumerIdOfCredential, fingerprintOf, idOf, identityOf, needsFallback,
 export const CTX_KEY = 'idempotency_claim';
 const MAX_HEADERS = 1000;
 const EMPTY = Buffer.alloc(0);
+const metrics = idempotencyMetrics();
 
 interface InFlight {
   key: string;
@@ -62,6 +64,7 @@ function describe(error: unknown): string {
 }
 
 function problem(kong: Kong, config: CompiledConfig, code: ProblemCode): Promise<void> {
+  metrics.problem(code);
   return sendProblem(
     kong,
     problemFor(code, {
@@ -131,6 +134,7 @@ async function answerExisting(kong: Kong, config: CompiledConfig, entry: StoreEn
   const record = decodeResponse(entry.value);
   if (!record) throw new Error('stored response is unreadable (unknown format)');
   if (record.fingerprint !== fp) return problem(kong, config, 'key_reused');
+  metrics.replayed();
   return kong.response.exit(record.status, record.body, replayHeaders(record));
 }
 
@@ -166,6 +170,7 @@ export async function access(kong: Kong, runtime: Runtime, routeId: string | nul
     outcome = await claimOrRead(runtime, key, config.lockTtlMs, fp);
   } catch (error) {
     if (!isStoreUnavailable(error)) throw error;
+    metrics.storeError('claim');
     if (config.faultTolerant) {
       await kong.log.warn(`[${Name}] store unavailable, proxying WITHOUT the idempotency guarantee: ${error.message}`);
       return;
@@ -194,6 +199,7 @@ async function release(kong: Kong, runtime: Runtime, flight: InFlight, why: stri
     }
   } catch (error) {
     if (!isStoreUnavailable(error)) throw error;
+    metrics.storeError('release');
     await kong.log.warn(`[${Name}] could not release a key (${why}), it stays locked until lock_ttl: ${error.message}`);
   }
 }
@@ -230,6 +236,7 @@ export async function response(kong: Kong, runtime: Runtime): Promise<void> {
     }
   } catch (error) {
     if (!isStoreUnavailable(error)) throw error;
+    metrics.storeError('complete');
     await kong.log.warn(`[${Name}] response not stored, the key stays locked until lock_ttl: ${error.message}`);
   }
 }

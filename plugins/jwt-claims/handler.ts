@@ -11,6 +11,7 @@
  */
 import { markPassed } from '../shared/ctx-marker';
 import { failClosed } from '../shared/fail-closed';
+import { jwtClaimsMetrics } from '../shared/metrics';
 import { nowSeconds } from '../shared/clock';
 import type { HeaderValues, Kong, QueryArgs } from '../shared/pdk';
 import { refuse, UNEXPECTED_ERROR_MESSAGE } from '../shared/respond';
@@ -27,7 +28,10 @@ import {
   tokensInQuery,
 } from './token-source';
 
+const metrics = jwtClaimsMetrics();
+
 async function reject(kong: Kong, config: CompiledConfig, failure: Failure): Promise<void> {
+  metrics.rejected(failure.code);
   if (failure.code === 'keys_unavailable') await logKeysUnavailable(kong, config);
   const refusal = refusalFor(failure, config.realm, config.jwks.cooldownMs / 1000);
   return refuse(kong, refusal.status, refusal.message, refusal.headers);
@@ -94,6 +98,7 @@ export async function access(kong: Kong, runtime: Runtime): Promise<void> {
     else if (query) await kong.service.request.setQuery(queryWithout(query, source.name));
   }
   if (Object.keys(upstream).length > 0) await kong.service.request.setHeaders(upstream);
+  metrics.accepted();
   await markPassed(kong, Name);
 }
 

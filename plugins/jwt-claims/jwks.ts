@@ -9,6 +9,7 @@
  * and drops keys when the provider is down, so the policy above is ours.
  */
 import { JwksClient } from 'jwks-rsa';
+import { jwtClaimsMetrics } from '../shared/metrics';
 import { parseJwk, type VerificationKey } from './keys';
 
 /** Returns the `keys` array of the JWKS document at `uri`. */
@@ -92,8 +93,10 @@ export class JwksStore {
       this.keys = keys;
       this.fetchedAt = this.clock();
       this.lastError = undefined;
+      jwtClaimsMetrics().jwksRefresh('success');
     } catch (error) {
       this.lastError = error instanceof Error ? error.message : String(error);
+      jwtClaimsMetrics().jwksRefresh('failure');
     }
   }
 }

@@ -3,11 +3,13 @@
  * and query commands work unchanged: `-p/--kong-prefix`, `-v` (repeatable), `--sock-name`,
  * `-d/--plugins-directory` (required), `--dump-plugin-info <name>` (msgpack), `--dump-all-plugins`
  * (JSON), and `--dump` (the same JSON: the go-style query flag). The other options bound what
- * the server holds; their defaults suit Kong.
+ * the server holds; their defaults suit Kong. `--metrics-port` serves Prometheus metrics, on
+ * loopback unless `--metrics-host` says otherwise (metrics-http.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { DEFAULT_METRICS_HOST, isLoopbackHost, type MetricsBind } from './metrics-http';
 
 export interface ServerOptions {
   kongPrefix: string;
@@ -22,6 +24,8 @@ export interface ServerOptions {
   maxInstances: number;
   sweepIntervalMs: number;
   shutdownTimeoutMs: number;
+  /** Undefined without --metrics-port: no metrics endpoint. */
+  metrics?: MetricsBind;
 }
 
 export type CliResult = { kind: 'run'; options: ServerOptions } | { kind: 'exit'; code: number };
@@ -41,6 +45,22 @@ function count(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
   return n;
+}
+
+/** A TCP port; 0 lets the system pick one (the bound port is logged). */
+function port(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535) {
+    // `:9542` or `0.0.0.0:9542`, as other exporters take it, would bind every interface there
+    if (value.includes(':')) throw new InvalidArgumentError('expected a port number; to listen on another address than 127.0.0.1, give --metrics-host explicitly');
+    throw new InvalidArgumentError('expected a port number (0 to 65535)');
+  }
+  return n;
+}
+
+function host(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('expected a host name or address');
+  return value.trim();
 }
 
 /** The project's version (the package.json above this file, in src or dist). */
@@ -76,6 +96,8 @@ export function parseCli(argv: string[], output: CliOutput): CliResult {
     .option('--max-instances <n>', 'most plugin instances held at once', count, 10_000)
     .option('--sweep-interval <seconds>', 'how often expired instances and events are swept', seconds, 10)
     .option('--shutdown-timeout <seconds>', 'on SIGTERM, wait this long for events in flight (and again for shutdown hooks)', seconds, 5)
+    .option('--metrics-port <port>', 'serve Prometheus metrics on this TCP port at /metrics (0: any free port); off by default', port)
+    .option('--metrics-host <host>', `address of the metrics endpoint; other than loopback only when given (default ${DEFAULT_METRICS_HOST})`, host)
     .exitOverride()
     .configureOutput({ writeOut: output.writeOut, writeErr: output.writeErr });
   try {
@@ -98,7 +120,13 @@ export function parseCli(argv: string[], output: CliOutput): CliResult {
     maxInstances: number;
     sweepInterval: number;
     shutdownTimeout: number;
+    metricsPort?: number;
+    metricsHost?: string;
   }>();
+  if (o.metricsHost !== undefined && o.metricsPort === undefined) {
+    output.writeErr('error: --metrics-host needs --metrics-port\n');
+    return { kind: 'exit', code: 1 };
+  }
   return {
     kind: 'run',
     options: {
@@ -114,6 +142,10 @@ export function parseCli(argv: string[], output: CliOutput): CliResult {
       maxInstances: o.maxInstances,
       sweepIntervalMs: o.sweepInterval * 1000,
       shutdownTimeoutMs: o.shutdownTimeout * 1000,
+      metrics:
+        o.metricsPort === undefined
+          ? undefined
+          : { port: o.metricsPort, host: o.metricsHost ?? DEFAULT_METRICS_HOST, remote: o.metricsHost !== undefined && !isLoopbackHost(o.metricsHost) },
     },
   };
 }

@@ -20,6 +20,7 @@
  * are queued and sent one per Step, in order, with results handed back in the same order:
  * kong-pdk's pipe behaves the same way.
  */
+import { performance } from 'node:perf_hooks';
 import { PluginServerError } from './errors';
 import { LogThrottle, describeError, type Logger } from './logger';
 import type { PluginInstance } from './instances';
@@ -56,6 +57,12 @@ export const UNAVAILABLE_ERROR = { Method: 'kong.response.error', Args: [503] };
 
 export type EventEnding = 'ret' | 'exit' | 'error' | 'exception' | 'dropped';
 
+/** Told of every event's end and refusal (metrics.ts); must cost next to nothing. */
+export interface EventObserver {
+  ended(event: KongEvent, ending: EventEnding): void;
+  refused(instance: PluginInstance, phase: string): void;
+}
+
 interface Waiter {
   resolve(value: [unknown, unknown]): void;
   reject(error: Error): void;
@@ -86,6 +93,9 @@ export class KongEvent implements RpcPipe {
   /** Set when the handler threw: its "ret"/exit then counts as an exception. */
   failed = false;
   awaitingSinceMs = 0;
+  /** PDK calls sent to Kong for this event (exit/error included). */
+  pdkCalls = 0;
+  readonly startedAt = performance.now();
 
   constructor(
     private readonly table: EventTable,
@@ -124,6 +134,7 @@ export interface EventTableOptions {
   eventTimeoutMs: number;
   log: Logger;
   now?: () => number;
+  observer?: EventObserver;
 }
 
 export class EventTable {
@@ -282,6 +293,7 @@ export class EventTable {
       this.options.log.warn(`${event.describe()}: ${describeMessage(message)} cannot be sent to Kong (${e instanceof Error ? e.message : String(e)}); ${EXIT_PHASES.has(event.phase) ? 'answered 500' : 'event ended'}`);
       event.failed = true;
       conn.send(event.replyId, null, { Data: EXIT_PHASES.has(event.phase) ? UNEXPECTED_ERROR_EXIT : RET, EventId: event.id });
+      if (EXIT_PHASES.has(event.phase)) event.pdkCalls++;
       this.end(event, 'exception');
       return;
     }
@@ -289,6 +301,7 @@ export class EventTable {
       this.end(event, event.failed ? 'exception' : 'ret');
       return;
     }
+    event.pdkCalls++;
     const ending = endingOf(message);
     if (ending !== undefined) {
       this.end(event, event.failed ? 'exception' : ending);
@@ -325,6 +338,7 @@ export class EventTable {
     this.live.delete(event.id);
     this.awaiting.delete(event.id);
     this.stats[ending]++;
+    this.options.observer?.ended(event, ending);
     event.outbox = undefined;
     const waiters = event.waiters;
     event.waiters = undefined;
@@ -355,6 +369,7 @@ export class EventTable {
   /** Answers HandleEvent without running the handler; fail closed where exit is allowed. */
   private refuse(id: number, instance: PluginInstance, phase: string, conn: Conn, msgid: number): void {
     this.stats.refused++;
+    this.options.observer?.refused(instance, phase);
     conn.send(msgid, null, { Data: EXIT_PHASES.has(phase) ? UNAVAILABLE_ERROR : RET, EventId: id });
     if (this.throttle.admit('refusal', this.now()) !== undefined) {
       const why = this.refusing ?? `the event table is full (${this.options.maxEvents} events, none waiting for Kong)`;

@@ -7,11 +7,14 @@
  */
 import path from 'node:path';
 import { encode } from '@msgpack/msgpack';
+import { metricsRegistry } from '../shared/metrics';
 import { parseCli, type ServerOptions } from './cli';
 import { EventTable } from './events';
 import { InstanceTable } from './instances';
 import { Listener } from './listener';
 import { LogThrottle, Logger, describeError, levelForVerbosity } from './logger';
+import { ServerMetrics } from './metrics';
+import { MetricsEndpoint } from './metrics-http';
 import { loadPluginsDirectory, pluginInfo, type LoadedPlugin } from './plugin-loader';
 import { PluginServer } from './rpc-methods';
 import { shutdown } from './shutdown';
@@ -56,14 +59,18 @@ export async function main(argv: string[] = process.argv): Promise<number> {
 async function serve(options: ServerOptions, plugins: Map<string, LoadedPlugin>, log: Logger): Promise<number> {
   const socketPath = path.join(options.kongPrefix, options.sockName);
   const instances = new InstanceTable({ ttlMs: options.instanceTtlMs, maxInstances: options.maxInstances, log });
-  const events = new EventTable({ maxEvents: options.maxEvents, eventTimeoutMs: options.eventTimeoutMs, log });
+  // counted with or without --metrics-port: the same code path either way, and cheap
+  const metrics = new ServerMetrics(metricsRegistry(), plugins.values());
+  const events = new EventTable({ maxEvents: options.maxEvents, eventTimeoutMs: options.eventTimeoutMs, log, observer: metrics });
   const server = new PluginServer(plugins, instances, events, log);
   const listener = new Listener({ socketPath, server, events, log });
+  metrics.watch({ events, instances, maxEvents: options.maxEvents, connections: () => listener.connectionCount });
 
   // a plugin's promise that nobody awaits (a PDK call after its event ended, say) must not kill
   // the server: Node's default for an unhandled rejection is to exit
   const throttle = new LogThrottle(1000);
   process.on('unhandledRejection', (reason) => {
+    metrics.unhandledRejection();
     const held = throttle.admit('rejection', Date.now());
     if (held !== undefined) log.warn(`unhandled promise rejection${held > 0 ? ` (${held} more since the last such line)` : ''}: ${describeError(reason)}`);
   });
@@ -74,6 +81,8 @@ async function serve(options: ServerOptions, plugins: Map<string, LoadedPlugin>,
     log.error(`cannot listen on ${socketPath}: ${describeError(e)}`);
     return 1;
   }
+  const endpoint = options.metrics && new MetricsEndpoint({ bind: options.metrics, registry: metricsRegistry(), log });
+  await endpoint?.start();
   const sweeper = setInterval(() => {
     instances.sweep();
     events.sweep();
@@ -83,6 +92,8 @@ async function serve(options: ServerOptions, plugins: Map<string, LoadedPlugin>,
   return new Promise<number>((resolve) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals): void => {
+      // first thing: a successor started by Kong may want the port
+      void endpoint?.close();
       if (stopping) {
         log.warn(`${signal} again: exiting without waiting`);
         void listener.closeAll(0).finally(() => resolve(1));

@@ -21,6 +21,7 @@
 import { nowSeconds } from '../shared/clock';
 import { markPassed } from '../shared/ctx-marker';
 import { failClosed } from '../shared/fail-closed';
+import { webhookMetrics } from '../shared/metrics';
 import type { Kong } from '../shared/pdk';
 import { refuse, UNEXPECTED_ERROR_MESSAGE } from '../shared/respond';
 import { isStoreUnavailable } from '../shared/store';
@@ -34,6 +35,7 @@ import { checkBody, checkHeaders, declaredTooLarge } from './verify';
 
 /** kong.ctx.shared key carrying a dedup claim from access to log. */
 export const CLAIM_CTX_KEY = 'webhook_signature_claim';
+const metrics = webhookMetrics();
 
 export interface Instance {
   runtime: Runtime;
@@ -41,7 +43,8 @@ export interface Instance {
   namespace: string;
 }
 
-function answer(kong: Kong, failure: Failure): Promise<void> {
+function answer(kong: Kong, config: CompiledConfig, failure: Failure): Promise<void> {
+  metrics.refused(config.scheme.name, failure.code);
   const a = answerFor(failure);
   return refuse(kong, a.status, a.message, a.headers);
 }
@@ -59,7 +62,7 @@ async function deduplicate(kong: Kong, instance: Instance, config: CompiledConfi
   if (!dedup || !store) return true;
   const eventId = eventIdOf(dedup.source, headers, body);
   if (eventId === undefined) {
-    await answer(kong, { code: 'missing_event_id', header: describeSource(dedup.source) });
+    await answer(kong, config, { code: 'missing_event_id', header: describeSource(dedup.source) });
     return false;
   }
   const admission = await admit(store, dedupKey(instance.namespace, eventId), dedup.inFlightTtlMs);
@@ -68,10 +71,10 @@ async function deduplicate(kong: Kong, instance: Instance, config: CompiledConfi
       await kong.ctx.shared.set(CLAIM_CTX_KEY, { key: admission.claim.key, token: admission.claim.token });
       return true;
     case 'duplicate':
-      await answer(kong, { code: 'duplicate' });
+      await answer(kong, config, { code: 'duplicate' });
       return false;
     case 'in_flight':
-      await answer(kong, { code: 'in_flight', retryAfter: admission.retryAfterSeconds });
+      await answer(kong, config, { code: 'in_flight', retryAfter: admission.retryAfterSeconds });
       return false;
     case 'unavailable':
       if (dedup.faultTolerant) {
@@ -79,7 +82,7 @@ async function deduplicate(kong: Kong, instance: Instance, config: CompiledConfi
         return true;
       }
       await kong.log.err(`[${Name}] de-duplication store unavailable: ${admission.error.message}`);
-      await answer(kong, { code: 'store_unavailable' });
+      await answer(kong, config, { code: 'store_unavailable' });
       return false;
   }
 }
@@ -93,15 +96,16 @@ export async function access(kong: Kong, instance: Instance): Promise<void> {
 
   const headers = headerMap(await kong.request.getHeaders());
   const presented = checkHeaders(config, headers, nowSeconds());
-  if (!presented.ok) return answer(kong, presented.failure);
-  if (declaredTooLarge(headers, config.maxBodySize)) return answer(kong, { code: 'body_too_large' });
+  if (!presented.ok) return answer(kong, config, presented.failure);
+  if (declaredTooLarge(headers, config.maxBodySize)) return answer(kong, config, { code: 'body_too_large' });
 
   const body = bodyBytes(await kong.request.getRawBody());
   if (!body) {
     throw new Error('request body unavailable (buffered to a file by nginx): set nginx_http_client_body_buffer_size to at least max_body_size');
   }
   const failure = checkBody(config, presented.value, body);
-  if (failure) return answer(kong, failure);
+  if (failure) return answer(kong, config, failure);
+  metrics.verified(config.scheme.name);
 
   if (!(await deduplicate(kong, instance, config, headers, body))) return;
   await markPassed(kong, Name);
