@@ -82,14 +82,20 @@ describe('kong/kong.conf', () => {
   });
 
   it('has a block, active or ready to uncomment, for each of the four project plugins, all in one layout', () => {
+    const metricsPorts = new Set<string>();
     for (const name of PROJECT_PLUGINS) {
       const get = (suffix: string): string | undefined => conf.active.get(keyOf(name, suffix)) ?? conf.commented.get(keyOf(name, suffix));
       const sock = `${name.replace(/-/g, '_')}.sock`;
       const dir = `/usr/local/kong/js/dist/kong-plugins/${name}`;
       expect(get('socket')).toBe(`${KONG_PREFIX}/${sock}`);
-      expect(get('start_cmd')).toBe(`/usr/local/kong/js/bin/js-pluginserver -v --plugins-directory ${dir} --kong-prefix ${KONG_PREFIX} --sock-name ${sock}`);
+      // each plugin server serves its metrics on a port of its own (docs/metrics.md)
+      const start = get('start_cmd') ?? '';
+      const port = /^(.*) --metrics-port (\d+)$/.exec(start);
+      expect(port?.[1]).toBe(`/usr/local/kong/js/bin/js-pluginserver -v --plugins-directory ${dir} --kong-prefix ${KONG_PREFIX} --sock-name ${sock}`);
+      metricsPorts.add(port?.[2] ?? '');
       expect(get('query_cmd')).toBe(`/usr/local/kong/js/bin/js-pluginserver --plugins-directory ${dir} --dump-all-plugins`);
     }
+    expect(metricsPorts.size).toBe(PROJECT_PLUGINS.length);
   });
 });
 
