@@ -42,6 +42,7 @@ export class PluginServer {
       if (cmd === 'StepError') return this.step(args[0], true, conn, msgid);
       const plain = Object.hasOwn(PLAIN_METHODS, cmd) ? PLAIN_METHODS[cmd] : undefined;
       if (plain === undefined) {
+        // An RPC Kong does not send: answered with kong-pdk's listener.js error text, word for word.
         const err = `method ${cmd} not implemented`;
         this.log.error(`rpc: #${msgid} ${err}`);
         throw new PluginServerError(err);
