@@ -12,40 +12,10 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KongSim, dumpAllPlugins, keyAuthCredential, kongConsumer, kongRoute, kongService, type PluginServerProcess, type SimRequest, type SimResult, type WireRecord } from '../harness';
-import { PROBE_JS, binAsTrace, loadTrace, pluginsDir, startUpstream, type TestUpstream, type TraceLine } from '../harness-tests/helpers';
+import { dumpAllPlugins, type KongSim, type PluginServerProcess, type SimResult, type WireRecord } from '../harness';
+import { binAsTrace, type TestUpstream, type TraceLine } from '../harness-tests/helpers';
+import { RS, maskHeaders, maskProbeResult, maskSerialize, modes, replayTrace, trace, type TraceRun } from '../harness-tests/trace-scenario';
 import { ourDumpAllPlugins, ourServer } from './helpers';
-
-const trace = loadTrace();
-const RS = '<run-specific>';
-
-// The run-specific values of test/harness-tests/trace-replay.test.ts (RUN_SPECIFIC there), masked the same way.
-function maskHeaders(h: Record<string, unknown> | undefined): void {
-  if (!h) return;
-  for (const k of ['date', 'connection', 'x-kong-proxy-latency', 'x-kong-upstream-latency', 'x-kong-response-latency']) if (k in h) h[k] = RS;
-}
-
-function maskSerialize(json: string): unknown {
-  const d = JSON.parse(json) as Record<string, any>;
-  d.latencies = RS;
-  d.started_at = RS;
-  d.request.size = RS;
-  d.response.size = RS;
-  maskHeaders(d.response.headers);
-  for (const t of d.tries as Array<Record<string, unknown>>) {
-    for (const k of ['balancer_start', 'balancer_start_ns', 'balancer_latency', 'balancer_latency_ns', 'port']) t[k] = RS;
-  }
-  if (d.service) d.service.port = RS;
-  return d;
-}
-
-function maskProbeResult(json: string): unknown {
-  const d = JSON.parse(json) as Record<string, any>;
-  d.requestId = RS;
-  d.startTime = RS;
-  if (d.service?.port !== undefined) d.service.port = RS;
-  return d;
-}
 
 type Line = { dir: string; msg: unknown[] };
 
@@ -101,90 +71,29 @@ function shape(lines: Line[]): string[] {
   });
 }
 
-const kongAnswers = (method: string): any[] => {
-  const out: any[] = [];
-  for (let i = 0; i + 1 < trace.length; i++) {
-    const data = (trace[i].msg as any[])[3]?.Data;
-    if (trace[i].dir === 'ps->kong' && data?.Method === method) out.push((trace[i + 1].msg as any[])[3][0].Data);
-  }
-  return out;
-};
 
 describe('the recorded Kong 3.4.2 conversation, replayed against our plugin server', () => {
+  let run: TraceRun;
   let server: PluginServerProcess;
   let upstream: TestUpstream;
   let sim: KongSim;
-  const wire: WireRecord[] = [];
-  const results = new Map<string, SimResult>();
-  const starts = trace.filter((l) => l.dir === 'kong->ps' && l.msg[2] === 'plugin.StartInstance').map((l) => JSON.parse((l.msg as any[])[3][0].Config) as Record<string, any>);
-  const modes = starts.map((c) => c.mode as string);
-  const throwIndex = modes.indexOf('throw');
+  let wire: WireRecord[];
+  let results: Map<string, SimResult>;
   let dir: string;
+  const throwIndex = modes.indexOf('throw');
 
   beforeAll(async () => {
-    const bodies = kongAnswers('kong.service.response.get_raw_body').map((d: { $bin: string }) => d.$bin);
-    const body501 = bodies.find((b) => b.includes('501')) as string;
-    const body404 = bodies.find((b) => b.includes('404')) as string;
-    upstream = await startUpstream((req, res) => {
-      const [status, body] = req.method === 'POST' ? [501, body501] : [404, body404];
-      res.writeHead(status, { Server: 'SimpleHTTP/0.6 Python/3.11.7', Date: new Date().toUTCString(), Connection: 'close', 'Content-Type': 'text/html;charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)) });
-      res.end(body);
-    });
-
-    dir = pluginsDir(PROBE_JS);
-    server = ourServer({ pluginsDirectory: dir, sockName: 'probe.sock' });
-    await server.start();
-
-    const svc = kongAnswers('kong.router.get_service')[0];
-    const routes = new Map<string, any>(kongAnswers('kong.router.get_route').map((r) => [r.id, r]));
-    for (const c of starts) {
-      if (!routes.has(c.route_id)) routes.set(c.route_id, { id: c.route_id, name: `probe-${c.mode}`, paths: [`/probe-${c.mode}`], service: { id: svc.id }, created_at: svc.created_at, updated_at: svc.updated_at, ws_id: svc.ws_id });
-    }
-    const consumer = kongAnswers('kong.client.get_consumer').find((c) => c);
-    const credential = kongAnswers('kong.client.get_credential').find((c) => c);
-    sim = new KongSim({
-      kongVersion: '3.4.2',
-      strict: false,
-      nodeId: kongAnswers('kong.node.get_id')[0],
-      workspaceId: svc.ws_id,
+    run = await replayTrace(async (pluginsDirectory) => {
+      const started = ourServer({ pluginsDirectory, sockName: 'probe.sock' });
+      await started.start();
       // registered from OUR query command, as Kong would with our server in kong.conf
-      servers: [{ name: 'js', socketPath: server.socketPath, plugins: await ourDumpAllPlugins(dir) }],
-      services: [kongService({ id: svc.id, name: svc.name, host: '127.0.0.1', port: upstream.port, path: svc.path, created_at: svc.created_at, updated_at: svc.updated_at, ws_id: svc.ws_id })],
-      routes: [...routes.values()].map((r) => kongRoute({ id: r.id, name: r.name, paths: r.paths, service: r.service, created_at: r.created_at, updated_at: r.updated_at, ws_id: r.ws_id })),
-      consumers: [kongConsumer({ id: consumer.id, username: consumer.username, created_at: consumer.created_at, updated_at: consumer.updated_at })],
-      credentials: [keyAuthCredential({ id: credential.id, key: credential.key, consumer: credential.consumer, created_at: credential.created_at })],
-      plugins: [
-        ...starts.map((c) => ({ name: 'pdk-probe', id: c.__plugin_id, route: c.route_id, seq: c.__seq__, config: { mode: c.mode } })),
-        { name: 'key-auth', route: [...routes.values()].find((r) => r.name === 'probe-auth').id },
-      ],
-      onWire: (_server, rec) => wire.push(rec),
+      return { server: started, plugins: await ourDumpAllPlugins(pluginsDirectory) };
     });
-
-    const post = (mode: string): SimRequest => ({
-      method: 'POST',
-      path: `/probe-${mode}/x?a=1&a=2&b=3`,
-      headers: [
-        ['Host', '127.0.0.1:8000'],
-        ['User-Agent', 'curl/7.88.1'],
-        ['Accept', '*/*'],
-        ['x-multi', 'one'],
-        ['x-multi', 'two'],
-        ['x-strip-me', 's'],
-        ['Content-Type', 'application/json'],
-        ['Content-Length', '17'],
-      ],
-      body: '{"hello":"world"}',
-      serverPort: 8000,
-    });
-    const auth: SimRequest = { method: 'GET', path: '/probe-auth/y', headers: [['Host', '127.0.0.1:8000'], ['User-Agent', 'curl/7.88.1'], ['Accept', '*/*'], ['apikey', 'probe-key']], serverPort: 8000 };
-    for (const mode of modes.slice(0, -1)) results.set(mode, await sim.handle(post(mode)));
-    results.set('auth', await sim.handle(auth));
+    ({ server, upstream, sim, wire, results, dir } = run);
   });
 
   afterAll(async () => {
-    sim?.close();
-    await server?.stop();
-    await upstream?.close();
+    await run?.close();
   });
 
   it('registers the probe from our query command exactly as from kong-pdk\'s', async () => {
