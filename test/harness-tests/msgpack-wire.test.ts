@@ -3,9 +3,19 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MsgpackFramingError, MsgpackStreamDecoder, encodeMsgpack, msgpackObjectEnd } from '../harness';
 
+/** Whether a value holds a map key `__proto__` anywhere (refused by the decoder: see below). */
+function hasProtoKey(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasProtoKey);
+  if (value === null || typeof value !== 'object') return false;
+  return Object.keys(value).some((k) => k === '__proto__' || hasProtoKey((value as Record<string, unknown>)[k]));
+}
+
+// framing is under test here; a `__proto__` key is a decoding question, tested on its own
+const payload = fc.jsonValue().filter((v) => !hasProtoKey(v));
+
 const rpcMessage = fc.oneof(
-  fc.tuple(fc.constant(0), fc.nat(), fc.string(), fc.array(fc.jsonValue(), { maxLength: 3 })),
-  fc.tuple(fc.constant(1), fc.nat(), fc.constant(null), fc.jsonValue()),
+  fc.tuple(fc.constant(0), fc.nat(), fc.string(), fc.array(payload, { maxLength: 3 })),
+  fc.tuple(fc.constant(1), fc.nat(), fc.constant(null), payload),
   fc.tuple(fc.constant(1), fc.nat(), fc.string({ minLength: 1 }), fc.constant(null)),
 );
 
@@ -28,6 +38,12 @@ describe('MessagePack framing on the plugin-server socket', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('refuses a map key __proto__ with an error (the decoder guards against prototype pollution)', () => {
+    // Kong's lua-MessagePack would take the key; no PDK call of this project's plugins sends one
+    const bytes = encodeMsgpack([1, 0, null, JSON.parse('{"__proto__": 1}')]);
+    expect(() => new MsgpackStreamDecoder().push(bytes)).toThrow(/__proto__/);
   });
 
   it('knows an object is incomplete down to its last byte', () => {

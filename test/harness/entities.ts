@@ -137,6 +137,10 @@ export function keyAuthCredential(init: Partial<KongCredential> & { consumer: En
 /** Drops undefined/null fields, as the router's entities have none. */
 export function withoutNulls<T extends object>(entity: T): T {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(entity)) if (v !== undefined && v !== null) out[k] = v;
+  const source = entity as Record<string, unknown>;
+  for (const k of Object.keys(source)) {
+    const v = source[k];
+    if (v !== undefined && v !== null) out[k] = v;
+  }
   return out as T;
 }

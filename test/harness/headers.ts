@@ -11,6 +11,18 @@ export function normalizeHeaderName(name: string): string {
   return name.toLowerCase().replace(/_/g, '-');
 }
 
+// Names repeat across requests (a handful of header names); memoising the normalised form keeps
+// lookups cheap in long benchmark runs. Bounded: an unusual run just stops memoising.
+const NORMALIZED = new Map<string, string>();
+function normalized(name: string): string {
+  let n = NORMALIZED.get(name);
+  if (n === undefined) {
+    n = normalizeHeaderName(name);
+    if (NORMALIZED.size < 10_000) NORMALIZED.set(name, n);
+  }
+  return n;
+}
+
 export class HeaderList {
   private entries: Array<[string, string]>;
 
@@ -48,16 +60,20 @@ export class HeaderList {
   }
 
   values(name: string): string[] {
-    const n = normalizeHeaderName(name);
-    return this.entries.filter(([k]) => normalizeHeaderName(k) === n).map(([, v]) => v);
+    const n = normalized(name);
+    const out: string[] = [];
+    for (const [k, v] of this.entries) if (normalized(k) === n) out.push(v);
+    return out;
   }
 
   first(name: string): string | undefined {
-    return this.values(name)[0];
+    const n = normalized(name);
+    for (const [k, v] of this.entries) if (normalized(k) === n) return v;
+    return undefined;
   }
 
   has(name: string): boolean {
-    return this.values(name).length > 0;
+    return this.first(name) !== undefined;
   }
 
   /** ngx.req.set_header / ngx.header[name] = value: replaces every value, appended at the end. */
@@ -71,8 +87,8 @@ export class HeaderList {
   }
 
   clear(name: string): void {
-    const n = normalizeHeaderName(name);
-    this.entries = this.entries.filter(([k]) => normalizeHeaderName(k) !== n);
+    const n = normalized(name);
+    this.entries = this.entries.filter(([k]) => normalized(k) !== n);
   }
 
   /** ngx.req.get_headers(max) / ngx.resp.get_headers(max): lower-cased keys, arrays for repeats. */

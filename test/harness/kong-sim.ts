@@ -124,6 +124,8 @@ interface Collected {
 type PhaseOutcome = 'ok' | 'exit' | 'lua-error';
 
 const KONG_ERROR_500 = { message: 'An unexpected error occurred' };
+/** Combo precedence by (route, service, consumer) bits: 0 is the most specific. */
+const COMBO_RANK: Record<number, number> = { 0b111: 0, 0b101: 1, 0b011: 2, 0b110: 3, 0b001: 4, 0b100: 5, 0b010: 6, 0b000: 7 };
 const MAX_SIM_LOG_LINES = 10_000;
 
 export class KongSim {
@@ -144,6 +146,10 @@ export class KongSim {
   private readonly upstream: UpstreamTransport;
   private readonly strictAllow: Set<ViolationKind> | undefined;
   private readonly env: PdkEnv;
+  private pluginsVersion = 0;
+  private byName: { version: number; size: number; map: Map<string, StoredPlugin[]> } | undefined;
+  private sortedPlugins: { size: number; list: Plugin[] } | undefined;
+  private readonly confs = new WeakMap<StoredPlugin, { config: Record<string, unknown>; seq: number; conf: PluginConf }>();
 
   constructor(private readonly options: KongSimOptions = {}) {
     this.version = new KongVersion(options.kongVersion ?? DEFAULT_KONG_VERSION);
@@ -247,6 +253,7 @@ export class KongSim {
       seq: init.seq ?? this.seq++,
     };
     this.plugins.set(entity.id, entity);
+    this.pluginsVersion++;
     return entity;
   }
 
@@ -292,10 +299,33 @@ export class KongSim {
 
   /** Every installed plugin with at least one enabled entity, in Kong's execution order. */
   private ordered(): Plugin[] {
-    const names = new Set([...this.plugins.values()].filter((p) => p.enabled).map((p) => p.name));
-    return [...names]
-      .map((n) => this.available.get(n) as Plugin)
-      .sort((a, b) => (a.priority === b.priority && a.priority !== 0 ? (a.name > b.name ? -1 : a.name < b.name ? 1 : 0) : b.priority - a.priority));
+    const byName = this.entitiesByName();
+    return this.byPriority().filter((p) => byName.get(p.name)?.some((e) => e.enabled));
+  }
+
+  /** Installed plugins by sort_by_handler_priority: highest first, equal priorities by name descending. */
+  private byPriority(): Plugin[] {
+    if (this.sortedPlugins?.size !== this.available.size) {
+      const list = [...this.available.values()].sort((a, b) =>
+        a.priority === b.priority && a.priority !== 0 ? (a.name > b.name ? -1 : a.name < b.name ? 1 : 0) : b.priority - a.priority,
+      );
+      this.sortedPlugins = { size: this.available.size, list };
+    }
+    return this.sortedPlugins.list;
+  }
+
+  /** Plugin entities by plugin name, rebuilt when entities are added (`enabled` is read per request: tests flip it). */
+  private entitiesByName(): Map<string, StoredPlugin[]> {
+    if (this.byName?.version !== this.pluginsVersion || this.byName.size !== this.plugins.size) {
+      const map = new Map<string, StoredPlugin[]>();
+      for (const p of this.plugins.values()) {
+        const list = map.get(p.name);
+        if (list) list.push(p);
+        else map.set(p.name, [p]);
+      }
+      this.byName = { version: this.pluginsVersion, size: this.plugins.size, map };
+    }
+    return this.byName.map;
   }
 
   /** load_configuration_through_combos: the most specific enabled entity for this request. */
@@ -305,15 +335,33 @@ export class KongSim {
     const c = (s.consumer as { id?: string } | undefined)?.id;
     // Kong's combos, most specific first: route+service+consumer, route+consumer, service+consumer,
     // route+service, consumer, route, service, global
-    const RANK: Record<string, number> = { '111': 0, '101': 1, '011': 2, '110': 3, '001': 4, '100': 5, '010': 6, '000': 7 };
-    const rank = (p: StoredPlugin): number => RANK[`${p.route ? 1 : 0}${p.service ? 1 : 0}${p.consumer ? 1 : 0}`];
-    return [...this.plugins.values()]
-      .filter((p) => p.enabled && p.name === name)
-      .filter((p) => (!p.route || p.route.id === r) && (!p.service || p.service.id === sv) && (!p.consumer || p.consumer.id === c))
-      .sort((a, b) => rank(a) - rank(b))[0];
+    let best: StoredPlugin | undefined;
+    let bestRank = Number.POSITIVE_INFINITY;
+    for (const p of this.entitiesByName().get(name) ?? []) {
+      if (!p.enabled) continue;
+      if ((p.route && p.route.id !== r) || (p.service && p.service.id !== sv) || (p.consumer && p.consumer.id !== c)) continue;
+      const rank = COMBO_RANK[(p.route ? 4 : 0) + (p.service ? 2 : 0) + (p.consumer ? 1 : 0)];
+      if (rank < bestRank) {
+        best = p;
+        bestRank = rank;
+      }
+    }
+    return best;
   }
 
+  /**
+   * Kong builds a plugin's conf table once per configuration (plugins iterator), not per event;
+   * cached by the entity's config object and `__seq__`, so updatePlugin starts afresh.
+   */
   private confFor(plugin: Plugin, entity: StoredPlugin): PluginConf {
+    const hit = this.confs.get(entity);
+    if (hit && hit.config === entity.config && hit.seq === entity.seq) return hit.conf;
+    const conf = this.buildConf(plugin, entity);
+    this.confs.set(entity, { config: entity.config, seq: entity.seq, conf });
+    return conf;
+  }
+
+  private buildConf(plugin: Plugin, entity: StoredPlugin): PluginConf {
     const base = plugin.external ? withSchemaDefaults(plugin.external.configFields, entity.config) : { ...(plugin.native?.defaults ?? {}), ...entity.config };
     const conf: Record<string, unknown> = { ...base };
     if (entity.route) conf.route_id = entity.route.id;
@@ -400,7 +448,7 @@ export class KongSim {
     s.phase = 'rewrite';
     const globals: Collected[] = [];
     for (const plugin of ordered) {
-      const entity = [...this.plugins.values()].find((p) => p.enabled && p.name === plugin.name && !p.route && !p.service && !p.consumer);
+      const entity = this.entitiesByName().get(plugin.name)?.find((p) => p.enabled && !p.route && !p.service && !p.consumer);
       if (entity) globals.push({ plugin, entity });
     }
     for (const c of globals) {

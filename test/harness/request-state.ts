@@ -6,9 +6,24 @@
  * (ngx.status / ngx.header) and ngx.ctx (route, service, consumer, credential, flags such as
  * KONG_EXITED / KONG_PROXIED / KONG_UNEXPECTED, buffered_* from Kong.response in kong/init.lua).
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { HeaderList, type LuaHeaderTable } from './headers';
 import type { KongConsumer, KongCredential, KongRoute, KongService } from './entities';
+
+/**
+ * $request_id: 16 random bytes in hex, as nginx makes it. Drawn from a pooled buffer: one
+ * synchronous randomBytes(16) per request was a tenth of a benchmark run's CPU.
+ */
+const ID_POOL = Buffer.alloc(16 * 256);
+let idOffset = ID_POOL.length;
+function nextRequestId(): string {
+  if (idOffset >= ID_POOL.length) {
+    randomFillSync(ID_POOL);
+    idOffset = 0;
+  }
+  idOffset += 16;
+  return ID_POOL.toString('hex', idOffset - 16, idOffset);
+}
 
 export type Phase = 'rewrite' | 'access' | 'response' | 'header_filter' | 'body_filter' | 'log';
 
@@ -66,7 +81,7 @@ export class RequestState {
   readonly remoteAddr: string;
   readonly remotePort: number;
   readonly startTimeMs: number;
-  readonly requestId = randomBytes(16).toString('hex');
+  readonly requestId = nextRequestId();
   readonly requestLength: number;
 
   // ---- routing & upstream ----
