@@ -18,13 +18,15 @@
  *                 until the response, unloaded); a closed one costs at most 2 RPC round trips on
  *                 top of the floor
  *
- * The open answers end their access event in kong.response.exit, which kong-pdk 0.6.0 never
- * removes from its event table: the plugin server's RSS growth over the run is printed.
+ * On its service the plugin's access makes no PDK call when closed and only the exit when open
+ * (the service id is in its instance config). The open answers end their access event in
+ * kong.response.exit, which kong-pdk 0.6.0 never removes from its event table: the plugin
+ * server's RSS growth over the measured run (after the warm-up) is printed.
  * Options (env): BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONCURRENCY, BENCH_UNLOADED_SECONDS as for
  * the other sections. About 50 s with the defaults.
  */
 import { HeaderList, KongSim, dumpAllPlugins, kongRoute, kongService, type SimRequest, type SimResult, type UpstreamTransport } from '../../test/harness';
-import { CONCURRENCY, FLOOR_DIR, ROUNDS, SECONDS, mb, ms, pad, pluginDir, startServer, stats, verdict, type Stats } from './common';
+import { BENCH_SERVER, CONCURRENCY, FLOOR_DIR, ROUNDS, SECONDS, mb, ms, pad, pluginDir, startServer, stats, verdict, type Stats } from './common';
 import { emptySample, load, merge, type Sample } from './load';
 import { rssBytes } from './rss';
 
@@ -137,10 +139,10 @@ export async function circuitBreakerSection(): Promise<void> {
     // Healthy again: any request that still reached it would be counted, and would be a 200.
     upstream.setFailing(false);
     const hitsAtOpen = upstream.hitsOnOpen();
-    const rssBefore = rssBytes(cbServer.pid!);
 
-    // Warm up: instances started, JIT warm.
+    // Warm up: instances started, JIT warm, the young generation at its working size.
     for (const s of scenarios) await load(sim, s.request, { durationMs: 500, concurrency: CONCURRENCY, expectStatus: s.expectStatus, accept: s.accept });
+    const rssBefore = rssBytes(cbServer.pid!);
 
     const loadedSamples = await measure(sim, scenarios, SECONDS * 1000, CONCURRENCY);
     const unloadedSamples = await measure(sim, scenarios, UNLOADED_SECONDS * 1000, 1);
@@ -149,7 +151,7 @@ export async function circuitBreakerSection(): Promise<void> {
     const openAnswers = loadedSamples.get('breaker open')!.requests + unloadedSamples.get('breaker open')!.requests;
 
     console.log(
-      `\ncircuit-breaker benchmark — real kong-pdk plugin servers, KongSim as Kong ${sim.version.text}, ` +
+      `\ncircuit-breaker benchmark — real ${BENCH_SERVER === 'project' ? 'project' : 'kong-pdk'} plugin servers, KongSim as Kong ${sim.version.text}, ` +
         `latency until the response is sent (log handlers run after it)`,
     );
     console.log(`circuit opened by ${tripRequests - 1} upstream 500s (request ${tripRequests} answered 503 open); open_duration_ms ${DAY_MS}`);
@@ -180,14 +182,14 @@ export async function circuitBreakerSection(): Promise<void> {
     console.log(`  upstream requests while open: ${leaked} (must be 0)${leaked === 0 ? '' : '  the circuit let requests through'}`);
     console.log(
       `  plugin server RSS ${mb(rssBefore)} → ${mb(rssAfter)} over ${openAnswers} open answers ` +
-        '(kong-pdk 0.6.0 keeps every event ending in kong.response.exit)',
+        `(${BENCH_SERVER === 'project' ? 'the project\'s server frees every event' : 'kong-pdk 0.6.0 keeps every event ending in kong.response.exit'})`,
     );
     console.log(
-      "  note: this upstream answers at once, the worst case for the open circuit: its access is as many round trips\n" +
-        "  as the floor's (HandleEvent, then the Step answering router.getService with response.exit) and it skips only\n" +
-        '  an upstream exchange that costs nothing here. "break-even upstream" is the upstream time above which the open\n' +
-        '  circuit answers first. On Kong 3.4.2 a PDK call cost ~40 µs (test/fixtures/kong-pdk/README.md): its one call\n' +
-        "  more than the floor (the exit) costs less than a real upstream exchange — an estimate, not a measurement.",
+      '  note: this upstream answers at once, the worst case for the open circuit, which skips only an upstream exchange\n' +
+        "  that costs nothing here. Its access is one round trip (HandleEvent answered by response.exit: the plugin sits on\n" +
+        "  its service, whose id Kong puts in the instance config) against the floor's two; req/s at concurrency include\n" +
+        '  the log phase (serialize), which the client does not wait for. "break-even upstream" is the upstream time above\n' +
+        '  which the open circuit answers first (0 when it already does).',
     );
     const unexpected = [...loaded.values(), ...unloaded.values()].reduce((n, x) => n + x.unexpected, 0);
     if (unexpected > 0) console.log(`  ${unexpected} unexpected answers (wrong status, or a breaker state header where none was expected)`);

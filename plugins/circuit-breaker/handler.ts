@@ -2,18 +2,21 @@
  * The phases. PDK round trips (each one a unix-socket exchange with Kong), on top of the
  * HandleEvent of each phase:
  *
- * closed circuit — 2 in all:
- *   access  router.getService (scope service) | router.getRoute (scope route) |
- *           request.getHost [+ router.getService unless the plugin is on the service] (service_host)
+ * closed circuit — 1 in all when the plugin is attached to what its scope names (scope service on
+ * a service, route on a route: the id is in the instance config), 2 otherwise:
+ *   access  nothing | router.getService (scope service elsewhere) | router.getRoute (scope route
+ *           elsewhere) | request.getHost [+ router.getService unless on the service] (service_host)
  *   log     log.serialize   (+ response.getSource only for a 502/504 outside failure_status_ranges)
- * open circuit — access: the key call + one response.exit (503); log: serialize.
- * half-open — a probe: the key call + ctx.shared.set (its marker); log: serialize +
- *   ctx.shared.get (only while probes are in flight). Other requests: the key call + exit.
+ * open circuit — access: the key call if any + one response.exit (503), so on its service the
+ *   short circuit is HandleEvent answered by the exit: one round trip; log: serialize.
+ * half-open — a probe: the key call if any + ctx.shared.set (its marker); log: serialize +
+ *   ctx.shared.get (only while probes are in flight). Other requests: the key call if any + exit.
  * A state change adds one kong.log call, in the request that observed it.
  *
- * Access always makes at least one call: kong-pdk 0.6.0's server never forgets an event that ends
- * without a PDK call (see test/fixtures/kong-pdk/README.md), and asking the router names the
- * breaker correctly wherever the plugin is attached.
+ * An access event with no PDK call is fine on the project's plugin server (plugins/server frees
+ * every event when its handler returns). kong-pdk 0.6.0's kong-js-pluginserver never forgets such
+ * an event (~1 KB each, test/fixtures/kong-pdk/README.md): run this plugin on the project's
+ * server, as kong/kong.conf does.
  *
  * Failing OPEN on internal errors, unlike the project's security plugins (shared/fail-closed.ts):
  * a circuit breaker protects the upstream from load, it is not an access control. If the breaker
@@ -99,9 +102,11 @@ export async function access(kong: Kong, instance: Instance): Promise<void> {
 
   const key = await keyFromRequest(kong, config.scope, instance.rawConfig);
   if (!key) return; // no service/route: nothing to protect
-  const { breaker } = breakerFor(family, config, key, now);
+  const entry = breakerFor(family, config, key, now);
+  const { breaker } = entry;
   const admission = breaker.admit(now);
-  await logTransitions(kong, key, breaker);
+  // entry.key: named once a log phase has read the name, when access took the id from the config
+  await logTransitions(kong, entry.key, breaker);
   if (admission.kind === 'probe') return kong.ctx.shared.set(PROBE_MARKER_KEY, admission.marker);
   if (admission.kind === 'reject') {
     metrics.rejected(admission.state);

@@ -91,7 +91,10 @@ export function breakerFor(family: Family, config: CompiledConfig, key: ScopeKey
 
 /** The breaker of a log event, if its request was ever seen by `access` (never creates one). */
 export function findBreaker(family: Family, key: ScopeKey): Entry | undefined {
-  return family.breakers.get(keyString(key));
+  const found = family.breakers.get(keyString(key));
+  // access may have taken the id from the instance config, without a name: log's serialize has it
+  if (found && key.name && !found.key.name) found.key = key;
+  return found;
 }
 
 /** Every breaker of this node, for the state endpoint (idle ones forgotten first). */

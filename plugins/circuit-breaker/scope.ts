@@ -1,7 +1,8 @@
 /**
- * Which breaker a request belongs to. `access` asks Kong's router (one PDK call: the breaker is
- * then right wherever the plugin is attached — globally, on a service or on a route); `log` reads
- * the same ids from `kong.log.serialize()`, the one call it makes anyway.
+ * Which breaker a request belongs to. `access` takes the id from the instance config when the
+ * plugin is attached to what its scope names (no PDK call), else asks Kong's router (one call: the
+ * breaker is then right wherever the plugin is attached — globally, on a service or on a route);
+ * `log` reads the same ids from `kong.log.serialize()`, the one call it makes anyway.
  */
 import type { Kong } from '../shared/pdk';
 import type { Scope } from './schema';
@@ -50,24 +51,32 @@ function entity(value: unknown): { id?: string; name?: string } {
   };
 }
 
+/** A scope id Kong put in the instance config (`service_id`/`route_id` when the plugin is attached there). */
+function attachedId(instanceConfig: Record<string, unknown>, field: 'service_id' | 'route_id'): string | undefined {
+  const id = instanceConfig[field];
+  return typeof id === 'string' && id !== '' ? id : undefined;
+}
+
 /**
- * The request's breaker key in `access`. PDK calls: scope `service` — router.getService;
- * `route` — router.getRoute; `service_host` — request.getHost, plus router.getService unless the
- * plugin is attached to the service (Kong then puts `service_id` in the instance config).
- * Undefined when the request has no service/route (nothing to protect).
+ * The request's breaker key in `access`. When the plugin is attached to the entity its scope
+ * names, Kong already put that id in the instance config (a plugin on a service runs only for that
+ * service's requests), so no PDK call is needed: scope `service` on a service, `route` on a route.
+ * Otherwise: `service` — router.getService; `route` — router.getRoute; `service_host` —
+ * request.getHost, plus router.getService unless the plugin is on the service. The name is then
+ * learnt in `log`, from serialize. Undefined when the request has no service/route (nothing to
+ * protect).
  */
 export async function keyFromRequest(kong: Kong, scope: Scope, instanceConfig: Record<string, unknown>): Promise<ScopeKey | undefined> {
   if (scope === 'route') {
+    const attached = attachedId(instanceConfig, 'route_id');
+    if (attached) return { scope, routeId: attached };
     const route = entity(await kong.router.getRoute());
     return route.id ? { scope, routeId: route.id, name: route.name } : undefined;
   }
-  if (scope === 'service') {
-    const service = entity(await kong.router.getService());
-    return service.id ? { scope, serviceId: service.id, name: service.name } : undefined;
-  }
-  const attached = instanceConfig.service_id;
-  const service = typeof attached === 'string' && attached !== '' ? { id: attached, name: undefined } : entity(await kong.router.getService());
+  const attached = attachedId(instanceConfig, 'service_id');
+  const service = attached ? { id: attached, name: undefined } : entity(await kong.router.getService());
   if (!service.id) return undefined;
+  if (scope === 'service') return { scope, serviceId: service.id, name: service.name };
   const host = await kong.request.getHost();
   return typeof host === 'string' && host !== '' ? { scope, serviceId: service.id, name: service.name, host: host.toLowerCase() } : undefined;
 }
