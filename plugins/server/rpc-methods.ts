@@ -33,6 +33,9 @@ export class PluginServer {
   /** Runs one request `[0, msgid, method, params]`; the answer goes to `conn` now or later (events). */
   dispatch(method: unknown, params: unknown, conn: Conn, msgid: number): void {
     try {
+      // the two messages of every event first, without splitting the method name
+      if (method === 'plugin.HandleEvent') return this.handleEvent(Array.isArray(params) ? params[0] : undefined, conn, msgid);
+      if (method === 'plugin.Step') return this.step(Array.isArray(params) ? params[0] : undefined, false, conn, msgid);
       if (typeof method !== 'string') throw new PluginServerError('invalid request: the method is not a string');
       const [ns, cmd] = method.split('.');
       if (ns !== 'plugin') throw new PluginServerError(`RPC for ${ns} is not supported`);

@@ -123,4 +123,27 @@ describe('ServerMetrics with a real EventTable', () => {
     // the process registry got none of this
     expect(await source.metricsRegistry().getSingleMetricAsString('kong_js_events_total').catch(() => 'none')).not.toContain('probe');
   });
+
+  it('puts each duration in its bucket: cumulative le counts, +Inf, sum and count, as prom-client exports a histogram', async () => {
+    const registry = new Registry();
+    const metrics = new ServerMetrics(registry, [plugin]);
+    const instance = new PluginInstance(0, plugin, {}, {} as never, Date.now());
+    const ended = (ms: number): void => metrics.ended({ instance, phase: 'access', pdkCalls: 0, startedAt: performance.now() - ms } as never, 'ret');
+    ended(0.05); // ≤ 100 µs
+    ended(3); // (2.5 ms, 5 ms]
+    ended(3);
+    ended(20_000); // above 10 s: +Inf only
+
+    const s = new Scrape(await registry.metrics());
+    const bucket = (le: string) => s.value('kong_js_event_duration_seconds_bucket', { plugin: 'probe', phase: 'access', le });
+    expect(bucket('0.0001')).toBe(1);
+    expect(bucket('0.0025')).toBe(1);
+    expect(bucket('0.005')).toBe(3);
+    expect(bucket('10')).toBe(3);
+    expect(bucket('+Inf')).toBe(4);
+    expect(s.value('kong_js_event_duration_seconds_count', { plugin: 'probe', phase: 'access' })).toBe(4);
+    expect(s.value('kong_js_event_duration_seconds_sum', { plugin: 'probe', phase: 'access' })).toBeCloseTo(20.006, 2);
+    expect(s.value('kong_js_event_duration_seconds_count', { plugin: 'probe', phase: 'log' })).toBe(0);
+    expect(await registry.metrics()).toContain('# TYPE kong_js_event_duration_seconds histogram');
+  });
 });
