@@ -172,7 +172,7 @@ export async function idempotencyWebhookSection(): Promise<void> {
     const unloadedSamples = await measure(sim, unloadedScenarios, UNLOADED_SECONDS * 1000, 1);
 
     console.log(
-      `\nidempotency and webhook-signature benchmark — real kong-pdk plugin servers, KongSim as Kong ${KONG_VERSION}, ` +
+      `\nidempotency and webhook-signature benchmark — real ${BENCH_SERVER === 'project' ? 'project' : 'kong-pdk'} plugin servers, KongSim as Kong ${KONG_VERSION}, ` +
         `latency until the response is sent (log handlers run after it)`,
     );
     const loaded = printTable(`concurrency ${CONCURRENCY}, ${ROUNDS}×${SECONDS}s per scenario`, scenarios, loadedSamples);

@@ -63,13 +63,15 @@ export class BenchServer {
     return this.child?.pid as number;
   }
 
-  async start(): Promise<void> {
+  /** `cpu`: run the server on that CPU only (taskset), apart from the driver. */
+  async start(cpu?: number): Promise<void> {
     // for memory runs: V8's young generation at its full size from the start (the default grows
     // it 1 → 16 MB per semi-space over the first minutes), so that RSS growth is retained memory
     const nodeFlags = this.withGc ? ['--expose-gc', '--min-semi-space-size=16', '--max-semi-space-size=16', '-r', GC_PRELOAD] : [];
     const prefix = path.dirname(this.socketPath);
     const argv = [...nodeFlags, SERVER_SCRIPT[this.kind], '--plugins-directory', this.pluginsDirectory, '--kong-prefix', prefix, '--sock-name', path.basename(this.socketPath)];
-    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const [command, args] = cpu === undefined ? [process.execPath, argv] : ['taskset', ['-c', String(cpu), process.execPath, ...argv]];
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     const ingest = (c: Buffer): void => this.ingest(c.toString('utf8'));
     child.stdout?.on('data', ingest);

@@ -43,6 +43,8 @@ export interface RpcPipe {
 export interface Conn {
   readonly closed: boolean;
   send(msgid: number, error: string | null, result: unknown): void;
+  /** send(msgid, null, {Data: "ret", EventId}) by a faster road, where the connection has one. */
+  sendRet?(msgid: number, eventId: number): void;
 }
 
 export const RET = 'ret';
@@ -287,7 +289,8 @@ export class EventTable {
     const conn = event.replyConn as Conn;
     event.replyConn = undefined;
     try {
-      conn.send(event.replyId, null, { Data: message, EventId: event.id });
+      if (message === RET && conn.sendRet !== undefined) conn.sendRet(event.replyId, event.id);
+      else conn.send(event.replyId, null, { Data: message, EventId: event.id });
     } catch (e) {
       // a PDK call with an argument MessagePack cannot carry (a BigInt, a function, a cycle)
       this.options.log.warn(`${event.describe()}: ${describeMessage(message)} cannot be sent to Kong (${e instanceof Error ? e.message : String(e)}); ${EXIT_PHASES.has(event.phase) ? 'answered 500' : 'event ended'}`);

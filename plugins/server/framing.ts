@@ -49,6 +49,8 @@ export class MessageFramer {
   constructor(
     readonly maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES,
     private readonly decoder = new Decoder(),
+    /** Tried first on each whole message: its result unless undefined (plugins/server/hot-messages.ts). */
+    private readonly fastPath?: (bytes: Uint8Array) => unknown,
   ) {}
 
   /** Bytes held for a message not yet complete. */
@@ -167,6 +169,8 @@ export class MessageFramer {
   }
 
   private decode(bytes: Uint8Array): unknown {
+    const hot = this.fastPath?.(bytes);
+    if (hot !== undefined) return hot;
     try {
       return this.decoder.decode(bytes);
     } catch (e) {

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { Encoder } from '@msgpack/msgpack';
 import { DEFAULT_MAX_MESSAGE_BYTES, MessageFramer } from './framing';
+import { decodeHotRequest, encodeRetAnswer } from './hot-messages';
 import type { Conn, EventTable } from './events';
 import { describeError, type Logger } from './logger';
 import type { PluginServer } from './rpc-methods';
@@ -45,7 +46,7 @@ class Connection implements Conn {
     private readonly log: Logger,
     maxMessageBytes: number,
   ) {
-    this.framer = new MessageFramer(maxMessageBytes);
+    this.framer = new MessageFramer(maxMessageBytes, undefined, decodeHotRequest);
     const onMessage = (message: unknown): void => {
       try {
         this.onMessage(message);
@@ -68,7 +69,17 @@ class Connection implements Conn {
   send(msgid: number, error: string | null, result: unknown): void {
     if (this.closed) return;
     // encode first: a value MessagePack cannot carry throws here, with nothing written
-    const bytes = encoder.encode([1, msgid, error, result]);
+    this.write(encoder.encode([1, msgid, error, result]));
+  }
+
+  sendRet(msgid: number, eventId: number): void {
+    if (this.closed) return;
+    const bytes = encodeRetAnswer(msgid, eventId);
+    if (bytes === undefined) this.send(msgid, null, { Data: 'ret', EventId: eventId });
+    else this.write(bytes);
+  }
+
+  private write(bytes: Uint8Array): void {
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
