@@ -26,7 +26,7 @@
  * the other sections. About 50 s with the defaults.
  */
 import { HeaderList, KongSim, dumpAllPlugins, kongRoute, kongService, type SimRequest, type SimResult, type UpstreamTransport } from '../../test/harness';
-import { BENCH_SERVER, CONCURRENCY, FLOOR_DIR, ROUNDS, SECONDS, mb, ms, pad, pluginDir, startServer, stats, verdict, type Stats } from './common';
+import { BENCH_SERVER, breakEven, CONCURRENCY, FLOOR_DIR, ROUNDS, SECONDS, mb, upstreamText, withUpstreamDelay, ms, pad, pluginDir, startServer, stats, verdict, type Stats } from './common';
 import { emptySample, load, merge, type Sample } from './load';
 import { rssBytes } from './rss';
 
@@ -115,7 +115,7 @@ export async function circuitBreakerSection(): Promise<void> {
       { name: 'circuit-breaker', socketPath: cbServer.socketPath, plugins: await dumpAllPlugins(pluginDir('circuit-breaker')) },
     ],
     services: [plain, closedService, openService],
-    upstream: upstream.transport,
+    upstream: withUpstreamDelay(upstream.transport),
   });
   try {
     const route = (name: string, serviceId: string) => sim.addRoute(kongRoute({ name, paths: [`/${name}`], service: { id: serviceId } })).id;
@@ -152,7 +152,7 @@ export async function circuitBreakerSection(): Promise<void> {
 
     console.log(
       `\ncircuit-breaker benchmark — real ${BENCH_SERVER === 'project' ? 'project' : 'kong-pdk'} plugin servers, KongSim as Kong ${sim.version.text}, ` +
-        `latency until the response is sent (log handlers run after it)`,
+        `latency until the response is sent (log handlers run after it); ${upstreamText()}`,
     );
     console.log(`circuit opened by ${tripRequests - 1} upstream 500s (request ${tripRequests} answered 503 open); open_duration_ms ${DAY_MS}`);
     const loaded = printTable(`concurrency ${CONCURRENCY}, ${ROUNDS}×${SECONDS}s per scenario`, scenarios, loadedSamples);
@@ -168,7 +168,7 @@ export async function circuitBreakerSection(): Promise<void> {
     console.log('\ntargets');
     console.log(
       `  open vs the floor's proxied request, unloaded: p50 ${ms(open.p50)} vs ${ms(floor.p50)}, p99 ${ms(open.p99)} vs ${ms(floor.p99)} ` +
-        `(target: both lower)  ${verdict(openFaster)}; break-even upstream: ${ms(Math.max(0, open.p50 - floor.p50))} at p50`,
+        `(target: both lower)  ${verdict(openFaster)}; break-even upstream: ${breakEven(open.p50, floor.p50)} at p50`,
     );
     console.log(
       `    at concurrency ${CONCURRENCY}: p50 ${ms(openLoaded.p50)} vs ${ms(floorLoaded.p50)}, p99 ${ms(openLoaded.p99)} vs ${ms(floorLoaded.p99)}, ` +
@@ -185,11 +185,11 @@ export async function circuitBreakerSection(): Promise<void> {
         `(${BENCH_SERVER === 'project' ? 'the project\'s server frees every event' : 'kong-pdk 0.6.0 keeps every event ending in kong.response.exit'})`,
     );
     console.log(
-      '  note: this upstream answers at once, the worst case for the open circuit, which skips only an upstream exchange\n' +
-        "  that costs nothing here. Its access is one round trip (HandleEvent answered by response.exit: the plugin sits on\n" +
-        "  its service, whose id Kong puts in the instance config) against the floor's two; req/s at concurrency include\n" +
-        '  the log phase (serialize), which the client does not wait for. "break-even upstream" is the upstream time above\n' +
-        '  which the open circuit answers first (0 when it already does).',
+      '  note: an upstream that answers at once is the worst case for the open circuit, which skips only an upstream\n' +
+        '  exchange, then costing nothing. Its access is one round trip (HandleEvent answered by response.exit: the plugin\n' +
+        "  sits on its service, whose id Kong puts in the instance config) against the floor's two; req/s at concurrency\n" +
+        '  include the log phase (serialize), which the client does not wait for. "break-even upstream" is the upstream\n' +
+        '  time above which the open circuit answers first.',
     );
     const unexpected = [...loaded.values(), ...unloaded.values()].reduce((n, x) => n + x.unexpected, 0);
     if (unexpected > 0) console.log(`  ${unexpected} unexpected answers (wrong status, or a breaker state header where none was expected)`);

@@ -23,6 +23,24 @@ export const immediateUpstream: UpstreamTransport = async () => ({
 });
 
 /**
+ * BENCH_UPSTREAM_MS (whole milliseconds, default 0): how long the Service takes to answer. 0 is the
+ * worst case for the plugins that spare the upstream a request (an idempotent replay, an open
+ * circuit); a positive value shows where they start answering first, measured rather than estimated.
+ */
+export const UPSTREAM_MS = Math.max(0, Math.round(Number(process.env.BENCH_UPSTREAM_MS ?? 0) || 0));
+
+/** Delays an upstream's answers by UPSTREAM_MS. */
+export function withUpstreamDelay(transport: UpstreamTransport): UpstreamTransport {
+  if (UPSTREAM_MS === 0) return transport;
+  return async (req) => {
+    await new Promise((resolve) => setTimeout(resolve, UPSTREAM_MS));
+    return transport(req);
+  };
+}
+
+export const upstreamText = (): string => (UPSTREAM_MS === 0 ? 'the upstream answers at once' : `the upstream answers after ${UPSTREAM_MS} ms`) + ' (BENCH_UPSTREAM_MS)';
+
+/**
  * Which plugin server the sections run on: `project` (plugins/server, what kong/js-pluginserver
  * starts in production; the default) or `kong-pdk` (kong-pdk 0.6.0's kong-js-pluginserver), set
  * with BENCH_SERVER. server-floor.js compares the two side by side.
@@ -74,3 +92,12 @@ export const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 export const ms = (v: number) => `${v.toFixed(3)} ms`;
 export const pad = (s: string, n: number) => s.padEnd(n);
 export const verdict = (ok: boolean) => (ok ? 'MET' : 'NOT MET');
+
+/**
+ * The upstream time above which a request that skips the upstream (replay, open circuit) answers
+ * before the floor's proxied one, at p50: read off this run's upstream time and the p50 gap.
+ */
+export function breakEven(skipperP50: number, floorP50: number): string {
+  if (skipperP50 <= floorP50) return UPSTREAM_MS === 0 ? '0 (already first)' : `≤ ${UPSTREAM_MS} ms (already first)`;
+  return `${(UPSTREAM_MS + skipperP50 - floorP50).toFixed(3)} ms`;
+}

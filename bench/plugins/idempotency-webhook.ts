@@ -25,7 +25,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { KongSim, dumpAllPlugins, kongRoute, kongService, type SimRequest, type SimResult } from '../../test/harness';
-import { BENCH_SERVER, CONCURRENCY, FLOOR_DIR, ROUNDS, SECONDS, immediateUpstream, ms, pad, pluginDir, startServer, stats, verdict, type Stats } from './common';
+import { BENCH_SERVER, CONCURRENCY, FLOOR_DIR, ROUNDS, SECONDS, breakEven, immediateUpstream, upstreamText, withUpstreamDelay, ms, pad, pluginDir, startServer, stats, verdict, type Stats } from './common';
 import { emptySample, load, merge, type LoadOptions, type Sample } from './load';
 import { startRedis } from './redis';
 import { jsonBody, newWhsec, standardWebhookHeaders } from './webhooks';
@@ -107,7 +107,7 @@ export async function idempotencyWebhookSection(): Promise<void> {
       { name: 'webhook-signature', socketPath: hookServer.socketPath, plugins: await dumpAllPlugins(pluginDir('webhook-signature')) },
     ],
     services: [service],
-    upstream: immediateUpstream,
+    upstream: withUpstreamDelay(immediateUpstream),
     clientBodyBufferSize: BODY_BUFFER,
   });
   try {
@@ -173,7 +173,7 @@ export async function idempotencyWebhookSection(): Promise<void> {
 
     console.log(
       `\nidempotency and webhook-signature benchmark — real ${BENCH_SERVER === 'project' ? 'project' : 'kong-pdk'} plugin servers, KongSim as Kong ${KONG_VERSION}, ` +
-        `latency until the response is sent (log handlers run after it)`,
+        `latency until the response is sent (log handlers run after it); ${upstreamText()}`,
     );
     const loaded = printTable(`concurrency ${CONCURRENCY}, ${ROUNDS}×${SECONDS}s per scenario`, scenarios, loadedSamples);
     const unloaded = printTable(`\nunloaded: concurrency 1, ${ROUNDS}×${UNLOADED_SECONDS}s per scenario`, unloadedScenarios, unloadedSamples);
@@ -188,7 +188,7 @@ export async function idempotencyWebhookSection(): Promise<void> {
       console.log(
         `  replay (${store}) vs the floor's proxied request: ${(100 * (replay.rps / floor.rps)).toFixed(1)} % of its req/s, ` +
           `p50 ${ms(replayUnloaded.p50)} vs ${ms(floorUnloaded.p50)} unloaded (target: req/s ≥ 100 %, p50 ≤)  ${verdict(ok)}; ` +
-          `break-even upstream: ${ms(Math.max(0, replayUnloaded.p50 - floorUnloaded.p50))}`,
+          `break-even upstream: ${breakEven(replayUnloaded.p50, floorUnloaded.p50)}`,
       );
     }
     const hookAdded = unloaded.get('webhook 64 KiB')!.p50 - unloaded.get('no plugin, 64 KiB')!.p50;
@@ -203,8 +203,9 @@ export async function idempotencyWebhookSection(): Promise<void> {
       );
     }
     console.log(
-      '  note: this upstream answers at once, the worst case for a replay, which saves the upstream exchange but makes\n' +
-        '  ~8 PDK calls to the floor\'s 1; "break-even upstream" is the upstream time above which the replay answers first.\n' +
+      '  note: an upstream that answers at once is the worst case for a replay, which saves the upstream exchange but\n' +
+        '  makes ~8 PDK calls to the floor\'s 1; "break-even upstream" is the upstream time above which the replay answers\n' +
+        '  first at p50 (BENCH_UPSTREAM_MS=<ms> measures it with a slower upstream).\n' +
         '  On Kong 3.4.2 (~150 µs per event, ~40 µs per PDK call, test/fixtures/kong-pdk/README.md) a replay\'s access\n' +
         '  (1 event, 8 calls) is ~0.47 ms against the floor\'s ~0.19 ms + the upstream: an estimate, not a measurement.',
     );

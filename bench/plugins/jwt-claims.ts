@@ -13,7 +13,7 @@
  *                 response.exit)
  */
 import { KongSim, dumpAllPlugins, kongRoute, kongService, type SimRequest } from '../../test/harness';
-import { BENCH_SERVER, CONCURRENCY, FLOOR_DIR, ROUNDS, SECONDS, immediateUpstream, mb, ms, pad, pluginDir, startServer, stats, verdict } from './common';
+import { BENCH_SERVER, CONCURRENCY, FLOOR_DIR, ROUNDS, SECONDS, immediateUpstream, upstreamText, withUpstreamDelay, mb, ms, pad, pluginDir, startServer, stats, verdict } from './common';
 import { emptySample, load, merge } from './load';
 import { rssBytes } from './rss';
 import { benchKey, rs256 } from './tokens';
@@ -38,7 +38,7 @@ export async function jwtClaimsSection(): Promise<void> {
       { name: 'floor', socketPath: floorServer.socketPath, plugins: await dumpAllPlugins(FLOOR_DIR) },
     ],
     services: [service],
-    upstream: immediateUpstream,
+    upstream: withUpstreamDelay(immediateUpstream),
   });
   const route = (name: string) => sim.addRoute(kongRoute({ name, paths: [`/${name}`], service: { id: service.id } })).id;
   route('none');
@@ -72,7 +72,7 @@ export async function jwtClaimsSection(): Promise<void> {
   const cached = stats(samples.get('jwt-claims cached')!);
   const cachedBare = stats(samples.get('jwt cached, no fwd')!);
 
-  console.log(`\njwt-claims benchmark — real ${BENCH_SERVER === 'project' ? 'project' : 'kong-pdk'} plugin servers, KongSim as Kong, concurrency ${CONCURRENCY}, ${ROUNDS}×${SECONDS}s per route`);
+  console.log(`\njwt-claims benchmark — real ${BENCH_SERVER === 'project' ? 'project' : 'kong-pdk'} plugin servers, KongSim as Kong, concurrency ${CONCURRENCY}, ${ROUNDS}×${SECONDS}s per route; ${upstreamText()}`);
   console.log(
     `${pad('route', 22)}${pad('req/s', 10)}${pad('p50', 12)}${pad('p99', 12)}${pad('added p50', 12)}${pad('added p99', 12)}${pad('PDK calls', 11)}${pad('RPC trips', 11)}unexpected`,
   );

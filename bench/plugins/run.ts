@@ -11,9 +11,10 @@
  *   circuit-breaker.ts      circuit-breaker closed and open
  *
  * Scenarios are measured in interleaved rounds so that drift hits all of them alike. The in-memory
- * upstream answers at once: the figures are plugin + protocol cost, not network.
+ * upstream answers at once by default: the figures are plugin + protocol cost, not network.
  * Options (env): BENCH_SECONDS per scenario and round (default 4), BENCH_ROUNDS (2),
- * BENCH_CONCURRENCY (8), BENCH_REJECTIONS (100000), BENCH_UNLOADED_SECONDS (2). About 4 minutes
+ * BENCH_CONCURRENCY (8), BENCH_REJECTIONS (100000), BENCH_UNLOADED_SECONDS (2), BENCH_UPSTREAM_MS
+ * (0: the upstream answers at once; a whole number of ms delays every upstream answer). About 4 minutes
  * with the defaults.
  */
 import { circuitBreakerSection } from './circuit-breaker';
