@@ -89,8 +89,10 @@ export async function jwtClaimsSection(): Promise<void> {
   console.log(`  cached req/s vs floor: ${(ratio * 100).toFixed(1)} % with a forwarded claim  ${verdict(ratio >= 0.7)}, ${(ratioBare * 100).toFixed(1)} % without  ${verdict(ratioBare >= 0.7)} (target ≥ 70 %)`);
   console.log(
     '  note: here every RPC round trip costs about the same, so req/s follow round trips (floor 2, cached 3-4).\n' +
-      '  On Kong 3.4.2 (test/fixtures/kong-pdk/README.md) an event cost ~150 µs and each PDK call ~40 µs, i.e. an\n' +
-      '  estimated ~73 % (3 calls) and ~84 % (2 calls) of the floor there — an estimate, not a measurement.',
+      '  On Kong 3.4.2 with kong-pdk\'s server (test/fixtures/kong-pdk/README.md) an event cost ~150 µs and each PDK\n' +
+      '  call ~40 µs, i.e. an estimated ~73 % (3 calls) and ~84 % (2 calls) of the floor there. Most of that event\n' +
+      "  cost was kong-pdk's own: on the project's server an event costs about one round trip, as here, and the ratio\n" +
+      '  follows round trips there too. Estimates, not measurements.',
   );
 
   // Memory: RSS of the jwt-claims plugin server over many rejected requests.
