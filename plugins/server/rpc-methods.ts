@@ -1,6 +1,7 @@
 /**
  * The `plugin.*` RPC methods Kong calls, with kong-pdk 0.6.0's answers and error texts
- * (server.js, listener.js) — Kong matches some of them ("no plugin instance"). Only these
+ * (server.js, listener.js) — Kong matches some of them ("no plugin instance") — except for an
+ * RPC Kong never sends, whose error names the methods served. Only these
  * methods are callable: kong-pdk dispatches to any property of its Server object.
  * Not served: SetPluginDir (Kong 3.x never calls it; it would load code from any directory).
  */
@@ -21,6 +22,9 @@ const PLAIN_METHODS: Record<string, PlainMethod> = {
   InstanceStatus: (s, [id]) => s.instanceStatus(id),
   CloseInstance: (s, [id]) => s.closeInstance(id),
 };
+
+/** Every plugin.* method answered, for the error an unknown one gets. */
+const SERVED_METHODS = ['HandleEvent', 'StepError', ...STEP_METHODS, ...Object.keys(PLAIN_METHODS)].map((m) => `plugin.${m}`).join(', ');
 
 export class PluginServer {
   constructor(
@@ -45,8 +49,8 @@ export class PluginServer {
       if (cmd === 'StepError') return this.step(args[0], true, conn, msgid);
       const plain = Object.hasOwn(PLAIN_METHODS, cmd) ? PLAIN_METHODS[cmd] : undefined;
       if (plain === undefined) {
-        // An RPC Kong does not send: answered with kong-pdk's listener.js error text, word for word.
-        const err = `method ${cmd} not implemented`;
+        // An RPC Kong never sends (kong-pdk says "method X not implemented"): name what is served.
+        const err = `unknown RPC method plugin.${cmd}; this server answers ${SERVED_METHODS}`;
         this.log.error(`rpc: #${msgid} ${err}`);
         throw new PluginServerError(err);
       }

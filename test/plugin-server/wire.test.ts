@@ -130,7 +130,10 @@ describe('our plugin server on the wire', () => {
     await Promise.all([freshOurs.start(), freshTheirs.start()]);
     const [theirs, mine] = [await run(freshTheirs), await run(freshOurs)];
     await Promise.all([freshOurs.stop(), freshTheirs.stop()]);
-    expect(mine).toEqual(theirs);
+    // the same answers, but for an RPC Kong never sends, where ours names what it serves
+    const unknown = requests.findIndex(([method]) => method === 'plugin.NoSuchMethod');
+    expect(theirs[unknown]![2]).toBe('method NoSuchMethod not implemented');
+    expect(mine.filter((_, i) => i !== unknown)).toEqual(theirs.filter((_, i) => i !== unknown));
     expect(mine.map((m) => m[2])).toEqual([
       null,
       'nope not initizlied',
@@ -142,7 +145,7 @@ describe('our plugin server on the wire', () => {
       'no plugin instance #42',
       'no plugin instance #42',
       ...Array(8).fill('event id 999 not found'),
-      'method NoSuchMethod not implemented',
+      'unknown RPC method plugin.NoSuchMethod; this server answers plugin.HandleEvent, plugin.StepError, plugin.Step, plugin.StepMultiMap, plugin.StepService, plugin.StepConsumer, plugin.StepRoute, plugin.StepPlugin, plugin.StepCredential, plugin.StepMemoryStats, plugin.GetStatus, plugin.GetPluginInfo, plugin.StartInstance, plugin.InstanceStatus, plugin.CloseInstance',
       'RPC for other is not supported',
       null,
       'no plugin instance #0',
