@@ -16,6 +16,7 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Encoder } from '@msgpack/msgpack';
 import { MessageFramer } from '../../plugins/server/framing';
+import { decodeRetAnswer, uintBytes } from '../../plugins/server/hot-messages';
 
 export interface DriverSample {
   events: number;
@@ -28,24 +29,18 @@ export interface DriverSample {
 const NON_RETURN = new Set(['kong.response.exit', 'kong.response.error']);
 const encoder = new Encoder();
 
-function uintBytes(n: number): number[] {
-  if (n <= 0x7f) return [n];
-  if (n <= 0xff) return [0xcc, n];
-  if (n <= 0xffff) return [0xcd, n >> 8, n & 0xff];
-  return [0xce, (n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
-}
-
 /** `[0, msgid, method, [param]]`: the method and a param seen before come pre-encoded; a Step's `{EventId}` is built by hand. */
 const encodedTails = new Map<string, WeakMap<object, Uint8Array>>();
 const STEP_HEAD = Uint8Array.from([...encoder.encode('plugin.Step'), 0x91, 0x81, ...encoder.encode('EventId')]);
 function encodeRequest(msgid: number, method: string, param: unknown): Uint8Array {
-  if (msgid > 0xffffffff) return encoder.encode([0, msgid, method, [param]]);
+  const id = uintBytes(msgid);
+  if (id === undefined || param === null || typeof param !== 'object') return encoder.encode([0, msgid, method, [param]]);
   let tail: Uint8Array | undefined;
-  const keys = param !== null && typeof param === 'object' ? Object.keys(param) : [];
-  const eventId = (param as { EventId?: unknown } | null)?.EventId;
-  if (method === 'plugin.Step' && keys.length === 1 && typeof eventId === 'number' && Number.isInteger(eventId) && eventId >= 0 && eventId <= 0xffffffff) {
-    tail = Uint8Array.from([...STEP_HEAD, ...uintBytes(eventId)]);
-  } else if (param !== null && typeof param === 'object') {
+  const eventId = (param as { EventId?: unknown }).EventId;
+  const eventIdBytes = method === 'plugin.Step' && Object.keys(param).length === 1 && typeof eventId === 'number' ? uintBytes(eventId) : undefined;
+  if (eventIdBytes !== undefined) {
+    tail = Uint8Array.from([...STEP_HEAD, ...eventIdBytes]);
+  } else {
     let byParam = encodedTails.get(method);
     if (byParam === undefined) encodedTails.set(method, (byParam = new WeakMap()));
     tail = byParam.get(param);
@@ -53,44 +48,13 @@ function encodeRequest(msgid: number, method: string, param: unknown): Uint8Arra
       tail = Uint8Array.from([...encoder.encode(method), 0x91, ...encoder.encode(param)]);
       byParam.set(param, tail);
     }
-  } else {
-    return encoder.encode([0, msgid, method, [param]]);
   }
-  const id = uintBytes(msgid);
   const out = new Uint8Array(2 + id.length + tail.length);
   out[0] = 0x94;
   out[1] = 0x00;
   out.set(id, 2);
   out.set(tail, 2 + id.length);
   return out;
-}
-
-/** `[1, msgid, nil, {Data: "ret", EventId: n}]` read by hand; undefined for any other answer. */
-const RET_BODY = Uint8Array.from([0xc0, ...encoder.encode({ Data: 'ret', EventId: 0 }).subarray(0, -1)]);
-function decodeRetAnswer(b: Uint8Array): unknown {
-  if (b[0] !== 0x94 || b[1] !== 0x01) return undefined;
-  let p = 2;
-  const t = b[p];
-  if (t === undefined) return undefined;
-  if (t <= 0x7f) p += 1;
-  else if (t === 0xcc) p += 2;
-  else if (t === 0xcd) p += 3;
-  else if (t === 0xce) p += 5;
-  else return undefined;
-  const msgidEnd = p;
-  for (let i = 0; i < RET_BODY.length; i++) if (b[p + i] !== RET_BODY[i]) return undefined;
-  p += RET_BODY.length;
-  const e = b[p];
-  let eventId: number;
-  if (e === undefined) return undefined;
-  if (e <= 0x7f) (eventId = e), (p += 1);
-  else if (e === 0xcc && p + 2 <= b.length) (eventId = b[p + 1]!), (p += 2);
-  else if (e === 0xcd && p + 3 <= b.length) (eventId = (b[p + 1]! << 8) | b[p + 2]!), (p += 3);
-  else if (e === 0xce && p + 5 <= b.length) (eventId = b[p + 1]! * 0x1000000 + ((b[p + 2]! << 16) | (b[p + 3]! << 8) | b[p + 4]!)), (p += 5);
-  else return undefined;
-  if (p !== b.length || msgidEnd > b.length) return undefined;
-  // the msgid is not read back: each connection has one call in flight
-  return [1, -1, null, { Data: 'ret', EventId: eventId }];
 }
 
 // Requests are written once per turn of the event loop, as the answers that prompted them

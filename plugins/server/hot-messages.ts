@@ -152,7 +152,8 @@ export function decodeHotRequest(bytes: Uint8Array): unknown[] | undefined {
   return [0, msgid, method, [params]];
 }
 
-function uintBytes(n: number): number[] | undefined {
+/** A non-negative integer in MessagePack's smallest form, up to uint32; undefined beyond. */
+export function uintBytes(n: number): number[] | undefined {
   if (!Number.isInteger(n) || n < 0) return undefined;
   if (n <= 0x7f) return [n];
   if (n <= 0xff) return [0xcc, n];
@@ -176,4 +177,19 @@ export function encodeRetAnswer(msgid: number, eventId: number): Uint8Array | un
   p += RET_BODY.length;
   for (const x of ev) out[p++] = x;
   return out;
+}
+
+/**
+ * Reads `[1, msgid, nil, {Data: "ret", EventId}]` — Kong's side of the exchange (the benchmark's
+ * driver): the decoded answer, or undefined for any other message.
+ */
+export function decodeRetAnswer(bytes: Uint8Array): unknown[] | undefined {
+  const r = new Reader(bytes);
+  if (r.byte() !== 0x94 || r.byte() !== 0x01) return undefined;
+  const msgid = r.uint();
+  if (!r.ok || r.pos + RET_BODY.length + 1 > bytes.length || r.byte() !== 0xc0) return undefined;
+  for (let i = 0; i < RET_BODY.length; i++) if (bytes[r.pos + i] !== RET_BODY[i]) return undefined;
+  r.pos += RET_BODY.length;
+  const eventId = r.uint();
+  return r.ok && r.pos === bytes.length ? [1, msgid, null, { Data: 'ret', EventId: eventId }] : undefined;
 }

@@ -6,7 +6,7 @@
 import { Decoder, Encoder, encode } from '@msgpack/msgpack';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeHotRequest, encodeRetAnswer } from '../../plugins/server/hot-messages';
+import { decodeHotRequest, decodeRetAnswer, encodeRetAnswer } from '../../plugins/server/hot-messages';
 import { MessageFramer } from '../../plugins/server/framing';
 
 const decoder = new Decoder();
@@ -93,17 +93,29 @@ describe('decodeHotRequest', () => {
   });
 });
 
-describe('encodeRetAnswer', () => {
-  it('writes what @msgpack/msgpack decodes as [1, msgid, nil, {Data: "ret", EventId}]', () => {
+describe('encodeRetAnswer and decodeRetAnswer', () => {
+  it('writes what @msgpack/msgpack decodes as [1, msgid, nil, {Data: "ret", EventId}], and reads it back', () => {
     fc.assert(
       fc.property(uint32, uint32, (msgid, eventId) => {
         const bytes = encodeRetAnswer(msgid, eventId)!;
         expect(decoder.decode(bytes)).toEqual([1, msgid, null, { Data: 'ret', EventId: eventId }]);
+        expect(decodeRetAnswer(bytes)).toEqual(decoder.decode(bytes));
+        for (let n = 0; n < bytes.length; n++) expect(decodeRetAnswer(bytes.subarray(0, n))).toBeUndefined();
         // the same bytes as the general encoder's (which picks the smallest width too)
         expect(Buffer.from(bytes)).toEqual(Buffer.from(new Encoder().encode([1, msgid, null, { Data: 'ret', EventId: eventId }])));
       }),
       { numRuns: 300 },
     );
+    for (const other of [
+      [1, 1, null, { Data: 'rets', EventId: 1 }],
+      [1, 1, 'err', { Data: 'ret', EventId: 1 }],
+      [1, 1, null, { Data: { Method: 'kong.request.get_header', Args: ['x'] }, EventId: 1 }],
+      [1, 1, null, { Data: 'ret', EventId: -1 }],
+      [1, 1, null, { Data: 'ret', EventId: 1, More: 1 }],
+      [0, 1, 'plugin.Step', [{ EventId: 1 }]],
+    ]) {
+      expect(decodeRetAnswer(Uint8Array.from(encode(other)))).toBeUndefined();
+    }
     expect(encodeRetAnswer(2 ** 40, 1)).toBeUndefined();
     expect(encodeRetAnswer(1, -1)).toBeUndefined();
   });
