@@ -49,7 +49,7 @@ export class PluginServer {
       if (cmd === 'StepError') return this.step(args[0], true, conn, msgid);
       const plain = Object.hasOwn(PLAIN_METHODS, cmd) ? PLAIN_METHODS[cmd] : undefined;
       if (plain === undefined) {
-        // An RPC Kong never sends (kong-pdk says "method X not implemented"): name what is served.
+        // An RPC Kong never sends (kong-pdk only says the method is missing): name what is served.
         const err = `unknown RPC method plugin.${cmd}; this server answers ${SERVED_METHODS}`;
         this.log.error(`rpc: #${msgid} ${err}`);
         throw new PluginServerError(err);
