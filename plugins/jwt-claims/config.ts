@@ -33,6 +33,7 @@ export interface CompiledConfig {
   hideCredentials: boolean;
   realm: string | null;
   runOnPreflight: boolean;
+  markPassed: boolean;
   cacheSize: number;
   cacheTtlSeconds: number;
   jwks: JwksOptions;
@@ -196,6 +197,7 @@ export function compileConfig(raw: unknown): CompileResult {
       hideCredentials: config.hide_credentials === true,
       realm: typeof config.realm === 'string' ? config.realm : null,
       runOnPreflight: config.run_on_preflight !== false,
+      markPassed: config.mark_passed === true,
       cacheSize: Number(config.cache_size) || 0,
       cacheTtlSeconds: Number(config.cache_ttl) || 1,
       jwks: {

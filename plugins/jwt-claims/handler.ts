@@ -6,7 +6,7 @@
  *   2. kong.service.request.setHeaders()  — claims forwarded + spoofed copies cleared + hidden
  *                                           token removed (skipped when there is nothing to set)
  *   +  kong.service.request.setQuery()    — only to hide a token sent as a query parameter
- *   3. kong.ctx.shared.set(jwt_claims_passed, true)
+ *   3. kong.ctx.shared.set(jwt_claims_passed, true) — only with mark_passed (kong-ctl's fail-closed guard)
  * A refusal is getHeaders + one kong.response.exit. A cached token costs no crypto.
  */
 import { markPassed } from '../shared/ctx-marker';
@@ -99,7 +99,7 @@ export async function access(kong: Kong, runtime: Runtime): Promise<void> {
   }
   if (Object.keys(upstream).length > 0) await kong.service.request.setHeaders(upstream);
   metrics.accepted();
-  await markPassed(kong, Name);
+  if (config.markPassed) await markPassed(kong, Name);
 }
 
 export class Plugin {

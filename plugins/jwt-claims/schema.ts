@@ -4,7 +4,9 @@
  * What Kong's format cannot express (regex syntax, header name syntax, PEM parsing) is checked
  * when an instance starts (config.ts) and fails closed.
  */
+import { markPassedField } from '../shared/ctx-marker';
 import type { KongFieldList } from '../shared/kong-schema';
+import { Name } from './meta';
 
 /** Asymmetric JWS algorithms (RFC 7518 §3, RFC 8037). HS* and `none` are never accepted: with
  *  public keys in the config, HMAC would let anyone who knows a public key forge tokens. */
@@ -58,6 +60,7 @@ export interface Config {
   hide_credentials: boolean;
   realm: string | null;
   run_on_preflight: boolean;
+  mark_passed: boolean;
   cache_size: number;
   cache_ttl: number;
   jwks_cache_ttl: number;
@@ -212,6 +215,7 @@ export const Schema: KongFieldList = [
       description: 'Authenticate CORS preflight (OPTIONS) requests too. If false, they pass unauthenticated.',
     },
   },
+  markPassedField(Name),
   {
     cache_size: {
       type: 'integer',

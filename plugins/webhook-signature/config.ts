@@ -31,6 +31,8 @@ export interface CompiledConfig {
   keys: KeyObject[];
   tolerance: number;
   maxBodySize: number;
+  /** `mark_passed`: set kong.ctx.shared.webhook_signature_passed for kong-ctl's fail-closed guard. */
+  markPassed: boolean;
   dedup: CompiledDedup | null;
 }
 
@@ -172,5 +174,5 @@ export function compileConfig(raw: unknown): CompileResult {
   const maxBodySize = integer(config.max_body_size, 'max_body_size', 1, errors);
   const dedup = compileDedup(config.dedup, scheme, errors);
   if (errors.length > 0 || !scheme) return { ok: false, errors };
-  return { ok: true, config: { scheme, keys, tolerance, maxBodySize, dedup } };
+  return { ok: true, config: { scheme, keys, tolerance, maxBodySize, dedup, markPassed: config.mark_passed === true } };
 }

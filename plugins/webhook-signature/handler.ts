@@ -5,7 +5,7 @@
  *   1. kong.request.getHeaders()        — every header the scheme and dedup read, Content-Length
  *   2. kong.request.getRawBody()        — only once the headers, timestamp and declared size pass
  *   +  kong.ctx.shared.set(claim)       — only with dedup, when this delivery claimed its id
- *   3. kong.ctx.shared.set(webhook_signature_passed, true)
+ *   3. kong.ctx.shared.set(webhook_signature_passed, true) — only with mark_passed (kong-ctl's fail-closed guard)
  * A refusal is getHeaders (+ getRawBody) + one kong.response.exit.
  *
  * log (every request the plugin ran on)
@@ -108,7 +108,7 @@ export async function access(kong: Kong, instance: Instance): Promise<void> {
   metrics.verified(config.scheme.name);
 
   if (!(await deduplicate(kong, instance, config, headers, body))) return;
-  await markPassed(kong, Name);
+  if (config.markPassed) await markPassed(kong, Name);
 }
 
 export async function log(kong: Kong, instance: Instance): Promise<void> {

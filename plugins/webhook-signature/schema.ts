@@ -4,9 +4,11 @@
  * What Kong's format cannot express (secret encodings, header-name syntax, the custom template,
  * which fields a scheme needs) is checked when an instance starts (config.ts) and fails closed.
  */
+import { markPassedField } from '../shared/ctx-marker';
 import type { KongFieldList } from '../shared/kong-schema';
 import { DEDUP_FIELD } from './dedup-schema';
 import type { DedupConfig } from './dedup-schema';
+import { Name } from './meta';
 
 export const SCHEMES = ['standard-webhooks', 'stripe', 'github', 'slack', 'shopify', 'custom'] as const;
 export type SchemeName = (typeof SCHEMES)[number];
@@ -39,6 +41,7 @@ export interface Config {
   max_body_size: number;
   custom: CustomSchemeConfig;
   dedup: DedupConfig;
+  mark_passed: boolean;
 }
 
 /** Secrets may be vault references (`{vault://env/stripe-secret}`), and Kong Enterprise encrypts
@@ -167,4 +170,5 @@ export const Schema: KongFieldList = [
     },
   },
   { dedup: DEDUP_FIELD },
+  markPassedField(Name),
 ];

@@ -32,7 +32,7 @@ export async function applyPlan(
 ): Promise<ApplyReport> {
   const changes = plan.changes;
   assertSelectTags(changes, opts.selectTags);
-  const graph = buildDependencies(changes);
+  const graph = buildDependencies(changes, { routeServices: opts.routeServices });
 
   if (opts.dryRun) {
     // The graph is built (and its checks run) all the same; only the writes are skipped.

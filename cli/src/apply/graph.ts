@@ -14,9 +14,22 @@
  *     waits for the change that releases it (a delete, or an update renaming away), so renames
  *     never meet a 409. Added one by one, skipping any edge that would close a cycle (a swap of
  *     two names cannot be ordered; Kong will answer 409 and the report will say so).
+ *  4. fail-closed guard — a kong-ctl guard's create or update waits for the changes that make the
+ *     security plugins it checks mark requests, and a change that stops one marking waits for the
+ *     deletes and updates of the guards that check it (fail-closed-order.ts), so no guard refuses
+ *     live traffic for want of a marker. The weakest: what goes wrong without one is a moment of
+ *     503s, not a failed write. All are added, then those inside a knot dropped as for removals;
+ *     what is left inside a knot is the acyclic graph of 1-3, so no cycle remains.
  */
 import type { Change } from '../model/plan';
+import { failClosedGuardEdges } from './fail-closed-order';
+import type { RouteServices } from './fail-closed-order';
 import { uniqueValues } from './unique';
+
+export interface GraphContext {
+  /** Which service each route points at: guards and security plugins meet on a route's requests through its service. */
+  routeServices?: RouteServices;
+}
 
 export interface DependencyGraph {
   /** deps[i]: indices of the changes change i waits for. */
@@ -25,7 +38,7 @@ export interface DependencyGraph {
   droppedEdges: number;
 }
 
-export function buildDependencies(changes: Change[]): DependencyGraph {
+export function buildDependencies(changes: Change[], context: GraphContext = {}): DependencyGraph {
   const n = changes.length;
   const deps: Array<Set<number>> = Array.from({ length: n }, () => new Set<number>());
   const createByKey = new Map<string, number>();
@@ -98,7 +111,24 @@ export function buildDependencies(changes: Change[]): DependencyGraph {
     }
   }
 
+  // 4. fail-closed guard
+  dropped += addUnlessKnotted(deps, failClosedGuardEdges(changes, context.routeServices));
+
   return { deps: deps.map((s) => [...s]), droppedEdges: dropped };
+}
+
+/**
+ * Adds the edges the graph does not already have, then takes back those that ended up inside a
+ * knot: what stays inside one is what was there before, acyclic. Returns how many were taken back.
+ */
+function addUnlessKnotted(deps: Array<Set<number>>, edges: Array<[number, number]>): number {
+  const added = edges.filter(([waiter, first]) => waiter !== first && !deps[waiter].has(first));
+  if (added.length === 0) return 0;
+  for (const [waiter, first] of added) deps[waiter].add(first);
+  const comp = components(deps);
+  let dropped = 0;
+  for (const [waiter, first] of added) if (comp[waiter] === comp[first] && deps[waiter].delete(first)) dropped++;
+  return dropped;
 }
 
 /** Does `from` (transitively) wait for `target`? */

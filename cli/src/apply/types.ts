@@ -3,6 +3,7 @@
  * JSON, the command decides the exit status from it.
  */
 import type { Change } from '../model/plan';
+import type { RouteServices } from './fail-closed-order';
 
 export interface ApplyOptions {
   /** Writes in flight at once (`--parallelism`, default 10, as decK). */
@@ -13,6 +14,12 @@ export interface ApplyOptions {
   currentIds: Map<string, string>;
   /** `--select-tag`s: every create must already carry them (asserted, never added here). */
   selectTags: string[];
+  /**
+   * Route key → service keys, desired and live (fail-closed-order.ts routeServicesOf): orders the
+   * fail-closed guards after the plugins they check on the routes of a service, and only those.
+   * Without it, every route is taken to be on every service: more waiting, never less.
+   */
+  routeServices?: RouteServices;
   /** Called once per change when it settles (done, failed or not attempted). */
   onProgress?: (done: number, total: number, change: Change) => void;
 }

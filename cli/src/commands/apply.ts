@@ -8,6 +8,7 @@ import { formatDiagnostic, KongCtlError } from '../model/errors';
 import { maskSecrets } from '../desired/mask';
 import { applyPlan } from '../apply/execute';
 import { applyDbless } from '../apply/dbless';
+import { routeServicesOf } from '../apply/fail-closed-order';
 import { checkDeleteGuard, DEFAULT_MAX_DELETES } from '../apply/guard';
 import { findOutOfScopeConflicts } from '../apply/out-of-scope';
 import { applyReportJson, applySucceeded, dblessResultJson, renderApplyText, renderDblessText } from '../apply/report';
@@ -101,6 +102,7 @@ async function apply(opts: ApplyOpts, io: Io): Promise<Outcome> {
       dryRun: false,
       currentIds,
       selectTags: result.selectTags,
+      routeServices: routeServicesOf(result.state, gw.current),
       onProgress: progress.update,
     });
     progress.finish();

@@ -4,7 +4,9 @@
  * test/fixtures/kong-pdk/README.md), so kong-ctl adds Kong's bundled `post-function` (priority
  * -1000, after every other plugin in `access`) wherever a security plugin is configured; its Lua
  * refuses with 503 any request the security plugins did not mark as passed in
- * `kong.ctx.shared` (plugins/shared/ctx-marker.ts). docs/fail-closed-guard.md explains it all.
+ * `kong.ctx.shared` (plugins/shared/ctx-marker.ts). Marking costs the plugins a PDK round trip per
+ * request, so it is their opt-in `mark_passed`: the guard turns it on for the plugins it guards.
+ * docs/fail-closed-guard.md explains it all.
  *
  * Kong runs only the most specific plugin of a name for a request (route+service > route >
  * service > global, kong/runloop/plugins_iterator.lua), so the guard of a scope shadows the
@@ -15,7 +17,7 @@
 import type { Entity } from '../model/entity';
 import type { Diagnostic } from '../model/errors';
 import { KIND_DEFS } from '../kinds';
-import { passedMarkerKey } from '../../../plugins/shared/ctx-marker';
+import { MARK_PASSED, passedMarkerKey } from '../../../plugins/shared/ctx-marker';
 import { Name as JWT_CLAIMS } from '../../../plugins/jwt-claims/meta';
 import { Name as WEBHOOK_SIGNATURE } from '../../../plugins/webhook-signature/meta';
 import { parseEntityPath } from './file-format';
@@ -25,7 +27,7 @@ import type { DesiredFile } from './types';
 export const GUARD_OPTION = 'fail_closed_guard';
 /** Kong's bundled plugin the guard is made of (PRIORITY -1000). */
 export const GUARD_PLUGIN = 'post-function';
-/** The plugins that mark what they pass (markPassed in their `access`): the only list of them. */
+/** The plugins that can mark what they pass (markPassed in `access`, when `mark_passed` is on): the only list of them. */
 export const SECURITY_PLUGINS: readonly string[] = [JWT_CLAIMS, WEBHOOK_SIGNATURE];
 /** Kong's own wording for a 503 (kong/error_handlers.lua), sent as `{"message": …}` like kong.response.exit does. */
 export const GUARD_REFUSAL = { status: 503, message: 'The upstream server is currently unavailable' } as const;
@@ -40,6 +42,24 @@ export interface GuardedPlugin {
 }
 
 const LUA_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The first line of every guard chunk. Apply ordering (apply/fail-closed-order.ts) tells
+ * kong-ctl's guards from post-functions users wrote by it, on either side of a change (the live
+ * side has only Kong's fields), so renderGuardLua and isFailClosedGuard must agree on it.
+ */
+const headerLine = (names: string) => `-- kong-ctl fail-closed guard: refuse what ${names} did not pass (docs/fail-closed-guard.md)`;
+const HEADER = /^-- kong-ctl fail-closed guard: refuse what .+ did not pass \(docs\/fail-closed-guard\.md\)$/;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Whether plugin `fields` are a guard kong-ctl rendered (renderGuardLua), desired or as Kong returns it. */
+export function isFailClosedGuard(fields: Readonly<Record<string, unknown>>): boolean {
+  if (fields.name !== GUARD_PLUGIN || !isRecord(fields.config)) return false;
+  const access = fields.config.access;
+  const chunk = Array.isArray(access) ? access[0] : undefined;
+  return typeof chunk === 'string' && HEADER.test(chunk.split('\n', 1)[0]);
+}
 
 function marker(name: string): string {
   const key = passedMarkerKey(name);
@@ -57,10 +77,7 @@ export function renderGuardLua(plugins: readonly GuardedPlugin[]): string {
   if (plugins.length === 0) throw new Error('a guard needs at least one security plugin');
   const ordered = [...plugins].sort((a, b) => order(a.name) - order(b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const names = ordered.map((p) => p.name).join(' and ');
-  const lines = [
-    `-- kong-ctl fail-closed guard: refuse what ${names} did not pass (docs/fail-closed-guard.md)`,
-    'local shared = kong.ctx.shared',
-  ];
+  const lines = [headerLine(names), 'local shared = kong.ctx.shared'];
   const preflight = ordered.filter((p) => p.preflightPasses).map((p) => p.name);
   if (preflight.length > 0) {
     lines.push(
@@ -104,6 +121,16 @@ function rank(s: Scope): number {
 const isPlugin = (e: Entity, name: string) => e.kind === 'plugin' && e.fields.name === name;
 const enabled = (e: Entity) => e.fields.enabled !== false;
 const isSecurity = (e: Entity) => e.kind === 'plugin' && SECURITY_PLUGINS.includes(String(e.fields.name));
+
+/**
+ * Whether a plugin with these fields sets its marker on what it passes: a security plugin, run
+ * by Kong (enabled), with `mark_passed` on. Apply ordering (apply/fail-closed-order.ts) asks it
+ * of both sides of a change.
+ */
+export function marksPassed(fields: Readonly<Record<string, unknown>>): boolean {
+  if (!SECURITY_PLUGINS.includes(String(fields.name)) || fields.enabled === false) return false;
+  return isRecord(fields.config) && fields.config[MARK_PASSED] === true;
+}
 
 /**
  * Whether a plugin at `p` runs for requests whose post-function is the one at `s`: it matches
@@ -151,6 +178,13 @@ export interface GuardProblem {
 export interface GuardResult {
   /** One `post-function` plugin per guarded scope: global first, then services, routes, routes+services (file order within). */
   guards: Entity[];
+  /**
+   * Guarded security plugins whose config leaves `mark_passed` unset, each (the very object of
+   * the input) with its replacement: the same entity, key, label, source and refs, with
+   * `config.mark_passed: true`. By object, not by key: a plugin configured twice is reported
+   * at each place, so each copy must keep its own source.
+   */
+  marked: Map<Entity, Entity>;
   problems: GuardProblem[];
 }
 
@@ -188,6 +222,13 @@ export function failClosedGuards(entities: readonly Entity[], selectTags: readon
       continue;
     }
     security.push(e);
+  }
+
+  const marked = new Map<Entity, Entity>();
+  for (const e of security) {
+    const mark = withMarkPassed(e);
+    if (mark.entity) marked.set(e, mark.entity);
+    if (mark.problem) problems.push(mark.problem);
   }
 
   // Indexed by scope: files with thousands of routes stay linear.
@@ -237,7 +278,33 @@ export function failClosedGuards(entities: readonly Entity[], selectTags: readon
     }
     guards.push(guardEntity(g, sameSet(protocols[0], DEFAULT_PROTOCOLS) ? undefined : protocols[0], selectTags));
   }
-  return { guards, problems };
+  return { guards, marked, problems };
+}
+
+/**
+ * A guarded plugin must set its marker (`mark_passed`, off by default since it costs a PDK round
+ * trip per request): unset, kong-ctl turns it on; false or null, the guard would refuse
+ * everything the plugin passes. A config or value of the wrong type is the schema check's to report.
+ */
+function withMarkPassed(e: Entity): { entity?: Entity; problem?: GuardProblem } {
+  const config = e.fields.config ?? {};
+  if (!isRecord(config)) return {};
+  const value = config[MARK_PASSED];
+  if (value === undefined) return { entity: { ...e, fields: { ...e.fields, config: { ...config, [MARK_PASSED]: true } } } };
+  if (value === false || value === null) return { problem: markerRefused(e, value) };
+  return {};
+}
+
+function markerRefused(e: Entity, value: false | null): GuardProblem {
+  const name = String(e.fields.name);
+  return {
+    entity: e,
+    field: ['config', MARK_PASSED],
+    message:
+      `_info.fail_closed_guard needs ${name} to mark the requests it lets through, but config.${MARK_PASSED} is ` +
+      `${String(value)}: the guard kong-ctl adds would refuse every one of them with ${GUARD_REFUSAL.status}; remove ` +
+      `config.${MARK_PASSED} (kong-ctl then sets it to true) or set it to true, or turn _info.fail_closed_guard off`,
+  };
 }
 
 function userPostFunctionConflict(

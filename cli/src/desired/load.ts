@@ -3,8 +3,8 @@
  * after is pure: parse, unfold nesting, merge the files (lists concatenated, format version
  * and select tags must agree), apply `_info.defaults`, resolve foreign keys to entity keys
  * against the files' own entities, add the select tags, and with `_info.fail_closed_guard` the
- * guards of the security plugins (guard.ts). Problems are collected, never thrown:
- * call validateDesired(result) for the full list (it includes these).
+ * guards of the security plugins, whose `mark_passed` it turns on (guard.ts). Problems are
+ * collected, never thrown: call validateDesired(result) for the full list (it includes these).
  */
 import type { Entity, Kind } from '../model/entity';
 import type { Diagnostic } from '../model/errors';
@@ -154,12 +154,14 @@ export async function loadDesired(opts: LoadOptions): Promise<DesiredResult> {
   diagnostics.push(...defaults.diagnostics);
   for (const e of raws) applyDefaults(e, defaults);
 
-  const { entities, references } = assemble(raws, select.tags);
+  let { entities, references } = assemble(raws, select.tags);
   const guard = mergeFailClosedGuard(files);
   diagnostics.push(...guard.diagnostics);
   if (guard.on) {
     const g = failClosedGuards(entities, select.tags);
-    entities.push(...g.guards);
+    // The guarded plugins as they must reach Kong (mark_passed on), in their places.
+    entities = [...entities.map((e) => g.marked.get(e) ?? e), ...g.guards];
+    references = references.map((r) => ({ ...r, entity: g.marked.get(r.entity) ?? r.entity }));
     diagnostics.push(...guardDiagnostics(files, g.problems));
   }
 

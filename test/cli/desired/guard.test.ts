@@ -2,21 +2,28 @@
  * `_info.fail_closed_guard`: the post-function kong-ctl adds per scope, what it checks, and the
  * configurations it refuses, with file:line.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import nock from 'nock';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadDesired, type DesiredResult } from '../../../cli/src/desired/load';
 import { validateDesired } from '../../../cli/src/desired/validate';
-import { GUARD_PLUGIN, SECURITY_PLUGINS, renderGuardLua } from '../../../cli/src/desired/guard';
+import { GUARD_PLUGIN, SECURITY_PLUGINS, failClosedGuards, renderGuardLua } from '../../../cli/src/desired/guard';
 import { buildCurrentState, type RawKongState } from '../../../cli/src/current/fetch';
 import { computePlan } from '../../../cli/src/diff/compute';
+import { renderDump } from '../../../cli/src/dump/dump';
 import { renderPlanText } from '../../../cli/src/output/plan-text';
 import type { Entity } from '../../../cli/src/model/entity';
 import { formatDiagnostic } from '../../../cli/src/model/errors';
 import { passedMarkerKey } from '../../../plugins/shared/ctx-marker';
+import type { FieldList, Schemas } from '../../../cli/src/model/schema';
+import { Schema as jwtClaimsSchema } from '../../../plugins/jwt-claims/schema';
 import { kong342Schemas } from '../diff/helpers';
+import { runCli } from '../commands/run-cli';
 import { bundledConfigSchemas, exchange } from './helpers';
+
+const REPO = path.resolve(__dirname, '..', '..', '..');
 
 const JWT = [
   '    config:',
@@ -46,6 +53,7 @@ const problems = (r: DesiredResult) =>
   validateDesired(r, { pluginSchemas: bundledConfigSchemas() }).map((d) => `${d.source?.line}:${d.source?.column} ${d.source?.path}: ${d.message}`);
 const lua = (...names: string[]) => renderGuardLua(names.map((name) => ({ name })));
 const accessOf = (e: Entity) => (e.fields.config as { access: string[] }).access;
+const configOf = (r: DesiredResult, key: string) => r.state.entities.find((e) => e.key === key)?.fields.config;
 
 const HEAD = ['_format_version: "3.0"', '_info:', '  fail_closed_guard: true'];
 
@@ -383,6 +391,168 @@ describe('configurations the guard refuses', () => {
         'cannot be scoped to a consumer (its schema has consumer = null); scope jwt-claims to a route, a service or globally, ' +
         'or turn the guard off',
     ]);
+    // Not guarded, so not marked either: the error above is the whole answer.
+    expect(configOf(r, 'plugin:jwt-claims@consumer=alice')).not.toHaveProperty('mark_passed');
+  });
+});
+
+describe('the markers: the guard turns on mark_passed of the plugins it guards', () => {
+  it('sets mark_passed: true where the file leaves it out, keeping key, label, source, refs, tags and the rest of config', async () => {
+    const r = await load([
+      '_format_version: "3.0"',
+      '_info:',
+      '  select_tags: [team-a]',
+      '  fail_closed_guard: true',
+      'plugins:',
+      '  - name: webhook-signature',
+      ...WEBHOOK,
+      'services:',
+      '  - name: orders',
+      '    url: http://orders.internal',
+      '    routes:',
+      '      - name: orders-api',
+      '        paths: [/orders]',
+      '        plugins:',
+      '          - name: jwt-claims',
+      ...indent(JWT, 8),
+    ]);
+    expect(problems(r)).toEqual([]);
+    const jwt = r.state.entities.find((e) => e.fields.name === 'jwt-claims');
+    expect(jwt).toEqual({
+      kind: 'plugin',
+      key: 'plugin:jwt-claims@route=orders-api',
+      label: 'plugin jwt-claims (route orders-api)',
+      fields: {
+        name: 'jwt-claims',
+        config: {
+          issuers: [{ issuer: 'https://idp.example.com/', jwks_uri: 'https://idp.example.com/.well-known/jwks.json' }],
+          mark_passed: true,
+        },
+        tags: ['team-a'],
+      },
+      refs: { service: null, route: 'route:orders-api', consumer: null },
+      source: { file: '<stdin>', line: 17, column: 13, path: 'services[0].routes[0].plugins[0]' },
+    });
+    expect(configOf(r, 'plugin:webhook-signature@global')).toEqual({
+      scheme: 'standard-webhooks',
+      secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
+      mark_passed: true,
+    });
+    // The marked plugins take their originals' places (top-level plugins come after the nested
+    // entities in the loader's order), the guards come after them all.
+    expect(r.state.entities.map((e) => e.key)).toEqual([
+      'service:orders',
+      'route:orders-api',
+      'plugin:jwt-claims@route=orders-api',
+      'plugin:webhook-signature@global',
+      'plugin:post-function@global',
+      'plugin:post-function@route=orders-api',
+    ]);
+  });
+
+  it('gives a plugin without config one that only sets mark_passed (its required fields are still reported)', async () => {
+    const r = await load([...HEAD, 'plugins:', '  - name: jwt-claims']);
+    expect(configOf(r, 'plugin:jwt-claims@global')).toEqual({ mark_passed: true });
+    expect(problems(r)).toEqual(['5:5 plugins[0]: config.issuers: required field missing']);
+  });
+
+  it('leaves mark_passed: true as written', async () => {
+    const r = await load([...HEAD, 'plugins:', '  - name: jwt-claims', ...JWT, '      mark_passed: true']);
+    expect(problems(r)).toEqual([]);
+    expect(configOf(r, 'plugin:jwt-claims@global')).toMatchObject({ mark_passed: true });
+  });
+
+  it('does not change the entities it is given: the loader gets copies', () => {
+    const jwt = {
+      kind: 'plugin' as const,
+      key: 'plugin:jwt-claims@global',
+      label: 'plugin jwt-claims (global)',
+      fields: { name: 'jwt-claims', config: { issuers: [] } },
+      refs: { service: null, route: null, consumer: null },
+    };
+    const before = structuredClone(jwt);
+    const g = failClosedGuards([jwt], []);
+    expect(jwt).toEqual(before);
+    expect(g.marked.get(jwt)).toEqual({ ...before, fields: { name: 'jwt-claims', config: { issuers: [], mark_passed: true } } });
+  });
+
+  it('refuses mark_passed: false with its file:line: the guard would refuse every request the plugin passes', async () => {
+    const r = await load([
+      ...HEAD,
+      'services:',
+      '  - name: orders',
+      '    url: http://orders.internal',
+      '    plugins:',
+      '      - name: webhook-signature',
+      ...indent(WEBHOOK, 4),
+      '          mark_passed: false',
+      '    routes:',
+      '      - name: orders-api',
+      '        paths: [/orders]',
+      '        plugins:',
+      '          - name: jwt-claims',
+      ...indent(JWT, 8),
+      '              mark_passed: null',
+    ]);
+    const refusal = (name: string, value: string) =>
+      `_info.fail_closed_guard needs ${name} to mark the requests it lets through, but config.mark_passed is ${value}: ` +
+      'the guard kong-ctl adds would refuse every one of them with 503; remove config.mark_passed (kong-ctl then sets ' +
+      'it to true) or set it to true, or turn _info.fail_closed_guard off';
+    expect(problems(r)).toEqual([
+      `12:24 services[0].plugins[0]: ${refusal('webhook-signature', 'false')}`,
+      `22:28 services[0].routes[0].plugins[0]: ${refusal('jwt-claims', 'null')}`,
+    ]);
+    expect(formatDiagnostic(validateDesired(r)[0])).toBe(`<stdin>:12:24: error: services[0].plugins[0]: ${refusal('webhook-signature', 'false')}`);
+    // Written as the file says: kong-ctl does not overrule it.
+    expect(configOf(r, 'plugin:webhook-signature@service=orders')).toMatchObject({ mark_passed: false });
+  });
+
+  it('validate, diff and apply exit 1 on mark_passed: false, before talking to Kong', async () => {
+    const file = [...HEAD, 'plugins:', '  - name: jwt-claims', ...JWT, '      mark_passed: false', ''].join('\n');
+    nock.disableNetConnect();
+    try {
+      for (const args of [['validate'], ['diff', '--kong-addr', 'http://kong-admin.test:8001'], ['apply', '--kong-addr', 'http://kong-admin.test:8001']]) {
+        const command = args[0];
+        const r = await runCli([...args, '-f', '-'], { stdin: file });
+        expect(r.code, command).toBe(1);
+        expect(r.stderr, command).toMatch(/^<stdin>:10:20: error: plugins\[0\]: _info\.fail_closed_guard needs jwt-claims to mark the requests it lets through, but config\.mark_passed is false: /m);
+      }
+    } finally {
+      nock.enableNetConnect();
+    }
+  });
+
+  it('leaves disabled security plugins alone: not guarded, not marked', async () => {
+    const r = await load([
+      ...HEAD,
+      'plugins:',
+      '  - name: jwt-claims',
+      '    enabled: false',
+      ...JWT,
+      '  - name: webhook-signature',
+      '    enabled: false',
+      '    service: orders',
+      ...WEBHOOK,
+      '      mark_passed: false',
+      'services:',
+      '  - name: orders',
+      '    url: http://orders.internal',
+    ]);
+    expect(problems(r)).toEqual([]);
+    expect(guards(r)).toEqual([]);
+    expect(configOf(r, 'plugin:jwt-claims@global')).not.toHaveProperty('mark_passed');
+    expect(configOf(r, 'plugin:webhook-signature@service=orders')).toMatchObject({ mark_passed: false });
+  });
+
+  it('leaves a value of the wrong type to the schema check', async () => {
+    const r = await load([...HEAD, 'plugins:', '  - name: jwt-claims', ...JWT, '      mark_passed: "yes"']);
+    expect(problems(r)).toEqual(['10:20 plugins[0]: config.mark_passed: expected a boolean']);
+  });
+
+  it('turns nothing on with the option off', async () => {
+    const r = await load(['_format_version: "3.0"', 'plugins:', '  - name: jwt-claims', ...JWT]);
+    expect(problems(r)).toEqual([]);
+    expect(configOf(r, 'plugin:jwt-claims@global')).not.toHaveProperty('mark_passed');
   });
 });
 
@@ -441,21 +611,38 @@ describe('the option', () => {
 });
 
 describe('the guard in plans', () => {
-  /** The live state after an apply: the guard as Kong 3.4.2 returns a post-function (every phase of its schema, fixture 039). */
-  function liveWithGuard(access: string[]): RawKongState {
+  /**
+   * Kong 3.4.2's schemas, and jwt-claims' as Kong serves an external plugin's (the shape of
+   * fixture 032, js-hello): its config fields are the plugin's own Schema, so Kong answers with
+   * `mark_passed: false` filled in wherever it was not written.
+   */
+  const schemas = (): Schemas => ({
+    ...kong342Schemas(),
+    plugins: {
+      ...kong342Schemas().plugins,
+      'jwt-claims': { entity_checks: [], fields: [{ config: { type: 'record', required: true, fields: jwtClaimsSchema as unknown as FieldList } }] },
+    },
+  });
+
+  /**
+   * The live state: jwt-claims on route orders-api with `mark_passed` as given, and with
+   * `guard` the post-function as Kong 3.4.2 returns it (every phase of its schema, fixture 039).
+   */
+  function liveState(markPassed: boolean, guard?: string[]): RawKongState {
     const schema = exchange('039').response.body as { fields: Array<Record<string, { fields?: Array<Record<string, unknown>> }>> };
     const configFields = schema.fields.find((f) => 'config' in f)?.config.fields ?? [];
     const config: Record<string, unknown> = Object.fromEntries(configFields.map((f) => [Object.keys(f)[0], []]));
-    config.access = access;
+    config.access = guard;
     const service = { id: '675a0b3b-6d3a-4e1b-81d3-f2143684c19f', name: 'orders', host: 'orders.internal', port: 80, protocol: 'http', path: null, retries: 5, connect_timeout: 60000, read_timeout: 60000, write_timeout: 60000, enabled: true, tags: null, client_certificate: null, ca_certificates: null, tls_verify: null, tls_verify_depth: null, created_at: 1795466991, updated_at: 1795466991 };
     const route = { id: 'a709b6a1-f146-4c8b-afe6-d55f3f996641', name: 'orders-api', paths: ['/orders'], service: { id: service.id }, protocols: ['http', 'https'], methods: null, hosts: null, headers: null, snis: null, sources: null, destinations: null, strip_path: true, preserve_host: false, request_buffering: true, response_buffering: true, regex_priority: 0, path_handling: 'v0', https_redirect_status_code: 426, tags: null, created_at: 1795466991, updated_at: 1795466991 };
     const plugin = (id: string, name: string, cfg: Record<string, unknown>) => ({ id, name, config: cfg, route: { id: route.id }, service: null, consumer: null, enabled: true, protocols: ['grpc', 'grpcs', 'http', 'https'], instance_name: null, tags: null, created_at: 1795466991, updated_at: 1795466991 });
+    const jwt = { issuers: [{ issuer: 'https://idp.example.com/', jwks_uri: 'https://idp.example.com/.well-known/jwks.json' }], mark_passed: markPassed };
     return {
       service: [service],
       route: [route],
       plugin: [
-        plugin('1b0b5a0e-3f0e-4c57-9d0e-2a4f3e1c7a12', 'jwt-claims', { issuers: [{ issuer: 'https://idp.example.com/', jwks_uri: 'https://idp.example.com/.well-known/jwks.json' }] }),
-        plugin('0b0b5a0e-3f0e-4c57-9d0e-2a4f3e1c7a11', 'post-function', config),
+        plugin('1b0b5a0e-3f0e-4c57-9d0e-2a4f3e1c7a12', 'jwt-claims', jwt),
+        ...(guard ? [plugin('0b0b5a0e-3f0e-4c57-9d0e-2a4f3e1c7a11', 'post-function', config)] : []),
       ],
     } as unknown as RawKongState;
   }
@@ -476,18 +663,52 @@ describe('the guard in plans', () => {
     ]);
   const plan = async (guard: boolean, live: RawKongState) => {
     const r = await desired(guard);
-    return renderPlanText(computePlan(r.state, buildCurrentState(live), kong342Schemas(), {}), { color: false, secrets: [] });
+    expect(problems(r)).toEqual([]);
+    return renderPlanText(computePlan(r.state, buildCurrentState(live), schemas(), {}), { color: false, secrets: [] });
   };
 
-  it('converge once applied: no change against the guard as Kong returns it', async () => {
-    expect(await plan(true, liveWithGuard([lua('jwt-claims')]))).toBe('No changes.\n');
+  it('turned on for a live jwt-claims: its marker on (mark_passed false → true), and its guard', async () => {
+    const changes = [
+      '~ plugin jwt-claims (route orders-api)',
+      '    config.mark_passed: false → true',
+      '+ plugin post-function (route orders-api)',
+      '    name: "post-function"',
+      `    config.access: ${JSON.stringify([lua('jwt-claims')])}`,
+      '    route: route:orders-api',
+    ].join('\n');
+    expect(await plan(true, liveState(false))).toBe(`${changes}\n\nPlan: 1 to add, 1 to change, 0 to destroy.\n`);
+    // docs/fail-closed-guard.md shows this very plan
+    expect(readFileSync(path.join(REPO, 'docs', 'fail-closed-guard.md'), 'utf8')).toContain(`\`\`\`\n${changes}\n\`\`\``);
   });
 
-  it('are updated when the security plugins change, and deleted when the option is turned off', async () => {
-    const stale = await plan(true, liveWithGuard([lua('jwt-claims', 'webhook-signature')]));
+  it("a dump leaves mark_passed out while it is Kong's default, so the guard turns it on over a dumped file", async () => {
+    const dumped = renderDump(buildCurrentState(liveState(false)), schemas(), { withDefaults: false, selectTags: [] });
+    expect(dumped).not.toContain('mark_passed');
+    const r = await loadDesired({ files: ['-'], env: {}, readStdin: async () => `${dumped}_info:\n  fail_closed_guard: true\n` });
+    expect(problems(r)).toEqual([]);
+    expect(configOf(r, 'plugin:jwt-claims@route=orders-api')).toMatchObject({ mark_passed: true });
+    // A dump of a guarded Kong keeps it (with the guard itself, see "A dump of a guarded Kong" in the doc).
+    const guarded = renderDump(buildCurrentState(liveState(true, [lua('jwt-claims')])), schemas(), { withDefaults: false, selectTags: [] });
+    expect(guarded).toMatch(/^ {8}mark_passed: true$/m);
+  });
+
+  it('converge once applied: no change against the guard and the marking jwt-claims as Kong returns them', async () => {
+    expect(await plan(true, liveState(true, [lua('jwt-claims')]))).toBe('No changes.\n');
+  });
+
+  it('are updated when the security plugins change, and deleted when the option is turned off, markers with them', async () => {
+    const stale = await plan(true, liveState(true, [lua('jwt-claims', 'webhook-signature')]));
     expect(stale).toMatch(/^~ plugin post-function \(route orders-api\)\n {4}config\.access: /);
-    expect(await plan(false, liveWithGuard([lua('jwt-claims')]))).toBe(
-      '- plugin post-function (route orders-api)\n\nPlan: 0 to add, 0 to change, 1 to destroy.\n',
+    expect(stale).toMatch(/\n\nPlan: 0 to add, 1 to change, 0 to destroy\.\n$/);
+    expect(await plan(false, liveState(true, [lua('jwt-claims')]))).toBe(
+      [
+        '~ plugin jwt-claims (route orders-api)',
+        '    config.mark_passed: true → false',
+        '- plugin post-function (route orders-api)',
+        '',
+        'Plan: 0 to add, 1 to change, 1 to destroy.',
+        '',
+      ].join('\n'),
     );
   });
 });

@@ -44,7 +44,7 @@ describe('docs/fail-closed-guard.md', () => {
   });
 
   it("shows the plan of test/fixtures/plan/015-fail-closed-guard as kong-ctl renders it", () => {
-    const plan = /```\n(\+ plugin post-function[\s\S]*?)\n```/.exec(DOC)?.[1];
+    const plan = /```\n(\+ plugin jwt-claims[\s\S]*?)\n```/.exec(DOC)?.[1];
     const golden = readFileSync(path.join(ROOT, 'test/fixtures/plan/015-fail-closed-guard/expected.txt'), 'utf8');
     expect(plan).toBeDefined();
     expect(golden).toContain(`${plan}\n`);

@@ -17,39 +17,56 @@ let env: JwtClaimsEnv;
 let mapped: string;
 let bare: string;
 let query: string;
+let marked: string;
+let markedMapped: string;
+
+const mappings = [{ claim: 'sub', header: 'X-User-Id' }, { claim: 'org', header: 'X-Org' }];
 
 beforeAll(async () => {
   env = await startJwtClaims();
-  mapped = env.route('mapped', { issuers, claims_to_headers: [{ claim: 'sub', header: 'X-User-Id' }, { claim: 'org', header: 'X-Org' }] });
+  mapped = env.route('mapped', { issuers, claims_to_headers: mappings });
   bare = env.route('bare', { issuers });
   query = env.route('query', { issuers, query_param_names: ['jwt'] });
+  marked = env.route('marked', { issuers, mark_passed: true });
+  markedMapped = env.route('marked-mapped', { issuers, claims_to_headers: mappings, mark_passed: true });
 });
 afterAll(async () => env?.close());
 afterEach(() => env.setClock(undefined));
 
 describe('PDK round trips', () => {
-  it('a cached token: getHeaders, one setHeaders, the marker — 3 calls, 4 RPC round trips', async () => {
+  it('a cached token: getHeaders and one setHeaders — 2 calls, 3 RPC round trips', async () => {
     const t = token();
     await env.request(bearer(mapped, t)); // starts the instance and caches the token
     const res = await env.request(bearer(mapped, t, [['X-Org', 'spoofed']]));
     expect(res.status).toBe(200);
-    expect(accessCalls(res)).toEqual(['kong.request.get_headers', 'kong.service.request.set_headers', 'kong.ctx.shared.set']);
-    expect(res.roundTrips).toBe(4); // HandleEvent + one Step per call
+    expect(accessCalls(res)).toEqual(['kong.request.get_headers', 'kong.service.request.set_headers']);
+    expect(res.roundTrips).toBe(3); // HandleEvent + one Step per call
     const setHeaders = res.calls.find((c) => c.method === 'kong.service.request.set_headers')!;
     expect(setHeaders.args).toEqual([{ 'X-User-Id': 'u-1', 'X-Org': [] }]);
     expect(res.upstreamRequest!.headers.has('x-org')).toBe(false);
   });
 
-  it('without claims to forward: 2 calls', async () => {
+  it('with mark_passed (a fail-closed guard behind it): the marker is one more call, the last', async () => {
+    const t = token();
+    await env.request(bearer(markedMapped, t));
+    const res = await env.request(bearer(markedMapped, t));
+    expect(accessCalls(res)).toEqual(['kong.request.get_headers', 'kong.service.request.set_headers', 'kong.ctx.shared.set']);
+    expect(res.roundTrips).toBe(4);
+    expect(accessCalls(await env.request(bearer(marked, t)))).toEqual(['kong.request.get_headers', 'kong.ctx.shared.set']);
+  });
+
+  it('without claims to forward: 1 call, what a no-op plugin costs', async () => {
     const t = token();
     await env.request(bearer(bare, t));
-    expect(accessCalls(await env.request(bearer(bare, t)))).toEqual(['kong.request.get_headers', 'kong.ctx.shared.set']);
+    const res = await env.request(bearer(bare, t));
+    expect(accessCalls(res)).toEqual(['kong.request.get_headers']);
+    expect(res.roundTrips).toBe(2);
   });
 
   it('query parameters cost one more call, only when configured', async () => {
     const res = await env.request({ path: `${query}?jwt=${token()}` });
     expect(res.status).toBe(200);
-    expect(accessCalls(res)).toEqual(['kong.request.get_headers', 'kong.request.get_query', 'kong.ctx.shared.set']);
+    expect(accessCalls(res)).toEqual(['kong.request.get_headers', 'kong.request.get_query']);
   });
 
   it('a refusal: getHeaders then one exit carrying status, body and headers', async () => {
@@ -63,12 +80,20 @@ describe('PDK round trips', () => {
 });
 
 describe('passed marker for a later guard', () => {
-  it('is set in kong.ctx.shared only when the request passes', async () => {
-    const passed = await env.request(bearer(bare, token()));
+  it('with mark_passed, is set in kong.ctx.shared only when the request passes', async () => {
+    const passed = await env.request(bearer(marked, token()));
+    expect(passed.status).toBe(200);
     expect(passed.state.shared.jwt_claims_passed).toBe(true);
-    const refused = await env.request(bearer(bare, 'x.y.z'));
+    const refused = await env.request(bearer(marked, 'x.y.z'));
     expect(refused.status).toBe(401);
     expect(refused.state.shared.jwt_claims_passed).toBeUndefined();
+  });
+
+  it('without mark_passed (the default), is never set', async () => {
+    const passed = await env.request(bearer(bare, token()));
+    expect(passed.status).toBe(200);
+    expect(passed.state.shared.jwt_claims_passed).toBeUndefined();
+    expect(passed.calls.map((c) => c.method)).not.toContain('kong.ctx.shared.set');
   });
 });
 
@@ -76,7 +101,7 @@ describe('fail closed', () => {
   it('an internal error answers 500 with Kong text, logs it once, and never proxies', async () => {
     writeFileSync(env.clockFile, 'not-a-number');
     const before = env.upstream.length;
-    const res = await env.request(bearer(bare, token()));
+    const res = await env.request(bearer(marked, token()));
     expect(res.status).toBe(500);
     expect(res.json()).toEqual({ message: 'An unexpected error occurred' });
     expect(res.text()).not.toContain('epoch');

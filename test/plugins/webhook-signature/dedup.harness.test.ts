@@ -141,7 +141,7 @@ describe('in memory, one node', () => {
     const id = uniqueId();
     const res = await env.request(delivery(route, id));
     proxied(res);
-    expect(phaseCalls(res, 'access')).toEqual(['kong.request.get_headers', 'kong.request.get_raw_body', 'kong.ctx.shared.set', 'kong.ctx.shared.set']);
+    expect(phaseCalls(res, 'access')).toEqual(['kong.request.get_headers', 'kong.request.get_raw_body', 'kong.ctx.shared.set']);
     expect(phaseCalls(res, 'log')).toEqual(['kong.ctx.shared.get', 'kong.response.get_status', 'kong.response.get_source']);
     expect(res.state.shared.webhook_signature_claim).toMatchObject({ key: expect.any(String), token: expect.any(String) });
     const dup = await env.request(delivery(route, id));
@@ -181,8 +181,8 @@ describe('redis, two Kong nodes (two plugin-server processes) sharing one redis-
       fault_tolerant: faultTolerant,
       redis: { host: '127.0.0.1', port: redis.port, timeout: 500 },
     });
-    shared = env.route('redis-tolerant', { secrets: [secret], dedup: dedup(true) });
-    strict = env.route('redis-strict', { secrets: [secret], dedup: dedup(false) });
+    shared = env.route('redis-tolerant', { secrets: [secret], dedup: dedup(true), mark_passed: true });
+    strict = env.route('redis-strict', { secrets: [secret], dedup: dedup(false), mark_passed: true });
   });
   afterAll(async () => {
     await env?.close();

@@ -14,28 +14,37 @@ const body = '{"cost":1}';
 
 let env: WebhookEnv;
 let route: string;
+let marked: string;
 
 beforeAll(async () => {
   env = await startWebhookEnv();
   route = env.route('cost', { secrets: [secret] });
+  marked = env.route('marked', { secrets: [secret], mark_passed: true });
 });
 afterAll(async () => env?.close());
 afterEach(() => env.setClock(undefined));
 
 describe('PDK round trips', () => {
-  it('a verified delivery: getHeaders, getRawBody, the marker — 4 round trips in access, 2 in log', async () => {
+  it('a verified delivery: getHeaders, getRawBody — 3 round trips in access, 2 in log', async () => {
     env.setClock(T);
     await env.request(post(route, standardHeaders(secret, 'msg_warm', T, body), body)); // starts the instance
     const res = await env.request(post(route, standardHeaders(secret, 'msg_cost', T, body), body));
     expect(res.status).toBe(200);
-    expect(phaseCalls(res, 'access')).toEqual(['kong.request.get_headers', 'kong.request.get_raw_body', 'kong.ctx.shared.set']);
-    expect(res.calls.find((c) => c.method === 'kong.ctx.shared.set')!.args).toEqual(['webhook_signature_passed', true]);
+    expect(phaseCalls(res, 'access')).toEqual(['kong.request.get_headers', 'kong.request.get_raw_body']);
     // without dedup the log handler still makes one call: an event with none is never freed by kong-pdk 0.6.0
     expect(phaseCalls(res, 'log')).toEqual(['kong.ctx.shared.get']);
     const byPhase = (phase: string) => res.events.filter((e) => e.phase === phase).reduce((n, e) => n + e.roundTrips, 0);
-    expect(byPhase('access')).toBe(4);
+    expect(byPhase('access')).toBe(3);
     expect(byPhase('log')).toBe(2);
-    expect(res.roundTrips).toBe(6);
+    expect(res.roundTrips).toBe(5);
+  });
+
+  it('with mark_passed (a fail-closed guard behind it): the marker is one more call in access, the last', async () => {
+    env.setClock(T);
+    const res = await env.request(post(marked, standardHeaders(secret, 'msg_cost_m', T, body), body));
+    expect(res.status).toBe(200);
+    expect(phaseCalls(res, 'access')).toEqual(['kong.request.get_headers', 'kong.request.get_raw_body', 'kong.ctx.shared.set']);
+    expect(res.calls.find((c) => c.method === 'kong.ctx.shared.set')!.args).toEqual(['webhook_signature_passed', true]);
   });
 
   it('a refusal on the headers: getHeaders and one exit, the body is never transferred', async () => {
@@ -55,13 +64,21 @@ describe('PDK round trips', () => {
 });
 
 describe('passed marker for a later guard', () => {
-  it('is set in kong.ctx.shared only when the delivery verified', async () => {
+  it('with mark_passed, is set in kong.ctx.shared only when the delivery verified', async () => {
     env.setClock(T);
-    const ok = await env.request(post(route, standardHeaders(secret, 'msg_m', T, body), body));
+    const ok = await env.request(post(marked, standardHeaders(secret, 'msg_m', T, body), body));
+    expect(ok.status).toBe(200);
     expect(ok.state.shared.webhook_signature_passed).toBe(true);
-    const bad = await env.request(post(route, standardHeaders(secret, 'msg_m', T, body), `${body} `));
+    const bad = await env.request(post(marked, standardHeaders(secret, 'msg_m', T, body), `${body} `));
     expect(bad.status).toBe(401);
     expect(bad.state.shared.webhook_signature_passed).toBeUndefined();
+  });
+
+  it('without mark_passed (the default), is never set', async () => {
+    env.setClock(T);
+    const ok = await env.request(post(route, standardHeaders(secret, 'msg_unmarked', T, body), body));
+    expect(ok.status).toBe(200);
+    expect(ok.state.shared.webhook_signature_passed).toBeUndefined();
   });
 });
 
@@ -69,7 +86,7 @@ describe('fail closed', () => {
   it('an internal error answers 500 with Kong text, logs it once, and never proxies', async () => {
     writeFileSync(env.clockFile, 'not-a-number');
     const hits = env.upstream.hits.length;
-    const res = await env.request(post(route, standardHeaders(secret, 'msg_err', T, body), body));
+    const res = await env.request(post(marked, standardHeaders(secret, 'msg_err', T, body), body));
     expect(res.status).toBe(500);
     expect(res.json()).toEqual({ message: 'An unexpected error occurred' });
     expect(env.upstream.hits.length).toBe(hits);

@@ -29,20 +29,24 @@ let standard: string;
 let small: string;
 let routes: Record<string, string>;
 
+/** Every route marks what it passes, so that `passed` and `refused` also prove the marker a
+ *  fail-closed guard reads is set, for each scheme, exactly when a delivery verified. */
+const markedRoute = (name: string, config: Record<string, unknown>) => env.route(name, { ...config, mark_passed: true });
+
 beforeAll(async () => {
   env = await startWebhookEnv({ clientBodyBufferSize: BUFFER_1M });
-  standard = env.route('standard', { secrets: [secret] });
-  small = env.route('small', { secrets: [secret], max_body_size: 1000 });
+  standard = markedRoute('standard', { secrets: [secret] });
+  small = markedRoute('small', { secrets: [secret], max_body_size: 1000 });
   const sw = VECTORS.standard_webhooks.vectors;
   routes = {
-    sw1: env.route('sw1', { secrets: [sw[0]!.secret] }),
-    sw2: env.route('sw2', { secrets: [sw[1]!.secret] }),
-    swUnpadded: env.route('sw-unpadded', { secrets: [sw[4]!.secret] }),
-    github: env.route('github', { scheme: 'github', secrets: [VECTORS.github.vectors[0]!.secret] }),
-    slack: env.route('slack', { scheme: 'slack', secrets: [VECTORS.slack.vectors[0]!.signing_secret] }),
-    stripe: env.route('stripe', { scheme: 'stripe', secrets: [VECTORS.stripe.vectors[0]!.secret] }),
-    stripeRotated: env.route('stripe-rotated', { scheme: 'stripe', secrets: [VECTORS.stripe.vectors[1]!.secret] }),
-    shopify: env.route('shopify', { scheme: 'shopify', secrets: [VECTORS.shopify.vectors[0]!.secret] }),
+    sw1: markedRoute('sw1', { secrets: [sw[0]!.secret] }),
+    sw2: markedRoute('sw2', { secrets: [sw[1]!.secret] }),
+    swUnpadded: markedRoute('sw-unpadded', { secrets: [sw[4]!.secret] }),
+    github: markedRoute('github', { scheme: 'github', secrets: [VECTORS.github.vectors[0]!.secret] }),
+    slack: markedRoute('slack', { scheme: 'slack', secrets: [VECTORS.slack.vectors[0]!.signing_secret] }),
+    stripe: markedRoute('stripe', { scheme: 'stripe', secrets: [VECTORS.stripe.vectors[0]!.secret] }),
+    stripeRotated: markedRoute('stripe-rotated', { scheme: 'stripe', secrets: [VECTORS.stripe.vectors[1]!.secret] }),
+    shopify: markedRoute('shopify', { scheme: 'shopify', secrets: [VECTORS.shopify.vectors[0]!.secret] }),
   };
 });
 afterAll(async () => env?.close());
@@ -112,7 +116,7 @@ describe("providers' published vectors", () => {
 describe('rotation', () => {
   it('two secrets configured, two signatures in the header: either one is enough', async () => {
     const next = newWhsec();
-    const both = env.route('rotation', { secrets: [secret, next] });
+    const both = markedRoute('rotation', { secrets: [secret, next] });
     const body = '{"rotate":true}';
     env.setClock(T);
     passed(await env.request(post(both, standardHeaders([secret, next], 'msg_rot', T, body), body)));
@@ -137,8 +141,8 @@ describe('timestamp tolerance (300 s) on both sides', () => {
   });
 
   it('a configured tolerance applies to Stripe and Slack too', async () => {
-    const stripeRoute = env.route('stripe-60', { scheme: 'stripe', secrets: ['whsec_x'], tolerance: 60 });
-    const slackRoute = env.route('slack-60', { scheme: 'slack', secrets: ['slack'], tolerance: 60 });
+    const stripeRoute = markedRoute('stripe-60', { scheme: 'stripe', secrets: ['whsec_x'], tolerance: 60 });
+    const slackRoute = markedRoute('slack-60', { scheme: 'slack', secrets: ['slack'], tolerance: 60 });
     env.setClock(T);
     passed(await env.request(post(stripeRoute, [['Stripe-Signature', stripeHeader(['whsec_x'], T - 60, body)]], body)));
     refused(await env.request(post(stripeRoute, [['Stripe-Signature', stripeHeader(['whsec_x'], T + 61, body)]], body)), 401, 'Timestamp outside the tolerance zone (in the future)');
@@ -160,7 +164,7 @@ describe('bodies', () => {
 
   it('binary bodies are signed as bytes (no UTF-8 round trip)', async () => {
     const body = Buffer.from([0xff, 0xfe, 0x00, 0x80, 0xc3, 0x28, 0x7b]);
-    const route = env.route('binary', { scheme: 'github', secrets: ['bin'] });
+    const route = markedRoute('binary', { scheme: 'github', secrets: ['bin'] });
     passed(await env.request(post(route, [['X-Hub-Signature-256', githubHeader('bin', body)]], body)), body);
   });
 
@@ -215,8 +219,8 @@ describe('missing and malformed headers', () => {
   });
 
   it('each scheme names its own header', async () => {
-    const gh = env.route('gh-headers', { scheme: 'github', secrets: ['s'] });
-    const sh = env.route('sh-headers', { scheme: 'shopify', secrets: ['s'] });
+    const gh = markedRoute('gh-headers', { scheme: 'github', secrets: ['s'] });
+    const sh = markedRoute('sh-headers', { scheme: 'shopify', secrets: ['s'] });
     refused(await env.request(post(gh, [], body)), 401, 'Missing X-Hub-Signature-256 header');
     refused(await env.request(post(gh, [['X-Hub-Signature-256', 'md5=abc']], body)), 401, 'Malformed X-Hub-Signature-256 header');
     refused(await env.request(post(sh, [['X-Shopify-Hmac-Sha256', shopifyHeader('other', body)]], body)), 401, 'No matching signature');
