@@ -80,6 +80,14 @@ describe('round trips', () => {
     expect(second.calls).toMatchObject([{ method: 'kong.request.get_header', args: ['x-floor'], phase: 'access', step: 'plugin.Step', data: 'v' }]);
   });
 
+  it("counts each request's own round trips when requests run concurrently (an HTTP front under load)", async () => {
+    const sim = simWith([floor.binding], [{ name: 'floor' }]);
+    await sim.request(get([['x-floor', 'v']]));
+    const results = await Promise.all(Array.from({ length: 8 }, () => sim.request(get([['x-floor', 'v']]))));
+    sim.close();
+    expect(results.map((r) => r.roundTrips)).toEqual(Array(8).fill(2));
+  });
+
   it('costs one HandleEvent per phase for a plugin that makes no PDK call', async () => {
     const sim = simWith([zero.binding], [{ name: 'zero-calls' }]);
     await sim.request(get());

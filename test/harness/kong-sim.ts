@@ -403,7 +403,6 @@ export class KongSim {
     const violations: Violation[] = [];
     const sink = this.sinkFor(kongLog, violations);
     const run: RunContext = { events: [], sink, env: { ...this.env, log: sink.log } };
-    const rpcBefore = this.external.rpcCalls;
     const ordered = this.ordered();
 
     // plugins that run in log when access never ran (exit in rewrite, no route): the global ones
@@ -432,7 +431,7 @@ export class KongSim {
       ...response,
       events: run.events,
       calls: run.events.flatMap((e) => e.calls),
-      roundTrips: this.external.rpcCalls - rpcBefore,
+      roundTrips: run.events.reduce((n, e) => n + e.roundTrips, 0),
       upstreamRequest: proxy.request,
       upstreamResponse: proxy.response,
       kongLog,
