@@ -5,7 +5,8 @@
  */
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KongHttpFront, KongSim, kongRoute, kongService } from '../harness';
+import type { AddressInfo } from 'node:net';
+import { KongHttpFront, KongSim, keepAliveHttpUpstream, kongRoute, kongService, type SimResult } from '../harness';
 import { echoUpstream, type TestUpstream } from './helpers';
 import { servePlugin, stopAll, type ServedPlugin } from './servers';
 
@@ -92,6 +93,18 @@ describe('end to end through an HTTP front, real plugin servers and a real upstr
     expect(front.results[before].events).toEqual([]);
   });
 
+  it('hands each result to onResult and keeps none with keepResults false (a benchmark under load)', async () => {
+    const seen: SimResult[] = [];
+    const lean = new KongHttpFront(sim, { keepResults: false, onResult: (r) => seen.push(r) });
+    const leanUrl = await lean.listen();
+    const reply = await send(`${leanUrl}/api/lean`, 'GET', []);
+    await lean.close();
+    expect(reply.status).toBe(200);
+    expect(lean.results).toEqual([]);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.events.map((e) => `${e.plugin}.${e.phase}`)).toContain('ctx-relay.log');
+  });
+
   it('keeps serving when one plugin server dies: that plugin is skipped, the others still run', async () => {
     const relay = servers.find((s) => s.binding.name === 'ctx-relay') as ServedPlugin;
     await relay.server.stop();
@@ -105,5 +118,29 @@ describe('end to end through an HTTP front, real plugin servers and a real upstr
     const result = front.results[front.results.length - 1];
     expect(result.events.filter((e) => e.plugin === 'ctx-relay').map((e) => e.outcome)).toEqual(['rpc-error', 'rpc-error', 'rpc-error']);
     expect(result.kongLog.some((l) => l.message.startsWith('trying to connect: '))).toBe(true);
+  });
+});
+
+describe('keepAliveHttpUpstream', () => {
+  it('proxies over one kept-alive connection, as Kong reuses upstream connections', async () => {
+    const ports: number[] = [];
+    const server = http.createServer((req, res) => {
+      ports.push(req.socket.remotePort ?? 0);
+      req.resume();
+      req.on('end', () => res.end('ok'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const service = kongService({ host: '127.0.0.1', port: (server.address() as AddressInfo).port });
+    const sim = new KongSim({ servers: [], services: [service], routes: [kongRoute({ paths: ['/k'], service: { id: service.id } })], upstream: keepAliveHttpUpstream(agent) });
+    try {
+      for (let i = 0; i < 3; i++) expect((await sim.request({ method: 'GET', path: '/k' })).text()).toBe('ok');
+    } finally {
+      sim.close();
+      agent.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    expect(ports).toHaveLength(3);
+    expect(new Set(ports).size).toBe(1);
   });
 });

@@ -16,7 +16,14 @@ export class KongHttpFront {
   private readonly pending = new Set<Promise<void>>();
   private port = 0;
 
-  constructor(readonly sim: KongSim) {}
+  /**
+   * keepResults false: `results` stays empty (a benchmark's million requests would pile up there);
+   * onResult sees each result either way, once the request is over, log phase included.
+   */
+  constructor(
+    readonly sim: KongSim,
+    private readonly options: { keepResults?: boolean; onResult?: (result: SimResult) => void } = {},
+  ) {}
 
   /** Starts listening on 127.0.0.1 (port 0 = any); resolves with the base URL. */
   async listen(port = 0): Promise<string> {
@@ -59,7 +66,8 @@ export class KongHttpFront {
           },
         },
       );
-      this.results.push(result);
+      this.options.onResult?.(result);
+      if (this.options.keepResults !== false) this.results.push(result);
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));
       this.failures.push(err);

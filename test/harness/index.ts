@@ -15,7 +15,7 @@ export { keyAuthPlugin, type NativePlugin, type NativePdk } from './native-plugi
 export { postFunctionPlugin, parseGuardChunk, type ParsedGuard, type GuardCheck } from './post-function';
 export { kongService, kongRoute, kongConsumer, keyAuthCredential, DEFAULT_WS_ID, type KongService, type KongRoute, type KongConsumer, type KongCredential, type KongPluginEntity } from './entities';
 export { HeaderList, type LuaHeaderTable } from './headers';
-export { httpUpstream, UpstreamError, type UpstreamTransport, type UpstreamRequest, type UpstreamResponse } from './upstream';
+export { httpUpstream, keepAliveHttpUpstream, UpstreamError, type UpstreamTransport, type UpstreamRequest, type UpstreamResponse } from './upstream';
 export { KongVersion, DEFAULT_KONG_VERSION } from './kong-version';
 export { RequestState, type SimRequest, type Phase } from './request-state';
 export { cjsonEncode, luaFromMsgpack, luaToWire, formatG14 } from './lua-values';

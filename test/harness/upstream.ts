@@ -41,8 +41,19 @@ export type UpstreamTransport = (req: UpstreamRequest) => Promise<UpstreamRespon
 /** Headers nginx's proxy module does not pass between client and upstream. */
 export const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-connection']);
 
-export const httpUpstream: UpstreamTransport = (req) =>
-  new Promise((resolve, reject) => {
+/** A fresh connection per request (`agent: false`): what every test gets from httpUpstream. */
+export const httpUpstream: UpstreamTransport = (req) => proxyOverHttp(req, false);
+
+/**
+ * Over kept-alive connections of `agent` (plain HTTP; https still connects afresh), as Kong reuses
+ * upstream connections (upstream_keepalive_pool_size): what a benchmark of a busy route wants.
+ */
+export function keepAliveHttpUpstream(agent: http.Agent): UpstreamTransport {
+  return (req) => proxyOverHttp(req, req.scheme === 'https' ? false : agent);
+}
+
+function proxyOverHttp(req: UpstreamRequest, agent: http.Agent | false): Promise<UpstreamResponse> {
+  return new Promise((resolve, reject) => {
     const mod = req.scheme === 'https' ? https : http;
     const raw: string[] = [];
     for (const [k, v] of req.headers.all()) if (!HOP_BY_HOP.has(k.toLowerCase())) raw.push(k, v);
@@ -53,7 +64,7 @@ export const httpUpstream: UpstreamTransport = (req) =>
         method: req.method,
         path: req.path,
         headers: raw,
-        agent: false,
+        agent,
         rejectUnauthorized: false,
         timeout: req.timeouts.read,
       },
@@ -68,3 +79,4 @@ export const httpUpstream: UpstreamTransport = (req) =>
     r.on('error', (e) => reject(e instanceof UpstreamError ? e : new UpstreamError('connect', e.message)));
     r.end(req.body);
   });
+}
