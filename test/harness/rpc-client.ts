@@ -45,7 +45,10 @@ class Connection {
   readonly decoder = new MsgpackStreamDecoder();
   readonly inbox: unknown[] = [];
   closed = false;
-  private wake: (() => void) | undefined;
+  private wake: ((timedOut: boolean) => void) | undefined;
+  /** One read timer per connection, re-armed per wait (a new timer per round trip cost more than the rest of the read path). */
+  private timer: NodeJS.Timeout | undefined;
+  private timerMs = 0;
 
   constructor(
     readonly id: number,
@@ -53,24 +56,37 @@ class Connection {
   ) {
     socket.on('data', (chunk: Buffer) => {
       try {
-        this.inbox.push(...this.decoder.push(chunk));
+        for (const m of this.decoder.push(chunk)) this.inbox.push(m);
       } catch {
         socket.destroy();
       }
-      this.notify();
+      this.notify(false);
     });
     const onEnd = (): void => {
       this.closed = true;
-      this.notify();
+      clearTimeout(this.timer);
+      this.notify(false);
     };
     socket.on('close', onEnd);
     socket.on('error', onEnd);
   }
 
-  private notify(): void {
+  private notify(timedOut: boolean): void {
     const w = this.wake;
     this.wake = undefined;
-    w?.();
+    w?.(timedOut);
+  }
+
+  private armTimer(timeoutMs: number): void {
+    if (this.timer && this.timerMs === timeoutMs) {
+      this.timer.refresh();
+      return;
+    }
+    clearTimeout(this.timer);
+    this.timerMs = timeoutMs;
+    // a firing with no read waiting (the answer came first) wakes nobody
+    this.timer = setTimeout(() => this.notify(true), timeoutMs);
+    this.timer.unref();
   }
 
   /** Next decoded message, or undefined when the socket closed or the timeout expired. */
@@ -78,13 +94,8 @@ class Connection {
     for (;;) {
       if (this.inbox.length > 0) return this.inbox.shift() as unknown[];
       if (this.closed) return undefined;
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = await new Promise<boolean>((resolve) => {
-        this.wake = () => resolve(false);
-        timer = setTimeout(() => resolve(true), timeoutMs);
-      });
-      clearTimeout(timer);
-      this.wake = undefined;
+      this.armTimer(timeoutMs);
+      const timedOut = await new Promise<boolean>((resolve) => (this.wake = resolve));
       if (timedOut) return 'timeout';
     }
   }
