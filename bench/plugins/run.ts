@@ -5,16 +5,18 @@
  * side in the same run with the floor: test/fixtures/plugins/floor, a plugin making ONE PDK call.
  * Prints figures next to the targets; asserts nothing.
  *
- *   jwt-claims.ts           jwt-claims cached/uncached, and the plugin server's memory
+ *   jwt-claims.ts           jwt-claims cached/uncached in memory, then end to end over real HTTP
+ *                           (e2e.ts: client and Service processes around the harness's HTTP front),
+ *                           and the plugin server's memory
  *   idempotency-webhook.ts  idempotency first request and replay (memory, Redis), webhook-signature
  *                           with a 1 KiB and a 64 KiB body
  *   circuit-breaker.ts      circuit-breaker closed and open
  *
  * Scenarios are measured in interleaved rounds so that drift hits all of them alike. The in-memory
  * upstream answers at once by default: the figures are plugin + protocol cost, not network.
- * Options (env): BENCH_SECONDS per scenario and round (default 4), BENCH_ROUNDS (2),
+ * Options (env): BENCH_SECONDS per scenario and round (default 2), BENCH_ROUNDS (4),
  * BENCH_CONCURRENCY (8), BENCH_REJECTIONS (100000), BENCH_UNLOADED_SECONDS (2), BENCH_UPSTREAM_MS
- * (0: the upstream answers at once; a whole number of ms delays every upstream answer). About 4 minutes
+ * (0: the upstream answers at once; a whole number of ms delays every upstream answer). About 5 minutes
  * with the defaults.
  */
 import { circuitBreakerSection } from './circuit-breaker';
