@@ -15,6 +15,8 @@ export interface ClientRequest {
   method: string;
   path: string;
   headers: Array<[string, string]>;
+  /** Sent with its Content-Length; none: an empty body. */
+  body?: string;
 }
 
 export interface RunCommand {
@@ -36,8 +38,9 @@ export interface ClientSample {
 }
 
 function requestBytes(r: ClientRequest, port: number): Buffer {
-  const lines = [`${r.method} ${r.path} HTTP/1.1`, `Host: 127.0.0.1:${port}`, ...r.headers.map(([k, v]) => `${k}: ${v}`), 'Content-Length: 0', '', ''];
-  return Buffer.from(lines.join('\r\n'), 'latin1');
+  const body = Buffer.from(r.body ?? '', 'utf8');
+  const lines = [`${r.method} ${r.path} HTTP/1.1`, `Host: 127.0.0.1:${port}`, ...r.headers.map(([k, v]) => `${k}: ${v}`), `Content-Length: ${body.length}`, '', ''];
+  return Buffer.concat([Buffer.from(lines.join('\r\n'), 'latin1'), body]);
 }
 
 const HEADER_END = Buffer.from('\r\n\r\n');

@@ -16,6 +16,8 @@
  *                 saturated CPU a p50 is mostly queueing behind other requests
  *   targets       replay at least as fast as the floor's proxied request (req/s loaded, p50
  *                 unloaded); webhook verification of a 64 KiB body adds < 1 ms at p50 (unloaded)
+ *   end to end    replay against the floor once more over real HTTP (e2e.ts), where the floor's
+ *                 request really reaches a Service process and the replay does not
  *
  * client_body_buffer_size is 1 MiB, as webhook-signature's max_body_size (default 1 MiB) requires
  * of Kong 3.4 (nginx_http_client_body_buffer_size): with Kong's 8k default the 64 KiB body would
@@ -24,8 +26,11 @@
  * BENCH_UNLOADED_SECONDS per scenario and round of the unloaded pass (default 2).
  */
 import { performance } from 'node:perf_hooks';
-import { KongSim, dumpAllPlugins, kongRoute, kongService, type SimRequest, type SimResult } from '../../test/harness';
+import os from 'node:os';
+import { KongSim, dumpAllPlugins, kongRoute, kongService, type PluginServerBinding, type SimRequest, type SimResult } from '../../test/harness';
 import { BENCH_SERVER, CONCURRENCY, FLOOR_DIR, ROUNDS, SECONDS, breakEven, immediateUpstream, upstreamText, withUpstreamDelay, ms, pad, pluginDir, startServer, stats, verdict, type Stats } from './common';
+import { EndToEnd, addRun, e2eStats, emptyTotals, type E2eScenario } from './e2e';
+import type { ClientRequest } from './http-client';
 import { emptySample, load, merge, type LoadOptions, type Sample } from './load';
 import { startRedis } from './redis';
 import { jsonBody, newWhsec, standardWebhookHeaders } from './webhooks';
@@ -99,13 +104,14 @@ export async function idempotencyWebhookSection(): Promise<void> {
   const idemServer = await startServer(pluginDir('idempotency'), 'idempotency');
   const hookServer = await startServer(pluginDir('webhook-signature'), 'webhook_signature');
   const service = kongService({ name: 'bench', host: '127.0.0.1', port: 9 });
+  const servers: PluginServerBinding[] = [
+    { name: 'floor', socketPath: floorServer.socketPath, plugins: await dumpAllPlugins(FLOOR_DIR) },
+    { name: 'idempotency', socketPath: idemServer.socketPath, plugins: await dumpAllPlugins(pluginDir('idempotency')) },
+    { name: 'webhook-signature', socketPath: hookServer.socketPath, plugins: await dumpAllPlugins(pluginDir('webhook-signature')) },
+  ];
   const sim = new KongSim({
     kongVersion: KONG_VERSION,
-    servers: [
-      { name: 'floor', socketPath: floorServer.socketPath, plugins: await dumpAllPlugins(FLOOR_DIR) },
-      { name: 'idempotency', socketPath: idemServer.socketPath, plugins: await dumpAllPlugins(pluginDir('idempotency')) },
-      { name: 'webhook-signature', socketPath: hookServer.socketPath, plugins: await dumpAllPlugins(pluginDir('webhook-signature')) },
-    ],
+    servers,
     services: [service],
     upstream: withUpstreamDelay(immediateUpstream),
     clientBodyBufferSize: BODY_BUFFER,
@@ -211,9 +217,76 @@ export async function idempotencyWebhookSection(): Promise<void> {
     );
     const unexpected = [...loaded.values(), ...unloaded.values()].reduce((n, x) => n + x.unexpected, 0);
     if (unexpected > 0) console.log(`  ${unexpected} unexpected answers (wrong status, a first request replayed or a replay not replayed)`);
+
+    await replayEndToEnd(servers, redis.port, run);
   } finally {
     sim.close();
     await Promise.all([floorServer.stop(), idemServer.stop(), hookServer.stop()]);
     await redis.stop();
+  }
+}
+
+/**
+ * Replay against the floor end to end (e2e.ts): the floor's request really goes to a Service
+ * process over HTTP, the replay answers from the store. The figures a gateway's clients see.
+ */
+async function replayEndToEnd(servers: PluginServerBinding[], redisPort: number, run: string): Promise<void> {
+  const { e2e, serviceId } = await EndToEnd.start(servers, 'bench-e2e');
+  try {
+    const route = (name: string) => e2e.sim.addRoute(kongRoute({ name, paths: [`/${name}`], service: { id: serviceId } })).id;
+    e2e.sim.addPlugin({ name: 'floor', route: route('floor') });
+    e2e.sim.addPlugin({ name: 'idempotency', route: route('idem-memory'), config: {} });
+    e2e.sim.addPlugin({ name: 'idempotency', route: route('idem-redis'), config: { strategy: 'redis', redis: { host: '127.0.0.1', port: redisPort } } });
+    const body = '{"amount":100}';
+    const order = (path: string, key?: string): ClientRequest => ({
+      method: 'POST',
+      path,
+      headers: key === undefined ? [['Content-Type', 'application/json']] : [['Content-Type', 'application/json'], ['Idempotency-Key', key]],
+      body,
+    });
+    const scenarios: E2eScenario[] = [{ name: 'floor (1 PDK call)', request: order('/floor') }];
+    for (const store of ['memory', 'redis']) {
+      const key = `replay-e2e-${run}-${store}`;
+      // Stored once, as the HTTP front's client (127.0.0.1, anonymous) would have it: every later request is a replay.
+      const first = await e2e.sim.request({ ...order(`/idem-${store}`, key), clientIp: '127.0.0.1' });
+      const again = await e2e.sim.request({ ...order(`/idem-${store}`, key), clientIp: '127.0.0.1' });
+      if (first.status !== 200 || !replayed(again)) throw new Error(`idempotency end to end (${store}): the key to replay was not stored`);
+      scenarios.push({ name: `idem replay, ${store}`, request: order(`/idem-${store}`, key) });
+    }
+    for (const s of scenarios) await e2e.run(s, CONCURRENCY, 500);
+    const measureAt = async (concurrency: number, seconds: number) => {
+      const totals = new Map(scenarios.map((s) => [s.name, emptyTotals()]));
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const s of scenarios) addRun(totals.get(s.name)!, await e2e.run(s, concurrency, seconds * 1000), 200);
+      }
+      return new Map([...totals].map(([name, t]) => [name, e2eStats(t)]));
+    };
+    const loaded = await measureAt(CONCURRENCY, SECONDS);
+    const unloaded = await measureAt(1, UNLOADED_SECONDS);
+
+    console.log(
+      `\nend to end — HTTP client process → KongHttpFront + KongSim (this process, as Kong) → plugin servers → HTTP Service process ` +
+        `(the floor's request only: a replay never reaches it), kept-alive connections, ${ROUNDS} rounds, all on this host's ${os.cpus().length} CPUs; ${upstreamText()}`,
+    );
+    console.log(`${pad('scenario', 24)}${pad('req/s', 9)}${pad('p50', 11)}${pad('p99', 11)}${pad('p50 c=1', 11)}${pad('p99 c=1', 11)}${pad('RPC trips', 11)}unexpected`);
+    for (const s of scenarios) {
+      const x = loaded.get(s.name)!;
+      const u = unloaded.get(s.name)!;
+      console.log(`${pad(s.name, 24)}${pad(x.rps.toFixed(0), 9)}${pad(ms(x.p50), 11)}${pad(ms(x.p99), 11)}${pad(ms(u.p50), 11)}${pad(ms(u.p99), 11)}${pad(x.rt.toFixed(2), 11)}${x.unexpected + u.unexpected}`);
+    }
+    const floor = loaded.get('floor (1 PDK call)')!;
+    const floorUnloaded = unloaded.get('floor (1 PDK call)')!;
+    console.log(`targets, end to end (req/s at concurrency ${CONCURRENCY}, p50 at concurrency 1)`);
+    for (const store of ['memory', 'redis']) {
+      const x = loaded.get(`idem replay, ${store}`)!;
+      const u = unloaded.get(`idem replay, ${store}`)!;
+      const ok = x.rps >= floor.rps && u.p50 <= floorUnloaded.p50;
+      console.log(
+        `  replay (${store}) vs the floor's proxied request: ${(100 * (x.rps / floor.rps)).toFixed(1)} % of its req/s, ` +
+          `p50 ${ms(u.p50)} vs ${ms(floorUnloaded.p50)} unloaded (target: req/s ≥ 100 %, p50 ≤)  ${verdict(ok)}`,
+      );
+    }
+  } finally {
+    await e2e.close();
   }
 }
