@@ -91,6 +91,19 @@ export class EndToEnd {
     return { sample, roundTrips: this.roundTrips - before };
   }
 
+  /**
+   * Every scenario in `rounds` interleaved rounds of `durationMs` at `concurrency` (after a short
+   * warm-up each), so that drift hits them alike; answers other than `expectStatus` are counted.
+   */
+  async measure(scenarios: E2eScenario[], opts: { concurrency: number; durationMs: number; rounds: number; expectStatus: number }): Promise<Map<string, E2eStats>> {
+    for (const s of scenarios) await this.run(s, opts.concurrency, 500);
+    const totals = new Map(scenarios.map((s) => [s.name, emptyTotals()]));
+    for (let round = 0; round < opts.rounds; round++) {
+      for (const s of scenarios) addRun(totals.get(s.name)!, await this.run(s, opts.concurrency, opts.durationMs), opts.expectStatus);
+    }
+    return new Map([...totals].map(([name, t]) => [name, e2eStats(t)]));
+  }
+
   async close(): Promise<void> {
     this.client.disconnect();
     this.upstream.disconnect();
@@ -100,7 +113,7 @@ export class EndToEnd {
   }
 }
 
-export interface E2eTotals {
+interface E2eTotals {
   requests: number;
   elapsedMs: number;
   latencies: number[];
@@ -108,9 +121,9 @@ export interface E2eTotals {
   unexpected: number;
 }
 
-export const emptyTotals = (): E2eTotals => ({ requests: 0, elapsedMs: 0, latencies: [], roundTrips: 0, unexpected: 0 });
+const emptyTotals = (): E2eTotals => ({ requests: 0, elapsedMs: 0, latencies: [], roundTrips: 0, unexpected: 0 });
 
-export function addRun(into: E2eTotals, run: { sample: ClientSample; roundTrips: number }, expectStatus: number): void {
+function addRun(into: E2eTotals, run: { sample: ClientSample; roundTrips: number }, expectStatus: number): void {
   into.requests += run.sample.requests;
   into.elapsedMs += run.sample.elapsedMs;
   for (const l of run.sample.latencies) into.latencies.push(l);
@@ -118,7 +131,7 @@ export function addRun(into: E2eTotals, run: { sample: ClientSample; roundTrips:
   for (const [status, n] of Object.entries(run.sample.statuses)) if (Number(status) !== expectStatus) into.unexpected += n;
 }
 
-export function e2eStats(t: E2eTotals): E2eStats {
+function e2eStats(t: E2eTotals): E2eStats {
   const sorted = [...t.latencies].sort((a, b) => a - b);
   return {
     rps: t.requests / (t.elapsedMs / 1000),

@@ -29,7 +29,7 @@ import { performance } from 'node:perf_hooks';
 import os from 'node:os';
 import { KongSim, dumpAllPlugins, kongRoute, kongService, type PluginServerBinding, type SimRequest, type SimResult } from '../../test/harness';
 import { BENCH_SERVER, CONCURRENCY, FLOOR_DIR, ROUNDS, SECONDS, breakEven, immediateUpstream, upstreamText, withUpstreamDelay, ms, pad, pluginDir, startServer, stats, verdict, type Stats } from './common';
-import { EndToEnd, addRun, e2eStats, emptyTotals, type E2eScenario } from './e2e';
+import { EndToEnd, type E2eScenario } from './e2e';
 import type { ClientRequest } from './http-client';
 import { emptySample, load, merge, type LoadOptions, type Sample } from './load';
 import { startRedis } from './redis';
@@ -184,19 +184,8 @@ export async function idempotencyWebhookSection(): Promise<void> {
     const loaded = printTable(`concurrency ${CONCURRENCY}, ${ROUNDS}×${SECONDS}s per scenario`, scenarios, loadedSamples);
     const unloaded = printTable(`\nunloaded: concurrency 1, ${ROUNDS}×${UNLOADED_SECONDS}s per scenario`, unloadedScenarios, unloadedSamples);
 
-    const floor = loaded.get('floor (1 PDK call)')!;
-    const floorUnloaded = unloaded.get('floor (1 PDK call)')!;
     console.log('\ntargets');
-    for (const store of ['memory', 'redis']) {
-      const replay = loaded.get(`idem replay, ${store}`)!;
-      const replayUnloaded = unloaded.get(`idem replay, ${store}`)!;
-      const ok = replay.rps >= floor.rps && replayUnloaded.p50 <= floorUnloaded.p50;
-      console.log(
-        `  replay (${store}) vs the floor's proxied request: ${(100 * (replay.rps / floor.rps)).toFixed(1)} % of its req/s, ` +
-          `p50 ${ms(replayUnloaded.p50)} vs ${ms(floorUnloaded.p50)} unloaded (target: req/s ≥ 100 %, p50 ≤)  ${verdict(ok)}; ` +
-          `break-even upstream: ${breakEven(replayUnloaded.p50, floorUnloaded.p50)}`,
-      );
-    }
+    printReplayTargets(loaded, unloaded, (replay, floorP50) => `; break-even upstream: ${breakEven(replay, floorP50)}`);
     const hookAdded = unloaded.get('webhook 64 KiB')!.p50 - unloaded.get('no plugin, 64 KiB')!.p50;
     const hookAddedLoaded = loaded.get('webhook 64 KiB')!.p50 - loaded.get('no plugin, 64 KiB')!.p50;
     console.log(
@@ -227,6 +216,28 @@ export async function idempotencyWebhookSection(): Promise<void> {
 }
 
 /**
+ * The replay target per store: at least the floor's req/s at concurrency, and a p50 no higher
+ * than its own unloaded. `more` appends to each line (the break-even upstream, in memory).
+ */
+function printReplayTargets(
+  loaded: Map<string, { rps: number; p50: number }>,
+  unloaded: Map<string, { rps: number; p50: number }>,
+  more: (replayP50: number, floorP50: number) => string = () => '',
+): void {
+  const floor = loaded.get('floor (1 PDK call)')!;
+  const floorP50 = unloaded.get('floor (1 PDK call)')!.p50;
+  for (const store of ['memory', 'redis']) {
+    const replay = loaded.get(`idem replay, ${store}`)!;
+    const replayP50 = unloaded.get(`idem replay, ${store}`)!.p50;
+    const ok = replay.rps >= floor.rps && replayP50 <= floorP50;
+    console.log(
+      `  replay (${store}) vs the floor's proxied request: ${(100 * (replay.rps / floor.rps)).toFixed(1)} % of its req/s, ` +
+        `p50 ${ms(replayP50)} vs ${ms(floorP50)} unloaded (target: req/s ≥ 100 %, p50 ≤)  ${verdict(ok)}${more(replayP50, floorP50)}`,
+    );
+  }
+}
+
+/**
  * Replay against the floor end to end (e2e.ts): the floor's request really goes to a Service
  * process over HTTP, the replay answers from the store. The figures a gateway's clients see.
  */
@@ -253,16 +264,8 @@ async function replayEndToEnd(servers: PluginServerBinding[], redisPort: number,
       if (first.status !== 200 || !replayed(again)) throw new Error(`idempotency end to end (${store}): the key to replay was not stored`);
       scenarios.push({ name: `idem replay, ${store}`, request: order(`/idem-${store}`, key) });
     }
-    for (const s of scenarios) await e2e.run(s, CONCURRENCY, 500);
-    const measureAt = async (concurrency: number, seconds: number) => {
-      const totals = new Map(scenarios.map((s) => [s.name, emptyTotals()]));
-      for (let round = 0; round < ROUNDS; round++) {
-        for (const s of scenarios) addRun(totals.get(s.name)!, await e2e.run(s, concurrency, seconds * 1000), 200);
-      }
-      return new Map([...totals].map(([name, t]) => [name, e2eStats(t)]));
-    };
-    const loaded = await measureAt(CONCURRENCY, SECONDS);
-    const unloaded = await measureAt(1, UNLOADED_SECONDS);
+    const loaded = await e2e.measure(scenarios, { concurrency: CONCURRENCY, durationMs: SECONDS * 1000, rounds: ROUNDS, expectStatus: 200 });
+    const unloaded = await e2e.measure(scenarios, { concurrency: 1, durationMs: UNLOADED_SECONDS * 1000, rounds: ROUNDS, expectStatus: 200 });
 
     console.log(
       `\nend to end — HTTP client process → KongHttpFront + KongSim (this process, as Kong) → plugin servers → HTTP Service process ` +
@@ -274,18 +277,8 @@ async function replayEndToEnd(servers: PluginServerBinding[], redisPort: number,
       const u = unloaded.get(s.name)!;
       console.log(`${pad(s.name, 24)}${pad(x.rps.toFixed(0), 9)}${pad(ms(x.p50), 11)}${pad(ms(x.p99), 11)}${pad(ms(u.p50), 11)}${pad(ms(u.p99), 11)}${pad(x.rt.toFixed(2), 11)}${x.unexpected + u.unexpected}`);
     }
-    const floor = loaded.get('floor (1 PDK call)')!;
-    const floorUnloaded = unloaded.get('floor (1 PDK call)')!;
     console.log(`targets, end to end (req/s at concurrency ${CONCURRENCY}, p50 at concurrency 1)`);
-    for (const store of ['memory', 'redis']) {
-      const x = loaded.get(`idem replay, ${store}`)!;
-      const u = unloaded.get(`idem replay, ${store}`)!;
-      const ok = x.rps >= floor.rps && u.p50 <= floorUnloaded.p50;
-      console.log(
-        `  replay (${store}) vs the floor's proxied request: ${(100 * (x.rps / floor.rps)).toFixed(1)} % of its req/s, ` +
-          `p50 ${ms(u.p50)} vs ${ms(floorUnloaded.p50)} unloaded (target: req/s ≥ 100 %, p50 ≤)  ${verdict(ok)}`,
-      );
-    }
+    printReplayTargets(loaded, unloaded);
   } finally {
     await e2e.close();
   }

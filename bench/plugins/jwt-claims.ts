@@ -18,7 +18,7 @@
 import os from 'node:os';
 import { KongSim, dumpAllPlugins, kongRoute, kongService, type PluginServerBinding, type SimRequest } from '../../test/harness';
 import { BENCH_SERVER, CONCURRENCY, FLOOR_DIR, ROUNDS, SECONDS, immediateUpstream, upstreamText, withUpstreamDelay, mb, ms, pad, pluginDir, startServer, stats, verdict } from './common';
-import { EndToEnd, addRun, e2eStats, emptyTotals, type E2eScenario } from './e2e';
+import { EndToEnd, type E2eScenario } from './e2e';
 import type { ClientRequest } from './http-client';
 import { emptySample, load, merge } from './load';
 import { rssBytes } from './rss';
@@ -166,14 +166,10 @@ async function endToEnd(servers: PluginServerBinding[], jwtConfig: Record<string
     { name: 'jwt cached, no fwd', request: withToken('/cached-bare') },
     { name: 'jwt cached, guarded', request: withToken('/cached-guarded') },
   ];
-  for (const s of scenarios) await e2e.run(s, CONCURRENCY, 500);
-  const totals = new Map(scenarios.map((s) => [s.name, emptyTotals()]));
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const s of scenarios) addRun(totals.get(s.name)!, await e2e.run(s, CONCURRENCY, SECONDS * 1000), 200);
-  }
+  const results = await e2e.measure(scenarios, { concurrency: CONCURRENCY, durationMs: SECONDS * 1000, rounds: ROUNDS, expectStatus: 200 });
   await e2e.close();
 
-  const stat = (name: string) => e2eStats(totals.get(name)!);
+  const stat = (name: string) => results.get(name)!;
   const baseline = stat('no plugin');
   console.log(
     `\nend to end — HTTP client process → KongHttpFront + KongSim (this process, as Kong) → plugin servers → HTTP Service process, ` +

@@ -9,7 +9,7 @@
  *                           (e2e.ts: client and Service processes around the harness's HTTP front),
  *                           and the plugin server's memory
  *   idempotency-webhook.ts  idempotency first request and replay (memory, Redis), webhook-signature
- *                           with a 1 KiB and a 64 KiB body
+ *                           with a 1 KiB and a 64 KiB body, then replay against the floor end to end
  *   circuit-breaker.ts      circuit-breaker closed and open
  *
  * Scenarios are measured in interleaved rounds so that drift hits all of them alike. The in-memory

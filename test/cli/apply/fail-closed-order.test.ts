@@ -15,9 +15,7 @@ import { loadDesired } from '../../../cli/src/desired/load';
 import { computePlan } from '../../../cli/src/diff/compute';
 import type { Entity } from '../../../cli/src/model/entity';
 import type { Change } from '../../../cli/src/model/plan';
-import type { FieldList, Schemas } from '../../../cli/src/model/schema';
-import { Schema as jwtClaimsSchema } from '../../../plugins/jwt-claims/schema';
-import { kong342Schemas } from '../diff/helpers';
+import { kong342SchemasWithJwtClaims } from '../diff/helpers';
 import { UUID_PATH, client, create, entity, idsMap, remove, update } from './helpers';
 
 const KONG = 'http://kong.test:8001';
@@ -271,14 +269,6 @@ describe('no cycle in combined plans', () => {
 });
 
 describe('a plan kong-ctl computes, applied', () => {
-  /** Kong 3.4.2's schemas, with jwt-claims' as Kong serves it (the shape of fixture 032). */
-  const schemas = (): Schemas => ({
-    ...kong342Schemas(),
-    plugins: {
-      ...kong342Schemas().plugins,
-      'jwt-claims': { entity_checks: [], fields: [{ config: { type: 'record', required: true, fields: jwtClaimsSchema as unknown as FieldList } }] },
-    },
-  });
   const FILE = (guardOn: boolean) =>
     [
       '_format_version: "3.0"',
@@ -319,7 +309,7 @@ describe('a plan kong-ctl computes, applied', () => {
     const desired = await loadDesired({ files: ['-'], env: {}, readStdin: async () => text });
     expect(desired.diagnostics).toEqual([]);
     const state = buildCurrentState(current);
-    const plan = computePlan(desired.state, state, schemas());
+    const plan = computePlan(desired.state, state, kong342SchemasWithJwtClaims());
     return { plan, currentIds: idsMap(state.entities), routeServices: routeServicesOf(desired.state, state) };
   }
 

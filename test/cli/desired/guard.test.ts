@@ -17,9 +17,7 @@ import { renderPlanText } from '../../../cli/src/output/plan-text';
 import type { Entity } from '../../../cli/src/model/entity';
 import { formatDiagnostic } from '../../../cli/src/model/errors';
 import { passedMarkerKey } from '../../../plugins/shared/ctx-marker';
-import type { FieldList, Schemas } from '../../../cli/src/model/schema';
-import { Schema as jwtClaimsSchema } from '../../../plugins/jwt-claims/schema';
-import { kong342Schemas } from '../diff/helpers';
+import { kong342SchemasWithJwtClaims } from '../diff/helpers';
 import { runCli } from '../commands/run-cli';
 import { bundledConfigSchemas, exchange } from './helpers';
 
@@ -612,19 +610,6 @@ describe('the option', () => {
 
 describe('the guard in plans', () => {
   /**
-   * Kong 3.4.2's schemas, and jwt-claims' as Kong serves an external plugin's (the shape of
-   * fixture 032, js-hello): its config fields are the plugin's own Schema, so Kong answers with
-   * `mark_passed: false` filled in wherever it was not written.
-   */
-  const schemas = (): Schemas => ({
-    ...kong342Schemas(),
-    plugins: {
-      ...kong342Schemas().plugins,
-      'jwt-claims': { entity_checks: [], fields: [{ config: { type: 'record', required: true, fields: jwtClaimsSchema as unknown as FieldList } }] },
-    },
-  });
-
-  /**
    * The live state: jwt-claims on route orders-api with `mark_passed` as given, and with
    * `guard` the post-function as Kong 3.4.2 returns it (every phase of its schema, fixture 039).
    */
@@ -664,7 +649,7 @@ describe('the guard in plans', () => {
   const plan = async (guard: boolean, live: RawKongState) => {
     const r = await desired(guard);
     expect(problems(r)).toEqual([]);
-    return renderPlanText(computePlan(r.state, buildCurrentState(live), schemas(), {}), { color: false, secrets: [] });
+    return renderPlanText(computePlan(r.state, buildCurrentState(live), kong342SchemasWithJwtClaims(), {}), { color: false, secrets: [] });
   };
 
   it('turned on for a live jwt-claims: its marker on (mark_passed false → true), and its guard', async () => {
@@ -682,13 +667,13 @@ describe('the guard in plans', () => {
   });
 
   it("a dump leaves mark_passed out while it is Kong's default, so the guard turns it on over a dumped file", async () => {
-    const dumped = renderDump(buildCurrentState(liveState(false)), schemas(), { withDefaults: false, selectTags: [] });
+    const dumped = renderDump(buildCurrentState(liveState(false)), kong342SchemasWithJwtClaims(), { withDefaults: false, selectTags: [] });
     expect(dumped).not.toContain('mark_passed');
     const r = await loadDesired({ files: ['-'], env: {}, readStdin: async () => `${dumped}_info:\n  fail_closed_guard: true\n` });
     expect(problems(r)).toEqual([]);
     expect(configOf(r, 'plugin:jwt-claims@route=orders-api')).toMatchObject({ mark_passed: true });
     // A dump of a guarded Kong keeps it (with the guard itself, see "A dump of a guarded Kong" in the doc).
-    const guarded = renderDump(buildCurrentState(liveState(true, [lua('jwt-claims')])), schemas(), { withDefaults: false, selectTags: [] });
+    const guarded = renderDump(buildCurrentState(liveState(true, [lua('jwt-claims')])), kong342SchemasWithJwtClaims(), { withDefaults: false, selectTags: [] });
     expect(guarded).toMatch(/^ {8}mark_passed: true$/m);
   });
 

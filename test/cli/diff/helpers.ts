@@ -6,7 +6,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Entity, Kind } from '../../../cli/src/model/entity';
 import { KINDS } from '../../../cli/src/model/entity';
-import type { EntitySchema, Schemas } from '../../../cli/src/model/schema';
+import type { EntitySchema, FieldList, Schemas } from '../../../cli/src/model/schema';
+import { Schema as jwtClaimsSchema } from '../../../plugins/jwt-claims/schema';
 import { KIND_DEFS } from '../../../cli/src/kinds';
 
 export const FIXTURES = join(__dirname, '../../fixtures/kong-admin/3.4.2-postgres');
@@ -41,6 +42,17 @@ export function kong342Schemas(): Schemas {
   }
   cached = { entities, plugins };
   return cached;
+}
+
+/**
+ * kong342Schemas() plus jwt-claims' schema as Kong serves an external plugin's (the shape of
+ * fixture 032, js-hello): its config fields are the plugin's own Schema, so Kong fills in
+ * `mark_passed: false` wherever a file leaves it out.
+ */
+export function kong342SchemasWithJwtClaims(): Schemas {
+  const base = kong342Schemas();
+  const config = { type: 'record', required: true, fields: jwtClaimsSchema as unknown as FieldList };
+  return { ...base, plugins: { ...base.plugins, 'jwt-claims': { entity_checks: [], fields: [{ config }] } as unknown as EntitySchema } };
 }
 
 /** An Entity with key and label from the kind registry, as loaders build them. */
