@@ -199,10 +199,10 @@ export async function idempotencyWebhookSection(): Promise<void> {
     }
     console.log(
       '  note: an upstream that answers at once is the worst case for a replay, which saves the upstream exchange but\n' +
-        '  makes ~8 PDK calls to the floor\'s 1; "break-even upstream" is the upstream time above which the replay answers\n' +
+        '  makes 7 PDK calls to the floor\'s 1; "break-even upstream" is the upstream time above which the replay answers\n' +
         '  first at p50 (BENCH_UPSTREAM_MS=<ms> measures it with a slower upstream).\n' +
         '  On Kong 3.4.2 (~150 µs per event, ~40 µs per PDK call, test/fixtures/kong-pdk/README.md) a replay\'s access\n' +
-        '  (1 event, 8 calls) is ~0.47 ms against the floor\'s ~0.19 ms + the upstream: an estimate, not a measurement.',
+        '  (1 event, 7 calls) is ~0.43 ms against the floor\'s ~0.19 ms + the upstream: an estimate, not a measurement.',
     );
     const unexpected = [...loaded.values(), ...unloaded.values()].reduce((n, x) => n + x.unexpected, 0);
     if (unexpected > 0) console.log(`  ${unexpected} unexpected answers (wrong status, a first request replayed or a replay not replayed)`);

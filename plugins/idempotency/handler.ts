@@ -1,23 +1,27 @@
 /**
  * Phases and their PDK round trips (each one a unix-socket exchange with Kong).
  *
- * access — for a method not configured: 1 (getMethod). Else:
- *   getMethod, getHeaders (key, client header), getCredential, [getConsumer unless the credential
- *   names its consumer], [getForwardedIp when no credential and no client header], [router.getRoute
- *   unless the plugin is route-scoped], getPathWithQuery, [getRawBody unless the headers declare an
+ * access — for a method not configured: 1 (nginx.getVar('request'), method and target in one
+ *   call, request-line.ts). Else:
+ *   getVar('request'), getHeaders (key, client header), getCredential, [getConsumer unless the
+ *   credential names its consumer], [getForwardedIp when no credential and no client header],
+ *   [router.getRoute unless the plugin is route-scoped], [getRawBody unless the headers declare an
  *   empty body], then one store call (atomic claim, or read of what is there) and
  *   - first request: ctx.shared.set (the claim, for the later phases) -> proxied;
  *   - replay / 409 / 422 / 400 / 503: one kong.response.exit.
  *   A first request with a body from a client with neither credential nor client header thus
- *   costs 8 (route-scoped). An optional call is skipped only when its answer is already known,
+ *   costs 7 (route-scoped). An optional call is skipped only when its answer is already known,
  *   never guessed: an absent Content-Length does not mean an empty body (HTTP/2 and HTTP/3 may
  *   send one without it), so only `Content-Length: 0` skips the read.
- * response — 1 (ctx.shared.get) when this request holds no claim; else getStatus, getHeaders,
- *   [getRawBody unless the response has no content: 204, 304, Content-Length: 0] and one store
- *   call (complete or release). Implementing `response` makes Kong buffer the upstream response on
- *   the routes this plugin runs on: that is how a JS plugin gets the body.
- * log — 1 (ctx.shared.get); plus a store release for a claim the response phase never saw
- *   (upstream connection failure, timeout, a later plugin refusing the request).
+ * response — none while no request in this process holds a claim (runtime.ts `unsettled`: replays,
+ *   other methods, requests without a key); else ctx.shared.get, and for this request's claim
+ *   getStatus, getHeaders, [getRawBody unless the response has no content: 204, 304,
+ *   Content-Length: 0] and one store call (complete or release). Implementing `response` makes Kong
+ *   buffer the upstream response on the routes this plugin runs on: that is how a JS plugin gets
+ *   the body.
+ * log — likewise none while no claim is held; else ctx.shared.get, plus a store release for a
+ *   claim the response phase never saw (upstream connection failure, timeout, a later plugin
+ *   refusing the request).
  */
 import { failClosed } from '../shared/fail-closed';
 import { idempotencyMetrics } from '../shared/metrics';
@@ -29,7 +33,8 @@ import { readIdempotencyKey } from './key';
 import { Name } from './meta';
 import { problemFor, sendProblem, type ProblemCode } from './problems';
 import { decodeResponse, encodeResponse, replayableHeaders, replayHeaders } from './record';
-import { markSettled, runtimeFor, takeSettled, type Runtime } from './runtime';
+import { parseRequestLine } from './request-line';
+import { KEPT_AFTER_LOCK_MS, anyUnsettled, holdClaim, runtimeFor, settleClaim, type Runtime } from './runtime';
 import { consumerIdOfCredential, fingerprintOf, idOf, identityOf, needsFallback, storeKeyFor } from './scope';
 
 /** kong.ctx.shared key carrying the claim from access to response and log. */
@@ -144,7 +149,9 @@ export async function access(kong: Kong, runtime: Runtime, routeId: string | nul
     await kong.log.err(`[${Name}] invalid configuration: ${runtime.errors.join('; ')}`);
     return refuse(kong, 500, UNEXPECTED_ERROR_MESSAGE);
   }
-  const method = await kong.request.getMethod();
+  const line = parseRequestLine(await kong.nginx.getVar('request'));
+  if (!line) throw new Error("nginx's $request is not a request line");
+  const { method, target } = line;
   if (!config.methods.has(method)) return;
 
   const headers = await kong.request.getHeaders();
@@ -159,7 +166,6 @@ export async function access(kong: Kong, runtime: Runtime, routeId: string | nul
 
   const who = await identity(kong, config, headers);
   const route = routeId ?? idOf(await kong.router.getRoute()) ?? '';
-  const target = await kong.request.getPathWithQuery();
   const body = declaresEmptyBody(headers) ? EMPTY : await kong.request.getRawBody();
   if (body === undefined || body === null) return problem(kong, config, 'body_too_large');
   const fp = fingerprintOf(method, target, toBuffer(body));
@@ -183,10 +189,13 @@ export async function access(kong: Kong, runtime: Runtime, routeId: string | nul
   if (outcome.kind === 'vanishing') return problem(kong, config, 'request_outstanding');
 
   const flight: InFlight = { key: outcome.claim.key, token: outcome.claim.token, fp };
+  // Held before the hand-over: from here on this request's later phases must look for it.
+  holdClaim(flight.token, config.lockTtlMs);
   try {
     await kong.ctx.shared.set(CTX_KEY, flight);
   } catch (error) {
     // Without the hand-over no later phase can finish the claim: free the key before failing.
+    settleClaim(flight.token);
     await runtime.store.release(outcome.claim).catch(() => false);
     throw error;
   }
@@ -204,12 +213,27 @@ async function release(kong: Kong, runtime: Runtime, flight: InFlight, why: stri
   }
 }
 
+/**
+ * This request's claim, if it may hold one. Asking Kong costs a round trip, so it is only asked
+ * while some request in this process holds a claim.
+ */
+async function heldFlight(kong: Kong): Promise<InFlight | undefined> {
+  const { held, expired } = anyUnsettled();
+  if (expired > 0) {
+    await kong.log.warn(
+      `[${Name}] ${expired} request(s) holding a key never ended (still unfinished ${KEPT_AFTER_LOCK_MS / 60000} min after lock_ttl, or dropped by Kong): their keys were free again since lock_ttl`,
+    );
+  }
+  return held ? asInFlight(await kong.ctx.shared.get(CTX_KEY)) : undefined;
+}
+
 export async function response(kong: Kong, runtime: Runtime): Promise<void> {
-  const flight = asInFlight(await kong.ctx.shared.get(CTX_KEY));
   const config = runtime.config;
-  if (!flight || !config || !runtime.store) return;
+  if (!config || !runtime.store) return;
+  const flight = await heldFlight(kong);
+  if (!flight) return;
   // From here on the upstream has answered: whatever happens, the log phase must not release.
-  markSettled(flight.token);
+  settleClaim(flight.token);
 
   const status = await kong.service.response.getStatus();
   if (typeof status !== 'number' || !isStoredStatus(config, status)) {
@@ -242,8 +266,9 @@ export async function response(kong: Kong, runtime: Runtime): Promise<void> {
 }
 
 export async function log(kong: Kong, runtime: Runtime): Promise<void> {
-  const flight = asInFlight(await kong.ctx.shared.get(CTX_KEY));
-  if (!flight || !runtime.store || takeSettled(flight.token)) return;
+  if (!runtime.store) return;
+  const flight = await heldFlight(kong);
+  if (!flight || !settleClaim(flight.token)) return;
   await release(kong, runtime, flight, 'the request ended without an upstream response');
 }
 

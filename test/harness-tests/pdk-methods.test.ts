@@ -81,6 +81,16 @@ describe('the PDK method table', () => {
     expect(() => call(k, 'kong.client.get_ip')).toThrow('API disabled in the current context');
   });
 
+  it('ngx.var.request is the request line as sent: set_method leaves it, HTTP/2 gets nginx\'s built one', () => {
+    const k = ctx('access', { method: 'post', path: '/orders?x=1' });
+    call(k, 'kong.service.request.set_method', 'PUT');
+    expect(call(k, 'kong.request.get_method')).toBe('PUT');
+    expect(call(k, 'kong.nginx.get_var', 'request')).toBe('POST /orders?x=1 HTTP/1.1');
+    expect(call(k, 'kong.nginx.get_var', 'request_method')).toBe('PUT');
+    expect(call(ctx('access', { httpVersion: 2 }), 'kong.nginx.get_var', 'request')).toBe('GET /p?a=1 HTTP/2.0');
+    expect(call(ctx('access', { httpVersion: 1 }), 'kong.nginx.get_var', 'request')).toBe('GET /p?a=1 HTTP/1.0');
+  });
+
   it('kong.response.error picks the template from Accept; Kong >= 3.5 adds the request id', () => {
     const old = ctx('access', { headers: [['accept', 'text/plain;q=0.5, application/json']] }, { version: '3.4.2' });
     old.state.delayResponse = true;

@@ -71,6 +71,8 @@ export class RequestState {
   // ---- nginx request (ngx.var / ngx.req) ----
   method: string;
   readonly requestUri: string;
+  /** ngx.var.request: the request line as the client sent it; set_method and set_path leave it be. */
+  readonly requestLine: string;
   /** ngx.var.args: the current query string, undefined when the request had none. */
   args: string | undefined;
   readonly headers: HeaderList;
@@ -143,8 +145,14 @@ export class RequestState {
     this.remoteAddr = req.clientIp ?? '127.0.0.1';
     this.remotePort = req.clientPort ?? 40000 + Math.floor(Math.random() * 20000);
     this.startTimeMs = Date.now();
+    this.requestLine = `${this.method} ${this.requestUri} ${this.serverProtocol}`;
     const headerBytes = this.headers.all().reduce((n, [k, v]) => n + k.length + v.length + 4, 0);
     this.requestLength = `${this.method} ${this.requestUri} HTTP/${this.httpVersion}\r\n`.length + headerBytes + 2 + this.body.length;
+  }
+
+  /** ngx.var.server_protocol (nginx builds HTTP/2's request line with "HTTP/2.0"). */
+  get serverProtocol(): string {
+    return this.httpVersion >= 2 ? 'HTTP/2.0' : `HTTP/${this.httpVersion === 1 ? '1.0' : this.httpVersion.toFixed(1)}`;
   }
 
   /** ngx.var.host: the Host header without port, lower-cased (nginx falls back to the server name). */

@@ -40,27 +40,25 @@ const IDENTITY_ANONYMOUS = ['kong.client.get_credential', 'kong.client.get_consu
 const emptyPost = (path: string, key: string): ReturnType<typeof post> => post(path, key, '', [['Content-Length', '0']]);
 
 describe('access on a first request', () => {
-  it('with a body and no credential: 8 calls', async () => {
+  it('with a body and no credential: 7 calls', async () => {
     const res = await node.request(post(`${api}/a`, freshKey()));
     expect(res.status).toBe(201);
     expect(phaseCalls(res, 'access')).toEqual([
-      'kong.request.get_method',
+      'kong.nginx.get_var',
       'kong.request.get_headers',
       ...IDENTITY_ANONYMOUS,
-      'kong.request.get_path_with_query',
       'kong.request.get_raw_body',
       'kong.ctx.shared.set',
     ]);
   });
 
-  it('with Content-Length: 0: 7 calls, the body is not read', async () => {
+  it('with Content-Length: 0: 6 calls, the body is not read', async () => {
     const res = await node.request(emptyPost(`${api}/empty`, freshKey()));
     expect(res.status).toBe(201);
     expect(phaseCalls(res, 'access')).toEqual([
-      'kong.request.get_method',
+      'kong.nginx.get_var',
       'kong.request.get_headers',
       ...IDENTITY_ANONYMOUS,
-      'kong.request.get_path_with_query',
       'kong.ctx.shared.set',
     ]);
   });
@@ -69,40 +67,38 @@ describe('access on a first request', () => {
     const res = await node.request({ method: 'POST', path: `${api}/nolength`, headers: [['Idempotency-Key', freshKey()]] });
     expect(res.status).toBe(201);
     expect(phaseCalls(res, 'access')).toContain('kong.request.get_raw_body');
-    expect(phaseCalls(res, 'access')).toHaveLength(8);
+    expect(phaseCalls(res, 'access')).toHaveLength(7);
   });
 
-  it('with a credential naming its consumer: 6 calls, no consumer nor IP lookup', async () => {
+  it('with a credential naming its consumer: 5 calls, no consumer nor IP lookup', async () => {
     const res = await node.request(post(`${tenants}/a`, freshKey(), '{"amount":1}', [['apikey', apikey]]));
     expect(res.status).toBe(201);
     expect(phaseCalls(res, 'access')).toEqual([
-      'kong.request.get_method',
+      'kong.nginx.get_var',
       'kong.request.get_headers',
       'kong.client.get_credential',
-      'kong.request.get_path_with_query',
       'kong.request.get_raw_body',
       'kong.ctx.shared.set',
     ]);
   });
 
-  it('with the configured client header present: 7 calls, no IP lookup; absent: the IP is asked for', async () => {
+  it('with the configured client header present: 6 calls, no IP lookup; absent: the IP is asked for', async () => {
     const withHeader = await node.request(post(`${byHeader}/a`, freshKey(), '{}', [['X-Client-Id', 'c1']]));
     expect(phaseCalls(withHeader, 'access')).not.toContain('kong.client.get_forwarded_ip');
-    expect(phaseCalls(withHeader, 'access')).toHaveLength(7);
+    expect(phaseCalls(withHeader, 'access')).toHaveLength(6);
     const without = await node.request(post(`${byHeader}/a`, freshKey(), '{}'));
     expect(phaseCalls(without, 'access')).toContain('kong.client.get_forwarded_ip');
-    expect(phaseCalls(without, 'access')).toHaveLength(8);
+    expect(phaseCalls(without, 'access')).toHaveLength(7);
   });
 
-  it('not route-scoped: the route is asked for (9 calls)', async () => {
+  it('not route-scoped: the route is asked for (8 calls)', async () => {
     const res = await node.request(post(`${serviceScoped}/a`, freshKey()));
     expect(res.status).toBe(201);
     expect(phaseCalls(res, 'access')).toEqual([
-      'kong.request.get_method',
+      'kong.nginx.get_var',
       'kong.request.get_headers',
       ...IDENTITY_ANONYMOUS,
       'kong.router.get_route',
-      'kong.request.get_path_with_query',
       'kong.request.get_raw_body',
       'kong.ctx.shared.set',
     ]);
@@ -163,13 +159,57 @@ describe('response phase', () => {
 });
 
 describe('a replay', () => {
-  it('costs the lookups of a first request and one exit, then one call in log', async () => {
+  it('costs the lookups of a first request and one exit, and nothing after', async () => {
     const key = freshKey();
     await node.request(post(`${api}/replay`, key));
     const replay = await node.request(post(`${api}/replay`, key));
     expect(replay.headers.first('idempotent-replayed')).toBe('true');
-    expect(phaseCalls(replay, 'access')).toHaveLength(8);
-    expect(phaseCalls(replay, 'access').at(-1)).toBe('kong.response.exit');
+    expect(phaseCalls(replay, 'access')).toEqual([
+      'kong.nginx.get_var',
+      'kong.request.get_headers',
+      ...IDENTITY_ANONYMOUS,
+      'kong.request.get_raw_body',
+      'kong.response.exit',
+    ]);
+    expect(phaseCalls(replay, 'log')).toEqual([]);
+    expect(replay.roundTrips).toBe(8);
+  });
+});
+
+describe('response and log while no request here holds a claim', () => {
+  it('ask Kong nothing: a first request once settled, a request without a key, another method', async () => {
+    const first = await node.request(post(`${api}/quiet`, freshKey()));
+    expect(phaseCalls(first, 'log')).toEqual([]);
+    const noKey = await node.request(post(`${api}/quiet`, undefined));
+    const get = await node.request({ method: 'GET', path: `${api}/quiet` });
+    for (const res of [noKey, get]) {
+      expect(res.status).toBe(201);
+      expect(phaseCalls(res, 'response')).toEqual([]);
+      expect(phaseCalls(res, 'log')).toEqual([]);
+    }
+  });
+
+  it('while one is held, every request asks for its own, and only the holder settles', async () => {
+    const gate = 'held';
+    const key = freshKey();
+    const holder = node.request(post(`${api}/gate/${gate}`, key));
+    await upstream.arrived(gate);
+    const other = freshKey();
+    await node.request(post(`${api}/other`, other));
+    const replay = await node.request(post(`${api}/other`, other));
+    const noKey = await node.request(post(`${api}/other`, undefined));
+    expect(replay.headers.first('idempotent-replayed')).toBe('true');
     expect(phaseCalls(replay, 'log')).toEqual(['kong.ctx.shared.get']);
+    expect(phaseCalls(noKey, 'response')).toEqual(['kong.ctx.shared.get']);
+    expect(phaseCalls(noKey, 'log')).toEqual(['kong.ctx.shared.get']);
+    // The holder's claim is untouched by the others: a duplicate still gets 409, the first is stored.
+    expect((await node.request(post(`${api}/gate/${gate}`, key))).status).toBe(409);
+    upstream.open(gate);
+    const done = await holder;
+    expect(done.status).toBe(201);
+    expect(phaseCalls(done, 'response')).toContain('kong.service.response.get_raw_body');
+    const again = await node.request(post(`${api}/gate/${gate}`, key));
+    expect(again.headers.first('idempotent-replayed')).toBe('true');
+    expect(phaseCalls(again, 'log')).toEqual([]);
   });
 });
