@@ -1,23 +1,26 @@
 /**
  * The end-to-end benchmark's Service, in a process of its own (forked by e2e.ts) as a Service is
  * not Kong's: a Node HTTP server on 127.0.0.1 answering every request with `200 ok` at once (after
- * BENCH_UPSTREAM_MS, when set), over kept-alive connections. Sends its port over IPC.
+ * BENCH_UPSTREAM_MS or the request's x-bench-upstream-ms, when set: upstream-delay.ts), over
+ * kept-alive connections. Sends its port over IPC.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { UPSTREAM_DELAY_HEADER, delayMs } from './upstream-delay';
 
-const delayMs = Math.max(0, Math.round(Number(process.env.BENCH_UPSTREAM_MS ?? 0) || 0));
+const defaultDelayMs = delayMs(process.env.BENCH_UPSTREAM_MS);
 const body = Buffer.from('ok');
 
 const server = http.createServer((req, res) => {
+  const wait = req.headers[UPSTREAM_DELAY_HEADER] !== undefined ? delayMs(req.headers[UPSTREAM_DELAY_HEADER]) : defaultDelayMs;
   req.resume();
   req.on('end', () => {
     const answer = (): void => {
       res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': body.length });
       res.end(body);
     };
-    if (delayMs === 0) answer();
-    else setTimeout(answer, delayMs);
+    if (wait === 0) answer();
+    else setTimeout(answer, wait);
   });
 });
 server.keepAliveTimeout = 60_000;

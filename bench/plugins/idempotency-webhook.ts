@@ -17,7 +17,9 @@
  *   targets       replay at least as fast as the floor's proxied request (req/s loaded, p50
  *                 unloaded); webhook verification of a 64 KiB body adds < 1 ms at p50 (unloaded)
  *   end to end    replay against the floor once more over real HTTP (e2e.ts), where the floor's
- *                 request really reaches a Service process and the replay does not
+ *                 request really reaches a Service process and the replay does not; the floor
+ *                 again against Services that take 1, 2 and 5 ms (BENCH_UPSTREAM_SWEEP), to show
+ *                 from which upstream on a replay answers first
  *
  * client_body_buffer_size is 1 MiB, as webhook-signature's max_body_size (default 1 MiB) requires
  * of Kong 3.4 (nginx_http_client_body_buffer_size): with Kong's 8k default the 64 KiB body would
@@ -33,6 +35,7 @@ import { EndToEnd, type E2eScenario } from './e2e';
 import type { ClientRequest } from './http-client';
 import { emptySample, load, merge, type LoadOptions, type Sample } from './load';
 import { startRedis } from './redis';
+import { UPSTREAM_DELAY_HEADER, delayMs } from './upstream-delay';
 import { jsonBody, newWhsec, standardWebhookHeaders } from './webhooks';
 
 const UNLOADED_SECONDS = Number(process.env.BENCH_UNLOADED_SECONDS ?? 2);
@@ -238,8 +241,21 @@ function printReplayTargets(
 }
 
 /**
+ * Upstream service times (whole ms) the floor's proxied request is measured against end to end,
+ * beside the upstream that answers at once: BENCH_UPSTREAM_SWEEP, comma-separated (default 1,2,5).
+ */
+const UPSTREAM_SWEEP = (process.env.BENCH_UPSTREAM_SWEEP ?? '1,2,5')
+  .split(',')
+  .map((v) => delayMs(v.trim()))
+  .filter((v, i, all) => v > 0 && all.indexOf(v) === i);
+
+const floorAt = (upstreamMs: number) => `floor, upstream ${upstreamMs} ms`;
+
+/**
  * Replay against the floor end to end (e2e.ts): the floor's request really goes to a Service
  * process over HTTP, the replay answers from the store. The figures a gateway's clients see.
+ * The floor is measured again against Services that take 1, 2, 5 ms (UPSTREAM_SWEEP) in the same
+ * interleaved rounds: a replay never reaches the upstream, so its own figures hold for all of them.
  */
 async function replayEndToEnd(servers: PluginServerBinding[], redisPort: number, run: string): Promise<void> {
   const { e2e, serviceId } = await EndToEnd.start(servers, 'bench-e2e');
@@ -249,13 +265,16 @@ async function replayEndToEnd(servers: PluginServerBinding[], redisPort: number,
     e2e.sim.addPlugin({ name: 'idempotency', route: route('idem-memory'), config: {} });
     e2e.sim.addPlugin({ name: 'idempotency', route: route('idem-redis'), config: { strategy: 'redis', redis: { host: '127.0.0.1', port: redisPort } } });
     const body = '{"amount":100}';
-    const order = (path: string, key?: string): ClientRequest => ({
+    const order = (path: string, key?: string, extra: Array<[string, string]> = []): ClientRequest => ({
       method: 'POST',
       path,
-      headers: key === undefined ? [['Content-Type', 'application/json']] : [['Content-Type', 'application/json'], ['Idempotency-Key', key]],
+      headers: [['Content-Type', 'application/json'], ...(key === undefined ? [] : ([['Idempotency-Key', key]] as Array<[string, string]>)), ...extra],
       body,
     });
     const scenarios: E2eScenario[] = [{ name: 'floor (1 PDK call)', request: order('/floor') }];
+    for (const upstreamMs of UPSTREAM_SWEEP) {
+      scenarios.push({ name: floorAt(upstreamMs), request: order('/floor', undefined, [[UPSTREAM_DELAY_HEADER, String(upstreamMs)]]) });
+    }
     for (const store of ['memory', 'redis']) {
       const key = `replay-e2e-${run}-${store}`;
       // Stored once, as the HTTP front's client (127.0.0.1, anonymous) would have it: every later request is a replay.
@@ -279,7 +298,34 @@ async function replayEndToEnd(servers: PluginServerBinding[], redisPort: number,
     }
     console.log(`targets, end to end (req/s at concurrency ${CONCURRENCY}, p50 at concurrency 1)`);
     printReplayTargets(loaded, unloaded);
+    printUpstreamSweep(loaded, unloaded);
   } finally {
     await e2e.close();
+  }
+}
+
+/**
+ * The same target against the floor's request to slower Services: where a replay starts answering
+ * first on both measures. Measured, not extrapolated: each floor row is its own scenario.
+ */
+function printUpstreamSweep(loaded: Map<string, { rps: number; p50: number }>, unloaded: Map<string, { rps: number; p50: number }>): void {
+  if (UPSTREAM_SWEEP.length === 0) return;
+  console.log(`  against a Service that takes a while (BENCH_UPSTREAM_SWEEP): the floor's proxied request vs the same replays`);
+  const firstMet = new Map<string, number>();
+  for (const upstreamMs of UPSTREAM_SWEEP) {
+    const floor = loaded.get(floorAt(upstreamMs))!;
+    const floorP50 = unloaded.get(floorAt(upstreamMs))!.p50;
+    const parts = ['memory', 'redis'].map((store) => {
+      const replay = loaded.get(`idem replay, ${store}`)!;
+      const replayP50 = unloaded.get(`idem replay, ${store}`)!.p50;
+      const ok = replay.rps >= floor.rps && replayP50 <= floorP50;
+      if (ok && !firstMet.has(store)) firstMet.set(store, upstreamMs);
+      return `${store} ${(100 * (replay.rps / floor.rps)).toFixed(0)} % req/s, p50 ${ms(replayP50)} ${verdict(ok)}`;
+    });
+    console.log(`    upstream ${pad(`${upstreamMs} ms:`, 7)} floor ${pad(`${floor.rps.toFixed(0)} req/s,`, 13)} p50 ${ms(floorP50)} · replay ${parts.join(' · ')}`);
+  }
+  for (const store of ['memory', 'redis']) {
+    const at = firstMet.get(store);
+    console.log(`  replay (${store}) answers first on both measures ${at === undefined ? `with none of these upstreams` : `from an upstream of ${at} ms (of ${UPSTREAM_SWEEP.join(', ')} ms)`}`);
   }
 }
