@@ -95,10 +95,11 @@ async function identity(kong: Kong, config: CompiledConfig, headers: MultiMap): 
 }
 
 /**
- * The body is read only when it is known to fit. Kong (< 3.9) cannot hand a plugin a body nginx
- * buffered to disk (beyond client_body_buffer_size): its nil breaks the PDK reply itself (a Lua
- * error packing the Step: a 500 and a handler left waiting), so the size is checked on the
- * headers first. A body of unknown length (chunked) could be any size: 411.
+ * The body is read only when it is known to fit, with max_request_body_size as the limit Kong 3.9
+ * needs to read a body nginx buffered to disk (beyond client_body_buffer_size). A body Kong does
+ * not return (too large, or on disk before 3.9) is nil, which breaks the PDK reply itself (a Lua
+ * error packing the Step: a 500), so the size is checked on the headers first. A body of unknown
+ * length (chunked) could be any size: 411.
  */
 function bodySizeProblem(headers: MultiMap, max: number): ProblemCode | undefined {
   const lengths = headerValues(headers, 'content-length');
@@ -166,7 +167,7 @@ export async function access(kong: Kong, runtime: Runtime, routeId: string | nul
 
   const who = await identity(kong, config, headers);
   const route = routeId ?? idOf(await kong.router.getRoute()) ?? '';
-  const body = declaresEmptyBody(headers) ? EMPTY : await kong.request.getRawBody();
+  const body = declaresEmptyBody(headers) ? EMPTY : await kong.request.getRawBody(config.maxRequestBodySize);
   if (body === undefined || body === null) return problem(kong, config, 'body_too_large');
   const fp = fingerprintOf(method, target, toBuffer(body));
   const key = storeKeyFor(route, who, read.key);

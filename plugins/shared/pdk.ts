@@ -38,8 +38,12 @@ export interface KongRequest {
   getQuery(maxArgs?: number): Promise<QueryArgs>;
   getHeader(name: string): Promise<string | undefined>;
   getHeaders(maxHeaders?: number): Promise<MultiMap>;
-  /** Arrives as msgpack binary (a Uint8Array); undefined when the body was not buffered. */
-  getRawBody(): Promise<Uint8Array | string | undefined>;
+  /**
+   * Arrives as msgpack binary (a Uint8Array). From Kong 3.9 `max` lets Kong read a body nginx
+   * buffered to a file (larger than client_body_buffer_size) up to that many bytes; earlier Kongs
+   * ignore it. A body Kong cannot return is nil, which Kong fails to pack: the request gets a 500.
+   */
+  getRawBody(max?: number): Promise<Uint8Array | string | undefined>;
   getBody(mimetype?: string, maxArgs?: number): Promise<unknown>;
   getStartTime(): Promise<number>;
 }

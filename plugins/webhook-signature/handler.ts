@@ -3,7 +3,7 @@
  *
  * access
  *   1. kong.request.getHeaders()        — every header the scheme and dedup read, Content-Length
- *   2. kong.request.getRawBody()        — only once the headers, timestamp and declared size pass
+ *   2. kong.request.getRawBody(max)     — only once the headers, timestamp and declared size pass
  *   +  kong.ctx.shared.set(claim)       — only with dedup, when this delivery claimed its id
  *   3. kong.ctx.shared.set(webhook_signature_passed, true) — only with mark_passed (kong-ctl's fail-closed guard)
  * A refusal is getHeaders (+ getRawBody) + one kong.response.exit.
@@ -14,9 +14,11 @@
  *   +  kong.response.getStatus()        — only when access claimed an id
  *   +  kong.response.getSource()        — only for a 2xx, to tell the upstream from a later exit
  *
- * Kong 3.4's get_raw_body has no size argument: a body nginx buffered to a file (larger than
- * client_body_buffer_size) makes Kong itself fail the request with a 500 while answering the
- * call, so nginx_http_client_body_buffer_size must be at least max_body_size.
+ * The body is read with max_body_size as its limit: from Kong 3.9 that lets Kong read a body nginx
+ * buffered to a file (larger than client_body_buffer_size), which is how deliveries larger than
+ * Kong's default 8 KiB buffer verify. Kong 3.4's get_raw_body has no size argument: there such a
+ * body makes Kong itself fail the request with a 500 while answering the call, so
+ * nginx_http_client_body_buffer_size must be at least max_body_size.
  */
 import { nowSeconds } from '../shared/clock';
 import { markPassed } from '../shared/ctx-marker';
@@ -99,9 +101,9 @@ export async function access(kong: Kong, instance: Instance): Promise<void> {
   if (!presented.ok) return answer(kong, config, presented.failure);
   if (declaredTooLarge(headers, config.maxBodySize)) return answer(kong, config, { code: 'body_too_large' });
 
-  const body = bodyBytes(await kong.request.getRawBody());
+  const body = bodyBytes(await kong.request.getRawBody(config.maxBodySize));
   if (!body) {
-    throw new Error('request body unavailable (buffered to a file by nginx): set nginx_http_client_body_buffer_size to at least max_body_size');
+    throw new Error('request body unavailable (buffered to a file by nginx, on a Kong before 3.9): set nginx_http_client_body_buffer_size to at least max_body_size');
   }
   const failure = checkBody(config, presented.value, body);
   if (failure) return answer(kong, config, failure);

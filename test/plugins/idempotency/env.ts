@@ -212,14 +212,17 @@ export interface Node {
   close(): Promise<void>;
 }
 
-/** One Kong node: its own plugin server process and KongSim, with every entity of `cluster`. */
-export async function startNode(cluster: Cluster): Promise<Node> {
+/**
+ * One Kong node: its own plugin server process and KongSim, with every entity of `cluster`.
+ * `kongVersion`: the Kong KongSim plays (default KONG_VERSION), with nginx's default 8 KiB buffer.
+ */
+export async function startNode(cluster: Cluster, options: { kongVersion?: string } = {}): Promise<Node> {
   assertBuilt();
   const server = PluginServerProcess.kongJs({ pluginsDirectory: PLUGIN_DIR, sockName: 'idempotency.sock' });
   await server.start();
   const services = [cluster.service, ...cluster.routes.flatMap((r) => (r.service ? [r.service] : []))];
   const sim = new KongSim({
-    kongVersion: KONG_VERSION,
+    kongVersion: options.kongVersion ?? KONG_VERSION,
     servers: [{ name: 'idempotency', socketPath: server.socketPath, plugins: await dumpAllPlugins(PLUGIN_DIR) }],
     services,
     routes: cluster.routes.map((r) => r.route),

@@ -211,3 +211,27 @@ describe('requests the plugin cannot check', () => {
     expect(res.kongLog.some((l) => l.level === 'err' && /invalid configuration: redis: set host/.test(l.message))).toBe(true);
   });
 });
+
+describe("Kong 3.9 and nginx's default 8 KiB client body buffer", () => {
+  it('reads a body nginx buffered to a file, with max_request_body_size as the limit', async () => {
+    const cluster = new Cluster(upstream.port);
+    const large = cluster.route({ name: 'large-39', config: { max_request_body_size: 65536 } });
+    const k39 = await startNode(cluster, { kongVersion: '3.9.1' });
+    try {
+      const key = freshKey();
+      const body = Buffer.alloc(65536, 0x61);
+      const first = await k39.request(post(`${large}/a`, key, body));
+      expect(first.status).toBe(201);
+      expect(first.upstreamRequest?.body.equals(body)).toBe(true);
+      expect(first.calls.find((c) => c.method === 'kong.request.get_raw_body')?.args).toEqual([65536]);
+      const again = await k39.request(post(`${large}/a`, key, body));
+      expect(again.headers.first('idempotent-replayed')).toBe('true');
+      // The whole body is compared, not only what fits in nginx's buffer.
+      const changed = Buffer.from(body);
+      changed[65535] = 0x62;
+      expect((await k39.request(post(`${large}/a`, key, changed))).status).toBe(422);
+    } finally {
+      await k39.close();
+    }
+  });
+});

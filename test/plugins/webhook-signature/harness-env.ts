@@ -136,6 +136,8 @@ export interface WebhookEnv {
 export interface EnvOptions {
   nodes?: number;
   clientBodyBufferSize?: number;
+  /** Kong version KongSim plays (default KONG_VERSION). */
+  kongVersion?: string;
   strict?: KongSimOptions['strict'];
 }
 
@@ -157,7 +159,7 @@ export async function startWebhookEnv(options: EnvOptions = {}): Promise<Webhook
     });
     await server.start();
     const sim = new KongSim({
-      kongVersion: KONG_VERSION,
+      kongVersion: options.kongVersion ?? KONG_VERSION,
       servers: [{ name: PLUGIN, socketPath: server.socketPath, plugins }],
       services: [service],
       clientBodyBufferSize: options.clientBodyBufferSize,

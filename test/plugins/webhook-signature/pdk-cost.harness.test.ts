@@ -135,3 +135,29 @@ describe("Kong 3.4 and nginx's client body buffer (default 8 KiB)", () => {
     }
   });
 });
+
+describe("Kong 3.9 and nginx's default 8 KiB client body buffer", () => {
+  it('reads a body nginx buffered to a file, with max_body_size as the limit: large deliveries verify', async () => {
+    const k39 = await startWebhookEnv({ kongVersion: '3.9.1' });
+    try {
+      const path = k39.route('default-buffer-39', { secrets: [secret], max_body_size: 128 * 1024 });
+      k39.setClock(T);
+      const spilled = jsonBodyOfSize(64 * 1024);
+      const res = await k39.request(post(path, standardHeaders(secret, 'msg_spill_39', T, spilled), spilled));
+      expect(res.status).toBe(200);
+      expect(res.upstreamRequest?.body.equals(Buffer.from(spilled))).toBe(true);
+      expect(res.calls.find((c) => c.method === 'kong.request.get_raw_body')?.args).toEqual([128 * 1024]);
+      // Tampered, the same large body is refused: it was really read and checked.
+      const tampered = `${spilled.slice(0, -2)} }`;
+      const bad = await k39.request(post(path, standardHeaders(secret, 'msg_spill_39b', T, spilled), tampered));
+      expect(bad.status).toBe(401);
+      // Past max_body_size: 413 on the declared size, the body never read.
+      const over = jsonBodyOfSize(128 * 1024 + 1);
+      const big = await k39.request(post(path, standardHeaders(secret, 'msg_over_39', T, over), over));
+      expect(big.status).toBe(413);
+      expect(big.calls.map((c) => c.method)).not.toContain('kong.request.get_raw_body');
+    } finally {
+      await k39.close();
+    }
+  });
+});
