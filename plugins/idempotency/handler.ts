@@ -13,7 +13,7 @@
  *   costs 7 (route-scoped). An optional call is skipped only when its answer is already known,
  *   never guessed: an absent Content-Length does not mean an empty body (HTTP/2 and HTTP/3 may
  *   send one without it), so only `Content-Length: 0` skips the read.
- * response — none while no request in this process holds a claim (runtime.ts `unsettled`: replays,
+ * response — none while no request in this process holds a claim (shared/held-claims.ts: replays,
  *   other methods, requests without a key); else ctx.shared.get, and for this request's claim
  *   getStatus, getHeaders, [getRawBody unless the response has no content: 204, 304,
  *   Content-Length: 0] and one store call (complete or release). Implementing `response` makes Kong
@@ -24,6 +24,7 @@
  *   refusing the request).
  */
 import { failClosed } from '../shared/fail-closed';
+import { KEPT_AFTER_LOCK_MS } from '../shared/held-claims';
 import { idempotencyMetrics } from '../shared/metrics';
 import { multiValues, type Kong, type MultiMap } from '../shared/pdk';
 import { refuse, UNEXPECTED_ERROR_MESSAGE } from '../shared/respond';
@@ -34,7 +35,7 @@ import { Name } from './meta';
 import { problemFor, sendProblem, type ProblemCode } from './problems';
 import { decodeResponse, encodeResponse, replayableHeaders, replayHeaders } from './record';
 import { parseRequestLine } from './request-line';
-import { KEPT_AFTER_LOCK_MS, anyUnsettled, holdClaim, runtimeFor, settleClaim, type Runtime } from './runtime';
+import { heldClaims, runtimeFor, type Runtime } from './runtime';
 import { consumerIdOfCredential, fingerprintOf, idOf, identityOf, needsFallback, storeKeyFor } from './scope';
 
 /** kong.ctx.shared key carrying the claim from access to response and log. */
@@ -191,12 +192,12 @@ export async function access(kong: Kong, runtime: Runtime, routeId: string | nul
 
   const flight: InFlight = { key: outcome.claim.key, token: outcome.claim.token, fp };
   // Held before the hand-over: from here on this request's later phases must look for it.
-  holdClaim(flight.token, config.lockTtlMs);
+  heldClaims.hold(flight.token, config.lockTtlMs);
   try {
     await kong.ctx.shared.set(CTX_KEY, flight);
   } catch (error) {
     // Without the hand-over no later phase can finish the claim: free the key before failing.
-    settleClaim(flight.token);
+    heldClaims.settle(flight.token);
     await runtime.store.release(outcome.claim).catch(() => false);
     throw error;
   }
@@ -219,7 +220,7 @@ async function release(kong: Kong, runtime: Runtime, flight: InFlight, why: stri
  * while some request in this process holds a claim.
  */
 async function heldFlight(kong: Kong): Promise<InFlight | undefined> {
-  const { held, expired } = anyUnsettled();
+  const { held, expired } = heldClaims.any();
   if (expired > 0) {
     await kong.log.warn(
       `[${Name}] ${expired} request(s) holding a key never ended (still unfinished ${KEPT_AFTER_LOCK_MS / 60000} min after lock_ttl, or dropped by Kong): their keys were free again since lock_ttl`,
@@ -234,7 +235,7 @@ export async function response(kong: Kong, runtime: Runtime): Promise<void> {
   const flight = await heldFlight(kong);
   if (!flight) return;
   // From here on the upstream has answered: whatever happens, the log phase must not release.
-  settleClaim(flight.token);
+  heldClaims.settle(flight.token);
 
   const status = await kong.service.response.getStatus();
   if (typeof status !== 'number' || !isStoredStatus(config, status)) {
@@ -269,7 +270,7 @@ export async function response(kong: Kong, runtime: Runtime): Promise<void> {
 export async function log(kong: Kong, runtime: Runtime): Promise<void> {
   if (!runtime.store) return;
   const flight = await heldFlight(kong);
-  if (!flight || !settleClaim(flight.token)) return;
+  if (!flight || !heldClaims.settle(flight.token)) return;
   await release(kong, runtime, flight, 'the request ended without an upstream response');
 }
 

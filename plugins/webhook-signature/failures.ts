@@ -22,7 +22,7 @@ export interface Failure {
   code: FailureCode;
   /** A header name from the scheme or the config. */
   header?: string;
-  /** Seconds, for Retry-After (in_flight, store_unavailable). */
+  /** Seconds, for Retry-After (in_flight: when the claim in progress expires at the latest). */
   retryAfter?: number;
 }
 

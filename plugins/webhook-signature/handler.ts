@@ -9,8 +9,9 @@
  * A refusal is getHeaders (+ getRawBody) + one kong.response.exit.
  *
  * log (every request the plugin ran on)
- *   1. kong.ctx.shared.get(claim)       — always made, even without dedup: kong-pdk 0.6.0 never
- *                                         frees an event whose handler made no PDK call
+ *   none without dedup, nor while no delivery in this process holds a claim
+ *   (shared/held-claims.ts: duplicates, refusals, deliveries on other routes); else
+ *   1. kong.ctx.shared.get(claim)
  *   +  kong.response.getStatus()        — only when access claimed an id
  *   +  kong.response.getSource()        — only for a 2xx, to tell the upstream from a later exit
  *
@@ -23,6 +24,7 @@
 import { nowSeconds } from '../shared/clock';
 import { markPassed } from '../shared/ctx-marker';
 import { failClosed } from '../shared/fail-closed';
+import { KEPT_AFTER_LOCK_MS } from '../shared/held-claims';
 import { webhookMetrics } from '../shared/metrics';
 import type { Kong } from '../shared/pdk';
 import { refuse, UNEXPECTED_ERROR_MESSAGE } from '../shared/respond';
@@ -32,7 +34,7 @@ import { admit, claimFromCtx, dedupKey, describeSource, eventIdOf, settle } from
 import { answerFor, type Failure } from './failures';
 import { headerMap, type HeaderMap } from './headers';
 import { Name } from './meta';
-import { dedupNamespace, runtimeFor, type Runtime } from './runtime';
+import { dedupNamespace, heldClaims, runtimeFor, type Runtime } from './runtime';
 import { checkBody, checkHeaders, declaredTooLarge } from './verify';
 
 /** kong.ctx.shared key carrying a dedup claim from access to log. */
@@ -70,7 +72,16 @@ async function deduplicate(kong: Kong, instance: Instance, config: CompiledConfi
   const admission = await admit(store, dedupKey(instance.namespace, eventId), dedup.inFlightTtlMs);
   switch (admission.kind) {
     case 'claimed':
-      await kong.ctx.shared.set(CLAIM_CTX_KEY, { key: admission.claim.key, token: admission.claim.token });
+      // Held before the hand-over: from here on this request's log phase must look for it.
+      heldClaims.hold(admission.claim.token, dedup.inFlightTtlMs);
+      try {
+        await kong.ctx.shared.set(CLAIM_CTX_KEY, { key: admission.claim.key, token: admission.claim.token });
+      } catch (error) {
+        // Without the hand-over the log phase cannot settle the claim: free the id before failing.
+        heldClaims.settle(admission.claim.token);
+        await store.release(admission.claim).catch(() => false);
+        throw error;
+      }
       return true;
     case 'duplicate':
       await answer(kong, config, { code: 'duplicate' });
@@ -114,10 +125,19 @@ export async function access(kong: Kong, instance: Instance): Promise<void> {
 }
 
 export async function log(kong: Kong, instance: Instance): Promise<void> {
-  const claim = claimFromCtx(await kong.ctx.shared.get(CLAIM_CTX_KEY));
   const dedup = instance.runtime.config?.dedup;
   const store = instance.runtime.store;
-  if (!claim || !dedup || !store) return;
+  if (!dedup || !store) return;
+  // Asking Kong for this request's claim costs a round trip: only while some delivery holds one.
+  const { held, expired } = heldClaims.any();
+  if (expired > 0) {
+    await kong.log.warn(
+      `[${Name}] ${expired} de-duplication claim(s) of deliveries that never ended (still unfinished ${KEPT_AFTER_LOCK_MS / 60000} min after in_flight_ttl, or dropped by Kong): their ids were free again since in_flight_ttl`,
+    );
+  }
+  if (!held) return;
+  const claim = claimFromCtx(await kong.ctx.shared.get(CLAIM_CTX_KEY));
+  if (!claim || !heldClaims.settle(claim.token)) return;
 
   const status = await kong.response.getStatus();
   const fromService = status >= 200 && status < 300 ? (await kong.response.getSource()) === 'service' : false;

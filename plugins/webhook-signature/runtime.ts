@@ -8,6 +8,10 @@ import { ConfigScoped, configKey, pluginSettings } from '../shared/config-key';
 import { openStore, type Store } from '../shared/store';
 import { compileConfig, withDefaults, type CompiledConfig } from './config';
 import { Name } from './meta';
+import { HeldClaims } from '../shared/held-claims';
+
+/** De-duplication claims held by this process for deliveries still running (shared/held-claims.ts). */
+export const heldClaims = new HeldClaims();
 
 export interface Runtime {
   config?: CompiledConfig;

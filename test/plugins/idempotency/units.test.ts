@@ -1,4 +1,4 @@
-/** The pure parts of idempotency: request line, claims held by this process, key syntax, stored record format, header filtering, config checks, schema shape. */
+/** The pure parts of idempotency: request line, key syntax, stored record format, header filtering, config checks, schema shape. */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { schemaEntries, type KongFieldList } from '../../../plugins/shared/kong-schema';
@@ -6,7 +6,6 @@ import { compileConfig, isStoredStatus } from '../../../plugins/idempotency/conf
 import { readIdempotencyKey } from '../../../plugins/idempotency/key';
 import { decodeResponse, encodeResponse, replayableHeaders, replayHeaders } from '../../../plugins/idempotency/record';
 import { parseRequestLine } from '../../../plugins/idempotency/request-line';
-import { KEPT_AFTER_LOCK_MS, anyUnsettled, holdClaim, settleClaim } from '../../../plugins/idempotency/runtime';
 import { Schema } from '../../../plugins/idempotency/schema';
 import { fingerprintOf, identityOf, storeKeyFor } from '../../../plugins/idempotency/scope';
 
@@ -24,43 +23,6 @@ describe('parseRequestLine', () => {
 
   it.each([[undefined], [null], [''], ['POST'], [' /x HTTP/1.1'], ['POST  HTTP/1.1'], [42]])('refuses %j', (line) => {
     expect(parseRequestLine(line)).toBeUndefined();
-  });
-});
-
-describe('claims held by this process', () => {
-  // Far from performance.now(), so only these claims count.
-  const t0 = 1e12;
-  it('is held from holdClaim until settled once, whoever settles first', () => {
-    expect(anyUnsettled(t0)).toEqual({ held: false, expired: 0 });
-    holdClaim('a', 1000, t0);
-    holdClaim('b', 1000, t0 + 1);
-    expect(anyUnsettled(t0 + 2).held).toBe(true);
-    expect(settleClaim('a')).toBe(true);
-    expect(settleClaim('a')).toBe(false);
-    expect(anyUnsettled(t0 + 2).held).toBe(true);
-    expect(settleClaim('b')).toBe(true);
-    expect(anyUnsettled(t0 + 2)).toEqual({ held: false, expired: 0 });
-  });
-
-  it('keeps an entry past its lock (a slow upstream still finds it), then drops it and counts it', () => {
-    holdClaim('slow', 1000, t0);
-    holdClaim('dropped', 1000, t0);
-    expect(anyUnsettled(t0 + 1000 + KEPT_AFTER_LOCK_MS - 1)).toEqual({ held: true, expired: 0 });
-    expect(settleClaim('slow')).toBe(true);
-    expect(anyUnsettled(t0 + 1000 + KEPT_AFTER_LOCK_MS)).toEqual({ held: false, expired: 1 });
-    expect(settleClaim('dropped')).toBe(false);
-  });
-
-  it('drops expired entries oldest first and stops at the first live one', () => {
-    holdClaim('old', 10, t0);
-    holdClaim('long', 100000, t0);
-    holdClaim('short', 10, t0);
-    const after = t0 + 11 + KEPT_AFTER_LOCK_MS;
-    expect(anyUnsettled(after)).toEqual({ held: true, expired: 1 });
-    // "short" expired too but waits behind "long": held a little longer, never dropped early.
-    expect(settleClaim('short')).toBe(true);
-    expect(settleClaim('long')).toBe(true);
-    expect(anyUnsettled(after)).toEqual({ held: false, expired: 0 });
   });
 });
 

@@ -136,7 +136,7 @@ describe('in memory, one node', () => {
     expect(res.json()).toEqual({ message: 'Missing webhook event id (x-github-delivery header)' });
   });
 
-  it('PDK round trips: a claimed delivery adds one ctx call in access, status and source in log', async () => {
+  it('PDK round trips: a claimed delivery adds one ctx call in access, status and source in log; a duplicate none in log', async () => {
     env.setClock(T);
     const id = uniqueId();
     const res = await env.request(delivery(route, id));
@@ -146,7 +146,28 @@ describe('in memory, one node', () => {
     expect(res.state.shared.webhook_signature_claim).toMatchObject({ key: expect.any(String), token: expect.any(String) });
     const dup = await env.request(delivery(route, id));
     expect(phaseCalls(dup, 'access')).toEqual(['kong.request.get_headers', 'kong.request.get_raw_body', 'kong.response.exit']);
+    expect(phaseCalls(dup, 'log')).toEqual([]);
+  });
+
+  it('while a delivery holds a claim, the others ask for theirs in log; the holder alone settles', async () => {
+    env.setClock(T);
+    const other = uniqueId();
+    proxied(await env.request(delivery(route, other)));
+    const held = uniqueId();
+    const before = env.upstream.hits.length;
+    env.upstream.hold();
+    const holder = env.request(delivery(route, held));
+    await env.upstream.arrived(before + 1);
+    const dup = await env.request(delivery(route, other));
+    duplicate(dup);
     expect(phaseCalls(dup, 'log')).toEqual(['kong.ctx.shared.get']);
+    // The held id is still in progress for its duplicates: nobody else settled it.
+    expect((await env.request(delivery(route, held))).status).toBe(409);
+    env.upstream.open();
+    proxied(await holder);
+    const after = await env.request(delivery(route, held));
+    duplicate(after);
+    expect(phaseCalls(after, 'log')).toEqual([]);
   });
 });
 
