@@ -28,7 +28,7 @@ import { KEPT_AFTER_LOCK_MS } from '../shared/held-claims';
 import { idempotencyMetrics } from '../shared/metrics';
 import { multiValues, type Kong, type MultiMap } from '../shared/pdk';
 import { refuse, UNEXPECTED_ERROR_MESSAGE } from '../shared/respond';
-import { isStoreUnavailable, type Claim, type StoreEntry } from '../shared/store';
+import { isStoreUnavailable, StoreEntryTooLargeError, type Claim, type StoreEntry } from '../shared/store';
 import { isStoredStatus, type CompiledConfig } from './config';
 import { readIdempotencyKey } from './key';
 import { Name } from './meta';
@@ -261,6 +261,11 @@ export async function response(kong: Kong, runtime: Runtime): Promise<void> {
       await kong.log.warn(`[${Name}] response not stored: the key's lock expired before the upstream answered (raise lock_ttl)`);
     }
   } catch (error) {
+    // A record the memory store can never hold is an oversize response, not an outage: released.
+    if (error instanceof StoreEntryTooLargeError) {
+      await release(kong, runtime, flight, `stored response of ${error.size} bytes exceeds memory.max_bytes ${error.bound}`);
+      return kong.log.warn(`[${Name}] response not stored: ${error.size} bytes > memory.max_bytes ${error.bound}`);
+    }
     if (!isStoreUnavailable(error)) throw error;
     metrics.storeError('complete');
     await kong.log.warn(`[${Name}] response not stored, the key stays locked until lock_ttl: ${error.message}`);

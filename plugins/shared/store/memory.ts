@@ -6,7 +6,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import { checkKey, checkTtl, newOwnerToken, TOKEN_LENGTH } from './token';
-import { StoreUnavailableError, type Claim, type ClaimResult, type MemoryStoreOptions, type Store, type StoreEntry } from './types';
+import { StoreEntryTooLargeError, type Claim, type ClaimResult, type MemoryStoreOptions, type Store, type StoreEntry } from './types';
 
 type MemoryEntry = { owner: string; info: Buffer } | { value: Buffer };
 
@@ -52,7 +52,8 @@ export class MemoryStore implements Store {
 
   private put(key: string, entry: MemoryEntry, ttlMs: number): void {
     if (entrySize(entry, key) > this.options.maxBytes) {
-      throw new StoreUnavailableError(`entry of ${entrySize(entry, key)} bytes exceeds the memory store bound of ${this.options.maxBytes} bytes`, 'memory');
+      const size = entrySize(entry, key);
+      throw new StoreEntryTooLargeError(`entry of ${size} bytes exceeds the memory store bound of ${this.options.maxBytes} bytes`, size, this.options.maxBytes);
     }
     this.cache.set(key, entry, { ttl: ttlMs });
   }

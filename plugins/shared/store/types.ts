@@ -86,6 +86,21 @@ export function isStoreUnavailable(error: unknown): error is StoreUnavailableErr
   return error instanceof StoreUnavailableError;
 }
 
+/**
+ * A value the memory store can never hold (larger than its whole bound). Still a
+ * StoreUnavailableError for callers that only know that one; the owner keeps its claim, and a
+ * caller that knows the difference can release it at once instead of leaving it to expire.
+ */
+export class StoreEntryTooLargeError extends StoreUnavailableError {
+  constructor(
+    message: string,
+    readonly size: number,
+    readonly bound: number,
+  ) {
+    super(message, 'memory');
+  }
+}
+
 /** Bounds of the in-process store (one per config, module scope). */
 export interface MemoryStoreOptions {
   /** Most entries kept; the least recently used are evicted beyond it. */

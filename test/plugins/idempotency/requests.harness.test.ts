@@ -15,6 +15,7 @@ let required: string;
 let putOnly: string;
 let custom: string;
 let small: string;
+let tinyStore: string;
 let broken: string;
 let misconfigured: string;
 let closed: ReturnType<typeof kongService>;
@@ -37,6 +38,7 @@ beforeAll(async () => {
   putOnly = cluster.route({ name: 'put-only', config: { methods: ['PUT'] } });
   custom = cluster.route({ name: 'custom', config: { header_name: 'X-Request-Key', max_key_length: 8 } });
   small = cluster.route({ name: 'small', config: { max_response_size: 1000 } });
+  tinyStore = cluster.route({ name: 'tiny-store', config: { memory: { max_bytes: 2048 } } });
   closed = kongService({ name: 'down', host: '127.0.0.1', port: await closedPort(), retries: 0 });
   broken = cluster.route({ name: 'broken', config: {}, service: closed });
   misconfigured = cluster.route({ name: 'misconfigured', config: { strategy: 'redis' } });
@@ -172,6 +174,19 @@ describe('outcomes that release the key', () => {
     const fits = freshKey();
     await node.request(post(`${small}/big/1000`, fits));
     expect((await node.request(post(`${small}/big/1000`, fits))).headers.first('idempotent-replayed')).toBe('true');
+  });
+
+  it('a response the memory store can never hold (memory.max_bytes) is passed on unstored and its key released', async () => {
+    const key = freshKey();
+    const first = await node.request(post(`${tinyStore}/big/5000`, key));
+    expect(first.status).toBe(201);
+    expect(first.body.length).toBe(5000);
+    expect(first.kongLog.some((l) => l.level === 'warn' && /response not stored: \d+ bytes > memory.max_bytes 2048/.test(l.message))).toBe(true);
+    const hits = upstream.hits('/big/5000');
+    const retry = await node.request(post(`${tinyStore}/big/5000`, key));
+    expect(retry.status).toBe(201);
+    expect(retry.headers.first('idempotent-replayed')).toBeUndefined();
+    expect(upstream.hits('/big/5000')).toBe(hits + 1);
   });
 });
 

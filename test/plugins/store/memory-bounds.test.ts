@@ -1,6 +1,6 @@
 /** The memory store stays within its entry and byte bounds by evicting least recently used entries. */
 import { describe, expect, it } from 'vitest';
-import { MemoryStore, StoreUnavailableError } from '../../../plugins/shared/store';
+import { MemoryStore, StoreEntryTooLargeError, StoreUnavailableError } from '../../../plugins/shared/store';
 
 async function fill(store: MemoryStore, count: number, valueBytes: number): Promise<void> {
   for (let i = 0; i < count; i++) {
@@ -32,6 +32,8 @@ describe('memory store bounds', () => {
     const r = await store.claim('big', 60_000);
     if (!r.acquired) throw new Error('expected the claim');
     await expect(store.complete(r.claim, Buffer.alloc(8192), 60_000)).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(store.complete(r.claim, Buffer.alloc(8192), 60_000)).rejects.toMatchObject({ name: 'StoreUnavailableError', bound: 4096, size: expect.any(Number) });
+    await expect(store.complete(r.claim, Buffer.alloc(8192), 60_000)).rejects.toBeInstanceOf(StoreEntryTooLargeError);
     expect((await store.get('big'))?.state).toBe('claimed');
     expect(await store.release(r.claim)).toBe(true);
   });
