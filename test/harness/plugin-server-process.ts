@@ -46,6 +46,9 @@ function findRepoRoot(from: string): string {
 export const REPO_ROOT = findRepoRoot(__dirname);
 export const KONG_JS_PLUGINSERVER = path.join(REPO_ROOT, 'node_modules', 'kong-pdk', 'bin', 'kong-js-pluginserver');
 
+/** Which server PluginServerProcess.underTest starts: `project` (default) or `kong-pdk`. */
+export const TEST_PLUGIN_SERVER: 'project' | 'kong-pdk' = process.env.TEST_PLUGIN_SERVER === 'kong-pdk' ? 'kong-pdk' : 'project';
+
 export class HarnessError extends Error {
   constructor(
     readonly code: 'E_PLUGIN_SERVER_START' | 'E_PLUGIN_SERVER_QUERY' | 'E_PDK_VIOLATION' | 'E_HARNESS_CONFIG',
@@ -125,6 +128,21 @@ export class PluginServerProcess {
     return new PluginServerProcess({
       argv: [process.execPath, ...(options.nodeArgs ?? []), main, ...v, '--plugins-directory', path.resolve(options.pluginsDirectory), '--kong-prefix', prefix, '--sock-name', sockName],
       socketPath: path.join(prefix, sockName),
+    });
+  }
+
+  /**
+   * The plugin server the plugin tests run on: the project's (what kong/kong.conf starts), or
+   * kong-pdk 0.6.0's with TEST_PLUGIN_SERVER=kong-pdk, so that both stay able to serve the
+   * plugins. Both with `-v` and the command line Kong gives them.
+   */
+  static underTest(options: { pluginsDirectory: string; prefix: string; sockName: string; env?: NodeJS.ProcessEnv }): PluginServerProcess {
+    const dir = path.resolve(options.pluginsDirectory);
+    const main = TEST_PLUGIN_SERVER === 'kong-pdk' ? KONG_JS_PLUGINSERVER : path.join(REPO_ROOT, 'dist', 'plugins', 'server', 'main.js');
+    return new PluginServerProcess({
+      argv: [process.execPath, main, '-v', '--plugins-directory', dir, '--kong-prefix', options.prefix, '--sock-name', options.sockName],
+      socketPath: path.join(options.prefix, options.sockName),
+      env: options.env,
     });
   }
 

@@ -8,7 +8,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  KONG_JS_PLUGINSERVER,
   KongSim,
   PluginServerProcess,
   REPO_ROOT,
@@ -121,11 +120,7 @@ export async function startBreakerEnv(options: StartOptions = {}): Promise<Break
   const clockFile = path.join(prefix, 'clock');
   let clock = T0;
   fs.writeFileSync(clockFile, String(clock));
-  const server = new PluginServerProcess({
-    argv: [process.execPath, KONG_JS_PLUGINSERVER, '-v', '--plugins-directory', PLUGIN_DIR, '--kong-prefix', prefix, '--sock-name', 'circuit_breaker.sock'],
-    socketPath: path.join(prefix, 'circuit_breaker.sock'),
-    env: { ...process.env, [TEST_CLOCK_ENV]: clockFile },
-  });
+  const server = PluginServerProcess.underTest({ pluginsDirectory: PLUGIN_DIR, prefix, sockName: 'circuit_breaker.sock', env: { ...process.env, [TEST_CLOCK_ENV]: clockFile } });
   await server.start();
   const upstream = new FlakyUpstream();
   await upstream.start();

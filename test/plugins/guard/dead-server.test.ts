@@ -21,7 +21,6 @@ import { validateDesired } from '../../../cli/src/desired/validate';
 import type { Entity } from '../../../cli/src/model/entity';
 import { formatDiagnostic } from '../../../cli/src/model/errors';
 import {
-  KONG_JS_PLUGINSERVER,
   KongHttpFront,
   KongSim,
   PluginServerProcess,
@@ -129,10 +128,7 @@ async function withFront(text: string) {
 beforeAll(async () => {
   assertBuilt();
   prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'guard-'));
-  server = new PluginServerProcess({
-    argv: [process.execPath, KONG_JS_PLUGINSERVER, '-v', '--plugins-directory', PLUGIN_DIR, '--kong-prefix', prefix, '--sock-name', 'jwt_claims.sock'],
-    socketPath: path.join(prefix, 'jwt_claims.sock'),
-  });
+  server = PluginServerProcess.underTest({ pluginsDirectory: PLUGIN_DIR, prefix, sockName: 'jwt_claims.sock' });
   await server.start();
   upstream = http.createServer((req, res) => {
     hits.push({ path: req.url ?? '', label: labelOf(req.headers.authorization) });

@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
@@ -218,7 +219,8 @@ export interface Node {
  */
 export async function startNode(cluster: Cluster, options: { kongVersion?: string } = {}): Promise<Node> {
   assertBuilt();
-  const server = PluginServerProcess.kongJs({ pluginsDirectory: PLUGIN_DIR, sockName: 'idempotency.sock' });
+  const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'idempotency-'));
+  const server = PluginServerProcess.underTest({ pluginsDirectory: PLUGIN_DIR, prefix, sockName: 'idempotency.sock' });
   await server.start();
   const services = [cluster.service, ...cluster.routes.flatMap((r) => (r.service ? [r.service] : []))];
   const sim = new KongSim({

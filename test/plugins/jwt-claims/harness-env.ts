@@ -8,7 +8,6 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   HeaderList,
-  KONG_JS_PLUGINSERVER,
   KongSim,
   PluginServerProcess,
   REPO_ROOT,
@@ -84,11 +83,7 @@ export async function startJwtClaims(options: StartOptions = {}): Promise<JwtCla
   assertBuilt();
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'jwt-claims-'));
   const clockFile = path.join(prefix, 'clock');
-  const server = new PluginServerProcess({
-    argv: [process.execPath, KONG_JS_PLUGINSERVER, '-v', '--plugins-directory', PLUGIN_DIR, '--kong-prefix', prefix, '--sock-name', 'jwt_claims.sock'],
-    socketPath: path.join(prefix, 'jwt_claims.sock'),
-    env: { ...process.env, [TEST_CLOCK_ENV]: clockFile },
-  });
+  const server = PluginServerProcess.underTest({ pluginsDirectory: PLUGIN_DIR, prefix, sockName: 'jwt_claims.sock', env: { ...process.env, [TEST_CLOCK_ENV]: clockFile } });
   await server.start();
   const upstream: UpstreamRequest[] = [];
   const service = kongService({ name: 'api', host: '127.0.0.1', port: options.servicePort ?? 9 });

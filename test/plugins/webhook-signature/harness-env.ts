@@ -13,7 +13,6 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import {
-  KONG_JS_PLUGINSERVER,
   KongSim,
   PluginServerProcess,
   REPO_ROOT,
@@ -152,11 +151,7 @@ export async function startWebhookEnv(options: EnvOptions = {}): Promise<Webhook
   const nodes: KongNode[] = [];
   for (let i = 0; i < (options.nodes ?? 1); i++) {
     const prefix = fs.mkdtempSync(path.join(root, `node${i}-`));
-    const server = new PluginServerProcess({
-      argv: [process.execPath, KONG_JS_PLUGINSERVER, '-v', '--plugins-directory', PLUGIN_DIR, '--kong-prefix', prefix, '--sock-name', 'webhook_signature.sock'],
-      socketPath: path.join(prefix, 'webhook_signature.sock'),
-      env: { ...process.env, [TEST_CLOCK_ENV]: clockFile },
-    });
+    const server = PluginServerProcess.underTest({ pluginsDirectory: PLUGIN_DIR, prefix, sockName: 'webhook_signature.sock', env: { ...process.env, [TEST_CLOCK_ENV]: clockFile } });
     await server.start();
     const sim = new KongSim({
       kongVersion: options.kongVersion ?? KONG_VERSION,
