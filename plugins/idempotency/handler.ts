@@ -14,8 +14,9 @@
  *   costs 7 (route-scoped). An optional call is skipped only when its answer is already known,
  *   never guessed: an absent Content-Length does not mean an empty body (HTTP/2 and HTTP/3 may
  *   send one without it), so only `Content-Length: 0` skips the read.
- * response — none while no request in this process holds a claim (shared/held-claims.ts: replays,
- *   other methods, requests without a key); else ctx.shared.get, and for this request's claim
+ * response — none while no request in this process holds a claim and the process is older than
+ *   lock_ttl (shared/held-claims.ts: replays, other methods, requests without a key); else
+ *   ctx.shared.get, and for this request's claim
  *   getStatus, getHeaders, [getRawBody unless the response has no content: 204, 304,
  *   Content-Length: 0] and one store call (complete or release). Implementing `response` makes Kong
  *   buffer the upstream response on the routes this plugin runs on: that is how a JS plugin gets
@@ -218,10 +219,10 @@ async function release(kong: Kong, runtime: Runtime, flight: InFlight, why: stri
 
 /**
  * This request's claim, if it may hold one. Asking Kong costs a round trip, so it is only asked
- * while some request in this process holds a claim.
+ * while some request in this process holds a claim, or for lock_ttl after the process started.
  */
-async function heldFlight(kong: Kong): Promise<InFlight | undefined> {
-  const { held, expired } = heldClaims.any();
+async function heldFlight(kong: Kong, config: CompiledConfig): Promise<InFlight | undefined> {
+  const { held, expired } = heldClaims.any(config.lockTtlMs);
   if (expired > 0) {
     await kong.log.warn(
       `[${Name}] ${expired} request(s) holding a key never ended (still unfinished ${KEPT_AFTER_LOCK_MS / 60000} min after lock_ttl, or dropped by Kong): their keys were free again since lock_ttl`,
@@ -233,7 +234,7 @@ async function heldFlight(kong: Kong): Promise<InFlight | undefined> {
 export async function response(kong: Kong, runtime: Runtime): Promise<void> {
   const config = runtime.config;
   if (!config || !runtime.store) return;
-  const flight = await heldFlight(kong);
+  const flight = await heldFlight(kong, config);
   if (!flight) return;
   // From here on the upstream has answered: whatever happens, the log phase must not release.
   heldClaims.settle(flight.token);
@@ -274,8 +275,8 @@ export async function response(kong: Kong, runtime: Runtime): Promise<void> {
 }
 
 export async function log(kong: Kong, runtime: Runtime): Promise<void> {
-  if (!runtime.store) return;
-  const flight = await heldFlight(kong);
+  if (!runtime.config || !runtime.store) return;
+  const flight = await heldFlight(kong, runtime.config);
   if (!flight || !heldClaims.settle(flight.token)) return;
   await release(kong, runtime, flight, 'the request ended without an upstream response');
 }

@@ -6,6 +6,12 @@
  * request's phases all run in the plugin server that claimed for it, so a process-wide table is
  * exact.
  *
+ * A plugin server that starts (Kong restarts a crashed one, `kong reload` replaces it) cannot know
+ * the claims its predecessor took: their requests' later phases now come here. So for one lock
+ * TTL after the start (`startupWindowMs`, the config's: by then every claim taken before has
+ * expired) every later phase asks, and completes or releases what it finds, as it must: a
+ * skipped completion would let a retry run the operation again once the lock expires.
+ *
  * An entry whose request never comes back (Kong dropped it) must not keep every later phase
  * asking forever, so it goes `keptAfterLockMs` after its lock expired: releasing that lock would
  * do nothing by then, and a request slower than its lock still finds its entry and reports the
@@ -22,8 +28,15 @@ export const KEPT_AFTER_LOCK_MS = 10 * 60 * 1000;
 export class HeldClaims {
   /** Owner token -> when the entry goes (ms, monotonic clock). */
   private readonly held = new Map<string, number>();
+  /** Module load: no later than this process's first event, so the window errs on the long side. */
+  private readonly startedAt: number;
 
-  constructor(private readonly keptAfterLockMs = KEPT_AFTER_LOCK_MS) {}
+  constructor(
+    private readonly keptAfterLockMs = KEPT_AFTER_LOCK_MS,
+    now = performance.now(),
+  ) {
+    this.startedAt = now;
+  }
 
   hold(token: string, lockTtlMs: number, now = performance.now()): void {
     this.held.set(token, now + lockTtlMs + this.keptAfterLockMs);
@@ -35,18 +48,19 @@ export class HeldClaims {
   }
 
   /**
-   * Whether any request here may hold a claim, and how many entries were found expired on the
-   * way (requests that never ended: worth a warning). Expired entries go from the oldest on:
-   * insertion order is expiry order for one lock TTL, and a longer lock ahead of a shorter one
-   * only keeps the shorter one a little longer.
+   * Whether this request may hold a claim: one is held here, or this process started less than
+   * `startupWindowMs` ago (a predecessor's claim may be waiting). Also how many entries were found
+   * expired on the way (requests that never ended: worth a warning). Expired entries go from the
+   * oldest on: insertion order is expiry order for one lock TTL, and a longer lock ahead of a
+   * shorter one only keeps the shorter one a little longer.
    */
-  any(now = performance.now()): { held: boolean; expired: number } {
+  any(startupWindowMs: number, now = performance.now()): { held: boolean; expired: number } {
     let expired = 0;
     for (const [token, expires] of this.held) {
       if (expires > now) return { held: true, expired };
       this.held.delete(token);
       expired++;
     }
-    return { held: false, expired };
+    return { held: now - this.startedAt < startupWindowMs, expired };
   }
 }

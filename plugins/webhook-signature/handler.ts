@@ -9,8 +9,8 @@
  * A refusal is getHeaders (+ getRawBody) + one kong.response.exit.
  *
  * log (every request the plugin ran on)
- *   none without dedup, nor while no delivery in this process holds a claim
- *   (shared/held-claims.ts: duplicates, refusals, deliveries on other routes); else
+ *   none without dedup, nor while no delivery in this process holds a claim and the process is
+ *   older than in_flight_ttl (shared/held-claims.ts: duplicates, refusals...); else
  *   1. kong.ctx.shared.get(claim)
  *   +  kong.response.getStatus()        — only when access claimed an id
  *   +  kong.response.getSource()        — only for a 2xx, to tell the upstream from a later exit
@@ -129,7 +129,7 @@ export async function log(kong: Kong, instance: Instance): Promise<void> {
   const store = instance.runtime.store;
   if (!dedup || !store) return;
   // Asking Kong for this request's claim costs a round trip: only while some delivery holds one.
-  const { held, expired } = heldClaims.any();
+  const { held, expired } = heldClaims.any(dedup.inFlightTtlMs);
   if (expired > 0) {
     await kong.log.warn(
       `[${Name}] ${expired} de-duplication claim(s) of deliveries that never ended (still unfinished ${KEPT_AFTER_LOCK_MS / 60000} min after in_flight_ttl, or dropped by Kong): their ids were free again since in_flight_ttl`,

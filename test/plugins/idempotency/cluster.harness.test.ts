@@ -136,3 +136,33 @@ describe('store outage', () => {
     expect(healed).toBe(true);
   });
 });
+
+describe('a plugin server restarted while a first request is at the upstream', () => {
+  it('its successor completes the claim the request holds, so the retry replays instead of running again', async () => {
+    const cluster = new Cluster(upstream.port);
+    const store = { strategy: 'redis', redis: { host: '127.0.0.1', port: redis.port } };
+    const path = cluster.route({ name: 'restarted', config: { ...store, lock_ttl: 30 } });
+    const node = await startNode(cluster);
+    try {
+      const key = freshKey();
+      const gate = 'restart';
+      const first = node.request(post(`${path}/gate/${gate}`, key));
+      await upstream.arrived(gate);
+      // Kong restarts a crashed plugin server, and `kong reload` replaces it: the request's
+      // response phase then reaches a process that never saw its access phase.
+      const before = node.server.pid;
+      await node.server.restart();
+      expect(node.server.pid).not.toBe(before);
+      upstream.open(gate);
+      const res = await first;
+      expect(res.status).toBe(201);
+      expect(res.calls.filter((c) => c.phase === 'response').map((c) => c.method)).toContain('kong.service.response.get_raw_body');
+      const retry = await node.request(post(`${path}/gate/${gate}`, key));
+      expect(retry.headers.first('idempotent-replayed')).toBe('true');
+      expect(retry.body.equals(res.body)).toBe(true);
+      expect(upstream.hits(`/gate/${gate}`)).toBe(1);
+    } finally {
+      await node.close();
+    }
+  });
+});

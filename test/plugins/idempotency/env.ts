@@ -209,6 +209,8 @@ export class Cluster {
 export interface Node {
   server: PluginServerProcess;
   sim: KongSim;
+  /** Date.now() once the plugin server was up (its plugin modules are loaded by then). */
+  startedAt: number;
   request(req: SimRequest): Promise<SimResult>;
   close(): Promise<void>;
 }
@@ -235,6 +237,7 @@ export async function startNode(cluster: Cluster, options: { kongVersion?: strin
   return {
     server,
     sim,
+    startedAt: Date.now(),
     request: (req) => sim.request(req),
     close: async () => {
       sim.close();
@@ -275,4 +278,14 @@ export function problemOf(res: SimResult): Problem {
 /** The PDK methods a phase of a request called, in order. */
 export function phaseCalls(res: SimResult, phase: string): string[] {
   return res.calls.filter((c) => c.phase === phase).map((c) => c.method);
+}
+
+/**
+ * Waits until the plugin server is older than `lockTtlSeconds`: only then may a route with that
+ * lock_ttl skip asking for a claim in response and log (a younger server may be serving the later
+ * phases of claims its predecessor took: plugins/shared/held-claims.ts).
+ */
+export async function pastStartupWindow(node: Node, lockTtlSeconds: number): Promise<void> {
+  const left = node.startedAt + lockTtlSeconds * 1000 + 50 - Date.now();
+  if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
 }

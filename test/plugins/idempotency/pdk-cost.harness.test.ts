@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kongRoute, kongService } from '../../harness';
-import { Cluster, TestUpstream, freshKey, phaseCalls, post, problemOf, startNode, type Node } from './env';
+import { Cluster, TestUpstream, freshKey, pastStartupWindow, phaseCalls, post, problemOf, startNode, type Node } from './env';
 
 let upstream: TestUpstream;
 let node: Node;
@@ -15,12 +15,16 @@ let tenants: string;
 let byHeader: string;
 let serviceScoped: string;
 let apikey: string;
+/** lock_ttl 2 s: past the plugin server's startup window after 2 s (held-claims.ts). */
+let quiet: string;
+const QUIET_LOCK_TTL = 2;
 
 beforeAll(async () => {
   upstream = new TestUpstream();
   await upstream.start();
   const cluster = new Cluster(upstream.port);
   api = cluster.route({ name: 'cost-api', config: {} });
+  quiet = cluster.route({ name: 'cost-quiet', config: { lock_ttl: QUIET_LOCK_TTL } });
   tenants = cluster.route({ name: 'cost-tenants', config: {}, keyAuth: true });
   byHeader = cluster.route({ name: 'cost-header', config: { client_header: 'X-Client-Id' } });
   apikey = cluster.tenant('cost-alice').apikey;
@@ -160,9 +164,10 @@ describe('response phase', () => {
 
 describe('a replay', () => {
   it('costs the lookups of a first request and one exit, and nothing after', async () => {
+    await pastStartupWindow(node, QUIET_LOCK_TTL);
     const key = freshKey();
-    await node.request(post(`${api}/replay`, key));
-    const replay = await node.request(post(`${api}/replay`, key));
+    await node.request(post(`${quiet}/replay`, key));
+    const replay = await node.request(post(`${quiet}/replay`, key));
     expect(replay.headers.first('idempotent-replayed')).toBe('true');
     expect(phaseCalls(replay, 'access')).toEqual([
       'kong.nginx.get_var',
@@ -178,10 +183,11 @@ describe('a replay', () => {
 
 describe('response and log while no request here holds a claim', () => {
   it('ask Kong nothing: a first request once settled, a request without a key, another method', async () => {
-    const first = await node.request(post(`${api}/quiet`, freshKey()));
+    await pastStartupWindow(node, QUIET_LOCK_TTL);
+    const first = await node.request(post(`${quiet}/quiet`, freshKey()));
     expect(phaseCalls(first, 'log')).toEqual([]);
-    const noKey = await node.request(post(`${api}/quiet`, undefined));
-    const get = await node.request({ method: 'GET', path: `${api}/quiet` });
+    const noKey = await node.request(post(`${quiet}/quiet`, undefined));
+    const get = await node.request({ method: 'GET', path: `${quiet}/quiet` });
     for (const res of [noKey, get]) {
       expect(res.status).toBe(201);
       expect(phaseCalls(res, 'response')).toEqual([]);
@@ -190,14 +196,15 @@ describe('response and log while no request here holds a claim', () => {
   });
 
   it('while one is held, every request asks for its own, and only the holder settles', async () => {
+    await pastStartupWindow(node, QUIET_LOCK_TTL);
     const gate = 'held';
     const key = freshKey();
     const holder = node.request(post(`${api}/gate/${gate}`, key));
     await upstream.arrived(gate);
     const other = freshKey();
-    await node.request(post(`${api}/other`, other));
-    const replay = await node.request(post(`${api}/other`, other));
-    const noKey = await node.request(post(`${api}/other`, undefined));
+    await node.request(post(`${quiet}/other`, other));
+    const replay = await node.request(post(`${quiet}/other`, other));
+    const noKey = await node.request(post(`${quiet}/other`, undefined));
     expect(replay.headers.first('idempotent-replayed')).toBe('true');
     expect(phaseCalls(replay, 'log')).toEqual(['kong.ctx.shared.get']);
     expect(phaseCalls(noKey, 'response')).toEqual(['kong.ctx.shared.get']);
@@ -208,8 +215,20 @@ describe('response and log while no request here holds a claim', () => {
     const done = await holder;
     expect(done.status).toBe(201);
     expect(phaseCalls(done, 'response')).toContain('kong.service.response.get_raw_body');
-    const again = await node.request(post(`${api}/gate/${gate}`, key));
+    const again = await node.request(post(`${quiet}/other`, other));
     expect(again.headers.first('idempotent-replayed')).toBe('true');
     expect(phaseCalls(again, 'log')).toEqual([]);
+  });
+
+  it('for lock_ttl after the plugin server started, they ask all the same: a predecessor\'s claims may be waiting', async () => {
+    // cost-api keeps the default lock_ttl (300 s): this server is younger than that.
+    expect(Date.now() - node.startedAt).toBeLessThan(300_000);
+    const key = freshKey();
+    await node.request(post(`${api}/young`, key));
+    const replay = await node.request(post(`${api}/young`, key));
+    expect(replay.headers.first('idempotent-replayed')).toBe('true');
+    expect(phaseCalls(replay, 'log')).toEqual(['kong.ctx.shared.get']);
+    const get = await node.request({ method: 'GET', path: `${api}/young` });
+    expect(phaseCalls(get, 'response')).toEqual(['kong.ctx.shared.get']);
   });
 });

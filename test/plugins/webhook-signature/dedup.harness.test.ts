@@ -38,10 +38,19 @@ function duplicate(res: SimResult): void {
 describe('in memory, one node', () => {
   let env: WebhookEnv;
   let route: string;
+  /** in_flight_ttl 3 s: its log phases stop asking 3 s after the server started (held-claims.ts). */
+  let quiet: string;
+  let startedAt = 0;
+  const pastStartupWindow = async () => {
+    const left = startedAt + 3050 - Date.now();
+    if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
+  };
 
   beforeAll(async () => {
     env = await startWebhookEnv();
+    startedAt = Date.now();
     route = env.route('memory', { secrets: [secret], dedup: { enabled: true } });
+    quiet = env.route('memory-quiet', { secrets: [secret], dedup: { enabled: true, in_flight_ttl: 3 } });
   });
   afterAll(async () => env?.close());
   afterEach(() => {
@@ -137,37 +146,51 @@ describe('in memory, one node', () => {
   });
 
   it('PDK round trips: a claimed delivery adds one ctx call in access, status and source in log; a duplicate none in log', async () => {
+    await pastStartupWindow();
     env.setClock(T);
     const id = uniqueId();
-    const res = await env.request(delivery(route, id));
+    const res = await env.request(delivery(quiet, id));
     proxied(res);
     expect(phaseCalls(res, 'access')).toEqual(['kong.request.get_headers', 'kong.request.get_raw_body', 'kong.ctx.shared.set']);
     expect(phaseCalls(res, 'log')).toEqual(['kong.ctx.shared.get', 'kong.response.get_status', 'kong.response.get_source']);
     expect(res.state.shared.webhook_signature_claim).toMatchObject({ key: expect.any(String), token: expect.any(String) });
-    const dup = await env.request(delivery(route, id));
+    const dup = await env.request(delivery(quiet, id));
     expect(phaseCalls(dup, 'access')).toEqual(['kong.request.get_headers', 'kong.request.get_raw_body', 'kong.response.exit']);
     expect(phaseCalls(dup, 'log')).toEqual([]);
   });
 
+  it('for in_flight_ttl after the plugin server started, a duplicate\'s log asks all the same', async () => {
+    env.setClock(T);
+    // `route` keeps the default in_flight_ttl (120 s): this server is younger than that.
+    expect(Date.now() - startedAt).toBeLessThan(120_000);
+    const id = uniqueId();
+    proxied(await env.request(delivery(route, id)));
+    const dup = await env.request(delivery(route, id));
+    duplicate(dup);
+    expect(phaseCalls(dup, 'log')).toEqual(['kong.ctx.shared.get']);
+  });
+
   it('while a delivery holds a claim, the others ask for theirs in log; the holder alone settles', async () => {
+    await pastStartupWindow();
     env.setClock(T);
     const other = uniqueId();
-    proxied(await env.request(delivery(route, other)));
+    proxied(await env.request(delivery(quiet, other)));
     const held = uniqueId();
     const before = env.upstream.hits.length;
     env.upstream.hold();
     const holder = env.request(delivery(route, held));
     await env.upstream.arrived(before + 1);
-    const dup = await env.request(delivery(route, other));
+    const dup = await env.request(delivery(quiet, other));
     duplicate(dup);
     expect(phaseCalls(dup, 'log')).toEqual(['kong.ctx.shared.get']);
     // The held id is still in progress for its duplicates: nobody else settled it.
     expect((await env.request(delivery(route, held))).status).toBe(409);
     env.upstream.open();
     proxied(await holder);
-    const after = await env.request(delivery(route, held));
+    const after = await env.request(delivery(quiet, other));
     duplicate(after);
     expect(phaseCalls(after, 'log')).toEqual([]);
+    duplicate(await env.request(delivery(route, held)));
   });
 });
 
