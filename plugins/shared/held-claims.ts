@@ -22,12 +22,19 @@
  * leaks each one, which is one reason kong.conf runs the former.
  */
 import { performance } from 'node:perf_hooks';
+import { LRUCache } from 'lru-cache';
 
 export const KEPT_AFTER_LOCK_MS = 10 * 60 * 1000;
 
 export class HeldClaims {
   /** Owner token -> when the entry goes (ms, monotonic clock). */
   private readonly held = new Map<string, number>();
+  /**
+   * Tokens settled here, so that a later phase of the same request knows there is nothing left
+   * to do. A request's log follows its response within milliseconds; a minute and 100k entries
+   * are far beyond that, and forgetting one only costs an owner-checked no-op in the store.
+   */
+  private readonly settled = new LRUCache<string, true>({ max: 100_000, ttl: 60_000 });
   /** Module load: no later than this process's first event, so the window errs on the long side. */
   private readonly startedAt: number;
 
@@ -42,9 +49,15 @@ export class HeldClaims {
     this.held.set(token, now + lockTtlMs + this.keptAfterLockMs);
   }
 
-  /** true once, for a claim still held: whoever gets true settles it. */
+  /**
+   * true once per claim: whoever gets true settles it (completes or releases it in the store).
+   * A claim this process never held (its predecessor's) is settled by its first caller too.
+   */
   settle(token: string): boolean {
-    return this.held.delete(token);
+    if (this.settled.has(token)) return false;
+    this.held.delete(token);
+    this.settled.set(token, true);
+    return true;
   }
 
   /**

@@ -36,7 +36,16 @@ describe('HeldClaims', () => {
     expect(claims.any(WINDOW, t0 + 1000 + KEPT_AFTER_LOCK_MS - 1)).toEqual({ held: true, expired: 0 });
     expect(claims.settle('slow')).toBe(true);
     expect(claims.any(WINDOW, t0 + 1000 + KEPT_AFTER_LOCK_MS)).toEqual({ held: false, expired: 1 });
+    // Should its request still end, its first settler completes or releases it (owner-checked).
+    expect(claims.settle('dropped')).toBe(true);
     expect(claims.settle('dropped')).toBe(false);
+  });
+
+  it('settles a claim it never held (a predecessor\'s) once: response then log of one request', () => {
+    const claims = new HeldClaims(KEPT_AFTER_LOCK_MS, 0);
+    expect(claims.settle('from-before-the-restart')).toBe(true);
+    expect(claims.settle('from-before-the-restart')).toBe(false);
+    expect(claims.any(WINDOW, t0)).toEqual({ held: false, expired: 0 });
   });
 
   it('drops expired entries oldest first and stops at the first live one', () => {

@@ -280,6 +280,26 @@ describe('redis, two Kong nodes (two plugin-server processes) sharing one redis-
     duplicate(await env.request(delivery(shared, id), 0));
   });
 
+  it('a plugin server restarted while a delivery is at the upstream: its successor records the outcome, the retry is a duplicate', async () => {
+    env.setClock(T);
+    const id = uniqueId();
+    env.upstream.hold();
+    const before = env.upstream.hits.length;
+    const first = env.request(delivery(shared, id), 0);
+    await env.upstream.arrived(before + 1);
+    // Kong restarts a crashed plugin server, and kong reload replaces it: the delivery's log
+    // phase then runs on a process that never saw its access phase.
+    const pid = env.nodes[0]!.server.pid;
+    await env.nodes[0]!.server.restart();
+    expect(env.nodes[0]!.server.pid).not.toBe(pid);
+    env.upstream.open();
+    const done = await first;
+    proxied(done);
+    expect(phaseCalls(done, 'log')).toEqual(['kong.ctx.shared.get', 'kong.response.get_status', 'kong.response.get_source']);
+    duplicate(await env.request(delivery(shared, id), 0));
+    duplicate(await env.request(delivery(shared, id), 1));
+  });
+
   it('redis down, fault_tolerant true: verified deliveries are proxied without de-duplication, and it is logged', async () => {
     env.setClock(T);
     const id = uniqueId();
