@@ -29,7 +29,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import os from 'node:os';
-import { KongSim, dumpAllPlugins, kongRoute, kongService, type PluginServerBinding, type SimRequest, type SimResult } from '../../test/harness';
+import { KongSim, dumpAllPlugins, keyAuthCredential, kongConsumer, kongRoute, kongService, type PluginServerBinding, type SimRequest, type SimResult } from '../../test/harness';
 import { BENCH_SERVER, CONCURRENCY, FLOOR_DIR, ROUNDS, SECONDS, breakEven, immediateUpstream, upstreamText, withUpstreamDelay, ms, pad, pluginDir, startServer, stats, verdict, type Stats } from './common';
 import { EndToEnd, type E2eScenario } from './e2e';
 import type { ClientRequest } from './http-client';
@@ -282,6 +282,17 @@ async function replayEndToEnd(servers: PluginServerBinding[], redisPort: number,
     e2e.sim.addPlugin({ name: 'floor', route: route('floor') });
     e2e.sim.addPlugin({ name: 'idempotency', route: route('idem-memory'), config: IDEM_CONFIG });
     e2e.sim.addPlugin({ name: 'idempotency', route: route('idem-redis'), config: { ...IDEM_CONFIG, strategy: 'redis', redis: { host: '127.0.0.1', port: redisPort } } });
+    // An authenticated client, the usual one of an Idempotency-Key API: key-auth (Lua, no round
+    // trip) on both routes; its credential names the consumer, which spares the replay 2 lookups.
+    const consumer = e2e.sim.addConsumer(kongConsumer({ username: 'bench-client' }));
+    e2e.sim.addCredential(keyAuthCredential({ consumer: { id: consumer.id }, key: 'bench-client-key' }));
+    const floorAuth = route('floor-auth');
+    e2e.sim.addPlugin({ name: 'key-auth', route: floorAuth, config: {} });
+    e2e.sim.addPlugin({ name: 'floor', route: floorAuth });
+    const idemAuth = route('idem-memory-auth');
+    e2e.sim.addPlugin({ name: 'key-auth', route: idemAuth, config: {} });
+    e2e.sim.addPlugin({ name: 'idempotency', route: idemAuth, config: IDEM_CONFIG });
+    const apikey: Array<[string, string]> = [['apikey', 'bench-client-key']];
     const body = '{"amount":100}';
     const order = (path: string, key?: string, extra: Array<[string, string]> = []): ClientRequest => ({
       method: 'POST',
@@ -301,6 +312,12 @@ async function replayEndToEnd(servers: PluginServerBinding[], redisPort: number,
       if (first.status !== 200 || !replayed(again)) throw new Error(`idempotency end to end (${store}): the key to replay was not stored`);
       scenarios.push({ name: `idem replay, ${store}`, request: order(`/idem-${store}`, key) });
     }
+    scenarios.push({ name: AUTH_FLOOR, request: order('/floor-auth', undefined, apikey) });
+    const authKey = `replay-e2e-${run}-auth`;
+    const stored = await e2e.sim.request({ ...order('/idem-memory-auth', authKey, apikey), clientIp: '127.0.0.1' });
+    const replayedAuth = await e2e.sim.request({ ...order('/idem-memory-auth', authKey, apikey), clientIp: '127.0.0.1' });
+    if (stored.status !== 200 || !replayed(replayedAuth)) throw new Error('idempotency end to end (key-auth): the key to replay was not stored');
+    scenarios.push({ name: AUTH_REPLAY, request: order('/idem-memory-auth', authKey, apikey) });
     const loaded = await e2e.measure(scenarios, { concurrency: CONCURRENCY, durationMs: SECONDS * 1000, rounds: ROUNDS, expectStatus: 200 });
     const unloaded = await e2e.measure(scenarios, { concurrency: 1, durationMs: UNLOADED_SECONDS * 1000, rounds: ROUNDS, expectStatus: 200 });
 
@@ -317,10 +334,20 @@ async function replayEndToEnd(servers: PluginServerBinding[], redisPort: number,
     console.log(`targets, end to end (req/s at concurrency ${CONCURRENCY}, p50 at concurrency 1)`);
     printReplayTargets(loaded, unloaded);
     printUpstreamSweep(loaded, unloaded);
+    const floor = loaded.get(AUTH_FLOOR)!;
+    const replay = loaded.get(AUTH_REPLAY)!;
+    const [floorP50, replayP50] = [unloaded.get(AUTH_FLOOR)!.p50, unloaded.get(AUTH_REPLAY)!.p50];
+    console.log(
+      `  authenticated client (key-auth on both routes), memory store, upstream as above: replay ${(100 * (replay.rps / floor.rps)).toFixed(1)} % of the floor's req/s, ` +
+        `p50 ${ms(replayP50)} vs ${ms(floorP50)}, ${replay.rt.toFixed(2)} round trips vs ${floor.rt.toFixed(2)}  ${verdict(replay.rps >= floor.rps && replayP50 <= floorP50)}`,
+    );
   } finally {
     await e2e.close();
   }
 }
+
+const AUTH_FLOOR = 'floor, key-auth';
+const AUTH_REPLAY = 'idem replay, key-auth';
 
 /**
  * The same target against the floor's request to slower Services: where a replay starts answering
