@@ -16,6 +16,7 @@ import { computePlan } from '../../../cli/src/diff/compute';
 import type { Entity } from '../../../cli/src/model/entity';
 import type { Change } from '../../../cli/src/model/plan';
 import { kong342SchemasWithJwtClaims } from '../diff/helpers';
+import { ORDERS_IDS, ordersJwtFile, ordersJwtLive } from '../diff/orders-jwt';
 import { UUID_PATH, client, create, entity, idsMap, remove, update } from './helpers';
 
 const KONG = 'http://kong.test:8001';
@@ -269,43 +270,12 @@ describe('no cycle in combined plans', () => {
 });
 
 describe('a plan kong-ctl computes, applied', () => {
-  const FILE = (guardOn: boolean) =>
-    [
-      '_format_version: "3.0"',
-      ...(guardOn ? ['_info:', '  fail_closed_guard: true'] : []),
-      'services:',
-      '  - name: orders',
-      '    host: orders.internal',
-      '    routes:',
-      '      - name: orders-api',
-      '        paths: [/orders]',
-      '        plugins:',
-      '          - name: jwt-claims',
-      '            config:',
-      '              issuers:',
-      '                - issuer: https://idp.example.com/',
-      '                  jwks_uri: https://idp.example.com/.well-known/jwks.json',
-      '',
-    ].join('\n');
-  const SERVICE_ID = '675a0b3b-6d3a-4e1b-81d3-f2143684c19f';
-  const ROUTE_ID = 'a709b6a1-f146-4c8b-afe6-d55f3f996641';
-  const JWT_ID = '1b0b5a0e-3f0e-4c57-9d0e-2a4f3e1c7a12';
-  const GUARD_ID = '0b0b5a0e-3f0e-4c57-9d0e-2a4f3e1c7a11';
-  function live(markPassed: boolean, guardOn: boolean): RawKongState {
-    const plugin = (id: string, name: string, config: Record<string, unknown>) => ({ id, name, config, route: { id: ROUTE_ID }, service: null, consumer: null, enabled: true, protocols: ['grpc', 'grpcs', 'http', 'https'], instance_name: null, tags: null, created_at: 1795466991, updated_at: 1795466991 });
-    const issuers = [{ issuer: 'https://idp.example.com/', jwks_uri: 'https://idp.example.com/.well-known/jwks.json' }];
-    return {
-      service: [{ id: SERVICE_ID, name: 'orders', host: 'orders.internal', port: 80, protocol: 'http', path: null, retries: 5, connect_timeout: 60000, read_timeout: 60000, write_timeout: 60000, enabled: true, tags: null, client_certificate: null, ca_certificates: null, tls_verify: null, tls_verify_depth: null, created_at: 1795466991, updated_at: 1795466991 }],
-      route: [{ id: ROUTE_ID, name: 'orders-api', paths: ['/orders'], service: { id: SERVICE_ID }, protocols: ['http', 'https'], methods: null, hosts: null, headers: null, snis: null, sources: null, destinations: null, strip_path: true, preserve_host: false, request_buffering: true, response_buffering: true, regex_priority: 0, path_handling: 'v0', https_redirect_status_code: 426, tags: null, created_at: 1795466991, updated_at: 1795466991 }],
-      plugin: [
-        plugin(JWT_ID, 'jwt-claims', { issuers, mark_passed: markPassed }),
-        ...(guardOn ? [plugin(GUARD_ID, 'post-function', { access: [renderGuardLua([{ name: 'jwt-claims' }])] })] : []),
-      ],
-    } as unknown as RawKongState;
-  }
+  const { jwt: JWT_ID, guard: GUARD_ID } = ORDERS_IDS;
+  const live = (markPassed: boolean, guardOn: boolean): RawKongState =>
+    ordersJwtLive(markPassed, guardOn ? { access: [renderGuardLua([{ name: 'jwt-claims' }])] } : undefined);
 
   async function planned(guardOn: boolean, current: RawKongState) {
-    const text = FILE(guardOn);
+    const text = `${ordersJwtFile(guardOn).join('\n')}\n`;
     const desired = await loadDesired({ files: ['-'], env: {}, readStdin: async () => text });
     expect(desired.diagnostics).toEqual([]);
     const state = buildCurrentState(current);
@@ -334,13 +304,16 @@ describe('a plan kong-ctl computes, applied', () => {
       });
   }
   const index = (event: string) => events.findIndex((e) => e.startsWith(event));
+  /** Applies a plan from planned() to the nock'd Kong, as `kong-ctl apply` would. */
+  const applyTo = (p: Awaited<ReturnType<typeof planned>>) =>
+    applyPlan(p.plan, client(KONG), { parallelism: 10, dryRun: false, currentIds: p.currentIds, selectTags: [], routeServices: p.routeServices });
 
   it('turning the guard on: Kong has jwt-claims marking before the guard arrives', async () => {
     const p = await planned(true, live(false, false));
     expect(p.plan.changes.map((c) => `${c.op} ${c.label}`)).toEqual(['update plugin jwt-claims (route orders-api)', 'create plugin post-function (route orders-api)']);
     intercept('patch', new RegExp(`^/plugins/${JWT_ID}$`), 200);
     intercept('put', new RegExp(`^/plugins/${UUID_PATH}$`), 200);
-    const report = await applyPlan(p.plan, client(KONG), { parallelism: 10, dryRun: false, currentIds: p.currentIds, selectTags: [], routeServices: p.routeServices });
+    const report = await applyTo(p);
     expect(report.results.map((r) => r.status)).toEqual(['done', 'done']);
     expect(index(`end patch /plugins/${JWT_ID}`)).toBeLessThan(index('start put /plugins/'));
   });
@@ -348,7 +321,7 @@ describe('a plan kong-ctl computes, applied', () => {
   it('turning the guard on when jwt-claims cannot mark (Kong refuses mark_passed): no guard goes live', async () => {
     const p = await planned(true, live(false, false));
     intercept('patch', new RegExp(`^/plugins/${JWT_ID}$`), 400, { message: 'schema violation (config.mark_passed: unknown field)', name: 'schema violation', code: 2 });
-    const report = await applyPlan(p.plan, client(KONG), { parallelism: 10, dryRun: false, currentIds: p.currentIds, selectTags: [], routeServices: p.routeServices });
+    const report = await applyTo(p);
     expect(report.results.map((r) => [r.status, r.blockedBy])).toEqual([
       ['failed', undefined],
       ['not_attempted', 'update plugin jwt-claims (route orders-api)'],
@@ -361,7 +334,7 @@ describe('a plan kong-ctl computes, applied', () => {
     expect(p.plan.changes.map((c) => `${c.op} ${c.label}`)).toEqual(['update plugin jwt-claims (route orders-api)', 'delete plugin post-function (route orders-api)']);
     intercept('delete', new RegExp(`^/plugins/${GUARD_ID}$`), 204);
     intercept('patch', new RegExp(`^/plugins/${JWT_ID}$`), 200);
-    const report = await applyPlan(p.plan, client(KONG), { parallelism: 10, dryRun: false, currentIds: p.currentIds, selectTags: [], routeServices: p.routeServices });
+    const report = await applyTo(p);
     expect(report.results.map((r) => r.status)).toEqual(['done', 'done']);
     expect(index(`end delete /plugins/${GUARD_ID}`)).toBeLessThan(index(`start patch /plugins/${JWT_ID}`));
   });

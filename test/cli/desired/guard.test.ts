@@ -18,6 +18,7 @@ import type { Entity } from '../../../cli/src/model/entity';
 import { formatDiagnostic } from '../../../cli/src/model/errors';
 import { passedMarkerKey } from '../../../plugins/shared/ctx-marker';
 import { kong342SchemasWithJwtClaims } from '../diff/helpers';
+import { ordersJwtFile, ordersJwtLive } from '../diff/orders-jwt';
 import { runCli } from '../commands/run-cli';
 import { bundledConfigSchemas, exchange } from './helpers';
 
@@ -618,34 +619,10 @@ describe('the guard in plans', () => {
     const configFields = schema.fields.find((f) => 'config' in f)?.config.fields ?? [];
     const config: Record<string, unknown> = Object.fromEntries(configFields.map((f) => [Object.keys(f)[0], []]));
     config.access = guard;
-    const service = { id: '675a0b3b-6d3a-4e1b-81d3-f2143684c19f', name: 'orders', host: 'orders.internal', port: 80, protocol: 'http', path: null, retries: 5, connect_timeout: 60000, read_timeout: 60000, write_timeout: 60000, enabled: true, tags: null, client_certificate: null, ca_certificates: null, tls_verify: null, tls_verify_depth: null, created_at: 1795466991, updated_at: 1795466991 };
-    const route = { id: 'a709b6a1-f146-4c8b-afe6-d55f3f996641', name: 'orders-api', paths: ['/orders'], service: { id: service.id }, protocols: ['http', 'https'], methods: null, hosts: null, headers: null, snis: null, sources: null, destinations: null, strip_path: true, preserve_host: false, request_buffering: true, response_buffering: true, regex_priority: 0, path_handling: 'v0', https_redirect_status_code: 426, tags: null, created_at: 1795466991, updated_at: 1795466991 };
-    const plugin = (id: string, name: string, cfg: Record<string, unknown>) => ({ id, name, config: cfg, route: { id: route.id }, service: null, consumer: null, enabled: true, protocols: ['grpc', 'grpcs', 'http', 'https'], instance_name: null, tags: null, created_at: 1795466991, updated_at: 1795466991 });
-    const jwt = { issuers: [{ issuer: 'https://idp.example.com/', jwks_uri: 'https://idp.example.com/.well-known/jwks.json' }], mark_passed: markPassed };
-    return {
-      service: [service],
-      route: [route],
-      plugin: [
-        plugin('1b0b5a0e-3f0e-4c57-9d0e-2a4f3e1c7a12', 'jwt-claims', jwt),
-        ...(guard ? [plugin('0b0b5a0e-3f0e-4c57-9d0e-2a4f3e1c7a11', 'post-function', config)] : []),
-      ],
-    } as unknown as RawKongState;
+    return ordersJwtLive(markPassed, guard ? config : undefined);
   }
 
-  const desired = (guard: boolean) =>
-    load([
-      '_format_version: "3.0"',
-      ...(guard ? ['_info:', '  fail_closed_guard: true'] : []),
-      'services:',
-      '  - name: orders',
-      '    host: orders.internal',
-      '    routes:',
-      '      - name: orders-api',
-      '        paths: [/orders]',
-      '        plugins:',
-      '          - name: jwt-claims',
-      ...indent(JWT, 8),
-    ]);
+  const desired = (guard: boolean) => load(ordersJwtFile(guard));
   const plan = async (guard: boolean, live: RawKongState) => {
     const r = await desired(guard);
     expect(problems(r)).toEqual([]);

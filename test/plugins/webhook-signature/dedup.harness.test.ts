@@ -6,7 +6,7 @@
  * a store outage follows `fault_tolerant`.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { SimResult } from '../../harness';
+import type { SimRequest, SimResult } from '../../harness';
 import { RedisServer } from '../../support/redis-server';
 import { phaseCalls, post, startWebhookEnv, type WebhookEnv } from './harness-env';
 import { githubHeader, newWhsec, standardHeaders, stripeHeader } from './signing';
@@ -18,6 +18,15 @@ const uniqueId = (prefix = 'msg') => `${prefix}_${process.pid}_${++seq}`;
 
 function delivery(path: string, id: string, body = `{"event":"${id}"}`, ts = T) {
   return post(path, standardHeaders(secret, id, ts, body), body);
+}
+
+/** Sends `req` while the upstream holds requests; resolves once it is held there (until env.upstream.open()). */
+async function heldAtUpstream(env: WebhookEnv, req: SimRequest, node?: number): Promise<{ result: Promise<SimResult> }> {
+  env.upstream.hold();
+  const before = env.upstream.hits.length;
+  const result = env.request(req, node);
+  await env.upstream.arrived(before + 1);
+  return { result };
 }
 
 function proxied(res: SimResult): void {
@@ -72,10 +81,7 @@ describe('in memory, one node', () => {
   it('a duplicate still in progress gets 409 with Retry-After; once it finished, duplicates get 200', async () => {
     env.setClock(T);
     const id = uniqueId();
-    env.upstream.hold();
-    const before = env.upstream.hits.length;
-    const first = env.request(delivery(route, id));
-    await env.upstream.arrived(before + 1);
+    const first = (await heldAtUpstream(env, delivery(route, id))).result;
     const second = await env.request(delivery(route, id));
     expect(second.status).toBe(409);
     expect(second.json()).toEqual({ message: 'Webhook delivery already in progress' });
@@ -176,10 +182,7 @@ describe('in memory, one node', () => {
     const other = uniqueId();
     proxied(await env.request(delivery(quiet, other)));
     const held = uniqueId();
-    const before = env.upstream.hits.length;
-    env.upstream.hold();
-    const holder = env.request(delivery(route, held));
-    await env.upstream.arrived(before + 1);
+    const holder = (await heldAtUpstream(env, delivery(route, held))).result;
     const dup = await env.request(delivery(quiet, other));
     duplicate(dup);
     expect(phaseCalls(dup, 'log')).toEqual(['kong.ctx.shared.get']);
@@ -267,10 +270,7 @@ describe('redis, two Kong nodes (two plugin-server processes) sharing one redis-
   it('in progress on one node: 409 on the other; released on failure: the retry goes through on either', async () => {
     env.setClock(T);
     const id = uniqueId();
-    env.upstream.hold();
-    const before = env.upstream.hits.length;
-    const first = env.request(delivery(shared, id), 0);
-    await env.upstream.arrived(before + 1);
+    const first = (await heldAtUpstream(env, delivery(shared, id), 0)).result;
     expect((await env.request(delivery(shared, id), 1)).status).toBe(409);
     env.upstream.status = 500;
     env.upstream.open();
@@ -283,10 +283,7 @@ describe('redis, two Kong nodes (two plugin-server processes) sharing one redis-
   it('a plugin server restarted while a delivery is at the upstream: its successor records the outcome, the retry is a duplicate', async () => {
     env.setClock(T);
     const id = uniqueId();
-    env.upstream.hold();
-    const before = env.upstream.hits.length;
-    const first = env.request(delivery(shared, id), 0);
-    await env.upstream.arrived(before + 1);
+    const first = (await heldAtUpstream(env, delivery(shared, id), 0)).result;
     // Kong restarts a crashed plugin server, and kong reload replaces it: the delivery's log
     // phase then runs on a process that never saw its access phase.
     const pid = env.nodes[0]!.server.pid;
@@ -327,10 +324,7 @@ describe('redis, two Kong nodes (two plugin-server processes) sharing one redis-
 
   it('redis lost while the upstream works: the delivery is answered, the failure to record it is logged', async () => {
     env.setClock(T);
-    env.upstream.hold();
-    const before = env.upstream.hits.length;
-    const pending = env.request(delivery(strict, uniqueId()), 0);
-    await env.upstream.arrived(before + 1);
+    const pending = (await heldAtUpstream(env, delivery(strict, uniqueId()), 0)).result;
     await redis.stop();
     env.upstream.open();
     const res = await pending;
