@@ -26,7 +26,8 @@ export type Settlement = 'completed' | 'released' | 'lost';
 
 /** Where the id is, for the 400 message: a header name or `JSON field <name>`. */
 export function describeSource(source: EventIdSource): string {
-  return 'header' in source ? `${source.header} header` : `JSON field ${source.jsonField}`;
+  if ('header' in source) return `${source.header} header`;
+  return 'signedId' in source ? `${source.signedId} header` : `JSON field ${source.jsonField}`;
 }
 
 function jsonField(body: Buffer, field: string): string | undefined {
@@ -44,9 +45,13 @@ function jsonField(body: Buffer, field: string): string | undefined {
   return undefined;
 }
 
-/** The delivery's event id, or undefined when it has none (missing, sent twice, empty). */
-export function eventIdOf(source: EventIdSource, headers: HeaderMap, body: Buffer): string | undefined {
+/**
+ * The delivery's event id, or undefined when it has none (missing, sent twice, empty).
+ * `signedId` is the id the verified signature covers, when the scheme signs one.
+ */
+export function eventIdOf(source: EventIdSource, headers: HeaderMap, body: Buffer, signedId?: string): string | undefined {
   if ('jsonField' in source) return jsonField(body, source.jsonField);
+  if ('signedId' in source) return signedId;
   const found = singleHeader(headers, source.header);
   return found.ok ? found.value : undefined;
 }

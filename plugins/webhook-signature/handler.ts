@@ -60,11 +60,11 @@ function bodyBytes(raw: Uint8Array | string | undefined | null): Buffer | undefi
 }
 
 /** Claims the event id; false when the request was answered here (duplicate, 409, 400, 503). */
-async function deduplicate(kong: Kong, instance: Instance, config: CompiledConfig, headers: HeaderMap, body: Buffer): Promise<boolean> {
+async function deduplicate(kong: Kong, instance: Instance, config: CompiledConfig, headers: HeaderMap, body: Buffer, signedId: string | undefined): Promise<boolean> {
   const dedup = config.dedup;
   const store = instance.runtime.store;
   if (!dedup || !store) return true;
-  const eventId = eventIdOf(dedup.source, headers, body);
+  const eventId = eventIdOf(dedup.source, headers, body, signedId);
   if (eventId === undefined) {
     await answer(kong, config, { code: 'missing_event_id', header: describeSource(dedup.source) });
     return false;
@@ -120,7 +120,7 @@ export async function access(kong: Kong, instance: Instance): Promise<void> {
   if (failure) return answer(kong, config, failure);
   metrics.verified(config.scheme.name);
 
-  if (!(await deduplicate(kong, instance, config, headers, body))) return;
+  if (!(await deduplicate(kong, instance, config, headers, body, presented.value.id))) return;
   if (config.markPassed) await markPassed(kong, Name);
 }
 

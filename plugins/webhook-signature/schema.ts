@@ -59,7 +59,7 @@ export const Schema: KongFieldList = [
       one_of: [...SCHEMES],
       default: 'standard-webhooks',
       description:
-        'Signature scheme of the sender: `standard-webhooks` (webhook-id/-timestamp/-signature), `stripe` (Stripe-Signature), `github` (X-Hub-Signature-256, or X-Hub-Signature with algorithm sha1), `slack` (X-Slack-Signature), `shopify` (X-Shopify-Hmac-Sha256) or `custom` (see `custom`).',
+        'Signature scheme of the sender: `standard-webhooks` (webhook-id/-timestamp/-signature, or the svix-id/-timestamp/-signature Svix sends), `stripe` (Stripe-Signature), `github` (X-Hub-Signature-256, or X-Hub-Signature with algorithm sha1), `slack` (X-Slack-Signature), `shopify` (X-Shopify-Hmac-Sha256) or `custom` (see `custom`).',
     },
   },
   {

@@ -19,8 +19,11 @@ export interface Presented {
   signatures: Buffer[];
 }
 
-/** Where the event id for de-duplication is, when the config does not say. */
-export type EventIdSource = { header: string } | { jsonField: string };
+/**
+ * Where the event id for de-duplication is, when the config does not say: a header, a JSON field
+ * of the body, or the id the signature covers (Presented.id; `signedId` names its header).
+ */
+export type EventIdSource = { header: string } | { jsonField: string } | { signedId: string };
 
 export interface CompiledScheme {
   name: SchemeName;
@@ -73,6 +76,23 @@ function signaturesFrom(
 
 const withPrefix = (prefix: string) => (entry: string) => (entry.startsWith(prefix) ? entry.slice(prefix.length) : undefined);
 
+/**
+ * Standard Webhooks' three headers, and the same three as Svix sends them. Svix wrote the
+ * standard and its libraries verify either set; senders built on it (Clerk, Resend…) send `svix-*`.
+ */
+const STANDARD_HEADERS = { id: 'webhook-id', timestamp: 'webhook-timestamp', signature: 'webhook-signature' } as const;
+const SVIX_HEADERS = { id: 'svix-id', timestamp: 'svix-timestamp', signature: 'svix-signature' } as const;
+type HeaderSet = typeof STANDARD_HEADERS | typeof SVIX_HEADERS;
+
+/**
+ * One set, never a mix: `svix-*` when the request carries none of the `webhook-*` headers and
+ * some `svix-*` one; else `webhook-*`, whose missing header the failure then names.
+ */
+function headerSetOf(headers: HeaderMap): HeaderSet {
+  const has = (set: HeaderSet) => headers.has(set.id) || headers.has(set.timestamp) || headers.has(set.signature);
+  return !has(STANDARD_HEADERS) && has(SVIX_HEADERS) ? SVIX_HEADERS : STANDARD_HEADERS;
+}
+
 function standardWebhooks(): CompiledScheme {
   const length = DIGEST_LENGTH.sha256;
   return {
@@ -80,16 +100,18 @@ function standardWebhooks(): CompiledScheme {
     algorithm: 'sha256',
     content: STANDARD_CONTENT,
     timestamped: true,
-    defaultEventId: { header: 'webhook-id' },
+    // the signed id, from whichever set the delivery uses
+    defaultEventId: { signedId: STANDARD_HEADERS.id },
     extract(headers) {
-      const id = singleHeader(headers, 'webhook-id');
+      const set = headerSetOf(headers);
+      const id = singleHeader(headers, set.id);
       if (!id.ok) return id;
-      const timestamp = timestampFrom(headers, 'webhook-timestamp');
+      const timestamp = timestampFrom(headers, set.timestamp);
       if (!timestamp.ok) return timestamp;
-      const header = singleHeader(headers, 'webhook-signature');
+      const header = singleHeader(headers, set.signature);
       if (!header.ok) return header;
       const entries = header.value.split(' ').filter((e) => e !== '');
-      const signatures = signaturesFrom(entries, 'webhook-signature', withPrefix('v1,'), 'base64', length);
+      const signatures = signaturesFrom(entries, set.signature, withPrefix('v1,'), 'base64', length);
       if (!signatures.ok) return signatures;
       return { ok: true, value: { id: id.value, timestamp: timestamp.value, signatures: signatures.value } };
     },

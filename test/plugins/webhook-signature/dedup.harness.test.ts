@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SimRequest, SimResult } from '../../harness';
 import { RedisServer } from '../../support/redis-server';
 import { phaseCalls, post, startWebhookEnv, type WebhookEnv } from './harness-env';
-import { githubHeader, newWhsec, standardHeaders, stripeHeader } from './signing';
+import { githubHeader, newWhsec, standardHeaders, stripeHeader, svixHeaders } from './signing';
 
 const T = 1_700_000_000;
 const secret = newWhsec();
@@ -76,6 +76,18 @@ describe('in memory, one node', () => {
     duplicate(await env.request(delivery(route, id)));
     expect(env.upstream.hits.length).toBe(hits);
     proxied(await env.request(delivery(route, uniqueId())));
+  });
+
+  it("a delivery with Svix's header names is de-duplicated by its signed svix-id", async () => {
+    env.setClock(T);
+    const id = uniqueId();
+    const body = `{"event":"${id}"}`;
+    proxied(await env.request(post(route, svixHeaders(secret, id, T, body), body)));
+    const hits = env.upstream.hits.length;
+    duplicate(await env.request(post(route, svixHeaders(secret, id, T, body), body)));
+    // the same event under the standard names is the same event id
+    duplicate(await env.request(delivery(route, id, body)));
+    expect(env.upstream.hits.length).toBe(hits);
   });
 
   it('a duplicate still in progress gets 409 with Retry-After; once it finished, duplicates get 200', async () => {

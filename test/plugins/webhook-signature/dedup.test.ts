@@ -84,6 +84,8 @@ describe('event ids', () => {
     expect(eventIdOf({ header: 'webhook-id' }, headers, Buffer.alloc(0))).toBe('msg_1');
     expect(eventIdOf({ header: 'x-twice' }, headers, Buffer.alloc(0))).toBeUndefined();
     expect(eventIdOf({ header: 'x-none' }, headers, Buffer.alloc(0))).toBeUndefined();
+    // the id the signature covers, whichever header carried it
+    expect(eventIdOf({ signedId: 'webhook-id' }, headers, Buffer.alloc(0), 'msg_signed')).toBe('msg_signed');
   });
   it('from a top-level JSON field (string or number), own properties only', () => {
     const of = (body: string, field = 'id') => eventIdOf({ jsonField: field }, headers, Buffer.from(body));

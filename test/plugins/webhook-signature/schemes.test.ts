@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_SIGNATURES } from '../../../plugins/webhook-signature/schemes';
 import { checkTimestamp } from '../../../plugins/webhook-signature/verify';
 import { compiled, verdict } from './pure';
-import { githubHeader, newWhsec, shopifyHeader, slackHeader, standardHeaders, standardSignature, stripeHeader, stripeV1 } from './signing';
+import { githubHeader, newWhsec, shopifyHeader, slackHeader, standardHeaders, standardSignature, stripeHeader, stripeV1, svixHeaders } from './signing';
 
 const T = 1_700_000_000;
 const body = '{"type":"invoice.paid","id":"evt_1"}';
@@ -94,6 +94,37 @@ describe('standard-webhooks', () => {
   it('header names are case-insensitive', () => {
     const upper = good.map(([k, v]) => [k.toUpperCase(), v] as [string, string]);
     expect(verdict(config, upper, body, T)).toBe('ok');
+  });
+});
+
+describe("standard-webhooks with Svix's header names", () => {
+  const secret = newWhsec();
+  const config = compiled({ secrets: [secret] });
+  const svix = svixHeaders(secret, 'msg_s', T, body);
+  const without = (name: string) => svix.filter(([k]) => k !== name);
+
+  it('verifies svix-id, svix-timestamp and svix-signature as the webhook-* set', () => {
+    expect(verdict(config, svix, body, T)).toBe('ok');
+    expect(verdict(config, svixHeaders(secret, 'msg_s', T - 301, body), body, T)).toBe('timestamp_too_old');
+    expect(verdict(config, svix.map(([k, v]) => [k, k === 'svix-id' ? 'msg_t' : v] as [string, string]), body, T)).toBe('signature_mismatch');
+  });
+
+  it.each(['svix-id', 'svix-timestamp', 'svix-signature'])('a missing %s is named as such', (name) => {
+    expect(verdict(config, without(name), body, T)).toBe(`missing_header: ${name}`);
+  });
+
+  it('never mixes the sets: one webhook-* header makes it the set read, and its missing headers are named', () => {
+    const mixed: Array<[string, string]> = [['webhook-id', 'msg_s'], ...without('svix-id')];
+    expect(verdict(config, mixed, body, T)).toBe('missing_header: webhook-timestamp');
+    // both full sets: webhook-* is the one verified
+    const both = [...standardHeaders(secret, 'msg_w', T, body), ...svixHeaders(newWhsec(), 'msg_s', T, body)];
+    expect(verdict(config, both, body, T)).toBe('ok');
+    const wrongWebhook = [...standardHeaders(newWhsec(), 'msg_w', T, body), ...svix];
+    expect(verdict(config, wrongWebhook, body, T)).toBe('signature_mismatch');
+  });
+
+  it('neither set: the failure names the standard header', () => {
+    expect(verdict(config, [], body, T)).toBe('missing_header: webhook-id');
   });
 });
 

@@ -44,6 +44,11 @@ export function standardHeaders(secret: string | string[], id: string, ts: numbe
   ];
 }
 
+/** The same delivery with Svix's names for the three headers (svix-id, svix-timestamp, svix-signature). */
+export function svixHeaders(secret: string | string[], id: string, ts: number, body: string | Buffer): Array<[string, string]> {
+  return standardHeaders(secret, id, ts, body).map(([name, value]) => [name.replace(/^webhook-/, 'svix-'), value]);
+}
+
 export function stripeV1(secret: string, t: number, body: string | Buffer): string {
   return hmac('sha256', secret, `${t}.`, body).toString('hex');
 }

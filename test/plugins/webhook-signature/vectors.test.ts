@@ -41,6 +41,16 @@ describe('Standard Webhooks (official vectors)', () => {
     expect(verdict(config, headers, v.body, v['webhook-timestamp'])).toBe('ok');
   });
 
+  it.each(sw.filter((v) => v.expected_signature))("$name, sent with Svix's header names", (v) => {
+    const config = compiled({ scheme: 'standard-webhooks', secrets: [v.secret] });
+    const headers: Array<[string, string]> = [
+      ['svix-id', v['webhook-id']],
+      ['svix-timestamp', String(v['webhook-timestamp'])],
+      ['svix-signature', String(v.expected_signature)],
+    ];
+    expect(verdict(config, headers, v.body, v['webhook-timestamp'])).toBe('ok');
+  });
+
   it("decodes the whsec_ secret: Kong's standard-webhooks keys (raw secret text) do not verify by default", () => {
     const v = sw[0]!;
     const kongStyle = 'v1,TcxlhK9b6UD6iVI1ZU2tTqp8PEVfYRseNNfa6b+LcUg='; // HMAC keyed with "whsec_MfKQ…" as text
