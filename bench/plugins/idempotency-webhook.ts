@@ -35,6 +35,7 @@ import { EndToEnd, type E2eScenario } from './e2e';
 import type { ClientRequest } from './http-client';
 import { emptySample, load, merge, type LoadOptions, type Sample } from './load';
 import { startRedis } from './redis';
+import { socketRoundTripP50 } from './socket-rtt';
 import { UPSTREAM_DELAY_HEADER, delayMs } from './upstream-delay';
 import { jsonBody, newWhsec, standardWebhookHeaders } from './webhooks';
 
@@ -224,6 +225,14 @@ export async function idempotencyWebhookSection(): Promise<void> {
         '  first at p50 (BENCH_UPSTREAM_MS=<ms> measures it with a slower upstream).\n' +
         '  On Kong 3.4.2 (~150 µs per event, ~40 µs per PDK call, test/fixtures/kong-pdk/README.md) a replay\'s access\n' +
         '  (1 event, 7 calls) is ~0.43 ms against the floor\'s ~0.19 ms + the upstream: an estimate, not a measurement.',
+    );
+    const rtt = await socketRoundTripP50();
+    console.log(
+      `  lower bound on this host: a bare unix-socket round trip between two Node processes (one byte each way) takes\n` +
+        `  ${ms(rtt)} at p50. Before answering, an anonymous replay needs 7 round trips (6 PDK calls, then the exit: method\n` +
+        `  and target, headers, credential, consumer, client IP, body, each its own call) and the floor 2 plus the upstream.\n` +
+        `  Whatever either side's code costs, the replay cannot answer first unless the upstream exchange takes more than\n` +
+        `  5 such round trips, ${ms(5 * rtt)}; here it takes nothing (in memory).`,
     );
     const unexpected = [...loaded.values(), ...unloaded.values()].reduce((n, x) => n + x.unexpected, 0);
     if (unexpected > 0) console.log(`  ${unexpected} unexpected answers (wrong status, a first request replayed or a replay not replayed)`);
