@@ -9,12 +9,14 @@ import { VECTORS } from './signing';
 const sw = VECTORS.standard_webhooks.vectors;
 
 describe('Standard Webhooks (official vectors)', () => {
-  it.each(sw.filter((v) => v.expected_signature))('%s', (v) => {
+  // each vector under the standard header names, then under Svix's (svix-id, svix-timestamp, svix-signature)
+  const signed = sw.filter((v) => v.expected_signature);
+  it.each([...signed.map((v) => ({ v, prefix: 'webhook' })), ...signed.map((v) => ({ v, prefix: 'svix' }))])('$v.name, $prefix-* headers', ({ v, prefix }) => {
     const config = compiled({ scheme: 'standard-webhooks', secrets: [v.secret] });
     const headers: Array<[string, string]> = [
-      ['webhook-id', v['webhook-id']],
-      ['webhook-timestamp', String(v['webhook-timestamp'])],
-      ['webhook-signature', String(v.expected_signature)],
+      [`${prefix}-id`, v['webhook-id']],
+      [`${prefix}-timestamp`, String(v['webhook-timestamp'])],
+      [`${prefix}-signature`, String(v.expected_signature)],
     ];
     expect(verdict(config, headers, v.body, v['webhook-timestamp'])).toBe('ok');
   });
@@ -37,16 +39,6 @@ describe('Standard Webhooks (official vectors)', () => {
       ['webhook-id', v['webhook-id']],
       ['webhook-timestamp', String(v['webhook-timestamp'])],
       ['webhook-signature', String(v.presented_signature)],
-    ];
-    expect(verdict(config, headers, v.body, v['webhook-timestamp'])).toBe('ok');
-  });
-
-  it.each(sw.filter((v) => v.expected_signature))("$name, sent with Svix's header names", (v) => {
-    const config = compiled({ scheme: 'standard-webhooks', secrets: [v.secret] });
-    const headers: Array<[string, string]> = [
-      ['svix-id', v['webhook-id']],
-      ['svix-timestamp', String(v['webhook-timestamp'])],
-      ['svix-signature', String(v.expected_signature)],
     ];
     expect(verdict(config, headers, v.body, v['webhook-timestamp'])).toBe('ok');
   });
