@@ -16,6 +16,8 @@
  *                 saturated CPU a p50 is mostly queueing behind other requests
  *   targets       replay at least as fast as the floor's proxied request (req/s loaded, p50
  *                 unloaded); webhook verification of a 64 KiB body adds < 1 ms at p50 (unloaded)
+ *   bound         the bare unix-socket round trip of this host (socket-rtt.ts), and from it the
+ *                 least upstream time a conforming replay needs to answer first
  *   end to end    replay against the floor once more over real HTTP (e2e.ts), where the floor's
  *                 request really reaches a Service process and the replay does not; the floor
  *                 again against Services that take 1, 2 and 5 ms (BENCH_UPSTREAM_SWEEP), to show
