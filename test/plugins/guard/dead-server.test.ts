@@ -201,15 +201,21 @@ class Traffic {
     }
   }
 
-  private within(phase: Phase): number {
-    return this.outcomes.filter((o) => o.sent === phase && o.answered === phase).length;
+  /** Whether `n` requests, every label among them, were both sent and answered during `phase`. */
+  private servedWithin(phase: Phase, n: number): boolean {
+    const within = this.outcomes.filter((o) => o.sent === phase && o.answered === phase);
+    return within.length >= n && new Set(within.map((o) => o.label)).size === LABELS.length;
   }
 
   private notify(): void {
-    this.waiters = this.waiters.filter((w) => (this.within(w.phase) >= w.n ? (w.resolve(), false) : true));
+    this.waiters = this.waiters.filter((w) => (this.servedWithin(w.phase, w.n) ? (w.resolve(), false) : true));
   }
 
-  /** Resolves once `n` requests were both sent and answered during `phase`. */
+  /**
+   * Resolves once `n` requests, and every label, were both sent and answered during `phase`. The
+   * clients drift apart (a proxied valid token takes longer than a refusal), so `n` requests
+   * alone need not cover every label.
+   */
   served(phase: Phase, n: number): Promise<void> {
     return new Promise((resolve) => {
       this.waiters.push({ phase, n, resolve });
