@@ -55,6 +55,19 @@ const accessOf = (e: Entity) => (e.fields.config as { access: string[] }).access
 const configOf = (r: DesiredResult, key: string) => r.state.entities.find((e) => e.key === key)?.fields.config;
 
 const HEAD = ['_format_version: "3.0"', '_info:', '  fail_closed_guard: true'];
+const TAGGED_HEAD = ['_format_version: "3.0"', '_info:', '  select_tags: [team-a]', '  fail_closed_guard: true'];
+/** Service orders and its route orders-api, up to the route's `plugins:` (list items at 10 spaces). */
+const ORDERS_ROUTE = [
+  'services:',
+  '  - name: orders',
+  '    url: http://orders.internal',
+  '    routes:',
+  '      - name: orders-api',
+  '        paths: [/orders]',
+  '        plugins:',
+];
+/** The same with jwt-claims on the route. */
+const ORDERS_JWT_ROUTE = [...ORDERS_ROUTE, '          - name: jwt-claims', ...indent(JWT, 8)];
 
 describe('the security plugins', () => {
   it('are jwt-claims and webhook-signature, whose markers are ctx-marker.ts names', () => {
@@ -68,19 +81,8 @@ describe('the security plugins', () => {
 describe('_info.fail_closed_guard: true adds a post-function', () => {
   it('on the route of a route-level security plugin: its source, the select tags, the jwt-claims marker', async () => {
     const r = await load([
-      '_format_version: "3.0"',
-      '_info:',
-      '  select_tags: [team-a]',
-      '  fail_closed_guard: true',
-      'services:',
-      '  - name: orders',
-      '    url: http://orders.internal',
-      '    routes:',
-      '      - name: orders-api',
-      '        paths: [/orders]',
-      '        plugins:',
-      '          - name: jwt-claims',
-      ...indent(JWT, 8),
+      ...TAGGED_HEAD,
+      ...ORDERS_JWT_ROUTE,
     ]);
     expect(problems(r)).toEqual([]);
     const jwt = r.state.entities.find((e) => e.fields.name === 'jwt-claims') as Entity;
@@ -198,13 +200,7 @@ describe('_info.fail_closed_guard: true adds a post-function', () => {
       '  - name: jwt-claims',
       '    enabled: false',
       ...JWT,
-      'services:',
-      '  - name: orders',
-      '    url: http://orders.internal',
-      '    routes:',
-      '      - name: orders-api',
-      '        paths: [/orders]',
-      '        plugins:',
+      ...ORDERS_ROUTE,
       '          - name: webhook-signature',
       ...indent(WEBHOOK, 8),
       '          - name: jwt-claims',
@@ -228,15 +224,7 @@ describe('_info.fail_closed_guard: true adds a post-function', () => {
       '  - name: jwt-claims',
       ...JWT,
       '      run_on_preflight: false',
-      'services:',
-      '  - name: orders',
-      '    url: http://orders.internal',
-      '    routes:',
-      '      - name: orders-api',
-      '        paths: [/orders]',
-      '        plugins:',
-      '          - name: jwt-claims',
-      ...indent(JWT, 8),
+      ...ORDERS_JWT_ROUTE,
       '          - name: webhook-signature',
       ...indent(WEBHOOK, 8),
     ]);
@@ -279,15 +267,7 @@ describe('configurations the guard refuses', () => {
   it('a post-function of yours on a guarded scope (Kong: one per scope): no guard there, one clear problem', async () => {
     const r = await load([
       ...HEAD,
-      'services:',
-      '  - name: orders',
-      '    url: http://orders.internal',
-      '    routes:',
-      '      - name: orders-api',
-      '        paths: [/orders]',
-      '        plugins:',
-      '          - name: jwt-claims',
-      ...indent(JWT, 8),
+      ...ORDERS_JWT_ROUTE,
       '          - name: post-function',
       '            config:',
       '              access: ["kong.log.notice(1)"]',
@@ -358,13 +338,7 @@ describe('configurations the guard refuses', () => {
       '  - name: post-function',
       '    config:',
       '      log: ["kong.log.notice(1)"]',
-      'services:',
-      '  - name: orders',
-      '    url: http://orders.internal',
-      '    routes:',
-      '      - name: orders-api',
-      '        paths: [/orders]',
-      '        plugins:',
+      ...ORDERS_ROUTE,
       '          - name: webhook-signature',
       ...indent(WEBHOOK, 8),
     ]);
@@ -398,22 +372,11 @@ describe('configurations the guard refuses', () => {
 describe('the markers: the guard turns on mark_passed of the plugins it guards', () => {
   it('sets mark_passed: true where the file leaves it out, keeping key, label, source, refs, tags and the rest of config', async () => {
     const r = await load([
-      '_format_version: "3.0"',
-      '_info:',
-      '  select_tags: [team-a]',
-      '  fail_closed_guard: true',
+      ...TAGGED_HEAD,
       'plugins:',
       '  - name: webhook-signature',
       ...WEBHOOK,
-      'services:',
-      '  - name: orders',
-      '    url: http://orders.internal',
-      '    routes:',
-      '      - name: orders-api',
-      '        paths: [/orders]',
-      '        plugins:',
-      '          - name: jwt-claims',
-      ...indent(JWT, 8),
+      ...ORDERS_JWT_ROUTE,
     ]);
     expect(problems(r)).toEqual([]);
     const jwt = r.state.entities.find((e) => e.fields.name === 'jwt-claims');
@@ -563,37 +526,26 @@ describe('the option', () => {
     writeFileSync(f, lines.join('\n') + '\n');
     return f;
   };
-  const ROUTE = [
-    'services:',
-    '  - name: orders',
-    '    url: http://orders.internal',
-    '    routes:',
-    '      - name: orders-api',
-    '        paths: [/orders]',
-    '        plugins:',
-    '          - name: jwt-claims',
-    ...indent(JWT, 8),
-  ];
 
   it('off, absent or false: nothing is added', async () => {
     for (const info of [[], ['_info:', '  fail_closed_guard: false'], ['_info:', '  fail_closed_guard: null']]) {
-      const r = await load(['_format_version: "3.0"', ...info, ...ROUTE]);
+      const r = await load(['_format_version: "3.0"', ...info, ...ORDERS_JWT_ROUTE]);
       expect(problems(r)).toEqual([]);
       expect(r.state.entities.map((e) => e.key)).toEqual(['service:orders', 'route:orders-api', 'plugin:jwt-claims@route=orders-api']);
     }
   });
 
   it('of the wrong type: a diagnostic at its line, and no guard', async () => {
-    const r = await load(['_format_version: "3.0"', '_info:', '  fail_closed_guard: "yes"', ...ROUTE]);
+    const r = await load(['_format_version: "3.0"', '_info:', '  fail_closed_guard: "yes"', ...ORDERS_JWT_ROUTE]);
     expect(guards(r)).toEqual([]);
     expect(validateDesired(r).map(formatDiagnostic)).toEqual(['<stdin>:3:22: error: _info.fail_closed_guard: expected a boolean']);
-    const list = await load(['_format_version: "3.0"', '_info:', '  fail_closed_guard: [true]', ...ROUTE]);
+    const list = await load(['_format_version: "3.0"', '_info:', '  fail_closed_guard: [true]', ...ORDERS_JWT_ROUTE]);
     expect(validateDesired(list).map(formatDiagnostic)).toEqual(['<stdin>:3:22: error: _info.fail_closed_guard: expected a boolean']);
   });
 
   it('is merged across files: set in one, it applies to the entities of all', async () => {
     const a = write('a.yaml', ['_format_version: "3.0"', '_info:', '  fail_closed_guard: true']);
-    const b = write('b.yaml', ['_format_version: "3.0"', ...ROUTE]);
+    const b = write('b.yaml', ['_format_version: "3.0"', ...ORDERS_JWT_ROUTE]);
     const r = await loadDesired({ files: [a, b], env: {} });
     expect(validateDesired(r)).toEqual([]);
     expect(guards(r).map((g) => [g.key, g.source?.file])).toEqual([['plugin:post-function@route=orders-api', b]]);
@@ -601,7 +553,7 @@ describe('the option', () => {
 
   it('files that set it must agree', async () => {
     const a = write('c.yaml', ['_format_version: "3.0"', '_info:', '  fail_closed_guard: true']);
-    const b = write('d.yaml', ['_format_version: "3.0"', '_info:', '  fail_closed_guard: false', ...ROUTE]);
+    const b = write('d.yaml', ['_format_version: "3.0"', '_info:', '  fail_closed_guard: false', ...ORDERS_JWT_ROUTE]);
     const r = await loadDesired({ files: [a, b], env: {} });
     expect(validateDesired(r).map(formatDiagnostic)).toEqual([
       `${b}:3:22: error: _info.fail_closed_guard is false here but true in ${a}: all files must agree on the fail-closed guard`,
