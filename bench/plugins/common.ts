@@ -77,12 +77,15 @@ export interface Stats {
   unexpected: number;
 }
 
+/** Requests/s and p50/p99 latency (ms) of a run, KongSim's or end to end. */
+export function rateAndLatency(run: { requests: number; elapsedMs: number; latencies: readonly number[] }): { rps: number; p50: number; p99: number } {
+  const sorted = [...run.latencies].sort((a, b) => a - b);
+  return { rps: run.requests / (run.elapsedMs / 1000), p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+}
+
 export function stats(sample: Sample): Stats {
-  const sorted = [...sample.latencies].sort((a, b) => a - b);
   return {
-    rps: sample.requests / (sample.elapsedMs / 1000),
-    p50: percentile(sorted, 50),
-    p99: percentile(sorted, 99),
+    ...rateAndLatency(sample),
     pdk: sample.pdkCalls / sample.requests,
     pdkAll: sample.pdkCallsAll / sample.requests,
     rt: sample.roundTrips / sample.requests,

@@ -15,7 +15,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { KongHttpFront, KongSim, keepAliveHttpUpstream, kongService, type PluginServerBinding, type SimResult } from '../../test/harness';
 import type { ClientRequest, ClientSample, RunCommand } from './http-client';
-import { percentile } from './load';
+import { rateAndLatency } from './common';
 
 export interface E2eScenario {
   name: string;
@@ -132,11 +132,8 @@ function addRun(into: E2eTotals, run: { sample: ClientSample; roundTrips: number
 }
 
 function e2eStats(t: E2eTotals): E2eStats {
-  const sorted = [...t.latencies].sort((a, b) => a - b);
   return {
-    rps: t.requests / (t.elapsedMs / 1000),
-    p50: percentile(sorted, 50),
-    p99: percentile(sorted, 99),
+    ...rateAndLatency(t),
     rt: t.roundTrips / t.requests,
     unexpected: t.unexpected,
   };
