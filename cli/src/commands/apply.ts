@@ -15,7 +15,7 @@ import { applyReportJson, applySucceeded, dblessResultJson, renderApplyText, ren
 import { DEFAULT_PARALLELISM } from '../apply/types';
 import { assertSupportedKong, getKongInfo, isDbless } from '../current/fetch';
 import { addConnectionOptions, addFileOptions, addOutputOptions, connectionFrom, useColor, type GlobalOptions } from './options';
-import { diagnosticsJson, loadAndValidate, printDiagnostics } from './desired';
+import { checkAgainstKong, diagnosticsJson, loadAndValidate, printDiagnostics } from './desired';
 import { readGateway } from './gateway';
 import { progressReporter } from './progress';
 import { write, type Io, type Outcome } from './context';
@@ -47,7 +47,7 @@ async function apply(opts: ApplyOpts, io: Io): Promise<Outcome> {
   const parallelism = positiveInt(opts.parallelism, '--parallelism');
   const maxDeletes = positiveInt(opts.maxDeletes, '--max-deletes');
   const json = opts.output === 'json';
-  const loaded = await loadAndValidate(opts, io);
+  const loaded = await loadAndValidate(opts, io, { deferBaseline: true });
   if (loaded.errors) {
     if (json) write(io.stdout, JSON.stringify(diagnosticsJson(loaded, opts.mask), null, 2));
     printDiagnostics(loaded, io, opts.mask);
@@ -62,6 +62,8 @@ async function apply(opts: ApplyOpts, io: Io): Promise<Outcome> {
 
     if (isDbless(info)) {
       // One POST /config replaces the node's whole configuration: the only transactional write.
+      // Kong validates all of it against its own schemas before loading any, and its flattened
+      // errors come back with their file:line: no second pass is needed here.
       const res = await applyDbless(result.state, client, {
         selectTags: result.selectTags,
         dryRun: Boolean(opts.dryRun),
@@ -72,7 +74,9 @@ async function apply(opts: ApplyOpts, io: Io): Promise<Outcome> {
       return res.status === 'invalid' ? 'failed' : 'ok';
     }
 
-    const gw = await readGateway(client, result.selectTags, result.state);
+    const checked = await checkAgainstKong(loaded, client, opts, io, info);
+    if (!checked.ok) return 'invalid';
+    const gw = await readGateway(client, result.selectTags, result.state, info);
     const plan = computePlan(result.state, gw.current, gw.schemas, { selectTags: result.selectTags });
     if (!json) write(io.stdout, renderPlanText(plan, { color: useColor(opts, io.stdout, io.env), secrets: result.secrets, mask: opts.mask }));
 

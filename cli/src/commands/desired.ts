@@ -1,11 +1,20 @@
 /**
  * The file side of every command: load, then validate offline. Problems are listed, all of
  * them, before anything talks to Kong, so an invalid file never causes a single write.
+ *
+ * Commands that talk to Kong validate twice. Offline first, against the schemas kong-ctl
+ * knows; problems that only a newer Kong or a custom plugin could make right (an unknown
+ * field, value or plugin: `Diagnostic.baseline`) are then left to the second pass, which
+ * judges the files by the node's own `GET /schemas/…` before anything is planned or written.
  */
 import { loadDesired, type DesiredResult, type LoadOptions } from '../desired/load';
 import { validateDesired } from '../desired/validate';
 import { formatDiagnostic, KongCtlError, type Diagnostic } from '../model/errors';
 import { maskSecrets } from '../desired/mask';
+import type { Kind } from '../model/entity';
+import type { Schemas } from '../model/schema';
+import type { AdminClient } from '../kong/types';
+import { assertSupportedKong, fetchSchemas, getKongInfo, type KongInfo } from '../current/fetch';
 import type { Io } from './context';
 import { write } from './context';
 import type { GlobalOptions } from './options';
@@ -14,37 +23,109 @@ export interface LoadedDesired {
   result: DesiredResult;
   diagnostics: Diagnostic[];
   errors: number;
+  /** Baseline problems left for the node's schemas to judge (see the module comment). */
+  deferred: number;
 }
 
-export async function loadAndValidate(opts: GlobalOptions, io: Io): Promise<LoadedDesired> {
+export interface ValidateStage {
+  /** Leave baseline problems to a second pass against the node's schemas (which needs the parse trees kept). */
+  deferBaseline?: boolean;
+}
+
+export async function loadAndValidate(opts: GlobalOptions, io: Io, stage: ValidateStage = {}): Promise<LoadedDesired> {
   if (!opts.file.length) {
     throw new KongCtlError('E_USAGE', 'no declarative file given: use -f FILE (repeatable, a directory, or - for stdin)');
   }
-  return loadValidated({ files: opts.file, env: io.env, selectTags: opts.selectTag, readStdin: io.readStdin });
+  return loadValidated({ files: opts.file, env: io.env, selectTags: opts.selectTag, readStdin: io.readStdin }, stage);
 }
 
 /** The file side as every command (and bench:ctl) runs it: load, validate, then let go of the parse trees. */
-export async function loadValidated(options: LoadOptions): Promise<LoadedDesired> {
+export async function loadValidated(options: LoadOptions, stage: ValidateStage = {}): Promise<LoadedDesired> {
   const result = await loadDesired(options);
   // validateDesired returns the loader's own diagnostics too, sorted by file and position.
-  const diagnostics = validateDesired(result);
-  const errors = diagnostics.filter((d) => d.severity !== 'warning').length;
-  // Every entity already carries its file:line; the YAML documents (hundreds of MB for a file of
-  // 35k entities) are not needed once validation is done, and reading Kong comes next.
-  if (!errors) for (const f of result.files) {
+  const all = validateDesired(result);
+  const deferred = stage.deferBaseline ? all.filter((d) => d.baseline).length : 0;
+  const diagnostics = stage.deferBaseline ? all.filter((d) => !d.baseline) : all;
+  const loaded = { result, diagnostics, errors: countErrors(diagnostics), deferred };
+  // A second pass reads the files again (validateAgainstKong).
+  if (!loaded.errors && !stage.deferBaseline) releaseParseTrees(result);
+  return loaded;
+}
+
+function countErrors(diagnostics: Diagnostic[]): number {
+  return diagnostics.filter((d) => d.severity !== 'warning').length;
+}
+
+/**
+ * Every entity already carries its file:line; the YAML documents (hundreds of MB for a file of
+ * 35k entities) are not needed once validation is done, and reading Kong comes next.
+ */
+function releaseParseTrees(result: DesiredResult): void {
+  for (const f of result.files) {
     f.doc = undefined;
     f.content = undefined;
   }
-  return { result, diagnostics, errors };
+}
+
+/** The schemas of the kinds and plugins the files use, from the node (each fetched once per run). */
+export function desiredSchemas(client: AdminClient, result: DesiredResult): Promise<Schemas> {
+  const kinds = new Set<Kind>();
+  const plugins = new Set<string>();
+  for (const e of result.state.entities) {
+    kinds.add(e.kind);
+    if (e.kind === 'plugin' && typeof e.fields.name === 'string' && e.fields.name !== '') plugins.add(e.fields.name);
+  }
+  return fetchSchemas(client, [...kinds].sort(), [...plugins].sort(), { omitMissingPlugins: true });
+}
+
+/**
+ * The second pass: the files against the node's own schemas (its version's fields and values,
+ * the plugins it has, their configs), before anything is planned or written.
+ */
+export function validateAgainstKong(loaded: LoadedDesired, kong: { version: string; schemas: Schemas }): LoadedDesired {
+  const diagnostics = validateDesired(loaded.result, { kong });
+  const out = { result: loaded.result, diagnostics, errors: countErrors(diagnostics), deferred: 0 };
+  if (!out.errors) releaseParseTrees(loaded.result);
+  return out;
+}
+
+/**
+ * The second pass as diff and apply run it (validate --online too): problems are printed as the
+ * first pass prints them, with the node named, and the command stops before reading live state.
+ */
+export async function checkAgainstKong(
+  loaded: LoadedDesired,
+  client: AdminClient,
+  opts: Pick<GlobalOptions, 'output' | 'mask'>,
+  io: Io,
+  known?: KongInfo,
+): Promise<{ ok: boolean; info: KongInfo; checked: LoadedDesired }> {
+  const info = known ?? (await getKongInfo(client));
+  assertSupportedKong(info, client.baseUrl);
+  const checked = validateAgainstKong(loaded, { version: info.version, schemas: await desiredSchemas(client, loaded.result) });
+  if (checked.errors) {
+    if (opts.output === 'json') write(io.stdout, JSON.stringify(diagnosticsJson(checked, opts.mask), null, 2));
+    printDiagnostics(checked, io, opts.mask, `Kong ${info.version} at ${client.baseUrl}`);
+  }
+  return { ok: checked.errors === 0, info, checked };
 }
 
 /** Diagnostics go to stderr as `file:line:col: error: path: message`, secrets masked. */
-export function printDiagnostics(loaded: LoadedDesired, io: Io, mask: boolean): void {
+export function printDiagnostics(loaded: LoadedDesired, io: Io, mask: boolean, against?: string): void {
   const secrets = mask ? loaded.result.secrets : [];
   for (const d of loaded.diagnostics) write(io.stderr, maskSecrets(formatDiagnostic(d), secrets));
   if (loaded.errors) {
     const files = loaded.result.files.length;
-    write(io.stderr, `${loaded.errors} problem${loaded.errors === 1 ? '' : 's'} found in ${files} file${files === 1 ? '' : 's'}; nothing was sent to Kong.`);
+    const judged = against ? ` (checked against ${against})` : '';
+    write(io.stderr, `${loaded.errors} problem${loaded.errors === 1 ? '' : 's'} found in ${files} file${files === 1 ? '' : 's'}${judged}; nothing was sent to Kong.`);
+  }
+  const baseline = loaded.diagnostics.filter((d) => d.baseline && d.severity !== 'warning').length;
+  if (baseline) {
+    write(
+      io.stderr,
+      `${baseline === 1 ? 'One of these problems' : `${baseline} of these problems`} (unknown field, value or plugin) ` +
+        'may be fine on your Kong: a newer version or a custom plugin. `kong-ctl validate --online` checks the files against its own schemas.',
+    );
   }
 }
 
@@ -57,6 +138,7 @@ export function diagnosticsJson(loaded: LoadedDesired, mask: boolean): Record<st
       severity: d.severity ?? 'error',
       message: maskSecrets(d.message, secrets),
       ...(d.source ? { file: d.source.file, line: d.source.line, column: d.source.column, path: d.source.path } : {}),
+      ...(d.baseline ? { baseline: true } : {}),
     })),
   };
 }

@@ -5,7 +5,7 @@ import { renderPlanText } from '../output/plan-text';
 import { renderPlanJson } from '../output/plan-json';
 import { isEmptyPlan } from '../model/plan';
 import { addConnectionOptions, addFileOptions, addOutputOptions, connectionFrom, useColor, type GlobalOptions } from './options';
-import { diagnosticsJson, loadAndValidate, printDiagnostics } from './desired';
+import { checkAgainstKong, diagnosticsJson, loadAndValidate, printDiagnostics } from './desired';
 import { readGateway } from './gateway';
 import { write, type Io, type Outcome } from './context';
 
@@ -16,7 +16,7 @@ export function registerDiff(program: Command, io: Io, done: (o: Promise<Outcome
 }
 
 async function diff(opts: GlobalOptions, io: Io): Promise<Outcome> {
-  const loaded = await loadAndValidate(opts, io);
+  const loaded = await loadAndValidate(opts, io, { deferBaseline: true });
   if (loaded.errors) {
     if (opts.output === 'json') write(io.stdout, JSON.stringify(diagnosticsJson(loaded, opts.mask), null, 2));
     printDiagnostics(loaded, io, opts.mask);
@@ -25,7 +25,9 @@ async function diff(opts: GlobalOptions, io: Io): Promise<Outcome> {
   const { result } = loaded;
   const client = createAdminClient(connectionFrom(opts, io.env));
   try {
-    const gw = await readGateway(client, result.selectTags, result.state);
+    const checked = await checkAgainstKong(loaded, client, opts, io);
+    if (!checked.ok) return 'invalid';
+    const gw = await readGateway(client, result.selectTags, result.state, checked.info);
     const plan = computePlan(result.state, gw.current, gw.schemas, { selectTags: result.selectTags });
     const drift = !isEmptyPlan(plan);
     if (opts.output === 'json') {

@@ -13,8 +13,9 @@ export interface Gateway {
   schemas: Schemas;
 }
 
-export async function readGateway(client: AdminClient, selectTags: string[], desired?: State): Promise<Gateway> {
-  const info = await getKongInfo(client);
+/** `known`: the node's `GET /` when the command already read it. */
+export async function readGateway(client: AdminClient, selectTags: string[], desired?: State, known?: KongInfo): Promise<Gateway> {
+  const info = known ?? (await getKongInfo(client));
   assertSupportedKong(info, client.baseUrl);
   const { state: current } = await fetchCurrent(client, { selectTags });
   const kinds = new Set<Kind>();

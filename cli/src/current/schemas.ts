@@ -44,7 +44,8 @@ export async function fetchSchemas(
   client: AdminClient,
   kinds: Kind[],
   pluginNames: string[],
-  opts: { concurrency?: number } = {},
+  /** omitMissingPlugins: a plugin the node lacks is left out (for validation to report at its file:line) rather than thrown. */
+  opts: { concurrency?: number; omitMissingPlugins?: boolean } = {},
 ): Promise<Schemas> {
   const limit = pLimit(opts.concurrency ?? 8);
   const out: Schemas = { entities: {}, plugins: {} };
@@ -62,6 +63,7 @@ export async function fetchSchemas(
     const path = `/schemas/plugins/${encodeURIComponent(name)}`;
     const schema = await cached(client, path, () => limit(() => getSchema(client, path)));
     if (!schema) {
+      if (opts.omitMissingPlugins) return;
       throw new KongCtlError(
         'E_VALIDATION',
         `plugin '${name}' is not installed on this Kong (GET ${path} → 404): add it to Kong's \`plugins\` setting or remove it from the file`,

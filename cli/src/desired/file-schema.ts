@@ -9,13 +9,16 @@ import Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { Kind } from '../model/entity';
-import type { FieldSchema } from '../model/schema';
+import type { FieldList, FieldSchema } from '../model/schema';
 import { fieldEntries } from '../model/schema';
 import { KIND_DEFS } from '../kinds';
 import { CHILDREN, DEFAULTABLE, SUGAR_FIELDS, TOP_LEVEL } from './file-format';
 import { checkEntityChecks, fieldError, isPlainObject, isVaultReference, typeError, validatorError } from './kong-schema-check';
-import { KONG_ENTITY_SCHEMAS, entityFields } from './kong-entity-schemas';
+import { KONG_ENTITY_SCHEMAS, OFFLINE_SCHEMAS, entityFields, type EntitySchemaSource } from './kong-entity-schemas';
 import type { PathSegment } from './positions';
+import { closest } from './closest';
+
+export { closest };
 
 type JsonSchema = Record<string, unknown>;
 
@@ -44,6 +47,10 @@ export function fieldToJsonSchema(f: FieldSchema): JsonSchema {
       props[name] = fieldToJsonSchema(sub);
       if (sub.required && sub.default === undefined && !sub.auto) required.push(name);
     }
+    // Deprecated aliases (plugin `config.redis_host`…): Kong publishes their type only.
+    for (const [name, sub] of fieldEntries(f.shorthand_fields as FieldList | undefined)) {
+      if (!(name in props)) props[name] = { ...fieldToJsonSchema({ type: sub.type } as FieldSchema) };
+    }
     s.properties = props;
     s.additionalProperties = false;
     if (required.length) s.required = required;
@@ -61,9 +68,9 @@ function foreignSchema(reference: string): JsonSchema {
 }
 
 /** Own fields of a kind, as the file may write them (no required list: presence is checked after defaults). */
-function entityProperties(kind: Kind, withForeign: boolean): Record<string, JsonSchema> {
+function entityProperties(kind: Kind, withForeign: boolean, source: EntitySchemaSource): Record<string, JsonSchema> {
   const props: Record<string, JsonSchema> = {};
-  for (const [name, f] of fieldEntries(entityFields(kind))) {
+  for (const [name, f] of fieldEntries(entityFields(kind, source))) {
     if (f.type === 'foreign') {
       if (withForeign && name in KIND_DEFS[kind].foreignKeys) props[name] = foreignSchema(String(f.reference));
       continue;
@@ -79,16 +86,16 @@ function entityProperties(kind: Kind, withForeign: boolean): Record<string, Json
 const list = (items: JsonSchema): JsonSchema => ({ type: ['array', 'null'], items, 'x-kong': { type: 'array' } });
 const ref = (kind: Kind): JsonSchema => ({ $ref: `#/$defs/${kind}` });
 
-export function buildFileJsonSchema(): JsonSchema {
+export function buildFileJsonSchema(source: EntitySchemaSource = OFFLINE_SCHEMAS): JsonSchema {
   const defs: Record<string, JsonSchema> = {};
   for (const kind of Object.keys(KONG_ENTITY_SCHEMAS) as Kind[]) {
-    const props = entityProperties(kind, true);
+    const props = entityProperties(kind, true, source);
     for (const c of CHILDREN[kind]) props[c.key] = list(ref(c.kind));
     defs[kind] = { type: 'object', properties: props, additionalProperties: false, 'x-kong': { type: 'record' } };
   }
   const defaults: Record<string, JsonSchema> = {};
   for (const kind of DEFAULTABLE) {
-    const props = entityProperties(kind, false);
+    const props = entityProperties(kind, false, source);
     delete props.id;
     for (const s of SUGAR_FIELDS[kind] ?? []) delete props[s];
     defaults[kind] = { type: ['object', 'null'], properties: props, additionalProperties: false, 'x-kong': { type: 'record' } };
@@ -133,22 +140,26 @@ function kongKeyword(schema: FieldSchema, data: unknown): boolean {
   }
   if (schema.type !== 'record') {
     const err = validatorError(data, schema);
-    if (err) errors.push({ keyword: 'x-kong', message: err, params: {} });
+    // A value outside `one_of`: the kind of problem a newer Kong may not have (problemOf).
+    const unknownValue = Array.isArray(schema.one_of) && !schema.one_of.includes(data);
+    if (err) errors.push({ keyword: 'x-kong', message: err, params: unknownValue ? { unknownValue } : {} });
   }
   self.errors = errors.length ? errors : null;
   return errors.length === 0;
 }
 
-let compiled: ValidateFunction | undefined;
+const compiled = new WeakMap<EntitySchemaSource, ValidateFunction>();
 
-function validator(): ValidateFunction {
-  if (compiled) return compiled;
+function validator(source: EntitySchemaSource): ValidateFunction {
+  let v = compiled.get(source);
+  if (v) return v;
   // Unoptimised code compiles in half the time, and the schema is compiled on every run.
   const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true, code: { optimize: false } });
   addFormats(ajv, ['uuid']);
   ajv.addKeyword({ keyword: 'x-kong', schemaType: 'object', errors: true, validate: kongKeyword });
-  compiled = ajv.compile(buildFileJsonSchema());
-  return compiled;
+  v = ajv.compile(buildFileJsonSchema(source));
+  compiled.set(source, v);
+  return v;
 }
 
 export interface SchemaProblem {
@@ -157,6 +168,11 @@ export interface SchemaProblem {
   /** Point at the key rather than the value (unknown fields). */
   atKey: boolean;
   message: string;
+  /**
+   * An unknown field or value judged against the offline baseline: a Kong newer than the
+   * versions kong-ctl knows may accept it, so a live node's schemas have the last word.
+   */
+  baseline?: boolean;
 }
 
 function decodePointer(pointer: string, content: unknown): PathSegment[] {
@@ -176,37 +192,18 @@ function decodePointer(pointer: string, content: unknown): PathSegment[] {
   return out;
 }
 
-/** Edit distance counting a swap of two neighbours as one edit (the commonest typo). */
-function distance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++) {
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  return d[a.length][b.length];
-}
-
-/** The closest candidate within a small edit distance, for "did you mean" hints. */
-export function closest(word: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = distance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  return best !== undefined && bestD <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
-}
-
 const KONG_TYPE_MESSAGE: Record<string, string> = {
   foreign: 'expected a name or an id',
 };
 
-function problemOf(e: ErrorObject, content: unknown): SchemaProblem | null {
+function problemOf(e: ErrorObject, content: unknown, live: boolean): SchemaProblem | null {
+  const p = problemOfError(e, content);
+  const unknownValue = e.keyword === 'x-kong' && (e.params as { unknownValue?: boolean }).unknownValue === true;
+  if (p && !live && (e.keyword === 'additionalProperties' || unknownValue)) p.baseline = true;
+  return p;
+}
+
+function problemOfError(e: ErrorObject, content: unknown): SchemaProblem | null {
   const path = decodePointer(e.instancePath, content);
   const kong = ((e.parentSchema as JsonSchema | undefined)?.['x-kong'] ?? {}) as FieldSchema;
   switch (e.keyword) {
@@ -237,14 +234,14 @@ function problemOf(e: ErrorObject, content: unknown): SchemaProblem | null {
   }
 }
 
-/** Every schema problem of one file's content. */
-export function checkFileSchema(content: unknown): SchemaProblem[] {
-  const validate = validator();
+/** Every schema problem of one file's content, judged against `source`'s entity schemas. */
+export function checkFileSchema(content: unknown, source: EntitySchemaSource = OFFLINE_SCHEMAS): SchemaProblem[] {
+  const validate = validator(source);
   if (validate(content)) return [];
   const out: SchemaProblem[] = [];
   const seen = new Set<string>();
   for (const e of validate.errors ?? []) {
-    const p = problemOf(e, content);
+    const p = problemOf(e, content, source.liveVersion !== undefined);
     if (!p) continue;
     const id = `${JSON.stringify(p.path)}|${p.message}`;
     if (seen.has(id)) continue;

@@ -8,6 +8,7 @@
  */
 import type { Kind } from '../model/entity';
 import type { EntitySchema } from '../model/schema';
+import { withLaterFields } from './kong-later-fields';
 
 export const KONG_ENTITY_SCHEMAS: Record<Kind, EntitySchema> = {
   // 003_GET_schemas-services.json
@@ -240,7 +241,35 @@ export const KONG_DAO_FIELDS: Partial<Record<Kind, EntitySchema['fields']>> = {
   keyauth_credential: [{ ttl: { type: 'integer', between: [0, 100000000] } }],
 };
 
+/**
+ * The entity schemas one validation run judges a file against. Offline that is the baseline
+ * above (with the fields later Kong versions added, kong-later-fields.ts); once kong-ctl talks
+ * to a node, the node's own `GET /schemas/{entity}` answers replace it, so that a file is
+ * judged by the Kong it is for, whatever its version.
+ */
+export interface EntitySchemaSource {
+  /** The node's version when the schemas are a live node's; undefined offline. */
+  readonly liveVersion?: string;
+  /** Undefined when a live node has no such entity (its plugin, e.g. jwt for jwt_secrets, is not enabled). */
+  schemaOf(kind: Kind): EntitySchema | undefined;
+}
+
+const offlineSchemas = new Map<Kind, EntitySchema>(
+  (Object.keys(KONG_ENTITY_SCHEMAS) as Kind[]).map((kind) => [kind, withLaterFields(kind, KONG_ENTITY_SCHEMAS[kind])]),
+);
+
+export const OFFLINE_SCHEMAS: EntitySchemaSource = { schemaOf: (kind) => offlineSchemas.get(kind) };
+
+export function liveSchemas(version: string, entities: Partial<Record<string, EntitySchema>>): EntitySchemaSource {
+  return { liveVersion: version, schemaOf: (kind) => entities[kind] };
+}
+
+const fieldsCache = new WeakMap<EntitySchema, EntitySchema['fields']>();
+
 /** The fields a desired entity of `kind` may have: the schema's own plus the DAO's. */
-export function entityFields(kind: Kind): EntitySchema['fields'] {
-  return [...KONG_ENTITY_SCHEMAS[kind].fields, ...(KONG_DAO_FIELDS[kind] ?? [])];
+export function entityFields(kind: Kind, source: EntitySchemaSource = OFFLINE_SCHEMAS): EntitySchema['fields'] {
+  const schema = source.schemaOf(kind) ?? offlineSchemas.get(kind)!;
+  let out = fieldsCache.get(schema);
+  if (!out) fieldsCache.set(schema, (out = [...schema.fields, ...(KONG_DAO_FIELDS[kind] ?? [])]));
+  return out;
 }

@@ -9,6 +9,7 @@
  */
 import type { FieldList, FieldSchema } from '../model/schema';
 import { fieldEntries } from '../model/schema';
+import { closest } from './closest';
 import { luaMatches } from './lua-pattern';
 import { regexPathError } from './route-paths';
 
@@ -205,18 +206,26 @@ function checkValueInto(value: unknown, field: FieldSchema, path: FieldPath, out
       if (values) checkValueInto(v, values, [...path, k], out);
     }
   } else if (field.type === 'record' && isPlainObject(value)) {
-    checkRecordInto(value, field.fields ?? [], (f.entity_checks as unknown[] | undefined) ?? [], path, out);
+    checkRecordInto(value, field.fields ?? [], (f.entity_checks as unknown[] | undefined) ?? [], path, out, shorthandsOf(field));
     return;
   }
   const vErr = validatorError(value, field);
   if (vErr) out.push({ path, message: vErr });
 }
 
+/**
+ * A record's deprecated aliases (Kong ≥ 3.6 puts `redis_host` and friends on plugin `config`
+ * records): accepted in place of their new fields, which Kong fills from them before validating.
+ */
+function shorthandsOf(field: FieldSchema): FieldList | undefined {
+  return Array.isArray(field.shorthand_fields) ? (field.shorthand_fields as FieldList) : undefined;
+}
+
 /** Every problem of a record against its field list and entity checks. */
 export function checkRecord(
   value: unknown,
   fields: FieldList,
-  opts: { path?: FieldPath; entityChecks?: unknown[] } = {},
+  opts: { path?: FieldPath; entityChecks?: unknown[]; shorthands?: FieldList } = {},
 ): FieldProblem[] {
   const out: FieldProblem[] = [];
   const path = opts.path ?? [];
@@ -224,7 +233,7 @@ export function checkRecord(
     out.push({ path, message: 'expected a record' });
     return out;
   }
-  checkRecordInto(value, fields, opts.entityChecks ?? [], path, out);
+  checkRecordInto(value, fields, opts.entityChecks ?? [], path, out, opts.shorthands);
   return out;
 }
 
@@ -234,11 +243,32 @@ function checkRecordInto(
   entityChecks: unknown[],
   path: FieldPath,
   out: FieldProblem[],
+  shorthands?: FieldList,
 ): void {
   const entries = fieldEntries(fields);
   const known = new Set(entries.map(([n]) => n));
-  for (const k of Object.keys(value)) {
-    if (!known.has(k)) out.push({ path: [...path, k], message: 'unknown field', atKey: true });
+  const aliases = new Map(fieldEntries(shorthands));
+  let aliased = false;
+  for (const [k, v] of Object.entries(value)) {
+    const alias = known.has(k) ? undefined : aliases.get(k);
+    if (alias) {
+      aliased = true;
+      // Only the alias's type is published (its translation is Lua); a null alias is ignored by Kong.
+      const err = v === null ? null : typeError(v, alias);
+      if (err) out.push({ path: [...path, k], message: err });
+    } else if (!known.has(k)) {
+      const hint = closest(k, [...known, ...aliases.keys()]);
+      out.push({ path: [...path, k], message: `unknown field${hint ? ` (did you mean '${hint}'?)` : ''}`, atKey: true });
+    }
+  }
+  // Aliases fill fields this check cannot see (the translation is a Lua function): presence
+  // and entity checks would judge a record missing what its aliases provide.
+  if (aliased) {
+    for (const [name, f] of entries) {
+      const v = value[name];
+      if (v !== undefined) checkValueInto(v, f, [...path, name], out);
+    }
+    return;
   }
   for (const [name, f] of entries) {
     const v = value[name];

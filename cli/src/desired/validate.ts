@@ -5,22 +5,29 @@
  */
 import type { Entity, Kind } from '../model/entity';
 import type { Diagnostic, ErrorCode } from '../model/errors';
-import type { FieldList, FieldSchema } from '../model/schema';
+import type { EntitySchema, FieldList, FieldSchema, Schemas } from '../model/schema';
 import { fieldEntries } from '../model/schema';
 import { PROJECT_PLUGINS } from '../../../plugins/registry';
 import { KONG_BUNDLED_PLUGINS } from './bundled-plugins';
+import { LATER_BUNDLED_PLUGINS } from './kong-later-fields';
 import { formatEntityPath, parseEntityPath, splitPath } from './file-format';
 import { checkFileSchema, closest } from './file-schema';
-import { checkEntityChecks, checkRecord, formatFieldPath, isPlainObject, validatorError } from './kong-schema-check';
-import { KONG_ENTITY_SCHEMAS } from './kong-entity-schemas';
+import { checkEntityChecks, checkRecord, checkValue, formatFieldPath, isPlainObject, validatorError } from './kong-schema-check';
+import { KONG_ENTITY_SCHEMAS, OFFLINE_SCHEMAS, liveSchemas, type EntitySchemaSource } from './kong-entity-schemas';
 import { KIND_DEFS } from '../kinds';
 import type { PathSegment } from './positions';
 import { routePathCustomCheck } from './route-paths';
 import type { DesiredFile, DesiredResult } from './types';
 
 export interface ValidateOptions {
-  /** Config fields of plugins known beyond the bundled ones (e.g. fetched from a Kong node): their configs are checked too. */
+  /** Config fields of plugins known beyond the bundled ones: their configs are checked too (offline). */
   pluginSchemas?: Record<string, FieldList>;
+  /**
+   * The node the files are for: its entity and plugin schemas replace the offline baseline, and
+   * a plugin is known exactly when the node has its schema. `schemas` must hold every kind and
+   * plugin name the files use (readGateway / fetchSchemas).
+   */
+  kong?: { version: string; schemas: Schemas };
 }
 
 /** Kong's `GET /{entities}?tags=` takes at most 5 tags. */
@@ -30,6 +37,7 @@ interface ReportOptions {
   key?: boolean;
   severity?: 'error' | 'warning';
   code?: ErrorCode;
+  baseline?: boolean;
 }
 
 class Reporter {
@@ -56,6 +64,7 @@ class Reporter {
       source: { file: file.name, ...pos, path: formatEntityPath(split.entity) },
     };
     if (opts.severity === 'warning') d.severity = 'warning';
+    if (opts.baseline) d.baseline = true;
     this.out.push(d);
   }
 
@@ -65,6 +74,7 @@ class Reporter {
     if (!file || !e.source) {
       const d: Diagnostic = { code: opts.code ?? 'E_VALIDATION', message: `${e.label}: ${message}` };
       if (opts.severity === 'warning') d.severity = 'warning';
+      if (opts.baseline) d.baseline = true;
       this.out.push(d);
       return;
     }
@@ -86,16 +96,15 @@ function rawOf(r: Reporter, e: Entity): Record<string, unknown> | undefined {
   return isPlainObject(node) ? node : undefined;
 }
 
-function checkSchemas(r: Reporter, files: DesiredFile[]): void {
+function checkSchemas(r: Reporter, files: DesiredFile[], source: EntitySchemaSource): void {
   for (const f of files) {
     if (f.content === undefined) continue;
-    for (const p of checkFileSchema(f.content)) r.at(f, p.path, p.message, { key: p.atKey });
+    for (const p of checkFileSchema(f.content, source)) r.at(f, p.path, p.message, { key: p.atKey, baseline: p.baseline });
   }
 }
 
 /** Required fields Kong has no default for, checked after `url` and `_info.defaults` are applied. */
-function checkPresence(r: Reporter, e: Entity): void {
-  const schema = KONG_ENTITY_SCHEMAS[e.kind];
+function checkPresence(r: Reporter, e: Entity, schema: EntitySchema): void {
   const raw = rawOf(r, e);
   for (const [name, f] of fieldEntries(schema.fields)) {
     if (!f.required || f.default !== undefined || f.auto || f.type === 'foreign') continue;
@@ -181,22 +190,64 @@ function pluginConfigSchemas(opts: ValidateOptions): Map<string, FieldList> {
   return m;
 }
 
-function checkPlugin(r: Reporter, e: Entity, schemas: Map<string, FieldList>, known: Set<string>): void {
+function checkPlugin(r: Reporter, e: Entity, schemas: Map<string, FieldList>, known: Set<string>, kong: ValidateOptions['kong']): void {
   if (e.kind !== 'plugin' || typeof e.fields.name !== 'string' || e.fields.name === '') return;
   const name = e.fields.name;
-  if (!known.has(name)) {
-    const hint = closest(name, known);
-    r.entity(
-      e,
-      ['name'],
-      `unknown plugin '${name}'${hint ? ` (did you mean '${hint}'?)` : ''}: neither bundled with Kong 3.x nor one of this project's plugins`,
-    );
+  const live = kong?.schemas.plugins[name];
+  if (kong ? !live : !known.has(name)) {
+    const hint = closest(name, kong ? Object.keys(kong.schemas.plugins) : known);
+    const didYouMean = hint ? ` (did you mean '${hint}'?)` : '';
+    if (kong) {
+      r.entity(e, ['name'], `plugin '${name}'${didYouMean} is not installed on this Kong ${kong.version}: add it to Kong's \`plugins\` setting or remove it from the file`);
+    } else {
+      r.entity(e, ['name'], `unknown plugin '${name}'${didYouMean}: neither bundled with Kong (up to 3.9) nor one of this project's plugins`, {
+        baseline: true,
+      });
+    }
     return;
   }
-  const fields = schemas.get(name);
   const config = e.fields.config ?? {};
-  if (!fields || !isPlainObject(config)) return;
-  for (const p of checkRecord(config, fields, { path: ['config'] })) r.entity(e, p.path, p.message, { key: p.atKey });
+  const fields = schemas.get(name);
+  if (fields) {
+    if (isPlainObject(config)) for (const p of checkRecord(config, fields, { path: ['config'] })) r.entity(e, p.path, p.message, { key: p.atKey });
+  } else if (live) checkLivePlugin(r, e, live);
+}
+
+/**
+ * A plugin against the node's `GET /schemas/plugins/{name}`: its config record, the scopes it
+ * refuses (`consumer = typedefs.no_consumer` and the like: `eq: null`), its protocols and its
+ * entity checks, which Kong would otherwise only report in the middle of an apply.
+ */
+function checkLivePlugin(r: Reporter, e: Entity, schema: EntitySchema): void {
+  const own = new Map(fieldEntries(schema.fields));
+  for (const [scope, key] of Object.entries(e.refs)) {
+    const f = own.get(scope);
+    if (key && f?.type === 'foreign' && 'eq' in f && f.eq === null) {
+      r.entity(e, [scope], `plugin '${String(e.fields.name)}' cannot be applied to a ${scope}: Kong's schema for it refuses that scope`);
+    }
+  }
+  const protocols = own.get('protocols');
+  if (protocols && e.fields.protocols !== undefined && e.fields.protocols !== null) {
+    for (const p of checkValue(e.fields.protocols, protocols, ['protocols'])) r.entity(e, p.path, p.message, { key: p.atKey });
+  }
+  const configField = own.get('config');
+  const config = e.fields.config ?? {};
+  if (!configField || configField.type !== 'record' || !isPlainObject(config)) return;
+  const problems = checkValue(config, configField, ['config']);
+  for (const p of problems) r.entity(e, p.path, p.message, { key: p.atKey });
+  // Checks across fields (`config.second`…): only meaningful on a config Kong would accept, and
+  // not when deprecated aliases fill fields in ways only Kong's Lua knows.
+  const aliases = new Set(fieldEntries(configField.shorthand_fields as FieldList | undefined).map(([n]) => n));
+  if (problems.length || Object.keys(config).some((k) => aliases.has(k))) return;
+  const record: Record<string, unknown> = { ...e.fields, config };
+  for (const p of checkEntityChecks(record, schema.fields, schema.entity_checks ?? [])) r.entity(e, p.path, p.message, { key: p.atKey });
+}
+
+/** A live node without an entity the files use: the plugin that provides it is not enabled. */
+function checkKindAvailable(r: Reporter, e: Entity, kong: NonNullable<ValidateOptions['kong']>): boolean {
+  if (kong.schemas.entities[e.kind]) return true;
+  r.entity(e, [], `this Kong ${kong.version} has no ${KIND_DEFS[e.kind].schema} (GET /schemas/${KIND_DEFS[e.kind].schema} → 404): enable the plugin that provides it`);
+  return false;
 }
 
 function checkSelectTags(r: Reporter, result: DesiredResult): void {
@@ -288,6 +339,15 @@ function checkDuplicates(r: Reporter, entities: Entity[]): void {
   }
 }
 
+const liveSources = new WeakMap<Schemas, EntitySchemaSource>();
+
+/** One source per fetched schema set, so that its JSON Schema is compiled once per run. */
+function liveSourceOf(kong: NonNullable<ValidateOptions['kong']>): EntitySchemaSource {
+  let s = liveSources.get(kong.schemas);
+  if (!s) liveSources.set(kong.schemas, (s = liveSchemas(kong.version, kong.schemas.entities)));
+  return s;
+}
+
 function sortDiagnostics(ds: Diagnostic[], files: DesiredFile[]): Diagnostic[] {
   const order = new Map(files.map((f, i) => [f.name, i]));
   return ds
@@ -309,15 +369,17 @@ function sortDiagnostics(ds: Diagnostic[], files: DesiredFile[]): Diagnostic[] {
 export function validateDesired(result: DesiredResult, opts: ValidateOptions = {}): Diagnostic[] {
   const r = new Reporter(result.files);
   r.out.push(...result.diagnostics);
-  checkSchemas(r, result.files);
+  const source = opts.kong ? liveSourceOf(opts.kong) : OFFLINE_SCHEMAS;
+  checkSchemas(r, result.files, source);
   const schemas = pluginConfigSchemas(opts);
-  const known = new Set([...KONG_BUNDLED_PLUGINS, ...schemas.keys()]);
+  const known = new Set([...KONG_BUNDLED_PLUGINS, ...LATER_BUNDLED_PLUGINS.map((p) => p.name), ...schemas.keys()]);
   for (const e of result.state.entities) {
-    checkPresence(r, e);
+    if (opts.kong && !checkKindAvailable(r, e, opts.kong)) continue;
+    checkPresence(r, e, source.schemaOf(e.kind)!);
     checkIdentity(r, e);
     checkNamesAndTags(r, e, result.selectTags);
     checkRoutePaths(r, e);
-    checkPlugin(r, e, schemas, known);
+    checkPlugin(r, e, schemas, known, opts.kong);
   }
   checkSelectTags(r, result);
   checkReferences(r, result);

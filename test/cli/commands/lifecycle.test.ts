@@ -142,12 +142,23 @@ describe('kong-ctl against a live (simulated) Kong', () => {
 
   it('an invalid file is reported with file:line and nothing at all is sent to Kong', async () => {
     const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, '_format_version: "3.0"\nservices:\n- name: orders\n  host: orders.internal\n  port: eighty\n');
+    const r = await runCli(['apply', '-f', bad, '--kong-addr', sim.url]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${bad}:5:9: error: services[0]: port: expected an integer`);
+    expect(r.stderr).toContain('nothing was sent to Kong');
+    expect(sim.stats.requests).toBe(0);
+  });
+
+  it("an unknown field is judged by the node's own schemas: file:line, exit 1, reads only", async () => {
+    const bad = join(dir, 'bad-field.yaml');
     writeFileSync(bad, '_format_version: "3.0"\nservices:\n- name: orders\n  host: orders.internal\n  prot: 80\n');
     const r = await runCli(['apply', '-f', bad, '--kong-addr', sim.url]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${bad}:5:3: error: services[0]: prot: unknown field`);
-    expect(r.stderr).toContain('nothing was sent to Kong');
-    expect(sim.stats.requests).toBe(0);
+    expect(r.stderr).toContain(`${bad}:5:3: error: services[0]: prot: unknown field (did you mean 'port'?)`);
+    expect(r.stderr).toContain(`1 problem found in 1 file (checked against Kong 3.4.2 at ${sim.url}); nothing was sent to Kong.`);
+    expect(sim.stats.requests).toBeGreaterThan(0);
+    expect(writes()).toBe(0);
   });
 
   it('refuses a plan that deletes everything in scope, and writes nothing', async () => {

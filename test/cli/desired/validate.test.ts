@@ -98,13 +98,13 @@ describe('validateDesired: every problem, with file:line:column and entity path'
       'bad/plugins.yaml:9:19 services[0].plugins[0]: config.policy: expected one of: local, cluster, redis',
       'bad/plugins.yaml:10:11 services[0].plugins[0]: config.per_minute: unknown field',
       'bad/plugins.yaml:15:17 services[0].plugins[1]: config.add.headers[0]: invalid value: no-colon-here',
-      "bad/plugins.yaml:17:11 plugins[0]: name: unknown plugin 'rate-limitng' (did you mean 'rate-limiting'?): neither bundled with Kong 3.x nor one of this project's plugins",
+      "bad/plugins.yaml:17:11 plugins[0]: name: unknown plugin 'rate-limitng' (did you mean 'rate-limiting'?): neither bundled with Kong (up to 3.9) nor one of this project's plugins",
       'bad/plugins.yaml:20:16 plugins[1]: config.origins: expected an array',
       'bad/plugins.yaml:21:16 plugins[1]: config.max_age: expected a number',
     ]);
     // Without schemas for the bundled plugins only their names are checked.
     expect(await problems('plugins.yaml')).toEqual([
-      "bad/plugins.yaml:17:11 plugins[0]: name: unknown plugin 'rate-limitng' (did you mean 'rate-limiting'?): neither bundled with Kong 3.x nor one of this project's plugins",
+      "bad/plugins.yaml:17:11 plugins[0]: name: unknown plugin 'rate-limitng' (did you mean 'rate-limiting'?): neither bundled with Kong (up to 3.9) nor one of this project's plugins",
     ]);
   });
 
@@ -150,7 +150,7 @@ describe('validateDesired: every problem, with file:line:column and entity path'
       'bad/everything.yaml:15:26 services[0].plugins[0]: config.minute: value must be greater than 0',
       `bad/everything.yaml:16:11 services[1]: name: duplicate service orders (first at ${f}:6:5 services[0])`,
       `bad/everything.yaml:19:11 plugins[0]: name: plugin rate-limiting (service orders) is configured twice (first at ${f}:14:9 services[0].plugins[0]): Kong allows one rate-limiting plugin per {service, route, consumer}`,
-      "bad/everything.yaml:22:11 plugins[1]: name: unknown plugin 'no-such-plugin': neither bundled with Kong 3.x nor one of this project's plugins",
+      "bad/everything.yaml:22:11 plugins[1]: name: unknown plugin 'no-such-plugin': neither bundled with Kong (up to 3.9) nor one of this project's plugins",
       "bad/everything.yaml:24:12 plugins[2]: route: unknown route 'missing-route': no route with this name or id in the file(s)",
       `bad/everything.yaml:29:33 consumers[1].keyauth_credentials[0]: key: duplicate key-auth credential of bob (first at ${f}:27:27 consumers[0].keyauth_credentials[0])`,
       'bad/everything.yaml:30:5 consumers[1]: colour: unknown field',

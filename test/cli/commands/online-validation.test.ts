@@ -1,0 +1,277 @@
+/**
+ * The second validation pass: diff, apply and `validate --online` judge the files by the node's
+ * own `GET /schemas/…` (its version's fields, its plugins, their configs) before anything is
+ * planned or written. Kong's answers are the recorded 3.4.2 ones, edited where a test plays a
+ * newer node; nock refuses any request a test did not expect, so "no write" is enforced.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { KIND_DEFS } from '../../../cli/src/kinds';
+import type { Kind } from '../../../cli/src/model/entity';
+import { entitySchemas, exchange, pluginSchemas } from '../kong/fixtures';
+import { runCli } from './run-cli';
+
+const ADMIN = 'http://kong-admin.test:8001';
+
+interface Node {
+  version?: string;
+  entities?: Record<string, unknown>;
+  plugins?: Record<string, unknown>;
+  /** Serve empty entity lists, for commands that read live state after validating. */
+  lists?: boolean;
+}
+
+/** A Kong node as nock answers it: GET /, the schemas, and (optionally) empty lists. */
+function node(n: Node = {}): nock.Scope {
+  const root = structuredClone(exchange('001').response.body);
+  if (n.version) root.version = n.version;
+  const entities = { ...entitySchemas(), ...n.entities };
+  const plugins = { ...pluginSchemas(), ...n.plugins };
+  const bySchema = new Map(Object.entries(entities).map(([kind, s]) => [KIND_DEFS[kind as Kind].schema, s]));
+  const scope = nock(ADMIN)
+    .get('/')
+    .reply(200, root)
+    .get(/^\/schemas\/plugins\/[^/?]+$/)
+    .reply((uri) => {
+      const name = decodeURIComponent(uri.split('/').pop()!);
+      return plugins[name] ? [200, plugins[name]] : [404, { message: 'Not found' }];
+    })
+    .persist()
+    .get(/^\/schemas\/[a-z_]+$/)
+    .reply((uri) => {
+      const s = bySchema.get(uri.split('/').pop()!);
+      return s ? [200, s] : [404, { message: 'Not found' }];
+    })
+    .persist();
+  if (n.lists) scope.get(/^\/[a-z_-]+\?/).reply(200, { data: [], next: null }).persist();
+  return scope;
+}
+
+let dir: string;
+function file(name: string, text: string): string {
+  const f = join(dir, name);
+  writeFileSync(f, text);
+  return f;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'kong-ctl-online-'));
+  nock.disableNetConnect();
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  nock.enableNetConnect();
+});
+afterEach(() => nock.cleanAll());
+
+const CUSTOM_PLUGIN = `_format_version: "3.0"
+services:
+- name: orders
+  host: orders.internal
+  plugins:
+  - name: acme-audit
+    config:
+      sink: http://audit.internal
+`;
+
+const ACME_AUDIT = {
+  fields: [
+    { protocols: { type: 'set', required: true, default: ['grpc', 'grpcs', 'http', 'https'], elements: { type: 'string', one_of: ['grpc', 'grpcs', 'http', 'https'] } } },
+    { config: { type: 'record', required: true, fields: [{ sink: { type: 'string', required: true } }, { batch: { type: 'integer', default: 10, between: [1, 100] } }] } },
+  ],
+  entity_checks: [],
+};
+
+describe('a plugin installed on the node but unknown offline', () => {
+  it('offline validate refuses it and points at --online', async () => {
+    const f = file('custom.yaml', CUSTOM_PLUGIN);
+    const r = await runCli(['validate', '-f', f]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${f}:6:11: error: services[0].plugins[0]: name: unknown plugin 'acme-audit'`);
+    expect(r.stderr).toContain('`kong-ctl validate --online` checks the files against its own schemas');
+  });
+
+  it('validate --online accepts it when the node has its schema', async () => {
+    const scope = node({ plugins: { 'acme-audit': ACME_AUDIT } });
+    const f = file('custom.yaml', CUSTOM_PLUGIN);
+    const r = await runCli(['validate', '-f', f, '--online', '--kong-addr', ADMIN]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`checked against Kong 3.4.2 at ${ADMIN}.`);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it("its config is checked against the node's schema, with file:line", async () => {
+    node({ plugins: { 'acme-audit': ACME_AUDIT } });
+    const f = file('custom-bad.yaml', CUSTOM_PLUGIN.replace('sink: http://audit.internal', 'snk: http://audit.internal\n      batch: 500'));
+    const r = await runCli(['validate', '-f', f, '--online', '--kong-addr', ADMIN]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${f}:8:7: error: services[0].plugins[0]: config.snk: unknown field (did you mean 'sink'?)`);
+    expect(r.stderr).toContain(`${f}:9:14: error: services[0].plugins[0]: config.batch: value should be between 1 and 100`);
+    expect(r.stderr).toContain('services[0].plugins[0]: config.sink: required field missing');
+    expect(r.stderr).toContain(`(checked against Kong 3.4.2 at ${ADMIN}); nothing was sent to Kong.`);
+  });
+
+  it('diff refuses a plugin the node does not have, at its file:line, before reading live state', async () => {
+    node(); // no list endpoint: reading live state would fail the test
+    const f = file('custom.yaml', CUSTOM_PLUGIN);
+    const r = await runCli(['diff', '-f', f, '--kong-addr', ADMIN]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `${f}:6:11: error: services[0].plugins[0]: name: plugin 'acme-audit' is not installed on this Kong 3.4.2: add it to Kong's \`plugins\` setting or remove it from the file`,
+    );
+  });
+});
+
+describe("bundled plugins are checked against the node's schemas before any write", () => {
+  it('a typo in a rate-limiting config stops apply with file:line', async () => {
+    node();
+    const f = file(
+      'rl.yaml',
+      `_format_version: "3.0"
+services:
+- name: orders
+  host: orders.internal
+  plugins:
+  - name: rate-limiting
+    config:
+      minuet: 5
+`,
+    );
+    const r = await runCli(['apply', '-f', f, '--kong-addr', ADMIN]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${f}:8:7: error: services[0].plugins[0]: config.minuet: unknown field (did you mean 'minute'?)`);
+  });
+
+  it("rate-limiting without any limit fails Kong's entity check", async () => {
+    node();
+    const f = file(
+      'rl-empty.yaml',
+      `_format_version: "3.0"
+plugins:
+- name: rate-limiting
+  config:
+    policy: local
+`,
+    );
+    const r = await runCli(['apply', '-f', f, '--kong-addr', ADMIN]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      "plugins[0]: at least one of these fields must be non-empty: 'config.second', 'config.minute', 'config.hour', 'config.day', 'config.month', 'config.year'",
+    );
+  });
+
+  it('key-auth on a consumer is refused: Kong declares it no_consumer', async () => {
+    node();
+    const f = file(
+      'ka.yaml',
+      `_format_version: "3.0"
+consumers:
+- username: alice
+  plugins:
+  - name: key-auth
+`,
+    );
+    const r = await runCli(['apply', '-f', f, '--kong-addr', ADMIN]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("consumers[0].plugins[0]: consumer: plugin 'key-auth' cannot be applied to a consumer");
+  });
+
+  it("a protocol the plugin's schema does not list is refused", async () => {
+    node();
+    const f = file(
+      'proto.yaml',
+      `_format_version: "3.0"
+plugins:
+- name: rate-limiting
+  protocols: [http, tcp]
+  config:
+    minute: 5
+`,
+    );
+    const r = await runCli(['apply', '-f', f, '--kong-addr', ADMIN]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${f}:4:21: error: plugins[0]: protocols[1]: expected one of: grpc, grpcs, http, https`);
+  });
+});
+
+describe('a node newer than the offline baseline', () => {
+  /** A route schema as an expressions-flavoured node publishes it: two fields 3.4.2's lacks. */
+  function newerRoutes(): Record<string, unknown> {
+    const routes = structuredClone(entitySchemas().route);
+    routes.fields.push({ expression: { type: 'string' } }, { priority: { type: 'integer', default: 0, between: [0, 70368744177663] } });
+    return routes;
+  }
+  const EXPRESSION = `_format_version: "3.0"
+services:
+- name: orders
+  host: orders.internal
+  routes:
+  - name: orders-api
+    expression: 'http.path ^= "/orders"'
+    priority: 10
+    shiny_new_thing: true
+`;
+
+  it("its fields are accepted, and what it does not know either is still refused", async () => {
+    node({ version: '3.9.1', entities: { route: newerRoutes() } });
+    const f = file('expr.yaml', EXPRESSION);
+    const r = await runCli(['validate', '-f', f, '--online', '--kong-addr', ADMIN]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toMatch(/expression|priority/);
+    expect(r.stderr).toContain(`${f}:9:5: error: services[0].routes[0]: shiny_new_thing: unknown field`);
+    expect(r.stderr).toContain('(checked against Kong 3.9.1');
+  });
+
+  it('diff plans them once the file is valid for that node', async () => {
+    node({ version: '3.9.1', entities: { route: newerRoutes() }, lists: true });
+    const f = file('expr-ok.yaml', EXPRESSION.replace('    shiny_new_thing: true\n', ''));
+    const r = await runCli(['diff', '-f', f, '--kong-addr', ADMIN]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stdout).toContain('+ route orders-api');
+    expect(r.stdout).toContain('Plan: 2 to add, 0 to change, 0 to destroy.');
+  });
+
+  it('an older node refuses a field it does not have, even when kong-ctl knows it offline', async () => {
+    node({ version: '3.4.2' });
+    const f = file('expr-ok.yaml', EXPRESSION.replace('    shiny_new_thing: true\n', ''));
+    const r = await runCli(['validate', '-f', f, '--online', '--kong-addr', ADMIN]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${f}:7:5: error: services[0].routes[0]: expression: unknown field`);
+    expect(r.stderr).toContain(`${f}:8:5: error: services[0].routes[0]: priority: unknown field`);
+  });
+});
+
+describe("a node's deprecated aliases", () => {
+  /** rate-limiting as Kong ≥ 3.6 publishes it: a `redis` record, the old `redis_*` names as shorthand_fields. */
+  function rateLimiting36(): Record<string, unknown> {
+    const rl = structuredClone(pluginSchemas()['rate-limiting']);
+    for (const f of rl.fields) {
+      if (!f.config) continue;
+      const old = f.config.fields.filter((x: object) => Object.keys(x)[0].startsWith('redis_'));
+      f.config.fields = f.config.fields.filter((x: object) => !Object.keys(x)[0].startsWith('redis_'));
+      f.config.fields.push({ redis: { type: 'record', required: true, fields: [{ host: { type: 'string' } }, { port: { type: 'integer', default: 6379 } }] } });
+      f.config.shorthand_fields = old.map((x: Record<string, { type: string }>) => {
+        const [name, s] = Object.entries(x)[0];
+        return { [name]: { type: s.type } };
+      });
+    }
+    // 3.6 rewrote these checks for the redis record; the aliases are translated in Lua.
+    rl.entity_checks = rl.entity_checks.filter((c: Record<string, unknown>) => !JSON.stringify(c).includes('redis_'));
+    return rl;
+  }
+
+  it('are accepted and type-checked', async () => {
+    node({ version: '3.6.1', plugins: { 'rate-limiting': rateLimiting36() } });
+    const ok = file('alias.yaml', `_format_version: "3.0"\nplugins:\n- name: rate-limiting\n  config:\n    minute: 5\n    policy: redis\n    redis_host: redis.internal\n`);
+    expect((await runCli(['validate', '-f', ok, '--online', '--kong-addr', ADMIN])).code).toBe(0);
+
+    node({ version: '3.6.1', plugins: { 'rate-limiting': rateLimiting36() } });
+    const bad = file('alias-bad.yaml', `_format_version: "3.0"\nplugins:\n- name: rate-limiting\n  config:\n    minute: 5\n    redis_port: six\n`);
+    const r = await runCli(['validate', '-f', bad, '--online', '--kong-addr', ADMIN]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${bad}:6:17: error: plugins[0]: config.redis_port: expected an integer`);
+  });
+});
