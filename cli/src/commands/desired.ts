@@ -11,13 +11,13 @@ import { loadDesired, type DesiredResult, type LoadOptions } from '../desired/lo
 import { validateDesired } from '../desired/validate';
 import { formatDiagnostic, KongCtlError, type Diagnostic } from '../model/errors';
 import { maskSecrets } from '../desired/mask';
-import type { Kind } from '../model/entity';
 import type { Schemas } from '../model/schema';
 import type { AdminClient } from '../kong/types';
 import { assertSupportedKong, fetchSchemas, getKongInfo, type KongInfo } from '../current/fetch';
 import type { Io } from './context';
 import { write } from './context';
 import type { GlobalOptions } from './options';
+import { schemasNeeded } from './gateway';
 
 export interface LoadedDesired {
   result: DesiredResult;
@@ -69,13 +69,8 @@ function releaseParseTrees(result: DesiredResult): void {
 
 /** The schemas of the kinds and plugins the files use, from the node (each fetched once per run). */
 export function desiredSchemas(client: AdminClient, result: DesiredResult): Promise<Schemas> {
-  const kinds = new Set<Kind>();
-  const plugins = new Set<string>();
-  for (const e of result.state.entities) {
-    kinds.add(e.kind);
-    if (e.kind === 'plugin' && typeof e.fields.name === 'string' && e.fields.name !== '') plugins.add(e.fields.name);
-  }
-  return fetchSchemas(client, [...kinds].sort(), [...plugins].sort(), { omitMissingPlugins: true });
+  const { kinds, plugins } = schemasNeeded(result.state.entities);
+  return fetchSchemas(client, kinds, plugins, { omitMissingPlugins: true });
 }
 
 /**

@@ -3,7 +3,7 @@
  * the desired and live entities need, each fetched once.
  */
 import type { AdminClient } from '../kong/types';
-import type { Kind, State } from '../model/entity';
+import type { Entity, Kind, State } from '../model/entity';
 import type { Schemas } from '../model/schema';
 import { assertSupportedKong, fetchCurrent, fetchSchemas, getKongInfo, type KongInfo } from '../current/fetch';
 
@@ -18,12 +18,18 @@ export async function readGateway(client: AdminClient, selectTags: string[], des
   const info = known ?? (await getKongInfo(client));
   assertSupportedKong(info, client.baseUrl);
   const { state: current } = await fetchCurrent(client, { selectTags });
+  const { kinds, plugins } = schemasNeeded([...current.entities, ...(desired?.entities ?? [])]);
+  const schemas = await fetchSchemas(client, kinds, plugins);
+  return { info, current, schemas };
+}
+
+/** The entity kinds and plugin names whose schemas `entities` need, sorted. */
+export function schemasNeeded(entities: Entity[]): { kinds: Kind[]; plugins: string[] } {
   const kinds = new Set<Kind>();
   const plugins = new Set<string>();
-  for (const e of [...current.entities, ...(desired?.entities ?? [])]) {
+  for (const e of entities) {
     kinds.add(e.kind);
-    if (e.kind === 'plugin' && typeof e.fields.name === 'string') plugins.add(e.fields.name);
+    if (e.kind === 'plugin' && typeof e.fields.name === 'string' && e.fields.name !== '') plugins.add(e.fields.name);
   }
-  const schemas = await fetchSchemas(client, [...kinds].sort(), [...plugins].sort());
-  return { info, current, schemas };
+  return { kinds: [...kinds].sort(), plugins: [...plugins].sort() };
 }

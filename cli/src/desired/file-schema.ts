@@ -9,8 +9,8 @@ import Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { Kind } from '../model/entity';
-import type { FieldList, FieldSchema } from '../model/schema';
-import { fieldEntries } from '../model/schema';
+import type { FieldSchema } from '../model/schema';
+import { fieldEntries, recordShorthands } from '../model/schema';
 import { KIND_DEFS } from '../kinds';
 import { CHILDREN, DEFAULTABLE, SUGAR_FIELDS, TOP_LEVEL } from './file-format';
 import { checkEntityChecks, fieldError, isPlainObject, isVaultReference, typeError, validatorError } from './kong-schema-check';
@@ -48,8 +48,8 @@ export function fieldToJsonSchema(f: FieldSchema): JsonSchema {
       if (sub.required && sub.default === undefined && !sub.auto) required.push(name);
     }
     // Deprecated aliases (plugin `config.redis_host`…): Kong publishes their type only.
-    for (const [name, sub] of fieldEntries(f.shorthand_fields as FieldList | undefined)) {
-      if (!(name in props)) props[name] = { ...fieldToJsonSchema({ type: sub.type } as FieldSchema) };
+    for (const [name, sub] of fieldEntries(recordShorthands(f))) {
+      if (!(name in props)) props[name] = fieldToJsonSchema({ type: sub.type });
     }
     s.properties = props;
     s.additionalProperties = false;

@@ -8,7 +8,7 @@
  * cannot run here; Lua patterns outside the supported subset are skipped, not guessed.
  */
 import type { FieldList, FieldSchema } from '../model/schema';
-import { fieldEntries } from '../model/schema';
+import { fieldEntries, recordShorthands } from '../model/schema';
 import { closest } from './closest';
 import { luaMatches } from './lua-pattern';
 import { regexPathError } from './route-paths';
@@ -206,19 +206,11 @@ function checkValueInto(value: unknown, field: FieldSchema, path: FieldPath, out
       if (values) checkValueInto(v, values, [...path, k], out);
     }
   } else if (field.type === 'record' && isPlainObject(value)) {
-    checkRecordInto(value, field.fields ?? [], (f.entity_checks as unknown[] | undefined) ?? [], path, out, shorthandsOf(field));
+    checkRecordInto(value, field.fields ?? [], (f.entity_checks as unknown[] | undefined) ?? [], path, out, recordShorthands(field));
     return;
   }
   const vErr = validatorError(value, field);
   if (vErr) out.push({ path, message: vErr });
-}
-
-/**
- * A record's deprecated aliases (Kong ≥ 3.6 puts `redis_host` and friends on plugin `config`
- * records): accepted in place of their new fields, which Kong fills from them before validating.
- */
-function shorthandsOf(field: FieldSchema): FieldList | undefined {
-  return Array.isArray(field.shorthand_fields) ? (field.shorthand_fields as FieldList) : undefined;
 }
 
 /** Every problem of a record against its field list and entity checks. */

@@ -6,7 +6,7 @@
 import type { Entity, Kind } from '../model/entity';
 import type { Diagnostic, ErrorCode } from '../model/errors';
 import type { EntitySchema, FieldList, FieldSchema, Schemas } from '../model/schema';
-import { fieldEntries } from '../model/schema';
+import { fieldEntries, recordShorthands } from '../model/schema';
 import { PROJECT_PLUGINS } from '../../../plugins/registry';
 import { KONG_BUNDLED_PLUGINS } from './bundled-plugins';
 import { LATER_BUNDLED_PLUGINS } from './kong-later-fields';
@@ -206,11 +206,13 @@ function checkPlugin(r: Reporter, e: Entity, schemas: Map<string, FieldList>, kn
     }
     return;
   }
-  const config = e.fields.config ?? {};
   const fields = schemas.get(name);
-  if (fields) {
-    if (isPlainObject(config)) for (const p of checkRecord(config, fields, { path: ['config'] })) r.entity(e, p.path, p.message, { key: p.atKey });
-  } else if (live) checkLivePlugin(r, e, live);
+  if (!fields) {
+    if (live) checkLivePlugin(r, e, live);
+    return;
+  }
+  const config = e.fields.config ?? {};
+  if (isPlainObject(config)) for (const p of checkRecord(config, fields, { path: ['config'] })) r.entity(e, p.path, p.message, { key: p.atKey });
 }
 
 /**
@@ -237,7 +239,7 @@ function checkLivePlugin(r: Reporter, e: Entity, schema: EntitySchema): void {
   for (const p of problems) r.entity(e, p.path, p.message, { key: p.atKey });
   // Checks across fields (`config.second`…): only meaningful on a config Kong would accept, and
   // not when deprecated aliases fill fields in ways only Kong's Lua knows.
-  const aliases = new Set(fieldEntries(configField.shorthand_fields as FieldList | undefined).map(([n]) => n));
+  const aliases = new Set(fieldEntries(recordShorthands(configField)).map(([n]) => n));
   if (problems.length || Object.keys(config).some((k) => aliases.has(k))) return;
   const record: Record<string, unknown> = { ...e.fields, config };
   for (const p of checkEntityChecks(record, schema.fields, schema.entity_checks ?? [])) r.entity(e, p.path, p.message, { key: p.atKey });

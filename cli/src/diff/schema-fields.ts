@@ -50,11 +50,7 @@ function pluginFields(schemas: Schemas, name: string): EntityFields {
   return { fields: merged, shorthands: own?.shorthand_fields ?? base?.shorthand_fields };
 }
 
-/** The record schema's nested shorthand list (Kong puts plugin config aliases on the `config` record). */
-export function recordShorthands(schema: FieldSchema): FieldList | undefined {
-  const s = schema.shorthand_fields;
-  return Array.isArray(s) ? (s as FieldList) : undefined;
-}
+export { recordShorthands } from '../model/schema';
 
 const mapCache = new WeakMap<FieldList, Map<string, FieldSchema>>();
 const entriesCache = new WeakMap<FieldList, Array<[string, FieldSchema]>>();

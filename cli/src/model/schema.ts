@@ -82,3 +82,12 @@ export function fieldEntries(list: FieldList | undefined): Array<[string, FieldS
   }
   return out;
 }
+
+/**
+ * A record's deprecated aliases (Kong ≥ 3.6 puts `redis_host` and friends on plugin `config`
+ * records), as its schema lists them.
+ */
+export function recordShorthands(schema: FieldSchema): FieldList | undefined {
+  const s = schema.shorthand_fields;
+  return Array.isArray(s) ? (s as FieldList) : undefined;
+}

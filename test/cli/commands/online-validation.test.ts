@@ -57,6 +57,15 @@ function file(name: string, text: string): string {
   return f;
 }
 
+/** `apply` of `text` against the recorded node: it must exit 1 (nock refuses any write); its stderr and file. */
+async function applyRefused(name: string, text: string): Promise<{ stderr: string; f: string }> {
+  node();
+  const f = file(name, text);
+  const r = await runCli(['apply', '-f', f, '--kong-addr', ADMIN]);
+  expect(r.code).toBe(1);
+  return { stderr: r.stderr, f };
+}
+
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'kong-ctl-online-'));
   nock.disableNetConnect();
@@ -127,8 +136,7 @@ describe('a plugin installed on the node but unknown offline', () => {
 
 describe("bundled plugins are checked against the node's schemas before any write", () => {
   it('a typo in a rate-limiting config stops apply with file:line', async () => {
-    node();
-    const f = file(
+    const { stderr, f } = await applyRefused(
       'rl.yaml',
       `_format_version: "3.0"
 services:
@@ -140,14 +148,11 @@ services:
       minuet: 5
 `,
     );
-    const r = await runCli(['apply', '-f', f, '--kong-addr', ADMIN]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${f}:8:7: error: services[0].plugins[0]: config.minuet: unknown field (did you mean 'minute'?)`);
+    expect(stderr).toContain(`${f}:8:7: error: services[0].plugins[0]: config.minuet: unknown field (did you mean 'minute'?)`);
   });
 
   it("rate-limiting without any limit fails Kong's entity check", async () => {
-    node();
-    const f = file(
+    const { stderr } = await applyRefused(
       'rl-empty.yaml',
       `_format_version: "3.0"
 plugins:
@@ -156,16 +161,13 @@ plugins:
     policy: local
 `,
     );
-    const r = await runCli(['apply', '-f', f, '--kong-addr', ADMIN]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(
+    expect(stderr).toContain(
       "plugins[0]: at least one of these fields must be non-empty: 'config.second', 'config.minute', 'config.hour', 'config.day', 'config.month', 'config.year'",
     );
   });
 
   it('key-auth on a consumer is refused: Kong declares it no_consumer', async () => {
-    node();
-    const f = file(
+    const { stderr } = await applyRefused(
       'ka.yaml',
       `_format_version: "3.0"
 consumers:
@@ -174,14 +176,11 @@ consumers:
   - name: key-auth
 `,
     );
-    const r = await runCli(['apply', '-f', f, '--kong-addr', ADMIN]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain("consumers[0].plugins[0]: consumer: plugin 'key-auth' cannot be applied to a consumer");
+    expect(stderr).toContain("consumers[0].plugins[0]: consumer: plugin 'key-auth' cannot be applied to a consumer");
   });
 
   it("a protocol the plugin's schema does not list is refused", async () => {
-    node();
-    const f = file(
+    const { stderr, f } = await applyRefused(
       'proto.yaml',
       `_format_version: "3.0"
 plugins:
@@ -191,9 +190,7 @@ plugins:
     minute: 5
 `,
     );
-    const r = await runCli(['apply', '-f', f, '--kong-addr', ADMIN]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${f}:4:21: error: plugins[0]: protocols[1]: expected one of: grpc, grpcs, http, https`);
+    expect(stderr).toContain(`${f}:4:21: error: plugins[0]: protocols[1]: expected one of: grpc, grpcs, http, https`);
   });
 });
 
