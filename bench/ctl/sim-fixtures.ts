@@ -1,6 +1,7 @@
 /**
  * The recorded Kong 3.4.2 exchanges the simulator answers from: `GET /`, `GET /status`, every
- * `GET /schemas/…` body, and the error bodies it imitates. Read from test/fixtures at start-up
+ * `GET /schemas/…` body (plus the few transcribed from Kong's source in
+ * test/fixtures/kong-schemas-from-source), and the error bodies it imitates. Read from test/fixtures at start-up
  * (found by walking up from this file, so it works from the sources under vitest and from
  * dist/bench/ctl after a build).
  */
@@ -41,7 +42,12 @@ export function loadSimFixtures(): SimFixtures {
   const byPrefix = new Map<string, Exchange>();
   for (const f of files) byPrefix.set(f.slice(0, 3), JSON.parse(readFileSync(join(dir, f), 'utf8')) as Exchange);
   const schemas = new Map<string, Record<string, unknown>>();
-  for (const ex of byPrefix.values()) {
+  // Schemas the recording lacks (vaults, oauth2 credentials), transcribed from Kong's Lua.
+  const fromSource = join(dirname(fixturesRoot()), 'kong-schemas-from-source', '3.4');
+  const transcribed = readdirSync(fromSource)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(fromSource, f), 'utf8')) as Exchange);
+  for (const ex of [...transcribed, ...byPrefix.values()]) {
     if (ex.request.method === 'GET' && ex.request.path.startsWith('/schemas/') && ex.response.status === 200) {
       schemas.set(ex.request.path, ex.response.body as Record<string, unknown>);
     }

@@ -1,11 +1,11 @@
 /**
  * The simulator's data: Kong's tables in memory with the behaviour kong-ctl relies on, imitated
  * from the recorded 3.4.2 exchanges — defaults filled from the real schemas, `url` expanded,
- * targets normalised, basic-auth passwords hashed, unique fields and plugin/target/acl cache keys
+ * targets normalised, basic-auth passwords and hash_secret oauth2 secrets hashed, unique fields and plugin/target/acl cache keys
  * enforced (409), foreign keys checked (400), routes blocking their service's delete (400),
  * cascades, paging by id with opaque offsets, tag filters. No HTTP here; simulator.ts serves it.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, pbkdf2Sync, randomBytes, randomUUID } from 'node:crypto';
 import type { Kind } from '../../cli/src/model/entity';
 import type { EntitySchema, FieldList, FieldSchema } from '../../cli/src/model/schema';
 import { fieldEntries } from '../../cli/src/model/schema';
@@ -52,6 +52,8 @@ const ENDPOINT_KEYS: Partial<Record<string, string>> = {
   jwt_secrets: 'key',
   basicauth_credentials: 'username',
   hmacauth_credentials: 'username',
+  oauth2_credentials: 'client_id',
+  vaults: 'prefix',
   targets: 'target',
 };
 
@@ -304,11 +306,13 @@ export class SimStore {
   // ---- internals ------------------------------------------------------------------------
 
   private schemaFor(m: TableMeta, input: Obj): FieldList {
-    if (m.table !== 'plugins') return m.schema.fields;
+    if (m.table !== 'plugins' && m.table !== 'vaults') return m.schema.fields;
     const name = String(input.name ?? '');
-    const sub = this.fixtures.schemas.get(`/schemas/plugins/${name}`) as EntitySchema | undefined;
+    const sub = this.fixtures.schemas.get(`/schemas/${m.table}/${name}`) as EntitySchema | undefined;
     if (!sub) {
-      throw schemaViolation({ name: `plugin '${name}' not enabled; add it to the 'plugins' configuration property` });
+      throw schemaViolation({
+        name: m.table === 'plugins' ? `plugin '${name}' not enabled; add it to the 'plugins' configuration property` : `vault '${name}' is not installed`,
+      });
     }
     const override = new Map(fieldEntries(sub.fields));
     return m.schema.fields.map((item) => {
@@ -351,6 +355,12 @@ export class SimStore {
     if (m.table === 'basicauth_credentials' && typeof row.password === 'string' && row.password !== existing?.password) {
       const consumerId = (row.consumer as Obj | null)?.id ?? '';
       row.password = createHash('sha1').update(`${row.password}${String(consumerId)}`).digest('hex');
+    }
+    // kong/plugins/oauth2/secret.lua: PBKDF2-SHA512 in PHC format, when hash_secret is on.
+    if (m.table === 'oauth2_credentials' && row.hash_secret === true && typeof row.client_secret === 'string' && row.client_secret !== existing?.client_secret) {
+      const salt = randomBytes(16);
+      const hash = pbkdf2Sync(row.client_secret, salt, 10000, 32, 'sha512');
+      row.client_secret = `$pbkdf2-sha512$i=10000,l=32$${salt.toString('base64').replace(/=+$/, '')}$${hash.toString('base64').replace(/=+$/, '')}`;
     }
     return row;
   }

@@ -47,6 +47,8 @@ const TOP_LEVEL: Record<string, { table: string; writable: boolean }> = {
   certificates: { table: 'certificates', writable: true },
   ca_certificates: { table: 'ca_certificates', writable: true },
   snis: { table: 'snis', writable: true },
+  vaults: { table: 'vaults', writable: true },
+  oauth2: { table: 'oauth2_credentials', writable: false },
   'key-auths': { table: 'keyauth_credentials', writable: false },
   jwts: { table: 'jwt_secrets', writable: false },
   'basic-auths': { table: 'basicauth_credentials', writable: false },
@@ -62,6 +64,7 @@ const NESTED: Record<string, Record<string, [string, string]>> = {
     'basic-auth': ['basicauth_credentials', 'consumer'],
     'hmac-auth': ['hmacauth_credentials', 'consumer'],
     acls: ['acls', 'consumer'],
+    oauth2: ['oauth2_credentials', 'consumer'],
     plugins: ['plugins', 'consumer'],
   },
   upstreams: { targets: ['targets', 'upstream'] },
@@ -115,7 +118,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     if (seg[0] === 'schemas' && method === 'GET') {
       const schema = fx.schemas.get(url.pathname);
       if (schema) return { status: 200, body: schema };
-      const what = seg[1] === 'plugins' ? `No plugin named '${seg[2]}'` : `No entity named '${seg[1]}'`;
+      const what =
+        seg[1] === 'plugins' ? `No plugin named '${seg[2]}'` : seg[1] === 'vaults' && seg[2] ? `No vault named '${seg[2]}'` : `No entity named '${seg[1]}'`;
       return { status: 404, body: { message: what } };
     }
     if (seg[0] === 'config') return { status: 400, body: fx.exchange('127').response.body };

@@ -20,11 +20,16 @@
  *     live traffic for want of a marker. The weakest: what goes wrong without one is a moment of
  *     503s, not a failed write. All are added, then those inside a knot dropped as for removals;
  *     what is left inside a knot is the acyclic graph of 1-3, so no cycle remains.
+ *  5. vault references — a change whose fields name a vault (`{vault://prefix/…}`) waits for that
+ *     vault's create or update, and a vault's delete waits for the changes that stop naming it
+ *     (vault-order.ts): Kong resolves references only when it uses them, so the wrong order
+ *     means failed lookups in live traffic, not a failed write. Added as 4 is.
  */
 import type { Change } from '../model/plan';
 import { failClosedGuardEdges } from './fail-closed-order';
 import type { RouteServices } from './fail-closed-order';
 import { uniqueValues } from './unique';
+import { vaultReferenceEdges } from './vault-order';
 
 export interface GraphContext {
   /** Which service each route points at: guards and security plugins meet on a route's requests through its service. */
@@ -113,6 +118,9 @@ export function buildDependencies(changes: Change[], context: GraphContext = {})
 
   // 4. fail-closed guard
   dropped += addUnlessKnotted(deps, failClosedGuardEdges(changes, context.routeServices));
+
+  // 5. vault references
+  dropped += addUnlessKnotted(deps, vaultReferenceEdges(changes));
 
   return { deps: deps.map((s) => [...s]), droppedEdges: dropped };
 }

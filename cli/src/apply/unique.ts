@@ -26,6 +26,7 @@ function field(name: string): UniqueFn {
 }
 
 const UNIQUE_VALUES: Record<Kind, UniqueFn[]> = {
+  vault: [field('prefix')],
   certificate: [],
   ca_certificate: [(e) => (e.fields.cert ? `cert_digest=${certDigest(e.fields.cert)}` : null)],
   sni: [field('name')],
@@ -46,6 +47,7 @@ const UNIQUE_VALUES: Record<Kind, UniqueFn[]> = {
   hmacauth_credential: [field('username')],
   // acl cache_key = {consumer, group}
   acl: [(e) => (nonEmpty(e.fields.group) ? `consumer=${e.refs.consumer ?? ''},group=${String(e.fields.group)}` : null)],
+  oauth2_credential: [field('client_id')],
   // plugin cache_key = {name, route, service, consumer}; instance_name is unique too.
   plugin: [
     (e) =>

@@ -69,8 +69,8 @@ function releaseParseTrees(result: DesiredResult): void {
 
 /** The schemas of the kinds and plugins the files use, from the node (each fetched once per run). */
 export function desiredSchemas(client: AdminClient, result: DesiredResult): Promise<Schemas> {
-  const { kinds, plugins } = schemasNeeded(result.state.entities);
-  return fetchSchemas(client, kinds, plugins, { omitMissingPlugins: true });
+  const { kinds, plugins, vaults } = schemasNeeded(result.state.entities);
+  return fetchSchemas(client, kinds, plugins, { omitMissingPlugins: true, vaults });
 }
 
 /**
@@ -118,8 +118,8 @@ export function printDiagnostics(loaded: LoadedDesired, io: Io, mask: boolean, a
   if (baseline) {
     write(
       io.stderr,
-      `${baseline === 1 ? 'One of these problems' : `${baseline} of these problems`} (unknown field, value or plugin) ` +
-        'may be fine on your Kong: a newer version or a custom plugin. `kong-ctl validate --online` checks the files against its own schemas.',
+      `${baseline === 1 ? 'One of these problems' : `${baseline} of these problems`} (unknown field, value, plugin or vault) ` +
+        'may be fine on your Kong: a newer version, a custom plugin or a Kong Enterprise vault. `kong-ctl validate --online` checks the files against its own schemas.',
     );
   }
 }

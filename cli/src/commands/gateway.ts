@@ -18,18 +18,22 @@ export async function readGateway(client: AdminClient, selectTags: string[], des
   const info = known ?? (await getKongInfo(client));
   assertSupportedKong(info, client.baseUrl);
   const { state: current } = await fetchCurrent(client, { selectTags });
-  const { kinds, plugins } = schemasNeeded([...current.entities, ...(desired?.entities ?? [])]);
-  const schemas = await fetchSchemas(client, kinds, plugins);
+  const { kinds, plugins, vaults } = schemasNeeded([...current.entities, ...(desired?.entities ?? [])]);
+  const schemas = await fetchSchemas(client, kinds, plugins, { vaults });
   return { info, current, schemas };
 }
 
-/** The entity kinds and plugin names whose schemas `entities` need, sorted. */
-export function schemasNeeded(entities: Entity[]): { kinds: Kind[]; plugins: string[] } {
+/** The entity kinds, plugin names and vault names whose schemas `entities` need, sorted. */
+export function schemasNeeded(entities: Entity[]): { kinds: Kind[]; plugins: string[]; vaults: string[] } {
   const kinds = new Set<Kind>();
   const plugins = new Set<string>();
+  const vaults = new Set<string>();
   for (const e of entities) {
     kinds.add(e.kind);
-    if (e.kind === 'plugin' && typeof e.fields.name === 'string' && e.fields.name !== '') plugins.add(e.fields.name);
+    const name = e.fields.name;
+    if (typeof name !== 'string' || name === '') continue;
+    if (e.kind === 'plugin') plugins.add(name);
+    else if (e.kind === 'vault') vaults.add(name);
   }
-  return { kinds: [...kinds].sort(), plugins: [...plugins].sort() };
+  return { kinds: [...kinds].sort(), plugins: [...plugins].sort(), vaults: [...vaults].sort() };
 }

@@ -10,4 +10,5 @@ export const PLUGIN_PROVIDED_KINDS: ReadonlySet<Kind> = new Set([
   'basicauth_credential',
   'hmacauth_credential',
   'acl',
+  'oauth2_credential',
 ]);

@@ -1,5 +1,6 @@
 /**
- * Schemas from the live node (`GET /schemas/{entity}`, `GET /schemas/plugins/{name}`): defaults
+ * Schemas from the live node (`GET /schemas/{entity}`, `GET /schemas/plugins/{name}`,
+ * `GET /schemas/vaults/{name}`): defaults
  * change between Kong versions (3.14 changed route protocols), so they are read at run time,
  * never hard-coded. Each path is fetched at most once per client, i.e. once per run, however
  * many stages (diff, dump) ask.
@@ -44,11 +45,14 @@ export async function fetchSchemas(
   client: AdminClient,
   kinds: Kind[],
   pluginNames: string[],
-  /** omitMissingPlugins: a plugin the node lacks is left out (for validation to report at its file:line) rather than thrown. */
-  opts: { concurrency?: number; omitMissingPlugins?: boolean } = {},
+  /**
+   * vaults: vault names (`env`…) whose config schema is needed. omitMissingPlugins: a plugin or
+   * vault the node lacks is left out (for validation to report at its file:line) rather than thrown.
+   */
+  opts: { concurrency?: number; omitMissingPlugins?: boolean; vaults?: string[] } = {},
 ): Promise<Schemas> {
   const limit = pLimit(opts.concurrency ?? 8);
-  const out: Schemas = { entities: {}, plugins: {} };
+  const out: Schemas = { entities: {}, plugins: {}, vaults: {} };
 
   const entityJobs = [...new Set(kinds)].map(async (kind) => {
     const path = `/schemas/${KIND_DEFS[kind].schema}`;
@@ -72,9 +76,20 @@ export async function fetchSchemas(
     out.plugins[name] = schema;
   });
 
-  await Promise.all([...entityJobs, ...pluginJobs]);
+  const vaultJobs = [...new Set(opts.vaults ?? [])].map(async (name) => {
+    const path = `/schemas/vaults/${encodeURIComponent(name)}`;
+    const schema = await cached(client, path, () => limit(() => getSchema(client, path)));
+    if (!schema) {
+      if (opts.omitMissingPlugins) return;
+      throw new KongCtlError('E_VALIDATION', `vault '${name}' is not installed on this Kong (GET ${path} → 404): add it to Kong's \`vaults\` setting or remove it from the file`);
+    }
+    out.vaults![name] = schema;
+  });
+
+  await Promise.all([...entityJobs, ...pluginJobs, ...vaultJobs]);
   // Insertion order follows completion order; sort so that the result is deterministic.
   out.entities = Object.fromEntries(Object.entries(out.entities).sort(([a], [b]) => (a < b ? -1 : 1)));
   out.plugins = Object.fromEntries(Object.entries(out.plugins).sort(([a], [b]) => (a < b ? -1 : 1)));
+  out.vaults = Object.fromEntries(Object.entries(out.vaults!).sort(([a], [b]) => (a < b ? -1 : 1)));
   return out;
 }

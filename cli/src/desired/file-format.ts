@@ -21,6 +21,7 @@ export interface ChildCollection extends Collection {
 }
 
 export const TOP_LEVEL: Collection[] = [
+  { key: 'vaults', kind: 'vault' },
   { key: 'certificates', kind: 'certificate' },
   { key: 'ca_certificates', kind: 'ca_certificate' },
   { key: 'services', kind: 'service' },
@@ -43,9 +44,11 @@ export const CHILDREN: Record<Kind, ChildCollection[]> = {
     { key: 'basicauth_credentials', kind: 'basicauth_credential', parentField: 'consumer' },
     { key: 'hmacauth_credentials', kind: 'hmacauth_credential', parentField: 'consumer' },
     { key: 'acls', kind: 'acl', parentField: 'consumer' },
+    { key: 'oauth2_credentials', kind: 'oauth2_credential', parentField: 'consumer' },
   ],
   upstream: [{ key: 'targets', kind: 'target', parentField: 'upstream' }],
   certificate: [{ key: 'snis', kind: 'sni', parentField: 'certificate' }],
+  vault: [],
   ca_certificate: [],
   sni: [],
   target: [],
@@ -55,6 +58,7 @@ export const CHILDREN: Record<Kind, ChildCollection[]> = {
   basicauth_credential: [],
   hmacauth_credential: [],
   acl: [],
+  oauth2_credential: [],
 };
 
 /** Kinds whose `_info.defaults.<kind>` decK applies. */

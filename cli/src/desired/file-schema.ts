@@ -76,7 +76,8 @@ function entityProperties(kind: Kind, withForeign: boolean, source: EntitySchema
       continue;
     }
     if (name === 'id') props.id = { type: ['string', 'null'], format: 'uuid', 'x-kong': { type: 'string' } };
-    else if (kind === 'plugin' && name === 'config') props.config = { type: ['object', 'null'], 'x-kong': { type: 'record' } };
+    // A plugin's or vault's config depends on its name: validate.ts checks it against that schema.
+    else if ((kind === 'plugin' || kind === 'vault') && name === 'config') props.config = { type: ['object', 'null'], 'x-kong': { type: 'record' } };
     else props[name] = fieldToJsonSchema(f);
   }
   for (const s of SUGAR_FIELDS[kind] ?? []) props[s] = { type: ['string', 'null'], 'x-kong': { type: 'string' } };

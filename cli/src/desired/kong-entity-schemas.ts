@@ -1,6 +1,8 @@
 /**
  * Kong 3.4.2 entity schemas, as `GET /schemas/{entity}` returned them
- * (test/fixtures/kong-admin/3.4.2-postgres/003…016, descriptions dropped). The offline
+ * (test/fixtures/kong-admin/3.4.2-postgres/003…016, descriptions dropped); vaults and oauth2
+ * credentials, which the recording lacks, as transcribed from Kong 3.4's Lua in
+ * test/fixtures/kong-schemas-from-source/3.4. The offline
  * validator builds its JSON Schema and presence checks from these, so field names, types
  * and bounds are Kong's own; test/cli/desired/kong-entity-schemas.test.ts keeps them equal
  * to the recordings. Online, live schemas from the target Kong replace nothing here: this
@@ -11,6 +13,20 @@ import type { EntitySchema } from '../model/schema';
 import { withLaterFields } from './kong-later-fields';
 
 export const KONG_ENTITY_SCHEMAS: Record<Kind, EntitySchema> = {
+  // Not recorded: transcribed from Kong 3.4's Lua (test/fixtures/kong-schemas-from-source/3.4/GET_schemas-vaults.json)
+  vault: {
+    fields: [
+      {"id":{"type":"string","uuid":true,"auto":true}},
+      {"prefix":{"type":"string","required":true,"unique":true,"unique_across_ws":true,"match":"^[a-z][a-z%d-]-[a-z%d]+$","not_one_of":["env"]}},
+      {"name":{"type":"string","required":true}},
+      {"description":{"type":"string"}},
+      {"config":{"type":"record","abstract":true}},
+      {"created_at":{"auto":true,"type":"integer","timestamp":true}},
+      {"updated_at":{"auto":true,"type":"integer","timestamp":true}},
+      {"tags":{"elements":{"type":"string","required":true},"type":"set"}},
+    ],
+    entity_checks: [],
+  },
   // 003_GET_schemas-services.json
   service: {
     fields: [
@@ -228,6 +244,35 @@ export const KONG_ENTITY_SCHEMAS: Record<Kind, EntitySchema> = {
       {"group":{"type":"string","required":true}},
       {"tags":{"elements":{"type":"string","required":true},"type":"set"}},
     ],
+    entity_checks: [],
+  },
+  // Not recorded: transcribed from Kong 3.4's Lua (test/fixtures/kong-schemas-from-source/3.4/GET_schemas-oauth2_credentials.json)
+  oauth2_credential: {
+    fields: [
+      {"id":{"type":"string","uuid":true,"auto":true}},
+      {"created_at":{"auto":true,"type":"integer","timestamp":true}},
+      {"consumer":{"type":"foreign","required":true,"on_delete":"cascade","reference":"consumers"}},
+      {"name":{"type":"string","required":true}},
+      {"client_id":{"type":"string","required":false,"unique":true,"auto":true}},
+      {"client_secret":{"type":"string","required":false,"auto":true,"encrypted":true}},
+      {"hash_secret":{"type":"boolean","required":true,"default":false}},
+      {"redirect_uris":{"type":"array","required":false,"elements":{"type":"string"}}},
+      {"tags":{"elements":{"type":"string","required":true},"type":"set"}},
+      {"client_type":{"type":"string","required":true,"default":"confidential","one_of":["confidential","public"]}},
+    ],
+    entity_checks: [],
+  },
+};
+
+/**
+ * The vaults every OSS Kong 3.x bundles, as `GET /schemas/vaults/{name}` answers: only `env`
+ * (not recorded: test/fixtures/kong-schemas-from-source/3.4/GET_schemas-vaults-env.json).
+ * Offline, an `env` vault's config is checked against it; any other vault name is a baseline
+ * problem left to the node (Kong Enterprise brings aws, gcp, hcv, azure, konnect).
+ */
+export const KONG_BUNDLED_VAULTS: Record<string, EntitySchema> = {
+  env: {
+    fields: [{"config":{"type":"record","required":true,"fields":[{"prefix":{"type":"string","match":"^[%a_-][%a%d_-]*$"}}]}}],
     entity_checks: [],
   },
 };

@@ -21,6 +21,8 @@ export interface FieldProblem {
   message: string;
   /** The problem is the key itself (unknown field, bad map key): point at the key, not its value. */
   atKey?: boolean;
+  /** A field the schema does not know: a newer version of the schema may. */
+  unknownField?: boolean;
 }
 
 /** `config.headers[0]`: the display form used in diagnostics. */
@@ -250,7 +252,7 @@ function checkRecordInto(
       if (err) out.push({ path: [...path, k], message: err });
     } else if (!known.has(k)) {
       const hint = closest(k, [...known, ...aliases.keys()]);
-      out.push({ path: [...path, k], message: `unknown field${hint ? ` (did you mean '${hint}'?)` : ''}`, atKey: true });
+      out.push({ path: [...path, k], message: `unknown field${hint ? ` (did you mean '${hint}'?)` : ''}`, atKey: true, unknownField: true });
     }
   }
   // Aliases fill fields this check cannot see (the translation is a Lua function): presence

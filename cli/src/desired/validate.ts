@@ -13,8 +13,8 @@ import { LATER_BUNDLED_PLUGINS } from './kong-later-fields';
 import { formatEntityPath, parseEntityPath, splitPath } from './file-format';
 import { checkFileSchema, closest } from './file-schema';
 import { checkEntityChecks, checkRecord, checkValue, formatFieldPath, isPlainObject, validatorError } from './kong-schema-check';
-import { KONG_ENTITY_SCHEMAS, OFFLINE_SCHEMAS, liveSchemas, type EntitySchemaSource } from './kong-entity-schemas';
-import { KIND_DEFS } from '../kinds';
+import { KONG_BUNDLED_VAULTS, KONG_ENTITY_SCHEMAS, OFFLINE_SCHEMAS, liveSchemas, type EntitySchemaSource } from './kong-entity-schemas';
+import { KIND_DEFS, writeOnlyOf } from '../kinds';
 import type { PathSegment } from './positions';
 import { routePathCustomCheck } from './route-paths';
 import type { DesiredFile, DesiredResult } from './types';
@@ -112,7 +112,7 @@ function checkPresence(r: Reporter, e: Entity, schema: EntitySchema): void {
     if (e.kind === 'service' && name === 'host' && typeof raw?.url === 'string') continue;
     // Write-only fields (basic-auth passwords, stored hashed) may be left out to keep the live
     // value: dump omits them. Creating such a credential still needs one; Kong says so at apply.
-    if (KIND_DEFS[e.kind].writeOnly?.includes(name)) continue;
+    if (writeOnlyOf(KIND_DEFS[e.kind], e.fields).includes(name)) continue;
     if (e.fields[name] === undefined || e.fields[name] === null) r.entity(e, [name], 'required field missing');
   }
   // Foreign keys are refs here; entity checks may name them (service `client_certificate`).
@@ -135,6 +135,8 @@ const IDENTITY_FIELD: Partial<Record<Kind, string>> = {
   jwt_secret: 'key',
   basicauth_credential: 'username',
   hmacauth_credential: 'username',
+  oauth2_credential: 'client_id',
+  vault: 'prefix',
 };
 
 /** Entities kong-ctl could never match with Kong's: their key has no name, and no id either. */
@@ -145,6 +147,7 @@ function checkIdentity(r: Reporter, e: Entity): void {
     route: 'a route needs a name or an id: without one kong-ctl cannot match it with the route in Kong',
     keyauth_credential: 'a key-auth credential needs a key or an id: Kong would generate a new key on every apply',
     jwt_secret: 'a jwt secret needs a key or an id: Kong would generate a new key on every apply',
+    oauth2_credential: 'an oauth2 credential needs a client_id or an id: Kong would generate a new client_id on every apply',
   };
   const msg = reasons[e.kind];
   if (msg) r.entity(e, [], msg);
@@ -232,17 +235,58 @@ function checkLivePlugin(r: Reporter, e: Entity, schema: EntitySchema): void {
   if (protocols && e.fields.protocols !== undefined && e.fields.protocols !== null) {
     for (const p of checkValue(e.fields.protocols, protocols, ['protocols'])) r.entity(e, p.path, p.message, { key: p.atKey });
   }
-  const configField = own.get('config');
+  checkOwnConfig(r, e, schema);
+}
+
+/**
+ * `config` against the subschema that defines it (a plugin's or a vault's), then the
+ * subschema's checks across fields (`config.second`…).
+ */
+function checkOwnConfig(r: Reporter, e: Entity, schema: EntitySchema, offline = false): void {
+  const configField = fieldEntries(schema.fields).find(([n]) => n === 'config')?.[1];
   const config = e.fields.config ?? {};
   if (!configField || configField.type !== 'record' || !isPlainObject(config)) return;
   const problems = checkValue(config, configField, ['config']);
-  for (const p of problems) r.entity(e, p.path, p.message, { key: p.atKey });
-  // Checks across fields (`config.second`…): only meaningful on a config Kong would accept, and
-  // not when deprecated aliases fill fields in ways only Kong's Lua knows.
+  // Offline, a field the baseline schema lacks may be one a newer Kong added: the node decides.
+  for (const p of problems) r.entity(e, p.path, p.message, { key: p.atKey, baseline: offline && p.unknownField });
+  // Checks across fields: only meaningful on a config Kong would accept, and not when
+  // deprecated aliases fill fields in ways only Kong's Lua knows.
   const aliases = new Set(fieldEntries(recordShorthands(configField)).map(([n]) => n));
   if (problems.length || Object.keys(config).some((k) => aliases.has(k))) return;
   const record: Record<string, unknown> = { ...e.fields, config };
   for (const p of checkEntityChecks(record, schema.fields, schema.entity_checks ?? [])) r.entity(e, p.path, p.message, { key: p.atKey });
+}
+
+/**
+ * A vault's `name` picks its implementation, and with it the schema of its `config`: offline the
+ * `env` vault every OSS Kong bundles, online the node's `GET /schemas/vaults/{name}`.
+ */
+function checkVault(r: Reporter, e: Entity, kong: ValidateOptions['kong']): void {
+  if (e.kind !== 'vault' || typeof e.fields.name !== 'string' || e.fields.name === '') return;
+  const name = e.fields.name;
+  const schemas = kong ? (kong.schemas.vaults ?? {}) : KONG_BUNDLED_VAULTS;
+  const schema = schemas[name];
+  if (schema) return checkOwnConfig(r, e, schema, !kong);
+  const hint = closest(name, Object.keys(schemas));
+  const didYouMean = hint ? ` (did you mean '${hint}'?)` : '';
+  if (kong) {
+    r.entity(e, ['name'], `vault '${name}'${didYouMean} is not installed on this Kong ${kong.version}: add it to Kong's \`vaults\` setting or remove it from the file`);
+  } else {
+    r.entity(e, ['name'], `unknown vault '${name}'${didYouMean}: Kong OSS bundles only 'env' (Kong Enterprise adds others)`, { baseline: true });
+  }
+}
+
+/**
+ * With `hash_secret` Kong keeps only a hash of the client secret; one it generated itself is
+ * then known to nobody, and a confidential client could never authenticate.
+ */
+function checkOauth2Secret(r: Reporter, e: Entity): void {
+  if (e.kind !== 'oauth2_credential' || e.fields.hash_secret !== true || e.fields.client_type === 'public') return;
+  if (e.fields.client_secret === undefined || e.fields.client_secret === null) {
+    r.entity(e, ['hash_secret'], 'with hash_secret and no client_secret, Kong generates a secret and keeps only its hash: no client could ever know it. Give client_secret (e.g. from ${{ env "…" }})', {
+      severity: 'warning',
+    });
+  }
 }
 
 /** A live node without an entity the files use: the plugin that provides it is not enabled. */
@@ -382,6 +426,8 @@ export function validateDesired(result: DesiredResult, opts: ValidateOptions = {
     checkNamesAndTags(r, e, result.selectTags);
     checkRoutePaths(r, e);
     checkPlugin(r, e, schemas, known, opts.kong);
+    checkVault(r, e, opts.kong);
+    checkOauth2Secret(r, e);
   }
   checkSelectTags(r, result);
   checkReferences(r, result);

@@ -7,7 +7,7 @@
 import type { Entity } from '../model/entity';
 import type { FieldChange } from '../model/plan';
 import type { FieldList, Schemas } from '../model/schema';
-import { KIND_DEFS } from '../kinds';
+import { KIND_DEFS, writeOnlyOf } from '../kinds';
 import { canonicalRecord } from './canonical';
 import { fillDefaults } from './defaults';
 import { leafDiff } from './leaf-diff';
@@ -21,7 +21,7 @@ export function fieldChanges(desired: PreparedDesired, current: Entity, schemas:
   const d = desired.entity;
   const { fields: list, shorthands } = entityFields(d.kind, d.fields, schemas);
   let [df, cf] = dropShorthands(d.fields, current.fields, list, shorthands);
-  const ignored = [...desired.unmanaged, ...(KIND_DEFS[d.kind].writeOnly ?? []), ...foreignFields(d.kind, list)];
+  const ignored = [...desired.unmanaged, ...writeOnlyOf(KIND_DEFS[d.kind], d.fields), ...foreignFields(d.kind, list)];
   df = omitPaths(df, ignored);
   cf = omitPaths(cf, ignored);
   const leaves = leafDiff(canonicalRecord(cf, list), canonicalRecord(df, list), list);
@@ -55,7 +55,7 @@ export function createdFields(desired: PreparedDesired, schemas: Schemas): Field
 /** Masked: from `${{ env … }}`, write-only or sensitive (a password or key is a secret even when written inline). */
 function withMask(change: FieldChange, e: Entity): FieldChange {
   const def = KIND_DEFS[e.kind];
-  const hidden = [...(e.masked ?? []), ...(def.writeOnly ?? []), ...(def.sensitive ?? [])];
+  const hidden = [...(e.masked ?? []), ...writeOnlyOf(def, e.fields), ...(def.sensitive ?? [])];
   if (hidden.some((p) => pathsOverlap(p, change.path))) change.masked = true;
   return change;
 }

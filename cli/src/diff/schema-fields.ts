@@ -2,10 +2,11 @@
  * Which Kong schema describes an entity. Most kinds have one (`GET /schemas/{entity}`);
  * a plugin is the generic plugin entity overlaid with its own subschema
  * (`GET /schemas/plugins/{name}`), which redefines `config`, `protocols` and sometimes the
- * foreign keys — the same overlay Kong applies when it validates a plugin.
+ * foreign keys — the same overlay Kong applies when it validates a plugin. A vault is
+ * overlaid the same way with `GET /schemas/vaults/{name}`, which gives its `config`.
  */
 import type { Kind } from '../model/entity';
-import type { FieldList, FieldSchema, Schemas } from '../model/schema';
+import type { EntitySchema, FieldList, FieldSchema, Schemas } from '../model/schema';
 import { fieldEntries } from '../model/schema';
 
 export interface EntityFields {
@@ -15,30 +16,40 @@ export interface EntityFields {
   shorthands?: FieldList;
 }
 
-const pluginCache = new WeakMap<Schemas, Map<string, EntityFields>>();
+const subschemaCache = new WeakMap<Schemas, Map<string, EntityFields>>();
+
+/**
+ * The subschema an entity of `kind` with these fields has, by its `name`: a plugin's or a
+ * vault's own schema. Undefined for kinds without subschemas.
+ */
+export function subschemaOf(kind: Kind, fields: Record<string, unknown>, schemas: Schemas): EntitySchema | undefined {
+  const name = String(fields.name ?? '');
+  if (kind === 'plugin') return schemas.plugins[name];
+  if (kind === 'vault') return schemas.vaults?.[name];
+  return undefined;
+}
 
 export function entityFields(kind: Kind, fields: Record<string, unknown>, schemas: Schemas): EntityFields {
-  if (kind !== 'plugin') {
+  if (kind !== 'plugin' && kind !== 'vault') {
     const s = schemas.entities[kind];
     return s ? { fields: s.fields, shorthands: s.shorthand_fields } : {};
   }
-  const name = String(fields.name ?? '');
-  let byName = pluginCache.get(schemas);
+  let byName = subschemaCache.get(schemas);
   if (!byName) {
     byName = new Map();
-    pluginCache.set(schemas, byName);
+    subschemaCache.set(schemas, byName);
   }
-  let found = byName.get(name);
+  const id = `${kind}\0${String(fields.name ?? '')}`;
+  let found = byName.get(id);
   if (!found) {
-    found = pluginFields(schemas, name);
-    byName.set(name, found);
+    found = overlay(schemas.entities[kind], subschemaOf(kind, fields, schemas));
+    byName.set(id, found);
   }
   return found;
 }
 
-function pluginFields(schemas: Schemas, name: string): EntityFields {
-  const base = schemas.entities.plugin;
-  const own = schemas.plugins[name];
+/** The generic entity with its subschema's fields in place of the generic ones (`config`…). */
+function overlay(base: EntitySchema | undefined, own: EntitySchema | undefined): EntityFields {
   if (!base && !own) return {};
   const overrides = new Map(fieldEntries(own?.fields));
   const merged: FieldList = [];

@@ -4,7 +4,8 @@
  * defaults from the same schemas again, which is what makes the dump round-trip.
  */
 import type { Kind } from '../model/entity';
-import { fieldEntries, type EntitySchema, type FieldList, type FieldSchema, type Schemas } from '../model/schema';
+import { fieldEntries, type FieldList, type FieldSchema, type Schemas } from '../model/schema';
+import { entityFields } from '../diff/schema-fields';
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -73,15 +74,10 @@ export function stripDefaults(obj: Record<string, unknown>, fields: FieldList | 
 }
 
 /**
- * The field list that describes an entity of `kind`. For a plugin, the plugin's own schema
- * (its `protocols` default, its `config` record) comes first and the generic plugin entity
- * schema fills the rest (`enabled`, `instance_name`, `tags`).
+ * The field list that describes an entity of `kind`: for a plugin or a vault, the generic
+ * entity overlaid with its own subschema (its `config` record, a plugin's `protocols` default).
  */
 export function fieldsFor(kind: Kind, fields: Record<string, unknown>, schemas: Schemas): { fields: FieldList; shorthands?: FieldList } {
-  const entity: EntitySchema | undefined = schemas.entities[kind];
-  if (kind !== 'plugin') return { fields: entity?.fields ?? [], shorthands: entity?.shorthand_fields };
-  const own = typeof fields.name === 'string' ? schemas.plugins[fields.name] : undefined;
-  const ownNames = new Set(fieldEntries(own?.fields).map(([n]) => n));
-  const merged: FieldList = [...(own?.fields ?? []), ...(entity?.fields ?? []).filter((f) => !Object.keys(f).some((n) => ownNames.has(n)))];
-  return { fields: merged, shorthands: own?.shorthand_fields };
+  const found = entityFields(kind, fields, schemas);
+  return { fields: found.fields ?? [], shorthands: found.shorthands };
 }

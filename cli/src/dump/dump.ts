@@ -8,7 +8,7 @@
 import { Document, isMap } from 'yaml';
 import type { Entity, Kind, State } from '../model/entity';
 import type { Schemas } from '../model/schema';
-import { KIND_DEFS } from '../kinds';
+import { KIND_DEFS, writeOnlyOf } from '../kinds';
 import { fieldsFor, stripDefaults } from './defaults';
 
 export interface DumpOptions {
@@ -34,10 +34,12 @@ const CREDENTIAL_KEYS: Array<[Kind, string]> = [
   ['jwt_secret', 'jwt_secrets'],
   ['basicauth_credential', 'basicauth_credentials'],
   ['acl', 'acls'],
+  ['oauth2_credential', 'oauth2_credentials'],
 ];
 
 /** Fields that lead each entity in the file, so a reader sees what it is first. */
 const LEAD_FIELDS: Record<Kind, string[]> = {
+  vault: ['prefix', 'name'],
   certificate: [],
   ca_certificate: [],
   sni: ['name'],
@@ -51,6 +53,7 @@ const LEAD_FIELDS: Record<Kind, string[]> = {
   basicauth_credential: ['username'],
   hmacauth_credential: ['username'],
   acl: ['group'],
+  oauth2_credential: ['name', 'client_id'],
   plugin: ['name', 'instance_name'],
 };
 
@@ -78,6 +81,10 @@ function sortName(e: Entity): string {
       return str(f.username) ?? e.id ?? e.key;
     case 'acl':
       return str(f.group) ?? e.id ?? e.key;
+    case 'oauth2_credential':
+      return str(f.client_id) ?? e.id ?? e.key;
+    case 'vault':
+      return str(f.prefix) ?? e.id ?? e.key;
     case 'certificate':
     case 'ca_certificate':
       return e.id ?? e.key;
@@ -114,7 +121,16 @@ function orderKeys(kind: Kind, obj: Obj, trailing: string[]): Obj {
   return out;
 }
 
-function build(state: State, schemas: Schemas, opts: DumpOptions): DumpContent & { passwordless: Set<Obj> } {
+/** Output objects whose write-only field was left out: their kind and the comment each carries. */
+type LeftOut = Map<Obj, { kind: Kind; note: string }>;
+
+/** The line at the top of a dump that left out write-only secrets of this kind. */
+const LEFT_OUT_HEADER: Partial<Record<Kind, string>> = {
+  basicauth_credential: ' basic-auth passwords are write-only and were left out (re-applying the stored hash would corrupt them)',
+  oauth2_credential: ' hashed oauth2 client secrets (hash_secret) are write-only and were left out (re-applying the stored hash would corrupt them)',
+};
+
+function build(state: State, schemas: Schemas, opts: DumpOptions): DumpContent & { leftOut: LeftOut } {
   const selectTags = [...new Set(opts.selectTags)];
   const warnings: string[] = [];
   const byKey = new Map<string, Entity>();
@@ -142,16 +158,15 @@ function build(state: State, schemas: Schemas, opts: DumpOptions): DumpContent &
     return idFromKey(key) ?? key;
   }
 
-  /** Output objects of basic-auth credentials whose password was left out, for the comment pass. */
-  const passwordless = new Set<Obj>();
+  const leftOut: LeftOut = new Map();
 
   function body(e: Entity, trailing: Obj = {}): Obj {
     let f: Obj = { ...e.fields };
-    let omitted = false;
-    for (const w of KIND_DEFS[e.kind].writeOnly ?? []) {
+    const omitted: string[] = [];
+    for (const w of writeOnlyOf(KIND_DEFS[e.kind], f)) {
       if (w in f) {
         delete f[w];
-        omitted = true;
+        omitted.push(w);
       }
     }
     if (selectTags.length && Array.isArray(f.tags)) {
@@ -165,7 +180,7 @@ function build(state: State, schemas: Schemas, opts: DumpOptions): DumpContent &
     }
     if (needsId(e)) f.id = e.id;
     const out = orderKeys(e.kind, { ...f, ...trailing }, Object.keys(trailing).filter((k) => !NESTED_KEYS.includes(k)));
-    if (omitted && e.kind === 'basicauth_credential') passwordless.add(out);
+    if (omitted.length) leftOut.set(out, { kind: e.kind, note: writeOnlyNote(omitted) });
     return out;
   }
 
@@ -251,6 +266,7 @@ function build(state: State, schemas: Schemas, opts: DumpOptions): DumpContent &
   for (const o of snis.orphans) warnings.push(`${o.label} left out: its certificate is not in this dump`);
   const certificates = all('certificate').map((c) => body(c, { snis: snis.m.get(c.key)?.map((s) => body(s)) }));
   const caCertificates = all('ca_certificate').map((c) => body(c));
+  const vaults = all('vault').map((v) => body(v));
 
   const content: Obj = { _format_version: '3.0' };
   if (selectTags.length) content._info = { select_tags: selectTags };
@@ -262,10 +278,11 @@ function build(state: State, schemas: Schemas, opts: DumpOptions): DumpContent &
     ['upstreams', upstreams],
     ['certificates', certificates],
     ['ca_certificates', caCertificates],
+    ['vaults', vaults],
   ];
   for (const [k, list] of sections) if (list.length) content[k] = list;
 
-  return { content, warnings, passwordless };
+  return { content, warnings, leftOut };
 }
 
 export function buildDumpContent(state: State, schemas: Schemas, opts: DumpOptions): DumpContent {
@@ -274,33 +291,39 @@ export function buildDumpContent(state: State, schemas: Schemas, opts: DumpOptio
 }
 
 /**
- * Basic-auth passwords are never dumped. Kong returns only sha1(password .. consumer id); writing
- * that back as `password` makes Kong hash the hash and silently breaks the credential (decK
- * issues #12, #145). A user who wants to manage a password adds it to the file; a credential
- * without `password` is matched by username and its password is left alone. Each such
- * credential carries a comment saying so, and so does the top of the file.
+ * Write-only secrets are never dumped. For basic-auth Kong returns only sha1(password .. consumer
+ * id), for an oauth2 credential with `hash_secret` a PBKDF2 hash of `client_secret`; writing that
+ * back makes Kong hash the hash and silently breaks the credential (decK issues #12, #145). A
+ * user who wants to manage the secret adds it to the file; a credential without it is matched
+ * by its name or client_id and its secret is left alone. Each such credential carries a comment
+ * saying so, and so does the top of the file.
  */
-const PASSWORD_NOTE = ' password omitted: Kong stores only a hash (write-only); add `password:` here to set it';
+function writeOnlyNote(fields: string[]): string {
+  const list = fields.map((f) => `\`${f}:\``).join(', ');
+  return ` ${fields.join(', ')} omitted: Kong stores only a hash (write-only); add ${list} here to set it`;
+}
 
 export function renderDump(state: State, schemas: Schemas, opts: DumpOptions): string {
-  const { content, warnings, passwordless } = build(state, schemas, opts);
+  const { content, warnings, leftOut } = build(state, schemas, opts);
   const doc = new Document(content);
 
   const notes: string[] = [];
-  if (passwordless.size) {
-    notes.push(' basic-auth passwords are write-only and were left out (re-applying the stored hash would corrupt them)');
-  }
+  const kinds = new Set([...leftOut.values()].map((v) => v.kind));
+  for (const [kind, header] of Object.entries(LEFT_OUT_HEADER)) if (kinds.has(kind as Kind)) notes.push(header);
   for (const w of warnings) notes.push(` warning: ${w}`);
   if (notes.length) doc.commentBefore = notes.join('\n');
 
   const consumers = (content.consumers ?? []) as Obj[];
   consumers.forEach((c, i) => {
-    const creds = (c.basicauth_credentials ?? []) as Obj[];
-    creds.forEach((cr, j) => {
-      if (!passwordless.has(cr)) return;
-      const node = doc.getIn(['consumers', i, 'basicauth_credentials', j], true);
-      if (isMap(node)) node.commentBefore = PASSWORD_NOTE;
-    });
+    for (const [, field] of CREDENTIAL_KEYS) {
+      const creds = (c[field] ?? []) as Obj[];
+      creds.forEach((cr, j) => {
+        const left = leftOut.get(cr);
+        if (left === undefined) return;
+        const node = doc.getIn(['consumers', i, field, j], true);
+        if (isMap(node)) node.commentBefore = left.note;
+      });
+    }
   });
 
   return doc.toString({ indentSeq: false, lineWidth: 0 });

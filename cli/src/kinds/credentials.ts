@@ -75,3 +75,23 @@ export const acl: KindDef = {
   createPath: (p) => `/consumers/${p.consumer}/acls`,
   entityPath: (id, p) => `/consumers/${p.consumer}/acls/${id}`,
 };
+
+/**
+ * OAuth2 client applications (kong/plugins/oauth2/daos.lua). `client_id` is their endpoint and
+ * cache key, so it identifies them (as in decK); Kong generates one when it is left out, which a
+ * declarative file cannot match again, so validation asks for it. With `hash_secret` Kong keeps
+ * a PBKDF2 hash of `client_secret`: from then on the secret can be written, never compared.
+ */
+export const oauth2Credential: KindDef = {
+  kind: 'oauth2_credential',
+  schema: 'oauth2_credentials',
+  listPath: '/oauth2',
+  foreignKeys: { consumer: 'consumer' },
+  identity: (e) => `oauth2_credential:${typeof e.fields.client_id === 'string' ? e.fields.client_id : '#' + e.id}`,
+  label: (e) =>
+    `oauth2 credential ${String(e.fields.client_id ?? e.fields.name ?? '#' + e.id)} (consumer ${shortKey(e.refs.consumer)})`,
+  createPath: (p) => `/consumers/${p.consumer}/oauth2`,
+  entityPath: (id, p) => `/consumers/${p.consumer}/oauth2/${id}`,
+  sensitive: ['client_secret'],
+  writeOnly: (fields) => (fields.hash_secret === true ? ['client_secret'] : []),
+};

@@ -26,12 +26,21 @@ export interface KindDef {
   entityPath(id: string, parentIds: Record<string, string | null>): string;
   /** Secrets Kong returns in clear (key-auth keys, jwt and hmac secrets): diffed, never printed. */
   sensitive?: string[];
-  /** Fields Kong stores in a form that can never be compared (hashed passwords). */
-  writeOnly?: string[];
+  /**
+   * Fields Kong stores in a form that can never be compared (hashed passwords); a function when
+   * that depends on the entity (oauth2 secrets are hashed only with `hash_secret`).
+   */
+  writeOnly?: string[] | ((fields: Record<string, unknown>) => string[]);
   /** Canonical form of a field set so desired and live compare equal; pure. */
   normalize?(fields: Record<string, unknown>): Record<string, unknown>;
   /** Fields whose change Kong cannot apply in place: the entity is deleted and recreated. */
   immutable?: string[];
+}
+
+/** The write-only fields of an entity of `def`'s kind with these fields. */
+export function writeOnlyOf(def: KindDef, fields: Record<string, unknown>): string[] {
+  const w = def.writeOnly;
+  return typeof w === 'function' ? w(fields) : (w ?? []);
 }
 
 /** `service orders`, or `service #1234abcd` when unnamed. */

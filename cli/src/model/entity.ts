@@ -6,6 +6,7 @@
  */
 
 export const KINDS = [
+  'vault',
   'certificate',
   'ca_certificate',
   'sni',
@@ -19,6 +20,7 @@ export const KINDS = [
   'basicauth_credential',
   'hmacauth_credential',
   'acl',
+  'oauth2_credential',
   'plugin',
 ] as const;
 

@@ -39,7 +39,7 @@ export interface Diagnostic {
   /** Defaults to 'error'; warnings never change the exit code. */
   severity?: 'error' | 'warning';
   /**
-   * An unknown field, value or plugin by the offline baseline (the Kong versions kong-ctl
+   * An unknown field, value, plugin or vault by the offline baseline (the Kong versions kong-ctl
    * knows): a newer Kong, or one with custom plugins, may accept it, so commands that talk to
    * Kong let the node's own schemas decide.
    */

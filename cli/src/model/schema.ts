@@ -64,6 +64,8 @@ export interface Schemas {
   entities: Partial<Record<string, EntitySchema>>;
   /** Keyed by plugin name. */
   plugins: Record<string, EntitySchema>;
+  /** Keyed by vault name (`env`): `GET /schemas/vaults/{name}`, which holds the vault's `config`. */
+  vaults?: Record<string, EntitySchema>;
 }
 
 const ENTRIES = new WeakMap<FieldList, Array<[string, FieldSchema]>>();

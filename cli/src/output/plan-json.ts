@@ -5,7 +5,7 @@
 import type { Kind, SourceRef } from '../model/entity';
 import type { Change, FieldChange, Op, Plan } from '../model/plan';
 import { planCounts } from '../model/plan';
-import { KIND_DEFS } from '../kinds';
+import { KIND_DEFS, writeOnlyOf } from '../kinds';
 import { MASK, containsSecret, maskFields } from '../diff/mask';
 
 export const PLAN_JSON_FORMAT_VERSION = 1;
@@ -67,7 +67,7 @@ function jsonChange(c: Change, secrets: string[] | null): PlanJsonChange {
   if (c.op !== 'delete' && c.desired?.source) out.source = { ...c.desired.source };
   if (c.op === 'create' && c.desired) {
     const def = KIND_DEFS[c.kind];
-    const hidden = [...(c.desired.masked ?? []), ...(def.writeOnly ?? []), ...(def.sensitive ?? [])];
+    const hidden = [...(c.desired.masked ?? []), ...writeOnlyOf(def, c.desired.fields), ...(def.sensitive ?? [])];
     out.fields = secrets === null ? c.desired.fields : maskFields(c.desired.fields, hidden, secrets);
     out.refs = { ...c.desired.refs };
   }

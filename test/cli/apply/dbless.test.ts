@@ -45,6 +45,17 @@ describe('rendering', () => {
     expect(doc.plugins.map((p) => p.id)).toEqual([stableId('plugin', noSuch.key), stableId('plugin', rateLimiting.key)]);
   });
 
+  it('renders vaults first and oauth2 credentials flat, pointing at their consumer', () => {
+    const vault = entity('vault', { name: 'env', prefix: 'app-env', config: { prefix: 'APP_' } }, {}, { source: src(20, 'vaults[0]') });
+    const app = entity('oauth2_credential', { name: 'web', client_id: 'web', client_secret: 's' }, { consumer: alice.key }, { source: src(22, 'consumers[0].oauth2_credentials[0]') });
+    const doc = JSON.parse(renderDeclarative({ entities: [app, alice, vault] }).text) as Record<string, Array<Record<string, unknown>>>;
+    expect(Object.keys(doc)).toEqual(['_format_version', 'vaults', 'consumers', 'oauth2_credentials']);
+    expect(doc.vaults).toEqual([{ config: { prefix: 'APP_' }, id: stableId('vault', vault.key), name: 'env', prefix: 'app-env' }]);
+    expect(doc.oauth2_credentials).toEqual([
+      { client_id: 'web', client_secret: 's', consumer: stableId('consumer', alice.key), id: stableId('oauth2_credential', app.key), name: 'web' },
+    ]);
+  });
+
   it('renders the same bytes whatever the order of the file, so check_hash can answer 304', () => {
     const shuffled = { entities: [alice, noSuch, r1, rateLimiting, orders].map((e): Entity => ({ ...e, fields: Object.fromEntries(Object.entries(e.fields).reverse()) })) };
     expect(renderDeclarative(shuffled).text).toBe(renderDeclarative(invalidState).text);

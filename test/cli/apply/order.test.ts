@@ -7,6 +7,7 @@ import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { applyPlan } from '../../../cli/src/apply/execute';
 import { buildDependencies, topologicalOrder } from '../../../cli/src/apply/graph';
+import { vaultPrefixes } from '../../../cli/src/apply/vault-order';
 import type { Change } from '../../../cli/src/model/plan';
 import { UUID_PATH, body, client, create, entity, idsMap, remove, update } from './helpers';
 
@@ -286,5 +287,40 @@ describe('a delete that frees a unique value runs before the change that takes i
     const graph = buildDependencies([aToB, bToA]);
     expect(graph.droppedEdges).toBe(1);
     expect(topologicalOrder(graph)).toHaveLength(2);
+  });
+});
+
+describe('vault references order the writes although no foreign key names the vault', () => {
+  const G = '00000000-0000-4000-8000-0000000000';
+  const plugin = (config: Record<string, unknown>, id?: string) =>
+    entity('plugin', { name: 'rate-limiting', config }, { service: null, route: null, consumer: null }, id ? { id } : {});
+
+  it('a plugin naming a vault waits for its create or update; one naming none, or another vault, does not', () => {
+    const vault = entity('vault', { name: 'env', prefix: 'app-env', config: { prefix: 'APP_' } });
+    const other = entity('vault', { name: 'env', prefix: 'other-env' });
+    const naming = plugin({ minute: 1, policy: 'redis', redis_password: '{vault://app-env/redis-password}' });
+    const plain = entity('plugin', { name: 'cors', config: { origins: ['*'] } }, { service: null, route: null, consumer: null });
+    const changes = [create(naming), create(plain), create(vault), create(other)];
+    expect(buildDependencies(changes).deps).toEqual([[2], [], [], []]);
+
+    const live = entity('vault', { name: 'env', prefix: 'app-env', config: { prefix: 'OLD_' } }, {}, { id: `${G}01` });
+    const updated = update(live, vault, ['config']);
+    expect(buildDependencies([create(naming), updated]).deps).toEqual([[1], []]);
+  });
+
+  it("a vault's delete waits for the changes that stop naming it, not for those that still do", () => {
+    const live = entity('vault', { name: 'env', prefix: 'app-env' }, {}, { id: `${G}01` });
+    const namingLive = plugin({ redis_password: '{vault://app-env/pw}' }, `${G}02`);
+    const dropped = remove(namingLive);
+    const moved = update(namingLive, plugin({ redis_password: 'literal' }), ['config']);
+    const kept = update(namingLive, plugin({ redis_password: '{vault://app-env/pw}', minute: 2 }), ['config']);
+    expect(buildDependencies([remove(live), dropped]).deps).toEqual([[1], []]);
+    expect(buildDependencies([remove(live), moved]).deps).toEqual([[1], []]);
+    expect(buildDependencies([remove(live), kept]).deps).toEqual([[], []]);
+  });
+
+  it('reads references anywhere in a value: nested records, lists, several in one string, with a key and a query', () => {
+    expect([...vaultPrefixes({ a: ['x', { b: '{vault://one/k/field} and {vault://two-x/k?version=2}' }], c: 1, d: null })]).toEqual(['one', 'two-x']);
+    expect([...vaultPrefixes('vault://not-a-reference/x')]).toEqual([]);
   });
 });

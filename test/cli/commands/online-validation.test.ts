@@ -11,7 +11,7 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KIND_DEFS } from '../../../cli/src/kinds';
 import type { Kind } from '../../../cli/src/model/entity';
-import { entitySchemas, exchange, pluginSchemas } from '../kong/fixtures';
+import { entitySchemas, exchange, pluginSchemas, vaultSchemas } from '../kong/fixtures';
 import { runCli } from './run-cli';
 
 const ADMIN = 'http://kong-admin.test:8001';
@@ -20,6 +20,8 @@ interface Node {
   version?: string;
   entities?: Record<string, unknown>;
   plugins?: Record<string, unknown>;
+  /** `GET /schemas/vaults/{name}` answers beyond the bundled env vault's. */
+  vaults?: Record<string, unknown>;
   /** Serve empty entity lists, for commands that read live state after validating. */
   lists?: boolean;
 }
@@ -31,9 +33,18 @@ function node(n: Node = {}): nock.Scope {
   const entities = { ...entitySchemas(), ...n.entities };
   const plugins = { ...pluginSchemas(), ...n.plugins };
   const bySchema = new Map(Object.entries(entities).map(([kind, s]) => [KIND_DEFS[kind as Kind].schema, s]));
+  const vaults = { ...vaultSchemas(), ...n.vaults };
   const scope = nock(ADMIN)
     .get('/')
     .reply(200, root)
+    // Asked for only by files with vaults: optional, so isDone() speaks of the rest.
+    .get(/^\/schemas\/vaults\/[^/?]+$/)
+    .optionally()
+    .reply((uri) => {
+      const name = decodeURIComponent(uri.split('/').pop()!);
+      return vaults[name] ? [200, vaults[name]] : [404, { message: `No vault named '${name}'` }];
+    })
+    .persist()
     .get(/^\/schemas\/plugins\/[^/?]+$/)
     .reply((uri) => {
       const name = decodeURIComponent(uri.split('/').pop()!);
@@ -46,7 +57,7 @@ function node(n: Node = {}): nock.Scope {
       return s ? [200, s] : [404, { message: 'Not found' }];
     })
     .persist();
-  if (n.lists) scope.get(/^\/[a-z_-]+\?/).reply(200, { data: [], next: null }).persist();
+  if (n.lists) scope.get(/^\/[a-z0-9_-]+\?/).reply(200, { data: [], next: null }).persist();
   return scope;
 }
 
@@ -270,5 +281,53 @@ describe("a node's deprecated aliases", () => {
     const r = await runCli(['validate', '-f', bad, '--online', '--kong-addr', ADMIN]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${bad}:6:17: error: plugins[0]: config.redis_port: expected an integer`);
+  });
+});
+
+describe('vaults: the name picks the config schema, the node says which vaults it has', () => {
+  // A Kong Enterprise node's HashiCorp Vault, cut down to what the test needs.
+  const HCV = {
+    fields: [
+      {
+        config: {
+          type: 'record',
+          required: true,
+          fields: [
+            { protocol: { type: 'string', default: 'http', one_of: ['http', 'https'] } },
+            { host: { type: 'string', default: '127.0.0.1' } },
+            { token: { type: 'string', referenceable: true } },
+          ],
+        },
+      },
+    ],
+    entity_checks: [],
+  };
+  const VAULTS = `_format_version: "3.0"\nvaults:\n- name: hcv\n  prefix: hashi\n  config:\n    protocol: https\n    token: s.abc\n`;
+
+  it('offline validate leaves an Enterprise vault to the node and points at --online', async () => {
+    const f = file('hcv-offline.yaml', VAULTS);
+    const r = await runCli(['validate', '-f', f]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${f}:3:9: error: vaults[0]: name: unknown vault 'hcv': Kong OSS bundles only 'env' (Kong Enterprise adds others)`);
+    expect(r.stderr).toContain('One of these problems (unknown field, value, plugin or vault) may be fine on your Kong');
+  });
+
+  it('validate --online accepts it on a node that has it, and checks its config there', async () => {
+    node({ vaults: { hcv: HCV } });
+    const ok = await runCli(['validate', '-f', file('hcv-ok.yaml', VAULTS), '--online', '--kong-addr', ADMIN]);
+    expect(ok.code, ok.stderr).toBe(0);
+
+    node({ vaults: { hcv: HCV } });
+    const f = file('hcv-bad.yaml', VAULTS.replace('protocol: https', 'protocol: ftp'));
+    const bad = await runCli(['validate', '-f', f, '--online', '--kong-addr', ADMIN]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(`${f}:6:15: error: vaults[0]: config.protocol: expected one of: http, https`);
+  });
+
+  it('apply refuses it on a node without it, at its file:line, before any write', async () => {
+    const { stderr, f } = await applyRefused('hcv-missing.yaml', VAULTS);
+    expect(stderr).toContain(
+      `${f}:3:9: error: vaults[0]: name: vault 'hcv' is not installed on this Kong 3.4.2: add it to Kong's \`vaults\` setting or remove it from the file`,
+    );
   });
 });

@@ -128,9 +128,9 @@ describe('fetchCurrent', () => {
     }
     const c = client();
     await expect(fetchCurrent(c, { selectTags: [], concurrency: 1 })).rejects.toMatchObject({ name: 'AdminApiError', status: 404 });
-    // certificate, ca_certificate, sni, then service fails: the nine kinds queued behind it are never asked for.
-    expect(LISTED.indexOf('service')).toBe(3);
-    expect(c.stats.requests).toBe(4);
+    // vault, certificate, ca_certificate, sni, then service fails: the kinds queued behind it are never asked for.
+    expect(LISTED.indexOf('service')).toBe(4);
+    expect(c.stats.requests).toBe(5);
   });
 
   it('lists kinds in parallel, never more at once than the bound', async () => {

@@ -1,7 +1,8 @@
 /** The data embedded in cli/src/desired must stay what the Kong 3.4.2 recordings say. */
 import { describe, expect, it } from 'vitest';
 import { KONG_BUNDLED_PLUGINS } from '../../../cli/src/desired/bundled-plugins';
-import { KONG_ENTITY_SCHEMAS } from '../../../cli/src/desired/kong-entity-schemas';
+import { KONG_BUNDLED_VAULTS, KONG_ENTITY_SCHEMAS } from '../../../cli/src/desired/kong-entity-schemas';
+import { transcribed } from '../kong/fixtures';
 import { KIND_DEFS } from '../../../cli/src/kinds';
 import { KINDS } from '../../../cli/src/model/entity';
 import { exchange } from './helpers';
@@ -11,7 +12,8 @@ function withoutDescriptions(v: unknown): unknown {
   if (v && typeof v === 'object') {
     return Object.fromEntries(
       Object.entries(v)
-        .filter(([k]) => k !== 'description')
+        // The attribute, not a field named `description` (vaults have one).
+        .filter(([k, x]) => !(k === 'description' && typeof x === 'string'))
         .map(([k, x]) => [k, withoutDescriptions(x)]),
     );
   }
@@ -25,12 +27,21 @@ describe('embedded Kong 3.4.2 data', () => {
       certificate: '009', sni: '010', ca_certificate: '011', keyauth_credential: '012', jwt_secret: '013',
       basicauth_credential: '014', hmacauth_credential: '015', acl: '016',
     };
+    // Not recorded: transcribed from Kong 3.4's Lua (test/fixtures/kong-schemas-from-source).
+    const fromSource: Record<string, string> = { vault: 'vaults', oauth2_credential: 'oauth2_credentials' };
     expect(Object.keys(KONG_ENTITY_SCHEMAS).sort()).toEqual([...KINDS].sort());
     for (const kind of KINDS) {
-      const x = exchange(fixtures[kind]);
+      const x = fromSource[kind] ? transcribed(fromSource[kind]) : exchange(fixtures[kind]);
       expect(x.request.path).toBe(`/schemas/${KIND_DEFS[kind].schema}`);
       expect(KONG_ENTITY_SCHEMAS[kind]).toEqual(withoutDescriptions(x.response.body));
     }
+  });
+
+  it('the bundled vaults are env alone, with its transcribed GET /schemas/vaults/env', () => {
+    expect(KONG_BUNDLED_VAULTS).toEqual({ env: withoutDescriptions(transcribed('vaults-env').response.body) });
+    // The vault entity refuses a prefix that names a bundled vault (vaults.lua `not_one_of = VAULTS`).
+    const prefix = KONG_ENTITY_SCHEMAS.vault.fields.find((f) => 'prefix' in f)!.prefix;
+    expect(prefix.not_one_of).toEqual(Object.keys(KONG_BUNDLED_VAULTS));
   });
 
   it('bundled plugins equal plugins.available_on_server of GET /, minus the recording\'s own js-hello', () => {

@@ -29,10 +29,10 @@ describe('loadDesired: a realistic decK file', () => {
     const certKey = 'certificate:#5e3b7f34-8f3a-4c52-9d35-61c2f0a6b0a1';
     expect(keys.sort()).toEqual(
       [
-        `${certKey} @105:5 certificates[0]`,
-        'sni:api.example.com @125:9 certificates[0].snis[0]',
-        'sni:shop.example.com @126:9 certificates[0].snis[1]',
-        `ca_certificate:sha256=${r.state.entities.find((e) => e.kind === 'ca_certificate')?.key.split('=')[1]} @128:5 ca_certificates[0]`,
+        `${certKey} @111:5 certificates[0]`,
+        'sni:api.example.com @131:9 certificates[0].snis[0]',
+        'sni:shop.example.com @132:9 certificates[0].snis[1]',
+        `ca_certificate:sha256=${r.state.entities.find((e) => e.kind === 'ca_certificate')?.key.split('=')[1]} @134:5 ca_certificates[0]`,
         'service:orders @19:5 services[0]',
         'route:orders-list @26:9 services[0].routes[0]',
         'plugin:cors@route=orders-list @32:13 services[0].routes[0].plugins[0]',
@@ -52,9 +52,12 @@ describe('loadDesired: a realistic decK file', () => {
         'consumer:bob @89:5 consumers[1]',
         'acl:bob/silver @91:9 consumers[1].acls[0]',
         'plugin:rate-limiting@consumer=bob @93:9 consumers[1].plugins[0]',
-        'upstream:orders.internal @98:5 upstreams[0]',
-        'target:orders.internal/10.0.0.11:8443 @101:9 upstreams[0].targets[0]',
-        'target:orders.internal/10.0.0.12:8000 @102:9 upstreams[0].targets[1]',
+        'upstream:orders.internal @104:5 upstreams[0]',
+        'target:orders.internal/10.0.0.11:8443 @107:9 upstreams[0].targets[0]',
+        'target:orders.internal/10.0.0.12:8000 @108:9 upstreams[0].targets[1]',
+        'consumer:carol @97:5 consumers[2]',
+        'oauth2_credential:carol-client @99:9 consumers[2].oauth2_credentials[0]',
+        'vault:app-env @147:5 vaults[0]',
       ].sort(),
     );
     for (const e of r.state.entities) {

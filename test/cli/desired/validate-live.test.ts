@@ -13,14 +13,14 @@ import { loadDesired } from '../../../cli/src/desired/load';
 import { validateDesired } from '../../../cli/src/desired/validate';
 import type { Schemas } from '../../../cli/src/model/schema';
 import { PROJECT_PLUGINS } from '../../../plugins/registry';
-import { entitySchemas, listData, pluginSchemas } from '../kong/fixtures';
+import { entitySchemas, listData, pluginSchemas, vaultSchemas } from '../kong/fixtures';
 import { brief, exchange, sample } from './helpers';
 
 /** The recorded node, serving this project's plugins as their plugin servers declare them. */
 function recordedNode(): { version: string; schemas: Schemas } {
   const plugins: Schemas['plugins'] = { ...pluginSchemas() };
   for (const p of PROJECT_PLUGINS) plugins[p.Name] = { fields: [{ config: { type: 'record', fields: p.Schema as never } }] };
-  return { version: '3.4.2', schemas: { entities: entitySchemas(), plugins } };
+  return { version: '3.4.2', schemas: { entities: entitySchemas(), plugins, vaults: vaultSchemas() } };
 }
 
 let dir: string;

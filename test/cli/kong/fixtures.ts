@@ -35,7 +35,22 @@ export function pluginSchemas(): Record<string, any> {
   return out;
 }
 
-/** The recorded `GET /schemas/{entity}` answers (003-016), keyed by kind. */
+export const FROM_SOURCE_ROOT = join(__dirname, '..', '..', 'fixtures', 'kong-schemas-from-source', '3.4');
+
+/**
+ * A `GET /schemas/…` answer the recording lacks, transcribed from Kong 3.4's Lua
+ * (test/fixtures/kong-schemas-from-source): `vaults`, `vaults-env`, `oauth2_credentials`.
+ */
+export function transcribed(name: string): Exchange {
+  return JSON.parse(readFileSync(join(FROM_SOURCE_ROOT, `GET_schemas-${name}.json`), 'utf8')) as Exchange;
+}
+
+/** `GET /schemas/vaults/{name}` of the vaults OSS Kong bundles (env), by vault name. */
+export function vaultSchemas(): Record<string, any> {
+  return { env: transcribed('vaults-env').response.body };
+}
+
+/** The recorded `GET /schemas/{entity}` answers (003-016), keyed by kind, plus the transcribed ones. */
 export function entitySchemas(): Record<string, any> {
   const byKind: Record<string, string> = {
     service: '003',
@@ -53,5 +68,9 @@ export function entitySchemas(): Record<string, any> {
     hmacauth_credential: '015',
     acl: '016',
   };
-  return Object.fromEntries(Object.entries(byKind).map(([k, n]) => [k, exchange(n).response.body]));
+  return {
+    ...Object.fromEntries(Object.entries(byKind).map(([k, n]) => [k, exchange(n).response.body])),
+    vault: transcribed('vaults').response.body,
+    oauth2_credential: transcribed('oauth2_credentials').response.body,
+  };
 }

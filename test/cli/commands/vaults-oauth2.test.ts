@@ -1,0 +1,176 @@
+/**
+ * Vaults and oauth2 credentials through the whole pipeline, against the Admin API simulator:
+ * plan, apply, a clean diff after it, no writes on a second apply, a dump that re-applies as a
+ * no-op, hashed client secrets (hash_secret) never compared nor dumped, and the vault's own
+ * `config` schema (`GET /schemas/vaults/{name}`) used for defaults and validation.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { startSimulator, type Simulator } from '../../../bench/ctl/simulator';
+import { runCli } from './run-cli';
+
+const FILE = `_format_version: "3.0"
+vaults:
+- name: env
+  prefix: app-env
+  config:
+    prefix: APP_
+- name: env
+  prefix: plain-env
+consumers:
+- username: carol
+  oauth2_credentials:
+  - name: carol-web
+    client_id: carol-web
+    client_secret: \${{ env "DECK_CAROL_WEB_SECRET" }}
+    redirect_uris: [https://carol.example/callback]
+  - name: carol-hashed
+    client_id: carol-hashed
+    client_secret: \${{ env "DECK_CAROL_HASHED_SECRET" }}
+    hash_secret: true
+  - name: carol-spa
+    client_id: carol-spa
+    client_type: public
+    redirect_uris: [https://spa.example/cb]
+plugins:
+- name: rate-limiting
+  config:
+    minute: 10
+    policy: redis
+    redis_host: redis.internal
+    redis_password: "{vault://app-env/redis-password}"
+`;
+
+const ENV = { DECK_CAROL_WEB_SECRET: 'web-secret-1', DECK_CAROL_HASHED_SECRET: 'hashed-secret-1' };
+const WRITES = ['POST', 'PUT', 'PATCH', 'DELETE'];
+
+let sim: Simulator;
+let dir: string;
+let file: string;
+const addr = () => ['--kong-addr', sim.url];
+const writes = () => WRITES.reduce((n, m) => n + (sim.stats.byMethod[m] ?? 0), 0);
+const writePaths = () => sim.log.filter((r) => WRITES.includes(r.method)).map((r) => `${r.method} ${r.path}`);
+
+function write(name: string, text: string): string {
+  const f = join(dir, name);
+  writeFileSync(f, text);
+  return f;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'kong-ctl-vaults-'));
+  file = write('kong.yaml', FILE);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+beforeEach(async () => {
+  sim = await startSimulator({ latencyMs: 0, record: true });
+});
+afterEach(async () => {
+  await sim.close();
+});
+
+describe('vaults and oauth2 credentials', () => {
+  it('plan, apply, then no drift and no writes; vaults are written before what may refer to them', async () => {
+    const d1 = await runCli(['diff', '-f', file, ...addr()], { env: ENV });
+    expect(d1.code, d1.stderr).toBe(2);
+    expect(d1.stdout).toContain('+ vault app-env');
+    expect(d1.stdout).toContain('+ oauth2 credential carol-hashed (consumer carol)');
+    // Client secrets are secrets, inline or from the environment.
+    expect(d1.stdout).not.toContain('web-secret-1');
+    expect(d1.stdout).not.toContain('hashed-secret-1');
+    expect(d1.stdout).toMatch(/Plan: 7 to add, 0 to change, 0 to destroy\./);
+
+    const a1 = await runCli(['apply', '-f', file, ...addr(), '--parallelism', '1'], { env: ENV });
+    expect(a1.code, a1.stderr + a1.stdout).toBe(0);
+    const paths = writePaths();
+    expect(paths.filter((p) => p.includes('/vaults/'))).toHaveLength(2);
+    const lastVault = paths.map((p) => p.includes('/vaults/')).lastIndexOf(true);
+    expect(paths.findIndex((p) => p.includes('/plugins/'))).toBeGreaterThan(lastVault);
+    expect(paths.filter((p) => /^PUT \/consumers\/[^/]+\/oauth2\/[0-9a-f-]+$/.test(p))).toHaveLength(3);
+
+    // Kong keeps only a PBKDF2 hash of the hash_secret credential's secret.
+    const stored = sim.store.all('oauth2_credentials');
+    expect(stored.find((c) => c.client_id === 'carol-hashed')!.client_secret).toMatch(/^\$pbkdf2-sha512\$i=10000,l=32\$/);
+    expect(stored.find((c) => c.client_id === 'carol-web')!.client_secret).toBe('web-secret-1');
+    expect(sim.store.all('vaults').find((v) => v.prefix === 'plain-env')!.config).toEqual({ prefix: null });
+
+    const d2 = await runCli(['diff', '-f', file, ...addr()], { env: ENV });
+    expect(d2.code, d2.stdout).toBe(0);
+    sim.resetStats();
+    const a2 = await runCli(['apply', '-f', file, ...addr()], { env: ENV });
+    expect(a2.stdout).toContain('No changes.');
+    expect(writes()).toBe(0);
+  });
+
+  it('deletes a vault only after the plugin that names it', async () => {
+    await runCli(['apply', '-f', file, ...addr()], { env: ENV });
+    const appEnv = String(sim.store.all('vaults').find((v) => v.prefix === 'app-env')!.id);
+    const before = sim.log.length;
+    const empty = write('empty.yaml', '_format_version: "3.0"\n');
+    const r = await runCli(['apply', '-f', empty, ...addr(), '--allow-mass-delete', '--parallelism', '1']);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const deletes = sim.log.slice(before).filter((x) => x.method === 'DELETE').map((x) => x.path);
+    expect(deletes.indexOf(`/vaults/${appEnv}`)).toBeGreaterThan(deletes.findIndex((p) => p.startsWith('/plugins/')));
+    expect(sim.store.count('vaults')).toBe(0);
+  });
+
+  it('a changed vault config or plain client secret is an update; a hashed secret is never compared', async () => {
+    await runCli(['apply', '-f', file, ...addr()], { env: ENV });
+    const changed = write('changed.yaml', FILE.replace('prefix: APP_', 'prefix: APP2_'));
+    const d = await runCli(['diff', '-f', changed, ...addr()], { env: { DECK_CAROL_WEB_SECRET: 'web-secret-2', DECK_CAROL_HASHED_SECRET: 'other' } });
+    expect(d.code).toBe(2);
+    expect(d.stdout).toContain('~ vault app-env');
+    expect(d.stdout).toMatch(/config\.prefix: "APP_" → "APP2_"/);
+    expect(d.stdout).toContain('~ oauth2 credential carol-web (consumer carol)');
+    expect(d.stdout).not.toContain('carol-hashed');
+    expect(d.stdout).toMatch(/Plan: 0 to add, 2 to change, 0 to destroy\./);
+  });
+
+  it('dump leaves hashed client secrets out with a comment, and re-applying the dump writes nothing', async () => {
+    await runCli(['apply', '-f', file, ...addr()], { env: ENV });
+    const out = join(dir, 'dump.yaml');
+    const dump = await runCli(['dump', ...addr(), '-o', out]);
+    expect(dump.code, dump.stderr).toBe(0);
+    const text = readFileSync(out, 'utf8');
+    expect(text).toMatch(/^# hashed oauth2 client secrets \(hash_secret\) are write-only and were left out/m);
+    expect(text).toContain('# client_secret omitted: Kong stores only a hash (write-only); add `client_secret:` here to set it');
+    const doc = parse(text);
+    expect(doc.vaults).toEqual([
+      { prefix: 'app-env', name: 'env', config: { prefix: 'APP_' } },
+      { prefix: 'plain-env', name: 'env' },
+    ]);
+    const creds = doc.consumers[0].oauth2_credentials;
+    expect(creds.map((c: { client_id: string }) => c.client_id)).toEqual(['carol-hashed', 'carol-spa', 'carol-web']);
+    expect(creds[0]).toEqual({ name: 'carol-hashed', client_id: 'carol-hashed', hash_secret: true });
+    expect(creds[2].client_secret).toBe('web-secret-1');
+    sim.resetStats();
+    const again = await runCli(['apply', '-f', out, ...addr()]);
+    expect(again.code, again.stderr + again.stdout).toBe(0);
+    expect(again.stdout).toContain('No changes.');
+    expect(writes()).toBe(0);
+  });
+
+  it('a vault the node does not have, or a config its schema refuses, stops apply before any write', async () => {
+    const bad = write(
+      'bad-vault.yaml',
+      `_format_version: "3.0"\nvaults:\n- name: hcv\n  prefix: hashi\n  config:\n    token: t\n- name: env\n  prefix: typo-env\n  config:\n    prefx: APP_\n`,
+    );
+    const r = await runCli(['apply', '-f', bad, ...addr()]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${bad}:3:9: error: vaults[0]: name: vault 'hcv' is not installed on this Kong 3.4.2`);
+    expect(r.stderr).toContain(`${bad}:10:5: error: vaults[1]: config.prefx: unknown field (did you mean 'prefix'?)`);
+    expect(writes()).toBe(0);
+  });
+
+  it('an oauth2 credential without client_id is refused offline: Kong would make a new one on every apply', async () => {
+    const bad = write('no-client-id.yaml', '_format_version: "3.0"\nconsumers:\n- username: dave\n  oauth2_credentials:\n  - name: dave-app\n');
+    const r = await runCli(['validate', '-f', bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `${bad}:5:5: error: consumers[0].oauth2_credentials[0]: an oauth2 credential needs a client_id or an id: Kong would generate a new client_id on every apply`,
+    );
+  });
+});
