@@ -61,6 +61,35 @@ export const CHILDREN: Record<Kind, ChildCollection[]> = {
   oauth2_credential: [],
 };
 
+/**
+ * Keys of decK's format (go-database-reconciler pkg/file/types.go) for entities kong-ctl does
+ * not manage, by where they appear ('' for the top of the file): what they hold. Said as such,
+ * rather than as unknown fields a newer Kong might know.
+ */
+export const UNMANAGED_KEYS: Record<string, Record<string, string>> = {
+  '': {
+    consumer_groups: 'consumer groups (a Kong Enterprise entity)',
+    keys: 'keys',
+    key_sets: 'key sets',
+    filter_chains: 'WebAssembly filter chains',
+    partials: 'partials (Kong 3.10 and later)',
+    licenses: 'licenses (a Kong Enterprise entity)',
+    rbac_roles: 'RBAC roles (a Kong Enterprise entity)',
+    rbac_endpointpermissions: 'RBAC endpoint permissions (a Kong Enterprise entity)',
+    custom_entities: 'custom entities (Kong Enterprise)',
+    service_packages: 'Konnect service packages',
+    _konnect: 'Konnect settings',
+    _workspace: 'workspaces (a Kong Enterprise feature)',
+    _plugin_configs: 'decK plugin configs (`_plugin_configs`)',
+  },
+  consumer: {
+    groups: 'consumer group membership (Kong Enterprise)',
+    mtls_auth_credentials: 'mTLS credentials (a Kong Enterprise plugin)',
+  },
+  service: { filter_chains: 'WebAssembly filter chains' },
+  route: { filter_chains: 'WebAssembly filter chains' },
+};
+
 /** Kinds whose `_info.defaults.<kind>` decK applies. */
 export const DEFAULTABLE: Kind[] = ['service', 'route', 'upstream', 'target'];
 

@@ -12,7 +12,7 @@ import type { Kind } from '../model/entity';
 import type { FieldSchema } from '../model/schema';
 import { fieldEntries, recordShorthands } from '../model/schema';
 import { KIND_DEFS } from '../kinds';
-import { CHILDREN, DEFAULTABLE, SUGAR_FIELDS, TOP_LEVEL } from './file-format';
+import { CHILDREN, DEFAULTABLE, SUGAR_FIELDS, TOP_LEVEL, UNMANAGED_KEYS } from './file-format';
 import { checkEntityChecks, fieldError, isPlainObject, isVaultReference, typeError, validatorError } from './kong-schema-check';
 import { KONG_ENTITY_SCHEMAS, OFFLINE_SCHEMAS, entityFields, type EntitySchemaSource } from './kong-entity-schemas';
 import type { PathSegment } from './positions';
@@ -92,7 +92,7 @@ export function buildFileJsonSchema(source: EntitySchemaSource = OFFLINE_SCHEMAS
   for (const kind of Object.keys(KONG_ENTITY_SCHEMAS) as Kind[]) {
     const props = entityProperties(kind, true, source);
     for (const c of CHILDREN[kind]) props[c.key] = list(ref(c.kind));
-    defs[kind] = { type: 'object', properties: props, additionalProperties: false, 'x-kong': { type: 'record' } };
+    defs[kind] = { type: 'object', properties: props, additionalProperties: false, 'x-kong': { type: 'record', entity: kind } };
   }
   const defaults: Record<string, JsonSchema> = {};
   for (const kind of DEFAULTABLE) {
@@ -116,7 +116,7 @@ export function buildFileJsonSchema(source: EntitySchemaSource = OFFLINE_SCHEMAS
     },
   };
   for (const t of TOP_LEVEL) top[t.key] = list(ref(t.kind));
-  return { $defs: defs, type: 'object', properties: top, additionalProperties: false, 'x-kong': { type: 'record' } };
+  return { $defs: defs, type: 'object', properties: top, additionalProperties: false, 'x-kong': { type: 'record', entity: '' } };
 }
 
 /** Runs Kong's validators where JSON Schema has no equivalent; type errors are left to `type`. */
@@ -174,6 +174,8 @@ export interface SchemaProblem {
    * versions kong-ctl knows may accept it, so a live node's schemas have the last word.
    */
   baseline?: boolean;
+  /** A decK key for entities kong-ctl does not manage (file-format.ts UNMANAGED_KEYS). */
+  unmanaged?: boolean;
 }
 
 function decodePointer(pointer: string, content: unknown): PathSegment[] {
@@ -200,7 +202,7 @@ const KONG_TYPE_MESSAGE: Record<string, string> = {
 function problemOf(e: ErrorObject, content: unknown, live: boolean): SchemaProblem | null {
   const p = problemOfError(e, content);
   const unknownValue = e.keyword === 'x-kong' && (e.params as { unknownValue?: boolean }).unknownValue === true;
-  if (p && !live && (e.keyword === 'additionalProperties' || unknownValue)) p.baseline = true;
+  if (p && !live && !p.unmanaged && (e.keyword === 'additionalProperties' || unknownValue)) p.baseline = true;
   return p;
 }
 
@@ -215,6 +217,12 @@ function problemOfError(e: ErrorObject, content: unknown): SchemaProblem | null 
     }
     case 'additionalProperties': {
       const prop = String((e.params as { additionalProperty: string }).additionalProperty);
+      const entity = (kong as { entity?: string }).entity;
+      const what = entity === undefined ? undefined : UNMANAGED_KEYS[entity]?.[prop];
+      if (what) {
+        const message = `kong-ctl does not manage ${what}: remove this key from the file (kong-ctl neither reads nor writes them)`;
+        return { path: [...path, prop], atKey: true, message, unmanaged: true };
+      }
       const known = Object.keys(((e.parentSchema as JsonSchema)?.properties ?? {}) as object);
       const hint = closest(prop, known);
       return { path: [...path, prop], atKey: true, message: `unknown field${hint ? ` (did you mean '${hint}'?)` : ''}` };

@@ -33,6 +33,25 @@ describe('validateDesired: every problem, with file:line:column and entity path'
     ]);
   });
 
+  it("decK keys for entities kong-ctl does not manage say so, and are not left to the node's schemas", async () => {
+    const r = await loadDesired({ files: [sample('bad', 'unmanaged.yaml')], env: {} });
+    const ds = validateDesired(r);
+    const says = (what: string) => `kong-ctl does not manage ${what}: remove this key from the file (kong-ctl neither reads nor writes them)`;
+    expect(ds.map(brief)).toEqual([
+      `bad/unmanaged.yaml:2:1: consumer_groups: ${says('consumer groups (a Kong Enterprise entity)')}`,
+      `bad/unmanaged.yaml:4:1: key_sets: ${says('key sets')}`,
+      `bad/unmanaged.yaml:8:5 consumers[0]: groups: ${says('consumer group membership (Kong Enterprise)')}`,
+      `bad/unmanaged.yaml:10:5 consumers[0]: mtls_auth_credentials: ${says('mTLS credentials (a Kong Enterprise plugin)')}`,
+      `bad/unmanaged.yaml:15:5 services[0]: filter_chains: ${says('WebAssembly filter chains')}`,
+      'bad/unmanaged.yaml:19:13 vaults[0]: prefix: expected none of: env',
+      "bad/unmanaged.yaml:20:11 vaults[1]: name: unknown vault 'aws': Kong OSS bundles only 'env' (Kong Enterprise adds others)",
+    ]);
+    // Only the unknown vault may be fine on another Kong (an Enterprise one).
+    expect(ds.filter((d) => d.baseline).map((d) => d.message)).toEqual([
+      "name: unknown vault 'aws': Kong OSS bundles only 'env' (Kong Enterprise adds others)",
+    ]);
+  });
+
   it('dangling references: services, routes, consumers and certificates by name or id', async () => {
     const noSuch = (kind: string) => `no ${kind} with this name or id in the file(s)`;
     expect(await problems('references.yaml', true)).toEqual([
