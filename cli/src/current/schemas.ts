@@ -1,8 +1,7 @@
 /**
  * Schemas from the live node (`GET /schemas/{entity}`, `GET /schemas/plugins/{name}`,
- * `GET /schemas/vaults/{name}`): defaults
- * change between Kong versions (3.14 changed route protocols), so they are read at run time,
- * never hard-coded. Each path is fetched at most once per client, i.e. once per run, however
+ * `GET /schemas/vaults/{name}`): defaults change between Kong versions (3.14 changed route
+ * protocols), so they are read at run time, never hard-coded. Each path is fetched at most once per client, i.e. once per run, however
  * many stages (diff, dump) ask.
  */
 import pLimit from 'p-limit';

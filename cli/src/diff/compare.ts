@@ -35,6 +35,25 @@ export function fieldChanges(desired: PreparedDesired, current: Entity, schemas:
 }
 
 /**
+ * Write-only fields the file sets that differ from what Kong stores, told by hashing the file's
+ * value the way Kong does (KindDef.storedMatches): so a rotated basic-auth password is pushed,
+ * and an unchanged one never is. `live` is the entity as read (its refs are live keys). A
+ * credential moving to another consumer takes its secret along: Kong salts the hash with the
+ * consumer id, so the secret is sent again whenever the file has it.
+ */
+export function writeOnlyChanges(desired: Entity, live: Entity, moved: boolean, idOf: (key: string) => string | undefined): FieldChange[] {
+  const def = KIND_DEFS[desired.kind];
+  const out: FieldChange[] = [];
+  for (const field of writeOnlyOf(def, desired.fields)) {
+    const plain = desired.fields[field];
+    if (typeof plain !== 'string') continue;
+    const same = moved ? false : def.storedMatches?.(field, plain, live, idOf);
+    if (same === false) out.push({ path: field, before: live.fields[field] ?? null, after: plain, masked: true });
+  }
+  return out;
+}
+
+/**
  * The fields a create sets, for display: every leaf whose value differs from the schema
  * default (what the file says, not what Kong fills in), then the foreign keys.
  */

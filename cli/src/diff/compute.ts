@@ -6,7 +6,7 @@
 import type { State } from '../model/entity';
 import type { Change, Plan } from '../model/plan';
 import type { Schemas } from '../model/schema';
-import { createdFields, fieldChanges } from './compare';
+import { createdFields, fieldChanges, writeOnlyChanges } from './compare';
 import { matchEntities } from './match';
 import type { PreparedDesired } from './normalize';
 import { prepareCurrent, prepareDesired } from './normalize';
@@ -20,11 +20,16 @@ export interface ComputePlanOptions {
 export function computePlan(desired: State, current: State, schemas: Schemas, opts: ComputePlanOptions = {}): Plan {
   const prepared = desired.entities.map((e) => prepareDesired(e, schemas, opts.selectTags ?? []));
   const { pairs, creates, deletes } = matchEntities(prepared, current.entities);
+  const idByKey = new Map<string, string>();
+  for (const e of current.entities) if (e.id) idByKey.set(e.key, e.id);
+  const idOf = (key: string) => idByKey.get(key);
   const changes: Change[] = [];
   for (const d of creates) changes.push(createChange(d, schemas));
   for (const live of deletes) changes.push(deleteChange(live));
   for (const { desired: d, current: live, translated } of pairs) {
     const diff = fieldChanges(d, prepareCurrent(translated, schemas), schemas);
+    const moved = Object.keys(d.entity.refs).some((f) => (d.entity.refs[f] ?? null) !== (translated.refs[f] ?? null));
+    diff.push(...writeOnlyChanges(d.entity, live, moved, idOf));
     if (diff.length === 0) continue;
     changes.push({
       op: 'update',

@@ -49,8 +49,16 @@ export const basicauthCredential: KindDef = {
   label: (e) => `basic-auth credential ${String(e.fields.username)} (consumer ${shortKey(e.refs.consumer)})`,
   createPath: (p) => `/consumers/${p.consumer}/basic-auth`,
   entityPath: (id, p) => `/consumers/${p.consumer}/basic-auth/${id}`,
-  // Kong stores sha1(password .. consumer id): the live value can never equal the file's.
+  // Kong stores sha1(password .. consumer id) (kong/plugins/basic-auth/crypto.lua; fixture 076):
+  // never equal to the file's value, but a file's password can be checked against it.
   writeOnly: ['password'],
+  storedMatches: (field, plain, live, idOf) => {
+    const stored = live.fields[field];
+    const consumerId = live.refs.consumer ? idOf(live.refs.consumer) : undefined;
+    // Anything but a sha1 in hex is not Kong's stored form: nothing to tell from it.
+    if (field !== 'password' || typeof stored !== 'string' || !/^[0-9a-f]{40}$/.test(stored) || !consumerId) return undefined;
+    return createHash('sha1').update(plain + consumerId).digest('hex') === stored;
+  },
 };
 
 export const hmacauthCredential: KindDef = {

@@ -31,6 +31,12 @@ export interface KindDef {
    * that depends on the entity (oauth2 secrets are hashed only with `hash_secret`).
    */
   writeOnly?: string[] | ((fields: Record<string, unknown>) => string[]);
+  /**
+   * Whether a write-only field's stored form is what Kong would store for `plain`: lets a changed
+   * secret show as a change although the stored one can never be read back. `idOf` gives the
+   * Kong id of a live entity by key (the salt may be a parent's id). Undefined: cannot tell.
+   */
+  storedMatches?(field: string, plain: string, live: Pick<Entity, 'fields' | 'refs'>, idOf: (key: string) => string | undefined): boolean | undefined;
   /** Canonical form of a field set so desired and live compare equal; pure. */
   normalize?(fields: Record<string, unknown>): Record<string, unknown>;
   /** Fields whose change Kong cannot apply in place: the entity is deleted and recreated. */

@@ -4,6 +4,7 @@
  * apply writes nothing, dump → apply of the dump is a no-op, and JSON output keeps the same
  * exit codes.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -122,6 +123,50 @@ describe('kong-ctl against a live (simulated) Kong', () => {
     const d = await runCli(['diff', '-f', file, ...addr], { env: ENV });
     expect(d.stdout).not.toContain('password');
     expect(d.code).toBe(0);
+  });
+
+  it('a rotated basic-auth password is pushed once: told from the stored hash, never printed', async () => {
+    const addr = ['--kong-addr', sim.url];
+    await runCli(['apply', '-f', file, ...addr], { env: ENV });
+    const rotated = join(dir, 'rotated.yaml');
+    writeFileSync(rotated, FILE.replace('password: s3cret-password', 'password: n3w-password'));
+    const d = await runCli(['diff', '-f', rotated, ...addr], { env: ENV });
+    expect(d.code).toBe(2);
+    expect(d.stdout).toContain('~ basic-auth credential alice-basic (consumer alice)\n    password: [masked] → [masked]');
+    expect(d.stdout).not.toContain('n3w-password');
+    sim.resetStats();
+    const a = await runCli(['apply', '-f', rotated, ...addr], { env: ENV });
+    expect(a.code, a.stderr + a.stdout).toBe(0);
+    expect(writes()).toBe(1);
+    const consumerId = String(sim.store.all('consumers').find((c) => c.username === 'alice')!.id);
+    const stored = sim.store.all('basicauth_credentials')[0].password;
+    expect(stored).toBe(createHash('sha1').update(`n3w-password${consumerId}`).digest('hex'));
+    const again = await runCli(['diff', '-f', rotated, ...addr], { env: ENV });
+    expect(again.code, again.stdout).toBe(0);
+  });
+
+  it('a basic-auth credential moved to another consumer takes its password along (Kong salts it with the consumer id)', async () => {
+    const addr = ['--kong-addr', sim.url];
+    const two = FILE.replace('upstreams:', '- username: bob\nupstreams:');
+    const before = join(dir, 'two.yaml');
+    writeFileSync(before, two);
+    expect((await runCli(['apply', '-f', before, ...addr], { env: ENV })).code).toBe(0);
+    const moved = join(dir, 'moved.yaml');
+    writeFileSync(
+      moved,
+      two
+        .replace('  basicauth_credentials:\n  - username: alice-basic\n    password: s3cret-password\n', '')
+        .replace('- username: bob\n', '- username: bob\n  basicauth_credentials:\n  - username: alice-basic\n    password: s3cret-password\n'),
+    );
+    const d = await runCli(['diff', '-f', moved, ...addr], { env: ENV });
+    expect(d.code, d.stderr).toBe(2);
+    expect(d.stdout).toMatch(/password: \[masked\] → \[masked\]/);
+    expect((await runCli(['apply', '-f', moved, ...addr], { env: ENV })).code).toBe(0);
+    const bobId = String(sim.store.all('consumers').find((c) => c.username === 'bob')!.id);
+    const cred = sim.store.all('basicauth_credentials')[0];
+    expect((cred.consumer as { id: string }).id).toBe(bobId);
+    expect(cred.password).toBe(createHash('sha1').update(`s3cret-password${bobId}`).digest('hex'));
+    expect((await runCli(['diff', '-f', moved, ...addr], { env: ENV })).code).toBe(0);
   });
 
   it('dump then apply of the dump is a no-op, and the dump nests routes and plugins under services', async () => {
