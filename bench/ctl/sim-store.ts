@@ -54,6 +54,8 @@ const ENDPOINT_KEYS: Partial<Record<string, string>> = {
   hmacauth_credentials: 'username',
   oauth2_credentials: 'client_id',
   vaults: 'prefix',
+  keys: 'name',
+  key_sets: 'name',
   targets: 'target',
 };
 
@@ -61,6 +63,7 @@ const CACHE_KEYS: Partial<Record<string, string[]>> = {
   plugins: ['name', 'route', 'service', 'consumer'],
   targets: ['upstream', 'target'],
   acls: ['consumer', 'group'],
+  keys: ['kid', 'set'],
 };
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

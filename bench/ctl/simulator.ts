@@ -48,6 +48,8 @@ const TOP_LEVEL: Record<string, { table: string; writable: boolean }> = {
   ca_certificates: { table: 'ca_certificates', writable: true },
   snis: { table: 'snis', writable: true },
   vaults: { table: 'vaults', writable: true },
+  keys: { table: 'keys', writable: true },
+  'key-sets': { table: 'key_sets', writable: true },
   oauth2: { table: 'oauth2_credentials', writable: false },
   'key-auths': { table: 'keyauth_credentials', writable: false },
   jwts: { table: 'jwt_secrets', writable: false },
@@ -70,6 +72,7 @@ const NESTED: Record<string, Record<string, [string, string]>> = {
   upstreams: { targets: ['targets', 'upstream'] },
   services: { routes: ['routes', 'service'], plugins: ['plugins', 'service'] },
   routes: { plugins: ['plugins', 'route'] },
+  key_sets: { keys: ['keys', 'set'] },
 };
 
 const NOT_FOUND: SimAnswer = { status: 404, body: { message: 'Not found' } };

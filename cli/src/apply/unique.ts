@@ -27,6 +27,9 @@ function field(name: string): UniqueFn {
 
 const UNIQUE_VALUES: Record<Kind, UniqueFn[]> = {
   vault: [field('prefix')],
+  key_set: [field('name')],
+  // key cache_key = {kid, set}; name is unique too.
+  key: [(e) => (nonEmpty(e.fields.kid) ? `set=${e.refs.set ?? ''},kid=${String(e.fields.kid)}` : null), field('name')],
   certificate: [],
   ca_certificate: [(e) => (e.fields.cert ? `cert_digest=${certDigest(e.fields.cert)}` : null)],
   sni: [field('name')],

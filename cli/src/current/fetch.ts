@@ -11,7 +11,7 @@ import type { Kind, State } from '../model/entity';
 import { KINDS } from '../model/entity';
 import { KongCtlError } from '../model/errors';
 import { KIND_DEFS } from '../kinds';
-import { PLUGIN_PROVIDED_KINDS } from './plugin-kinds';
+import { mayBeMissing } from './optional-kinds';
 import { AdminApiError, type AdminClient } from '../kong/types';
 import { buildCurrentState, type RawKongState } from './build';
 
@@ -54,8 +54,8 @@ async function listKind(client: AdminClient, kind: Kind, path: string, query: Re
   try {
     return await client.listAll<RawEntity>(path, query);
   } catch (err) {
-    // /key-auths & co. exist only while their plugin is loaded: no plugin, no credentials.
-    if (err instanceof AdminApiError && err.status === 404 && PLUGIN_PROVIDED_KINDS.has(kind)) return [];
+    // /key-auths & co. exist only while their plugin is loaded, /keys from Kong 3.1: a 404 means none.
+    if (err instanceof AdminApiError && err.status === 404 && mayBeMissing(kind)) return [];
     throw err;
   }
 }

@@ -9,7 +9,7 @@ import type { Kind } from '../model/entity';
 import { KongCtlError } from '../model/errors';
 import type { EntitySchema, Schemas } from '../model/schema';
 import { KIND_DEFS } from '../kinds';
-import { PLUGIN_PROVIDED_KINDS } from './plugin-kinds';
+import { mayBeMissing } from './optional-kinds';
 import { AdminApiError, type AdminClient } from '../kong/types';
 
 
@@ -57,7 +57,7 @@ export async function fetchSchemas(
     const path = `/schemas/${KIND_DEFS[kind].schema}`;
     const schema = await cached(client, path, () => limit(() => getSchema(client, path)));
     if (schema) out.entities[kind] = schema;
-    else if (!PLUGIN_PROVIDED_KINDS.has(kind)) {
+    else if (!mayBeMissing(kind)) {
       throw new AdminApiError('GET', path, 404, { message: `No entity named '${KIND_DEFS[kind].schema}'` });
     }
   });

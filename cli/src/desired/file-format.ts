@@ -22,6 +22,8 @@ export interface ChildCollection extends Collection {
 
 export const TOP_LEVEL: Collection[] = [
   { key: 'vaults', kind: 'vault' },
+  { key: 'key_sets', kind: 'key_set' },
+  { key: 'keys', kind: 'key' },
   { key: 'certificates', kind: 'certificate' },
   { key: 'ca_certificates', kind: 'ca_certificate' },
   { key: 'services', kind: 'service' },
@@ -49,6 +51,9 @@ export const CHILDREN: Record<Kind, ChildCollection[]> = {
   upstream: [{ key: 'targets', kind: 'target', parentField: 'upstream' }],
   certificate: [{ key: 'snis', kind: 'sni', parentField: 'certificate' }],
   vault: [],
+  // Kong's own declarative format nests keys under their set; decK writes them at the top.
+  key_set: [{ key: 'keys', kind: 'key', parentField: 'set' }],
+  key: [],
   ca_certificate: [],
   sni: [],
   target: [],
@@ -69,8 +74,6 @@ export const CHILDREN: Record<Kind, ChildCollection[]> = {
 export const UNMANAGED_KEYS: Record<string, Record<string, string>> = {
   '': {
     consumer_groups: 'consumer groups (a Kong Enterprise entity)',
-    keys: 'keys',
-    key_sets: 'key sets',
     filter_chains: 'WebAssembly filter chains',
     partials: 'partials (Kong 3.10 and later)',
     licenses: 'licenses (a Kong Enterprise entity)',

@@ -1,7 +1,7 @@
 /**
  * Kong 3.4.2 entity schemas, as `GET /schemas/{entity}` returned them
  * (test/fixtures/kong-admin/3.4.2-postgres/003…016, descriptions dropped); vaults and oauth2
- * credentials, which the recording lacks, as transcribed from Kong 3.4's Lua in
+ * credentials, keys and key sets, which the recording lacks, as transcribed from Kong 3.4's Lua in
  * test/fixtures/kong-schemas-from-source/3.4. The offline
  * validator builds its JSON Schema and presence checks from these, so field names, types
  * and bounds are Kong's own; test/cli/desired/kong-entity-schemas.test.ts keeps them equal
@@ -26,6 +26,32 @@ export const KONG_ENTITY_SCHEMAS: Record<Kind, EntitySchema> = {
       {"tags":{"elements":{"type":"string","required":true},"type":"set"}},
     ],
     entity_checks: [],
+  },
+  // Not recorded: transcribed from Kong 3.4's Lua (test/fixtures/kong-schemas-from-source/3.4/GET_schemas-key_sets.json)
+  key_set: {
+    fields: [
+      {"id":{"type":"string","uuid":true,"auto":true}},
+      {"name":{"type":"string","required":false,"unique":true}},
+      {"tags":{"elements":{"type":"string","required":true},"type":"set"}},
+      {"created_at":{"auto":true,"type":"integer","timestamp":true}},
+      {"updated_at":{"auto":true,"type":"integer","timestamp":true}},
+    ],
+    entity_checks: [],
+  },
+  // Not recorded: transcribed from Kong 3.4's Lua (test/fixtures/kong-schemas-from-source/3.4/GET_schemas-keys.json)
+  key: {
+    fields: [
+      {"id":{"type":"string","uuid":true,"auto":true}},
+      {"set":{"type":"foreign","required":false,"reference":"key_sets","on_delete":"cascade"}},
+      {"name":{"type":"string","required":false,"unique":true}},
+      {"kid":{"type":"string","required":true,"unique":false}},
+      {"jwk":{"type":"string","referenceable":true,"encrypted":true}},
+      {"pem":{"type":"record","required":false,"fields":[{"private_key":{"type":"string","required":false,"referenceable":true,"encrypted":true}},{"public_key":{"type":"string","referenceable":true,"required":false}}],"entity_checks":[{"at_least_one_of":["private_key","public_key"]}]}},
+      {"tags":{"elements":{"type":"string","required":true},"type":"set"}},
+      {"created_at":{"auto":true,"type":"integer","timestamp":true}},
+      {"updated_at":{"auto":true,"type":"integer","timestamp":true}},
+    ],
+    entity_checks: [{"mutually_exclusive":["jwk","pem"]},{"at_least_one_of":["jwk","pem"]},{"custom_entity_check":{"field_sources":["jwk","pem","kid"]}}],
   },
   // 003_GET_schemas-services.json
   service: {

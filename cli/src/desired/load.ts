@@ -30,6 +30,7 @@ const NAME_FIELDS: Partial<Record<Kind, string[]>> = {
   upstream: ['name'],
   consumer: ['username', 'custom_id'],
   certificate: [],
+  key_set: ['name'],
 };
 
 interface RefIndex {

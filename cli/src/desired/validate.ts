@@ -12,9 +12,10 @@ import { KONG_BUNDLED_PLUGINS } from './bundled-plugins';
 import { LATER_BUNDLED_PLUGINS } from './kong-later-fields';
 import { formatEntityPath, parseEntityPath, splitPath } from './file-format';
 import { checkFileSchema, closest } from './file-schema';
-import { checkEntityChecks, checkRecord, checkValue, formatFieldPath, isPlainObject, validatorError } from './kong-schema-check';
+import { checkEntityChecks, checkRecord, checkValue, formatFieldPath, isPlainObject, isVaultReference, validatorError } from './kong-schema-check';
 import { KONG_BUNDLED_VAULTS, KONG_ENTITY_SCHEMAS, OFFLINE_SCHEMAS, liveSchemas, type EntitySchemaSource } from './kong-entity-schemas';
 import { KIND_DEFS, writeOnlyOf } from '../kinds';
+import { LATER_KINDS } from '../current/optional-kinds';
 import type { PathSegment } from './positions';
 import { routePathCustomCheck } from './route-paths';
 import type { DesiredFile, DesiredResult } from './types';
@@ -137,6 +138,8 @@ const IDENTITY_FIELD: Partial<Record<Kind, string>> = {
   hmacauth_credential: 'username',
   oauth2_credential: 'client_id',
   vault: 'prefix',
+  key_set: 'name',
+  key: 'kid',
 };
 
 /** Entities kong-ctl could never match with Kong's: their key has no name, and no id either. */
@@ -148,6 +151,7 @@ function checkIdentity(r: Reporter, e: Entity): void {
     keyauth_credential: 'a key-auth credential needs a key or an id: Kong would generate a new key on every apply',
     jwt_secret: 'a jwt secret needs a key or an id: Kong would generate a new key on every apply',
     oauth2_credential: 'an oauth2 credential needs a client_id or an id: Kong would generate a new client_id on every apply',
+    key_set: 'a key set needs a name or an id: without one kong-ctl cannot match it with the key set in Kong',
   };
   const msg = reasons[e.kind];
   if (msg) r.entity(e, [], msg);
@@ -289,10 +293,30 @@ function checkOauth2Secret(r: Reporter, e: Entity): void {
   }
 }
 
-/** A live node without an entity the files use: the plugin that provides it is not enabled. */
+/**
+ * The part of keys.lua's custom check that JSON can express (`/schemas` shows only its field
+ * sources): a `jwk` is JSON whose `kid` is the key's own. A vault reference is Kong's to resolve.
+ */
+function checkKey(r: Reporter, e: Entity): void {
+  const jwk = e.fields.jwk;
+  if (e.kind !== 'key' || typeof jwk !== 'string' || isVaultReference(jwk)) return;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(jwk);
+  } catch {
+    r.entity(e, ['jwk'], 'could not json decode jwk string');
+    return;
+  }
+  if (!isPlainObject(parsed) || parsed.kid !== e.fields.kid) r.entity(e, ['kid'], 'kid in jwk.kid must be equal to keys.kid');
+}
+
+/** A live node without an entity the files use: the plugin that provides it is not enabled, or the node predates it. */
 function checkKindAvailable(r: Reporter, e: Entity, kong: NonNullable<ValidateOptions['kong']>): boolean {
   if (kong.schemas.entities[e.kind]) return true;
-  r.entity(e, [], `this Kong ${kong.version} has no ${KIND_DEFS[e.kind].schema} (GET /schemas/${KIND_DEFS[e.kind].schema} → 404): enable the plugin that provides it`);
+  const { schema } = KIND_DEFS[e.kind];
+  const since = LATER_KINDS.get(e.kind);
+  const fix = since ? `${schema} came with Kong ${since}` : 'enable the plugin that provides it';
+  r.entity(e, [], `this Kong ${kong.version} has no ${schema} (GET /schemas/${schema} → 404): ${fix}`);
   return false;
 }
 
@@ -428,6 +452,7 @@ export function validateDesired(result: DesiredResult, opts: ValidateOptions = {
     checkPlugin(r, e, schemas, known, opts.kong);
     checkVault(r, e, opts.kong);
     checkOauth2Secret(r, e);
+    checkKey(r, e);
   }
   checkSelectTags(r, result);
   checkReferences(r, result);

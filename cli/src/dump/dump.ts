@@ -40,6 +40,8 @@ const CREDENTIAL_KEYS: Array<[Kind, string]> = [
 /** Fields that lead each entity in the file, so a reader sees what it is first. */
 const LEAD_FIELDS: Record<Kind, string[]> = {
   vault: ['prefix', 'name'],
+  key_set: ['name'],
+  key: ['kid', 'name'],
   certificate: [],
   ca_certificate: [],
   sni: ['name'],
@@ -57,7 +59,7 @@ const LEAD_FIELDS: Record<Kind, string[]> = {
   plugin: ['name', 'instance_name'],
 };
 
-const NESTED_KEYS = ['routes', 'plugins', 'targets', 'snis', ...CREDENTIAL_KEYS.map(([, k]) => k)];
+const NESTED_KEYS = ['routes', 'plugins', 'targets', 'snis', 'keys', ...CREDENTIAL_KEYS.map(([, k]) => k)];
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
@@ -85,6 +87,8 @@ function sortName(e: Entity): string {
       return str(f.client_id) ?? e.id ?? e.key;
     case 'vault':
       return str(f.prefix) ?? e.id ?? e.key;
+    case 'key':
+      return str(f.kid) ?? e.id ?? e.key;
     case 'certificate':
     case 'ca_certificate':
       return e.id ?? e.key;
@@ -268,6 +272,17 @@ function build(state: State, schemas: Schemas, opts: DumpOptions): DumpContent &
   const caCertificates = all('ca_certificate').map((c) => body(c));
   const vaults = all('vault').map((v) => body(v));
 
+  // Keys nest under their key set, as Kong's own declarative format has them; a key without a
+  // set, or whose set is outside the dump (select tags), is top level and names its set.
+  const keys = childrenOf('key', 'set');
+  const keySets = all('key_set').map((s) => body(s, { keys: keys.m.get(s.key)?.map((k) => body(k)) }));
+  const topKeys = keys.orphans.map((k) => {
+    const set = k.refs.set;
+    if (!set) return body(k);
+    const t = byKey.get(set);
+    return body(k, { set: t && str(t.fields.name) ? { name: str(t.fields.name) } : { id: t?.id ?? idFromKey(set) } });
+  });
+
   const content: Obj = { _format_version: '3.0' };
   if (selectTags.length) content._info = { select_tags: selectTags };
   const sections: Array<[string, Obj[]]> = [
@@ -279,6 +294,8 @@ function build(state: State, schemas: Schemas, opts: DumpOptions): DumpContent &
     ['certificates', certificates],
     ['ca_certificates', caCertificates],
     ['vaults', vaults],
+    ['key_sets', keySets],
+    ['keys', topKeys],
   ];
   for (const [k, list] of sections) if (list.length) content[k] = list;
 

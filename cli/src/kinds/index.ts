@@ -13,10 +13,13 @@ import { certificate, caCertificate } from './certificate';
 import { sni } from './sni';
 import { keyauthCredential, jwtSecret, basicauthCredential, hmacauthCredential, acl, oauth2Credential } from './credentials';
 import { vault } from './vault';
+import { key, keySet } from './key';
 import { plugin } from './plugin';
 
 export const KIND_DEFS: Record<Kind, KindDef> = {
   vault,
+  key_set: keySet,
+  key,
   certificate,
   ca_certificate: caCertificate,
   sni,
@@ -40,8 +43,8 @@ export const KIND_DEFS: Record<Kind, KindDef> = {
  * must exist before and outlive every entity that may refer to it.
  */
 export const DEPENDENCY_LEVELS: Kind[][] = [
-  ['vault', 'certificate', 'ca_certificate'],
-  ['sni', 'service', 'upstream', 'consumer'],
+  ['vault', 'key_set', 'certificate', 'ca_certificate'],
+  ['sni', 'service', 'upstream', 'consumer', 'key'],
   ['route', 'target', 'keyauth_credential', 'jwt_secret', 'basicauth_credential', 'hmacauth_credential', 'acl', 'oauth2_credential'],
   ['plugin'],
 ];

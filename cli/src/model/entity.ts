@@ -7,11 +7,13 @@
 
 export const KINDS = [
   'vault',
+  'key_set',
   'certificate',
   'ca_certificate',
   'sni',
   'service',
   'upstream',
+  'key',
   'target',
   'route',
   'consumer',

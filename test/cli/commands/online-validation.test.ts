@@ -331,3 +331,13 @@ describe('vaults: the name picks the config schema, the node says which vaults i
     );
   });
 });
+
+describe('a node older than a kind the files use', () => {
+  it('Kong 3.0 has no keys: said at the file:line, with the version that brought them', async () => {
+    node({ version: '3.0.2', entities: { key: undefined, key_set: undefined } });
+    const f = file('keys-on-3.0.yaml', `_format_version: "3.0"\nkey_sets:\n- name: signing\n`);
+    const r = await runCli(['validate', '-f', f, '--online', '--kong-addr', ADMIN]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${f}:3:3: error: key_sets[0]: this Kong 3.0.2 has no key_sets (GET /schemas/key_sets → 404): key_sets came with Kong 3.1`);
+  });
+});

@@ -108,15 +108,16 @@ describe('fetchCurrent', () => {
     await expect(fetchCurrent(client(), { selectTags: ['a/b'] })).rejects.toBeInstanceOf(KongCtlError);
   });
 
-  it('treats a credential collection Kong does not have (plugin not loaded) as empty', async () => {
+  it('treats a collection Kong does not have (plugin not loaded, or keys before Kong 3.1) as empty', async () => {
     const bodies = recorded();
     for (const kind of LISTED) {
       const path = KIND_DEFS[kind].listPath!;
-      if (kind === 'jwt_secret') nock(KONG).get(path).query(true).reply(404, { message: 'Not found' });
+      if (kind === 'jwt_secret' || kind === 'key' || kind === 'key_set') nock(KONG).get(path).query(true).reply(404, { message: 'Not found' });
       else nock(KONG).get(path).query(true).reply(200, { data: kind === 'upstream' ? [] : (bodies[kind] ?? []), next: null });
     }
     const { state, raw } = await fetchCurrent(client(), { selectTags: [] });
     expect(raw.jwt_secret).toEqual([]);
+    expect(raw.key).toEqual([]);
     expect(state.entities.some((e) => e.kind === 'keyauth_credential')).toBe(true);
   });
 
@@ -128,9 +129,9 @@ describe('fetchCurrent', () => {
     }
     const c = client();
     await expect(fetchCurrent(c, { selectTags: [], concurrency: 1 })).rejects.toMatchObject({ name: 'AdminApiError', status: 404 });
-    // vault, certificate, ca_certificate, sni, then service fails: the kinds queued behind it are never asked for.
-    expect(LISTED.indexOf('service')).toBe(4);
-    expect(c.stats.requests).toBe(5);
+    // vault, key_set, certificate, ca_certificate, sni, then service fails: the kinds queued behind it are never asked for.
+    expect(LISTED.indexOf('service')).toBe(5);
+    expect(c.stats.requests).toBe(6);
   });
 
   it('lists kinds in parallel, never more at once than the bound', async () => {

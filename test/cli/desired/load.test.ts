@@ -58,6 +58,9 @@ describe('loadDesired: a realistic decK file', () => {
         'consumer:carol @97:5 consumers[2]',
         'oauth2_credential:carol-client @99:9 consumers[2].oauth2_credentials[0]',
         'vault:app-env @147:5 vaults[0]',
+        'key_set:signing @153:5 key_sets[0]',
+        'key:signing-1@set=signing @155:9 key_sets[0].keys[0]',
+        'key:loose-1 @159:5 keys[0]',
       ].sort(),
     );
     for (const e of r.state.entities) {

@@ -39,7 +39,7 @@ describe('validateDesired: every problem, with file:line:column and entity path'
     const says = (what: string) => `kong-ctl does not manage ${what}: remove this key from the file (kong-ctl neither reads nor writes them)`;
     expect(ds.map(brief)).toEqual([
       `bad/unmanaged.yaml:2:1: consumer_groups: ${says('consumer groups (a Kong Enterprise entity)')}`,
-      `bad/unmanaged.yaml:4:1: key_sets: ${says('key sets')}`,
+      `bad/unmanaged.yaml:4:1: partials: ${says('partials (Kong 3.10 and later)')}`,
       `bad/unmanaged.yaml:8:5 consumers[0]: groups: ${says('consumer group membership (Kong Enterprise)')}`,
       `bad/unmanaged.yaml:10:5 consumers[0]: mtls_auth_credentials: ${says('mTLS credentials (a Kong Enterprise plugin)')}`,
       `bad/unmanaged.yaml:15:5 services[0]: filter_chains: ${says('WebAssembly filter chains')}`,

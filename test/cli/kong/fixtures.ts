@@ -39,7 +39,7 @@ export const FROM_SOURCE_ROOT = join(__dirname, '..', '..', 'fixtures', 'kong-sc
 
 /**
  * A `GET /schemas/…` answer the recording lacks, transcribed from Kong 3.4's Lua
- * (test/fixtures/kong-schemas-from-source): `vaults`, `vaults-env`, `oauth2_credentials`.
+ * (test/fixtures/kong-schemas-from-source): `vaults`, `vaults-env`, `oauth2_credentials`, `keys`, `key_sets`.
  */
 export function transcribed(name: string): Exchange {
   return JSON.parse(readFileSync(join(FROM_SOURCE_ROOT, `GET_schemas-${name}.json`), 'utf8')) as Exchange;
@@ -72,5 +72,7 @@ export function entitySchemas(): Record<string, any> {
     ...Object.fromEntries(Object.entries(byKind).map(([k, n]) => [k, exchange(n).response.body])),
     vault: transcribed('vaults').response.body,
     oauth2_credential: transcribed('oauth2_credentials').response.body,
+    key: transcribed('keys').response.body,
+    key_set: transcribed('key_sets').response.body,
   };
 }

@@ -1,0 +1,25 @@
+import type { Kind } from '../model/entity';
+
+/**
+ * Kinds that exist only while their plugin is loaded (`/key-auths`, `/schemas/jwt_secrets`…):
+ * without the plugin Kong answers 404, which means "none", not an error.
+ */
+export const PLUGIN_PROVIDED_KINDS: ReadonlySet<Kind> = new Set([
+  'keyauth_credential',
+  'jwt_secret',
+  'basicauth_credential',
+  'hmacauth_credential',
+  'acl',
+  'oauth2_credential',
+]);
+
+/** Kinds a Kong 3.x added after 3.0, with the version that brought them (kong/constants.lua CORE_ENTITIES). */
+export const LATER_KINDS: ReadonlyMap<Kind, string> = new Map<Kind, string>([
+  ['key_set', '3.1'],
+  ['key', '3.1'],
+]);
+
+/** A 404 on this kind's list or schema means the node has none of them, not an error. */
+export function mayBeMissing(kind: Kind): boolean {
+  return PLUGIN_PROVIDED_KINDS.has(kind) || LATER_KINDS.has(kind);
+}

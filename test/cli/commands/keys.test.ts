@@ -1,0 +1,127 @@
+/**
+ * Key sets and keys through the whole pipeline, against the Admin API simulator: keys nested
+ * under their set (Kong's declarative form) or at the top naming it (decK's), matched by kid
+ * within their set, private key material never printed, a dump that re-applies as a no-op.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { startSimulator, type Simulator } from '../../../bench/ctl/simulator';
+import { runCli } from './run-cli';
+
+const PRIVATE = 'c2lnbmluZy1rZXktc2VjcmV0LW1hdGVyaWFs';
+const jwk = (kid: string, k = PRIVATE) => JSON.stringify({ kty: 'oct', kid, k });
+
+const FILE = `_format_version: "3.0"
+key_sets:
+- name: signing
+  keys:
+  - kid: signing-1
+    name: signing-key-1
+    jwk: '${jwk('signing-1')}'
+- name: rotating
+keys:
+- kid: rotating-1
+  set: rotating
+  jwk: '${jwk('rotating-1')}'
+- kid: loose-1
+  pem:
+    public_key: "-----BEGIN PUBLIC KEY-----\\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\\n-----END PUBLIC KEY-----"
+`;
+
+const WRITES = ['POST', 'PUT', 'PATCH', 'DELETE'];
+let sim: Simulator;
+let dir: string;
+let file: string;
+const addr = () => ['--kong-addr', sim.url];
+const writes = () => WRITES.reduce((n, m) => n + (sim.stats.byMethod[m] ?? 0), 0);
+
+function write(name: string, text: string): string {
+  const f = join(dir, name);
+  writeFileSync(f, text);
+  return f;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'kong-ctl-keys-'));
+  file = write('kong.yaml', FILE);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+beforeEach(async () => {
+  sim = await startSimulator({ latencyMs: 0, record: true });
+});
+afterEach(async () => {
+  await sim.close();
+});
+
+describe('key sets and keys', () => {
+  it('plan, apply, then no drift and no writes; key material is never printed', async () => {
+    const d1 = await runCli(['diff', '-f', file, ...addr()]);
+    expect(d1.code, d1.stderr).toBe(2);
+    expect(d1.stdout).toContain('+ key set signing');
+    expect(d1.stdout).toContain('+ key signing-1 (key set signing)');
+    expect(d1.stdout).toContain('+ key loose-1');
+    expect(d1.stdout).toMatch(/Plan: 5 to add, 0 to change, 0 to destroy\./);
+    expect(d1.stdout).not.toContain(PRIVATE);
+    const json = await runCli(['diff', '-f', file, ...addr(), '-o', 'json']);
+    expect(json.stdout).not.toContain(PRIVATE);
+
+    const a1 = await runCli(['apply', '-f', file, ...addr()]);
+    expect(a1.code, a1.stderr + a1.stdout).toBe(0);
+    const signing = sim.store.all('key_sets').find((s) => s.name === 'signing')!;
+    const key = sim.store.all('keys').find((k) => k.kid === 'signing-1')!;
+    expect(key.set).toEqual({ id: signing.id });
+    expect(sim.store.all('keys').find((k) => k.kid === 'loose-1')!.set).toBeNull();
+
+    expect((await runCli(['diff', '-f', file, ...addr()])).code).toBe(0);
+    sim.resetStats();
+    const a2 = await runCli(['apply', '-f', file, ...addr()]);
+    expect(a2.stdout).toContain('No changes.');
+    expect(writes()).toBe(0);
+  });
+
+  it('a rotated jwk is an update, masked; a key that moves to another set is the same kid elsewhere: a new key', async () => {
+    await runCli(['apply', '-f', file, ...addr()]);
+    const rotated = write('rotated.yaml', FILE.replace(jwk('signing-1'), jwk('signing-1', 'bmV3LW1hdGVyaWFs')));
+    const d = await runCli(['diff', '-f', rotated, ...addr()]);
+    expect(d.code).toBe(2);
+    expect(d.stdout).toContain('~ key signing-1 (key set signing)\n    jwk: [masked] → [masked]');
+    expect(d.stdout).not.toContain('bmV3LW1hdGVyaWFs');
+
+    const moved = write('moved.yaml', FILE.replace('  set: rotating\n', '  set: signing\n'));
+    const m = await runCli(['diff', '-f', moved, ...addr()]);
+    expect(m.stdout).toContain('+ key rotating-1 (key set signing)');
+    expect(m.stdout).toContain('- key rotating-1 (key set rotating)');
+  });
+
+  it('dump nests keys under their set, and re-applying the dump writes nothing', async () => {
+    await runCli(['apply', '-f', file, ...addr()]);
+    const out = join(dir, 'dump.yaml');
+    expect((await runCli(['dump', ...addr(), '-o', out])).code).toBe(0);
+    const doc = parse(readFileSync(out, 'utf8'));
+    expect(doc.key_sets).toEqual([
+      { name: 'rotating', keys: [{ kid: 'rotating-1', jwk: jwk('rotating-1') }] },
+      { name: 'signing', keys: [{ kid: 'signing-1', name: 'signing-key-1', jwk: jwk('signing-1') }] },
+    ]);
+    expect(doc.keys.map((k: { kid: string }) => k.kid)).toEqual(['loose-1']);
+    sim.resetStats();
+    const again = await runCli(['apply', '-f', out, ...addr()]);
+    expect(again.code, again.stderr + again.stdout).toBe(0);
+    expect(again.stdout).toContain('No changes.');
+    expect(writes()).toBe(0);
+  });
+
+  it("a jwk whose kid is not the key's, or that is not JSON, is refused offline with Kong's words", async () => {
+    const bad = write(
+      'bad-keys.yaml',
+      `_format_version: "3.0"\nkeys:\n- kid: a\n  jwk: '${jwk('b')}'\n- kid: c\n  jwk: 'not json'\n- kid: d\n  jwk: '${jwk('d')}'\n  pem: {public_key: x}\n`,
+    );
+    const r = await runCli(['validate', '-f', bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${bad}:3:8: error: keys[0]: kid: kid in jwk.kid must be equal to keys.kid`);
+    expect(r.stderr).toContain(`${bad}:6:8: error: keys[1]: jwk: could not json decode jwk string`);
+    expect(r.stderr).toMatch(new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:7:\\d+: error: keys\\[2\\]: .*jwk.*pem`));
+  });
+});
