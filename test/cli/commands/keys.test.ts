@@ -3,13 +3,11 @@
  * under their set (Kong's declarative form) or at the top naming it (decK's), matched by kid
  * within their set, private key material never printed, a dump that re-applies as a no-op.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { startSimulator, type Simulator } from '../../../bench/ctl/simulator';
 import { runCli } from './run-cli';
+import { simSession } from './sim-session';
 
 const PRIVATE = 'c2lnbmluZy1rZXktc2VjcmV0LW1hdGVyaWFs';
 const jwk = (kid: string, k = PRIVATE) => JSON.stringify({ kty: 'oct', kid, k });
@@ -31,30 +29,9 @@ keys:
     public_key: "-----BEGIN PUBLIC KEY-----\\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\\n-----END PUBLIC KEY-----"
 `;
 
-const WRITES = ['POST', 'PUT', 'PATCH', 'DELETE'];
-let sim: Simulator;
-let dir: string;
-let file: string;
-const addr = () => ['--kong-addr', sim.url];
-const writes = () => WRITES.reduce((n, m) => n + (sim.stats.byMethod[m] ?? 0), 0);
-
-function write(name: string, text: string): string {
-  const f = join(dir, name);
-  writeFileSync(f, text);
-  return f;
-}
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'kong-ctl-keys-'));
-  file = write('kong.yaml', FILE);
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-beforeEach(async () => {
-  sim = await startSimulator({ latencyMs: 0, record: true });
-});
-afterEach(async () => {
-  await sim.close();
-});
+const { sim, addr, writes, write, path } = simSession('kong-ctl-keys-');
+let file = '';
+beforeAll(() => void (file = write('kong.yaml', FILE)));
 
 describe('key sets and keys', () => {
   it('plan, apply, then no drift and no writes; key material is never printed', async () => {
@@ -70,13 +47,13 @@ describe('key sets and keys', () => {
 
     const a1 = await runCli(['apply', '-f', file, ...addr()]);
     expect(a1.code, a1.stderr + a1.stdout).toBe(0);
-    const signing = sim.store.all('key_sets').find((s) => s.name === 'signing')!;
-    const key = sim.store.all('keys').find((k) => k.kid === 'signing-1')!;
+    const signing = sim().store.all('key_sets').find((s) => s.name === 'signing')!;
+    const key = sim().store.all('keys').find((k) => k.kid === 'signing-1')!;
     expect(key.set).toEqual({ id: signing.id });
-    expect(sim.store.all('keys').find((k) => k.kid === 'loose-1')!.set).toBeNull();
+    expect(sim().store.all('keys').find((k) => k.kid === 'loose-1')!.set).toBeNull();
 
     expect((await runCli(['diff', '-f', file, ...addr()])).code).toBe(0);
-    sim.resetStats();
+    sim().resetStats();
     const a2 = await runCli(['apply', '-f', file, ...addr()]);
     expect(a2.stdout).toContain('No changes.');
     expect(writes()).toBe(0);
@@ -98,7 +75,7 @@ describe('key sets and keys', () => {
 
   it('dump nests keys under their set, and re-applying the dump writes nothing', async () => {
     await runCli(['apply', '-f', file, ...addr()]);
-    const out = join(dir, 'dump.yaml');
+    const out = path('dump.yaml');
     expect((await runCli(['dump', ...addr(), '-o', out])).code).toBe(0);
     const doc = parse(readFileSync(out, 'utf8'));
     expect(doc.key_sets).toEqual([
@@ -106,7 +83,7 @@ describe('key sets and keys', () => {
       { name: 'signing', keys: [{ kid: 'signing-1', name: 'signing-key-1', jwk: jwk('signing-1') }] },
     ]);
     expect(doc.keys.map((k: { kid: string }) => k.kid)).toEqual(['loose-1']);
-    sim.resetStats();
+    sim().resetStats();
     const again = await runCli(['apply', '-f', out, ...addr()]);
     expect(again.code, again.stderr + again.stdout).toBe(0);
     expect(again.stdout).toContain('No changes.');

@@ -4,13 +4,11 @@
  * no-op, hashed client secrets (hash_secret) never compared nor dumped, and the vault's own
  * `config` schema (`GET /schemas/vaults/{name}`) used for defaults and validation.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { startSimulator, type Simulator } from '../../../bench/ctl/simulator';
 import { runCli } from './run-cli';
+import { simSession } from './sim-session';
 
 const FILE = `_format_version: "3.0"
 vaults:
@@ -45,32 +43,9 @@ plugins:
 `;
 
 const ENV = { DECK_CAROL_WEB_SECRET: 'web-secret-1', DECK_CAROL_HASHED_SECRET: 'hashed-secret-1' };
-const WRITES = ['POST', 'PUT', 'PATCH', 'DELETE'];
-
-let sim: Simulator;
-let dir: string;
-let file: string;
-const addr = () => ['--kong-addr', sim.url];
-const writes = () => WRITES.reduce((n, m) => n + (sim.stats.byMethod[m] ?? 0), 0);
-const writePaths = () => sim.log.filter((r) => WRITES.includes(r.method)).map((r) => `${r.method} ${r.path}`);
-
-function write(name: string, text: string): string {
-  const f = join(dir, name);
-  writeFileSync(f, text);
-  return f;
-}
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'kong-ctl-vaults-'));
-  file = write('kong.yaml', FILE);
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-beforeEach(async () => {
-  sim = await startSimulator({ latencyMs: 0, record: true });
-});
-afterEach(async () => {
-  await sim.close();
-});
+const { sim, addr, writes, writePaths, write, path } = simSession('kong-ctl-vaults-');
+let file = '';
+beforeAll(() => void (file = write('kong.yaml', FILE)));
 
 describe('vaults and oauth2 credentials', () => {
   it('plan, apply, then no drift and no writes; vaults are written before what may refer to them', async () => {
@@ -92,14 +67,14 @@ describe('vaults and oauth2 credentials', () => {
     expect(paths.filter((p) => /^PUT \/consumers\/[^/]+\/oauth2\/[0-9a-f-]+$/.test(p))).toHaveLength(3);
 
     // Kong keeps only a PBKDF2 hash of the hash_secret credential's secret.
-    const stored = sim.store.all('oauth2_credentials');
+    const stored = sim().store.all('oauth2_credentials');
     expect(stored.find((c) => c.client_id === 'carol-hashed')!.client_secret).toMatch(/^\$pbkdf2-sha512\$i=10000,l=32\$/);
     expect(stored.find((c) => c.client_id === 'carol-web')!.client_secret).toBe('web-secret-1');
-    expect(sim.store.all('vaults').find((v) => v.prefix === 'plain-env')!.config).toEqual({ prefix: null });
+    expect(sim().store.all('vaults').find((v) => v.prefix === 'plain-env')!.config).toEqual({ prefix: null });
 
     const d2 = await runCli(['diff', '-f', file, ...addr()], { env: ENV });
     expect(d2.code, d2.stdout).toBe(0);
-    sim.resetStats();
+    sim().resetStats();
     const a2 = await runCli(['apply', '-f', file, ...addr()], { env: ENV });
     expect(a2.stdout).toContain('No changes.');
     expect(writes()).toBe(0);
@@ -107,14 +82,14 @@ describe('vaults and oauth2 credentials', () => {
 
   it('deletes a vault only after the plugin that names it', async () => {
     await runCli(['apply', '-f', file, ...addr()], { env: ENV });
-    const appEnv = String(sim.store.all('vaults').find((v) => v.prefix === 'app-env')!.id);
-    const before = sim.log.length;
+    const appEnv = String(sim().store.all('vaults').find((v) => v.prefix === 'app-env')!.id);
+    const before = sim().log.length;
     const empty = write('empty.yaml', '_format_version: "3.0"\n');
     const r = await runCli(['apply', '-f', empty, ...addr(), '--allow-mass-delete', '--parallelism', '1']);
     expect(r.code, r.stderr + r.stdout).toBe(0);
-    const deletes = sim.log.slice(before).filter((x) => x.method === 'DELETE').map((x) => x.path);
+    const deletes = sim().log.slice(before).filter((x) => x.method === 'DELETE').map((x) => x.path);
     expect(deletes.indexOf(`/vaults/${appEnv}`)).toBeGreaterThan(deletes.findIndex((p) => p.startsWith('/plugins/')));
-    expect(sim.store.count('vaults')).toBe(0);
+    expect(sim().store.count('vaults')).toBe(0);
   });
 
   it('a changed vault config or plain client secret is an update; a hashed secret is never compared', async () => {
@@ -131,7 +106,7 @@ describe('vaults and oauth2 credentials', () => {
 
   it('dump leaves hashed client secrets out with a comment, and re-applying the dump writes nothing', async () => {
     await runCli(['apply', '-f', file, ...addr()], { env: ENV });
-    const out = join(dir, 'dump.yaml');
+    const out = path('dump.yaml');
     const dump = await runCli(['dump', ...addr(), '-o', out]);
     expect(dump.code, dump.stderr).toBe(0);
     const text = readFileSync(out, 'utf8');
@@ -146,7 +121,7 @@ describe('vaults and oauth2 credentials', () => {
     expect(creds.map((c: { client_id: string }) => c.client_id)).toEqual(['carol-hashed', 'carol-spa', 'carol-web']);
     expect(creds[0]).toEqual({ name: 'carol-hashed', client_id: 'carol-hashed', hash_secret: true });
     expect(creds[2].client_secret).toBe('web-secret-1');
-    sim.resetStats();
+    sim().resetStats();
     const again = await runCli(['apply', '-f', out, ...addr()]);
     expect(again.code, again.stderr + again.stdout).toBe(0);
     expect(again.stdout).toContain('No changes.');

@@ -1,0 +1,51 @@
+/**
+ * A fresh Admin API simulator for each test of a file, and a temporary folder for the decK files
+ * the tests write: the set-up every command test against the simulator shares.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { startSimulator, type Simulator } from '../../../bench/ctl/simulator';
+
+const WRITES = ['POST', 'PUT', 'PATCH', 'DELETE'];
+
+export interface SimSession {
+  /** The current test's simulator. */
+  sim(): Simulator;
+  /** `--kong-addr` pointing at it. */
+  addr(): string[];
+  /** Writes (POST, PUT, PATCH, DELETE) it received since its stats were last reset. */
+  writes(): number;
+  /** `METHOD /path` of every write it received. */
+  writePaths(): string[];
+  /** Writes `text` to `name` in the session's folder; its path. */
+  write(name: string, text: string): string;
+  /** The path `name` has in the session's folder (for output files). */
+  path(name: string): string;
+}
+
+export function simSession(prefix: string): SimSession {
+  let sim: Simulator | undefined;
+  let dir = '';
+  beforeAll(() => void (dir = mkdtempSync(join(tmpdir(), prefix))));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  beforeEach(async () => void (sim = await startSimulator({ latencyMs: 0, record: true })));
+  afterEach(async () => sim?.close());
+  const current = () => {
+    if (!sim) throw new Error('no simulator outside a test');
+    return sim;
+  };
+  return {
+    sim: current,
+    addr: () => ['--kong-addr', current().url],
+    writes: () => WRITES.reduce((n, m) => n + (current().stats.byMethod[m] ?? 0), 0),
+    writePaths: () => current().log.filter((r) => WRITES.includes(r.method)).map((r) => `${r.method} ${r.path}`),
+    path: (name) => join(dir, name),
+    write: (name, text) => {
+      const f = join(dir, name);
+      writeFileSync(f, text);
+      return f;
+    },
+  };
+}
