@@ -40,7 +40,8 @@ export const KIND_DEFS: Record<Kind, KindDef> = {
 /**
  * Vaults come first although nothing points at them by foreign key: other entities name them
  * in `{vault://prefix/…}` references, which Kong resolves when it uses the value, so a vault
- * must exist before and outlive every entity that may refer to it.
+ * must exist before and outlive every entity that may refer to it (apply/vault-order.ts gives
+ * the writes that order; the levels give it to plans and dumps).
  */
 export const DEPENDENCY_LEVELS: Kind[][] = [
   ['vault', 'key_set', 'certificate', 'ca_certificate'],
