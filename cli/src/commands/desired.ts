@@ -70,7 +70,7 @@ function releaseParseTrees(result: DesiredResult): void {
 /** The schemas of the kinds and plugins the files use, from the node (each fetched once per run). */
 export function desiredSchemas(client: AdminClient, result: DesiredResult): Promise<Schemas> {
   const { kinds, plugins, vaults } = schemasNeeded(result.state.entities);
-  return fetchSchemas(client, kinds, plugins, { omitMissingPlugins: true, vaults });
+  return fetchSchemas(client, kinds, plugins, { omitMissing: true, vaults });
 }
 
 /**

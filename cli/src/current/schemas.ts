@@ -40,18 +40,21 @@ async function getSchema(client: AdminClient, path: string): Promise<EntitySchem
   return res.data;
 }
 
+/** Subschemas picked by an entity's `name`: a plugin's, a vault's (each in Kong's `plugins`/`vaults` setting). */
+const SUBSCHEMAS = { plugins: 'plugin', vaults: 'vault' } as const;
+
 export async function fetchSchemas(
   client: AdminClient,
   kinds: Kind[],
   pluginNames: string[],
   /**
-   * vaults: vault names (`env`…) whose config schema is needed. omitMissingPlugins: a plugin or
-   * vault the node lacks is left out (for validation to report at its file:line) rather than thrown.
+   * vaults: vault names (`env`…) whose config schema is needed. omitMissing: a plugin or vault
+   * the node lacks is left out (for validation to report at its file:line) rather than thrown.
    */
-  opts: { concurrency?: number; omitMissingPlugins?: boolean; vaults?: string[] } = {},
+  opts: { concurrency?: number; omitMissing?: boolean; vaults?: string[] } = {},
 ): Promise<Schemas> {
   const limit = pLimit(opts.concurrency ?? 8);
-  const out: Schemas = { entities: {}, plugins: {}, vaults: {} };
+  const out = { entities: {}, plugins: {}, vaults: {} } as Required<Schemas>;
 
   const entityJobs = [...new Set(kinds)].map(async (kind) => {
     const path = `/schemas/${KIND_DEFS[kind].schema}`;
@@ -62,33 +65,21 @@ export async function fetchSchemas(
     }
   });
 
-  const pluginJobs = [...new Set(pluginNames)].map(async (name) => {
-    const path = `/schemas/plugins/${encodeURIComponent(name)}`;
-    const schema = await cached(client, path, () => limit(() => getSchema(client, path)));
-    if (!schema) {
-      if (opts.omitMissingPlugins) return;
-      throw new KongCtlError(
-        'E_VALIDATION',
-        `plugin '${name}' is not installed on this Kong (GET ${path} → 404): add it to Kong's \`plugins\` setting or remove it from the file`,
-      );
-    }
-    out.plugins[name] = schema;
-  });
+  const subschemaJobs = (setting: keyof typeof SUBSCHEMAS, names: string[]) =>
+    [...new Set(names)].map(async (name) => {
+      const path = `/schemas/${setting}/${encodeURIComponent(name)}`;
+      const schema = await cached(client, path, () => limit(() => getSchema(client, path)));
+      if (schema) out[setting][name] = schema;
+      else if (!opts.omitMissing) {
+        throw new KongCtlError(
+          'E_VALIDATION',
+          `${SUBSCHEMAS[setting]} '${name}' is not installed on this Kong (GET ${path} → 404): add it to Kong's \`${setting}\` setting or remove it from the file`,
+        );
+      }
+    });
 
-  const vaultJobs = [...new Set(opts.vaults ?? [])].map(async (name) => {
-    const path = `/schemas/vaults/${encodeURIComponent(name)}`;
-    const schema = await cached(client, path, () => limit(() => getSchema(client, path)));
-    if (!schema) {
-      if (opts.omitMissingPlugins) return;
-      throw new KongCtlError('E_VALIDATION', `vault '${name}' is not installed on this Kong (GET ${path} → 404): add it to Kong's \`vaults\` setting or remove it from the file`);
-    }
-    out.vaults![name] = schema;
-  });
-
-  await Promise.all([...entityJobs, ...pluginJobs, ...vaultJobs]);
+  await Promise.all([...entityJobs, ...subschemaJobs('plugins', pluginNames), ...subschemaJobs('vaults', opts.vaults ?? [])]);
   // Insertion order follows completion order; sort so that the result is deterministic.
-  out.entities = Object.fromEntries(Object.entries(out.entities).sort(([a], [b]) => (a < b ? -1 : 1)));
-  out.plugins = Object.fromEntries(Object.entries(out.plugins).sort(([a], [b]) => (a < b ? -1 : 1)));
-  out.vaults = Object.fromEntries(Object.entries(out.vaults!).sort(([a], [b]) => (a < b ? -1 : 1)));
-  return out;
+  const sorted = <T>(o: Record<string, T>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return { entities: sorted(out.entities), plugins: sorted(out.plugins), vaults: sorted(out.vaults) };
 }

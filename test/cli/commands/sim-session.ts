@@ -1,12 +1,13 @@
 /**
  * A fresh Admin API simulator for each test of a file, and a temporary folder for the decK files
- * the tests write: the set-up every command test against the simulator shares.
+ * the tests write: the set-up and checks the command tests against the simulator share.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { startSimulator, type Simulator } from '../../../bench/ctl/simulator';
+import { runCli } from './run-cli';
 
 const WRITES = ['POST', 'PUT', 'PATCH', 'DELETE'];
 
@@ -23,6 +24,8 @@ export interface SimSession {
   write(name: string, text: string): string;
   /** The path `name` has in the session's folder (for output files). */
   path(name: string): string;
+  /** `apply -f file` must succeed with "No changes." and send Kong no write. */
+  expectApplyWritesNothing(file: string, env?: NodeJS.ProcessEnv): Promise<void>;
 }
 
 export function simSession(prefix: string): SimSession {
@@ -36,12 +39,20 @@ export function simSession(prefix: string): SimSession {
     if (!sim) throw new Error('no simulator outside a test');
     return sim;
   };
+  const writes = () => WRITES.reduce((n, m) => n + (current().stats.byMethod[m] ?? 0), 0);
   return {
     sim: current,
     addr: () => ['--kong-addr', current().url],
-    writes: () => WRITES.reduce((n, m) => n + (current().stats.byMethod[m] ?? 0), 0),
+    writes,
     writePaths: () => current().log.filter((r) => WRITES.includes(r.method)).map((r) => `${r.method} ${r.path}`),
     path: (name) => join(dir, name),
+    expectApplyWritesNothing: async (file, env = {}) => {
+      current().resetStats();
+      const r = await runCli(['apply', '-f', file, '--kong-addr', current().url], { env });
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      expect(r.stdout).toContain('No changes.');
+      expect(writes()).toBe(0);
+    },
     write: (name, text) => {
       const f = join(dir, name);
       writeFileSync(f, text);
