@@ -243,7 +243,7 @@ export class SimStore {
         : undefined;
     const id = existing ? String(existing.id) : (opts.id ?? (typeof input.id === 'string' ? input.id : randomUUID()));
     delete input.id;
-    const row = this.complete(m, input, id, existing);
+    const row = this.complete(m, input, id, existing, input);
     this.write(m, row, existing);
     return { row, created: !existing };
   }
@@ -263,7 +263,7 @@ export class SimStore {
     delete input.id;
     const merged = mergeRecords(m.schema.fields, clone(existing), input);
     for (const k of ['id', 'created_at', 'updated_at']) delete merged[k];
-    const row = this.complete(m, merged, String(existing.id), existing);
+    const row = this.complete(m, merged, String(existing.id), existing, input);
     this.write(m, row, existing);
     return row;
   }
@@ -324,8 +324,13 @@ export class SimStore {
     });
   }
 
-  /** Defaults, auto fields, foreign-key checks and the kind's own rewriting: the stored row. */
-  private complete(m: TableMeta, input: Obj, id: string, existing: Obj | undefined): Obj {
+  /**
+   * Defaults, auto fields, foreign-key checks and the kind's own rewriting: the stored row.
+   * `written` is the body as sent: Kong runs a schema transformation only when the write names
+   * all of its `input` fields; its `needs` come from the stored row (kong/db/schema/init.lua
+   * `get_transform_args`).
+   */
+  private complete(m: TableMeta, input: Obj, id: string, existing: Obj | undefined, written: Obj): Obj {
     const fields = this.schemaFor(m, input);
     const known = new Set(fieldEntries(fields).map(([n]) => n));
     const errors: Obj = {};
@@ -355,12 +360,16 @@ export class SimStore {
     }
     if (Object.keys(errors).length) throw schemaViolation(errors);
     if (m.table === 'targets' && typeof row.target === 'string') row.target = normalizeTarget(row.target);
-    if (m.table === 'basicauth_credentials' && typeof row.password === 'string' && row.password !== existing?.password) {
+    const names = (field: string) => written[field] !== undefined && written[field] !== null;
+    // kong/plugins/basic-auth/daos.lua: input password, needs consumer.id. A write that moves the
+    // credential without its password keeps a hash salted with the old consumer's id.
+    if (m.table === 'basicauth_credentials' && typeof row.password === 'string' && names('password')) {
       const consumerId = (row.consumer as Obj | null)?.id ?? '';
       row.password = createHash('sha1').update(`${row.password}${String(consumerId)}`).digest('hex');
     }
-    // kong/plugins/oauth2/secret.lua: PBKDF2-SHA512 in PHC format, when hash_secret is on.
-    if (m.table === 'oauth2_credentials' && row.hash_secret === true && typeof row.client_secret === 'string' && row.client_secret !== existing?.client_secret) {
+    // kong/plugins/oauth2/daos.lua (input hash_secret, needs client_secret) and secret.lua:
+    // PBKDF2-SHA512 in PHC form. A write of client_secret without hash_secret stores it in clear.
+    if (m.table === 'oauth2_credentials' && row.hash_secret === true && typeof row.client_secret === 'string' && names('hash_secret')) {
       const salt = randomBytes(16);
       const hash = pbkdf2Sync(row.client_secret, salt, 10000, 32, 'sha512');
       row.client_secret = `$pbkdf2-sha512$i=10000,l=32$${salt.toString('base64').replace(/=+$/, '')}$${hash.toString('base64').replace(/=+$/, '')}`;

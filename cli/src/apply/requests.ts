@@ -5,7 +5,8 @@
  *   fresh v4 uuid). PUT by id is Kong's upsert (kong/api/endpoints.lua put_entity_endpoint; the
  *   nested credential routes in kong/plugins/<auth>/api.lua have it too), so a create that is
  *   retried after a lost answer replaces the entity it already made instead of making a second.
- * - update: `PATCH {entityPath}` with only the changed top-level fields.
+ * - update: `PATCH {entityPath}` with only the changed top-level fields (and what a kind's
+ *   `sendWith` says must travel with them).
  * - delete: `DELETE {entityPath}`.
  * Foreign keys are always sent as `{ "id": … }`.
  */
@@ -129,6 +130,10 @@ export function buildWrite(change: Change, ids: IdResolvers, newId: () => string
     if (top in body) continue;
     if (top in def.foreignKeys) body[top] = foreignValue(top, desired.refs[top], ids);
     else body[top] = desired.fields[top] === undefined ? null : desired.fields[top];
+  }
+  for (const [field, companions] of Object.entries(def.sendWith ?? {})) {
+    if (!(field in body)) continue;
+    for (const c of companions) if (!(c in body) && desired.fields[c] !== undefined) body[c] = desired.fields[c];
   }
   // PATCH sets the listed fields to the values given; sending the same body twice leaves the
   // entity exactly as once (records such as `config` are sent whole, never as increments), so

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { KindDef } from './kind';
 import { shortKey } from './kind';
+import { kongSecretMatches } from './oauth2-secret';
 
 /**
  * A key-auth key IS the credential: it must never appear in a plan, a log line or JSON output,
@@ -88,7 +89,8 @@ export const acl: KindDef = {
  * OAuth2 client applications (kong/plugins/oauth2/daos.lua). `client_id` is their endpoint and
  * cache key, so it identifies them (as in decK); Kong generates one when it is left out, which a
  * declarative file cannot match again, so validation asks for it. With `hash_secret` Kong keeps
- * a PBKDF2 hash of `client_secret`: from then on the secret can be written, never compared.
+ * a PBKDF2 hash of `client_secret`: from then on the secret can be written and checked against
+ * the hash, never read back.
  */
 export const oauth2Credential: KindDef = {
   kind: 'oauth2_credential',
@@ -102,4 +104,19 @@ export const oauth2Credential: KindDef = {
   entityPath: (id, p) => `/consumers/${p.consumer}/oauth2/${id}`,
   sensitive: ['client_secret'],
   writeOnly: (fields) => (fields.hash_secret === true ? ['client_secret'] : []),
+  storedMatches: (field, plain, live) => {
+    const stored = live.fields[field];
+    if (field !== 'client_secret' || typeof stored !== 'string') return undefined;
+    // Turning hash_secret on: Kong still holds the secret as written, and hashes what it holds
+    // when hash_secret arrives alone. So a secret changed in the same edit must be sent too.
+    if (live.fields.hash_secret !== true) return stored === plain;
+    const matches = kongSecretMatches(plain, stored);
+    if (matches !== undefined) return matches;
+    // Another PHC hash ($argon2…, $2b$…) cannot be checked here. Anything else was stored in
+    // clear despite hash_secret (a PATCH of client_secret alone does that): Kong can verify no
+    // secret against it, so writing the secret again is the repair.
+    return stored.startsWith('$') ? undefined : false;
+  },
+  // Kong hashes client_secret only in a write that also names hash_secret.
+  sendWith: { client_secret: ['hash_secret'] },
 };

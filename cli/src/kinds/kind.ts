@@ -37,6 +37,13 @@ export interface KindDef {
    * Kong id of a live entity by key (the salt may be a parent's id). Undefined: cannot tell.
    */
   storedMatches?(field: string, plain: string, live: Pick<Entity, 'fields' | 'refs'>, idOf: (key: string) => string | undefined): boolean | undefined;
+  /**
+   * Fields an update must carry along with a changed field. Kong runs a schema transformation
+   * only when the write itself names the transformation's `input` fields
+   * (kong/db/schema/init.lua `get_transform_args`): an oauth2 `client_secret` sent without
+   * `hash_secret` would be stored in clear.
+   */
+  sendWith?: Record<string, string[]>;
   /** Canonical form of a field set so desired and live compare equal; pure. */
   normalize?(fields: Record<string, unknown>): Record<string, unknown>;
   /** Fields whose change Kong cannot apply in place: the entity is deleted and recreated. */

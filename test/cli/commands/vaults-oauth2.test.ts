@@ -1,12 +1,13 @@
 /**
  * Vaults and oauth2 credentials through the whole pipeline, against the Admin API simulator:
  * plan, apply, a clean diff after it, no writes on a second apply, a dump that re-applies as a
- * no-op, hashed client secrets (hash_secret) never compared nor dumped, and the vault's own
+ * no-op, hashed client secrets (hash_secret) checked against Kong's hash and never dumped, and the vault's own
  * `config` schema (`GET /schemas/vaults/{name}`) used for defaults and validation.
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { kongSecretMatches } from '../../../cli/src/kinds/oauth2-secret';
 import { runCli } from './run-cli';
 import { simSession } from './sim-session';
 
@@ -46,6 +47,7 @@ const ENV = { DECK_CAROL_WEB_SECRET: 'web-secret-1', DECK_CAROL_HASHED_SECRET: '
 const { sim, addr, writes, writePaths, write, path, expectApplyWritesNothing } = simSession('kong-ctl-vaults-');
 let file = '';
 beforeAll(() => void (file = write('kong.yaml', FILE)));
+const storedSecret = (clientId: string) => String(sim().store.all('oauth2_credentials').find((c) => c.client_id === clientId)!.client_secret);
 
 describe('vaults and oauth2 credentials', () => {
   it('plan, apply, then no drift and no writes; vaults are written before what may refer to them', async () => {
@@ -89,7 +91,7 @@ describe('vaults and oauth2 credentials', () => {
     expect(sim().store.count('vaults')).toBe(0);
   });
 
-  it('a changed vault config or plain client secret is an update; a hashed secret is never compared', async () => {
+  it('a changed vault config or client secret is an update, the hashed one told from Kong\'s PBKDF2 hash', async () => {
     await runCli(['apply', '-f', file, ...addr()], { env: ENV });
     const changed = write('changed.yaml', FILE.replace('prefix: APP_', 'prefix: APP2_'));
     const d = await runCli(['diff', '-f', changed, ...addr()], { env: { DECK_CAROL_WEB_SECRET: 'web-secret-2', DECK_CAROL_HASHED_SECRET: 'other' } });
@@ -97,8 +99,49 @@ describe('vaults and oauth2 credentials', () => {
     expect(d.stdout).toContain('~ vault app-env');
     expect(d.stdout).toMatch(/config\.prefix: "APP_" → "APP2_"/);
     expect(d.stdout).toContain('~ oauth2 credential carol-web (consumer carol)');
-    expect(d.stdout).not.toContain('carol-hashed');
-    expect(d.stdout).toMatch(/Plan: 0 to add, 2 to change, 0 to destroy\./);
+    expect(d.stdout).toContain('~ oauth2 credential carol-hashed (consumer carol)\n    client_secret: [masked] → [masked]');
+    expect(d.stdout).not.toMatch(/other|web-secret-2|\$pbkdf2/);
+    expect(d.stdout).toMatch(/Plan: 0 to add, 3 to change, 0 to destroy\./);
+  });
+
+  it('a rotated hashed secret is written with hash_secret, so that Kong hashes it; then no drift', async () => {
+    await runCli(['apply', '-f', file, ...addr()], { env: ENV });
+    const rotated = { ...ENV, DECK_CAROL_HASHED_SECRET: 'hashed-secret-2' };
+    const a = await runCli(['apply', '-f', file, ...addr()], { env: rotated });
+    expect(a.code, a.stderr + a.stdout).toBe(0);
+    expect(a.stdout).toMatch(/Plan: 0 to add, 1 to change, 0 to destroy\./);
+    // Kong hashes client_secret only in a write that names hash_secret too; alone, it is kept in clear.
+    expect(storedSecret('carol-hashed')).toMatch(/^\$pbkdf2-sha512\$/);
+    expect(kongSecretMatches('hashed-secret-2', storedSecret('carol-hashed'))).toBe(true);
+    const d = await runCli(['diff', '-f', file, ...addr()], { env: rotated });
+    expect(d.code, d.stdout).toBe(0);
+    await expectApplyWritesNothing(file, rotated);
+  });
+
+  it('turning hash_secret on and changing the secret in one edit hashes the new secret', async () => {
+    await runCli(['apply', '-f', file, ...addr()], { env: ENV });
+    const edited = write(
+      'hash-web.yaml',
+      FILE.replace('client_secret: ${{ env "DECK_CAROL_WEB_SECRET" }}', 'client_secret: ${{ env "DECK_CAROL_WEB_SECRET" }}\n    hash_secret: true'),
+    );
+    const env = { ...ENV, DECK_CAROL_WEB_SECRET: 'web-secret-2' };
+    const a = await runCli(['apply', '-f', edited, ...addr()], { env });
+    expect(a.code, a.stderr + a.stdout).toBe(0);
+    expect(kongSecretMatches('web-secret-2', storedSecret('carol-web'))).toBe(true);
+    await expectApplyWritesNothing(edited, env);
+  });
+
+  it('a secret stored in clear despite hash_secret is drift, and apply hashes it', async () => {
+    await runCli(['apply', '-f', file, ...addr()], { env: ENV });
+    // What a PATCH of client_secret alone leaves: Kong can verify no client secret against it.
+    sim().store.patch('oauth2_credentials', 'carol-hashed', { client_secret: 'hashed-secret-1' });
+    expect(storedSecret('carol-hashed')).toBe('hashed-secret-1');
+    const d = await runCli(['diff', '-f', file, ...addr()], { env: ENV });
+    expect(d.code, d.stdout).toBe(2);
+    expect(d.stdout).toContain('~ oauth2 credential carol-hashed (consumer carol)');
+    const a = await runCli(['apply', '-f', file, ...addr()], { env: ENV });
+    expect(a.code, a.stderr + a.stdout).toBe(0);
+    expect(kongSecretMatches('hashed-secret-1', storedSecret('carol-hashed'))).toBe(true);
   });
 
   it('dump leaves hashed client secrets out with a comment, and re-applying the dump writes nothing', async () => {
