@@ -17,6 +17,7 @@ import { KONG_BUNDLED_VAULTS, KONG_ENTITY_SCHEMAS, OFFLINE_SCHEMAS, liveSchemas,
 import { KIND_DEFS, writeOnlyOf } from '../kinds';
 import { LATER_KINDS } from '../current/optional-kinds';
 import type { PathSegment } from './positions';
+import { redirectUriProblem } from './oauth2-redirect-uri';
 import { routePathCustomCheck } from './route-paths';
 import type { DesiredFile, DesiredResult } from './types';
 
@@ -293,6 +294,15 @@ function checkOauth2Secret(r: Reporter, e: Entity): void {
   }
 }
 
+/** Each redirect URI as daos.lua's custom validator takes it (not shown by `/schemas`). */
+function checkOauth2RedirectUris(r: Reporter, e: Entity): void {
+  if (e.kind !== 'oauth2_credential' || !Array.isArray(e.fields.redirect_uris)) return;
+  e.fields.redirect_uris.forEach((uri, i) => {
+    const problem = typeof uri === 'string' ? redirectUriProblem(uri) : undefined;
+    if (problem) r.entity(e, ['redirect_uris', i], problem);
+  });
+}
+
 /**
  * The part of keys.lua's custom check that JSON can express (`/schemas` shows only its field
  * sources): a `jwk` is JSON whose `kid` is the key's own. A vault reference is Kong's to resolve.
@@ -452,6 +462,7 @@ export function validateDesired(result: DesiredResult, opts: ValidateOptions = {
     checkPlugin(r, e, schemas, known, opts.kong);
     checkVault(r, e, opts.kong);
     checkOauth2Secret(r, e);
+    checkOauth2RedirectUris(r, e);
     checkKey(r, e);
   }
   checkSelectTags(r, result);

@@ -176,6 +176,29 @@ describe('vaults and oauth2 credentials', () => {
     expect(writes()).toBe(0);
   });
 
+  it('redirect URIs Kong\'s validator refuses are refused offline, each at its line', async () => {
+    const bad = write(
+      'bad-redirects.yaml',
+      `_format_version: "3.0"
+consumers:
+- username: erin
+  oauth2_credentials:
+  - name: erin-app
+    client_id: erin-app
+    redirect_uris:
+    - https://erin.example/cb
+    - erin.example/cb
+    - https://erin.example/cb#top
+    - https://erin.example/cb?next=%23
+`,
+    );
+    const r = await runCli(['validate', '-f', bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${bad}:9:7: error: consumers[0].oauth2_credentials[0]: redirect_uris[1]: cannot parse 'erin.example/cb'`);
+    expect(r.stderr).toContain(`${bad}:10:7: error: consumers[0].oauth2_credentials[0]: redirect_uris[2]: fragment not allowed in 'https://erin.example/cb#top'`);
+    expect(r.stderr.match(/error:/g)).toHaveLength(2);
+  });
+
   it('an oauth2 credential without client_id is refused offline: Kong would make a new one on every apply', async () => {
     const bad = write('no-client-id.yaml', '_format_version: "3.0"\nconsumers:\n- username: dave\n  oauth2_credentials:\n  - name: dave-app\n');
     const r = await runCli(['validate', '-f', bad]);
