@@ -3,6 +3,7 @@
  * (not the first), each with file:line:column and the entity path. The result includes the
  * loader's own diagnostics, sorted by file (load order), line and column.
  */
+import { createPublicKey } from 'node:crypto';
 import type { Entity, Kind } from '../model/entity';
 import type { Diagnostic, ErrorCode } from '../model/errors';
 import type { EntitySchema, FieldList, FieldSchema, Schemas } from '../model/schema';
@@ -304,6 +305,35 @@ function checkOauth2RedirectUris(r: Reporter, e: Entity): void {
 }
 
 /**
+ * jwt_secrets' conditional entity check (RS* algorithms; later Kongs add PS*, ES*, EdDSA) also
+ * runs a custom validator on `rsa_public_key`, which `/schemas` strips: resty.openssl's
+ * `pkey.new`, "invalid key". It applies exactly where the node's conditional would require the
+ * key, which running that conditional on the entity without its key tells.
+ */
+function checkJwtPublicKey(r: Reporter, e: Entity, schema: EntitySchema): void {
+  const key = e.fields.rsa_public_key;
+  if (e.kind !== 'jwt_secret' || typeof key !== 'string' || isVaultReference(key)) return;
+  const guards = (schema.entity_checks ?? []).filter(
+    (c) => isPlainObject(c) && isPlainObject(c.conditional) && c.conditional.then_field === 'rsa_public_key',
+  );
+  if (checkEntityChecks({ ...e.fields, rsa_public_key: null }, schema.fields, guards).length === 0) return;
+  if (!opensslTakesKey(key)) {
+    r.entity(e, ['rsa_public_key'], `invalid key when algorithm is ${JSON.stringify(e.fields.algorithm)} (OpenSSL takes a PEM public or private key, not a certificate)`);
+  }
+}
+
+/** Whether OpenSSL's pkey loader takes `pem`: a key in PEM, public or private, never a certificate. */
+function opensslTakesKey(pem: string): boolean {
+  if (/-----BEGIN [A-Z0-9 ]*CERTIFICATE-----/.test(pem)) return false;
+  try {
+    createPublicKey(pem);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * The part of keys.lua's custom check that JSON can express (`/schemas` shows only its field
  * sources): a `jwk` is JSON whose `kid` is the key's own. A vault reference is Kong's to resolve.
  */
@@ -463,6 +493,7 @@ export function validateDesired(result: DesiredResult, opts: ValidateOptions = {
     checkVault(r, e, opts.kong);
     checkOauth2Secret(r, e);
     checkOauth2RedirectUris(r, e);
+    checkJwtPublicKey(r, e, source.schemaOf(e.kind)!);
     checkKey(r, e);
   }
   checkSelectTags(r, result);

@@ -4,7 +4,8 @@
  * the recorded Kong 3.4.2: whatever it stored must validate clean against its own schemas,
  * or the online pass would refuse configs Kong accepts.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -126,3 +127,34 @@ describe('offline: the baseline and what later versions added', () => {
     ]);
   });
 });
+
+describe("jwt secrets: the key check Kong's conditional runs and /schemas does not show", () => {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const pub = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const pkcs1 = publicKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+  const priv = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const cert = readFileSync(sample('kong.yaml'), 'utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)![0].replace(/^\s+/gm, '');
+  const secrets = (list: Array<Record<string, unknown>>) => ({ _format_version: '3.0', consumers: [{ username: 'c', jwt_secrets: list }] });
+  const invalid = (alg: string) =>
+    `rsa_public_key: invalid key when algorithm is "${alg}" (OpenSSL takes a PEM public or private key, not a certificate)`;
+
+  it.each([['offline'], ['online']])('%s: RS* takes a PEM key, public or private; not a certificate, not garbage', async (mode) => {
+    const doc = secrets([
+      { key: 'spki', algorithm: 'RS256', rsa_public_key: pub },
+      { key: 'pkcs1', algorithm: 'RS384', rsa_public_key: pkcs1 },
+      { key: 'private', algorithm: 'RS512', rsa_public_key: priv },
+      { key: 'cert', algorithm: 'RS256', rsa_public_key: cert },
+      { key: 'garbage', algorithm: 'RS256', rsa_public_key: 'not a key' },
+      // Kong's conditional leaves HS* alone: so does this check.
+      { key: 'hs', algorithm: 'HS256', secret: 's', rsa_public_key: 'not a key' },
+    ]);
+    const got = await check(doc, mode === 'online' ? recordedNode() : undefined);
+    expect(got).toHaveLength(2);
+    expect(got[0]).toMatch(new RegExp(`^\\d+:\\d+ consumers\\[0\\]\\.jwt_secrets\\[3\\]: ${escape(invalid('RS256'))}$`));
+    expect(got[1]).toMatch(new RegExp(`^\\d+:\\d+ consumers\\[0\\]\\.jwt_secrets\\[4\\]: ${escape(invalid('RS256'))}$`));
+  });
+});
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
