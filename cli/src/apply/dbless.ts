@@ -17,12 +17,14 @@ import type { AdminClient } from '../kong/types';
 import { AdminApiError, flattenFields } from '../kong/types';
 import type { Kind, State } from '../model/entity';
 import { KongCtlError } from '../model/errors';
-import { KIND_DEFS } from '../kinds';
+import { KIND_DEFS, isConsumerKind } from '../kinds';
 import { mapFlattenedErrors, renderDeclarative } from './declarative';
 import type { EntityError, FlattenedError } from './declarative';
 
 export interface DblessOptions {
   selectTags: string[];
+  /** `--skip-consumers`: only possible while the node holds no consumer at all (see assertNothingOutOfScope). */
+  skipConsumers?: boolean;
   dryRun: boolean;
   /** `--allow-mass-delete`: send a config with no entity at all. */
   allowEmpty?: boolean;
@@ -60,7 +62,7 @@ export async function applyDbless(desired: State, client: AdminClient, opts: Dbl
         'remove every service, route, consumer and plugin. If that is intended, re-run with --allow-mass-delete.',
     );
   }
-  if (opts.selectTags.length > 0) await assertNothingOutOfScope(client, opts.selectTags);
+  if (opts.selectTags.length > 0 || opts.skipConsumers) await assertNothingOutOfScope(client, opts);
   if (opts.dryRun) return { status: 'dry_run', ...base, writes: 0 };
 
   const res = await client.request<Record<string, unknown> | null>('POST', '/config', {
@@ -96,11 +98,12 @@ function assertTagged(desired: State, selectTags: string[]): void {
 }
 
 /**
- * With --select-tag a user expects entities outside the scope to survive, but POST /config
- * replaces the node's whole configuration. So the node's current config (GET /config, DB-less
- * only) must hold nothing outside the scope, or the apply is refused.
+ * With --select-tag or --skip-consumers a user expects entities outside the scope to survive,
+ * but POST /config replaces the node's whole configuration. So the node's current config
+ * (GET /config, DB-less only) must hold nothing outside the scope, or the apply is refused.
  */
-async function assertNothingOutOfScope(client: AdminClient, selectTags: string[]): Promise<void> {
+async function assertNothingOutOfScope(client: AdminClient, scope: Pick<DblessOptions, 'selectTags' | 'skipConsumers'>): Promise<void> {
+  const { selectTags } = scope;
   const res = await client.request<{ config?: unknown }>('GET', '/config');
   const text = typeof res.data?.config === 'string' ? res.data.config : '';
   const doc = (text ? parseYaml(text) : {}) as Record<string, unknown>;
@@ -108,17 +111,23 @@ async function assertNothingOutOfScope(client: AdminClient, selectTags: string[]
   for (const def of Object.values(KIND_DEFS)) {
     const list = doc?.[def.schema];
     if (!Array.isArray(list)) continue;
-    for (const item of list as Array<{ tags?: unknown }>) {
+    for (const item of list as Array<{ tags?: unknown; consumer?: unknown }>) {
       const tags = Array.isArray(item?.tags) ? item.tags : [];
-      if (!selectTags.every((t) => tags.includes(t))) outside.set(def.kind, (outside.get(def.kind) ?? 0) + 1);
+      const consumerBound = isConsumerKind(def.kind) || (def.kind === 'plugin' && item?.consumer != null);
+      const inScope = selectTags.every((t) => tags.includes(t)) && !(scope.skipConsumers && consumerBound);
+      if (!inScope) outside.set(def.kind, (outside.get(def.kind) ?? 0) + 1);
     }
   }
   if (outside.size === 0) return;
   const counts = [...outside].map(([k, n]) => `${n} ${k}${n === 1 ? '' : 's'}`).join(', ');
+  const flags = [
+    ...(selectTags.length ? [`without the select tag(s) ${selectTags.join(', ')}`] : []),
+    ...(scope.skipConsumers ? ['that --skip-consumers leaves alone'] : []),
+  ].join(' or ');
   throw new KongCtlError(
     'E_OUT_OF_SCOPE',
-    `the DB-less node holds entities without the select tag(s) ${selectTags.join(', ')} (${counts}); ` +
+    `the DB-less node holds entities ${flags} (${counts}); ` +
       'POST /config replaces the whole configuration and would delete them. Manage a DB-less node from one ' +
-      'file set without --select-tag, or tag those entities first.',
+      'complete file set, without --select-tag or --skip-consumers, or bring those entities into the files first.',
   );
 }

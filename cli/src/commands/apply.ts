@@ -14,8 +14,8 @@ import { findOutOfScopeConflicts } from '../apply/out-of-scope';
 import { applyReportJson, applySucceeded, dblessResultJson, renderApplyText, renderDblessText } from '../apply/report';
 import { DEFAULT_PARALLELISM } from '../apply/types';
 import { assertSupportedKong, getKongInfo, isDbless } from '../current/fetch';
-import { addConnectionOptions, addFileOptions, addOutputOptions, connectionFrom, useColor, type GlobalOptions } from './options';
-import { checkAgainstKong, diagnosticsJson, loadAndValidate, printDiagnostics } from './desired';
+import { addConnectionOptions, addFileOptions, addOutputOptions, addScopeOptions, connectionFrom, useColor, type GlobalOptions } from './options';
+import { checkAgainstKong, diagnosticsJson, loadAndValidate, printDiagnostics, printWarnings } from './desired';
 import { readGateway } from './gateway';
 import { progressReporter } from './progress';
 import { write, type Io, type Outcome } from './context';
@@ -28,7 +28,7 @@ interface ApplyOpts extends GlobalOptions {
 }
 
 export function registerApply(program: Command, io: Io, done: (o: Promise<Outcome>) => void): void {
-  addOutputOptions(addConnectionOptions(addFileOptions(program.command('apply'))))
+  addOutputOptions(addConnectionOptions(addScopeOptions(addFileOptions(program.command('apply')))))
     .description('print the plan, then make Kong match the files (exit 0: done, 1: any failure)')
     .option('--parallelism <n>', 'Admin API writes in flight at once', String(DEFAULT_PARALLELISM))
     .option('--dry-run', 'print the plan and check it, but write nothing')
@@ -64,8 +64,10 @@ async function apply(opts: ApplyOpts, io: Io): Promise<Outcome> {
       // One POST /config replaces the node's whole configuration: the only transactional write.
       // Kong validates all of it against its own schemas before loading any, and its flattened
       // errors come back with their file:line: no second pass is needed here.
+      printWarnings(loaded, io, opts.mask);
       const res = await applyDbless(result.state, client, {
         selectTags: result.selectTags,
+        skipConsumers: Boolean(opts.skipConsumers),
         dryRun: Boolean(opts.dryRun),
         allowEmpty: Boolean(opts.allowMassDelete),
       });
@@ -76,7 +78,8 @@ async function apply(opts: ApplyOpts, io: Io): Promise<Outcome> {
 
     const checked = await checkAgainstKong(loaded, client, opts, io, info);
     if (!checked.ok) return 'invalid';
-    const gw = await readGateway(client, result.selectTags, result.state, info);
+    printWarnings(checked.checked, io, opts.mask);
+    const gw = await readGateway(client, { selectTags: result.selectTags, skipConsumers: opts.skipConsumers }, result.state, info);
     const plan = computePlan(result.state, gw.current, gw.schemas, { selectTags: result.selectTags });
     if (!json) write(io.stdout, renderPlanText(plan, { color: useColor(opts, io.stdout, io.env), secrets: result.secrets, mask: opts.mask }));
 

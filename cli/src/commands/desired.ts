@@ -18,6 +18,8 @@ import type { Io } from './context';
 import { write } from './context';
 import type { GlobalOptions } from './options';
 import { schemasNeeded } from './gateway';
+import { countByKind } from './summary';
+import { isConsumerBound } from '../kinds';
 
 export interface LoadedDesired {
   result: DesiredResult;
@@ -25,18 +27,25 @@ export interface LoadedDesired {
   errors: number;
   /** Baseline problems left for the node's schemas to judge (see the module comment). */
   deferred: number;
+  /** Warnings about the run rather than the files (--skip-consumers), kept through the second pass. */
+  notes: Diagnostic[];
 }
 
 export interface ValidateStage {
   /** Leave baseline problems to a second pass against the node's schemas (which needs the parse trees kept). */
   deferBaseline?: boolean;
+  /** `--skip-consumers`: once the files are valid, their consumer-bound entities leave the run. */
+  skipConsumers?: boolean;
 }
 
 export async function loadAndValidate(opts: GlobalOptions, io: Io, stage: ValidateStage = {}): Promise<LoadedDesired> {
   if (!opts.file.length) {
     throw new KongCtlError('E_USAGE', 'no declarative file given: use -f FILE (repeatable, a directory, or - for stdin)');
   }
-  return loadValidated({ files: opts.file, env: io.env, selectTags: opts.selectTag, readStdin: io.readStdin }, stage);
+  return loadValidated(
+    { files: opts.file, env: io.env, selectTags: opts.selectTag, readStdin: io.readStdin },
+    { ...stage, skipConsumers: stage.skipConsumers ?? opts.skipConsumers },
+  );
 }
 
 /** The file side as every command (and bench:ctl) runs it: load, validate, then let go of the parse trees. */
@@ -46,10 +55,27 @@ export async function loadValidated(options: LoadOptions, stage: ValidateStage =
   const all = validateDesired(result);
   const deferred = stage.deferBaseline ? all.filter((d) => d.baseline).length : 0;
   const diagnostics = stage.deferBaseline ? all.filter((d) => !d.baseline) : all;
-  const loaded = { result, diagnostics, errors: countErrors(diagnostics), deferred };
+  const loaded: LoadedDesired = { result, diagnostics, errors: countErrors(diagnostics), deferred, notes: [] };
+  if (stage.skipConsumers && !loaded.errors) leaveOutConsumers(loaded);
   // A second pass reads the files again (validateAgainstKong).
   if (!loaded.errors && !stage.deferBaseline) releaseParseTrees(result);
   return loaded;
+}
+
+/**
+ * The files are validated whole (a broken consumer is still a broken file); then consumers,
+ * their credentials and consumer-scoped plugins leave the desired state, with a warning that
+ * counts them so that nobody wonders why a consumer in the file never reaches Kong.
+ */
+function leaveOutConsumers(loaded: LoadedDesired): void {
+  const { state } = loaded.result;
+  const skipped = state.entities.filter(isConsumerBound);
+  if (!skipped.length) return;
+  state.entities = state.entities.filter((e) => !isConsumerBound(e));
+  loaded.notes.push({
+    severity: 'warning',
+    message: `--skip-consumers: the files' ${countByKind(skipped)} are left out of this run`,
+  });
 }
 
 function countErrors(diagnostics: Diagnostic[]): number {
@@ -79,7 +105,7 @@ export function desiredSchemas(client: AdminClient, result: DesiredResult): Prom
  */
 export function validateAgainstKong(loaded: LoadedDesired, kong: { version: string; schemas: Schemas }): LoadedDesired {
   const diagnostics = validateDesired(loaded.result, { kong });
-  const out = { result: loaded.result, diagnostics, errors: countErrors(diagnostics), deferred: 0 };
+  const out = { result: loaded.result, diagnostics, errors: countErrors(diagnostics), deferred: 0, notes: loaded.notes };
   if (!out.errors) releaseParseTrees(loaded.result);
   return out;
 }
@@ -103,6 +129,17 @@ export async function checkAgainstKong(
     printDiagnostics(checked, io, opts.mask, `Kong ${info.version} at ${client.baseUrl}`);
   }
   return { ok: checked.errors === 0, info, checked };
+}
+
+/**
+ * The warnings of files that passed (diff and apply go on to Kong): on stderr, so that JSON on
+ * stdout stays one document. The second pass repeats the first's, so only one is printed.
+ */
+export function printWarnings(loaded: LoadedDesired, io: Io, mask: boolean): void {
+  const secrets = mask ? loaded.result.secrets : [];
+  for (const d of [...loaded.diagnostics, ...loaded.notes]) {
+    if (d.severity === 'warning') write(io.stderr, maskSecrets(formatDiagnostic(d), secrets));
+  }
 }
 
 /** Diagnostics go to stderr as `file:line:col: error: path: message`, secrets masked. */

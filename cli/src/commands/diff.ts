@@ -4,13 +4,13 @@ import { computePlan } from '../diff/compute';
 import { renderPlanText } from '../output/plan-text';
 import { renderPlanJson } from '../output/plan-json';
 import { isEmptyPlan } from '../model/plan';
-import { addConnectionOptions, addFileOptions, addOutputOptions, connectionFrom, useColor, type GlobalOptions } from './options';
-import { checkAgainstKong, diagnosticsJson, loadAndValidate, printDiagnostics } from './desired';
+import { addConnectionOptions, addFileOptions, addOutputOptions, addScopeOptions, connectionFrom, useColor, type GlobalOptions } from './options';
+import { checkAgainstKong, diagnosticsJson, loadAndValidate, printDiagnostics, printWarnings } from './desired';
 import { readGateway } from './gateway';
 import { write, type Io, type Outcome } from './context';
 
 export function registerDiff(program: Command, io: Io, done: (o: Promise<Outcome>) => void): void {
-  addOutputOptions(addConnectionOptions(addFileOptions(program.command('diff'))))
+  addOutputOptions(addConnectionOptions(addScopeOptions(addFileOptions(program.command('diff')))))
     .description('show what apply would change (exit 0: no drift, 2: drift, 1: error)')
     .action((opts: GlobalOptions) => done(diff(opts, io)));
 }
@@ -27,7 +27,8 @@ async function diff(opts: GlobalOptions, io: Io): Promise<Outcome> {
   try {
     const checked = await checkAgainstKong(loaded, client, opts, io);
     if (!checked.ok) return 'invalid';
-    const gw = await readGateway(client, result.selectTags, result.state, checked.info);
+    printWarnings(checked.checked, io, opts.mask);
+    const gw = await readGateway(client, { selectTags: result.selectTags, skipConsumers: opts.skipConsumers }, result.state, checked.info);
     const plan = computePlan(result.state, gw.current, gw.schemas, { selectTags: result.selectTags });
     const drift = !isEmptyPlan(plan);
     if (opts.output === 'json') {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { createAdminClient } from '../kong/client';
 import { renderDump } from '../dump/dump';
 import { KongCtlError } from '../model/errors';
-import { addConnectionOptions, connectionFrom, type GlobalOptions } from './options';
+import { addConnectionOptions, addScopeOptions, connectionFrom, type GlobalOptions } from './options';
 import { readGateway } from './gateway';
 import { write, type Io, type Outcome } from './context';
 
@@ -13,7 +13,7 @@ interface DumpOpts extends GlobalOptions {
 }
 
 export function registerDump(program: Command, io: Io, done: (o: Promise<Outcome>) => void): void {
-  addConnectionOptions(program.command('dump'))
+  addConnectionOptions(addScopeOptions(program.command('dump')))
     .description('write the live configuration as a decK-format file (defaults stripped)')
     .option('-o, --output-file <file>', 'write to FILE instead of stdout')
     .option('--select-tag <tag>', 'only dump entities carrying this tag (repeatable)', (v: string, p: string[]) => [...p, v], [])
@@ -25,7 +25,7 @@ async function dump(opts: DumpOpts, io: Io): Promise<Outcome> {
   const client = createAdminClient(connectionFrom(opts, io.env));
   try {
     const selectTags = [...new Set(opts.selectTag)];
-    const gw = await readGateway(client, selectTags);
+    const gw = await readGateway(client, { selectTags, skipConsumers: opts.skipConsumers });
     const text = renderDump(gw.current, gw.schemas, { withDefaults: Boolean(opts.withDefaults), selectTags });
     if (opts.outputFile && opts.outputFile !== '-') {
       try {

@@ -13,11 +13,17 @@ export interface Gateway {
   schemas: Schemas;
 }
 
+/** What a run manages: entities with every select tag, consumers unless skipped. */
+export interface Scope {
+  selectTags: string[];
+  skipConsumers?: boolean;
+}
+
 /** `known`: the node's `GET /` when the command already read it. */
-export async function readGateway(client: AdminClient, selectTags: string[], desired?: State, known?: KongInfo): Promise<Gateway> {
+export async function readGateway(client: AdminClient, scope: Scope, desired?: State, known?: KongInfo): Promise<Gateway> {
   const info = known ?? (await getKongInfo(client));
   assertSupportedKong(info, client.baseUrl);
-  const { state: current } = await fetchCurrent(client, { selectTags });
+  const { state: current } = await fetchCurrent(client, scope);
   const { kinds, plugins, vaults } = schemasNeeded([...current.entities, ...(desired?.entities ?? [])]);
   const schemas = await fetchSchemas(client, kinds, plugins, { vaults });
   return { info, current, schemas };

@@ -16,6 +16,7 @@ export interface GlobalOptions {
   output: 'text' | 'json';
   mask: boolean;
   color: boolean;
+  skipConsumers?: boolean;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -26,6 +27,14 @@ export function addFileOptions(cmd: Command): Command {
   return cmd
     .option('-f, --file <path>', 'declarative file or directory (repeatable; "-" reads stdin)', collect, [])
     .option('--select-tag <tag>', 'only manage entities carrying this tag (repeatable)', collect, []);
+}
+
+/** diff, apply and dump: what the run manages besides the select tags. */
+export function addScopeOptions(cmd: Command): Command {
+  return cmd.option(
+    '--skip-consumers',
+    'leave consumers, their credentials and consumer-scoped plugins alone: not read, compared, written, deleted or dumped',
+  );
 }
 
 export function addConnectionOptions(cmd: Command): Command {

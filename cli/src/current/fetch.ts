@@ -10,7 +10,7 @@ import pLimit from 'p-limit';
 import type { Kind, State } from '../model/entity';
 import { KINDS } from '../model/entity';
 import { KongCtlError } from '../model/errors';
-import { KIND_DEFS } from '../kinds';
+import { KIND_DEFS, isConsumerKind } from '../kinds';
 import { mayBeMissing } from './optional-kinds';
 import { AdminApiError, type AdminClient } from '../kong/types';
 import { buildCurrentState, type RawKongState } from './build';
@@ -27,6 +27,8 @@ type RawEntity = Record<string, unknown>;
 
 export interface FetchCurrentOptions {
   selectTags: string[];
+  /** `--skip-consumers`: consumers and their credentials are not read, consumer plugins dropped. */
+  skipConsumers?: boolean;
   /** Parallel list requests; default 8. */
   concurrency?: number;
 }
@@ -82,8 +84,11 @@ export async function fetchCurrent(client: AdminClient, opts: FetchCurrentOption
   const lists = new Map<Kind, Promise<RawEntity[]>>();
   for (const kind of KINDS) {
     const path = KIND_DEFS[kind].listPath;
-    if (path) lists.set(kind, limit(() => listKind(client, kind, path, query)).then(keep));
+    if (!path || (opts.skipConsumers && isConsumerKind(kind))) continue;
+    lists.set(kind, limit(() => listKind(client, kind, path, query)).then(keep));
   }
+  const plugins = lists.get('plugin');
+  if (opts.skipConsumers && plugins) lists.set('plugin', plugins.then((list) => list.filter((p) => p.consumer === null || p.consumer === undefined)));
 
   // Targets are only listed under their upstream. The nested endpoint's tag filtering is not
   // something to rely on, so targets are read whole and filtered here.

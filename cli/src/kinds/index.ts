@@ -2,7 +2,7 @@
  * The registry of kinds, and the dependency order as data: a level only depends on the
  * levels before it. Creates and updates run top-down, deletes bottom-up.
  */
-import type { Kind } from '../model/entity';
+import type { Entity, Kind } from '../model/entity';
 import type { KindDef } from './kind';
 import { service } from './service';
 import { route } from './route';
@@ -56,6 +56,21 @@ export function levelOf(kind: Kind): number {
 
 export function kindDef(kind: Kind): KindDef {
   return KIND_DEFS[kind];
+}
+
+/**
+ * `--skip-consumers` (decK's flag of the same name): consumers are often managed elsewhere (a
+ * developer portal, an identity sync) while a config repository owns services, routes and
+ * plugins. With the flag, consumers, what lives under them (credentials, ACLs) and plugins
+ * scoped to a consumer are outside kong-ctl's scope: not read, compared, written, deleted or
+ * dumped. These say which.
+ */
+export function isConsumerKind(kind: Kind): boolean {
+  return kind === 'consumer' || (kind !== 'plugin' && 'consumer' in KIND_DEFS[kind].foreignKeys);
+}
+
+export function isConsumerBound(e: Pick<Entity, 'kind' | 'refs'>): boolean {
+  return isConsumerKind(e.kind) || (e.kind === 'plugin' && Boolean(e.refs.consumer));
 }
 
 export type { KindDef } from './kind';

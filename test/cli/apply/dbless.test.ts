@@ -188,6 +188,32 @@ describe('applyDbless', () => {
     expect(c.stats.writes).toBe(0);
   });
 
+  it('refuses --skip-consumers while the node holds consumers, their credentials or consumer plugins (fixture 016)', async () => {
+    const c = client(KONG);
+    nock(KONG).get('/config').reply(200, body('016', '3.4.2-dbless'));
+    const run = applyDbless({ entities: [orders] }, c, { selectTags: [], skipConsumers: true, dryRun: false });
+    // alice and her key; the three plugins are scoped to no consumer.
+    await expect(run).rejects.toThrow(
+      'the DB-less node holds entities that --skip-consumers leaves alone (1 consumer, 1 keyauth_credential); ' +
+        'POST /config replaces the whole configuration and would delete them.',
+    );
+    expect(c.stats.writes).toBe(0);
+    // A plugin scoped to a consumer counts too (Kong's export writes the foreign key as an id).
+    nock(KONG)
+      .get('/config')
+      .reply(200, { config: "_format_version: '3.0'\nplugins:\n- name: rate-limiting\n  consumer: b32379d9-3d28-5683-a79c-72139be6e34f\n- name: cors\n  consumer: ~\n" });
+    await expect(applyDbless({ entities: [orders] }, c, { selectTags: [], skipConsumers: true, dryRun: false })).rejects.toThrow(
+      'the DB-less node holds entities that --skip-consumers leaves alone (1 plugin)',
+    );
+  });
+
+  it('with --skip-consumers, applies when the node holds no consumer', async () => {
+    nock(KONG).get('/config').reply(200, { config: "_format_version: '3.0'\nservices:\n- name: orders\n  host: a\n" });
+    postConfig((doc) => !('consumers' in doc)).reply(201, {});
+    const result = await applyDbless({ entities: [orders] }, client(KONG), { selectTags: [], skipConsumers: true, dryRun: false });
+    expect(result.status).toBe('applied');
+  });
+
   it('with --select-tag, applies when everything on the node is in scope', async () => {
     nock(KONG).get('/config').reply(200, { config: "_format_version: '3.0'\nservices:\n- name: orders\n  host: a\n  tags:\n  - team-a\n" });
     postConfig().reply(201, {});

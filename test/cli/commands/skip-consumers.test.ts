@@ -1,0 +1,128 @@
+/**
+ * --skip-consumers through the whole pipeline, against the Admin API simulator: consumers,
+ * their credentials and consumer-scoped plugins are neither read, compared, written, deleted nor
+ * dumped; the files' own consumers are validated, then left out with a warning.
+ */
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { runCli } from './run-cli';
+import { simSession } from './sim-session';
+
+const SERVICES = `_format_version: "3.0"
+services:
+- name: orders
+  url: http://orders.internal:8080
+  routes:
+  - name: orders-api
+    paths: [/orders]
+  plugins:
+  - name: key-auth
+`;
+
+const CONSUMERS = `consumers:
+- username: alice
+  keyauth_credentials:
+  - key: alice-key-1
+  acls:
+  - group: gold
+  plugins:
+  - name: rate-limiting
+    config:
+      minute: 5
+`;
+
+const { sim, addr, write, path, writes } = simSession('kong-ctl-skip-consumers-');
+let full = '';
+let servicesOnly = '';
+beforeAll(() => {
+  full = write('full.yaml', SERVICES + CONSUMERS);
+  servicesOnly = write('services.yaml', SERVICES);
+});
+
+/** Paths of the GETs the simulator served since log entry `from`. */
+const reads = (from: number) =>
+  sim()
+    .log.slice(from)
+    .filter((r) => r.method === 'GET')
+    .map((r) => r.path.split('?')[0]);
+
+describe('--skip-consumers', () => {
+  it('leaves the live consumers, credentials and consumer plugins alone, and never reads them', async () => {
+    expect((await runCli(['apply', '-f', full, ...addr()])).code).toBe(0);
+    // Without the flag, a file without consumers would delete alice and what hangs off her.
+    const plain = await runCli(['diff', '-f', servicesOnly, ...addr()]);
+    expect(plain.stdout).toMatch(/Plan: 0 to add, 0 to change, 4 to destroy\./);
+
+    const before = sim().log.length;
+    const d = await runCli(['diff', '-f', servicesOnly, ...addr(), '--skip-consumers']);
+    expect(d.code, d.stdout + d.stderr).toBe(0);
+    expect(d.stdout).toContain('No changes.');
+    const got = reads(before);
+    expect(got).toContain('/plugins');
+    for (const p of ['/consumers', '/key-auths', '/acls', '/basic-auths', '/jwts', '/hmac-auths', '/oauth2']) expect(got).not.toContain(p);
+
+    const mark = sim().log.length;
+    const a = await runCli(['apply', '-f', servicesOnly, ...addr(), '--skip-consumers', '--max-deletes', '1']);
+    expect(a.code, a.stdout + a.stderr).toBe(0);
+    expect(a.stdout).toContain('No changes.');
+    expect(sim().store.count('consumers')).toBe(1);
+    expect(sim().store.count('keyauth_credentials')).toBe(1);
+    expect(sim().store.count('acls')).toBe(1);
+    expect(sim().store.all('plugins').filter((p) => p.consumer !== null)).toHaveLength(1);
+    expect(reads(mark)).not.toContain('/consumers');
+  });
+
+  it("validates the files' consumers, then leaves them out with a warning", async () => {
+    const r = await runCli(['apply', '-f', full, ...addr(), '--skip-consumers']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stderr).toContain("warning: --skip-consumers: the files' 1 consumer, 1 keyauth credential, 1 acl, 1 plugin are left out of this run");
+    expect(r.stdout).toMatch(/Plan: 3 to add, 0 to change, 0 to destroy\./);
+    expect(sim().store.count('consumers')).toBe(0);
+    sim().resetStats();
+    const again = await runCli(['apply', '-f', full, ...addr(), '--skip-consumers']);
+    expect(again.stdout).toContain('No changes.');
+    expect(writes()).toBe(0);
+    // Without the flag, the same file creates alice and what hangs off her.
+    const plain = await runCli(['apply', '-f', full, ...addr()]);
+    expect(plain.stdout).toMatch(/Plan: 4 to add, 0 to change, 0 to destroy\./);
+    expect(sim().store.count('consumers')).toBe(1);
+
+    const broken = write('broken.yaml', SERVICES + CONSUMERS.replace('- group: gold', '- tags: [gold]'));
+    const b = await runCli(['apply', '-f', broken, ...addr(), '--skip-consumers']);
+    expect(b.code).toBe(1);
+    expect(b.stderr).toContain(`${broken}:15:5: error: consumers[0].acls[0]: group: required field missing`);
+  });
+
+  it('dump leaves consumers and their plugins out, and the dump re-applies as a no-op with the flag', async () => {
+    await runCli(['apply', '-f', full, ...addr()]);
+    const out = path('dump.yaml');
+    const r = await runCli(['dump', ...addr(), '--skip-consumers', '-o', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = parse(readFileSync(out, 'utf8'));
+    expect(doc.consumers).toBeUndefined();
+    expect(doc.services[0].plugins.map((p: { name: string }) => p.name)).toEqual(['key-auth']);
+    expect(JSON.stringify(doc)).not.toContain('rate-limiting');
+    sim().resetStats();
+    const again = await runCli(['apply', '-f', out, ...addr(), '--skip-consumers']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('No changes.');
+    expect(writes()).toBe(0);
+  });
+});
+
+describe('warnings of valid files', () => {
+  it('diff and apply print them on stderr, and keep JSON on stdout whole', async () => {
+    const warned = write(
+      'warned.yaml',
+      `${SERVICES}consumers:\n- username: carol\n  oauth2_credentials:\n  - name: carol-app\n    client_id: carol-app\n    hash_secret: true\n`,
+    );
+    const d = await runCli(['diff', '-f', warned, ...addr(), '-o', 'json']);
+    expect(d.code).toBe(2);
+    expect(d.stderr).toContain('warning: consumers[0].oauth2_credentials[0]: hash_secret: with hash_secret and no client_secret');
+    expect(() => JSON.parse(d.stdout)).not.toThrow();
+    const a = await runCli(['apply', '-f', warned, ...addr()]);
+    expect(a.code).toBe(0);
+    expect(a.stderr.match(/with hash_secret and no client_secret/g)).toHaveLength(1);
+  });
+});
