@@ -3,7 +3,7 @@ import { createAdminClient } from '../kong/client';
 import { computePlan } from '../diff/compute';
 import { renderPlanText } from '../output/plan-text';
 import { renderPlanJson } from '../output/plan-json';
-import { isEmptyPlan } from '../model/plan';
+import { isEmptyPlan, keptLine, withoutDeletes } from '../model/plan';
 import { formatDiagnostic, KongCtlError } from '../model/errors';
 import { maskSecrets } from '../desired/mask';
 import { applyPlan } from '../apply/execute';
@@ -14,7 +14,7 @@ import { findOutOfScopeConflicts } from '../apply/out-of-scope';
 import { applyReportJson, applySucceeded, dblessResultJson, renderApplyText, renderDblessText } from '../apply/report';
 import { DEFAULT_PARALLELISM } from '../apply/types';
 import { assertSupportedKong, getKongInfo, isDbless } from '../current/fetch';
-import { addConnectionOptions, addFileOptions, addOutputOptions, addScopeOptions, connectionFrom, useColor, type GlobalOptions } from './options';
+import { addConnectionOptions, addFileOptions, addNoDeletesOption, addOutputOptions, addScopeOptions, connectionFrom, useColor, type GlobalOptions } from './options';
 import { checkAgainstKong, diagnosticsJson, loadAndValidate, printDiagnostics, printWarnings } from './desired';
 import { readGateway } from './gateway';
 import { progressReporter } from './progress';
@@ -28,7 +28,7 @@ interface ApplyOpts extends GlobalOptions {
 }
 
 export function registerApply(program: Command, io: Io, done: (o: Promise<Outcome>) => void): void {
-  addOutputOptions(addConnectionOptions(addScopeOptions(addFileOptions(program.command('apply')))))
+  addOutputOptions(addConnectionOptions(addNoDeletesOption(addScopeOptions(addFileOptions(program.command('apply'))))))
     .description('print the plan, then make Kong match the files (exit 0: done, 1: any failure)')
     .option('--parallelism <n>', 'Admin API writes in flight at once', String(DEFAULT_PARALLELISM))
     .option('--dry-run', 'print the plan and check it, but write nothing')
@@ -61,6 +61,12 @@ async function apply(opts: ApplyOpts, io: Io): Promise<Outcome> {
     assertSupportedKong(info, client.baseUrl);
 
     if (isDbless(info)) {
+      if (opts.deletes === false) {
+        throw new KongCtlError(
+          'E_USAGE',
+          '--no-deletes cannot work on a DB-less node: its one write, POST /config, replaces the whole configuration. Give the complete configuration instead.',
+        );
+      }
       // One POST /config replaces the node's whole configuration: the only transactional write.
       // Kong validates all of it against its own schemas before loading any, and its flattened
       // errors come back with their file:line: no second pass is needed here.
@@ -80,8 +86,16 @@ async function apply(opts: ApplyOpts, io: Io): Promise<Outcome> {
     if (!checked.ok) return 'invalid';
     printWarnings(checked.checked, io, opts.mask);
     const gw = await readGateway(client, { selectTags: result.selectTags, skipConsumers: opts.skipConsumers }, result.state, info);
-    const plan = computePlan(result.state, gw.current, gw.schemas, { selectTags: result.selectTags });
-    if (!json) write(io.stdout, renderPlanText(plan, { color: useColor(opts, io.stdout, io.env), secrets: result.secrets, mask: opts.mask }));
+    const full = computePlan(result.state, gw.current, gw.schemas, { selectTags: result.selectTags });
+    const { plan, kept } = opts.deletes === false ? withoutDeletes(full) : { plan: full, kept: 0 };
+    const planJson = () => ({
+      ...renderPlanJson(plan, { secrets: result.secrets, mask: opts.mask }),
+      ...(opts.deletes === false ? { kept_by_no_deletes: kept } : {}),
+    });
+    if (!json) {
+      write(io.stdout, renderPlanText(plan, { color: useColor(opts, io.stdout, io.env), secrets: result.secrets, mask: opts.mask }));
+      if (kept) write(io.stdout, keptLine(kept));
+    }
 
     const refusals = [
       checkDeleteGuard(plan, gw.current.entities.length, { maxDeletes, allowDeletes: Boolean(opts.allowMassDelete) }),
@@ -89,7 +103,7 @@ async function apply(opts: ApplyOpts, io: Io): Promise<Outcome> {
     ].filter((d) => d !== null);
     if (refusals.length) {
       if (json) {
-        write(io.stdout, JSON.stringify({ ...renderPlanJson(plan, { secrets: result.secrets, mask: opts.mask }), refused: refusals.map((d) => formatDiagnostic(d)) }, null, 2));
+        write(io.stdout, JSON.stringify({ ...planJson(), refused: refusals.map((d) => formatDiagnostic(d)) }, null, 2));
       }
       for (const d of refusals) write(io.stderr, maskSecrets(formatDiagnostic(d), secrets));
       write(io.stderr, 'Nothing was written to Kong.');
@@ -97,7 +111,7 @@ async function apply(opts: ApplyOpts, io: Io): Promise<Outcome> {
     }
 
     if (isEmptyPlan(plan) || opts.dryRun) {
-      if (json) write(io.stdout, JSON.stringify({ ...renderPlanJson(plan, { secrets: result.secrets, mask: opts.mask }), dry_run: Boolean(opts.dryRun) }, null, 2));
+      if (json) write(io.stdout, JSON.stringify({ ...planJson(), dry_run: Boolean(opts.dryRun) }, null, 2));
       else if (opts.dryRun && !isEmptyPlan(plan)) write(io.stdout, 'Dry run: nothing was written to Kong.');
       return 'ok';
     }
@@ -114,7 +128,7 @@ async function apply(opts: ApplyOpts, io: Io): Promise<Outcome> {
     });
     progress.finish();
     if (json) {
-      write(io.stdout, JSON.stringify({ ...renderPlanJson(plan, { secrets: result.secrets, mask: opts.mask }), apply: applyReportJson(report) }, null, 2));
+      write(io.stdout, JSON.stringify({ ...planJson(), apply: applyReportJson(report) }, null, 2));
     } else {
       write(io.stdout, maskSecrets(renderApplyText(report), secrets));
     }

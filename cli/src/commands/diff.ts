@@ -3,14 +3,14 @@ import { createAdminClient } from '../kong/client';
 import { computePlan } from '../diff/compute';
 import { renderPlanText } from '../output/plan-text';
 import { renderPlanJson } from '../output/plan-json';
-import { isEmptyPlan } from '../model/plan';
-import { addConnectionOptions, addFileOptions, addOutputOptions, addScopeOptions, connectionFrom, useColor, type GlobalOptions } from './options';
+import { isEmptyPlan, keptLine, withoutDeletes } from '../model/plan';
+import { addConnectionOptions, addFileOptions, addNoDeletesOption, addOutputOptions, addScopeOptions, connectionFrom, useColor, type GlobalOptions } from './options';
 import { checkAgainstKong, diagnosticsJson, loadAndValidate, printDiagnostics, printWarnings } from './desired';
 import { readGateway } from './gateway';
 import { write, type Io, type Outcome } from './context';
 
 export function registerDiff(program: Command, io: Io, done: (o: Promise<Outcome>) => void): void {
-  addOutputOptions(addConnectionOptions(addScopeOptions(addFileOptions(program.command('diff')))))
+  addOutputOptions(addConnectionOptions(addNoDeletesOption(addScopeOptions(addFileOptions(program.command('diff'))))))
     .description('show what apply would change (exit 0: no drift, 2: drift, 1: error)')
     .action((opts: GlobalOptions) => done(diff(opts, io)));
 }
@@ -29,12 +29,15 @@ async function diff(opts: GlobalOptions, io: Io): Promise<Outcome> {
     if (!checked.ok) return 'invalid';
     printWarnings(checked.checked, io, opts.mask);
     const gw = await readGateway(client, { selectTags: result.selectTags, skipConsumers: opts.skipConsumers }, result.state, checked.info);
-    const plan = computePlan(result.state, gw.current, gw.schemas, { selectTags: result.selectTags });
+    const full = computePlan(result.state, gw.current, gw.schemas, { selectTags: result.selectTags });
+    const { plan, kept } = opts.deletes === false ? withoutDeletes(full) : { plan: full, kept: 0 };
     const drift = !isEmptyPlan(plan);
     if (opts.output === 'json') {
-      write(io.stdout, JSON.stringify({ ...renderPlanJson(plan, { secrets: result.secrets, mask: opts.mask }), drift }, null, 2));
+      const extra = opts.deletes === false ? { kept_by_no_deletes: kept } : {};
+      write(io.stdout, JSON.stringify({ ...renderPlanJson(plan, { secrets: result.secrets, mask: opts.mask }), drift, ...extra }, null, 2));
     } else {
       write(io.stdout, renderPlanText(plan, { color: useColor(opts, io.stdout, io.env), secrets: result.secrets, mask: opts.mask }));
+      if (kept) write(io.stdout, keptLine(kept));
     }
     return drift ? 'drift' : 'ok';
   } finally {

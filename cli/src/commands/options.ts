@@ -17,6 +17,8 @@ export interface GlobalOptions {
   mask: boolean;
   color: boolean;
   skipConsumers?: boolean;
+  /** false with `--no-deletes` (commander's negated flag). */
+  deletes?: boolean;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -35,6 +37,11 @@ export function addScopeOptions(cmd: Command): Command {
     '--skip-consumers',
     'leave consumers, their credentials and consumer-scoped plugins alone: not read, compared, written, deleted or dumped',
   );
+}
+
+/** diff and apply: `--no-deletes`, decK's `gateway apply`. */
+export function addNoDeletesOption(cmd: Command): Command {
+  return cmd.option('--no-deletes', 'create and update only: keep live entities the files do not name (decK\'s `gateway apply`)');
 }
 
 export function addConnectionOptions(cmd: Command): Command {

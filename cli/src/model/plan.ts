@@ -56,3 +56,18 @@ export function planCounts(plan: Plan): PlanCounts {
 export function isEmptyPlan(plan: Plan): boolean {
   return plan.changes.length === 0;
 }
+
+/**
+ * `--no-deletes` (decK's `gateway apply`): files that describe part of a gateway create and
+ * update, and never remove what they do not name. The plan without its deletes, and how many
+ * live entities that keeps.
+ */
+export function withoutDeletes(plan: Plan): { plan: Plan; kept: number } {
+  const changes = plan.changes.filter((c) => c.op !== 'delete');
+  return { plan: { changes }, kept: plan.changes.length - changes.length };
+}
+
+/** The line that says what `--no-deletes` kept; empty when it kept nothing. */
+export function keptLine(kept: number): string {
+  return kept ? `${kept} live entit${kept === 1 ? 'y' : 'ies'} the files do not name kept (--no-deletes).` : '';
+}

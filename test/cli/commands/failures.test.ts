@@ -95,6 +95,14 @@ describe('DB-less Kong', () => {
     expect(String(sent.config)).toContain('orders-api');
   });
 
+  it('--no-deletes is refused before any write: POST /config replaces everything', async () => {
+    nock(ADMIN).get('/').reply(200, root());
+    const r = await runCli(['apply', '-f', file, '--kong-addr', ADMIN, '--no-deletes']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('--no-deletes cannot work on a DB-less node: its one write, POST /config, replaces the whole configuration.');
+    expect(nock.isDone()).toBe(true);
+  });
+
   it('a 304 is "No changes"', async () => {
     nock(ADMIN).get('/').reply(200, root()).post('/config').query(true).reply(304);
     const r = await runCli(['apply', '-f', file, '--kong-addr', ADMIN]);

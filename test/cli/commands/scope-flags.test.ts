@@ -1,7 +1,9 @@
 /**
- * --skip-consumers through the whole pipeline, against the Admin API simulator: consumers,
- * their credentials and consumer-scoped plugins are neither read, compared, written, deleted nor
- * dumped; the files' own consumers are validated, then left out with a warning.
+ * The flags that narrow what a run manages, through the whole pipeline against the Admin API
+ * simulator. --skip-consumers: consumers, their credentials and consumer-scoped plugins are
+ * neither read, compared, written, deleted nor dumped; the files' own consumers are validated,
+ * then left out with a warning. --no-deletes: creates and updates only, and a count of the live
+ * entities kept. And the warnings of valid files, which diff and apply print on stderr.
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -108,6 +110,27 @@ describe('--skip-consumers', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain('No changes.');
     expect(writes()).toBe(0);
+  });
+});
+
+describe('--no-deletes', () => {
+  it('creates and updates, keeps what the files do not name, and says how many it kept', async () => {
+    expect((await runCli(['apply', '-f', full, ...addr()])).code).toBe(0);
+    const d = await runCli(['diff', '-f', servicesOnly, ...addr(), '--no-deletes']);
+    expect(d.code, d.stdout + d.stderr).toBe(0);
+    expect(d.stdout).toBe('No changes.\n4 live entities the files do not name kept (--no-deletes).\n');
+    const json = await runCli(['diff', '-f', servicesOnly, ...addr(), '--no-deletes', '-o', 'json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ drift: false, kept_by_no_deletes: 4, summary: { add: 0, change: 0, destroy: 0 } });
+
+    const moved = write('moved.yaml', SERVICES.replace('orders.internal:8080', 'orders.internal:9090') + 'upstreams:\n- name: orders-up\n');
+    const a = await runCli(['apply', '-f', moved, ...addr(), '--no-deletes']);
+    expect(a.code, a.stdout + a.stderr).toBe(0);
+    expect(a.stdout).toMatch(/Plan: 1 to add, 1 to change, 0 to destroy\./);
+    expect(a.stdout).toContain('4 live entities the files do not name kept (--no-deletes).');
+    expect(sim().store.all('services')[0].port).toBe(9090);
+    expect(sim().store.count('upstreams')).toBe(1);
+    expect(sim().store.count('consumers')).toBe(1);
+    expect(sim().store.count('keyauth_credentials')).toBe(1);
   });
 });
 
