@@ -26,7 +26,7 @@ async function dump(opts: DumpOpts, io: Io): Promise<Outcome> {
   try {
     const selectTags = [...new Set(opts.selectTag)];
     const gw = await readGateway(client, { selectTags, skipConsumers: opts.skipConsumers });
-    const text = renderDump(gw.current, gw.schemas, { withDefaults: Boolean(opts.withDefaults), selectTags });
+    const text = renderDump(gw.current, gw.schemas, { withDefaults: Boolean(opts.withDefaults), selectTags, skipConsumers: Boolean(opts.skipConsumers) });
     if (opts.outputFile && opts.outputFile !== '-') {
       try {
         writeFileSync(opts.outputFile, text);

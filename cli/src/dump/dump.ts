@@ -16,6 +16,8 @@ export interface DumpOptions {
   withDefaults: boolean;
   /** Written to `_info.select_tags` and removed from each entity's own tags (loading adds them back). */
   selectTags: string[];
+  /** `--skip-consumers`: said at the top, since applying the file without the flag would delete them. */
+  skipConsumers?: boolean;
 }
 
 export interface DumpContent {
@@ -325,6 +327,10 @@ export function renderDump(state: State, schemas: Schemas, opts: DumpOptions): s
   const doc = new Document(content);
 
   const notes: string[] = [];
+  if (opts.skipConsumers) {
+    notes.push(' consumers, their credentials and consumer-scoped plugins were not read (--skip-consumers):');
+    notes.push(' apply this file with --skip-consumers too, or apply would delete them');
+  }
   const kinds = new Set([...leftOut.values()].map((v) => v.kind));
   for (const [kind, header] of Object.entries(LEFT_OUT_HEADER)) if (kinds.has(kind as Kind)) notes.push(header);
   for (const w of warnings) notes.push(` warning: ${w}`);

@@ -101,7 +101,9 @@ describe('--skip-consumers', () => {
     const out = path('dump.yaml');
     const r = await runCli(['dump', ...addr(), '--skip-consumers', '-o', out]);
     expect(r.code, r.stderr).toBe(0);
-    const doc = parse(readFileSync(out, 'utf8'));
+    const text = readFileSync(out, 'utf8');
+    expect(text.startsWith('# consumers, their credentials and consumer-scoped plugins were not read (--skip-consumers):\n# apply this file with --skip-consumers too')).toBe(true);
+    const doc = parse(text);
     expect(doc.consumers).toBeUndefined();
     expect(doc.services[0].plugins.map((p: { name: string }) => p.name)).toEqual(['key-auth']);
     expect(JSON.stringify(doc)).not.toContain('rate-limiting');
