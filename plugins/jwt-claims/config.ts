@@ -6,6 +6,7 @@
  */
 import { applySchemaDefaults } from '../shared/schema-defaults';
 import type { CompiledRule, TimePolicy } from './claims';
+import { CONSUMER_HEADERS, type ConsumerMapping } from './consumer';
 import type { HeaderMapping } from './forward-headers';
 import type { JwksOptions } from './jwks';
 import { parsePemPublicKey, type VerificationKey } from './keys';
@@ -30,6 +31,8 @@ export interface CompiledConfig {
   requiredClaims: string[];
   rules: CompiledRule[];
   headerMappings: HeaderMapping[];
+  /** null without consumer_claim: no consumer is set. */
+  consumer: ConsumerMapping | null;
   hideCredentials: boolean;
   realm: string | null;
   runOnPreflight: boolean;
@@ -137,6 +140,7 @@ function compileRules(config: Config, errors: string[]): CompiledRule[] {
 }
 
 function compileHeaderMappings(config: Config, tokenHeaders: readonly string[], errors: string[]): HeaderMapping[] {
+  const consumerHeaders = typeof config.consumer_claim === 'string' ? CONSUMER_HEADERS.map((h) => h.toLowerCase()) : [];
   const seen = new Set<string>();
   const mappings: HeaderMapping[] = [];
   (Array.isArray(config.claims_to_headers) ? config.claims_to_headers : []).forEach((m, i) => {
@@ -150,6 +154,7 @@ function compileHeaderMappings(config: Config, tokenHeaders: readonly string[], 
     if (RESERVED_HEADERS.has(lower) || tokenHeaders.includes(lower)) {
       errors.push(`${where}.header: "${m.header}" cannot carry a claim`);
     }
+    if (consumerHeaders.includes(lower)) errors.push(`${where}.header: "${m.header}" is set from the consumer (consumer_claim)`);
     if (seen.has(lower)) errors.push(`${where}.header: "${m.header}" is mapped twice`);
     seen.add(lower);
     mappings.push({ claim: m.claim, header: m.header });
@@ -194,6 +199,10 @@ export function compileConfig(raw: unknown): CompileResult {
       requiredClaims: strings(config.required_claims),
       rules,
       headerMappings,
+      consumer:
+        typeof config.consumer_claim === 'string' && config.consumer_claim !== ''
+          ? { claim: config.consumer_claim, optional: config.consumer_optional === true, cacheTtlMs: (Number(config.consumer_cache_ttl) || 0) * 1000 }
+          : null,
       hideCredentials: config.hide_credentials === true,
       realm: typeof config.realm === 'string' ? config.realm : null,
       runOnPreflight: config.run_on_preflight !== false,

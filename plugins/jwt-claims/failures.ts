@@ -20,7 +20,8 @@ export type FailureCode =
   | 'audience'
   | 'missing_claim'
   | 'bad_claim'
-  | 'rule';
+  | 'rule'
+  | 'no_consumer';
 
 export interface Failure {
   code: FailureCode;

@@ -3,8 +3,12 @@
  *   1. kong.request.getHeaders(1000)      — headers, cookies, Authorization, preflight marker
  *   +  kong.request.getQuery(1000)        — only with query_param_names configured
  *   +  kong.request.getMethod()           — only with run_on_preflight=false and a CORS preflight
- *   2. kong.service.request.setHeaders()  — claims forwarded + spoofed copies cleared + hidden
- *                                           token removed (skipped when there is nothing to set)
+ *   +  kong.client.loadConsumer()         — only with consumer_claim, and not when the answer
+ *                                           for this claim value is remembered (consumer_cache_ttl)
+ *   +  kong.client.authenticate()         — only with consumer_claim and a consumer found
+ *   2. kong.service.request.setHeaders()  — claims forwarded, X-Consumer-* (with consumer_claim),
+ *                                           spoofed copies cleared, hidden token removed
+ *                                           (skipped when there is nothing to set)
  *   +  kong.service.request.setQuery()    — only to hide a token sent as a query parameter
  *   3. kong.ctx.shared.set(jwt_claims_passed, true) — only with mark_passed (kong-ctl's fail-closed guard)
  * A refusal is getHeaders + one kong.response.exit. A cached token costs no crypto.
@@ -19,6 +23,7 @@ import type { CompiledConfig } from './config';
 import type { Failure } from './failures';
 import { Name } from './meta';
 import { refusalFor } from './responses';
+import { anonymousHeaders, identify } from './consumer';
 import { authenticate, jwksStoreFor, runtimeFor, type Runtime } from './runtime';
 import {
   cookieHeaderWithout,
@@ -91,6 +96,12 @@ export async function access(kong: Kong, runtime: Runtime): Promise<void> {
   if (!verdict.ok) return reject(kong, config, verdict.failure);
 
   const upstream: HeaderValues = { ...verdict.value.forwardHeaders };
+  if (config.consumer) {
+    const identified = await identify(kong, config.consumer, verdict.value.claims);
+    if (!identified && !config.consumer.optional) return reject(kong, config, { code: 'no_consumer', detail: config.consumer.claim });
+    if (identified) await kong.client.authenticate(identified.consumer, identified.credential);
+    Object.assign(upstream, identified ? identified.headers : anonymousHeaders());
+  }
   if (config.hideCredentials) {
     const source = presented.source;
     if (source.kind === 'header') upstream[source.name] = [];

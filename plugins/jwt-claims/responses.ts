@@ -33,6 +33,7 @@ const DESCRIPTIONS: Record<Failure['code'], (detail: string) => string> = {
   missing_claim: (d) => `Missing required claim ${d}`,
   bad_claim: (d) => `Invalid ${d} claim`,
   rule: (d) => `Claim ${d} does not satisfy the required rule`,
+  no_consumer: (d) => `No consumer matches claim ${d}`,
 };
 
 /** RFC 6750 §3: error_description and realm are restricted to %x20-21 / %x23-5B / %x5D-7E

@@ -57,6 +57,9 @@ export interface Config {
   required_claims: string[];
   claim_rules: ClaimRuleConfig[];
   claims_to_headers: ClaimHeaderConfig[];
+  consumer_claim: string | null;
+  consumer_optional: boolean;
+  consumer_cache_ttl: number;
   hide_credentials: boolean;
   realm: string | null;
   run_on_preflight: boolean;
@@ -198,6 +201,32 @@ export const Schema: KongFieldList = [
           { header: { type: 'string', required: true, len_min: 1, description: 'Upstream request header name.' } },
         ],
       },
+    },
+  },
+  {
+    consumer_claim: {
+      type: 'string',
+      default: null,
+      len_min: 1,
+      description:
+        'Claim path (dot-separated) naming the Kong consumer the request authenticates as: its id when the value is a UUID, ' +
+        'else its username (kong.client.load_consumer). Null: no consumer is set.',
+    },
+  },
+  {
+    consumer_optional: {
+      type: 'boolean',
+      default: false,
+      description: 'With consumer_claim: a token whose claim names no consumer passes without one (otherwise 401).',
+    },
+  },
+  {
+    consumer_cache_ttl: {
+      type: 'integer',
+      between: [0, 3600],
+      default: 60,
+      description:
+        'Seconds a consumer lookup, found or not, is remembered by the plugin server (0: every request asks Kong, which reads its database).',
     },
   },
   {

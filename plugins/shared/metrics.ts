@@ -95,6 +95,7 @@ export const JWT_REJECTION_REASONS = [
   'missing_claim',
   'bad_claim',
   'rule',
+  'no_consumer',
 ] as const;
 export type JwtReasonsComplete = Exactly<SameSet<(typeof JWT_REJECTION_REASONS)[number], JwtFailure>>;
 

@@ -56,6 +56,14 @@ export interface KongClient {
   getProtocol(allowTerminated?: boolean): Promise<string>;
   getConsumer(): Promise<Record<string, unknown> | undefined>;
   getCredential(): Promise<Record<string, unknown> | undefined>;
+  /**
+   * kong.client.load_consumer: by id when `value` is a UUID, then by username when
+   * `byUsername`; Kong raises for a non-UUID without `byUsername`. Straight from the database,
+   * not Kong's cache.
+   */
+  loadConsumer(value: string, byUsername?: boolean): Promise<Record<string, unknown> | undefined>;
+  /** Access phase only; at least one of the two. */
+  authenticate(consumer: Record<string, unknown> | null, credential: Record<string, unknown> | null): Promise<void>;
 }
 
 export interface KongRouter {

@@ -25,6 +25,29 @@ function ctx(phase: Phase, req: Partial<SimRequest> = {}, options: { version?: s
 
 const call = (k: PdkCallContext, method: string, ...args: unknown[]): unknown => PDK_METHODS[method].impl(k, args);
 
+describe('kong.client.load_consumer, as kong/pdk/client.lua', () => {
+  const asked: Array<[string, boolean, boolean]> = [];
+  const k: PdkCallContext = {
+    ...ctx('access'),
+    env: { ...env(), findConsumer: (value, byId, byUsername) => (asked.push([value, byId, byUsername]), undefined) },
+  };
+  it('looks a UUID up by id, then by username when asked; anything else by username only', () => {
+    const id = '4b3a6f4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
+    call(k, 'kong.client.load_consumer', id);
+    call(k, 'kong.client.load_consumer', id, true);
+    call(k, 'kong.client.load_consumer', 'alice', true);
+    expect(asked).toEqual([
+      [id, true, false],
+      [id, true, true],
+      ['alice', false, true],
+    ]);
+  });
+  it('raises for an id that is not a UUID without search_by_username, and for a non-string', () => {
+    expect(() => call(k, 'kong.client.load_consumer', 'alice')).toThrow(new LuaError('cannot load a consumer with an id that is not a uuid'));
+    expect(() => call(k, 'kong.client.load_consumer', 7, true)).toThrow(new LuaError('consumer_id must be a string'));
+  });
+});
+
 describe('the PDK method table', () => {
   it('names the Kong source each method follows', () => {
     for (const [name, spec] of Object.entries(PDK_METHODS)) {

@@ -183,7 +183,9 @@ export class KongSim {
       hostname: os.hostname(),
       clientBodyBufferSize: options.clientBodyBufferSize ?? 8192,
       trustedIps: options.trustedIps ?? [],
-      findConsumer: (id, byUsername) => this.consumers.get(id) ?? (byUsername ? [...this.consumers.values()].find((c) => c.username === id) : undefined),
+      findConsumer: (value, byId, byUsername) =>
+        (byId ? this.consumers.get(value) : undefined) ??
+        (byUsername ? [...this.consumers.values()].find((c) => c.username === value) : undefined),
       log: (l) => this.keepLog(l),
       serialize: (s) => serialize(s, this.responseHeadersView(s)),
       responseHeadersView: (s) => this.responseHeadersView(s),

@@ -52,7 +52,8 @@ export interface PdkEnv {
   hostname: string;
   clientBodyBufferSize: number;
   trustedIps: readonly string[];
-  findConsumer(idOrUsername: string, byUsername: boolean): KongConsumer | undefined;
+  /** A consumer by id (when `byId`), then by username (when `byUsername`). */
+  findConsumer(value: string, byId: boolean, byUsername: boolean): KongConsumer | undefined;
   log(line: KongLogLine): void;
   /** kong.log.serialize() for the current state (log.lua). */
   serialize(state: RequestState): Record<string, unknown>;

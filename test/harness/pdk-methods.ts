@@ -13,6 +13,9 @@
  * timer from data saved when the log phase started.
  */
 import os from 'node:os';
+
+/** kong.tools.uuid is_valid_uuid: the 8-4-4-4-12 hex shape, any version. */
+const VALID_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 import { HeaderList, normalizeHeaderName, type LuaHeaderTable } from './headers';
 import { cjsonEncode, isLuaTable, luaFromMsgpack, luaToString, luaType } from './lua-values';
 import { decodeArgs, encodeArgsSorted, normalizePath } from './uri';
@@ -700,7 +703,10 @@ export const PDK_METHODS: Record<string, PdkMethodSpec> = {
     impl: (k, [id, byUsername]) => {
       checkPhase(k, PHASES.accessAndLater);
       if (typeof id !== 'string') throw new LuaError('consumer_id must be a string');
-      return k.env.findConsumer(id, byUsername === true);
+      // kong/pdk/client.lua: by id only when it is a UUID, then by username when asked.
+      const uuid = VALID_UUID.test(id);
+      if (!uuid && !byUsername) throw new LuaError('cannot load a consumer with an id that is not a uuid');
+      return k.env.findConsumer(id, uuid, Boolean(byUsername));
     },
   },
   'kong.client.authenticate': {
