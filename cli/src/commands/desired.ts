@@ -133,7 +133,8 @@ export async function checkAgainstKong(
 
 /**
  * The warnings of files that passed (diff and apply go on to Kong): on stderr, so that JSON on
- * stdout stays one document. The second pass repeats the first's, so only one is printed.
+ * stdout stays one document. Give it the last pass's result only: a second pass repeats the
+ * first pass's warnings.
  */
 export function printWarnings(loaded: LoadedDesired, io: Io, mask: boolean): void {
   const secrets = mask ? loaded.result.secrets : [];
