@@ -17,7 +17,7 @@ import type { AdminClient } from '../kong/types';
 import { AdminApiError, flattenFields } from '../kong/types';
 import type { Kind, State } from '../model/entity';
 import { KongCtlError } from '../model/errors';
-import { KIND_DEFS, isConsumerKind } from '../kinds';
+import { KIND_DEFS, isConsumerBoundRaw } from '../kinds';
 import { mapFlattenedErrors, renderDeclarative } from './declarative';
 import type { EntityError, FlattenedError } from './declarative';
 
@@ -111,10 +111,9 @@ async function assertNothingOutOfScope(client: AdminClient, scope: Pick<DblessOp
   for (const def of Object.values(KIND_DEFS)) {
     const list = doc?.[def.schema];
     if (!Array.isArray(list)) continue;
-    for (const item of list as Array<{ tags?: unknown; consumer?: unknown }>) {
+    for (const item of list as Array<Record<string, unknown>>) {
       const tags = Array.isArray(item?.tags) ? item.tags : [];
-      const consumerBound = isConsumerKind(def.kind) || (def.kind === 'plugin' && item?.consumer != null);
-      const inScope = selectTags.every((t) => tags.includes(t)) && !(scope.skipConsumers && consumerBound);
+      const inScope = selectTags.every((t) => tags.includes(t)) && !(scope.skipConsumers && isConsumerBoundRaw(def.kind, item ?? {}));
       if (!inScope) outside.set(def.kind, (outside.get(def.kind) ?? 0) + 1);
     }
   }

@@ -87,7 +87,7 @@ async function apply(opts: ApplyOpts, io: Io): Promise<Outcome> {
     printWarnings(checked.checked, io, opts.mask);
     const gw = await readGateway(client, { selectTags: result.selectTags, skipConsumers: opts.skipConsumers }, result.state, info);
     const full = computePlan(result.state, gw.current, gw.schemas, { selectTags: result.selectTags });
-    const { plan, kept } = opts.deletes === false ? withoutDeletes(full) : { plan: full, kept: 0 };
+    const { plan, kept } = withoutDeletes(full, opts.deletes === false);
     const planJson = () => ({
       ...renderPlanJson(plan, { secrets: result.secrets, mask: opts.mask }),
       ...(opts.deletes === false ? { kept_by_no_deletes: kept } : {}),

@@ -30,7 +30,7 @@ async function diff(opts: GlobalOptions, io: Io): Promise<Outcome> {
     printWarnings(checked.checked, io, opts.mask);
     const gw = await readGateway(client, { selectTags: result.selectTags, skipConsumers: opts.skipConsumers }, result.state, checked.info);
     const full = computePlan(result.state, gw.current, gw.schemas, { selectTags: result.selectTags });
-    const { plan, kept } = opts.deletes === false ? withoutDeletes(full) : { plan: full, kept: 0 };
+    const { plan, kept } = withoutDeletes(full, opts.deletes === false);
     const drift = !isEmptyPlan(plan);
     if (opts.output === 'json') {
       const extra = opts.deletes === false ? { kept_by_no_deletes: kept } : {};

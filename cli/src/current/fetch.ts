@@ -10,7 +10,7 @@ import pLimit from 'p-limit';
 import type { Kind, State } from '../model/entity';
 import { KINDS } from '../model/entity';
 import { KongCtlError } from '../model/errors';
-import { KIND_DEFS, isConsumerKind } from '../kinds';
+import { KIND_DEFS, isConsumerBoundRaw, isConsumerKind } from '../kinds';
 import { mayBeMissing } from './optional-kinds';
 import { AdminApiError, type AdminClient } from '../kong/types';
 import { buildCurrentState, type RawKongState } from './build';
@@ -88,7 +88,7 @@ export async function fetchCurrent(client: AdminClient, opts: FetchCurrentOption
     lists.set(kind, limit(() => listKind(client, kind, path, query)).then(keep));
   }
   const plugins = lists.get('plugin');
-  if (opts.skipConsumers && plugins) lists.set('plugin', plugins.then((list) => list.filter((p) => p.consumer === null || p.consumer === undefined)));
+  if (opts.skipConsumers && plugins) lists.set('plugin', plugins.then((list) => list.filter((p) => !isConsumerBoundRaw('plugin', p))));
 
   // Targets are only listed under their upstream. The nested endpoint's tag filtering is not
   // something to rely on, so targets are read whole and filtered here.

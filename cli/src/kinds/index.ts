@@ -73,5 +73,10 @@ export function isConsumerBound(e: Pick<Entity, 'kind' | 'refs'>): boolean {
   return isConsumerKind(e.kind) || (e.kind === 'plugin' && Boolean(e.refs.consumer));
 }
 
+/** The same, for an object as Kong returns it (`consumer` as `{id}`, or an id in a declarative export). */
+export function isConsumerBoundRaw(kind: Kind, raw: Record<string, unknown>): boolean {
+  return isConsumerKind(kind) || (kind === 'plugin' && raw.consumer !== null && raw.consumer !== undefined);
+}
+
 export type { KindDef } from './kind';
 export { writeOnlyOf } from './kind';

@@ -62,7 +62,8 @@ export function isEmptyPlan(plan: Plan): boolean {
  * update, and never remove what they do not name. The plan without its deletes, and how many
  * live entities that keeps.
  */
-export function withoutDeletes(plan: Plan): { plan: Plan; kept: number } {
+export function withoutDeletes(plan: Plan, noDeletes = true): { plan: Plan; kept: number } {
+  if (!noDeletes) return { plan, kept: 0 };
   const changes = plan.changes.filter((c) => c.op !== 'delete');
   return { plan: { changes }, kept: plan.changes.length - changes.length };
 }
