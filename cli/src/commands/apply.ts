@@ -15,8 +15,8 @@ import { applyReportJson, applySucceeded, dblessResultJson, renderApplyText, ren
 import { DEFAULT_PARALLELISM } from '../apply/types';
 import { assertSupportedKong, getKongInfo, isDbless } from '../current/fetch';
 import { addConnectionOptions, addFileOptions, addNoDeletesOption, addOutputOptions, addScopeOptions, connectionFrom, useColor, type GlobalOptions } from './options';
-import { checkAgainstKong, diagnosticsJson, loadAndValidate, printDiagnostics, printWarnings } from './desired';
-import { readGateway } from './gateway';
+import { checkAgainstKong, diagnosticsJson, loadAndValidate, printDiagnostics, printWarnings, resolveAgainstGateway } from './desired';
+import { liveOf, readGateway, scopeOf } from './gateway';
 import { progressReporter } from './progress';
 import { write, type Io, type Outcome } from './context';
 
@@ -67,6 +67,13 @@ async function apply(opts: ApplyOpts, io: Io): Promise<Outcome> {
           '--no-deletes cannot work on a DB-less node: its one write, POST /config, replaces the whole configuration. Give the complete configuration instead.',
         );
       }
+      if (Object.keys(result.lookupTags).length) {
+        throw new KongCtlError(
+          'E_USAGE',
+          '_info.default_lookup_tags cannot work on a DB-less node: its one write, POST /config, replaces the whole configuration, ' +
+            'so every entity the files refer to must be in them.',
+        );
+      }
       // One POST /config replaces the node's whole configuration: the only transactional write.
       // Kong validates all of it against its own schemas before loading any, and its flattened
       // errors come back with their file:line: no second pass is needed here.
@@ -85,7 +92,8 @@ async function apply(opts: ApplyOpts, io: Io): Promise<Outcome> {
     const checked = await checkAgainstKong(loaded, client, opts, io, info);
     if (!checked.ok) return 'invalid';
     printWarnings(checked.checked, io, opts.mask);
-    const gw = await readGateway(client, { selectTags: result.selectTags, skipConsumers: opts.skipConsumers }, result.state, info);
+    const gw = await readGateway(client, scopeOf(result, opts), result.state, info);
+    if (!resolveAgainstGateway(loaded, liveOf(gw), opts, io, `Kong ${info.version} at ${client.baseUrl}`)) return 'invalid';
     const full = computePlan(result.state, gw.current, gw.schemas, { selectTags: result.selectTags });
     const { plan, kept } = withoutDeletes(full, opts.deletes === false);
     const planJson = () => ({
@@ -116,7 +124,8 @@ async function apply(opts: ApplyOpts, io: Io): Promise<Outcome> {
       return 'ok';
     }
 
-    const currentIds = new Map(gw.current.entities.filter((e) => e.id).map((e) => [e.key, e.id as string]));
+    // Looked-up entities are never written, but references name them by these ids.
+    const currentIds = new Map([...gw.lookup, ...gw.current.entities].filter((e) => e.id).map((e) => [e.key, e.id as string]));
     const progress = progressReporter(io, json);
     const report = await applyPlan(plan, client, {
       parallelism,

@@ -20,6 +20,7 @@ import type { GlobalOptions } from './options';
 import { schemasNeeded } from './gateway';
 import { countByKind } from './summary';
 import { isConsumerBound } from '../kinds';
+import { pendingReferences, resolveLiveReferences, type LiveEntities } from '../desired/live-references';
 
 export interface LoadedDesired {
   result: DesiredResult;
@@ -29,6 +30,8 @@ export interface LoadedDesired {
   deferred: number;
   /** Warnings about the run rather than the files (--skip-consumers), kept through the second pass. */
   notes: Diagnostic[];
+  /** `--no-deletes`: references the files cannot resolve may name live entities in scope. */
+  liveReferences: boolean;
 }
 
 export interface ValidateStage {
@@ -36,6 +39,8 @@ export interface ValidateStage {
   deferBaseline?: boolean;
   /** `--skip-consumers`: once the files are valid, their consumer-bound entities leave the run. */
   skipConsumers?: boolean;
+  /** `--no-deletes`: see LoadedDesired. */
+  liveReferences?: boolean;
 }
 
 export async function loadAndValidate(opts: GlobalOptions, io: Io, stage: ValidateStage = {}): Promise<LoadedDesired> {
@@ -44,7 +49,7 @@ export async function loadAndValidate(opts: GlobalOptions, io: Io, stage: Valida
   }
   return loadValidated(
     { files: opts.file, env: io.env, selectTags: opts.selectTag, readStdin: io.readStdin },
-    { ...stage, skipConsumers: stage.skipConsumers ?? opts.skipConsumers },
+    { ...stage, skipConsumers: stage.skipConsumers ?? opts.skipConsumers, liveReferences: stage.liveReferences ?? opts.deletes === false },
   );
 }
 
@@ -52,10 +57,11 @@ export async function loadAndValidate(opts: GlobalOptions, io: Io, stage: Valida
 export async function loadValidated(options: LoadOptions, stage: ValidateStage = {}): Promise<LoadedDesired> {
   const result = await loadDesired(options);
   // validateDesired returns the loader's own diagnostics too, sorted by file and position.
-  const all = validateDesired(result);
+  const liveReferences = Boolean(stage.liveReferences);
+  const all = validateDesired(result, { liveReferences });
   const deferred = stage.deferBaseline ? all.filter((d) => d.baseline).length : 0;
   const diagnostics = stage.deferBaseline ? all.filter((d) => !d.baseline) : all;
-  const loaded: LoadedDesired = { result, diagnostics, errors: countErrors(diagnostics), deferred, notes: [] };
+  const loaded: LoadedDesired = { result, diagnostics, errors: countErrors(diagnostics), deferred, notes: [], liveReferences };
   if (stage.skipConsumers && !loaded.errors) leaveOutConsumers(loaded);
   // A second pass reads the files again (validateAgainstKong).
   if (!loaded.errors && !stage.deferBaseline) releaseParseTrees(result);
@@ -104,8 +110,8 @@ export function desiredSchemas(client: AdminClient, result: DesiredResult): Prom
  * the plugins it has, their configs), before anything is planned or written.
  */
 export function validateAgainstKong(loaded: LoadedDesired, kong: { version: string; schemas: Schemas }): LoadedDesired {
-  const diagnostics = validateDesired(loaded.result, { kong });
-  const out = { result: loaded.result, diagnostics, errors: countErrors(diagnostics), deferred: 0, notes: loaded.notes };
+  const diagnostics = validateDesired(loaded.result, { kong, liveReferences: loaded.liveReferences });
+  const out = { ...loaded, diagnostics, errors: countErrors(diagnostics), deferred: 0 };
   if (!out.errors) releaseParseTrees(loaded.result);
   return out;
 }
@@ -129,6 +135,31 @@ export async function checkAgainstKong(
     printDiagnostics(checked, io, opts.mask, `Kong ${info.version} at ${client.baseUrl}`);
   }
   return { ok: checked.errors === 0, info, checked };
+}
+
+/**
+ * The references left for the gateway (desired/live-references.ts: `_info.default_lookup_tags`,
+ * `--no-deletes`), resolved once it has been read. Problems are printed as the file checks print
+ * theirs, and the command stops before planning; otherwise the desired state takes the live keys.
+ */
+export function resolveAgainstGateway(
+  loaded: LoadedDesired,
+  live: LiveEntities,
+  opts: Pick<GlobalOptions, 'output' | 'mask'>,
+  io: Io,
+  against: string,
+): boolean {
+  const { result } = loaded;
+  if (!pendingReferences(result, loaded.liveReferences).length) return true;
+  const resolved = resolveLiveReferences(result, live, { liveReferences: loaded.liveReferences });
+  if (resolved.diagnostics.length) {
+    const failed: LoadedDesired = { ...loaded, diagnostics: resolved.diagnostics, errors: countErrors(resolved.diagnostics) };
+    if (opts.output === 'json') write(io.stdout, JSON.stringify(diagnosticsJson(failed, opts.mask), null, 2));
+    printDiagnostics(failed, io, opts.mask, against);
+    return false;
+  }
+  result.state = resolved.state;
+  return true;
 }
 
 /**

@@ -5,8 +5,8 @@ import { renderPlanText } from '../output/plan-text';
 import { renderPlanJson } from '../output/plan-json';
 import { isEmptyPlan, keptLine, withoutDeletes } from '../model/plan';
 import { addConnectionOptions, addFileOptions, addNoDeletesOption, addOutputOptions, addScopeOptions, connectionFrom, useColor, type GlobalOptions } from './options';
-import { checkAgainstKong, diagnosticsJson, loadAndValidate, printDiagnostics, printWarnings } from './desired';
-import { readGateway } from './gateway';
+import { checkAgainstKong, diagnosticsJson, loadAndValidate, printDiagnostics, printWarnings, resolveAgainstGateway } from './desired';
+import { liveOf, readGateway, scopeOf } from './gateway';
 import { write, type Io, type Outcome } from './context';
 
 export function registerDiff(program: Command, io: Io, done: (o: Promise<Outcome>) => void): void {
@@ -28,7 +28,8 @@ async function diff(opts: GlobalOptions, io: Io): Promise<Outcome> {
     const checked = await checkAgainstKong(loaded, client, opts, io);
     if (!checked.ok) return 'invalid';
     printWarnings(checked.checked, io, opts.mask);
-    const gw = await readGateway(client, { selectTags: result.selectTags, skipConsumers: opts.skipConsumers }, result.state, checked.info);
+    const gw = await readGateway(client, scopeOf(result, opts), result.state, checked.info);
+    if (!resolveAgainstGateway(loaded, liveOf(gw), opts, io, `Kong ${checked.info.version} at ${client.baseUrl}`)) return 'invalid';
     const full = computePlan(result.state, gw.current, gw.schemas, { selectTags: result.selectTags });
     const { plan, kept } = withoutDeletes(full, opts.deletes === false);
     const drift = !isEmptyPlan(plan);

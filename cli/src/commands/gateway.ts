@@ -5,28 +5,43 @@
 import type { AdminClient } from '../kong/types';
 import type { Entity, Kind, State } from '../model/entity';
 import type { Schemas } from '../model/schema';
+import type { DesiredResult } from '../desired/types';
+import type { LiveEntities } from '../desired/live-references';
 import { assertSupportedKong, fetchCurrent, fetchSchemas, getKongInfo, type KongInfo } from '../current/fetch';
 
 export interface Gateway {
   info: KongInfo;
   current: State;
+  /** Live entities found by `_info.default_lookup_tags`: named by references, never managed. */
+  lookup: Entity[];
   schemas: Schemas;
 }
 
-/** What a run manages: entities with every select tag, consumers unless skipped. */
+/** What a run manages: entities with every select tag, consumers unless skipped; and what it looks up. */
 export interface Scope {
   selectTags: string[];
   skipConsumers?: boolean;
+  lookupTags?: Partial<Record<Kind, string[]>>;
 }
 
 /** `known`: the node's `GET /` when the command already read it. */
 export async function readGateway(client: AdminClient, scope: Scope, desired?: State, known?: KongInfo): Promise<Gateway> {
   const info = known ?? (await getKongInfo(client));
   assertSupportedKong(info, client.baseUrl);
-  const { state: current } = await fetchCurrent(client, scope);
+  const { state: current, lookup } = await fetchCurrent(client, scope);
   const { kinds, plugins, vaults } = schemasNeeded([...current.entities, ...(desired?.entities ?? [])]);
   const schemas = await fetchSchemas(client, kinds, plugins, { vaults });
-  return { info, current, schemas };
+  return { info, current, lookup, schemas };
+}
+
+/** The scope and lookups of a diff or apply run. */
+export function scopeOf(result: Pick<DesiredResult, 'selectTags' | 'lookupTags'>, opts: { skipConsumers?: boolean }): Scope {
+  return { selectTags: result.selectTags, skipConsumers: opts.skipConsumers, lookupTags: result.lookupTags };
+}
+
+/** What references the files leave open may name (desired/live-references.ts). */
+export function liveOf(gw: Pick<Gateway, 'lookup' | 'current'>): LiveEntities {
+  return { lookup: gw.lookup, inScope: gw.current.entities };
 }
 
 /** The entity kinds, plugin names and vault names whose schemas `entities` need, sorted. */

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { createAdminClient } from '../kong/client';
-import { addConnectionOptions, addFileOptions, addOutputOptions, connectionFrom, type GlobalOptions } from './options';
-import { checkAgainstKong, diagnosticsJson, loadAndValidate, printDiagnostics, type LoadedDesired } from './desired';
+import { fetchCurrent, fetchLookup } from '../current/fetch';
+import { pendingReferences } from '../desired/live-references';
+import { addConnectionOptions, addFileOptions, addNoDeletesOption, addOutputOptions, connectionFrom, type GlobalOptions } from './options';
+import { checkAgainstKong, diagnosticsJson, loadAndValidate, printDiagnostics, resolveAgainstGateway, type LoadedDesired } from './desired';
 import { write, type Io, type Outcome } from './context';
 import { countByKind } from './summary';
 
@@ -10,7 +12,7 @@ interface ValidateOpts extends GlobalOptions {
 }
 
 export function registerValidate(program: Command, io: Io, done: (o: Promise<Outcome>) => void): void {
-  addOutputOptions(addConnectionOptions(addFileOptions(program.command('validate'))))
+  addOutputOptions(addConnectionOptions(addNoDeletesOption(addFileOptions(program.command('validate')))))
     .description(
       'check declarative files (offline: never contacts Kong; --online: also against the node\'s own schemas and plugins); ' +
         'lists every problem with file:line:column',
@@ -26,7 +28,16 @@ async function validate(opts: ValidateOpts, io: Io): Promise<Outcome> {
   try {
     const { ok, info, checked } = await checkAgainstKong(loaded, client, opts, io);
     if (!ok) return 'invalid';
-    return report(checked, opts, io, `Kong ${info.version} at ${client.baseUrl}`);
+    const against = `Kong ${info.version} at ${client.baseUrl}`;
+    const { result } = checked;
+    if (pendingReferences(result, checked.liveReferences).length) {
+      // Only --no-deletes needs the live state in scope; lookups alone need only what they find.
+      const live = checked.liveReferences
+        ? await fetchCurrent(client, { selectTags: result.selectTags, lookupTags: result.lookupTags })
+        : { state: { entities: [] }, lookup: await fetchLookup(client, { lookupTags: result.lookupTags }) };
+      if (!resolveAgainstGateway(checked, { lookup: live.lookup, inScope: live.state.entities }, opts, io, against)) return 'invalid';
+    }
+    return report(checked, opts, io, against);
   } finally {
     client.close();
   }
@@ -42,6 +53,14 @@ function report(loaded: LoadedDesired, opts: ValidateOpts, io: Io, against?: str
       const n = loaded.result.state.entities.length;
       const by = against ? `, checked against ${against}` : '';
       write(io.stdout, `Valid: ${n} entit${n === 1 ? 'y' : 'ies'} (${countByKind(loaded.result.state.entities)})${by}.`);
+      const open = against ? 0 : pendingReferences(loaded.result, loaded.liveReferences).length;
+      if (open) {
+        write(
+          io.stdout,
+          `${open} reference${open === 1 ? '' : 's'} to entities the files do not declare ${open === 1 ? 'is' : 'are'} left for Kong to resolve ` +
+            '(default_lookup_tags or --no-deletes): `kong-ctl validate --online` resolves them.',
+        );
+      }
     }
   }
   return loaded.errors ? 'invalid' : 'ok';

@@ -27,8 +27,14 @@ export function unresolvedKey(kind: Kind, id: string): string {
   return `${kind}:#${id}`;
 }
 
-export function buildCurrentState(raw: RawKongState): State {
+/**
+ * `known`: live entities outside this state that its foreign keys may point at (those found by
+ * `_info.default_lookup_tags`), so that such a reference gets the entity's key, as the desired
+ * side's does, instead of an unresolved one.
+ */
+export function buildCurrentState(raw: RawKongState, known: Entity[] = []): State {
   const keyById = new Map<string, string>();
+  for (const e of known) if (e.id !== undefined) keyById.set(`${e.kind}\0${e.id}`, e.key);
   const entities: Entity[] = [];
   // Foreign keys only point at earlier dependency levels, so walking levels in order means
   // every referred entity already has its key.

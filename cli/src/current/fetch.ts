@@ -7,7 +7,7 @@
  * instead), which is apply's business, not this module's.
  */
 import pLimit from 'p-limit';
-import type { Kind, State } from '../model/entity';
+import type { Entity, Kind, State } from '../model/entity';
 import { KINDS } from '../model/entity';
 import { KongCtlError } from '../model/errors';
 import { KIND_DEFS, isConsumerBoundRaw, isConsumerKind } from '../kinds';
@@ -29,14 +29,24 @@ export interface FetchCurrentOptions {
   selectTags: string[];
   /** `--skip-consumers`: consumers and their credentials are not read, consumer plugins dropped. */
   skipConsumers?: boolean;
+  /** `_info.default_lookup_tags`: per kind, live entities with these tags are listed too, as `lookup`. */
+  lookupTags?: Partial<Record<Kind, string[]>>;
   /** Parallel list requests; default 8. */
   concurrency?: number;
 }
 
-export function checkSelectTags(tags: string[]): void {
+export interface CurrentRead {
+  /** The live entities in scope. */
+  state: State;
+  raw: RawKongState;
+  /** Found by the lookup tags: never part of the state, only what its references (and the files') may name. */
+  lookup: Entity[];
+}
+
+export function checkSelectTags(tags: string[], what = 'select tag'): void {
   for (const tag of tags) {
     if (tag === '' || tag.includes(',') || tag.includes('/')) {
-      throw new KongCtlError('E_SELECT_TAGS', `select tag '${tag}' cannot be used: Kong tags are non-empty and contain neither ',' nor '/'`);
+      throw new KongCtlError('E_SELECT_TAGS', `${what} '${tag}' cannot be used: Kong tags are non-empty and contain neither ',' nor '/'`);
     }
   }
 }
@@ -62,7 +72,7 @@ async function listKind(client: AdminClient, kind: Kind, path: string, query: Re
   }
 }
 
-export async function fetchCurrent(client: AdminClient, opts: FetchCurrentOptions): Promise<{ state: State; raw: RawKongState }> {
+export async function fetchCurrent(client: AdminClient, opts: FetchCurrentOptions): Promise<CurrentRead> {
   const selectTags = [...new Set(opts.selectTags)];
   checkSelectTags(selectTags);
   const pool = pLimit(opts.concurrency ?? 8);
@@ -103,13 +113,49 @@ export async function fetchCurrent(client: AdminClient, opts: FetchCurrentOption
     }),
   );
 
+  const lookups = lookupLists(opts, (kind, path, tags) =>
+    limit(() => listKind(client, kind, path, tagQuery(tags))).then((list) => list.filter((o) => hasAllTags(o, tags))),
+  );
+
   const raw: RawKongState = {};
-  await Promise.all(
-    [...lists.entries()].map(async ([kind, p]) => {
+  const lookupRaw: RawKongState = {};
+  await Promise.all([
+    ...[...lists.entries()].map(async ([kind, p]) => {
       raw[kind] = await p;
     }),
-  );
+    ...[...lookups.entries()].map(async ([kind, p]) => {
+      lookupRaw[kind] = await p;
+    }),
+  ]);
   const ordered: RawKongState = {};
   for (const kind of KINDS) if (raw[kind]) ordered[kind] = raw[kind];
-  return { state: buildCurrentState(ordered), raw: ordered };
+  const lookup = buildCurrentState(lookupRaw).entities;
+  return { state: buildCurrentState(ordered, lookup), raw: ordered, lookup };
+}
+
+/** Only the entities found by the lookup tags (validate --online, which reads no live state). */
+export async function fetchLookup(client: AdminClient, opts: Pick<FetchCurrentOptions, 'lookupTags' | 'skipConsumers' | 'concurrency'>): Promise<Entity[]> {
+  const pool = pLimit(opts.concurrency ?? 8);
+  const lists = lookupLists(opts, (kind, path, tags) =>
+    pool(() => listKind(client, kind, path, tagQuery(tags))).then((list) => list.filter((o) => hasAllTags(o, tags))),
+  );
+  const raw: RawKongState = {};
+  await Promise.all([...lists.entries()].map(async ([kind, p]) => (raw[kind] = await p)));
+  return buildCurrentState(raw).entities;
+}
+
+/** The lookup lists to read: one per kind with lookup tags (consumers not under --skip-consumers). */
+function lookupLists(
+  opts: Pick<FetchCurrentOptions, 'lookupTags' | 'skipConsumers'>,
+  list: (kind: Kind, path: string, tags: string[]) => Promise<RawEntity[]>,
+): Map<Kind, Promise<RawEntity[]>> {
+  const out = new Map<Kind, Promise<RawEntity[]>>();
+  for (const [kind, tags] of Object.entries(opts.lookupTags ?? {}) as Array<[Kind, string[]]>) {
+    const path = KIND_DEFS[kind].listPath;
+    if (!tags?.length || !path || (opts.skipConsumers && isConsumerKind(kind))) continue;
+    const unique = [...new Set(tags)];
+    checkSelectTags(unique, 'lookup tag');
+    out.set(kind, list(kind, path, unique));
+  }
+  return out;
 }

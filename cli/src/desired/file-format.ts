@@ -90,6 +90,11 @@ export const UNMANAGED_KEYS: Record<string, Record<string, string>> = {
     mtls_auth_credentials: 'mTLS credentials (a Kong Enterprise plugin)',
   },
   service: { filter_chains: 'WebAssembly filter chains' },
+  // `_info.default_lookup_tags`: lookups of entities kong-ctl does not manage either.
+  default_lookup_tags: {
+    consumer_groups: 'consumer groups (a Kong Enterprise entity)',
+    partials: 'partials (Kong 3.10 and later)',
+  },
   route: { filter_chains: 'WebAssembly filter chains' },
 };
 

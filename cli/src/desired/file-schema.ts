@@ -13,6 +13,7 @@ import type { FieldSchema } from '../model/schema';
 import { fieldEntries, recordShorthands } from '../model/schema';
 import { KIND_DEFS } from '../kinds';
 import { CHILDREN, DEFAULTABLE, SUGAR_FIELDS, TOP_LEVEL, UNMANAGED_KEYS } from './file-format';
+import { LOOKUP_KEYS } from './info';
 import { checkEntityChecks, fieldError, isPlainObject, isVaultReference, typeError, validatorError } from './kong-schema-check';
 import { KONG_ENTITY_SCHEMAS, OFFLINE_SCHEMAS, entityFields, type EntitySchemaSource } from './kong-entity-schemas';
 import type { PathSegment } from './positions';
@@ -109,6 +110,12 @@ export function buildFileJsonSchema(source: EntitySchemaSource = OFFLINE_SCHEMAS
       additionalProperties: false,
       properties: {
         select_tags: list({ type: 'string', 'x-kong': { type: 'string' } }),
+        default_lookup_tags: {
+          type: ['object', 'null'],
+          properties: Object.fromEntries(Object.keys(LOOKUP_KEYS).map((k) => [k, list({ type: 'string', 'x-kong': { type: 'string' } })])),
+          additionalProperties: false,
+          'x-kong': { type: 'record', entity: 'default_lookup_tags' },
+        },
         // kong-ctl's own option (guard.ts); decK does not know it.
         fail_closed_guard: { type: ['boolean', 'null'], 'x-kong': { type: 'boolean' } },
         defaults: { type: ['object', 'null'], properties: defaults, additionalProperties: false, 'x-kong': { type: 'record' } },

@@ -1,9 +1,10 @@
 /**
- * The file-level parts of decK's format: `_format_version`, `_info.select_tags` and
- * `_info.defaults`, checked and merged across files; and kong-ctl's own
- * `_info.fail_closed_guard` (guard.ts).
+ * The file-level parts of decK's format: `_format_version`, `_info.select_tags`,
+ * `_info.default_lookup_tags` and `_info.defaults`, checked and merged across files; and
+ * kong-ctl's own `_info.fail_closed_guard` (guard.ts).
  */
 import { isDeepStrictEqual } from 'node:util';
+import type { Kind } from '../model/entity';
 import type { Diagnostic } from '../model/errors';
 import type { RawEntity } from './build';
 import { DEFAULTABLE, FORMAT_VERSION } from './file-format';
@@ -100,6 +101,50 @@ export function mergeSelectTags(files: ParsedFile[], cli: string[] | undefined):
     declaredAt: first ? { file: first.file, path: ['_info', 'select_tags'] } : undefined,
     diagnostics,
   };
+}
+
+/** decK's `_info.default_lookup_tags` keys kong-ctl resolves references with, and their kinds. */
+export const LOOKUP_KEYS = { services: 'service', routes: 'route', consumers: 'consumer' } as const satisfies Record<string, Kind>;
+export type LookupKind = (typeof LOOKUP_KEYS)[keyof typeof LOOKUP_KEYS];
+export type LookupTags = Partial<Record<LookupKind, string[]>>;
+
+export interface LookupTagsResult {
+  tags: LookupTags;
+  /** Where each kind's tags are first declared. */
+  declaredAt: Partial<Record<LookupKind, { file: ParsedFile; path: PathSegment[] }>>;
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * `_info.default_lookup_tags`: per kind, the tags of live entities that references the files
+ * cannot resolve themselves may name (looked up in Kong, never changed). Files that declare a
+ * kind's lookup tags must declare the same set; files that do not inherit them.
+ */
+export function mergeLookupTags(files: ParsedFile[]): LookupTagsResult {
+  const tags: LookupTags = {};
+  const declaredAt: LookupTagsResult['declaredAt'] = {};
+  const diagnostics: Diagnostic[] = [];
+  for (const file of files) {
+    if (!file.content) continue;
+    const lookup = info(file).default_lookup_tags;
+    if (!isPlainObject(lookup)) continue;
+    for (const [key, kind] of Object.entries(LOOKUP_KEYS)) {
+      const list = tagList(lookup[key]);
+      if (!list || list.length === 0) continue;
+      const first = declaredAt[kind];
+      if (!first) {
+        tags[kind] = list;
+        declaredAt[kind] = { file, path: ['_info', 'default_lookup_tags', key] };
+      } else if (!sameSet(tags[kind]!, list)) {
+        diagnostics.push({
+          code: 'E_SELECT_TAGS',
+          message: `_info.default_lookup_tags.${key} ${show(list)} differ from ${show(tags[kind]!)} in ${first.file.name}: all files must look ${key} up by the same tags`,
+          source: at(file, ['_info', 'default_lookup_tags', key], true),
+        });
+      }
+    }
+  }
+  return { tags, declaredAt, diagnostics };
 }
 
 export interface FailClosedGuardResult {

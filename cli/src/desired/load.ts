@@ -13,7 +13,7 @@ import { buildEntities, maskedPaths } from './build';
 import type { RawEntity } from './build';
 import { formatEntityPath } from './file-format';
 import { failClosedGuards, guardDiagnostics } from './guard';
-import { applyDefaults, checkFormatVersion, mergeDefaults, mergeFailClosedGuard, mergeSelectTags } from './info';
+import { applyDefaults, checkFormatVersion, mergeDefaults, mergeFailClosedGuard, mergeLookupTags, mergeSelectTags } from './info';
 import { parseSource } from './parse';
 import type { ParsedFile } from './parse';
 import { readSources } from './sources';
@@ -23,8 +23,8 @@ export type { DesiredResult, LoadOptions, DesiredFile, WrittenRef } from './type
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Fields a reference by name may use, per kind referred to (an id always works). */
-const NAME_FIELDS: Partial<Record<Kind, string[]>> = {
+/** Fields a reference by name may use, per kind referred to, in the order they are tried (an id always works). */
+export const NAME_FIELDS: Partial<Record<Kind, string[]>> = {
   service: ['name'],
   route: ['name'],
   upstream: ['name'],
@@ -151,6 +151,8 @@ export async function loadDesired(opts: LoadOptions): Promise<DesiredResult> {
 
   const select = mergeSelectTags(files, opts.selectTags);
   diagnostics.push(...select.diagnostics);
+  const lookup = mergeLookupTags(files);
+  diagnostics.push(...lookup.diagnostics);
   const defaults = mergeDefaults(files, (f, p) => maskedPaths(f, p, () => true));
   diagnostics.push(...defaults.diagnostics);
   for (const e of raws) applyDefaults(e, defaults);
@@ -172,6 +174,7 @@ export async function loadDesired(opts: LoadOptions): Promise<DesiredResult> {
   return {
     state: { entities },
     selectTags: select.tags,
+    lookupTags: lookup.tags,
     secrets,
     diagnostics,
     formatVersion,

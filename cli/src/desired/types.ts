@@ -5,6 +5,7 @@
 import type { Document } from 'yaml';
 import type { Entity, Kind, SourceRef, State } from '../model/entity';
 import type { Diagnostic } from '../model/errors';
+import type { LookupTags } from './info';
 import type { LineCol, PathSegment } from './positions';
 
 export interface LoadOptions {
@@ -54,6 +55,8 @@ export interface DesiredResult {
   state: State;
   /** `_info.select_tags` and `--select-tag`, merged. */
   selectTags: string[];
+  /** `_info.default_lookup_tags` per kind: references the files cannot resolve may name live entities carrying them. */
+  lookupTags: LookupTags;
   /** Every value substituted from `${{ env "…" }}`: output masks them as [masked]. */
   secrets: string[];
   /** Problems found while loading (unreadable/unparsable files, templating, format version, select tags, nesting). */

@@ -21,6 +21,8 @@ import type { PathSegment } from './positions';
 import { redirectUriProblem } from './oauth2-redirect-uri';
 import { routePathCustomCheck } from './route-paths';
 import type { DesiredFile, DesiredResult } from './types';
+import { LOOKUP_KEYS } from './info';
+import { mayNameLiveEntity } from './live-references';
 
 export interface ValidateOptions {
   /** Config fields of plugins known beyond the bundled ones: their configs are checked too (offline). */
@@ -31,6 +33,8 @@ export interface ValidateOptions {
    * plugin name the files use (readGateway / fetchSchemas).
    */
   kong?: { version: string; schemas: Schemas };
+  /** `--no-deletes`: a reference the files cannot resolve may name a live entity in scope (resolved against Kong). */
+  liveReferences?: boolean;
 }
 
 /** Kong's `GET /{entities}?tags=` takes at most 5 tags. */
@@ -384,7 +388,45 @@ function checkSelectTags(r: Reporter, result: DesiredResult): void {
   });
 }
 
-function checkReferences(r: Reporter, result: DesiredResult): void {
+/** `_info.default_lookup_tags`: valid tags, and only beside select tags that they do not contain. */
+function checkLookupTags(r: Reporter, result: DesiredResult): void {
+  for (const [key, kind] of Object.entries(LOOKUP_KEYS)) {
+    const tags = result.lookupTags[kind];
+    if (!tags) continue;
+    const declaring = result.files.find((f) => {
+      const c = f.content;
+      return isPlainObject(c) && isPlainObject(c._info) && isPlainObject(c._info.default_lookup_tags) && Array.isArray(c._info.default_lookup_tags[key]);
+    });
+    if (!declaring) continue;
+    const path = ['_info', 'default_lookup_tags', key];
+    const written = ((declaring.content as { _info: { default_lookup_tags: Record<string, unknown[]> } })._info.default_lookup_tags[key]);
+    written.forEach((t, i) => {
+      if (typeof t === 'string' && !TAG.test(t)) r.at(declaring, [...path, i], tagMessage(t), { code: 'E_SELECT_TAGS' });
+    });
+    if (tags.length > MAX_SELECT_TAGS) {
+      r.at(declaring, path, `at most ${MAX_SELECT_TAGS} lookup tags are allowed (Kong cannot filter on more), found ${tags.length}`, { key: true, code: 'E_SELECT_TAGS' });
+    }
+    if (result.selectTags.length === 0) {
+      r.at(
+        declaring,
+        path,
+        'default_lookup_tags need select tags (_info.select_tags or --select-tag): without them the files manage the whole gateway, ' +
+          `so the ${key} they look up would be deleted`,
+        { key: true, code: 'E_SELECT_TAGS' },
+      );
+    } else if (result.selectTags.every((t) => tags.includes(t))) {
+      r.at(
+        declaring,
+        path,
+        `the lookup tags [${tags.join(', ')}] include every select tag: the ${key} they find are in the files' scope, ` +
+          'managed (and deleted when absent) rather than looked up',
+        { key: true, code: 'E_SELECT_TAGS' },
+      );
+    }
+  }
+}
+
+function checkReferences(r: Reporter, result: DesiredResult, liveReferences: boolean): void {
   // A name may belong to an entity of a file that could not be read: say nothing rather than guess.
   if (result.files.some((f) => f.content === undefined) || result.diagnostics.some((d) => !d.source)) return;
   // Names per kind, gathered once: thousands of unresolved references must not each scan every entity.
@@ -400,12 +442,16 @@ function checkReferences(r: Reporter, result: DesiredResult): void {
     return out;
   };
   for (const ref of result.references) {
-    if (ref.resolved) continue;
+    // Left for the live gateway to resolve (live-references.ts), once Kong has been read.
+    if (ref.resolved || mayNameLiveEntity(ref, result, liveReferences)) continue;
     const candidates = namesOf(ref.targetKind);
     const hint = closest(ref.written, candidates);
     const kind = ref.targetKind.replace(/_/g, ' ');
     const didYouMean = hint ? ` (did you mean '${hint}'?)` : '';
-    r.entity(ref.entity, [ref.field], `unknown ${kind} '${ref.written}'${didYouMean}: no ${kind} with this name or id in the file(s)`);
+    const lookupKey = Object.entries(LOOKUP_KEYS).find(([, k]) => k === ref.targetKind)?.[0];
+    // Within select tags, the usual reason is an entity another team's files manage.
+    const elsewhere = lookupKey && result.selectTags.length ? `; one managed by other files can be named through _info.default_lookup_tags.${lookupKey}` : '';
+    r.entity(ref.entity, [ref.field], `unknown ${kind} '${ref.written}'${didYouMean}: no ${kind} with this name or id in the file(s)${elsewhere}`);
   }
 }
 
@@ -497,7 +543,8 @@ export function validateDesired(result: DesiredResult, opts: ValidateOptions = {
     checkKey(r, e);
   }
   checkSelectTags(r, result);
-  checkReferences(r, result);
+  checkLookupTags(r, result);
+  checkReferences(r, result, Boolean(opts.liveReferences));
   checkDuplicates(r, result.state.entities);
   return sortDiagnostics(r.out, result.files);
 }

@@ -7,7 +7,9 @@
  */
 import { Document, isMap } from 'yaml';
 import type { Entity, Kind, State } from '../model/entity';
+import { KINDS } from '../model/entity';
 import type { Schemas } from '../model/schema';
+import { LOOKUP_KEYS } from '../desired/info';
 import { KIND_DEFS, writeOnlyOf } from '../kinds';
 import { fieldsFor, stripDefaults } from './defaults';
 
@@ -112,6 +114,9 @@ function needsId(e: Entity): boolean {
   return KIND_DEFS[e.kind].identity({ fields: e.fields, refs: e.refs, id: undefined }) !== e.key;
 }
 
+/** Kinds whose foreign keys the dump writes as references (the others nest under their parent). */
+const WRITTEN_REFERENCES: ReadonlySet<Kind> = new Set<Kind>(['plugin', 'route', 'service', 'upstream', 'key']);
+
 function idFromKey(key: string): string | undefined {
   const i = key.indexOf(':#');
   return i >= 0 ? key.slice(i + 2) : undefined;
@@ -162,6 +167,24 @@ function build(state: State, schemas: Schemas, opts: DumpOptions): DumpContent &
       return name ?? t.id ?? key;
     }
     return idFromKey(key) ?? key;
+  }
+
+  // References out of the dump (outside the select tags) are written by id; loading the file
+  // back needs them looked up (`_info.default_lookup_tags`), which only the user can say by what.
+  const outside = new Map<Kind, number>();
+  for (const e of state.entities) {
+    // Credentials, targets and SNIs without their parent are left out instead (orphans, below).
+    if (!WRITTEN_REFERENCES.has(e.kind)) continue;
+    for (const [field, key] of Object.entries(e.refs)) {
+      if (!key || byKey.has(key)) continue;
+      const kind = KIND_DEFS[e.kind].foreignKeys[field];
+      outside.set(kind, (outside.get(kind) ?? 0) + 1);
+    }
+  }
+  for (const [kind, n] of [...outside].sort(([a], [b]) => KINDS.indexOf(a) - KINDS.indexOf(b))) {
+    const lookup = Object.entries(LOOKUP_KEYS).find(([, k]) => k === kind)?.[0];
+    const fix = lookup ? `: add _info.default_lookup_tags.${lookup} with their tags before applying it` : '';
+    warnings.push(`${n} reference${n === 1 ? '' : 's'} to ${kind.replace(/_/g, ' ')}s outside this dump ${n === 1 ? 'is' : 'are'} written by id${fix}`);
   }
 
   const leftOut: LeftOut = new Map();

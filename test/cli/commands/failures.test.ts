@@ -103,6 +103,16 @@ describe('DB-less Kong', () => {
     expect(nock.isDone()).toBe(true);
   });
 
+  it('_info.default_lookup_tags are refused before any write: the files must hold everything they name', async () => {
+    nock(ADMIN).get('/').reply(200, root());
+    const lookup = join(dir, 'lookup.yaml');
+    writeFileSync(lookup, `_format_version: "3.0"\n_info:\n  select_tags: [platform]\n  default_lookup_tags:\n    services: [team-a]\nplugins:\n- name: cors\n  service: users\n`);
+    const r = await runCli(['apply', '-f', lookup, '--kong-addr', ADMIN]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('_info.default_lookup_tags cannot work on a DB-less node');
+    expect(nock.isDone()).toBe(true);
+  });
+
   it('a 304 is "No changes"', async () => {
     nock(ADMIN).get('/').reply(200, root()).post('/config').query(true).reply(304);
     const r = await runCli(['apply', '-f', file, '--kong-addr', ADMIN]);

@@ -106,7 +106,7 @@ describe('stdin', () => {
     ]);
     expect(validateDesired(r).map(brief)).toEqual([
       '<stdin>:5:11 services[0]: port: expected an integer',
-      `multi/20-plugins.yml:7:12 plugins[0]: route: unknown route 'checkout-api': no route with this name or id in the file(s)`,
+      `multi/20-plugins.yml:7:12 plugins[0]: route: unknown route 'checkout-api': no route with this name or id in the file(s); one managed by other files can be named through _info.default_lookup_tags.routes`,
     ]);
   });
 });
@@ -135,7 +135,7 @@ describe('select tags from the command line', () => {
     });
     expect(validateDesired(r).map(brief)).toEqual([
       '--select-tag: at most 5 select tags are allowed (Kong cannot filter on more), found 6',
-      "multi/more/30-consumers.json:7:63 consumers[0].plugins[0]: service: unknown service 'checkout': no service with this name or id in the file(s)",
+      "multi/more/30-consumers.json:7:63 consumers[0].plugins[0]: service: unknown service 'checkout': no service with this name or id in the file(s); one managed by other files can be named through _info.default_lookup_tags.services",
     ]);
   });
 });

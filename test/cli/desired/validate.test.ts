@@ -170,7 +170,7 @@ describe('validateDesired: every problem, with file:line:column and entity path'
       `bad/everything.yaml:16:11 services[1]: name: duplicate service orders (first at ${f}:6:5 services[0])`,
       `bad/everything.yaml:19:11 plugins[0]: name: plugin rate-limiting (service orders) is configured twice (first at ${f}:14:9 services[0].plugins[0]): Kong allows one rate-limiting plugin per {service, route, consumer}`,
       "bad/everything.yaml:22:11 plugins[1]: name: unknown plugin 'no-such-plugin': neither bundled with Kong (up to 3.9) nor one of this project's plugins",
-      "bad/everything.yaml:24:12 plugins[2]: route: unknown route 'missing-route': no route with this name or id in the file(s)",
+      "bad/everything.yaml:24:12 plugins[2]: route: unknown route 'missing-route': no route with this name or id in the file(s); one managed by other files can be named through _info.default_lookup_tags.routes",
       `bad/everything.yaml:29:33 consumers[1].keyauth_credentials[0]: key: duplicate key-auth credential of bob (first at ${f}:27:27 consumers[0].keyauth_credentials[0])`,
       'bad/everything.yaml:30:5 consumers[1]: colour: unknown field',
     ]);
