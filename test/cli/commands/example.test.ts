@@ -10,7 +10,7 @@ describe('kong/kong.yaml', () => {
     });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    // 4 plugins of ours, and the 2 fail-closed guards kong-ctl adds for the security plugins.
-    expect(r.stdout).toMatch(/^Valid: 10 entities \(1 service, 3 routes, 6 plugins\)\./);
+    // 4 plugins of ours, acl, and the 2 fail-closed guards kong-ctl adds for the security plugins.
+    expect(r.stdout).toMatch(/^Valid: 13 entities \(1 service, 3 routes, 1 consumer, 1 acl, 7 plugins\)\./);
   });
 });
