@@ -46,14 +46,42 @@ export interface LiveResolution {
   diagnostics: Diagnostic[];
 }
 
-function matchLive(written: string, kind: Kind, candidates: Entity[]): Entity | undefined {
-  const byId = candidates.find((e) => e.id === written);
-  if (byId) return byId;
-  for (const field of NAME_FIELDS[kind] ?? []) {
-    const hit = candidates.find((e) => e.fields[field] === written);
-    if (hit) return hit;
+/**
+ * Live entities of one kind by the values a reference may write: the id, then each name field in
+ * NAME_FIELDS order (a consumer's username before its custom_id), as the files' own are matched.
+ */
+class LiveIndex {
+  private readonly byValue: Array<Map<string, Entity>>;
+  readonly entities: Entity[];
+  constructor(kind: Kind, entities: Entity[]) {
+    this.entities = entities;
+    const fields = NAME_FIELDS[kind] ?? [];
+    this.byValue = [undefined, ...fields].map((field) => {
+      const m = new Map<string, Entity>();
+      for (const e of entities) {
+        const v = field === undefined ? e.id : e.fields[field];
+        if (typeof v === 'string' && !m.has(v)) m.set(v, e);
+      }
+      return m;
+    });
   }
-  return undefined;
+
+  match(written: string): Entity | undefined {
+    for (const m of this.byValue) {
+      const hit = m.get(written);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+}
+
+function indexer(entities: Entity[]): (kind: Kind) => LiveIndex {
+  const cache = new Map<Kind, LiveIndex>();
+  return (kind) => {
+    let ix = cache.get(kind);
+    if (!ix) cache.set(kind, (ix = new LiveIndex(kind, entities.filter((e) => e.kind === kind))));
+    return ix;
+  };
 }
 
 function namesOf(kind: Kind, entities: Entity[]): string[] {
@@ -77,21 +105,26 @@ export function resolveLiveReferences(
   /** Unresolved key as loading gave it → the key of the live entity it names. */
   const rewrites = new Map<string, string>();
 
+  const lookedUp = indexer(live.lookup);
+  const inScope = indexer(opts.liveReferences ? live.inScope : []);
   for (const ref of pendingReferences(result, opts.liveReferences)) {
     const kind = ref.targetKind;
     const oldKey = ref.entity.refs[ref.field];
     if (!oldKey || rewrites.has(oldKey)) continue;
     const tags = lookupTags[kind];
-    const looked = tags ? live.lookup.filter((e) => e.kind === kind) : [];
-    const scoped = opts.liveReferences ? live.inScope.filter((e) => e.kind === kind) : [];
-    const hit = matchLive(ref.written, kind, looked) ?? matchLive(ref.written, kind, scoped);
+    const looked = tags ? lookedUp(kind) : undefined;
+    const scoped = inScope(kind);
+    const hit = looked?.match(ref.written) ?? scoped.match(ref.written);
     const at = { code: 'E_VALIDATION' as const, source: ref.source };
     if (!hit) {
       const where = [
         tags ? `among the ${plural(kind)} tagged [${tags.join(', ')}]` : '',
         opts.liveReferences ? `among the live ${plural(kind)} in scope (--no-deletes)` : '',
       ].filter(Boolean);
-      const hint = closest(ref.written, [...namesOf(kind, result.state.entities.filter((e) => e.kind === kind)), ...namesOf(kind, [...looked, ...scoped])]);
+      const hint = closest(ref.written, [
+        ...namesOf(kind, result.state.entities.filter((e) => e.kind === kind)),
+        ...namesOf(kind, [...(looked?.entities ?? []), ...scoped.entities]),
+      ]);
       diagnostics.push({
         ...at,
         message:
