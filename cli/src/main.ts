@@ -14,6 +14,7 @@ import { registerApply } from './commands/apply';
 import { registerDump } from './commands/dump';
 import { registerPing } from './commands/ping';
 import { registerBreakers } from './commands/breakers';
+import { registerSchema } from './commands/schema';
 
 const EXIT: Record<Outcome, number> = { ok: 0, drift: 2, alert: 2, invalid: 1, failed: 1 };
 
@@ -51,6 +52,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   registerDump(program, io, done);
   registerPing(program, io, done);
   registerBreakers(program, io, done);
+  registerSchema(program, io, done);
 
   const json = wantsJson(argv);
   try {

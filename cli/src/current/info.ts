@@ -15,6 +15,8 @@ export interface KongInfo {
   role?: string;
   /** Names of plugins this node has loaded, sorted. */
   pluginsAvailable: string[];
+  /** Names of vaults this node has loaded (`env`…), sorted. */
+  vaultsLoaded: string[];
 }
 
 export async function getKongInfo(client: AdminClient): Promise<KongInfo> {
@@ -30,6 +32,7 @@ export async function getKongInfo(client: AdminClient): Promise<KongInfo> {
     edition: typeof body.edition === 'string' ? body.edition : /enterprise/i.test(body.version) ? 'enterprise' : 'community',
     database: typeof conf.database === 'string' ? conf.database : 'unknown',
     pluginsAvailable: Object.keys(plugins.available_on_server ?? {}).sort(),
+    vaultsLoaded: Object.keys((conf.loaded_vaults ?? {}) as Record<string, unknown>).sort(),
   };
   if (typeof conf.role === 'string') info.role = conf.role;
   return info;
