@@ -15,6 +15,7 @@ import { registerDump } from './commands/dump';
 import { registerPing } from './commands/ping';
 import { registerBreakers } from './commands/breakers';
 import { registerSchema } from './commands/schema';
+import { registerRender } from './commands/render';
 
 const EXIT: Record<Outcome, number> = { ok: 0, drift: 2, alert: 2, invalid: 1, failed: 1 };
 
@@ -52,6 +53,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   registerDump(program, io, done);
   registerPing(program, io, done);
   registerBreakers(program, io, done);
+  registerRender(program, io, done);
   registerSchema(program, io, done);
 
   const json = wantsJson(argv);
