@@ -1,24 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { buildCurrentState, type RawKongState } from '../../../cli/src/current/fetch';
+import { buildCurrentState } from '../../../cli/src/current/fetch';
 import { indexByKey } from '../../../cli/src/model/entity';
 import { listData } from '../kong/fixtures';
-
-/** Every list the recorded Postgres Kong returned, as fetchCurrent would hand them over. */
-function recordedRaw(): RawKongState {
-  return {
-    service: listData('103'),
-    route: listData('106'),
-    plugin: listData('107'),
-    consumer: listData('109'),
-    upstream: listData('110'),
-    target: listData('101'),
-    keyauth_credential: listData('079'),
-    jwt_secret: listData('080'),
-    basicauth_credential: listData('081'),
-    hmacauth_credential: listData('082'),
-    acl: listData('083'),
-  };
-}
+import { recordedLists } from '../support/recorded-lists';
 
 function deepFreeze<T>(o: T): T {
   if (o && typeof o === 'object') {
@@ -29,11 +13,11 @@ function deepFreeze<T>(o: T): T {
 }
 
 describe('buildCurrentState on the recorded Kong 3.4.2 lists', () => {
-  const state = buildCurrentState(deepFreeze(recordedRaw()));
+  const state = buildCurrentState(deepFreeze(recordedLists()));
   const byKey = indexByKey(state);
 
   it('keeps every entity, once', () => {
-    const raw = recordedRaw();
+    const raw = recordedLists();
     const total = Object.values(raw).reduce((n, l) => n + (l?.length ?? 0), 0);
     expect(state.entities).toHaveLength(total);
     expect(byKey.size).toBe(total);

@@ -1,35 +1,23 @@
 import nock from 'nock';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { fetchCurrent } from '../../../cli/src/current/fetch';
 import { KIND_DEFS } from '../../../cli/src/kinds';
-import { createAdminClient, type KongAdminClient } from '../../../cli/src/kong/client';
 import { KINDS, indexByKey, type Kind } from '../../../cli/src/model/entity';
 import { KongCtlError } from '../../../cli/src/model/errors';
 import { listData } from '../kong/fixtures';
+import { recordedLists } from '../support/recorded-lists';
+import { KONG, nockedAdminClients } from './nocked-admin';
 
-const KONG = 'http://kong.test:8001';
 const UPSTREAM_ID = '99eca49f-9833-40b2-b13f-65b7e75e50e3';
 
 type Raw = Record<string, unknown>;
 
-function recorded(): Partial<Record<Kind, Raw[]>> {
-  return {
-    service: listData('103'),
-    route: listData('106'),
-    plugin: listData('107'),
-    consumer: listData('109'),
-    upstream: listData('110'),
-    keyauth_credential: listData('079'),
-    jwt_secret: listData('080'),
-    basicauth_credential: listData('081'),
-    hmacauth_credential: listData('082'),
-    acl: listData('083'),
-  };
-}
-
 const LISTED = KINDS.filter((k) => KIND_DEFS[k].listPath);
 
-/** Answer every collection once, as Kong does: `{data, next}` (the tag filter applied like Kong's AND). */
+/**
+ * Answer every collection once, as Kong does: `{data, next}` (the tag filter applied like Kong's AND).
+ * Targets have no collection: a test that wants them serves GET /upstreams/{id}/targets itself.
+ */
 function nockLists(bodies: Partial<Record<Kind, Raw[]>>, tags?: string[]): void {
   for (const kind of LISTED) {
     const query: Record<string, string> = { size: '1000' };
@@ -39,25 +27,11 @@ function nockLists(bodies: Partial<Record<Kind, Raw[]>>, tags?: string[]): void 
   }
 }
 
-let clients: KongAdminClient[] = [];
-function client(): KongAdminClient {
-  const c = createAdminClient({ kongAddr: KONG, headers: [] }, { sleep: async () => {} });
-  clients.push(c);
-  return c;
-}
-
-beforeAll(() => nock.disableNetConnect());
-afterEach(() => {
-  for (const c of clients) c.close();
-  clients = [];
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-});
+const client = nockedAdminClients();
 
 describe('fetchCurrent', () => {
   it('reads every kind, and targets per upstream', async () => {
-    nockLists(recorded());
+    nockLists(recordedLists());
     nock(KONG).get(`/upstreams/${UPSTREAM_ID}/targets`).query({ size: '1000' }).reply(200, { data: listData('101'), next: null });
     const c = client();
     const { state, raw } = await fetchCurrent(c, { selectTags: [] });
@@ -72,7 +46,7 @@ describe('fetchCurrent', () => {
   });
 
   it('asks Kong for select tags as tags=a,b (AND) and filters targets itself', async () => {
-    nockLists(recorded(), ['team-a']);
+    nockLists(recordedLists(), ['team-a']);
     nock(KONG).get(`/upstreams/${UPSTREAM_ID}/targets`).query({ size: '1000' }).reply(200, { data: listData('101'), next: null });
     const { state } = await fetchCurrent(client(), { selectTags: ['team-a'] });
     const keys = state.entities.map((e) => e.key);
@@ -109,7 +83,7 @@ describe('fetchCurrent', () => {
   });
 
   it('treats a collection Kong does not have (plugin not loaded, or keys before Kong 3.1) as empty', async () => {
-    const bodies = recorded();
+    const bodies = recordedLists();
     for (const kind of LISTED) {
       const path = KIND_DEFS[kind].listPath!;
       if (kind === 'jwt_secret' || kind === 'key' || kind === 'key_set') nock(KONG).get(path).query(true).reply(404, { message: 'Not found' });

@@ -1,33 +1,17 @@
 import nock from 'nock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { assertSupportedKong, fetchSchemas, getKongInfo, isDbless } from '../../../cli/src/current/fetch';
-import { createAdminClient, type KongAdminClient } from '../../../cli/src/kong/client';
 import { KongCtlError } from '../../../cli/src/model/errors';
 import { exchange } from '../kong/fixtures';
+import { KONG, nockedAdminClients } from './nocked-admin';
 
-const KONG = 'http://kong.test:8001';
-
-let clients: KongAdminClient[] = [];
-function client(): KongAdminClient {
-  const c = createAdminClient({ kongAddr: KONG, headers: [] }, { sleep: async () => {} });
-  clients.push(c);
-  return c;
-}
+const client = nockedAdminClients();
 
 /** Serve a recorded exchange exactly once. */
 function serve(num: string): void {
   const ex = exchange(num);
   nock(KONG).get(ex.request.path).reply(ex.response.status, ex.response.body, ex.response.headers);
 }
-
-beforeAll(() => nock.disableNetConnect());
-afterEach(() => {
-  for (const c of clients) c.close();
-  clients = [];
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-});
 
 describe('fetchSchemas', () => {
   it('fetches each entity and plugin schema once per run, however often asked', async () => {

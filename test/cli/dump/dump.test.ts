@@ -1,30 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { buildCurrentState, type RawKongState } from '../../../cli/src/current/fetch';
+import { buildCurrentState } from '../../../cli/src/current/fetch';
 import { buildDumpContent, renderDump } from '../../../cli/src/dump/dump';
 import type { State } from '../../../cli/src/model/entity';
 import type { Schemas } from '../../../cli/src/model/schema';
 import { entitySchemas, listData, pluginSchemas } from '../kong/fixtures';
+import { recordedLists } from '../support/recorded-lists';
 
 const schemas: Schemas = { entities: entitySchemas(), plugins: pluginSchemas() };
 
-function recordedRaw(): RawKongState {
-  return {
-    service: listData('103'),
-    route: listData('106'),
-    plugin: listData('107'),
-    consumer: listData('109'),
-    upstream: listData('110'),
-    target: listData('101'),
-    keyauth_credential: listData('079'),
-    jwt_secret: listData('080'),
-    basicauth_credential: listData('081'),
-    hmacauth_credential: listData('082'),
-    acl: listData('083'),
-  };
-}
-
-const recorded = buildCurrentState(recordedRaw());
+const recorded = buildCurrentState(recordedLists());
 const plain = { withDefaults: false, selectTags: [] as string[] };
 
 function walk(v: unknown, visit: (key: string, value: unknown) => void): void {
@@ -128,7 +113,7 @@ describe('renderDump of the recorded gateway', () => {
   it('is byte-identical whatever order the entities arrive in', () => {
     const reversed: State = { entities: [...recorded.entities].reverse() };
     expect(renderDump(reversed, schemas, plain)).toBe(text);
-    const raw = recordedRaw();
+    const raw = recordedLists();
     const shuffled = Object.fromEntries(Object.entries(raw).map(([k, l]) => [k, [...(l ?? [])].reverse()]));
     expect(renderDump(buildCurrentState(shuffled), schemas, plain)).toBe(text);
   });

@@ -13,6 +13,7 @@ import { renderDump } from '../../../cli/src/dump/dump';
 import type { State } from '../../../cli/src/model/entity';
 import type { Schemas } from '../../../cli/src/model/schema';
 import { entitySchemas, listData, pluginSchemas } from '../kong/fixtures';
+import { recordedLists } from '../support/recorded-lists';
 
 const schemas: Schemas = { entities: entitySchemas(), plugins: pluginSchemas() };
 const dir = mkdtempSync(join(tmpdir(), 'kong-ctl-roundtrip-'));
@@ -20,22 +21,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const CERT = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n';
 
+/** The recorded gateway, plus the certificate, CA certificate and SNI the recording lacks. */
 function recordedRaw(): RawKongState {
   return {
     certificate: [{ id: '5f1c9a3e-0000-4000-8000-000000000001', cert: CERT, key: 'KEY', cert_alt: null, key_alt: null, tags: ['team-a'], created_at: 1 }],
     ca_certificate: [{ id: '5f1c9a3e-0000-4000-8000-000000000002', cert: CERT, cert_digest: 'd1', tags: ['team-a'], created_at: 1 }],
     sni: [{ id: '5f1c9a3e-0000-4000-8000-000000000003', name: 'api.example.com', certificate: { id: '5f1c9a3e-0000-4000-8000-000000000001' }, tags: ['team-a'], created_at: 1, updated_at: 1 }],
-    service: listData('103'),
-    route: listData('106'),
-    plugin: listData('107'),
-    consumer: listData('109'),
-    upstream: listData('110'),
-    target: listData('101'),
-    keyauth_credential: listData('079'),
-    jwt_secret: listData('080'),
-    basicauth_credential: listData('081'),
-    hmacauth_credential: listData('082'),
-    acl: listData('083'),
+    ...recordedLists(),
   };
 }
 

@@ -21,32 +21,12 @@ import {
   type SimResult,
 } from '../../harness';
 import { TEST_CLOCK_ENV } from '../../../plugins/shared/clock';
+import { assertPluginBuilt } from '../support/plugin-build';
 import { FlakyUpstream } from './upstream';
 
 export const PLUGIN_DIR = path.join(REPO_ROOT, 'dist', 'kong-plugins', 'circuit-breaker');
 /** The plugin's clock at the start of every test file (epoch seconds). */
 export const T0 = 1_800_000_000;
-
-function tsFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const full = path.join(dir, e.name);
-    return e.isDirectory() ? tsFiles(full) : e.name.endsWith('.ts') ? [full] : [];
-  });
-}
-
-/** The plugin server loads compiled JS: refuse to test a build older than its sources. */
-export function assertBuilt(): void {
-  const stale: string[] = [];
-  for (const dir of ['plugins/circuit-breaker', 'plugins/shared']) {
-    for (const source of tsFiles(path.join(REPO_ROOT, dir))) {
-      const compiled = path.join(REPO_ROOT, 'dist', path.relative(REPO_ROOT, source)).replace(/\.ts$/, '.js');
-      if (!fs.existsSync(compiled)) stale.push(`${compiled} missing`);
-      else if (fs.statSync(compiled).mtimeMs < fs.statSync(source).mtimeMs) stale.push(`${compiled} older than its source`);
-    }
-  }
-  if (!fs.existsSync(path.join(PLUGIN_DIR, 'circuit-breaker.js'))) stale.push(`${PLUGIN_DIR}/circuit-breaker.js missing`);
-  if (stale.length > 0) throw new Error(`run \`npm run build\` first (npm test does):\n${stale.join('\n')}`);
-}
 
 export type Attach = 'service' | 'route' | 'global';
 
@@ -115,7 +95,7 @@ function terminator(name: string, priority: number, header: string): NativePlugi
 export const TERMINATORS = [terminator('terminate-before', 60, 'x-terminate-before'), terminator('terminate-after', 10, 'x-terminate-after')];
 
 export async function startBreakerEnv(options: StartOptions = {}): Promise<BreakerEnv> {
-  assertBuilt();
+  assertPluginBuilt('circuit-breaker');
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'circuit-breaker-'));
   const clockFile = path.join(prefix, 'clock');
   let clock = T0;

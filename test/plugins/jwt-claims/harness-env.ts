@@ -20,33 +20,13 @@ import {
   type UpstreamTransport,
 } from '../../harness';
 import { TEST_CLOCK_ENV } from '../../../plugins/shared/clock';
+import { assertPluginBuilt } from '../support/plugin-build';
 
 export const PLUGIN_DIR = path.join(REPO_ROOT, 'dist', 'kong-plugins', 'jwt-claims');
 
-function tsFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const full = path.join(dir, e.name);
-    return e.isDirectory() ? tsFiles(full) : e.name.endsWith('.ts') ? [full] : [];
-  });
-}
-
-/** The plugin server loads compiled JS: refuse to test a build older than its sources. */
+/** The guard's dead-server tests start this plugin's build too, and check it the same way. */
 export function assertBuilt(): void {
-  const stale: string[] = [];
-  const check = (dir: string, required: boolean) => {
-    for (const source of tsFiles(path.join(REPO_ROOT, dir))) {
-      const compiled = path.join(REPO_ROOT, 'dist', path.relative(REPO_ROOT, source)).replace(/\.ts$/, '.js');
-      if (!fs.existsSync(compiled)) {
-        if (required) stale.push(`${compiled} missing`);
-      } else if (fs.statSync(compiled).mtimeMs < fs.statSync(source).mtimeMs) {
-        stale.push(`${compiled} older than its source`);
-      }
-    }
-  };
-  check('plugins/jwt-claims', true);
-  check('plugins/shared', false);
-  if (!fs.existsSync(path.join(PLUGIN_DIR, 'jwt-claims.js'))) stale.push(`${PLUGIN_DIR}/jwt-claims.js missing`);
-  if (stale.length > 0) throw new Error(`run \`npm run build\` first (npm test does):\n${stale.join('\n')}`);
+  assertPluginBuilt('jwt-claims');
 }
 
 export interface JwtClaimsEnv {

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, startJwtClaims, type JwtClaimsEnv } from './harness-env';
-import { ecKey, edKey, makeToken, rsaKey, signingInput, type Alg, type TestKey } from './tokens';
+import { everyAlgorithm } from './algorithm-cases';
+import { ecKey, edKey, makeToken, rsaKey, signingInput } from './tokens';
 
 const vectors = JSON.parse(readFileSync(join(__dirname, '../../fixtures/vectors/jws_vectors.json'), 'utf8'));
 const ISS = 'https://idp.example';
@@ -22,19 +23,7 @@ const keys = {
   ed25519: edKey('ed25519'),
   ed448: edKey('ed448'),
 };
-const families: Array<[Alg, TestKey]> = [
-  ['RS256', keys.rsa],
-  ['RS384', keys.rsa],
-  ['RS512', keys.rsa],
-  ['PS256', keys.rsa],
-  ['PS384', keys.rsa],
-  ['PS512', keys.rsa],
-  ['ES256', keys.p256],
-  ['ES384', keys.p384],
-  ['ES512', keys.p521],
-  ['EdDSA', keys.ed25519],
-  ['EdDSA', keys.ed448],
-];
+const families = everyAlgorithm(keys);
 
 let env: JwtClaimsEnv;
 let all: string;

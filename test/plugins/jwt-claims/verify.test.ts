@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { compileConfig, type CompiledConfig } from '../../../plugins/jwt-claims/config';
 import { JwksStore } from '../../../plugins/jwt-claims/jwks';
 import { verifyToken, type JwksFor } from '../../../plugins/jwt-claims/verify';
-import { ecKey, edKey, makeToken, nowSec, rsaKey, signingInput, type Alg, type TestKey } from './tokens';
+import { everyAlgorithm } from './algorithm-cases';
+import { ecKey, edKey, makeToken, nowSec, rsaKey, signingInput, type TestKey } from './tokens';
 
 const vectors = JSON.parse(readFileSync(join(__dirname, '../../fixtures/vectors/jws_vectors.json'), 'utf8'));
 
@@ -33,19 +34,7 @@ const noJwks: JwksFor = () => undefined;
 const ISS = 'https://idp.example';
 const claims = (extra: Record<string, unknown> = {}) => ({ iss: ISS, sub: 'u1', exp: nowSec() + 600, ...extra });
 
-const cases: Array<[Alg, TestKey]> = [
-  ['RS256', keys.rsa],
-  ['RS384', keys.rsa],
-  ['RS512', keys.rsa],
-  ['PS256', keys.rsa],
-  ['PS384', keys.rsa],
-  ['PS512', keys.rsa],
-  ['ES256', keys.p256],
-  ['ES384', keys.p384],
-  ['ES512', keys.p521],
-  ['EdDSA', keys.ed25519],
-  ['EdDSA', keys.ed448],
-];
+const cases = everyAlgorithm(keys);
 
 describe('verifyToken — signatures', () => {
   const config = compiled({ issuers: [{ issuer: ISS, public_keys: Object.values(keys).map((k) => k.pem) }] });

@@ -24,31 +24,11 @@ import {
   type SimResult,
 } from '../../harness';
 import { TEST_CLOCK_ENV } from '../../../plugins/shared/clock';
+import { assertPluginBuilt } from '../support/plugin-build';
 
 export const PLUGIN = 'webhook-signature';
 export const PLUGIN_DIR = path.join(REPO_ROOT, 'dist', 'kong-plugins', PLUGIN);
 export const KONG_VERSION = '3.4.2';
-
-function tsFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const full = path.join(dir, e.name);
-    return e.isDirectory() ? tsFiles(full) : e.name.endsWith('.ts') ? [full] : [];
-  });
-}
-
-/** The plugin server loads compiled JS: refuse to test a build older than its sources. */
-export function assertBuilt(): void {
-  const stale: string[] = [];
-  for (const dir of ['plugins/webhook-signature', 'plugins/shared']) {
-    for (const source of tsFiles(path.join(REPO_ROOT, dir))) {
-      const compiled = path.join(REPO_ROOT, 'dist', path.relative(REPO_ROOT, source)).replace(/\.ts$/, '.js');
-      if (!fs.existsSync(compiled)) stale.push(`${compiled} missing`);
-      else if (fs.statSync(compiled).mtimeMs < fs.statSync(source).mtimeMs) stale.push(`${compiled} older than its source`);
-    }
-  }
-  if (!fs.existsSync(path.join(PLUGIN_DIR, `${PLUGIN}.js`))) stale.push(`${PLUGIN_DIR}/${PLUGIN}.js missing`);
-  if (stale.length > 0) throw new Error(`run \`npm run build\` first (npm test does):\n${stale.join('\n')}`);
-}
 
 export interface UpstreamHit {
   method: string;
@@ -141,7 +121,7 @@ export interface EnvOptions {
 }
 
 export async function startWebhookEnv(options: EnvOptions = {}): Promise<WebhookEnv> {
-  assertBuilt();
+  assertPluginBuilt(PLUGIN);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'webhook-signature-'));
   const clockFile = path.join(root, 'clock');
   const upstream = new Upstream();
