@@ -58,6 +58,25 @@ describe('fetchCurrent', () => {
     expect(keys).not.toContain('plugin:jwt@service=billing,route=billing-api');
   });
 
+  it('lists the lookup tags’ entities apart, and keys live references to them by name', async () => {
+    // In scope: a plugin tagged team-a on service billing, which only the lookup tag pci finds.
+    const billing = listData('111')[0]!;
+    const plugin = { ...listData('107')[0], id: 'a0000000-0000-4000-8000-000000000001', name: 'cors', tags: ['team-a'], service: { id: billing.id }, route: null, consumer: null };
+    const read = async (lookupTags?: { service: string[] }) => {
+      nockLists({ plugin: [plugin] }, ['team-a']);
+      if (lookupTags) nock(KONG).get('/services').query({ size: '1000', tags: 'pci' }).reply(200, { data: [billing], next: null });
+      return fetchCurrent(client(), { selectTags: ['team-a'], lookupTags });
+    };
+    const { state, lookup } = await read({ service: ['pci'] });
+    expect(lookup.map((e) => e.key)).toEqual(['service:billing']);
+    expect(state.entities.map((e) => e.key)).toEqual(['plugin:cors@service=billing']);
+    expect(state.entities[0]!.refs.service).toBe('service:billing');
+    // Without the lookup, the same plugin names a service the run knows only by id.
+    const without = await read();
+    expect(without.lookup).toEqual([]);
+    expect(without.state.entities[0]!.refs.service).toBe(`service:#${billing.id}`);
+  });
+
   it('uses the recorded AND answer for two tags (fixture 111)', async () => {
     nockLists({ service: listData('111') }, ['team-a', 'pci']);
     const { state } = await fetchCurrent(client(), { selectTags: ['team-a', 'pci'] });

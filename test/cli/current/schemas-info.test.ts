@@ -67,6 +67,8 @@ describe('getKongInfo', () => {
     expect(info.pluginsAvailable).toContain('js-hello');
     expect(info.pluginsAvailable).toContain('rate-limiting');
     expect(info.pluginsAvailable).toEqual([...info.pluginsAvailable].sort());
+    // configuration.loaded_vaults: the vaults whose config schemas `kong-ctl schema --online` asks for.
+    expect(info.vaultsLoaded).toEqual(['env']);
     expect(isDbless(info)).toBe(false);
   });
 
