@@ -117,7 +117,7 @@ export function resolveLiveReferences(
     const hit = looked?.match(ref.written) ?? scoped.match(ref.written);
     const at = { code: 'E_VALIDATION' as const, source: ref.source };
     if (!hit) {
-      const where = [
+      const places = [
         tags ? `among the ${plural(kind)} tagged [${tags.join(', ')}]` : '',
         opts.liveReferences ? `among the live ${plural(kind)} in scope (--no-deletes)` : '',
       ].filter(Boolean);
@@ -129,7 +129,7 @@ export function resolveLiveReferences(
         ...at,
         message:
           `${ref.field}: unknown ${kind.replace(/_/g, ' ')} '${ref.written}'${hint ? ` (did you mean '${hint}'?)` : ''}: ` +
-          `not in the file(s), nor in Kong ${where.join(' or ')}`,
+          `not in the file(s), nor in Kong ${places.join(' or ')}`,
       });
       continue;
     }
