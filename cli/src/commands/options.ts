@@ -8,8 +8,13 @@ import type { ConnectionOptions } from '../kong/types';
 export interface GlobalOptions {
   file: string[];
   selectTag: string[];
-  kongAddr: string;
+  /** Undefined when neither --kong-addr nor KONG_ADDR gives it (connectionFrom then falls back). */
+  kongAddr?: string;
   header: string[];
+  /** decK's `--headers a:1,b:2`. */
+  headers?: string[];
+  /** decK's `--ca-cert-file`. */
+  caCertFile?: string;
   caCert?: string;
   tlsSkipVerify?: boolean;
   timeout?: string;
@@ -44,15 +49,29 @@ export function addNoDeletesOption(cmd: Command): Command {
   return cmd.option('--no-deletes', 'create and update only: keep live entities the files do not name (decK\'s `gateway apply`)');
 }
 
+export const DEFAULT_KONG_ADDR = 'http://localhost:8001';
+
+/** pflag's StringSlice (decK's `--headers`): comma-separated, repeatable. */
+function collectCsv(value: string, previous: string[]): string[] {
+  return [...previous, ...value.split(',').filter((v) => v.trim() !== '')];
+}
+
+/**
+ * decK's spellings are accepted too (hidden `--headers`, `--ca-cert-file`, and the DECK_*
+ * environment variables below), so a pipeline that ran decK keeps its settings when it
+ * switches to kong-ctl. kong-ctl's own flags and variables win over decK's.
+ */
 export function addConnectionOptions(cmd: Command): Command {
   return cmd
     .addOption(
-      new Option('--kong-addr <url>', 'Kong Admin API address').env('KONG_ADDR').default('http://localhost:8001'),
+      new Option('--kong-addr <url>', `Kong Admin API address (default: ${DEFAULT_KONG_ADDR}, or DECK_KONG_ADDR)`).env('KONG_ADDR'),
     )
     .option('-H, --header <header>', "extra header for every Admin API request, e.g. 'Kong-Admin-Token: …' (repeatable)", collect, [])
+    .addOption(new Option('--headers <headers>', "decK's spelling: headers separated by commas").argParser(collectCsv).default([]).hideHelp())
     .addOption(new Option('--ca-cert <file>', 'PEM file of CA certificates to trust').env('KONG_CTL_CA_CERT'))
+    .addOption(new Option('--ca-cert-file <file>', "decK's spelling of --ca-cert").hideHelp())
     .addOption(new Option('--tls-skip-verify', 'do not verify the Admin API TLS certificate').env('KONG_CTL_TLS_SKIP_VERIFY'))
-    .addOption(new Option('--timeout <seconds>', 'timeout of one Admin API request').env('KONG_CTL_TIMEOUT').default('10'));
+    .addOption(new Option('--timeout <seconds>', 'timeout of one Admin API request (default: 10)').env('KONG_CTL_TIMEOUT'));
 }
 
 export function addOutputOptions(cmd: Command): Command {
@@ -62,18 +81,24 @@ export function addOutputOptions(cmd: Command): Command {
     .option('--no-color', 'never colour the output');
 }
 
+const isTrue = (v: string | undefined) => v !== undefined && /^(1|t|true)$/i.test(v.trim());
+
 export function connectionFrom(o: GlobalOptions, env: NodeJS.ProcessEnv = process.env): ConnectionOptions {
   // KONG_CTL_HEADERS: one 'Name: value' per line, for tokens kept out of the command line.
   const envHeaders = (env.KONG_CTL_HEADERS ?? '')
     .split('\n')
     .map((h) => h.trim())
     .filter(Boolean);
+  // DECK_HEADERS as decK reads it (viper's string slice from the environment): separated by white space.
+  const deckHeaders = (env.DECK_HEADERS ?? '').split(/\s+/).filter(Boolean);
+  const timeout = o.timeout ?? env.DECK_TIMEOUT;
   return {
-    kongAddr: o.kongAddr,
-    headers: [...envHeaders, ...o.header],
-    caCert: o.caCert,
-    tlsSkipVerify: Boolean(o.tlsSkipVerify),
-    timeoutSeconds: o.timeout ? Number(o.timeout) : undefined,
+    kongAddr: o.kongAddr ?? env.DECK_KONG_ADDR ?? DEFAULT_KONG_ADDR,
+    // Later ones replace earlier ones of the same name: decK's, then kong-ctl's variable, then the flags.
+    headers: [...deckHeaders, ...envHeaders, ...(o.headers ?? []), ...o.header],
+    caCert: o.caCert ?? o.caCertFile ?? env.DECK_CA_CERT ?? env.DECK_CA_CERT_FILE,
+    tlsSkipVerify: Boolean(o.tlsSkipVerify) || isTrue(env.DECK_TLS_SKIP_VERIFY),
+    timeoutSeconds: timeout ? Number(timeout) : undefined,
   };
 }
 

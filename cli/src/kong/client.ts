@@ -40,7 +40,9 @@ function normalizeBaseUrl(addr: string): string {
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
+/** `--ca-cert` names a PEM file; decK's `--ca-cert` (and DECK_CA_CERT) gives the PEM itself, which is taken as is. */
 function readCaCert(file: string): string {
+  if (file.includes('-----BEGIN CERTIFICATE-----')) return file;
   let pem: string;
   try {
     pem = readFileSync(file, 'utf8');

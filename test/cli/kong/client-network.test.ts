@@ -192,6 +192,12 @@ describe('TLS', () => {
     expect(res.data.version).toBe('3.4.2');
   });
 
+  it("trusts a PEM given as the value itself, as decK's --ca-cert and DECK_CA_CERT give it", async () => {
+    const addr = await tlsKong(goodCert, goodKey);
+    const c = client({ kongAddr: addr, caCert: goodCert });
+    expect((await c.request<any>('GET', '/')).data.version).toBe('3.4.2');
+  });
+
   it('skips verification with --tls-skip-verify', async () => {
     const addr = await tlsKong(goodCert, goodKey);
     const c = client({ kongAddr: addr, tlsSkipVerify: true });

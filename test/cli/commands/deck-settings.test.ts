@@ -1,0 +1,72 @@
+/**
+ * A pipeline that ran decK keeps its connection settings when it switches to kong-ctl: decK's
+ * DECK_* variables and flag spellings are read, and kong-ctl's own win over them.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { connectionFrom, type GlobalOptions } from '../../../cli/src/commands/options';
+import { runCli } from './run-cli';
+
+const ROOT = JSON.parse(
+  readFileSync(join(__dirname, '..', '..', 'fixtures', 'kong-admin', '3.4.2-postgres', '001_GET_root.json'), 'utf8'),
+).response.body;
+
+const base: GlobalOptions = { file: [], selectTag: [], header: [], output: 'text', mask: true, color: true };
+
+beforeAll(() => nock.disableNetConnect());
+afterAll(() => nock.enableNetConnect());
+afterEach(() => {
+  const pending = nock.pendingMocks();
+  nock.cleanAll();
+  expect(pending).toEqual([]);
+});
+
+describe("decK's connection settings", () => {
+  it('reads DECK_KONG_ADDR, DECK_HEADERS, DECK_TLS_SKIP_VERIFY, DECK_TIMEOUT and DECK_CA_CERT_FILE', () => {
+    const env = {
+      DECK_KONG_ADDR: 'https://kong.internal:8444',
+      DECK_HEADERS: 'Kong-Admin-Token:s3cret  X-Team:platform',
+      DECK_TLS_SKIP_VERIFY: 'true',
+      DECK_TIMEOUT: '30',
+      DECK_CA_CERT_FILE: '/etc/ssl/kong-ca.pem',
+    };
+    expect(connectionFrom(base, env)).toEqual({
+      kongAddr: 'https://kong.internal:8444',
+      headers: ['Kong-Admin-Token:s3cret', 'X-Team:platform'],
+      caCert: '/etc/ssl/kong-ca.pem',
+      tlsSkipVerify: true,
+      timeoutSeconds: 30,
+    });
+    expect(connectionFrom(base, { DECK_TLS_SKIP_VERIFY: 'false' }).tlsSkipVerify).toBe(false);
+    expect(connectionFrom(base, {})).toMatchObject({ kongAddr: 'http://localhost:8001', headers: [], tlsSkipVerify: false, timeoutSeconds: undefined });
+  });
+
+  it("lets kong-ctl's own flags and variables win, headers of one name included", () => {
+    const env = { DECK_KONG_ADDR: 'http://deck:8001', DECK_HEADERS: 'Kong-Admin-Token:old', KONG_CTL_HEADERS: 'Kong-Admin-Token: newer', DECK_TIMEOUT: '30' };
+    const o = { ...base, kongAddr: 'http://kong-ctl:8001', header: ['Kong-Admin-Token: newest'], timeout: '5', caCert: 'mine.pem', caCertFile: 'deck.pem' };
+    expect(connectionFrom(o, env)).toMatchObject({
+      kongAddr: 'http://kong-ctl:8001',
+      headers: ['Kong-Admin-Token:old', 'Kong-Admin-Token: newer', 'Kong-Admin-Token: newest'],
+      timeoutSeconds: 5,
+      caCert: 'mine.pem',
+    });
+  });
+
+  it('a command run with only decK variables talks to that Kong with those headers', async () => {
+    nock('http://kong-from-deck.test:8001', { reqheaders: { 'kong-admin-token': 's3cret', 'x-team': 'platform' } }).get('/').reply(200, ROOT);
+    const r = await runCli(['ping'], { env: { DECK_KONG_ADDR: 'http://kong-from-deck.test:8001', DECK_HEADERS: 'Kong-Admin-Token:s3cret X-Team:platform' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Kong 3.4.2');
+  });
+
+  it("takes decK's --headers a:1,b:2 and --ca-cert-file spellings", async () => {
+    nock('http://kong.test:8001', { reqheaders: { a: '1', b: '2', c: '3' } }).get('/').reply(200, ROOT);
+    const r = await runCli(['ping', '--kong-addr', 'http://kong.test:8001', '--headers', 'a:1,b:2', '--headers', 'c:3']);
+    expect(r.code, r.stderr).toBe(0);
+    const missing = await runCli(['ping', '--kong-addr', 'https://kong.test:8444', '--ca-cert-file', '/no/such/ca.pem']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('cannot read --ca-cert /no/such/ca.pem');
+  });
+});
