@@ -206,10 +206,20 @@ const KONG_TYPE_MESSAGE: Record<string, string> = {
   foreign: 'expected a name or an id',
 };
 
+/**
+ * The file's own layout (its top-level keys, `_info` and the lists of `_info.defaults` and
+ * `_info.default_lookup_tags`) is decK's format, not a Kong schema: no newer node makes an
+ * unknown key there right.
+ */
+function isFileLayout(parent: PathSegment[]): boolean {
+  return parent.length === 0 || (parent[0] === '_info' && parent.length <= 2);
+}
+
 function problemOf(e: ErrorObject, content: unknown, live: boolean): SchemaProblem | null {
   const p = problemOfError(e, content);
   const unknownValue = e.keyword === 'x-kong' && (e.params as { unknownValue?: boolean }).unknownValue === true;
-  if (p && !live && !p.unmanaged && (e.keyword === 'additionalProperties' || unknownValue)) p.baseline = true;
+  const unknownKey = e.keyword === 'additionalProperties' && !isFileLayout(decodePointer(e.instancePath, content));
+  if (p && !live && !p.unmanaged && (unknownKey || unknownValue)) p.baseline = true;
   return p;
 }
 

@@ -120,6 +120,22 @@ describe('offline: the baseline and what later versions added', () => {
     ]);
   });
 
+  it("never marks an unknown key of the file's own layout: no Kong version makes it right", async () => {
+    const doc = {
+      _format_version: '3.0',
+      _info: { select_tag: ['a'], defaults: { servce: { retries: 1 }, service: { retrys: 1 } }, default_lookup_tags: { service: ['b'] } },
+      servics: [{ name: 'x' }],
+    };
+    expect(await check(doc)).toEqual([
+      "3:3 : _info.select_tag: unknown field (did you mean 'select_tags'?)",
+      "6:5 : _info.defaults.servce: unknown field (did you mean 'service'?)",
+      // A field of an entity: a newer Kong may have it.
+      "[baseline] 9:7 : _info.defaults.service.retrys: unknown field (did you mean 'retries'?)",
+      "11:5 : _info.default_lookup_tags.service: unknown field (did you mean 'services'?)",
+      "13:1 : servics: unknown field (did you mean 'services'?)",
+    ]);
+  });
+
   it('online, the same problems are the node’s verdict, not baseline ones', async () => {
     const doc = { _format_version: '3.0', upstreams: [{ name: 'u', algorithm: 'sticky-sessions' }] };
     expect(await check(doc, recordedNode())).toEqual([
