@@ -7,6 +7,8 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { FieldList } from '../../cli/src/model/schema';
+import { fieldEntries } from '../../cli/src/model/schema';
 
 export interface Exchange {
   request: { method: string; path: string; body: unknown };
@@ -64,4 +66,34 @@ export function loadSimFixtures(): SimFixtures {
     exchange,
   };
   return cached;
+}
+
+/**
+ * The fixtures of a node whose `plugins` setting also names this project's plugins, each served
+ * by its plugin server (kong/kong.conf). Kong serves such a plugin's schema as it served the
+ * recorded JavaScript plugin js-hello (fixture 032): the plugin server's `config` fields, as a
+ * required record, and nothing else. Every record inside is made required too, unless it says
+ * otherwise (kong/db/schema/entity.lua `make_records_required`, run by `Entity.new_subschema`
+ * "so that they return their full structure"): Kong fills their defaults on every write.
+ */
+export function withPlugins(base: SimFixtures, plugins: ReadonlyArray<{ Name: string; Schema: unknown }>): SimFixtures {
+  const schemas = new Map(base.schemas);
+  const available = { ...((base.root.plugins as { available_on_server?: Record<string, unknown> } | undefined)?.available_on_server ?? {}) };
+  for (const p of plugins) {
+    // Through JSON, as the plugin server's --dump-all-plugins hands it to Kong.
+    const fields = JSON.parse(JSON.stringify(p.Schema)) as FieldList;
+    makeRecordsRequired(fields);
+    schemas.set(`/schemas/plugins/${p.Name}`, { entity_checks: [], fields: [{ config: { type: 'record', fields, required: true } }] });
+    available[p.Name] = true;
+  }
+  const root = { ...base.root, plugins: { ...(base.root.plugins as object), available_on_server: available } };
+  return { ...base, root, schemas };
+}
+
+function makeRecordsRequired(fields: FieldList): void {
+  for (const [, f] of fieldEntries(fields)) {
+    if (f.type !== 'record') continue;
+    if (f.required === undefined) f.required = true;
+    makeRecordsRequired(f.fields ?? []);
+  }
 }

@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadSimFixtures } from './sim-fixtures';
+import { loadSimFixtures, withPlugins } from './sim-fixtures';
 import { SimError, SimStore, isUuid } from './sim-store';
 import type { Obj, SimAnswer } from './sim-store';
 
@@ -15,6 +15,8 @@ export interface SimulatorOptions {
   latencyMs?: number;
   /** Keep a log of every request (method and path), for tests. */
   record?: boolean;
+  /** Plugins beyond the recorded node's (this project's, as kong/kong.conf installs them). */
+  plugins?: ReadonlyArray<{ Name: string; Schema: unknown }>;
 }
 
 export interface SimulatorStats {
@@ -91,7 +93,7 @@ function tagFilter(raw: string | null, fx: ReturnType<typeof loadSimFixtures>): 
 }
 
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
-  const fx = loadSimFixtures();
+  const fx = opts.plugins?.length ? withPlugins(loadSimFixtures(), opts.plugins) : loadSimFixtures();
   const store = new SimStore(fx);
   let latency = opts.latencyMs ?? DEFAULT_SIM_LATENCY_MS;
   const stats: SimulatorStats = { requests: 0, byMethod: {}, inFlight: 0, maxInFlight: 0 };

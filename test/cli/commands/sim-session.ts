@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
-import { startSimulator, type Simulator } from '../../../bench/ctl/simulator';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../../bench/ctl/simulator';
 import { runCli } from './run-cli';
 
 const WRITES = ['POST', 'PUT', 'PATCH', 'DELETE'];
@@ -28,12 +28,13 @@ export interface SimSession {
   expectApplyWritesNothing(file: string, env?: NodeJS.ProcessEnv): Promise<void>;
 }
 
-export function simSession(prefix: string): SimSession {
+/** `options`: what the simulated node has beyond the recorded one (this project's plugins). */
+export function simSession(prefix: string, options: Pick<SimulatorOptions, 'plugins'> = {}): SimSession {
   let sim: Simulator | undefined;
   let dir = '';
   beforeAll(() => void (dir = mkdtempSync(join(tmpdir(), prefix))));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  beforeEach(async () => void (sim = await startSimulator({ latencyMs: 0, record: true })));
+  beforeEach(async () => void (sim = await startSimulator({ ...options, latencyMs: 0, record: true })));
   afterEach(async () => sim?.close());
   const current = () => {
     if (!sim) throw new Error('no simulator outside a test');
