@@ -477,10 +477,15 @@ export class SimStore {
  * Kong's defaults for one field: records are filled field by field, absent values become null.
  * Unknown fields inside a record are schema violations, as Kong reports them (`config.x`).
  */
+/**
+ * A missing field as kong/db/schema/init.lua `handle_missing_field` fills it: its default, else
+ * null unless required, and a required record expanded to its nested defaults.
+ */
 function fill(fs: FieldSchema, v: unknown, path: string, errors: Obj): unknown {
   if (fs.type === 'record') {
     if (v === null) return null;
     if (v === undefined && 'default' in fs) return clone(fs.default);
+    if (v === undefined && fs.required !== true) return null;
     const src = (v ?? {}) as Obj;
     const out: Obj = {};
     const subs = fieldEntries(fs.fields);
