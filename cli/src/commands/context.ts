@@ -1,3 +1,6 @@
+import { writeFileSync } from 'node:fs';
+import { KongCtlError } from '../model/errors';
+
 /**
  * What a command needs from the outside world, passed in so tests run commands in-process
  * with captured output, and what it hands back: an outcome, never an exit code (main decides).
@@ -28,4 +31,26 @@ export function processIo(): Io {
 
 export function write(stream: NodeJS.WritableStream, text: string): void {
   stream.write(text.endsWith('\n') || text === '' ? text : text + '\n');
+}
+
+/** `-o FILE` of dump, render and schema: absent or `-` means stdout. */
+export function isStdout(file: string | undefined): boolean {
+  return !file || file === '-';
+}
+
+/**
+ * The output of dump, render or schema: to stdout, or to `file` with `said` on stderr once it is
+ * written (never before, so a failed command leaves no message claiming a file).
+ */
+export function writeOutput(io: Io, file: string | undefined, text: string, said: string): void {
+  if (isStdout(file)) {
+    write(io.stdout, text);
+    return;
+  }
+  try {
+    writeFileSync(file!, text);
+  } catch (err) {
+    throw new KongCtlError('E_FILE_READ', `cannot write ${file}: ${(err as Error).message}`);
+  }
+  write(io.stderr, said);
 }

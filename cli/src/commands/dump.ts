@@ -1,11 +1,9 @@
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { createAdminClient } from '../kong/client';
 import { renderDump } from '../dump/dump';
-import { KongCtlError } from '../model/errors';
 import { addConnectionOptions, addScopeOptions, connectionFrom, type GlobalOptions } from './options';
 import { readGateway } from './gateway';
-import { write, type Io, type Outcome } from './context';
+import { writeOutput, type Io, type Outcome } from './context';
 
 interface DumpOpts extends GlobalOptions {
   outputFile?: string;
@@ -27,16 +25,7 @@ async function dump(opts: DumpOpts, io: Io): Promise<Outcome> {
     const selectTags = [...new Set(opts.selectTag)];
     const gw = await readGateway(client, { selectTags, skipConsumers: opts.skipConsumers });
     const text = renderDump(gw.current, gw.schemas, { withDefaults: Boolean(opts.withDefaults), selectTags, skipConsumers: Boolean(opts.skipConsumers) });
-    if (opts.outputFile && opts.outputFile !== '-') {
-      try {
-        writeFileSync(opts.outputFile, text);
-      } catch (err) {
-        throw new KongCtlError('E_FILE_READ', `cannot write ${opts.outputFile}: ${(err as Error).message}`);
-      }
-      write(io.stderr, `Wrote ${gw.current.entities.length} entities to ${opts.outputFile}`);
-    } else {
-      write(io.stdout, text);
-    }
+    writeOutput(io, opts.outputFile, text, `Wrote ${gw.current.entities.length} entities to ${opts.outputFile}`);
     return 'ok';
   } finally {
     client.close();

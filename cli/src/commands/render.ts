@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Document } from 'yaml';
 import { renderDeclarative } from '../apply/declarative';
@@ -6,7 +5,7 @@ import { createAdminClient } from '../kong/client';
 import { KongCtlError } from '../model/errors';
 import { addConnectionOptions, addFileOptions, connectionFrom, type GlobalOptions } from './options';
 import { checkAgainstKong, loadAndValidate, printDiagnostics, printWarnings } from './desired';
-import { write, type Io, type Outcome } from './context';
+import { isStdout, writeOutput, type Io, type Outcome } from './context';
 import { countByKind } from './summary';
 
 interface RenderOpts extends GlobalOptions {
@@ -52,7 +51,7 @@ async function render(opts: RenderOpts, io: Io): Promise<Outcome> {
       '_info.default_lookup_tags cannot be rendered: a declarative configuration is the whole of a DB-less node, so every entity the files refer to must be in them.',
     );
   }
-  const toStdout = !opts.outputFile || opts.outputFile === '-';
+  const toStdout = isStdout(opts.outputFile);
   if (toStdout && opts.mask && result.secrets.length) {
     throw new KongCtlError(
       'E_USAGE',
@@ -71,15 +70,6 @@ async function render(opts: RenderOpts, io: Io): Promise<Outcome> {
     doc.commentBefore = ` Rendered by kong-ctl from ${sources}: the whole configuration of a DB-less Kong\n (declarative_config, or POST /config). Edit the sources, not this file.`;
     text = doc.toString();
   }
-  if (toStdout) {
-    io.stdout.write(text);
-    return 'ok';
-  }
-  try {
-    writeFileSync(opts.outputFile!, text);
-  } catch (err) {
-    throw new KongCtlError('E_FILE_READ', `cannot write ${opts.outputFile}: ${(err as Error).message}`);
-  }
-  write(io.stderr, `Wrote ${rendered.entityCount} entities (${countByKind(result.state.entities)}) to ${opts.outputFile}`);
+  writeOutput(io, opts.outputFile, text, `Wrote ${rendered.entityCount} entities (${countByKind(result.state.entities)}) to ${opts.outputFile}`);
   return 'ok';
 }

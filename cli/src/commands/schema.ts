@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { PROJECT_PLUGINS } from '../../../plugins/registry';
 import { createAdminClient } from '../kong/client';
@@ -8,12 +7,11 @@ import { KONG_BUNDLED_PLUGINS } from '../desired/bundled-plugins';
 import { LATER_BUNDLED_PLUGINS } from '../desired/kong-later-fields';
 import { KONG_BUNDLED_VAULTS, OFFLINE_SCHEMAS, liveSchemas } from '../desired/kong-entity-schemas';
 import { KINDS } from '../model/entity';
-import { KongCtlError } from '../model/errors';
 import type { EntitySchema, FieldList } from '../model/schema';
 import { fieldEntries } from '../model/schema';
 import type { AdminClient } from '../kong/types';
 import { addConnectionOptions, connectionFrom, type GlobalOptions } from './options';
-import { write, type Io, type Outcome } from './context';
+import { writeOutput, type Io, type Outcome } from './context';
 
 interface SchemaOpts extends GlobalOptions {
   online?: boolean;
@@ -79,13 +77,6 @@ async function schema(opts: SchemaOpts, io: Io): Promise<Outcome> {
     }
   } else input = offlineInput();
   const text = `${JSON.stringify(buildEditorSchema(input), null, 2)}\n`;
-  if (opts.outputFile && opts.outputFile !== '-') {
-    try {
-      writeFileSync(opts.outputFile, text);
-    } catch (err) {
-      throw new KongCtlError('E_FILE_READ', `cannot write ${opts.outputFile}: ${(err as Error).message}`);
-    }
-    write(io.stderr, `Wrote the JSON Schema of ${input.describes} to ${opts.outputFile}`);
-  } else io.stdout.write(text);
+  writeOutput(io, opts.outputFile, text, `Wrote the JSON Schema of ${input.describes} to ${opts.outputFile}`);
   return 'ok';
 }

@@ -5,8 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectionFrom, type GlobalOptions } from '../../../cli/src/commands/options';
+import { nockSession } from './nock-session';
 import { runCli } from './run-cli';
 
 const ROOT = JSON.parse(
@@ -15,13 +16,7 @@ const ROOT = JSON.parse(
 
 const base: GlobalOptions = { file: [], selectTag: [], header: [], output: 'text', mask: true, color: true };
 
-beforeAll(() => nock.disableNetConnect());
-afterAll(() => nock.enableNetConnect());
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-});
+nockSession('kong-ctl-deck-settings-');
 
 describe("decK's connection settings", () => {
   it('reads DECK_KONG_ADDR, DECK_HEADERS, DECK_TLS_SKIP_VERIFY, DECK_TIMEOUT and DECK_CA_CERT_FILE', () => {

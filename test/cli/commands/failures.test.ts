@@ -3,12 +3,12 @@
  * and where, exit code 1, the JSON error object with --output json, and no write to Kong.
  * Admin API answers are the recorded Kong 3.4.2 bodies.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { nockSession } from './nock-session';
 import { runCli } from './run-cli';
 
 const ADMIN = 'http://kong-admin.test:8001';
@@ -26,22 +26,12 @@ services:
     paths: [/orders]
 `;
 
+const session = nockSession('kong-ctl-fail-');
 let dir: string;
 let file: string;
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'kong-ctl-fail-'));
-  file = join(dir, 'kong.yaml');
-  writeFileSync(file, FILE);
-  nock.disableNetConnect();
-});
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-  nock.enableNetConnect();
-});
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
+  dir = session.dir();
+  file = session.write('kong.yaml', FILE);
 });
 
 describe('Admin API failures', () => {

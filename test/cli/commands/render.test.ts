@@ -3,13 +3,13 @@
  * be the very document DB-less `apply` sends to `POST /config` (so a node started from the file
  * and a node applied to agree), and never leak an environment secret to stdout by default.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { exchange } from '../kong/fixtures';
+import { nockSession } from './nock-session';
 import { runCli } from './run-cli';
 
 const ADMIN = 'http://kong-admin.test:8001';
@@ -17,20 +17,8 @@ const EXAMPLE = join(__dirname, '..', '..', '..', 'kong', 'kong.yaml');
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const env = { DECK_WEBHOOK_SECRET: SECRET };
 
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'kong-ctl-render-'));
-  nock.disableNetConnect();
-});
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-  nock.enableNetConnect();
-});
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-});
+const session = nockSession('kong-ctl-render-');
+const dir = () => session.dir();
 
 describe('kong-ctl render', () => {
   it('writes exactly the document DB-less apply sends to POST /config, guards and secrets included', async () => {
@@ -47,7 +35,7 @@ describe('kong-ctl render', () => {
     const applied = await runCli(['apply', '-f', EXAMPLE, '--kong-addr', ADMIN], { env });
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);
 
-    const out = join(dir, 'kong.yml');
+    const out = join(dir(), 'kong.yml');
     const r = await runCli(['render', '-f', EXAMPLE, '-o', out], { env });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`Wrote 13 entities (1 service, 3 routes, 1 consumer, 1 acl, 7 plugins) to ${out}`);
@@ -58,7 +46,7 @@ describe('kong-ctl render', () => {
     expect(text).toContain('name: post-function');
     expect(text).toContain(SECRET);
 
-    const asJson = join(dir, 'kong.json');
+    const asJson = join(dir(), 'kong.json');
     expect((await runCli(['render', '-f', EXAMPLE, '-o', asJson], { env })).code).toBe(0);
     expect(JSON.parse(readFileSync(asJson, 'utf8'))).toEqual(JSON.parse(String(sent.config)));
   });
@@ -72,7 +60,7 @@ describe('kong-ctl render', () => {
     expect(shown.code, shown.stderr).toBe(0);
     expect(parse(shown.stdout).plugins.find((p: { name: string }) => p.name === 'webhook-signature').config.secrets).toEqual([SECRET]);
 
-    const plain = join(dir, 'plain.yaml');
+    const plain = join(dir(), 'plain.yaml');
     writeFileSync(plain, '_format_version: "3.0"\nservices:\n- name: orders\n  url: http://orders.internal\n');
     const r = await runCli(['render', '-f', plain]);
     expect(r.code, r.stderr).toBe(0);
@@ -80,9 +68,9 @@ describe('kong-ctl render', () => {
   });
 
   it('an invalid file is reported at file:line and no output file is written', async () => {
-    const bad = join(dir, 'bad.yaml');
+    const bad = join(dir(), 'bad.yaml');
     writeFileSync(bad, '_format_version: "3.0"\nservices:\n- name: orders\n  url: http://orders.internal\n  port: eighty\n');
-    const out = join(dir, 'never.yml');
+    const out = join(dir(), 'never.yml');
     const r = await runCli(['render', '-f', bad, '-o', out]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${bad}:5:9: error: services[0]: port: expected an integer`);
@@ -90,11 +78,11 @@ describe('kong-ctl render', () => {
   });
 
   it('refuses files that look entities up in a live gateway: a DB-less config must hold all it names', async () => {
-    const lookup = join(dir, 'lookup.yaml');
+    const lookup = join(dir(), 'lookup.yaml');
     writeFileSync(lookup, '_format_version: "3.0"\n_info:\n  select_tags: [platform]\n  default_lookup_tags:\n    services: [team-a]\nplugins:\n- name: cors\n  service: users\n');
-    const r = await runCli(['render', '-f', lookup, '-o', join(dir, 'lookup.yml')]);
+    const r = await runCli(['render', '-f', lookup, '-o', join(dir(), 'lookup.yml')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('_info.default_lookup_tags cannot be rendered');
-    expect(existsSync(join(dir, 'lookup.yml'))).toBe(false);
+    expect(existsSync(join(dir(), 'lookup.yml'))).toBe(false);
   });
 });
