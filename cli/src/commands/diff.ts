@@ -3,6 +3,7 @@ import { createAdminClient } from '../kong/client';
 import { computePlan } from '../diff/compute';
 import { renderPlanText } from '../output/plan-text';
 import { renderPlanJson } from '../output/plan-json';
+import { renderPlanMarkdown } from '../output/plan-markdown';
 import { isEmptyPlan, keptLine, withoutDeletes } from '../model/plan';
 import { addConnectionOptions, addFileOptions, addNoDeletesOption, addOutputOptions, addScopeOptions, connectionFrom, useColor, type GlobalOptions } from './options';
 import { checkAgainstKong, diagnosticsJson, loadAndValidate, printDiagnostics, printWarnings, resolveAgainstGateway } from './desired';
@@ -10,7 +11,7 @@ import { liveOf, readGateway, scopeOf } from './gateway';
 import { write, type Io, type Outcome } from './context';
 
 export function registerDiff(program: Command, io: Io, done: (o: Promise<Outcome>) => void): void {
-  addOutputOptions(addConnectionOptions(addNoDeletesOption(addScopeOptions(addFileOptions(program.command('diff'))))))
+  addOutputOptions(addConnectionOptions(addNoDeletesOption(addScopeOptions(addFileOptions(program.command('diff'))))), ['text', 'json', 'markdown'])
     .description('show what apply would change (exit 0: no drift, 2: drift, 1: error)')
     .action((opts: GlobalOptions) => done(diff(opts, io)));
 }
@@ -36,6 +37,9 @@ async function diff(opts: GlobalOptions, io: Io): Promise<Outcome> {
     if (opts.output === 'json') {
       const extra = opts.deletes === false ? { kept_by_no_deletes: kept } : {};
       write(io.stdout, JSON.stringify({ ...renderPlanJson(plan, { secrets: result.secrets, mask: opts.mask }), drift, ...extra }, null, 2));
+    } else if (opts.output === 'markdown') {
+      const target = `Kong ${checked.info.version} at ${client.baseUrl}`;
+      write(io.stdout, renderPlanMarkdown(plan, { target, secrets: result.secrets, mask: opts.mask, kept: opts.deletes === false ? kept : undefined }));
     } else {
       write(io.stdout, renderPlanText(plan, { color: useColor(opts, io.stdout, io.env), secrets: result.secrets, mask: opts.mask }));
       if (kept) write(io.stdout, keptLine(kept));

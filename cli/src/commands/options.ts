@@ -18,7 +18,7 @@ export interface GlobalOptions {
   caCert?: string;
   tlsSkipVerify?: boolean;
   timeout?: string;
-  output: 'text' | 'json';
+  output: 'text' | 'json' | 'markdown';
   mask: boolean;
   color: boolean;
   skipConsumers?: boolean;
@@ -74,9 +74,10 @@ export function addConnectionOptions(cmd: Command): Command {
     .addOption(new Option('--timeout <seconds>', 'timeout of one Admin API request (default: 10)').env('KONG_CTL_TIMEOUT'));
 }
 
-export function addOutputOptions(cmd: Command): Command {
+/** `formats`: diff adds `markdown` (a pull-request comment). */
+export function addOutputOptions(cmd: Command, formats: string[] = ['text', 'json']): Command {
   return cmd
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('-o, --output <format>', 'output format').choices(formats).default('text'))
     .option('--no-mask', 'print values substituted from environment variables instead of [masked]')
     .option('--no-color', 'never colour the output');
 }

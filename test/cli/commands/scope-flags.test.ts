@@ -3,7 +3,8 @@
  * simulator. --skip-consumers: consumers, their credentials and consumer-scoped plugins are
  * neither read, compared, written, deleted nor dumped; the files' own consumers are validated,
  * then left out with a warning. --no-deletes: creates and updates only, and a count of the live
- * entities kept. And the warnings of valid files, which diff and apply print on stderr.
+ * entities kept. And the warnings of valid files, which diff and apply print on stderr, and
+ * diff's Markdown output for pull-request comments.
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -149,5 +150,20 @@ describe('warnings of valid files', () => {
     const a = await runCli(['apply', '-f', warned, ...addr()]);
     expect(a.code).toBe(0);
     expect(a.stderr.match(/with hash_secret and no client_secret/g)).toHaveLength(1);
+  });
+});
+
+describe('diff -o markdown', () => {
+  it('writes the pull-request comment a CI job posts, with the same exit codes as text', async () => {
+    const d = await runCli(['diff', '-f', servicesOnly, ...addr(), '-o', 'markdown']);
+    expect(d.code).toBe(2);
+    expect(d.stdout).toMatch(/^### kong-ctl: 3 to add, 0 to change, 0 to destroy\n\nAgainst Kong 3\.4\.2 at http:\/\/127\.0\.0\.1:\d+\.\n\n```diff\n\+ service orders\n/);
+    expect((await runCli(['apply', '-f', servicesOnly, ...addr()])).code).toBe(0);
+    const clean = await runCli(['diff', '-f', servicesOnly, ...addr(), '-o', 'markdown']);
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toMatch(/^### kong-ctl: no changes\n/);
+    const refused = await runCli(['validate', '-f', servicesOnly, '-o', 'markdown']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("argument 'markdown' is invalid");
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { computePlan } from '../../../cli/src/diff/compute';
 import { renderPlanText } from '../../../cli/src/output/plan-text';
 import { renderPlanJson } from '../../../cli/src/output/plan-json';
+import { renderPlanMarkdown } from '../../../cli/src/output/plan-markdown';
 import type { Plan } from '../../../cli/src/model/plan';
 import { entity, exchange, kong342Schemas, live } from './helpers';
 
@@ -137,5 +138,54 @@ describe('renderPlanJson', () => {
 
   it('an empty plan', () => {
     expect(renderPlanJson({ changes: [] }, { secrets: [] })).toEqual({ format_version: 1, summary: { add: 0, change: 0, destroy: 0 }, changes: [] });
+  });
+});
+
+describe('renderPlanMarkdown', () => {
+  const target = 'Kong 3.4.2 at http://kong:8001';
+
+  it('heads the comment with the counts and the gateway, and fences the plan as a diff', () => {
+    expect(renderPlanMarkdown(mixedPlan(), { target, secrets: [] })).toBe(
+      [
+        '### kong-ctl: 1 to add, 1 to change, 1 to destroy',
+        '',
+        'Against Kong 3.4.2 at http://kong:8001.',
+        '',
+        '```diff',
+        '~ route orders-api',
+        '    paths: ["/orders","~/orders/\\\\d+$"] → ["/orders","/orders/v2"]',
+        '+ plugin rate-limiting (route orders-api)',
+        '    name: "rate-limiting"',
+        '    config.minute: 100',
+        '    config.redis_password: [masked]',
+        '    route: route:orders-api',
+        '- plugin cors (route orders-api)',
+        '```',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('says there is nothing to do, and how many live entities --no-deletes kept', () => {
+    expect(renderPlanMarkdown({ changes: [] }, { target, secrets: [], kept: 3 })).toBe(
+      '### kong-ctl: no changes\n\nAgainst Kong 3.4.2 at http://kong:8001.\n\n3 live entities the files do not name kept (`--no-deletes`).\n',
+    );
+  });
+
+  it('folds a long plan, and no value can close the fence early', () => {
+    const plan = mixedPlan();
+    const many = { changes: Array.from({ length: 30 }, () => plan.changes).flat() };
+    const folded = renderPlanMarkdown(many, { target, secrets: [] });
+    expect(folded).toContain('<details><summary>90 changes</summary>\n\n```diff\n');
+    expect(folded.endsWith('```\n\n</details>\n')).toBe(true);
+
+    const ticks = computePlan(
+      { entities: [entity('service', { name: 'orders', host: 'a```b', tags: ['x'] })] },
+      { entities: [] },
+      schemas,
+    );
+    const md = renderPlanMarkdown(ticks, { target, secrets: [] });
+    expect(md).toContain('````diff\n');
+    expect(md).toContain('host: "a```b"');
   });
 });

@@ -1,0 +1,36 @@
+/**
+ * The plan as Markdown, for the pull-request comment a CI job posts (GitHub, GitLab): a heading
+ * with the counts and the gateway, then the text plan in a fenced `diff` block, where creates
+ * show green and deletes red, folded away when long. Values are masked as in the text plan.
+ */
+import type { Plan } from '../model/plan';
+import { isEmptyPlan, planCounts } from '../model/plan';
+import { renderPlanText, type PlanTextOptions } from './plan-text';
+
+export interface PlanMarkdownOptions extends Omit<PlanTextOptions, 'color'> {
+  /** Which gateway the plan is for, e.g. `Kong 3.4.2 at https://kong:8001`. */
+  target: string;
+  /** `--no-deletes`: live entities the files do not name, kept. */
+  kept?: number;
+}
+
+/** Plans longer than this many lines are folded under a `<details>`. */
+const FOLD_LINES = 40;
+
+/** A fence no line of `body` can close: longer than its longest run of backticks. */
+function fenceFor(body: string): string {
+  const longest = Math.max(0, ...[...body.matchAll(/`+/g)].map((m) => m[0].length));
+  return '`'.repeat(Math.max(3, longest + 1));
+}
+
+export function renderPlanMarkdown(plan: Plan, opts: PlanMarkdownOptions): string {
+  const kept = opts.kept ? `\n\n${opts.kept} live entit${opts.kept === 1 ? 'y' : 'ies'} the files do not name kept (\`--no-deletes\`).` : '';
+  if (isEmptyPlan(plan)) return `### kong-ctl: no changes\n\nAgainst ${opts.target}.${kept}\n`;
+  const n = planCounts(plan);
+  const text = renderPlanText(plan, { ...opts, color: false }).replace(/\n\nPlan: .*\n$/, '\n');
+  const fence = fenceFor(text);
+  const block = `${fence}diff\n${text}${fence}`;
+  const lines = text.split('\n').length;
+  const body = lines > FOLD_LINES ? `<details><summary>${plan.changes.length} changes</summary>\n\n${block}\n\n</details>` : block;
+  return `### kong-ctl: ${n.add} to add, ${n.change} to change, ${n.destroy} to destroy\n\nAgainst ${opts.target}.${kept}\n\n${body}\n`;
+}
