@@ -15,7 +15,7 @@ import { applyReportJson, applySucceeded, dblessResultJson, renderApplyText, ren
 import { DEFAULT_PARALLELISM } from '../apply/types';
 import { assertSupportedKong, getKongInfo, isDbless } from '../current/fetch';
 import { addConnectionOptions, addFileOptions, addNoDeletesOption, addOutputOptions, addScopeOptions, connectionFrom, useColor, type GlobalOptions } from './options';
-import { checkAgainstKong, diagnosticsJson, loadAndValidate, printDiagnostics, printWarnings, resolveAgainstGateway } from './desired';
+import { checkAgainstKong, loadAndValidate, printDiagnostics, printWarnings, resolveAgainstGateway, writeProblemsDocument } from './desired';
 import { liveOf, readGateway, scopeOf } from './gateway';
 import { progressReporter } from './progress';
 import { write, type Io, type Outcome } from './context';
@@ -49,7 +49,7 @@ async function apply(opts: ApplyOpts, io: Io): Promise<Outcome> {
   const json = opts.output === 'json';
   const loaded = await loadAndValidate(opts, io, { deferBaseline: true });
   if (loaded.errors) {
-    if (json) write(io.stdout, JSON.stringify(diagnosticsJson(loaded, opts.mask), null, 2));
+    writeProblemsDocument(loaded, opts, io);
     printDiagnostics(loaded, io, opts.mask);
     return 'invalid';
   }

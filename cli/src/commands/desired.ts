@@ -21,6 +21,7 @@ import { schemasNeeded } from './gateway';
 import { countByKind } from './summary';
 import { isConsumerBound } from '../kinds';
 import { pendingReferences, resolveLiveReferences, type LiveEntities } from '../desired/live-references';
+import { fenceFor } from '../output/plan-markdown';
 
 export interface LoadedDesired {
   result: DesiredResult;
@@ -131,7 +132,7 @@ export async function checkAgainstKong(
   assertSupportedKong(info, client.baseUrl);
   const checked = validateAgainstKong(loaded, { version: info.version, schemas: await desiredSchemas(client, loaded.result) });
   if (checked.errors) {
-    if (opts.output === 'json') write(io.stdout, JSON.stringify(diagnosticsJson(checked, opts.mask), null, 2));
+    writeProblemsDocument(checked, opts, io, `Kong ${info.version} at ${client.baseUrl}`);
     printDiagnostics(checked, io, opts.mask, `Kong ${info.version} at ${client.baseUrl}`);
   }
   return { ok: checked.errors === 0, info, checked };
@@ -154,7 +155,7 @@ export function resolveAgainstGateway(
   const resolved = resolveLiveReferences(result, live, { liveReferences: loaded.liveReferences });
   if (resolved.diagnostics.length) {
     const failed: LoadedDesired = { ...loaded, diagnostics: resolved.diagnostics, errors: countErrors(resolved.diagnostics) };
-    if (opts.output === 'json') write(io.stdout, JSON.stringify(diagnosticsJson(failed, opts.mask), null, 2));
+    writeProblemsDocument(failed, opts, io, against);
     printDiagnostics(failed, io, opts.mask, against);
     return false;
   }
@@ -191,6 +192,24 @@ export function printDiagnostics(loaded: LoadedDesired, io: Io, mask: boolean, a
         'may be fine on your Kong: a newer version, a custom plugin or a Kong Enterprise vault. `kong-ctl validate --online` checks the files against its own schemas.',
     );
   }
+}
+
+/**
+ * The problems as the document stdout carries for `-o json` or `-o markdown` (a pull-request
+ * comment says why the plan is missing); text output has only the stderr lines.
+ */
+export function writeProblemsDocument(loaded: LoadedDesired, opts: Pick<GlobalOptions, 'output' | 'mask'>, io: Io, against?: string): void {
+  if (opts.output === 'json') write(io.stdout, JSON.stringify(diagnosticsJson(loaded, opts.mask), null, 2));
+  else if (opts.output === 'markdown') write(io.stdout, diagnosticsMarkdown(loaded, opts.mask, against));
+}
+
+function diagnosticsMarkdown(loaded: LoadedDesired, mask: boolean, against?: string): string {
+  const secrets = mask ? loaded.result.secrets : [];
+  const lines = loaded.diagnostics.map((d) => maskSecrets(formatDiagnostic(d), secrets));
+  const fence = fenceFor(lines.join('\n'));
+  const n = loaded.errors;
+  const judged = against ? ` (checked against ${against})` : '';
+  return `### kong-ctl: ${n} problem${n === 1 ? '' : 's'} in the files${judged}\n\nNothing was planned or sent to Kong.\n\n${fence}\n${lines.join('\n')}\n${fence}\n`;
 }
 
 export function diagnosticsJson(loaded: LoadedDesired, mask: boolean): Record<string, unknown> {

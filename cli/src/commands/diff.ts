@@ -6,7 +6,7 @@ import { renderPlanJson } from '../output/plan-json';
 import { renderPlanMarkdown } from '../output/plan-markdown';
 import { isEmptyPlan, keptLine, withoutDeletes } from '../model/plan';
 import { addConnectionOptions, addFileOptions, addNoDeletesOption, addOutputOptions, addScopeOptions, connectionFrom, useColor, type GlobalOptions } from './options';
-import { checkAgainstKong, diagnosticsJson, loadAndValidate, printDiagnostics, printWarnings, resolveAgainstGateway } from './desired';
+import { checkAgainstKong, loadAndValidate, printDiagnostics, printWarnings, resolveAgainstGateway, writeProblemsDocument } from './desired';
 import { liveOf, readGateway, scopeOf } from './gateway';
 import { write, type Io, type Outcome } from './context';
 
@@ -19,7 +19,7 @@ export function registerDiff(program: Command, io: Io, done: (o: Promise<Outcome
 async function diff(opts: GlobalOptions, io: Io): Promise<Outcome> {
   const loaded = await loadAndValidate(opts, io, { deferBaseline: true });
   if (loaded.errors) {
-    if (opts.output === 'json') write(io.stdout, JSON.stringify(diagnosticsJson(loaded, opts.mask), null, 2));
+    writeProblemsDocument(loaded, opts, io);
     printDiagnostics(loaded, io, opts.mask);
     return 'invalid';
   }

@@ -18,7 +18,7 @@ export interface PlanMarkdownOptions extends Omit<PlanTextOptions, 'color'> {
 const FOLD_LINES = 40;
 
 /** A fence no line of `body` can close: longer than its longest run of backticks. */
-function fenceFor(body: string): string {
+export function fenceFor(body: string): string {
   const longest = Math.max(0, ...[...body.matchAll(/`+/g)].map((m) => m[0].length));
   return '`'.repeat(Math.max(3, longest + 1));
 }

@@ -162,6 +162,17 @@ describe('diff -o markdown', () => {
     const clean = await runCli(['diff', '-f', servicesOnly, ...addr(), '-o', 'markdown']);
     expect(clean.code).toBe(0);
     expect(clean.stdout).toMatch(/^### kong-ctl: no changes\n/);
+    // Invalid files: the comment says why there is no plan, offline and against the node alike.
+    const bad = write('bad.yaml', SERVICES.replace('orders.internal:8080', 'orders.internal:eighty'));
+    const invalid = await runCli(['diff', '-f', bad, ...addr(), '-o', 'markdown']);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stdout).toBe(
+      `### kong-ctl: 1 problem in the files\n\nNothing was planned or sent to Kong.\n\n\`\`\`\n${bad}:4:8: error: services[0]: url: invalid url 'http://orders.internal:eighty': bad port 'eighty'\n\`\`\`\n`,
+    );
+    const unknown = await runCli(['diff', '-f', write('custom.yaml', `${SERVICES}  - name: acme-audit\n`), ...addr(), '-o', 'markdown']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toMatch(/^### kong-ctl: 1 problem in the files \(checked against Kong 3\.4\.2 at http:\/\/127\.0\.0\.1:\d+\)\n/);
+    expect(unknown.stdout).toContain("plugin 'acme-audit' is not installed on this Kong 3.4.2");
     const refused = await runCli(['validate', '-f', servicesOnly, '-o', 'markdown']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("argument 'markdown' is invalid");
