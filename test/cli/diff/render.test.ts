@@ -31,18 +31,23 @@ function mixedPlan(): Plan {
   return computePlan({ entities: desired }, { entities: current }, schemas);
 }
 
+/** mixedPlan() as the text plan prints it, before the summary line (the Markdown plan fences the same lines). */
+const MIXED_PLAN_LINES = [
+  '~ route orders-api',
+  '    paths: ["/orders","~/orders/\\\\d+$"] → ["/orders","/orders/v2"]',
+  '+ plugin rate-limiting (route orders-api)',
+  '    name: "rate-limiting"',
+  '    config.minute: 100',
+  '    config.redis_password: [masked]',
+  '    route: route:orders-api',
+  '- plugin cors (route orders-api)',
+];
+
 describe('renderPlanText', () => {
   it('prints +, ~ and - blocks with only what matters, then the summary', () => {
     expect(renderPlanText(mixedPlan(), { color: false, secrets: [] })).toBe(
       [
-        '~ route orders-api',
-        '    paths: ["/orders","~/orders/\\\\d+$"] → ["/orders","/orders/v2"]',
-        '+ plugin rate-limiting (route orders-api)',
-        '    name: "rate-limiting"',
-        '    config.minute: 100',
-        '    config.redis_password: [masked]',
-        '    route: route:orders-api',
-        '- plugin cors (route orders-api)',
+        ...MIXED_PLAN_LINES,
         '',
         'Plan: 1 to add, 1 to change, 1 to destroy.',
         '',
@@ -152,14 +157,7 @@ describe('renderPlanMarkdown', () => {
         'Against Kong 3.4.2 at http://kong:8001.',
         '',
         '```diff',
-        '~ route orders-api',
-        '    paths: ["/orders","~/orders/\\\\d+$"] → ["/orders","/orders/v2"]',
-        '+ plugin rate-limiting (route orders-api)',
-        '    name: "rate-limiting"',
-        '    config.minute: 100',
-        '    config.redis_password: [masked]',
-        '    route: route:orders-api',
-        '- plugin cors (route orders-api)',
+        ...MIXED_PLAN_LINES,
         '```',
         '',
       ].join('\n'),
