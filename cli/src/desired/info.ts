@@ -110,8 +110,6 @@ export type LookupTags = Partial<Record<LookupKind, string[]>>;
 
 export interface LookupTagsResult {
   tags: LookupTags;
-  /** Where each kind's tags are first declared. */
-  declaredAt: Partial<Record<LookupKind, { file: ParsedFile; path: PathSegment[] }>>;
   diagnostics: Diagnostic[];
 }
 
@@ -122,7 +120,8 @@ export interface LookupTagsResult {
  */
 export function mergeLookupTags(files: ParsedFile[]): LookupTagsResult {
   const tags: LookupTags = {};
-  const declaredAt: LookupTagsResult['declaredAt'] = {};
+  /** Where each kind's tags were first declared, for the message of a file that disagrees. */
+  const declaredIn: Partial<Record<LookupKind, ParsedFile>> = {};
   const diagnostics: Diagnostic[] = [];
   for (const file of files) {
     if (!file.content) continue;
@@ -131,20 +130,20 @@ export function mergeLookupTags(files: ParsedFile[]): LookupTagsResult {
     for (const [key, kind] of Object.entries(LOOKUP_KEYS)) {
       const list = tagList(lookup[key]);
       if (!list || list.length === 0) continue;
-      const first = declaredAt[kind];
+      const first = declaredIn[kind];
       if (!first) {
         tags[kind] = list;
-        declaredAt[kind] = { file, path: ['_info', 'default_lookup_tags', key] };
+        declaredIn[kind] = file;
       } else if (!sameSet(tags[kind]!, list)) {
         diagnostics.push({
           code: 'E_SELECT_TAGS',
-          message: `_info.default_lookup_tags.${key} ${show(list)} differ from ${show(tags[kind]!)} in ${first.file.name}: all files must look ${key} up by the same tags`,
+          message: `_info.default_lookup_tags.${key} ${show(list)} differ from ${show(tags[kind]!)} in ${first.name}: all files must look ${key} up by the same tags`,
           source: at(file, ['_info', 'default_lookup_tags', key], true),
         });
       }
     }
   }
-  return { tags, declaredAt, diagnostics };
+  return { tags, diagnostics };
 }
 
 export interface FailClosedGuardResult {
