@@ -11,7 +11,9 @@
  */
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { nowSeconds } from '../shared/clock';
 import type { HeaderValues, Kong } from '../shared/pdk';
+import { MAX_CONSUMER_CACHE_TTL_S } from './schema';
 import { claimAt, scalarText } from './claims';
 
 export interface ConsumerMapping {
@@ -28,8 +30,13 @@ type Consumer = Record<string, unknown>;
  */
 export const CONSUMER_HEADERS = ['X-Consumer-ID', 'X-Consumer-Custom-ID', 'X-Consumer-Username', 'X-Credential-Identifier', 'X-Anonymous-Consumer'];
 
-/** `{ consumer }` wrapped so that "no such consumer" is cached as well. */
-const lookups = new LRUCache<string, { consumer: Consumer | null }>({ max: 10_000 });
+/**
+ * `{ consumer }` wrapped so that "no such consumer" is cached as well, with when it was looked
+ * up: the cache is shared by every route's instance, and each judges an answer's age by its own
+ * `consumer_cache_ttl` (an answer cached for a route allowing an hour must not serve one allowing
+ * a minute). Entries go after the longest TTL the schema allows.
+ */
+const lookups = new LRUCache<string, { consumer: Consumer | null; at: number }>({ max: 10_000, ttl: MAX_CONSUMER_CACHE_TTL_S * 1000 });
 
 export interface Identified {
   consumer: Consumer;
@@ -44,11 +51,12 @@ export function anonymousHeaders(): HeaderValues {
 }
 
 async function lookUp(kong: Kong, value: string, ttlMs: number): Promise<Consumer | null> {
+  const now = nowSeconds() * 1000;
   const hit = ttlMs > 0 ? lookups.get(value) : undefined;
-  if (hit) return hit.consumer;
+  if (hit && now - hit.at < ttlMs) return hit.consumer;
   const found = await kong.client.loadConsumer(value, true);
   const consumer = found && typeof found === 'object' && typeof found.id === 'string' ? found : null;
-  if (ttlMs > 0) lookups.set(value, { consumer }, { ttl: ttlMs });
+  lookups.set(value, { consumer, at: now });
   return consumer;
 }
 

@@ -10,6 +10,9 @@ import { Name } from './meta';
 
 /** Asymmetric JWS algorithms (RFC 7518 §3, RFC 8037). HS* and `none` are never accepted: with
  *  public keys in the config, HMAC would let anyone who knows a public key forge tokens. */
+/** Upper bound of `consumer_cache_ttl`, in seconds. */
+export const MAX_CONSUMER_CACHE_TTL_S = 3600;
+
 export const SUPPORTED_ALGORITHMS = [
   'RS256',
   'RS384',
@@ -223,7 +226,7 @@ export const Schema: KongFieldList = [
   {
     consumer_cache_ttl: {
       type: 'integer',
-      between: [0, 3600],
+      between: [0, MAX_CONSUMER_CACHE_TTL_S],
       default: 60,
       description:
         'Seconds a consumer lookup, found or not, is remembered by the plugin server (0: every request asks Kong, which reads its database).',

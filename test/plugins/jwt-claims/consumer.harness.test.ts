@@ -24,6 +24,7 @@ let env: JwtClaimsEnv;
 let bySub: string;
 let optional: string;
 let uncached: string;
+let hourly: string;
 let nested: string;
 
 beforeAll(async () => {
@@ -32,6 +33,7 @@ beforeAll(async () => {
   bySub = env.route('by-sub', { issuers, consumer_claim: 'sub' });
   optional = env.route('optional', { issuers, consumer_claim: 'sub', consumer_optional: true });
   uncached = env.route('uncached', { issuers, consumer_claim: 'sub', consumer_cache_ttl: 0 });
+  hourly = env.route('hourly', { issuers, consumer_claim: 'sub', consumer_cache_ttl: 3600 });
   nested = env.route('nested', { issuers, consumer_claim: 'app.owner' });
 });
 afterAll(async () => env?.close());
@@ -104,6 +106,23 @@ describe('consumer lookups cost', () => {
     expect(accessCalls(again)).toEqual(['kong.request.get_headers', 'kong.client.authenticate', 'kong.service.request.set_headers']);
     expect(again.roundTrips).toBe(4);
     expect(again.state.consumer).toMatchObject({ id: carol.id });
+  });
+
+  it("each route judges a remembered lookup's age by its own consumer_cache_ttl", async () => {
+    const t = token({ sub: 'bob' });
+    const start = nowSec();
+    env.setClock(start);
+    try {
+      expect(accessCalls(await env.request(bearer(hourly, t)))).toContain('kong.client.load_consumer');
+      env.setClock(start + 120);
+      // Remembered for an hour by the first route; two minutes is past this route's 60 s.
+      expect(accessCalls(await env.request(bearer(bySub, t)))).toContain('kong.client.load_consumer');
+      expect(accessCalls(await env.request(bearer(hourly, t)))).not.toContain('kong.client.load_consumer');
+      env.setClock(start + 120 + 59);
+      expect(accessCalls(await env.request(bearer(bySub, t)))).not.toContain('kong.client.load_consumer');
+    } finally {
+      env.setClock(undefined);
+    }
   });
 
   it('with consumer_cache_ttl 0, Kong is asked every time', async () => {
