@@ -6,15 +6,25 @@
 
 const RESERVED = new Set("!*'();:@&=+$,/?%#[]".split('').map((c) => c.charCodeAt(0)));
 
+/**
+ * Lua strings are bytes: `%C3%A9` decodes to two bytes that together are "é". Percent triplets
+ * are decoded on the UTF-8 bytes, one character per byte (latin1), then read back as UTF-8.
+ */
+export function onUtf8Bytes(s: string, f: (bytes: string) => string): string {
+  return Buffer.from(f(Buffer.from(s, 'utf8').toString('latin1')), 'latin1').toString('utf8');
+}
+
 /** kong/tools/uri.lua `normalize(uri, merge_slashes)`. */
 export function normalizeUriPath(uri: string, mergeSlashes = true): string {
   if (uri === '' || uri === '/') return uri;
   if (uri.includes('%')) {
     // Decode triplets of unreserved and "other" characters; uppercase reserved ones.
-    uri = uri.replace(/%([0-9A-Fa-f]{2})/g, (m, hex: string) => {
-      const n = parseInt(hex, 16);
-      return RESERVED.has(n) ? m.toUpperCase() : String.fromCharCode(n);
-    });
+    uri = onUtf8Bytes(uri, (bytes) =>
+      bytes.replace(/%([0-9A-Fa-f]{2})/g, (m, hex: string) => {
+        const n = parseInt(hex, 16);
+        return RESERVED.has(n) ? m.toUpperCase() : String.fromCharCode(n);
+      }),
+    );
   }
   if (!uri.includes('.')) {
     if (!mergeSlashes || !uri.includes('//')) return uri;

@@ -18,6 +18,9 @@ describe('kong/tools/uri.lua normalize', () => {
     ['/%7euser', '/~user'],
     ['/a%2e%2e/b', '/a../b'],
     ['/%2e%2e/b', '/b'],
+    // Lua decodes bytes: the two triplets of one UTF-8 character make that character.
+    ['/caf%C3%A9', '/café'],
+    ['/caf%c3%a9/%E2%82%AC', '/café/€'],
   ])('%s -> %s', (input, out) => {
     expect(normalizeUriPath(input)).toBe(out);
   });
