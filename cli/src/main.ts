@@ -16,6 +16,7 @@ import { registerPing } from './commands/ping';
 import { registerBreakers } from './commands/breakers';
 import { registerSchema } from './commands/schema';
 import { registerRender } from './commands/render';
+import { registerConvert } from './commands/convert';
 
 const EXIT: Record<Outcome, number> = { ok: 0, drift: 2, alert: 2, invalid: 1, failed: 1 };
 
@@ -55,6 +56,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   registerBreakers(program, io, done);
   registerRender(program, io, done);
   registerSchema(program, io, done);
+  registerConvert(program, io, done);
 
   const json = wantsJson(argv);
   try {

@@ -42,6 +42,8 @@ export interface ValidateStage {
   skipConsumers?: boolean;
   /** `--no-deletes`: see LoadedDesired. */
   liveReferences?: boolean;
+  /** `convert` keeps `${{ env }}` placeholders as written: their variables need not be set. */
+  unsetEnvAllowed?: boolean;
 }
 
 export async function loadAndValidate(opts: GlobalOptions, io: Io, stage: ValidateStage = {}): Promise<LoadedDesired> {
@@ -57,6 +59,7 @@ export async function loadAndValidate(opts: GlobalOptions, io: Io, stage: Valida
 /** The file side as every command (and bench:ctl) runs it: load, validate, then let go of the parse trees. */
 export async function loadValidated(options: LoadOptions, stage: ValidateStage = {}): Promise<LoadedDesired> {
   const result = await loadDesired(options);
+  if (stage.unsetEnvAllowed) result.diagnostics = result.diagnostics.filter((d) => d.code !== 'E_ENV_UNSET');
   // validateDesired returns the loader's own diagnostics too, sorted by file and position.
   const liveReferences = Boolean(stage.liveReferences);
   const all = validateDesired(result, { liveReferences });

@@ -42,7 +42,7 @@ export function checkFormatVersion(file: ParsedFile): Diagnostic[] {
       },
     ];
   }
-  const hint = v.startsWith('1.') || v.startsWith('2.') ? ' (convert older files with `deck file convert`)' : '';
+  const hint = v.startsWith('1.') || v.startsWith('2.') ? ' (`kong-ctl convert -f FILE -o NEW` converts a Kong 2.x file)' : '';
   return [
     {
       code: 'E_FORMAT_VERSION',

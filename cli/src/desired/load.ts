@@ -129,7 +129,7 @@ function assemble(raws: RawEntity[], selectTags: string[]): { entities: Entity[]
 export async function loadDesired(opts: LoadOptions): Promise<DesiredResult> {
   const env = opts.env ?? process.env;
   const diagnostics: Diagnostic[] = [];
-  const read = await readSources(opts.files, opts.readStdin);
+  const read = opts.sources ? { sources: opts.sources, diagnostics: [] } : await readSources(opts.files, opts.readStdin);
   diagnostics.push(...read.diagnostics);
 
   const files: ParsedFile[] = [];

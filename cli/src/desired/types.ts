@@ -7,6 +7,7 @@ import type { Entity, Kind, SourceRef, State } from '../model/entity';
 import type { Diagnostic } from '../model/errors';
 import type { LookupTags } from './info';
 import type { LineCol, PathSegment } from './positions';
+import type { SourceText } from './sources';
 
 export interface LoadOptions {
   /** `-f` values: files, directories (every *.yaml|*.yml|*.json below, sorted), or `-` for stdin. */
@@ -17,6 +18,8 @@ export interface LoadOptions {
   selectTags?: string[];
   /** Reads stdin when a file is `-`. */
   readStdin?: () => Promise<string>;
+  /** Texts already in hand (`convert` checks its output before anyone reads it), instead of `files`. */
+  sources?: SourceText[];
   /**
    * Files at least this many characters long (after templating) are parsed item by item when
    * their shape allows it, with the same result (default 256 Ki); `Infinity` never does.

@@ -80,7 +80,7 @@ describe('several files', () => {
     expect(validateDesired(r).map(brief)).toEqual([
       'conflict/b.yaml:4:5: _info.select_tags [team-b] differ from [team-a] in ' +
         `${sample('conflict', 'a.yaml')}: all files must select the same tags`,
-      'conflict/c.yaml:1:18: _format_version "1.1" is not supported: kong-ctl reads decK\'s format for Kong 3.x, _format_version: "3.0" (convert older files with `deck file convert`)',
+      'conflict/c.yaml:1:18: _format_version "1.1" is not supported: kong-ctl reads decK\'s format for Kong 3.x, _format_version: "3.0" (`kong-ctl convert -f FILE -o NEW` converts a Kong 2.x file)',
     ]);
     expect(r.formatVersion).toBe('3.0');
   });

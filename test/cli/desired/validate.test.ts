@@ -103,7 +103,7 @@ describe('validateDesired: every problem, with file:line:column and entity path'
       `bad/format-missing.yaml:1:1: missing _format_version: kong-ctl reads decK's format for Kong 3.x, which starts with _format_version: "3.0"`,
     ]);
     expect(await problems('format-1.1.yaml')).toEqual([
-      'bad/format-1.1.yaml:1:18: _format_version "1.1" is not supported: kong-ctl reads decK\'s format for Kong 3.x, _format_version: "3.0" (convert older files with `deck file convert`)',
+      'bad/format-1.1.yaml:1:18: _format_version "1.1" is not supported: kong-ctl reads decK\'s format for Kong 3.x, _format_version: "3.0" (`kong-ctl convert -f FILE -o NEW` converts a Kong 2.x file)',
     ]);
     expect(await problems('format-unquoted.yaml')).toEqual([
       'bad/format-unquoted.yaml:1:18: _format_version must be the string "3.0", not the number 3: quote it',

@@ -1,0 +1,47 @@
+/**
+ * Plugin settings Kong 2.x accepted and Kong 3.x refuses, with what each becomes. From Kong's
+ * 3.0 upgrade notes ("Deprecations and changed parameters") and decK's `file convert`; only
+ * changes that keep the plugin's behaviour are made here, the rest is left to `validate`.
+ */
+
+export interface RenamedField {
+  plugins: readonly string[];
+  from: string;
+  to: string;
+  why: string;
+}
+
+export interface RemovedField {
+  plugins: readonly string[] | 'all';
+  /** Under `config`, or on the plugin itself. */
+  where: 'config' | 'plugin';
+  field: string;
+  why: string;
+}
+
+export const RENAMED_CONFIG_FIELDS: readonly RenamedField[] = [
+  ...['whitelist', 'blacklist'].map((from) => ({
+    plugins: ['acl', 'bot-detection', 'ip-restriction'],
+    from,
+    to: from === 'whitelist' ? 'allow' : 'deny',
+    why: `Kong 3.0 removed the deprecated ${from}`,
+  })),
+  {
+    plugins: ['pre-function', 'post-function'],
+    from: 'functions',
+    to: 'access',
+    why: 'Kong 3.0 removed the deprecated functions, which ran in the access phase',
+  },
+];
+
+export const REMOVED_FIELDS: readonly RemovedField[] = [
+  { plugins: 'all', where: 'plugin', field: 'run_on', why: 'Kong 2.1 removed it: it only ever mattered to the retired service mesh' },
+  { plugins: ['aws-lambda'], where: 'config', field: 'proxy_scheme', why: 'Kong 3.0 removed it (the proxy URL carries the scheme)' },
+];
+
+/** http-log: Kong 3.0 takes one string per header name where 2.x took an array of values. */
+export const SINGLE_VALUE_HEADERS = { plugin: 'http-log', field: 'headers' } as const;
+
+export function appliesTo(plugins: readonly string[] | 'all', name: unknown): boolean {
+  return plugins === 'all' || (typeof name === 'string' && plugins.includes(name));
+}
