@@ -20,6 +20,11 @@ export interface DumpOptions {
   selectTags: string[];
   /** `--skip-consumers`: said at the top, since applying the file without the flag would delete them. */
   skipConsumers?: boolean;
+  /**
+   * `--with-id`: every entity keeps its Kong id, so that the file pins identities: a rename in it
+   * is then an update of the same entity, not a delete and a create (diff/match.ts).
+   */
+  withIds?: boolean;
 }
 
 export interface DumpContent {
@@ -207,7 +212,7 @@ function build(state: State, schemas: Schemas, opts: DumpOptions): DumpContent &
       const { fields, shorthands } = fieldsFor(e.kind, f, schemas);
       f = stripDefaults(f, fields, shorthands);
     }
-    if (needsId(e)) f.id = e.id;
+    if (e.id && (opts.withIds || needsId(e))) f.id = e.id;
     const out = orderKeys(e.kind, { ...f, ...trailing }, Object.keys(trailing).filter((k) => !NESTED_KEYS.includes(k)));
     if (omitted.length) leftOut.set(out, { kind: e.kind, note: writeOnlyNote(omitted) });
     return out;
@@ -345,10 +350,8 @@ function writeOnlyNote(fields: string[]): string {
   return ` ${fields.join(', ')} omitted: Kong stores only a hash (write-only); add ${list} here to set it`;
 }
 
-export function renderDump(state: State, schemas: Schemas, opts: DumpOptions): string {
-  const { content, warnings, leftOut } = build(state, schemas, opts);
-  const doc = new Document(content);
-
+/** What the top of a dump says about it: a YAML comment, or lines on stderr beside JSON. */
+function dumpNotes(opts: DumpOptions, leftOut: LeftOut, warnings: string[]): string[] {
   const notes: string[] = [];
   if (opts.skipConsumers) {
     notes.push(' consumers, their credentials and consumer-scoped plugins were not read (--skip-consumers):');
@@ -357,6 +360,20 @@ export function renderDump(state: State, schemas: Schemas, opts: DumpOptions): s
   const kinds = new Set([...leftOut.values()].map((v) => v.kind));
   for (const [kind, header] of Object.entries(LEFT_OUT_HEADER)) if (kinds.has(kind as Kind)) notes.push(header);
   for (const w of warnings) notes.push(` warning: ${w}`);
+  return notes;
+}
+
+/** The dump as JSON (`-o dump.json`), which has no comments: its notes are for stderr. */
+export function renderDumpJson(state: State, schemas: Schemas, opts: DumpOptions): { text: string; notes: string[] } {
+  const { content, warnings, leftOut } = build(state, schemas, opts);
+  return { text: `${JSON.stringify(content, null, 2)}\n`, notes: dumpNotes(opts, leftOut, warnings).map((n) => n.trim()) };
+}
+
+export function renderDump(state: State, schemas: Schemas, opts: DumpOptions): string {
+  const { content, warnings, leftOut } = build(state, schemas, opts);
+  const doc = new Document(content);
+
+  const notes = dumpNotes(opts, leftOut, warnings);
   if (notes.length) doc.commentBefore = notes.join('\n');
 
   const consumers = (content.consumers ?? []) as Obj[];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { buildCurrentState } from '../../../cli/src/current/fetch';
-import { buildDumpContent, renderDump } from '../../../cli/src/dump/dump';
+import { buildDumpContent, renderDump, renderDumpJson } from '../../../cli/src/dump/dump';
 import type { State } from '../../../cli/src/model/entity';
 import type { Schemas } from '../../../cli/src/model/schema';
 import { entitySchemas, listData, pluginSchemas } from '../kong/fixtures';
@@ -212,6 +212,11 @@ describe('renderDump placement rules', () => {
     expect(content).toEqual({ _format_version: '3.0' });
     expect(warnings).toEqual(['key-auth credential of #273afe00-483b-4cf8-8c62-bb953b5b81bf #9e28efaa left out: its consumer is not in this dump']);
     expect(renderDump(state, schemas, plain)).toMatch(/^# warning: key-auth credential of .* left out: its consumer is not in this dump$/m);
+    // JSON has no comments: the same notes come back for stderr.
+    expect(renderDumpJson(state, schemas, plain)).toEqual({
+      text: '{\n  "_format_version": "3.0"\n}\n',
+      notes: ['warning: key-auth credential of #273afe00-483b-4cf8-8c62-bb953b5b81bf #9e28efaa left out: its consumer is not in this dump'],
+    });
   });
 
   it('renders an empty gateway as just the format version', () => {
