@@ -17,6 +17,7 @@ import { registerBreakers } from './commands/breakers';
 import { registerSchema } from './commands/schema';
 import { registerRender } from './commands/render';
 import { registerConvert } from './commands/convert';
+import { registerReset } from './commands/reset';
 
 const EXIT: Record<Outcome, number> = { ok: 0, drift: 2, alert: 2, invalid: 1, failed: 1 };
 
@@ -51,6 +52,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   registerValidate(program, io, done);
   registerDiff(program, io, done);
   registerApply(program, io, done);
+  registerReset(program, io, done);
   registerDump(program, io, done);
   registerPing(program, io, done);
   registerBreakers(program, io, done);

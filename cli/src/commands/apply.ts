@@ -15,12 +15,12 @@ import { applyReportJson, applySucceeded, dblessResultJson, renderApplyText, ren
 import { DEFAULT_PARALLELISM } from '../apply/types';
 import { assertSupportedKong, getKongInfo, isDbless } from '../current/fetch';
 import { addConnectionOptions, addFileOptions, addNoDeletesOption, addOutputOptions, addScopeOptions, connectionFrom, useColor, type GlobalOptions } from './options';
-import { checkAgainstKong, loadAndValidate, printDiagnostics, printWarnings, resolveAgainstGateway, writeProblemsDocument } from './desired';
+import { checkAgainstKong, loadAndValidate, printDiagnostics, printWarnings, resolveAgainstGateway, writeProblemsDocument, type LoadedDesired } from './desired';
 import { liveOf, readGateway, scopeOf } from './gateway';
 import { progressReporter } from './progress';
 import { write, type Io, type Outcome } from './context';
 
-interface ApplyOpts extends GlobalOptions {
+export interface ApplyOpts extends GlobalOptions {
   parallelism: string;
   dryRun?: boolean;
   maxDeletes: string;
@@ -44,10 +44,14 @@ function positiveInt(value: string, flag: string): number {
 }
 
 async function apply(opts: ApplyOpts, io: Io): Promise<Outcome> {
+  return applyLoaded(await loadAndValidate(opts, io, { deferBaseline: true }), opts, io);
+}
+
+/** apply from files already loaded and validated offline (`reset` brings an empty one). */
+export async function applyLoaded(loaded: LoadedDesired, opts: ApplyOpts, io: Io): Promise<Outcome> {
   const parallelism = positiveInt(opts.parallelism, '--parallelism');
   const maxDeletes = positiveInt(opts.maxDeletes, '--max-deletes');
   const json = opts.output === 'json';
-  const loaded = await loadAndValidate(opts, io, { deferBaseline: true });
   if (loaded.errors) {
     writeProblemsDocument(loaded, opts, io);
     printDiagnostics(loaded, io, opts.mask);
