@@ -17,6 +17,12 @@ export interface GlobalOptions {
   caCertFile?: string;
   caCert?: string;
   tlsSkipVerify?: boolean;
+  tlsClientCert?: string;
+  tlsClientKey?: string;
+  /** decK's `--tls-client-cert-file` / `--tls-client-key-file`. */
+  tlsClientCertFile?: string;
+  tlsClientKeyFile?: string;
+  tlsServerName?: string;
   timeout?: string;
   output: 'text' | 'json' | 'markdown';
   mask: boolean;
@@ -71,6 +77,11 @@ export function addConnectionOptions(cmd: Command): Command {
     .addOption(new Option('--ca-cert <file>', 'PEM file of CA certificates to trust').env('KONG_CTL_CA_CERT'))
     .addOption(new Option('--ca-cert-file <file>', "decK's spelling of --ca-cert").hideHelp())
     .addOption(new Option('--tls-skip-verify', 'do not verify the Admin API TLS certificate').env('KONG_CTL_TLS_SKIP_VERIFY'))
+    .addOption(new Option('--tls-client-cert <file>', 'PEM client certificate, for an Admin API that wants mutual TLS').env('KONG_CTL_TLS_CLIENT_CERT'))
+    .addOption(new Option('--tls-client-key <file>', 'PEM private key of --tls-client-cert').env('KONG_CTL_TLS_CLIENT_KEY'))
+    .addOption(new Option('--tls-client-cert-file <file>', "decK's spelling of --tls-client-cert").hideHelp())
+    .addOption(new Option('--tls-client-key-file <file>', "decK's spelling of --tls-client-key").hideHelp())
+    .addOption(new Option('--tls-server-name <name>', 'name for SNI and the certificate check, when --kong-addr does not carry it'))
     .addOption(new Option('--timeout <seconds>', 'timeout of one Admin API request (default: 10)').env('KONG_CTL_TIMEOUT'));
 }
 
@@ -99,6 +110,9 @@ export function connectionFrom(o: GlobalOptions, env: NodeJS.ProcessEnv = proces
     headers: [...deckHeaders, ...envHeaders, ...(o.headers ?? []), ...o.header],
     caCert: o.caCert ?? o.caCertFile ?? env.DECK_CA_CERT ?? env.DECK_CA_CERT_FILE,
     tlsSkipVerify: Boolean(o.tlsSkipVerify) || isTrue(env.DECK_TLS_SKIP_VERIFY),
+    tlsClientCert: o.tlsClientCert ?? o.tlsClientCertFile ?? env.DECK_TLS_CLIENT_CERT ?? env.DECK_TLS_CLIENT_CERT_FILE,
+    tlsClientKey: o.tlsClientKey ?? o.tlsClientKeyFile ?? env.DECK_TLS_CLIENT_KEY ?? env.DECK_TLS_CLIENT_KEY_FILE,
+    tlsServerName: o.tlsServerName ?? env.DECK_TLS_SERVER_NAME,
     timeoutSeconds: timeout ? Number(timeout) : undefined,
   };
 }

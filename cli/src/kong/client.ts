@@ -40,19 +40,42 @@ function normalizeBaseUrl(addr: string): string {
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
-/** `--ca-cert` names a PEM file; decK's `--ca-cert` (and DECK_CA_CERT) gives the PEM itself, which is taken as is. */
-function readCaCert(file: string): string {
-  if (file.includes('-----BEGIN CERTIFICATE-----')) return file;
+/**
+ * A PEM option: kong-ctl's flags name a file; decK's `--ca-cert`, `--tls-client-cert` and
+ * `--tls-client-key` (and their DECK_* variables) give the PEM itself, which is taken as is.
+ */
+function readPem(flag: string, value: string, marker: RegExp, what: string): string {
+  if (value.includes('-----BEGIN ')) {
+    if (!marker.test(value)) throw new KongCtlError('E_USAGE', `${flag} holds no PEM ${what}`);
+    return value;
+  }
   let pem: string;
   try {
-    pem = readFileSync(file, 'utf8');
+    pem = readFileSync(value, 'utf8');
   } catch (err) {
-    throw new KongCtlError('E_FILE_READ', `cannot read --ca-cert ${file}: ${(err as Error).message}`);
+    throw new KongCtlError('E_FILE_READ', `cannot read ${flag} ${value}: ${(err as Error).message}`);
   }
-  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new KongCtlError('E_USAGE', `--ca-cert ${file} holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)`);
-  }
+  if (!marker.test(pem)) throw new KongCtlError('E_USAGE', `${flag} ${value} holds no PEM ${what}`);
   return pem;
+}
+
+const CERTIFICATE = /-----BEGIN CERTIFICATE-----/;
+const PRIVATE_KEY = /-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----/;
+
+function readCaCert(value: string): string {
+  return readPem('--ca-cert', value, CERTIFICATE, 'certificate (expected -----BEGIN CERTIFICATE-----)');
+}
+
+/** Mutual TLS: a certificate and its key, both or neither. */
+function clientIdentity(opts: ConnectionOptions): { cert?: string; key?: string } {
+  if (!opts.tlsClientCert && !opts.tlsClientKey) return {};
+  if (!opts.tlsClientCert || !opts.tlsClientKey) {
+    throw new KongCtlError('E_USAGE', 'mutual TLS needs both --tls-client-cert and --tls-client-key: give the certificate and its private key');
+  }
+  return {
+    cert: readPem('--tls-client-cert', opts.tlsClientCert, CERTIFICATE, 'certificate (expected -----BEGIN CERTIFICATE-----)'),
+    key: readPem('--tls-client-key', opts.tlsClientKey, PRIVATE_KEY, 'private key (expected -----BEGIN … PRIVATE KEY-----)'),
+  };
 }
 
 function timeoutSecondsOf(opts: ConnectionOptions): number {
@@ -116,6 +139,8 @@ export function createAdminClient(opts: ConnectionOptions, tuning: Partial<Retry
     keepAlive: true,
     ca: opts.caCert ? [...rootCertificates, readCaCert(opts.caCert)] : undefined,
     rejectUnauthorized: !opts.tlsSkipVerify,
+    ...clientIdentity(opts),
+    ...(opts.tlsServerName ? { servername: opts.tlsServerName } : {}),
   });
 
   const ax: AxiosInstance = axios.create({

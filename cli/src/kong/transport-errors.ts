@@ -111,6 +111,9 @@ function tlsHint(code: string): string {
   if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
     return 'the certificate is outside its validity period: renew it on the Admin API listener';
   }
+  if (/ALERT_(CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA|HANDSHAKE_FAILURE)$/.test(code)) {
+    return 'the Admin API refused this client: it wants mutual TLS with a certificate it trusts (--tls-client-cert FILE --tls-client-key FILE)';
+  }
   if (code === 'EPROTO' || code.startsWith('ERR_SSL_')) {
     return 'the TLS handshake failed: is this port really an https listener (admin_listen … ssl)? Use http:// otherwise';
   }

@@ -13,6 +13,11 @@ export interface ConnectionOptions {
   caCert?: string;
   /** `--tls-skip-verify`. */
   tlsSkipVerify?: boolean;
+  /** `--tls-client-cert` / `--tls-client-key`: a PEM file (or the PEM itself) for an Admin API that wants mutual TLS. */
+  tlsClientCert?: string;
+  tlsClientKey?: string;
+  /** `--tls-server-name`: the name sent in SNI and checked in the server certificate, when the address does not carry it. */
+  tlsServerName?: string;
   /** `--timeout` in seconds per request. */
   timeoutSeconds?: number;
   /** Retry budget for retryable failures (network errors, 429, 502, 503, 504) on idempotent requests. */
@@ -72,9 +77,22 @@ export class AdminApiError extends Error {
   }
 }
 
+/**
+ * An HTML error page comes from nginx itself (a proxy in front of the Admin API, or the admin
+ * listener's own `ssl_verify_client`), not from Kong: its title says what happened.
+ */
+function fromHtmlPage(body: string): string | undefined {
+  const title = /<title>([^<]*)<\/title>/i.exec(body)?.[1]?.trim().replace(/^\d{3}\s+/, '');
+  if (!title) return undefined;
+  if (/No required SSL certificate was sent|SSL certificate error/i.test(title)) {
+    return `${title}: the Admin API wants mutual TLS with a certificate it trusts (--tls-client-cert FILE --tls-client-key FILE)`;
+  }
+  return title;
+}
+
 function describeAdminError(method: string, path: string, status: number, body: unknown): string {
   const b = body as { message?: unknown; name?: unknown } | undefined;
-  const msg = b && typeof b.message === 'string' ? b.message : typeof body === 'string' ? body : '';
+  const msg = b && typeof b.message === 'string' ? b.message : typeof body === 'string' ? (fromHtmlPage(body) ?? body) : '';
   return `${method} ${path} → ${status}${msg ? `: ${msg}` : ''}`;
 }
 

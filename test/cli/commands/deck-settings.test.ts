@@ -38,6 +38,24 @@ describe("decK's connection settings", () => {
     expect(connectionFrom(base, {})).toMatchObject({ kongAddr: 'http://localhost:8001', headers: [], tlsSkipVerify: false, timeoutSeconds: undefined });
   });
 
+  it('reads mutual TLS and the server name from decK\'s variables and flag spellings, kong-ctl\'s own winning', () => {
+    const env = {
+      DECK_TLS_CLIENT_CERT_FILE: '/etc/kong-ctl/client.crt',
+      DECK_TLS_CLIENT_KEY_FILE: '/etc/kong-ctl/client.key',
+      DECK_TLS_SERVER_NAME: 'kong-admin.internal',
+    };
+    expect(connectionFrom(base, env)).toMatchObject({
+      tlsClientCert: '/etc/kong-ctl/client.crt',
+      tlsClientKey: '/etc/kong-ctl/client.key',
+      tlsServerName: 'kong-admin.internal',
+    });
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    expect(connectionFrom(base, { ...env, DECK_TLS_CLIENT_CERT: pem }).tlsClientCert).toBe(pem);
+    const flags = { ...base, tlsClientCertFile: 'deck.crt', tlsClientKeyFile: 'deck.key', tlsServerName: 'admin.example' };
+    expect(connectionFrom(flags, env)).toMatchObject({ tlsClientCert: 'deck.crt', tlsClientKey: 'deck.key', tlsServerName: 'admin.example' });
+    expect(connectionFrom({ ...flags, tlsClientCert: 'mine.crt', tlsClientKey: 'mine.key' }, env)).toMatchObject({ tlsClientCert: 'mine.crt', tlsClientKey: 'mine.key' });
+  });
+
   it("lets kong-ctl's own flags and variables win, headers of one name included", () => {
     const env = { DECK_KONG_ADDR: 'http://deck:8001', DECK_HEADERS: 'Kong-Admin-Token:old', KONG_CTL_HEADERS: 'Kong-Admin-Token: newer', DECK_TIMEOUT: '30' };
     const o = { ...base, kongAddr: 'http://kong-ctl:8001', header: ['Kong-Admin-Token: newest'], timeout: '5', caCert: 'mine.pem', caCertFile: 'deck.pem' };

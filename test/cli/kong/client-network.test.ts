@@ -224,6 +224,75 @@ describe('TLS', () => {
     expect(err.message).toContain('Use http:// otherwise');
   });
 
+  describe('mutual TLS', () => {
+    /**
+     * An Admin API behind nginx's `ssl_verify_client on` (Kong's admin listener, or a proxy in
+     * front of it): nginx finishes the handshake and answers 400 with its own HTML page.
+     */
+    async function mtlsKong(clientCa: string): Promise<string> {
+      const server = https.createServer({ cert: goodCert, key: goodKey, requestCert: true, rejectUnauthorized: false, ca: [clientCa] }, (req, res) => {
+        const socket = req.socket as import('node:tls').TLSSocket;
+        if (!socket.authorized) {
+          const title = socket.getPeerCertificate()?.subject ? '400 The SSL certificate error' : '400 No required SSL certificate was sent';
+          res.writeHead(400, { 'content-type': 'text/html' });
+          res.end(`<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n<center>${title.slice(4)}</center>\r\n<hr><center>openresty</center>\r\n</body>\r\n</html>\r\n`);
+          return;
+        }
+        answerJson(res, { ...ROOT, client: socket.getPeerCertificate().subject?.CN });
+      });
+      return `https://127.0.0.1:${await listen(server)}`;
+    }
+
+    it('presents --tls-client-cert and --tls-client-key, as files or as the PEM itself', async () => {
+      const me = selfSigned('platform-ci', 'DNS:platform-ci');
+      const addr = await mtlsKong(me.cert);
+      const keyFile = join(dir, 'platform-ci.key');
+      const byFile = client({ kongAddr: addr, caCert: goodCert, tlsClientCert: me.certFile, tlsClientKey: keyFile });
+      expect((await byFile.request<any>('GET', '/')).data.client).toBe('platform-ci');
+      const byValue = client({ kongAddr: addr, caCert: goodCert, tlsClientCert: me.cert, tlsClientKey: me.key });
+      expect((await byValue.request<any>('GET', '/')).data.client).toBe('platform-ci');
+    });
+
+    it('says that the Admin API wants a client certificate when none or a stranger is presented', async () => {
+      const me = selfSigned('platform-ci', 'DNS:platform-ci');
+      const stranger = selfSigned('stranger', 'DNS:stranger');
+      const addr = await mtlsKong(me.cert);
+      const none = await caught(client({ kongAddr: addr, caCert: goodCert }).request('GET', '/'));
+      expect(none.message).toBe(
+        'GET / → 400: No required SSL certificate was sent: the Admin API wants mutual TLS with a certificate it trusts (--tls-client-cert FILE --tls-client-key FILE)',
+      );
+      const wrong = await caught(client({ kongAddr: addr, caCert: goodCert, tlsClientCert: stranger.cert, tlsClientKey: stranger.key }).request('GET', '/'));
+      expect(wrong.message).toBe(
+        'GET / → 400: The SSL certificate error: the Admin API wants mutual TLS with a certificate it trusts (--tls-client-cert FILE --tls-client-key FILE)',
+      );
+    });
+
+    it('says the same when the TLS layer itself refuses (a listener that ends the handshake)', async () => {
+      const me = selfSigned('platform-ci', 'DNS:platform-ci');
+      const server = https.createServer({ cert: goodCert, key: goodKey, requestCert: true, rejectUnauthorized: true, ca: [me.cert] }, (_req, res) => answerJson(res, ROOT));
+      const addr = `https://127.0.0.1:${await listen(server)}`;
+      const err = await caught(client({ kongAddr: addr, caCert: goodCert }).request('GET', '/'));
+      expect(err.code).toBe('E_KONG_TLS');
+      expect(err.message).toContain('(ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED); the Admin API refused this client: it wants mutual TLS');
+    });
+
+    it('refuses a certificate without its key, and a key file that holds none', () => {
+      const me = selfSigned('half', 'DNS:half');
+      expect(() => createAdminClient({ kongAddr: 'https://127.0.0.1:1', headers: [], tlsClientCert: me.certFile })).toThrow(
+        expect.objectContaining({ code: 'E_USAGE', message: 'mutual TLS needs both --tls-client-cert and --tls-client-key: give the certificate and its private key' }),
+      );
+      expect(() => createAdminClient({ kongAddr: 'https://127.0.0.1:1', headers: [], tlsClientCert: me.certFile, tlsClientKey: me.certFile })).toThrow(
+        expect.objectContaining({ code: 'E_USAGE', message: `--tls-client-key ${me.certFile} holds no PEM private key (expected -----BEGIN … PRIVATE KEY-----)` }),
+      );
+    });
+  });
+
+  it('checks the certificate against --tls-server-name when the address does not carry the name', async () => {
+    const addr = await tlsKong(otherNameCert, otherNameKey);
+    const c = client({ kongAddr: addr, caCert: otherNameCert, tlsServerName: 'elsewhere.example' });
+    expect((await c.request<any>('GET', '/')).data.version).toBe('3.4.2');
+  });
+
   it('refuses a --ca-cert that is missing or holds no certificate', () => {
     expect(() => createAdminClient({ kongAddr: 'https://127.0.0.1:1', headers: [], caCert: join(dir, 'nope.pem') })).toThrow(
       expect.objectContaining({ code: 'E_FILE_READ' }),
