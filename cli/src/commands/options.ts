@@ -4,6 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import type { ConnectionOptions } from '../kong/types';
+import { readDeckConfig } from './deck-config';
 
 export interface GlobalOptions {
   file: string[];
@@ -23,6 +24,8 @@ export interface GlobalOptions {
   tlsClientCertFile?: string;
   tlsClientKeyFile?: string;
   tlsServerName?: string;
+  /** decK's `--config` file (default: $HOME/.deck.yaml when it exists). */
+  config?: string;
   timeout?: string;
   output: 'text' | 'json' | 'markdown';
   mask: boolean;
@@ -82,6 +85,7 @@ export function addConnectionOptions(cmd: Command): Command {
     .addOption(new Option('--tls-client-cert-file <file>', "decK's spelling of --tls-client-cert").hideHelp())
     .addOption(new Option('--tls-client-key-file <file>', "decK's spelling of --tls-client-key").hideHelp())
     .addOption(new Option('--tls-server-name <name>', 'name for SNI and the certificate check, when --kong-addr does not carry it'))
+    .addOption(new Option('--config <file>', "decK's config file to read connection settings from (default: $HOME/.deck.yaml, when it exists)"))
     .addOption(new Option('--timeout <seconds>', 'timeout of one Admin API request (default: 10)').env('KONG_CTL_TIMEOUT'));
 }
 
@@ -95,24 +99,31 @@ export function addOutputOptions(cmd: Command, formats: string[] = ['text', 'jso
 
 const isTrue = (v: string | undefined) => v !== undefined && /^(1|t|true)$/i.test(v.trim());
 
+/**
+ * Where each setting comes from, first found wins: kong-ctl's flags and variables, decK's flag
+ * spellings, decK's DECK_* variables, decK's config file (deck-config.ts), the default.
+ */
 export function connectionFrom(o: GlobalOptions, env: NodeJS.ProcessEnv = process.env): ConnectionOptions {
+  const cfg = readDeckConfig(o.config, env);
   // KONG_CTL_HEADERS: one 'Name: value' per line, for tokens kept out of the command line.
   const envHeaders = (env.KONG_CTL_HEADERS ?? '')
     .split('\n')
     .map((h) => h.trim())
     .filter(Boolean);
   // DECK_HEADERS as decK reads it (viper's string slice from the environment): separated by white space.
-  const deckHeaders = (env.DECK_HEADERS ?? '').split(/\s+/).filter(Boolean);
-  const timeout = o.timeout ?? env.DECK_TIMEOUT;
+  // As in viper, the variable replaces the config file's list rather than adding to it.
+  const deckHeaders = env.DECK_HEADERS !== undefined ? env.DECK_HEADERS.split(/\s+/).filter(Boolean) : (cfg.headers ?? []);
+  const timeout = o.timeout ?? env.DECK_TIMEOUT ?? cfg.timeout;
   return {
-    kongAddr: o.kongAddr ?? env.DECK_KONG_ADDR ?? DEFAULT_KONG_ADDR,
+    kongAddr: o.kongAddr ?? env.DECK_KONG_ADDR ?? cfg.kongAddr ?? DEFAULT_KONG_ADDR,
     // Later ones replace earlier ones of the same name: decK's, then kong-ctl's variable, then the flags.
     headers: [...deckHeaders, ...envHeaders, ...(o.headers ?? []), ...o.header],
-    caCert: o.caCert ?? o.caCertFile ?? env.DECK_CA_CERT ?? env.DECK_CA_CERT_FILE,
-    tlsSkipVerify: Boolean(o.tlsSkipVerify) || isTrue(env.DECK_TLS_SKIP_VERIFY),
-    tlsClientCert: o.tlsClientCert ?? o.tlsClientCertFile ?? env.DECK_TLS_CLIENT_CERT ?? env.DECK_TLS_CLIENT_CERT_FILE,
-    tlsClientKey: o.tlsClientKey ?? o.tlsClientKeyFile ?? env.DECK_TLS_CLIENT_KEY ?? env.DECK_TLS_CLIENT_KEY_FILE,
-    tlsServerName: o.tlsServerName ?? env.DECK_TLS_SERVER_NAME,
+    caCert: o.caCert ?? o.caCertFile ?? env.DECK_CA_CERT ?? cfg.caCert ?? env.DECK_CA_CERT_FILE ?? cfg.caCertFile,
+    tlsSkipVerify: Boolean(o.tlsSkipVerify) || (env.DECK_TLS_SKIP_VERIFY !== undefined ? isTrue(env.DECK_TLS_SKIP_VERIFY) : Boolean(cfg.tlsSkipVerify)),
+    tlsClientCert:
+      o.tlsClientCert ?? o.tlsClientCertFile ?? env.DECK_TLS_CLIENT_CERT ?? cfg.tlsClientCert ?? env.DECK_TLS_CLIENT_CERT_FILE ?? cfg.tlsClientCertFile,
+    tlsClientKey: o.tlsClientKey ?? o.tlsClientKeyFile ?? env.DECK_TLS_CLIENT_KEY ?? cfg.tlsClientKey ?? env.DECK_TLS_CLIENT_KEY_FILE ?? cfg.tlsClientKeyFile,
+    tlsServerName: o.tlsServerName ?? env.DECK_TLS_SERVER_NAME ?? cfg.tlsServerName,
     timeoutSeconds: timeout ? Number(timeout) : undefined,
   };
 }

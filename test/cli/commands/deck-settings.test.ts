@@ -2,7 +2,7 @@
  * A pipeline that ran decK keeps its connection settings when it switches to kong-ctl: decK's
  * DECK_* variables and flag spellings are read, and kong-ctl's own win over them.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ const ROOT = JSON.parse(
 
 const base: GlobalOptions = { file: [], selectTag: [], header: [], output: 'text', mask: true, color: true };
 
-nockSession('kong-ctl-deck-settings-');
+const session = nockSession('kong-ctl-deck-settings-');
 
 describe("decK's connection settings", () => {
   it('reads DECK_KONG_ADDR, DECK_HEADERS, DECK_TLS_SKIP_VERIFY, DECK_TIMEOUT and DECK_CA_CERT_FILE', () => {
@@ -54,6 +54,54 @@ describe("decK's connection settings", () => {
     const flags = { ...base, tlsClientCertFile: 'deck.crt', tlsClientKeyFile: 'deck.key', tlsServerName: 'admin.example' };
     expect(connectionFrom(flags, env)).toMatchObject({ tlsClientCert: 'deck.crt', tlsClientKey: 'deck.key', tlsServerName: 'admin.example' });
     expect(connectionFrom({ ...flags, tlsClientCert: 'mine.crt', tlsClientKey: 'mine.key' }, env)).toMatchObject({ tlsClientCert: 'mine.crt', tlsClientKey: 'mine.key' });
+  });
+
+  it("reads decK's config file, $HOME/.deck.yaml or --config, below the DECK_* variables", () => {
+    const home = join(session.dir(), 'home');
+    mkdirSync(home, { recursive: true });
+    writeFileSync(
+      join(home, '.deck.yaml'),
+      'kong-addr: https://kong.from-file:8444\nheaders:\n- Kong-Admin-Token:file\ntls-skip-verify: true\ntimeout: 20\nca-cert-file: /etc/file-ca.pem\nkonnect-addr: https://ignored\n',
+    );
+    expect(connectionFrom(base, { HOME: home })).toEqual({
+      kongAddr: 'https://kong.from-file:8444',
+      headers: ['Kong-Admin-Token:file'],
+      caCert: '/etc/file-ca.pem',
+      tlsSkipVerify: true,
+      timeoutSeconds: 20,
+    });
+    // A DECK_* variable outranks the file, and DECK_HEADERS replaces its list, as viper does.
+    expect(
+      connectionFrom(base, { HOME: home, DECK_KONG_ADDR: 'http://env:8001', DECK_HEADERS: 'X-From:env', DECK_TLS_SKIP_VERIFY: 'false' }),
+    ).toMatchObject({ kongAddr: 'http://env:8001', headers: ['X-From:env'], tlsSkipVerify: false, timeoutSeconds: 20 });
+    // Flags outrank everything.
+    expect(connectionFrom({ ...base, kongAddr: 'http://flag:8001', timeout: '3' }, { HOME: home })).toMatchObject({ kongAddr: 'http://flag:8001', timeoutSeconds: 3 });
+
+    const named = session.write('team.deck.json', JSON.stringify({ 'kong-addr': 'http://named:8001', headers: 'A:1 B:2' }));
+    expect(connectionFrom({ ...base, config: named }, { HOME: home })).toMatchObject({ kongAddr: 'http://named:8001', headers: ['A:1', 'B:2'] });
+    expect(connectionFrom(base, {})).toMatchObject({ kongAddr: 'http://localhost:8001' });
+  });
+
+  it('refuses a decK config file that is missing, broken or mistyped, naming it', () => {
+    expect(() => connectionFrom({ ...base, config: join(session.dir(), 'nope.yaml') }, {})).toThrow(
+      expect.objectContaining({ code: 'E_FILE_READ', message: expect.stringContaining(`cannot read the decK config file ${join(session.dir(), 'nope.yaml')}`) }),
+    );
+    const broken = session.write('broken.yaml', 'kong-addr: http://x\nheaders: [a\n');
+    expect(() => connectionFrom({ ...base, config: broken }, {})).toThrow(expect.objectContaining({ code: 'E_USAGE', message: expect.stringMatching(new RegExp(`^${broken}:3:1: invalid YAML/JSON`)) }));
+    const mistyped = session.write('mistyped.yaml', 'headers: {a: 1}\n');
+    expect(() => connectionFrom({ ...base, config: mistyped }, {})).toThrow(
+      expect.objectContaining({ message: `${mistyped}: headers must be a list of 'Name:value' strings` }),
+    );
+  });
+
+  it('uses the config file end to end: dump reaches the Kong it names', async () => {
+    const cfg = session.write('ci.deck.yaml', 'kong-addr: http://kong-from-config.test:8001\nheaders: [Kong-Admin-Token:cfg]\n');
+    nock('http://kong-from-config.test:8001', { reqheaders: { 'kong-admin-token': 'cfg' } })
+      .get('/')
+      .reply(200, ROOT);
+    const r = await runCli(['ping', '--config', cfg]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('3.4.2');
   });
 
   it("lets kong-ctl's own flags and variables win, headers of one name included", () => {
