@@ -3,7 +3,9 @@
  * report, never without --force. Select tags and --skip-consumers narrow the scope as they do
  * for apply.
  */
+import nock from 'nock';
 import { describe, expect, it } from 'vitest';
+import { exchange } from '../kong/fixtures';
 import { runCli } from './run-cli';
 import { simSession } from './sim-session';
 
@@ -75,5 +77,20 @@ describe('kong-ctl reset', () => {
     expect(names('services')).toEqual(['billing']);
     expect(names('routes')).toEqual(['billing-api']);
     expect(names('consumers', 'username')).toEqual(['billing-client', 'orders-client']);
+  });
+
+  it('empties a DB-less node with one POST /config holding no entity', async () => {
+    const admin = 'http://kong-dbless.test:8001';
+    let sent: { config?: string } = {};
+    nock(admin)
+      .get('/')
+      .reply(200, exchange('001', '3.4.2-dbless').response.body)
+      .post('/config', (b) => ((sent = b), true))
+      .query({ check_hash: 1, flatten_errors: 1 })
+      .reply(201, exchange('010', '3.4.2-dbless').response.body);
+    const r = await runCli(['reset', '--force', '--kong-addr', admin]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(JSON.parse(String(sent.config))).toEqual({ _format_version: '3.0' });
+    expect(nock.isDone()).toBe(true);
   });
 });
