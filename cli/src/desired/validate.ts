@@ -10,6 +10,7 @@ import type { EntitySchema, FieldList, FieldSchema, Schemas } from '../model/sch
 import { fieldEntries, recordShorthands } from '../model/schema';
 import { PROJECT_PLUGINS } from '../../../plugins/registry';
 import { KONG_BUNDLED_PLUGINS } from './bundled-plugins';
+import { KONG_BUNDLED_PLUGIN_SCHEMAS } from './kong-plugin-schemas';
 import { LATER_BUNDLED_PLUGINS } from './kong-later-fields';
 import { formatEntityPath, parseEntityPath, splitPath } from './file-format';
 import { checkFileSchema, closest } from './file-schema';
@@ -222,18 +223,15 @@ function checkPlugin(r: Reporter, e: Entity, schemas: Map<string, FieldList>, kn
   const fields = schemas.get(name);
   if (!fields) {
     if (live) checkLivePlugin(r, e, live);
+    else if (!kong && KONG_BUNDLED_PLUGIN_SCHEMAS[name]) checkBundledPluginOffline(r, e, KONG_BUNDLED_PLUGIN_SCHEMAS[name]);
     return;
   }
   const config = e.fields.config ?? {};
   if (isPlainObject(config)) for (const p of checkRecord(config, fields, { path: ['config'] })) r.entity(e, p.path, p.message, { key: p.atKey });
 }
 
-/**
- * A plugin against the node's `GET /schemas/plugins/{name}`: its config record, the scopes it
- * refuses (`consumer = typedefs.no_consumer` and the like: `eq: null`), its protocols and its
- * entity checks, which Kong would otherwise only report in the middle of an apply.
- */
-function checkLivePlugin(r: Reporter, e: Entity, schema: EntitySchema): void {
+/** The scopes a plugin's schema refuses (`consumer = typedefs.no_consumer` and the like: `eq: null`). */
+function checkPluginScopes(r: Reporter, e: Entity, schema: EntitySchema): void {
   const own = new Map(fieldEntries(schema.fields));
   for (const [scope, key] of Object.entries(e.refs)) {
     const f = own.get(scope);
@@ -241,6 +239,28 @@ function checkLivePlugin(r: Reporter, e: Entity, schema: EntitySchema): void {
       r.entity(e, [scope], `plugin '${String(e.fields.name)}' cannot be applied to a ${scope}: Kong's schema for it refuses that scope`);
     }
   }
+}
+
+/**
+ * Offline, a plugin bundled with Kong against Kong 3.4.2's own schema for it, so a typo in a
+ * rate-limiting config shows before any Kong is asked. No later schema is recorded, so what
+ * only a newer Kong could make right, a field or a choice it added, is a warning that points to
+ * `--online`; a wrong type, a missing required field, a refused scope or a broken check across
+ * fields no Kong 3.x accepts either.
+ */
+function checkBundledPluginOffline(r: Reporter, e: Entity, schema: EntitySchema): void {
+  checkPluginScopes(r, e, schema);
+  checkOwnConfig(r, e, schema, { newerMayAccept: `Kong 3.4's ${String(e.fields.name)} plugin` });
+}
+
+/**
+ * A plugin against the node's `GET /schemas/plugins/{name}`: its config record, the scopes it
+ * refuses, its protocols and its entity checks, which Kong would otherwise only report in the
+ * middle of an apply.
+ */
+function checkLivePlugin(r: Reporter, e: Entity, schema: EntitySchema): void {
+  checkPluginScopes(r, e, schema);
+  const own = new Map(fieldEntries(schema.fields));
   const protocols = own.get('protocols');
   if (protocols && e.fields.protocols !== undefined && e.fields.protocols !== null) {
     for (const p of checkValue(e.fields.protocols, protocols, ['protocols'])) r.entity(e, p.path, p.message, { key: p.atKey });
@@ -252,13 +272,29 @@ function checkLivePlugin(r: Reporter, e: Entity, schema: EntitySchema): void {
  * `config` against the subschema that defines it (a plugin's or a vault's), then the
  * subschema's checks across fields (`config.second`…).
  */
-function checkOwnConfig(r: Reporter, e: Entity, schema: EntitySchema, offline = false): void {
+interface OwnConfigCheck {
+  /** Offline against a baseline schema: a field it lacks may be one a newer Kong added, for the node to judge. */
+  offline?: boolean;
+  /** Offline against a schema with no later version recorded: what a newer Kong may accept is a warning, naming the schema. */
+  newerMayAccept?: string;
+}
+
+/** An unknown field, or a value outside a `one_of` list: what a later version of a schema may accept. */
+const laterMayAccept = (p: { message: string; unknownField?: boolean }) => Boolean(p.unknownField) || p.message.startsWith('expected one of: ');
+
+function checkOwnConfig(r: Reporter, e: Entity, schema: EntitySchema, how: OwnConfigCheck = {}): void {
   const configField = fieldEntries(schema.fields).find(([n]) => n === 'config')?.[1];
   const config = e.fields.config ?? {};
   if (!configField || configField.type !== 'record' || !isPlainObject(config)) return;
   const problems = checkValue(config, configField, ['config']);
-  // Offline, a field the baseline schema lacks may be one a newer Kong added: the node decides.
-  for (const p of problems) r.entity(e, p.path, p.message, { key: p.atKey, baseline: offline && p.unknownField });
+  for (const p of problems) {
+    if (how.newerMayAccept && laterMayAccept(p)) {
+      r.entity(e, p.path, `${p.message} in ${how.newerMayAccept}; a newer Kong may accept it (\`kong-ctl validate --online\` asks yours)`, {
+        key: p.atKey,
+        severity: 'warning',
+      });
+    } else r.entity(e, p.path, p.message, { key: p.atKey, baseline: Boolean(how.offline) && p.unknownField });
+  }
   // Checks across fields: only meaningful on a config Kong would accept, and not when
   // deprecated aliases fill fields in ways only Kong's Lua knows.
   const aliases = new Set(fieldEntries(recordShorthands(configField)).map(([n]) => n));
@@ -276,7 +312,7 @@ function checkVault(r: Reporter, e: Entity, kong: ValidateOptions['kong']): void
   const name = e.fields.name;
   const schemas = kong ? (kong.schemas.vaults ?? {}) : KONG_BUNDLED_VAULTS;
   const schema = schemas[name];
-  if (schema) return checkOwnConfig(r, e, schema, !kong);
+  if (schema) return checkOwnConfig(r, e, schema, { offline: !kong });
   const hint = closest(name, Object.keys(schemas));
   const didYouMean = hint ? ` (did you mean '${hint}'?)` : '';
   if (kong) {

@@ -19,7 +19,8 @@ import { validateDesired } from '../../../cli/src/desired/validate';
 
 const SERVICES = ['users', 'orders', 'billing', 'search'] as const;
 const CONSUMERS = ['alice', 'bob', 'carol'] as const;
-const PLUGINS = ['cors', 'acl', 'request-size-limiting'] as const;
+// Plugins Kong lets scope to any of service, route and consumer (cors and acl refuse consumers).
+const PLUGINS = ['request-transformer', 'response-transformer', 'request-size-limiting'] as const;
 
 /** A stable uuid per name, as a live gateway's ids would be. */
 function idOf(kind: string, name: string): string {

@@ -121,9 +121,37 @@ describe('validateDesired: every problem, with file:line:column and entity path'
       'bad/plugins.yaml:20:16 plugins[1]: config.origins: expected an array',
       'bad/plugins.yaml:21:16 plugins[1]: config.max_age: expected a number',
     ]);
-    // Without schemas for the bundled plugins only their names are checked.
+    // Offline, against Kong 3.4.2's own schemas of its bundled plugins: the same errors, except
+    // what a newer Kong may accept (a field, a choice it added), which is a warning.
+    const newer = "in Kong 3.4's rate-limiting plugin; a newer Kong may accept it (`kong-ctl validate --online` asks yours)";
     expect(await problems('plugins.yaml')).toEqual([
+      'bad/plugins.yaml:8:19 services[0].plugins[0]: config.minute: value must be greater than 0',
+      `warning bad/plugins.yaml:9:19 services[0].plugins[0]: config.policy: expected one of: local, cluster, redis ${newer}`,
+      `warning bad/plugins.yaml:10:11 services[0].plugins[0]: config.per_minute: unknown field ${newer}`,
+      'bad/plugins.yaml:15:17 services[0].plugins[1]: config.add.headers[0]: invalid value: no-colon-here',
       "bad/plugins.yaml:17:11 plugins[0]: name: unknown plugin 'rate-limitng' (did you mean 'rate-limiting'?): neither bundled with Kong (up to 3.9) nor one of this project's plugins",
+      'bad/plugins.yaml:20:16 plugins[1]: config.origins: expected an array',
+      'bad/plugins.yaml:21:16 plugins[1]: config.max_age: expected a number',
+    ]);
+  });
+
+  it("offline, a bundled plugin's refused scopes and checks across fields are Kong 3.4's", async () => {
+    const text = `_format_version: "3.0"
+consumers:
+- username: alice
+  plugins:
+  - name: cors
+services:
+- name: s
+  host: example.com
+  plugins:
+  - name: rate-limiting
+    config: {policy: local}
+`;
+    const r = await loadDesired({ files: ['-'], readStdin: async () => text, env: {} });
+    expect(validateDesired(r).map(brief)).toEqual([
+      "<stdin>:5:5 consumers[0].plugins[0]: consumer: plugin 'cors' cannot be applied to a consumer: Kong's schema for it refuses that scope",
+      "<stdin>:10:5 services[0].plugins[0]: at least one of these fields must be non-empty: 'config.second', 'config.minute', 'config.hour', 'config.day', 'config.month', 'config.year'",
     ]);
   });
 
