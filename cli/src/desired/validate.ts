@@ -14,7 +14,7 @@ import { KONG_BUNDLED_PLUGIN_SCHEMAS } from './kong-plugin-schemas';
 import { LATER_BUNDLED_PLUGINS } from './kong-later-fields';
 import { formatEntityPath, parseEntityPath, splitPath } from './file-format';
 import { checkFileSchema, closest } from './file-schema';
-import { checkEntityChecks, checkRecord, checkValue, formatFieldPath, isPlainObject, isVaultReference, validatorError } from './kong-schema-check';
+import { checkEntityChecks, checkRecord, checkValue, formatFieldPath, isPlainObject, isVaultReference, validatorError, type FieldProblem } from './kong-schema-check';
 import { KONG_BUNDLED_VAULTS, KONG_ENTITY_SCHEMAS, OFFLINE_SCHEMAS, liveSchemas, type EntitySchemaSource } from './kong-entity-schemas';
 import { KIND_DEFS, writeOnlyOf } from '../kinds';
 import { LATER_KINDS } from '../current/optional-kinds';
@@ -231,25 +231,25 @@ function checkPlugin(r: Reporter, e: Entity, schemas: Map<string, FieldList>, kn
 }
 
 /** The scopes a plugin's schema refuses (`consumer = typedefs.no_consumer` and the like: `eq: null`). */
-function checkPluginScopes(r: Reporter, e: Entity, schema: EntitySchema): void {
+function checkPluginScopes(r: Reporter, e: Entity, schema: EntitySchema, baseline = false): void {
   const own = new Map(fieldEntries(schema.fields));
   for (const [scope, key] of Object.entries(e.refs)) {
     const f = own.get(scope);
     if (key && f?.type === 'foreign' && 'eq' in f && f.eq === null) {
-      r.entity(e, [scope], `plugin '${String(e.fields.name)}' cannot be applied to a ${scope}: Kong's schema for it refuses that scope`);
+      r.entity(e, [scope], `plugin '${String(e.fields.name)}' cannot be applied to a ${scope}: Kong's schema for it refuses that scope`, { baseline });
     }
   }
 }
 
 /**
  * Offline, a plugin bundled with Kong against Kong 3.4.2's own schema for it, so a typo in a
- * rate-limiting config shows before any Kong is asked. No later schema is recorded, so what
- * only a newer Kong could make right, a field or a choice it added, is a warning that points to
- * `--online`; a wrong type, a missing required field, a refused scope or a broken check across
- * fields no Kong 3.x accepts either.
+ * rate-limiting config shows before any Kong is asked. No later schema is recorded: what a newer
+ * Kong may have changed (a field or choice added, a field no longer required, a check across
+ * fields) is a warning that points to `--online`; a wrong type or bound, or a refused scope, is
+ * an error. diff and apply leave all of it to the node's own schema (baseline).
  */
 function checkBundledPluginOffline(r: Reporter, e: Entity, schema: EntitySchema): void {
-  checkPluginScopes(r, e, schema);
+  checkPluginScopes(r, e, schema, true);
   checkOwnConfig(r, e, schema, { newerMayAccept: `Kong 3.4's ${String(e.fields.name)} plugin` });
 }
 
@@ -275,32 +275,38 @@ function checkLivePlugin(r: Reporter, e: Entity, schema: EntitySchema): void {
 interface OwnConfigCheck {
   /** Offline against a baseline schema: a field it lacks may be one a newer Kong added, for the node to judge. */
   offline?: boolean;
-  /** Offline against a schema with no later version recorded: what a newer Kong may accept is a warning, naming the schema. */
+  /**
+   * Offline against a schema with no later version recorded (named here): every problem is left
+   * to the node by diff and apply (baseline), and what a newer version may have changed (a
+   * field or choice added, a field no longer required, a check across fields) is only a warning.
+   */
   newerMayAccept?: string;
 }
 
-/** An unknown field, or a value outside a `one_of` list: what a later version of a schema may accept. */
-const laterMayAccept = (p: { message: string; unknownField?: boolean }) => Boolean(p.unknownField) || p.message.startsWith('expected one of: ');
+/** What a later version of a schema may accept: an unknown field, a new choice, a field no longer required. */
+const laterMayAccept = (p: { message: string; unknownField?: boolean }) =>
+  Boolean(p.unknownField) || p.message.startsWith('expected one of: ') || p.message.startsWith('required field missing');
 
 function checkOwnConfig(r: Reporter, e: Entity, schema: EntitySchema, how: OwnConfigCheck = {}): void {
   const configField = fieldEntries(schema.fields).find(([n]) => n === 'config')?.[1];
   const config = e.fields.config ?? {};
   if (!configField || configField.type !== 'record' || !isPlainObject(config)) return;
+  const report = (p: FieldProblem, later: boolean) => {
+    if (!how.newerMayAccept) return r.entity(e, p.path, p.message, { key: p.atKey, baseline: Boolean(how.offline) && p.unknownField });
+    if (!later) return r.entity(e, p.path, p.message, { key: p.atKey, baseline: true });
+    r.entity(e, p.path, `${p.message} in ${how.newerMayAccept}; a newer Kong may accept it (\`kong-ctl validate --online\` asks yours)`, {
+      key: p.atKey,
+      severity: 'warning',
+    });
+  };
   const problems = checkValue(config, configField, ['config']);
-  for (const p of problems) {
-    if (how.newerMayAccept && laterMayAccept(p)) {
-      r.entity(e, p.path, `${p.message} in ${how.newerMayAccept}; a newer Kong may accept it (\`kong-ctl validate --online\` asks yours)`, {
-        key: p.atKey,
-        severity: 'warning',
-      });
-    } else r.entity(e, p.path, p.message, { key: p.atKey, baseline: Boolean(how.offline) && p.unknownField });
-  }
+  for (const p of problems) report(p, laterMayAccept(p));
   // Checks across fields: only meaningful on a config Kong would accept, and not when
   // deprecated aliases fill fields in ways only Kong's Lua knows.
   const aliases = new Set(fieldEntries(recordShorthands(configField)).map(([n]) => n));
   if (problems.length || Object.keys(config).some((k) => aliases.has(k))) return;
   const record: Record<string, unknown> = { ...e.fields, config };
-  for (const p of checkEntityChecks(record, schema.fields, schema.entity_checks ?? [])) r.entity(e, p.path, p.message, { key: p.atKey });
+  for (const p of checkEntityChecks(record, schema.fields, schema.entity_checks ?? [])) report(p, true);
 }
 
 /**

@@ -195,6 +195,28 @@ services:
     expect(r.stdout).toContain('Plan: 2 to add, 0 to change, 0 to destroy.');
   });
 
+  it("a bundled plugin's newer config: offline only warnings, and diff lets the node's schema decide", async () => {
+    // opentelemetry as Kong >= 3.8 publishes it: traces_endpoint, and endpoint no longer required.
+    const otel = structuredClone(pluginSchemas().opentelemetry);
+    for (const f of otel.fields) {
+      if (!f.config) continue;
+      for (const x of f.config.fields) if (x.endpoint) x.endpoint.required = false;
+      f.config.fields.push({ traces_endpoint: { type: 'string', referenceable: true } });
+    }
+    const f = file('otel.yaml', '_format_version: "3.0"\nplugins:\n- name: opentelemetry\n  config:\n    traces_endpoint: http://collector:4318/v1/traces\n');
+    const offline = await runCli(['validate', '-f', f]);
+    expect(offline.code, offline.stderr).toBe(0);
+    const newer = "in Kong 3.4's opentelemetry plugin; a newer Kong may accept it (`kong-ctl validate --online` asks yours)";
+    expect(offline.stderr).toContain(`${f}:5:5: warning: plugins[0]: config.endpoint: required field missing ${newer}`);
+    expect(offline.stderr).toContain(`${f}:5:5: warning: plugins[0]: config.traces_endpoint: unknown field ${newer}`);
+
+    node({ version: '3.9.1', plugins: { opentelemetry: otel }, lists: true });
+    const r = await runCli(['diff', '-f', f, '--kong-addr', ADMIN]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('Plan: 1 to add, 0 to change, 0 to destroy.');
+  });
+
   it('an older node refuses a field it does not have, even when kong-ctl knows it offline', async () => {
     node({ version: '3.4.2' });
     const f = file('expr-ok.yaml', EXPRESSION.replace('    shiny_new_thing: true\n', ''));
