@@ -3,6 +3,7 @@ import { PROJECT_PLUGINS } from '../../../plugins/registry';
 import { createAdminClient } from '../kong/client';
 import { assertSupportedKong, fetchSchemas, getKongInfo } from '../current/fetch';
 import { buildEditorSchema, type EditorSchemaInput } from '../desired/editor-schema';
+import { KONG_BUNDLED_PLUGIN_SCHEMAS } from '../desired/kong-plugin-schemas';
 import { KONG_BUNDLED_PLUGINS } from '../desired/bundled-plugins';
 import { LATER_BUNDLED_PLUGINS } from '../desired/kong-later-fields';
 import { KONG_BUNDLED_VAULTS, OFFLINE_SCHEMAS, liveSchemas } from '../desired/kong-entity-schemas';
@@ -42,6 +43,7 @@ function offlineInput(): EditorSchemaInput {
   return {
     source: OFFLINE_SCHEMAS,
     pluginConfigs: projectConfigs(),
+    olderPluginConfigs: Object.fromEntries(Object.entries(KONG_BUNDLED_PLUGIN_SCHEMAS).map(([name, s]) => [name, configFields(s)])),
     pluginNames: [...KONG_BUNDLED_PLUGINS, ...LATER_BUNDLED_PLUGINS.map((p) => p.name), ...PROJECT_PLUGINS.map((p) => p.Name)],
     exactPlugins: false,
     vaultConfigs: Object.fromEntries(Object.entries(KONG_BUNDLED_VAULTS).map(([name, s]) => [name, configFields(s)])),

@@ -20,6 +20,12 @@ export interface EditorSchemaInput {
   source: EntitySchemaSource;
   /** Config fields (the inside of `config`) per plugin name. */
   pluginConfigs: Record<string, FieldList>;
+  /**
+   * Config fields of plugins known only from an older version (Kong 3.4's bundled ones, offline):
+   * offered for completion, but nothing a newer version may have changed is held against a file
+   * (unknown fields, other choices, missing fields).
+   */
+  olderPluginConfigs?: Record<string, FieldList>;
   /** Plugin names to offer; with `exactPlugins`, the only ones accepted (a node's whole set). */
   pluginNames: string[];
   exactPlugins: boolean;
@@ -72,13 +78,30 @@ function plain(node: unknown): unknown {
 const record = (fields: FieldList): FieldSchema => ({ type: 'record', fields });
 
 /** `config` picked by `name`, one `if`/`then` per name (what editors follow for completion). */
-function configByName(configs: Record<string, FieldList>): JsonSchema[] {
+function configByName(configs: Record<string, FieldList>, open: (schema: unknown) => unknown = (x) => x): JsonSchema[] {
   return Object.keys(configs)
     .sort()
     .map((name) => ({
       if: { properties: { name: { const: name } }, required: ['name'] },
-      then: { properties: { config: plain(fieldToJsonSchema(record(configs[name]))) } },
+      then: { properties: { config: open(plain(fieldToJsonSchema(record(configs[name])))) } },
     }));
+}
+
+/**
+ * A schema from an older version, made to accept what a newer one may: records open to more
+ * fields, no field required, a `one_of` list kept only as suggestions.
+ */
+function openToNewer(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(openToNewer);
+  if (node === null || typeof node !== 'object') return node;
+  const out: JsonSchema = {};
+  for (const [k, v] of Object.entries(node as JsonSchema)) {
+    if (k === 'required') continue;
+    if (k === 'enum') out.examples = (v as unknown[]).filter((x) => x !== null);
+    else if (k === 'additionalProperties' && v === false) out.additionalProperties = true;
+    else out[k] = openToNewer(v);
+  }
+  return out;
 }
 
 export function buildEditorSchema(input: EditorSchemaInput): JsonSchema {
@@ -89,7 +112,8 @@ export function buildEditorSchema(input: EditorSchemaInput): JsonSchema {
   const names = [...new Set(input.pluginNames)].sort();
   const nameSchema = (plugin.properties as Record<string, JsonSchema>).name;
   Object.assign(nameSchema, input.exactPlugins ? { enum: names } : { examples: names });
-  plugin.allOf = configByName(input.pluginConfigs);
+  const older = Object.fromEntries(Object.entries(input.olderPluginConfigs ?? {}).filter(([name]) => !(name in input.pluginConfigs)));
+  plugin.allOf = [...configByName(input.pluginConfigs), ...configByName(older, openToNewer)];
 
   const vault = defs.vault;
   if (vault) {
