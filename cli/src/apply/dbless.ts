@@ -17,7 +17,7 @@ import type { AdminClient } from '../kong/types';
 import { AdminApiError, flattenFields } from '../kong/types';
 import type { Kind, State } from '../model/entity';
 import { KongCtlError } from '../model/errors';
-import { KIND_DEFS, isConsumerBoundRaw } from '../kinds';
+import { KIND_DEFS, isSkippedRaw } from '../kinds';
 import { mapFlattenedErrors, renderDeclarative } from './declarative';
 import type { EntityError, FlattenedError } from './declarative';
 
@@ -25,6 +25,7 @@ export interface DblessOptions {
   selectTags: string[];
   /** `--skip-consumers`: only possible while the node holds no consumer at all (see assertNothingOutOfScope). */
   skipConsumers?: boolean;
+  skipCaCertificates?: boolean;
   dryRun: boolean;
   /** `--allow-mass-delete`: send a config with no entity at all. */
   allowEmpty?: boolean;
@@ -62,7 +63,7 @@ export async function applyDbless(desired: State, client: AdminClient, opts: Dbl
         'remove every service, route, consumer and plugin. If that is intended, re-run with --allow-mass-delete.',
     );
   }
-  if (opts.selectTags.length > 0 || opts.skipConsumers) await assertNothingOutOfScope(client, opts);
+  if (opts.selectTags.length > 0 || opts.skipConsumers || opts.skipCaCertificates) await assertNothingOutOfScope(client, opts);
   if (opts.dryRun) return { status: 'dry_run', ...base, writes: 0 };
 
   const res = await client.request<Record<string, unknown> | null>('POST', '/config', {
@@ -102,7 +103,7 @@ function assertTagged(desired: State, selectTags: string[]): void {
  * but POST /config replaces the node's whole configuration. So the node's current config
  * (GET /config, DB-less only) must hold nothing outside the scope, or the apply is refused.
  */
-async function assertNothingOutOfScope(client: AdminClient, scope: Pick<DblessOptions, 'selectTags' | 'skipConsumers'>): Promise<void> {
+async function assertNothingOutOfScope(client: AdminClient, scope: Pick<DblessOptions, 'selectTags' | 'skipConsumers' | 'skipCaCertificates'>): Promise<void> {
   const { selectTags } = scope;
   const res = await client.request<{ config?: unknown }>('GET', '/config');
   const text = typeof res.data?.config === 'string' ? res.data.config : '';
@@ -113,7 +114,7 @@ async function assertNothingOutOfScope(client: AdminClient, scope: Pick<DblessOp
     if (!Array.isArray(list)) continue;
     for (const item of list as Array<Record<string, unknown>>) {
       const tags = Array.isArray(item?.tags) ? item.tags : [];
-      const inScope = selectTags.every((t) => tags.includes(t)) && !(scope.skipConsumers && isConsumerBoundRaw(def.kind, item ?? {}));
+      const inScope = selectTags.every((t) => tags.includes(t)) && !isSkippedRaw(def.kind, item ?? {}, scope);
       if (!inScope) outside.set(def.kind, (outside.get(def.kind) ?? 0) + 1);
     }
   }
@@ -122,11 +123,12 @@ async function assertNothingOutOfScope(client: AdminClient, scope: Pick<DblessOp
   const flags = [
     ...(selectTags.length ? [`without the select tag(s) ${selectTags.join(', ')}`] : []),
     ...(scope.skipConsumers ? ['that --skip-consumers leaves alone'] : []),
+    ...(scope.skipCaCertificates ? ['that --skip-ca-certificates leaves alone'] : []),
   ].join(' or ');
   throw new KongCtlError(
     'E_OUT_OF_SCOPE',
     `the DB-less node holds entities ${flags} (${counts}); ` +
       'POST /config replaces the whole configuration and would delete them. Manage a DB-less node from one ' +
-      'complete file set, without --select-tag or --skip-consumers, or bring those entities into the files first.',
+      'complete file set, without --select-tag or --skip-* flags, or bring those entities into the files first.',
   );
 }

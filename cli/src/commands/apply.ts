@@ -85,6 +85,7 @@ export async function applyLoaded(loaded: LoadedDesired, opts: ApplyOpts, io: Io
       const res = await applyDbless(result.state, client, {
         selectTags: result.selectTags,
         skipConsumers: Boolean(opts.skipConsumers),
+        skipCaCertificates: Boolean(opts.skipCaCertificates),
         dryRun: Boolean(opts.dryRun),
         allowEmpty: Boolean(opts.allowMassDelete),
       });

@@ -19,7 +19,7 @@ import { write } from './context';
 import type { GlobalOptions } from './options';
 import { schemasNeeded } from './gateway';
 import { countByKind } from './summary';
-import { isConsumerBound } from '../kinds';
+import { isSkipped, type SkipScope } from '../kinds';
 import { pendingReferences, resolveLiveReferences, type LiveEntities } from '../desired/live-references';
 import { fenceFor } from '../output/plan-markdown';
 
@@ -40,6 +40,8 @@ export interface ValidateStage {
   deferBaseline?: boolean;
   /** `--skip-consumers`: once the files are valid, their consumer-bound entities leave the run. */
   skipConsumers?: boolean;
+  /** `--skip-ca-certificates`: likewise their CA certificates. */
+  skipCaCertificates?: boolean;
   /** `--no-deletes`: see LoadedDesired. */
   liveReferences?: boolean;
   /** `convert` keeps `${{ env }}` placeholders as written: their variables need not be set. */
@@ -52,7 +54,12 @@ export async function loadAndValidate(opts: GlobalOptions, io: Io, stage: Valida
   }
   return loadValidated(
     { files: opts.file, env: io.env, selectTags: opts.selectTag, readStdin: io.readStdin },
-    { ...stage, skipConsumers: stage.skipConsumers ?? opts.skipConsumers, liveReferences: stage.liveReferences ?? opts.deletes === false },
+    {
+      ...stage,
+      skipConsumers: stage.skipConsumers ?? opts.skipConsumers,
+      skipCaCertificates: stage.skipCaCertificates ?? opts.skipCaCertificates,
+      liveReferences: stage.liveReferences ?? opts.deletes === false,
+    },
   );
 }
 
@@ -66,26 +73,30 @@ export async function loadValidated(options: LoadOptions, stage: ValidateStage =
   const deferred = stage.deferBaseline ? all.filter((d) => d.baseline).length : 0;
   const diagnostics = stage.deferBaseline ? all.filter((d) => !d.baseline) : all;
   const loaded: LoadedDesired = { result, diagnostics, errors: countErrors(diagnostics), deferred, notes: [], liveReferences };
-  if (stage.skipConsumers && !loaded.errors) leaveOutConsumers(loaded);
+  if (!loaded.errors) leaveOutSkipped(loaded, stage);
   // A second pass reads the files again (validateAgainstKong).
   if (!loaded.errors && !stage.deferBaseline) releaseParseTrees(result);
   return loaded;
 }
 
 /**
- * The files are validated whole (a broken consumer is still a broken file); then consumers,
- * their credentials and consumer-scoped plugins leave the desired state, with a warning that
- * counts them so that nobody wonders why a consumer in the file never reaches Kong.
+ * The files are validated whole (a broken consumer is still a broken file); then what a --skip-*
+ * flag leaves alone (consumers, their credentials and consumer-scoped plugins; CA certificates)
+ * leaves the desired state, with a warning that counts it, so that nobody wonders why a consumer
+ * in the file never reaches Kong.
  */
-function leaveOutConsumers(loaded: LoadedDesired): void {
+function leaveOutSkipped(loaded: LoadedDesired, skip: SkipScope): void {
   const { state } = loaded.result;
-  const skipped = state.entities.filter(isConsumerBound);
-  if (!skipped.length) return;
-  state.entities = state.entities.filter((e) => !isConsumerBound(e));
-  loaded.notes.push({
-    severity: 'warning',
-    message: `--skip-consumers: the files' ${countByKind(skipped)} are left out of this run`,
-  });
+  const flags: Array<[string, SkipScope]> = [
+    ['--skip-consumers', { skipConsumers: skip.skipConsumers }],
+    ['--skip-ca-certificates', { skipCaCertificates: skip.skipCaCertificates }],
+  ];
+  for (const [flag, one] of flags) {
+    const skipped = state.entities.filter((e) => isSkipped(e, one));
+    if (!skipped.length) continue;
+    state.entities = state.entities.filter((e) => !isSkipped(e, one));
+    loaded.notes.push({ severity: 'warning', message: `${flag}: the files' ${countByKind(skipped)} are left out of this run` });
+  }
 }
 
 function countErrors(diagnostics: Diagnostic[]): number {

@@ -25,11 +25,12 @@ async function dump(opts: DumpOpts, io: Io): Promise<Outcome> {
   const client = createAdminClient(connectionFrom(opts, io.env));
   try {
     const selectTags = [...new Set(opts.selectTag)];
-    const gw = await readGateway(client, { selectTags, skipConsumers: opts.skipConsumers });
+    const gw = await readGateway(client, { selectTags, skipConsumers: opts.skipConsumers, skipCaCertificates: opts.skipCaCertificates });
     const options: DumpOptions = {
       withDefaults: Boolean(opts.withDefaults),
       selectTags,
       skipConsumers: Boolean(opts.skipConsumers),
+      skipCaCertificates: Boolean(opts.skipCaCertificates),
       withIds: Boolean(opts.withId),
     };
     const said = `Wrote ${gw.current.entities.length} entities to ${opts.outputFile}`;

@@ -7,6 +7,7 @@ import type { Entity, Kind, State } from '../model/entity';
 import type { Schemas } from '../model/schema';
 import type { DesiredResult } from '../desired/types';
 import type { LiveEntities } from '../desired/live-references';
+import type { SkipScope } from '../kinds';
 import { assertSupportedKong, fetchCurrent, fetchSchemas, getKongInfo, type KongInfo } from '../current/fetch';
 
 export interface Gateway {
@@ -18,9 +19,8 @@ export interface Gateway {
 }
 
 /** What a run manages: entities with every select tag, consumers unless skipped; and what it looks up. */
-export interface Scope {
+export interface Scope extends SkipScope {
   selectTags: string[];
-  skipConsumers?: boolean;
   lookupTags?: Partial<Record<Kind, string[]>>;
 }
 
@@ -35,8 +35,8 @@ export async function readGateway(client: AdminClient, scope: Scope, desired?: S
 }
 
 /** The scope and lookups of a diff or apply run. */
-export function scopeOf(result: Pick<DesiredResult, 'selectTags' | 'lookupTags'>, opts: { skipConsumers?: boolean }): Scope {
-  return { selectTags: result.selectTags, skipConsumers: opts.skipConsumers, lookupTags: result.lookupTags };
+export function scopeOf(result: Pick<DesiredResult, 'selectTags' | 'lookupTags'>, opts: SkipScope): Scope {
+  return { selectTags: result.selectTags, skipConsumers: opts.skipConsumers, skipCaCertificates: opts.skipCaCertificates, lookupTags: result.lookupTags };
 }
 
 /** What references the files leave open may name (desired/live-references.ts). */

@@ -31,6 +31,7 @@ export interface GlobalOptions {
   mask: boolean;
   color: boolean;
   skipConsumers?: boolean;
+  skipCaCertificates?: boolean;
   /** false with `--no-deletes` (commander's negated flag). */
   deletes?: boolean;
 }
@@ -47,10 +48,9 @@ export function addFileOptions(cmd: Command): Command {
 
 /** diff, apply and dump: what the run manages besides the select tags. */
 export function addScopeOptions(cmd: Command): Command {
-  return cmd.option(
-    '--skip-consumers',
-    'leave consumers, their credentials and consumer-scoped plugins alone: not read, compared, written, deleted or dumped',
-  );
+  return cmd
+    .option('--skip-consumers', 'leave consumers, their credentials and consumer-scoped plugins alone: not read, compared, written, deleted or dumped')
+    .option('--skip-ca-certificates', 'leave CA certificates alone (managed elsewhere): not read, compared, written, deleted or dumped');
 }
 
 /** diff and apply: `--no-deletes`, decK's `gateway apply`. */

@@ -34,7 +34,7 @@ async function reset(opts: ResetOpts, io: Io): Promise<Outcome> {
   }
   const loaded = await loadValidated(
     { files: [], sources: [{ name: '<reset>', text: '_format_version: "3.0"\n' }], env: io.env, selectTags: opts.selectTag },
-    { deferBaseline: true, skipConsumers: opts.skipConsumers },
+    { deferBaseline: true, skipConsumers: opts.skipConsumers, skipCaCertificates: opts.skipCaCertificates },
   );
   // --force is the consent the deletion guard otherwise asks for with --allow-mass-delete.
   return applyLoaded(loaded, { ...opts, file: [], maxDeletes: String(Number.MAX_SAFE_INTEGER), allowMassDelete: true }, io);

@@ -10,7 +10,7 @@ import pLimit from 'p-limit';
 import type { Entity, Kind, State } from '../model/entity';
 import { KINDS } from '../model/entity';
 import { KongCtlError } from '../model/errors';
-import { KIND_DEFS, isConsumerBoundRaw, isConsumerKind } from '../kinds';
+import { KIND_DEFS, isConsumerBoundRaw, isSkippedKind } from '../kinds';
 import { mayBeMissing } from './optional-kinds';
 import { AdminApiError, type AdminClient } from '../kong/types';
 import { buildCurrentState, type RawKongState } from './build';
@@ -29,6 +29,8 @@ export interface FetchCurrentOptions {
   selectTags: string[];
   /** `--skip-consumers`: consumers and their credentials are not read, consumer plugins dropped. */
   skipConsumers?: boolean;
+  /** `--skip-ca-certificates`: CA certificates are not read. */
+  skipCaCertificates?: boolean;
   /** `_info.default_lookup_tags`: per kind, live entities with these tags are listed too, as `lookup`. */
   lookupTags?: Partial<Record<Kind, string[]>>;
   /** Parallel list requests; default 8. */
@@ -94,7 +96,7 @@ export async function fetchCurrent(client: AdminClient, opts: FetchCurrentOption
   const lists = new Map<Kind, Promise<RawEntity[]>>();
   for (const kind of KINDS) {
     const path = KIND_DEFS[kind].listPath;
-    if (!path || (opts.skipConsumers && isConsumerKind(kind))) continue;
+    if (!path || isSkippedKind(kind, opts)) continue;
     lists.set(kind, limit(() => listKind(client, kind, path, query)).then(keep));
   }
   const plugins = lists.get('plugin');
@@ -134,7 +136,10 @@ export async function fetchCurrent(client: AdminClient, opts: FetchCurrentOption
 }
 
 /** Only the entities found by the lookup tags (validate --online, which reads no live state). */
-export async function fetchLookup(client: AdminClient, opts: Pick<FetchCurrentOptions, 'lookupTags' | 'skipConsumers' | 'concurrency'>): Promise<Entity[]> {
+export async function fetchLookup(
+  client: AdminClient,
+  opts: Pick<FetchCurrentOptions, 'lookupTags' | 'skipConsumers' | 'skipCaCertificates' | 'concurrency'>,
+): Promise<Entity[]> {
   const pool = pLimit(opts.concurrency ?? 8);
   const lists = lookupLists(opts, (kind, path, tags) =>
     pool(() => listKind(client, kind, path, tagQuery(tags))).then((list) => list.filter((o) => hasAllTags(o, tags))),
@@ -146,13 +151,13 @@ export async function fetchLookup(client: AdminClient, opts: Pick<FetchCurrentOp
 
 /** The lookup lists to read: one per kind with lookup tags (consumers not under --skip-consumers). */
 function lookupLists(
-  opts: Pick<FetchCurrentOptions, 'lookupTags' | 'skipConsumers'>,
+  opts: Pick<FetchCurrentOptions, 'lookupTags' | 'skipConsumers' | 'skipCaCertificates'>,
   list: (kind: Kind, path: string, tags: string[]) => Promise<RawEntity[]>,
 ): Map<Kind, Promise<RawEntity[]>> {
   const out = new Map<Kind, Promise<RawEntity[]>>();
   for (const [kind, tags] of Object.entries(opts.lookupTags ?? {}) as Array<[Kind, string[]]>) {
     const path = KIND_DEFS[kind].listPath;
-    if (!tags?.length || !path || (opts.skipConsumers && isConsumerKind(kind))) continue;
+    if (!tags?.length || !path || isSkippedKind(kind, opts)) continue;
     const unique = [...new Set(tags)];
     checkSelectTags(unique, 'lookup tag');
     out.set(kind, list(kind, path, unique));

@@ -20,6 +20,8 @@ export interface DumpOptions {
   selectTags: string[];
   /** `--skip-consumers`: said at the top, since applying the file without the flag would delete them. */
   skipConsumers?: boolean;
+  /** `--skip-ca-certificates`: likewise. */
+  skipCaCertificates?: boolean;
   /**
    * `--with-id`: every entity keeps its Kong id, so that the file pins identities: a rename in it
    * is then an update of the same entity, not a delete and a create (diff/match.ts).
@@ -356,6 +358,10 @@ function dumpNotes(opts: DumpOptions, leftOut: LeftOut, warnings: string[]): str
   if (opts.skipConsumers) {
     notes.push(' consumers, their credentials and consumer-scoped plugins were not read (--skip-consumers):');
     notes.push(' apply this file with --skip-consumers too, or apply would delete them');
+  }
+  if (opts.skipCaCertificates) {
+    notes.push(' CA certificates were not read (--skip-ca-certificates):');
+    notes.push(' apply this file with --skip-ca-certificates too, or apply would delete them');
   }
   const kinds = new Set([...leftOut.values()].map((v) => v.kind));
   for (const [kind, header] of Object.entries(LEFT_OUT_HEADER)) if (kinds.has(kind as Kind)) notes.push(header);

@@ -78,5 +78,25 @@ export function isConsumerBoundRaw(kind: Kind, raw: Record<string, unknown>): bo
   return isConsumerKind(kind) || (kind === 'plugin' && raw.consumer !== null && raw.consumer !== undefined);
 }
 
+/** decK's --skip-* flags: kinds of entities a run leaves alone (not read, compared, written, deleted or dumped). */
+export interface SkipScope {
+  skipConsumers?: boolean;
+  skipCaCertificates?: boolean;
+}
+
+/** Whether a run with `skip` leaves this kind alone whatever the entity (consumers' plugins depend on their scope). */
+export function isSkippedKind(kind: Kind, skip: SkipScope): boolean {
+  return (Boolean(skip.skipConsumers) && isConsumerKind(kind)) || (Boolean(skip.skipCaCertificates) && kind === 'ca_certificate');
+}
+
+export function isSkipped(e: Pick<Entity, 'kind' | 'refs'>, skip: SkipScope): boolean {
+  return isSkippedKind(e.kind, skip) || (Boolean(skip.skipConsumers) && isConsumerBound(e));
+}
+
+/** The same, for an object as Kong returns it. */
+export function isSkippedRaw(kind: Kind, raw: Record<string, unknown>, skip: SkipScope): boolean {
+  return isSkippedKind(kind, skip) || (Boolean(skip.skipConsumers) && isConsumerBoundRaw(kind, raw));
+}
+
 export type { KindDef } from './kind';
 export { writeOnlyOf } from './kind';

@@ -116,6 +116,49 @@ describe('--skip-consumers', () => {
   });
 });
 
+const CA_CERTIFICATES = `ca_certificates:
+- cert: |
+    -----BEGIN CERTIFICATE-----
+    MIIBkTCCATegAwIBAgIUKDx+Q7SPc/OvMh08qmewqJ9JEG4wCgYIKoZIzj0EAwIw
+    HjEcMBoGA1UEAwwTRXhhbXBsZSBJbnRlcm5hbCBDQTAeFw0yNjExMjMyMTI2MjFa
+    Fw0zNjExMjAyMTI2MjFaMB4xHDAaBgNVBAMME0V4YW1wbGUgSW50ZXJuYWwgQ0Ew
+    WTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAT0kxR6R/gARZ++4EsWLl4ox6g5YEk6
+    mksXNQOiStU4G7T1aBZC3+OxnaM1Yni3+k8xFu7zUM2dsQPKttTdXjwoo1MwUTAd
+    BgNVHQ4EFgQU+qVD4zwTGegqlUaySP4NH4ngZwEwHwYDVR0jBBgwFoAU+qVD4zwT
+    GegqlUaySP4NH4ngZwEwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBF
+    AiBCDtiCbUeXb+um36a5CTFDTV5A55b6T/the4w/Dc1yxwIhANmTRvBfUjMIc2Z+
+    tEGZBEl0rnUn1ImgnrM1E7jFfaep
+    -----END CERTIFICATE-----
+`;
+
+describe('--skip-ca-certificates', () => {
+  it('leaves live CA certificates alone and never reads them; the files\' own are validated, then left out', async () => {
+    const withCa = write('with-ca.yaml', SERVICES + CA_CERTIFICATES);
+    expect((await runCli(['apply', '-f', withCa, ...addr()])).code).toBe(0);
+    expect(sim().store.count('ca_certificates')).toBe(1);
+    const plain = await runCli(['diff', '-f', servicesOnly, ...addr()]);
+    expect(plain.stdout).toMatch(/^- ca_certificate /m);
+
+    const before = sim().log.length;
+    const a = await runCli(['apply', '-f', servicesOnly, ...addr(), '--skip-ca-certificates']);
+    expect(a.code, a.stdout + a.stderr).toBe(0);
+    expect(a.stdout).toContain('No changes.');
+    expect(sim().store.count('ca_certificates')).toBe(1);
+    expect(reads(before)).not.toContain('/ca_certificates');
+
+    const other = write('other-ca.yaml', SERVICES + CA_CERTIFICATES.replace('tEGZBEl0rnUn1ImgnrM1E7jFfaep', 'tEGZBEl0rnUn1ImgnrM1E7jFfaeX'));
+    const left = await runCli(['diff', '-f', other, ...addr(), '--skip-ca-certificates']);
+    expect(left.code, left.stderr).toBe(0);
+    expect(left.stderr).toContain("warning: --skip-ca-certificates: the files' 1 ca certificate are left out of this run");
+
+    const out = path('dump-no-ca.yaml');
+    expect((await runCli(['dump', ...addr(), '--skip-ca-certificates', '-o', out])).code).toBe(0);
+    const text = readFileSync(out, 'utf8');
+    expect(text.startsWith('# CA certificates were not read (--skip-ca-certificates):\n# apply this file with --skip-ca-certificates too')).toBe(true);
+    expect(parse(text).ca_certificates).toBeUndefined();
+  });
+});
+
 describe('--no-deletes', () => {
   it('creates and updates, keeps what the files do not name, and says how many it kept', async () => {
     expect((await runCli(['apply', '-f', full, ...addr()])).code).toBe(0);
