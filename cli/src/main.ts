@@ -18,6 +18,7 @@ import { registerSchema } from './commands/schema';
 import { registerRender } from './commands/render';
 import { registerConvert } from './commands/convert';
 import { registerReset } from './commands/reset';
+import { registerCompletion } from './commands/completion';
 
 const EXIT: Record<Outcome, number> = { ok: 0, drift: 2, alert: 2, invalid: 1, failed: 1 };
 
@@ -59,6 +60,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   registerRender(program, io, done);
   registerSchema(program, io, done);
   registerConvert(program, io, done);
+  registerCompletion(program, io, done);
 
   const json = wantsJson(argv);
   try {
