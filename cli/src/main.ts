@@ -36,11 +36,8 @@ function packageVersion(): string {
   return 'unknown';
 }
 
-export async function main(argv: string[], io: Io = processIo()): Promise<number> {
-  let running: Promise<Outcome> | undefined;
-  const done = (p: Promise<Outcome>): void => {
-    running = p;
-  };
+/** Every command and option, registered; `done` receives the outcome of the one that runs. */
+export function buildProgram(io: Io, done: (o: Promise<Outcome>) => void): Command {
   const program = new Command('kong-ctl')
     .description('Declarative configuration for Kong Gateway 3.x: validate, diff, apply and dump decK-format files')
     .version(packageVersion(), '--version')
@@ -61,6 +58,14 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   registerSchema(program, io, done);
   registerConvert(program, io, done);
   registerCompletion(program, io, done);
+  return program;
+}
+
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  let running: Promise<Outcome> | undefined;
+  const program = buildProgram(io, (p) => {
+    running = p;
+  });
 
   const json = wantsJson(argv);
   try {
