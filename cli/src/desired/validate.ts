@@ -268,10 +268,6 @@ function checkLivePlugin(r: Reporter, e: Entity, schema: EntitySchema): void {
   checkOwnConfig(r, e, schema);
 }
 
-/**
- * `config` against the subschema that defines it (a plugin's or a vault's), then the
- * subschema's checks across fields (`config.second`…).
- */
 interface OwnConfigCheck {
   /** Offline against a baseline schema: a field it lacks may be one a newer Kong added, for the node to judge. */
   offline?: boolean;
@@ -287,6 +283,10 @@ interface OwnConfigCheck {
 const laterMayAccept = (p: { message: string; unknownField?: boolean }) =>
   Boolean(p.unknownField) || p.message.startsWith('expected one of: ') || p.message.startsWith('required field missing');
 
+/**
+ * `config` against the subschema that defines it (a plugin's or a vault's), then the
+ * subschema's checks across fields (`config.second`…).
+ */
 function checkOwnConfig(r: Reporter, e: Entity, schema: EntitySchema, how: OwnConfigCheck = {}): void {
   const configField = fieldEntries(schema.fields).find(([n]) => n === 'config')?.[1];
   const config = e.fields.config ?? {};
