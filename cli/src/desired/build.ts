@@ -29,9 +29,13 @@ export interface RawEntity {
   path: PathSegment[];
   /** Field paths whose value came from `${{ env … }}`. */
   masked: string[];
+  /** A plugin's `_config`: the `_plugin_configs` record it takes unset config keys from (plugin-configs.ts). */
+  configSource?: string;
 }
 
 const SERVER_MANAGED = new Set(['id', 'created_at', 'updated_at']);
+/** decK's own keys inside an entity, never sent to Kong. */
+const DECK_KEYS: Partial<Record<Kind, string>> = { plugin: '_config' };
 
 /** decK writes references as a name or id, or as `{id: …}` / `{name: …}`. */
 export function writtenReference(v: unknown): string | undefined {
@@ -138,7 +142,7 @@ function buildOne(
   const childKeys = new Set(children.map((c) => c.key));
   const fkFields = Object.keys(def.foreignKeys);
   const sugar = new Set(SUGAR_FIELDS[kind] ?? []);
-  const isField = (k: string) => !SERVER_MANAGED.has(k) && !childKeys.has(k) && !fkFields.includes(k) && !sugar.has(k);
+  const isField = (k: string) => !SERVER_MANAGED.has(k) && !childKeys.has(k) && !fkFields.includes(k) && !sugar.has(k) && k !== DECK_KEYS[kind];
 
   const fields: Record<string, unknown> = {};
   // Copies, so that defaults and select tags never reach into the file's content; a primitive is its own copy.
@@ -176,6 +180,7 @@ function buildOne(
     masked: ownMasked,
   };
   if (typeof obj.id === 'string' && obj.id !== '') raw.id = obj.id;
+  if (kind === 'plugin' && typeof obj._config === 'string') raw.configSource = obj._config;
 
   for (const fk of fkFields) {
     if (parent && parent.via.parentField === fk) {

@@ -83,7 +83,6 @@ export const UNMANAGED_KEYS: Record<string, Record<string, string>> = {
     service_packages: 'Konnect service packages',
     _konnect: 'Konnect settings',
     _workspace: 'workspaces (a Kong Enterprise feature)',
-    _plugin_configs: 'decK plugin configs (`_plugin_configs`)',
   },
   consumer: {
     groups: 'consumer group membership (Kong Enterprise)',

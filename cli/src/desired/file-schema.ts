@@ -82,6 +82,8 @@ function entityProperties(kind: Kind, withForeign: boolean, source: EntitySchema
     else props[name] = fieldToJsonSchema(f);
   }
   for (const s of SUGAR_FIELDS[kind] ?? []) props[s] = { type: ['string', 'null'], 'x-kong': { type: 'string' } };
+  // decK's `_config`: the `_plugin_configs` record the plugin takes unset config keys from.
+  if (kind === 'plugin' && withForeign) props._config = { type: ['string', 'null'], 'x-kong': { type: 'string' } };
   return props;
 }
 
@@ -123,6 +125,12 @@ export function buildFileJsonSchema(source: EntitySchemaSource = OFFLINE_SCHEMAS
     },
   };
   for (const t of TOP_LEVEL) top[t.key] = list(ref(t.kind));
+  // decK's shared plugin configs: name → config record (plugin-configs.ts).
+  top._plugin_configs = {
+    type: ['object', 'null'],
+    additionalProperties: { type: 'object', 'x-kong': { type: 'record' } },
+    'x-kong': { type: 'map' },
+  };
   return { $defs: defs, type: 'object', properties: top, additionalProperties: false, 'x-kong': { type: 'record', entity: '' } };
 }
 

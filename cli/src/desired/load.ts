@@ -18,6 +18,7 @@ import { parseSource } from './parse';
 import type { ParsedFile } from './parse';
 import { readSources } from './sources';
 import type { DesiredResult, LoadOptions, WrittenRef } from './types';
+import { applyPluginConfigs, mergePluginConfigs } from './plugin-configs';
 
 export type { DesiredResult, LoadOptions, DesiredFile, WrittenRef } from './types';
 
@@ -153,6 +154,8 @@ export async function loadDesired(opts: LoadOptions): Promise<DesiredResult> {
   diagnostics.push(...select.diagnostics);
   const lookup = mergeLookupTags(files);
   diagnostics.push(...lookup.diagnostics);
+  const shared = mergePluginConfigs(files);
+  diagnostics.push(...shared.diagnostics, ...applyPluginConfigs(raws, shared.configs));
   const defaults = mergeDefaults(files, (f, p) => maskedPaths(f, p, () => true));
   diagnostics.push(...defaults.diagnostics);
   for (const e of raws) applyDefaults(e, defaults);

@@ -1,0 +1,85 @@
+/**
+ * decK's shared plugin configurations: `_plugin_configs` at the top of a file names config
+ * records, and a plugin's `_config: <name>` takes every top-level config key it does not set
+ * itself from that record (go-database-reconciler pkg/file/builder.go `fillPluginConfig`: a
+ * shallow fill, the plugin's own keys win). Names are shared by all the files of a run, so one
+ * file can hold a platform team's configs and others use them.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { Diagnostic } from '../model/errors';
+import type { RawEntity } from './build';
+import { maskedPaths } from './build';
+import { closest } from './closest';
+import { formatEntityPath } from './file-format';
+import { isPlainObject } from './kong-schema-check';
+import type { ParsedFile } from './parse';
+
+export const PLUGIN_CONFIGS_KEY = '_plugin_configs';
+export const CONFIG_SOURCE_KEY = '_config';
+
+interface SharedConfig {
+  value: Record<string, unknown>;
+  file: ParsedFile;
+  /** Config keys whose value came from `${{ env … }}`. */
+  masked: string[];
+}
+
+function at(file: ParsedFile, path: Array<string | number>, key = false) {
+  return { file: file.name, ...file.locate(path, { key }), path: '' };
+}
+
+/** The named configs of every file; a name two files give different records is an error. */
+export function mergePluginConfigs(files: ParsedFile[]): { configs: Map<string, SharedConfig>; diagnostics: Diagnostic[] } {
+  const configs = new Map<string, SharedConfig>();
+  const diagnostics: Diagnostic[] = [];
+  for (const file of files) {
+    const content = file.content;
+    if (!isPlainObject(content) || !isPlainObject(content[PLUGIN_CONFIGS_KEY])) continue;
+    for (const [name, value] of Object.entries(content[PLUGIN_CONFIGS_KEY] as Record<string, unknown>)) {
+      // Not a record: the file schema says so at its line.
+      if (!isPlainObject(value)) continue;
+      const seen = configs.get(name);
+      if (!seen) {
+        const masked = maskedPaths(file, [PLUGIN_CONFIGS_KEY, name], () => true);
+        configs.set(name, { value, file, masked });
+      } else if (!isDeepStrictEqual(seen.value, value)) {
+        diagnostics.push({
+          code: 'E_VALIDATION',
+          message: `${PLUGIN_CONFIGS_KEY}.${name} differs from the one in ${seen.file.name}: files must not disagree on a shared plugin config`,
+          source: at(file, [PLUGIN_CONFIGS_KEY, name], true),
+        });
+      }
+    }
+  }
+  return { configs, diagnostics };
+}
+
+/** Fills each plugin that names a shared config; an unknown name is an error at its `_config`. */
+export function applyPluginConfigs(raws: RawEntity[], configs: Map<string, SharedConfig>): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  for (const raw of raws) {
+    const source = raw.configSource;
+    if (raw.kind !== 'plugin' || source === undefined) continue;
+    const shared = configs.get(source);
+    if (!shared) {
+      const hint = closest(source, [...configs.keys()]);
+      diagnostics.push({
+        code: 'E_VALIDATION',
+        message: `${CONFIG_SOURCE_KEY}: no ${PLUGIN_CONFIGS_KEY} named '${source}'${hint ? ` (did you mean '${hint}'?)` : ''}`,
+        source: { ...at(raw.file, [...raw.path, CONFIG_SOURCE_KEY]), path: formatEntityPath(raw.path) },
+      });
+      continue;
+    }
+    const own = raw.fields.config;
+    // A config that is not a record is the schema check's to report.
+    if (own !== undefined && own !== null && !isPlainObject(own)) continue;
+    const config: Record<string, unknown> = isPlainObject(own) ? own : {};
+    for (const [k, v] of Object.entries(shared.value)) {
+      if (k in config) continue;
+      config[k] = structuredClone(v);
+      for (const m of shared.masked) if (m === k || m.startsWith(`${k}.`)) raw.masked.push(`config.${m}`);
+    }
+    raw.fields.config = config;
+  }
+  return diagnostics;
+}
