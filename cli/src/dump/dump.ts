@@ -12,6 +12,7 @@ import type { Schemas } from '../model/schema';
 import { LOOKUP_KEYS } from '../desired/info';
 import { KIND_DEFS, writeOnlyOf } from '../kinds';
 import { fieldsFor, stripDefaults } from './defaults';
+import { unresolvedKey } from '../current/build';
 
 export interface DumpOptions {
   /** Keep fields equal to their schema default, and nulls. */
@@ -27,6 +28,12 @@ export interface DumpOptions {
    * is then an update of the same entity, not a delete and a create (diff/match.ts).
    */
   withIds?: boolean;
+  /**
+   * Live services, routes and consumers outside the dump that its references name (the command
+   * reads them by id): with tags they share, and no entity in the dump carries, the references
+   * are written by name and `_info.default_lookup_tags` finds them, so the dump applies as is.
+   */
+  outside?: Entity[];
 }
 
 export interface DumpContent {
@@ -34,6 +41,8 @@ export interface DumpContent {
   content: Record<string, unknown>;
   /** Entities the format cannot hold (their parent is outside the dump) and other notes; also written as comments. */
   warnings: string[];
+  /** What the dump did that a reader should know (lookups it set up); written as comments too. */
+  notes?: string[];
 }
 
 type Obj = Record<string, unknown>;
@@ -167,7 +176,7 @@ function build(state: State, schemas: Schemas, opts: DumpOptions): DumpContent &
    * else its id, which the target then carries in the dump too (see needsId).
    */
   function refName(key: string): string {
-    const t = byKey.get(key);
+    const t = byKey.get(key) ?? lookedUp.get(key);
     if (t) {
       const name =
         t.kind === 'consumer' ? (str(t.fields.username) ?? str(t.fields.custom_id)) : t.kind === 'certificate' ? undefined : str(t.fields.name);
@@ -176,14 +185,16 @@ function build(state: State, schemas: Schemas, opts: DumpOptions): DumpContent &
     return idFromKey(key) ?? key;
   }
 
-  // References out of the dump (outside the select tags) are written by id; loading the file
-  // back needs them looked up (`_info.default_lookup_tags`), which only the user can say by what.
+  // References out of the dump (outside the select tags) are looked up by tags when the
+  // command could read the entities they name (lookupsFor); the rest are written by id, and
+  // loading the file back needs them looked up by tags only the user can choose.
+  const { lookedUp, lookupTags, notes } = lookupsFor(state, opts);
   const outside = new Map<Kind, number>();
   for (const e of state.entities) {
     // Credentials, targets and SNIs without their parent are left out instead (orphans, below).
     if (!WRITTEN_REFERENCES.has(e.kind)) continue;
     for (const [field, key] of Object.entries(e.refs)) {
-      if (!key || byKey.has(key)) continue;
+      if (!key || byKey.has(key) || lookedUp.has(key)) continue;
       const kind = KIND_DEFS[e.kind].foreignKeys[field];
       outside.set(kind, (outside.get(kind) ?? 0) + 1);
     }
@@ -264,7 +275,7 @@ function build(state: State, schemas: Schemas, opts: DumpOptions): DumpContent &
   const topRoutes = routes.orphans.map((r) => {
     const svc = r.refs.service;
     if (!svc) return routeBody(r);
-    const t = byKey.get(svc);
+    const t = byKey.get(svc) ?? lookedUp.get(svc);
     return routeBody(r, { service: t && str(t.fields.name) ? { name: str(t.fields.name) } : { id: t?.id ?? idFromKey(svc) } });
   });
 
@@ -316,7 +327,7 @@ function build(state: State, schemas: Schemas, opts: DumpOptions): DumpContent &
   });
 
   const content: Obj = { _format_version: '3.0' };
-  if (selectTags.length) content._info = { select_tags: selectTags };
+  if (selectTags.length) content._info = { select_tags: selectTags, ...(Object.keys(lookupTags).length ? { default_lookup_tags: lookupTags } : {}) };
   const sections: Array<[string, Obj[]]> = [
     ['services', services],
     ['routes', topRoutes],
@@ -331,12 +342,44 @@ function build(state: State, schemas: Schemas, opts: DumpOptions): DumpContent &
   ];
   for (const [k, list] of sections) if (list.length) content[k] = list;
 
-  return { content, warnings, leftOut };
+  return { content, warnings, notes, leftOut };
+}
+
+const tagsOf = (e: Entity): string[] => (Array.isArray(e.fields.tags) ? (e.fields.tags as unknown[]).filter((t): t is string => typeof t === 'string') : []);
+
+/**
+ * Per lookup kind, the tags every referenced outside entity shares, when no entity of the dump
+ * carries them all (a looked-up entity in scope would be both managed and looked up): the
+ * references of that kind are then written by name and found by `_info.default_lookup_tags`.
+ */
+function lookupsFor(state: State, opts: DumpOptions): { lookedUp: Map<string, Entity>; lookupTags: Obj; notes: string[] } {
+  const lookedUp = new Map<string, Entity>();
+  const lookupTags: Obj = {};
+  const notes: string[] = [];
+  const outside = opts.outside ?? [];
+  const inDump = new Set(state.entities.map((e) => e.key));
+  for (const [lookupKey, kind] of Object.entries(LOOKUP_KEYS)) {
+    const byRef = new Map(outside.filter((e) => e.kind === kind && e.id).map((e) => [unresolvedKey(kind, e.id!), e]));
+    const referenced = new Map<string, Entity>();
+    for (const e of state.entities) {
+      for (const key of Object.values(e.refs)) if (key && !inDump.has(key) && byRef.has(key)) referenced.set(key, byRef.get(key)!);
+    }
+    if (referenced.size === 0) continue;
+    const [first, ...rest] = [...referenced.values()].map(tagsOf);
+    const common = first.filter((t) => rest.every((tags) => tags.includes(t))).sort();
+    const clash = state.entities.some((e) => e.kind === kind && common.every((t) => tagsOf(e).includes(t)));
+    if (common.length === 0 || clash) continue;
+    for (const [key, e] of referenced) lookedUp.set(key, e);
+    lookupTags[lookupKey] = common;
+    const n = referenced.size;
+    notes.push(` ${n} ${kind.replace(/_/g, ' ')}${n === 1 ? '' : 's'} outside this dump ${n === 1 ? 'is' : 'are'} named by references: found through _info.default_lookup_tags.${lookupKey}`);
+  }
+  return { lookedUp, lookupTags, notes };
 }
 
 export function buildDumpContent(state: State, schemas: Schemas, opts: DumpOptions): DumpContent {
-  const { content, warnings } = build(state, schemas, opts);
-  return { content, warnings };
+  const { content, warnings, notes } = build(state, schemas, opts);
+  return { content, warnings, notes };
 }
 
 /**
@@ -353,8 +396,8 @@ function writeOnlyNote(fields: string[]): string {
 }
 
 /** What the top of a dump says about it: a YAML comment, or lines on stderr beside JSON. */
-function dumpNotes(opts: DumpOptions, leftOut: LeftOut, warnings: string[]): string[] {
-  const notes: string[] = [];
+function dumpNotes(opts: DumpOptions, leftOut: LeftOut, warnings: string[], lookups: string[] = []): string[] {
+  const notes: string[] = [...lookups];
   if (opts.skipConsumers) {
     notes.push(' consumers, their credentials and consumer-scoped plugins were not read (--skip-consumers):');
     notes.push(' apply this file with --skip-consumers too, or apply would delete them');
@@ -371,15 +414,15 @@ function dumpNotes(opts: DumpOptions, leftOut: LeftOut, warnings: string[]): str
 
 /** The dump as JSON (`-o dump.json`), which has no comments: its notes are for stderr. */
 export function renderDumpJson(state: State, schemas: Schemas, opts: DumpOptions): { text: string; notes: string[] } {
-  const { content, warnings, leftOut } = build(state, schemas, opts);
-  return { text: `${JSON.stringify(content, null, 2)}\n`, notes: dumpNotes(opts, leftOut, warnings).map((n) => n.trim()) };
+  const { content, warnings, notes, leftOut } = build(state, schemas, opts);
+  return { text: `${JSON.stringify(content, null, 2)}\n`, notes: dumpNotes(opts, leftOut, warnings, notes).map((n) => n.trim()) };
 }
 
 export function renderDump(state: State, schemas: Schemas, opts: DumpOptions): string {
-  const { content, warnings, leftOut } = build(state, schemas, opts);
+  const { content, warnings, notes: lookups, leftOut } = build(state, schemas, opts);
   const doc = new Document(content);
 
-  const notes = dumpNotes(opts, leftOut, warnings);
+  const notes = dumpNotes(opts, leftOut, warnings, lookups);
   if (notes.length) doc.commentBefore = notes.join('\n');
 
   const consumers = (content.consumers ?? []) as Obj[];

@@ -4,6 +4,7 @@
  * consumers that other files manage) and `--no-deletes` (a partial file naming live entities).
  */
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { runCli } from './run-cli';
 import { simSession } from './sim-session';
 
@@ -102,28 +103,40 @@ describe('_info.default_lookup_tags', () => {
     expect(writes()).toBe(0);
   });
 
-  it("dump says which references leave its scope, and with lookup tags added the dump re-applies as a no-op", async () => {
+  it('dump names the entities its references leave its scope for, looks them up by their tags, and re-applies as a no-op', async () => {
     await setUpTeams();
     await runCli(['apply', '-f', write('platform.yaml', PLATFORM), ...addr()]);
     const d = await runCli(['dump', '--select-tag', 'platform', ...addr()]);
     expect(d.code, d.stderr).toBe(0);
     expect(d.stdout).toContain(
-      '# warning: 2 references to services outside this dump are written by id: add _info.default_lookup_tags.services with their tags before applying it\n' +
-        '# warning: 1 reference to routes outside this dump is written by id: add _info.default_lookup_tags.routes with their tags before applying it\n' +
-        '# warning: 1 reference to consumers outside this dump is written by id: add _info.default_lookup_tags.consumers with their tags before applying it\n',
+      '# 1 service outside this dump is named by references: found through _info.default_lookup_tags.services\n' +
+        '# 1 route outside this dump is named by references: found through _info.default_lookup_tags.routes\n' +
+        '# 1 consumer outside this dump is named by references: found through _info.default_lookup_tags.consumers\n',
+    );
+    expect(d.stdout).not.toContain('warning');
+    const doc = parse(d.stdout);
+    expect(doc._info).toEqual({ select_tags: ['platform'], default_lookup_tags: { services: ['team-a'], routes: ['team-a'], consumers: ['identity'] } });
+    expect(doc.plugins.map((p: Record<string, unknown>) => [p.name, p.service, p.route, p.consumer])).toEqual([
+      ['cors', undefined, 'users-api', undefined],
+      ['rate-limiting', 'users', undefined, undefined],
+      ['request-size-limiting', 'users', undefined, 'alice'],
+    ]);
+    await expectApplyWritesNothing(write('dump.yaml', d.stdout));
+  });
+
+  it('dump keeps ids, and says what to add, when no tags can look the entities up safely', async () => {
+    await setUpTeams();
+    await runCli(['apply', '-f', write('platform.yaml', PLATFORM), ...addr()]);
+    // A platform service tagged team-a too: looking services up by team-a would find one the dump manages.
+    const own = `${PLATFORM}services:\n- name: status\n  url: http://status:8080\n  tags: [team-a]\n`;
+    expect((await runCli(['apply', '-f', write('own.yaml', own), ...addr()])).code).toBe(0);
+    const d = await runCli(['dump', '--select-tag', 'platform', ...addr()]);
+    expect(d.code, d.stderr).toBe(0);
+    expect(d.stdout).toContain(
+      '# warning: 2 references to services outside this dump are written by id: add _info.default_lookup_tags.services with their tags before applying it\n',
     );
     expect(d.stdout).toContain(`service: ${idOf('services', 'name', 'users')}`);
-    const plain = write('dump.yaml', d.stdout);
-    const refused = await runCli(['diff', '-f', plain, ...addr()]);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('one managed by other files can be named through _info.default_lookup_tags.services');
-
-    const lookup = d.stdout.replace(
-      /_info:\n {2}select_tags:\n {2}- platform\n/,
-      '_info:\n  select_tags:\n  - platform\n  default_lookup_tags:\n    services: [team-a]\n    routes: [team-a]\n    consumers: [identity]\n',
-    );
-    expect(lookup).not.toBe(d.stdout);
-    await expectApplyWritesNothing(write('dump-lookup.yaml', lookup));
+    expect(parse(d.stdout)._info.default_lookup_tags).toEqual({ routes: ['team-a'], consumers: ['identity'] });
   });
 
   it('a platform change updates its own plugin; a plugin dropped from the file is deleted, the service never', async () => {
