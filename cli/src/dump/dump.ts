@@ -366,7 +366,8 @@ function lookupsFor(state: State, opts: DumpOptions): { lookedUp: Map<string, En
     }
     if (referenced.size === 0) continue;
     const [first, ...rest] = [...referenced.values()].map(tagsOf);
-    const common = first.filter((t) => rest.every((tags) => tags.includes(t))).sort();
+    // Kong filters by at most 5 tags (checkSelectTags): any 5 of them still find every referenced entity.
+    const common = first.filter((t) => rest.every((tags) => tags.includes(t))).sort().slice(0, 5);
     const clash = state.entities.some((e) => e.kind === kind && common.every((t) => tagsOf(e).includes(t)));
     if (common.length === 0 || clash) continue;
     for (const [key, e] of referenced) lookedUp.set(key, e);
