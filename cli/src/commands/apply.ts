@@ -3,6 +3,8 @@ import { createAdminClient } from '../kong/client';
 import { computePlan } from '../diff/compute';
 import { renderPlanText } from '../output/plan-text';
 import { renderPlanJson } from '../output/plan-json';
+import { planDigest } from '../output/plan-digest';
+import { readFileSync } from 'node:fs';
 import { isEmptyPlan, keptLine, withoutDeletes } from '../model/plan';
 import { formatDiagnostic, KongCtlError } from '../model/errors';
 import { maskSecrets } from '../desired/mask';
@@ -21,6 +23,8 @@ import { progressReporter } from './progress';
 import { write, type Io, type Outcome } from './context';
 
 export interface ApplyOpts extends GlobalOptions {
+  /** `--plan FILE`: a `diff -o json` document whose digest the plan must still have. */
+  plan?: string;
   parallelism: string;
   dryRun?: boolean;
   maxDeletes: string;
@@ -34,6 +38,7 @@ export function registerApply(program: Command, io: Io, done: (o: Promise<Outcom
     .option('--dry-run', 'print the plan and check it, but write nothing')
     .option('--max-deletes <n>', 'refuse a plan that deletes more entities than this', String(DEFAULT_MAX_DELETES))
     .option('--allow-mass-delete', 'allow a plan beyond --max-deletes, or one that deletes everything in scope')
+    .option('--plan <file>', 'apply only if the plan is still the one `diff -o json` saved in FILE (the reviewed one); refuse otherwise')
     .action((opts: ApplyOpts) => done(apply(opts, io)));
 }
 
@@ -44,11 +49,28 @@ function positiveInt(value: string, flag: string): number {
 }
 
 async function apply(opts: ApplyOpts, io: Io): Promise<Outcome> {
-  return applyLoaded(await loadAndValidate(opts, io, { deferBaseline: true }), opts, io);
+  const reviewed = opts.plan === undefined ? undefined : readReviewedDigest(opts.plan);
+  return applyLoaded(await loadAndValidate(opts, io, { deferBaseline: true }), opts, io, reviewed);
+}
+
+/** The digest of the plan `diff -o json` wrote to `file`: what `apply --plan` must find again. */
+function readReviewedDigest(file: string): string {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new KongCtlError(e.code ? 'E_FILE_READ' : 'E_USAGE', `--plan ${file}: ${e.code ? `cannot read it: ${e.message}` : `not JSON: ${e.message}`}`);
+  }
+  const digest = (doc as { digest?: unknown } | null)?.digest;
+  if (typeof digest !== 'string' || !digest.startsWith('sha256:')) {
+    throw new KongCtlError('E_USAGE', `--plan ${file} holds no plan digest: give the output of \`kong-ctl diff -o json\``);
+  }
+  return digest;
 }
 
 /** apply from files already loaded and validated offline (`reset` brings an empty one). */
-export async function applyLoaded(loaded: LoadedDesired, opts: ApplyOpts, io: Io): Promise<Outcome> {
+export async function applyLoaded(loaded: LoadedDesired, opts: ApplyOpts, io: Io, reviewed?: string): Promise<Outcome> {
   const parallelism = positiveInt(opts.parallelism, '--parallelism');
   const maxDeletes = positiveInt(opts.maxDeletes, '--max-deletes');
   const json = opts.output === 'json';
@@ -65,6 +87,9 @@ export async function applyLoaded(loaded: LoadedDesired, opts: ApplyOpts, io: Io
     assertSupportedKong(info, client.baseUrl);
 
     if (isDbless(info)) {
+      if (reviewed !== undefined) {
+        throw new KongCtlError('E_USAGE', '--plan cannot work on a DB-less node: its apply sends the whole configuration at once, with no plan to compare.');
+      }
       if (opts.deletes === false) {
         throw new KongCtlError(
           'E_USAGE',
@@ -101,8 +126,10 @@ export async function applyLoaded(loaded: LoadedDesired, opts: ApplyOpts, io: Io
     if (!resolveAgainstGateway(loaded, liveOf(gw), opts, io, `Kong ${info.version} at ${client.baseUrl}`)) return 'invalid';
     const full = computePlan(result.state, gw.current, gw.schemas, { selectTags: result.selectTags });
     const { plan, kept } = withoutDeletes(full, opts.deletes === false);
+    const digest = planDigest(plan);
     const planJson = () => ({
       ...renderPlanJson(plan, { secrets: result.secrets, mask: opts.mask }),
+      digest,
       ...(opts.deletes === false ? { kept_by_no_deletes: kept } : {}),
     });
     if (!json) {
@@ -111,6 +138,12 @@ export async function applyLoaded(loaded: LoadedDesired, opts: ApplyOpts, io: Io
     }
 
     const refusals = [
+      reviewed !== undefined && reviewed !== digest
+        ? {
+            code: 'E_PLAN_CHANGED' as const,
+            message: `this plan (${digest}) is not the one in ${opts.plan} (${reviewed}): the files or the gateway changed since it was made; review the new plan`,
+          }
+        : null,
       checkDeleteGuard(plan, gw.current.entities.length, { maxDeletes, allowDeletes: Boolean(opts.allowMassDelete) }),
       ...(await findOutOfScopeConflicts(plan, client, result.selectTags, parallelism)),
     ].filter((d) => d !== null);

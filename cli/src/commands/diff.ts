@@ -3,6 +3,7 @@ import { createAdminClient } from '../kong/client';
 import { computePlan } from '../diff/compute';
 import { renderPlanText } from '../output/plan-text';
 import { renderPlanJson } from '../output/plan-json';
+import { planDigest } from '../output/plan-digest';
 import { renderPlanMarkdown } from '../output/plan-markdown';
 import { isEmptyPlan, keptLine, withoutDeletes } from '../model/plan';
 import { addConnectionOptions, addFileOptions, addNoDeletesOption, addOutputOptions, addScopeOptions, connectionFrom, useColor, type GlobalOptions } from './options';
@@ -36,7 +37,8 @@ async function diff(opts: GlobalOptions, io: Io): Promise<Outcome> {
     const drift = !isEmptyPlan(plan);
     if (opts.output === 'json') {
       const extra = opts.deletes === false ? { kept_by_no_deletes: kept } : {};
-      write(io.stdout, JSON.stringify({ ...renderPlanJson(plan, { secrets: result.secrets, mask: opts.mask }), drift, ...extra }, null, 2));
+      const digest = planDigest(plan);
+      write(io.stdout, JSON.stringify({ ...renderPlanJson(plan, { secrets: result.secrets, mask: opts.mask }), drift, digest, ...extra }, null, 2));
     } else if (opts.output === 'markdown') {
       const target = `Kong ${checked.info.version} at ${client.baseUrl}`;
       write(io.stdout, renderPlanMarkdown(plan, { target, secrets: result.secrets, mask: opts.mask, kept: opts.deletes === false ? kept : undefined }));

@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'E_KONG_TIMEOUT'
   | 'E_OUT_OF_SCOPE'
   | 'E_DELETE_GUARD'
+  | 'E_PLAN_CHANGED'
   | 'E_APPLY_FAILED';
 
 export class KongCtlError extends Error {
