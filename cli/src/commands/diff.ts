@@ -41,7 +41,10 @@ async function diff(opts: GlobalOptions, io: Io): Promise<Outcome> {
       write(io.stdout, JSON.stringify({ ...renderPlanJson(plan, { secrets: result.secrets, mask: opts.mask }), drift, digest, ...extra }, null, 2));
     } else if (opts.output === 'markdown') {
       const target = `Kong ${checked.info.version} at ${client.baseUrl}`;
-      write(io.stdout, renderPlanMarkdown(plan, { target, secrets: result.secrets, mask: opts.mask, kept: opts.deletes === false ? kept : undefined }));
+      write(
+        io.stdout,
+        renderPlanMarkdown(plan, { target, secrets: result.secrets, mask: opts.mask, kept: opts.deletes === false ? kept : undefined, digest: planDigest(plan) }),
+      );
     } else {
       write(io.stdout, renderPlanText(plan, { color: useColor(opts, io.stdout, io.env), secrets: result.secrets, mask: opts.mask }));
       if (kept) write(io.stdout, keptLine(kept));

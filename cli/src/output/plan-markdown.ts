@@ -12,6 +12,8 @@ export interface PlanMarkdownOptions extends Omit<PlanTextOptions, 'color'> {
   target: string;
   /** `--no-deletes`: live entities the files do not name, kept. */
   kept?: number;
+  /** The plan's digest (plan-digest.ts): said under the plan, so the reviewed plan can be told from another. */
+  digest?: string;
 }
 
 /** Plans longer than this many lines are folded under a `<details>`. */
@@ -32,5 +34,6 @@ export function renderPlanMarkdown(plan: Plan, opts: PlanMarkdownOptions): strin
   const block = `${fence}diff\n${text}${fence}`;
   const lines = text.split('\n').length;
   const body = lines > FOLD_LINES ? `<details><summary>${plan.changes.length} changes</summary>\n\n${block}\n\n</details>` : block;
-  return `### kong-ctl: ${n.add} to add, ${n.change} to change, ${n.destroy} to destroy\n\nAgainst ${opts.target}.${kept}\n\n${body}\n`;
+  const digest = opts.digest ? `\n\nPlan digest \`${opts.digest}\` (\`kong-ctl apply --plan\` applies this plan and no other).` : '';
+  return `### kong-ctl: ${n.add} to add, ${n.change} to change, ${n.destroy} to destroy\n\nAgainst ${opts.target}.${kept}\n\n${body}${digest}\n`;
 }

@@ -38,6 +38,9 @@ describe('apply --plan', () => {
   it('applies the reviewed plan when it is still the plan', async () => {
     const { plan, digest } = await reviewed(file(10), 'first');
     expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    // The pull-request comment names the same plan.
+    const md = await runCli(['diff', '-f', path('first.yaml'), '-o', 'markdown', ...addr()], { env });
+    expect(md.stdout).toContain(`Plan digest \`${digest}\``);
     const r = await runCli(['apply', '-f', path('first.yaml'), '--plan', plan, ...addr()], { env });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(sim().store.count('services')).toBe(2);

@@ -164,6 +164,11 @@ describe('renderPlanMarkdown', () => {
     );
   });
 
+  it("ends with the plan's digest when given, for apply --plan", () => {
+    const md = renderPlanMarkdown(mixedPlan(), { target, secrets: [], digest: `sha256:${'ab'.repeat(32)}` });
+    expect(md.endsWith(`\`\`\`\n\nPlan digest \`sha256:${'ab'.repeat(32)}\` (\`kong-ctl apply --plan\` applies this plan and no other).\n`)).toBe(true);
+  });
+
   it('says there is nothing to do, and how many live entities --no-deletes kept', () => {
     expect(renderPlanMarkdown({ changes: [] }, { target, secrets: [], kept: 3 })).toBe(
       '### kong-ctl: no changes\n\nAgainst Kong 3.4.2 at http://kong:8001.\n\n3 live entities the files do not name kept (`--no-deletes`).\n',
