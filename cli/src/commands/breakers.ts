@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { createAdminClient } from '../kong/client';
 import { KongCtlError } from '../model/errors';
 import { write, type Io, type Outcome } from './context';
-import { useColor, type GlobalOptions } from './options';
+import { useColor, type GlobalOptions, collect } from './options';
 import { colors } from '../output/color';
 
 interface BreakerView {
@@ -37,8 +37,8 @@ export function registerBreakers(program: Command, io: Io, done: (o: Promise<Out
   program
     .command('breakers')
     .description('show the circuit-breaker state of Kong nodes (exit 2 when a circuit is open or half-open)')
-    .option('--url <url>', "a node's circuit-breaker state endpoint, e.g. http://kong-1:8000/_kong/breakers (repeatable)", (v: string, p: string[]) => [...p, v], [])
-    .option('-H, --header <header>', "header for the state endpoint, e.g. 'apikey: …' (prefer KONG_CTL_BREAKERS_HEADERS)", (v: string, p: string[]) => [...p, v], [])
+    .option('--url <url>', "a node's circuit-breaker state endpoint, e.g. http://kong-1:8000/_kong/breakers (repeatable)", collect, [])
+    .option('-H, --header <header>', "header for the state endpoint, e.g. 'apikey: …' (prefer KONG_CTL_BREAKERS_HEADERS)", collect, [])
     .option('--ca-cert <file>', 'PEM file of CA certificates to trust')
     .option('--tls-skip-verify', 'do not verify the TLS certificate')
     .option('--timeout <seconds>', 'timeout of one request', '10')

@@ -38,6 +38,11 @@ export function isStdout(file: string | undefined): boolean {
   return !file || file === '-';
 }
 
+/** `-o FILE.json` of dump and render: JSON instead of YAML. */
+export function isJsonFile(file: string | undefined): boolean {
+  return !isStdout(file) && file!.toLowerCase().endsWith('.json');
+}
+
 /**
  * The output of dump, render or schema: to stdout, or to `file` with `said` on stderr once it is
  * written (never before, so a failed command leaves no message claiming a file).

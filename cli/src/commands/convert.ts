@@ -3,7 +3,7 @@ import { convertLegacyFile, type Located } from '../convert/convert';
 import { createAdminClient } from '../kong/client';
 import { readSources } from '../desired/sources';
 import { KongCtlError, formatDiagnostic } from '../model/errors';
-import { addConnectionOptions, connectionFrom, type GlobalOptions } from './options';
+import { addConnectionOptions, collect, connectionFrom, type GlobalOptions } from './options';
 import { desiredSchemas, loadValidated, validateAgainstKong, type LoadedDesired } from './desired';
 import { assertSupportedKong, getKongInfo } from '../current/fetch';
 import { isStdout, write, writeOutput, type Io, type Outcome } from './context';
@@ -24,7 +24,7 @@ export function registerConvert(program: Command, io: Io, done: (o: Promise<Outc
     program
       .command('convert')
       .description('convert a Kong 2.x decK file (_format_version "1.1" or "2.1") to _format_version "3.0", then validate it')
-      .option('-f, --file <path>', 'the file to convert ("-" reads stdin)', (v: string, prev: string[]) => [...prev, v], []),
+      .option('-f, --file <path>', 'the file to convert ("-" reads stdin)', collect, []),
   )
     .option('-o, --output-file <file>', 'write to FILE (may be the input itself) instead of stdout')
     .option('--online', 'validate the result against the Kong at --kong-addr: its plugins and their configs too (reads only)')

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { KongCtlError } from '../model/errors';
 import { isPlainObject } from '../desired/kong-schema-check';
+import { yamlProblemText } from '../desired/parse';
 
 export interface DeckConfig {
   kongAddr?: string;
@@ -53,7 +54,7 @@ export function readDeckConfig(explicit: string | undefined, env: NodeJS.Process
   const doc = parseDocument(text);
   if (doc.errors.length) {
     const e = doc.errors[0];
-    throw new KongCtlError('E_USAGE', `${file}:${e.linePos?.[0].line ?? 1}:${e.linePos?.[0].col ?? 1}: invalid YAML/JSON: ${e.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '')}`);
+    throw new KongCtlError('E_USAGE', `${file}:${e.linePos?.[0].line ?? 1}:${e.linePos?.[0].col ?? 1}: invalid YAML/JSON: ${yamlProblemText(e.message)}`);
   }
   const raw = doc.toJS() ?? {};
   if (!isPlainObject(raw)) throw new KongCtlError('E_USAGE', `${file}: expected a mapping of decK settings (kong-addr, headers, …)`);

@@ -36,7 +36,8 @@ export interface GlobalOptions {
   deletes?: boolean;
 }
 
-function collect(value: string, previous: string[]): string[] {
+/** A repeatable option's values, in order. */
+export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 

@@ -5,7 +5,7 @@ import { createAdminClient } from '../kong/client';
 import { KongCtlError } from '../model/errors';
 import { addConnectionOptions, addFileOptions, connectionFrom, type GlobalOptions } from './options';
 import { checkAgainstKong, loadAndValidate, printDiagnostics, printWarnings } from './desired';
-import { isStdout, writeOutput, type Io, type Outcome } from './context';
+import { isJsonFile, isStdout, writeOutput, type Io, type Outcome } from './context';
 import { countByKind } from './summary';
 
 interface RenderOpts extends GlobalOptions {
@@ -62,7 +62,7 @@ async function render(opts: RenderOpts, io: Io): Promise<Outcome> {
 
   const rendered = renderDeclarative(result.state);
   const sources = result.files.map((f) => f.name).join(', ');
-  const json = !toStdout && opts.outputFile!.toLowerCase().endsWith('.json');
+  const json = isJsonFile(opts.outputFile);
   let text: string;
   if (json) text = `${JSON.stringify(JSON.parse(rendered.text), null, 2)}\n`;
   else {

@@ -3,7 +3,7 @@ import { DEFAULT_PARALLELISM } from '../apply/types';
 import { KongCtlError } from '../model/errors';
 import { applyLoaded, type ApplyOpts } from './apply';
 import { loadValidated } from './desired';
-import { addConnectionOptions, addOutputOptions, addScopeOptions } from './options';
+import { addConnectionOptions, addOutputOptions, addScopeOptions, collect } from './options';
 import type { Io, Outcome } from './context';
 
 interface ResetOpts extends ApplyOpts {
@@ -18,7 +18,7 @@ interface ResetOpts extends ApplyOpts {
 export function registerReset(program: Command, io: Io, done: (o: Promise<Outcome>) => void): void {
   addOutputOptions(addConnectionOptions(addScopeOptions(program.command('reset'))))
     .description('delete every entity in scope from Kong (all of them, or those with --select-tag); refuses without --force')
-    .option('--select-tag <tag>', 'delete only entities carrying this tag (repeatable)', (v: string, p: string[]) => [...p, v], [])
+    .option('--select-tag <tag>', 'delete only entities carrying this tag (repeatable)', collect, [])
     .option('--force', 'really delete: reset refuses without it')
     .option('--dry-run', 'print what would be deleted, but write nothing')
     .option('--parallelism <n>', 'Admin API writes in flight at once', String(DEFAULT_PARALLELISM))

@@ -8,7 +8,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { parseDocument, type Document } from 'yaml';
 import { isPlainObject, formatFieldPath } from '../desired/kong-schema-check';
-import { YAML_OPTIONS } from '../desired/parse';
+import { YAML_OPTIONS, yamlProblemText } from '../desired/parse';
 import { PositionMap, nodeAt, nodeStart, type PathSegment } from '../desired/positions';
 import type { SourceText } from '../desired/sources';
 import { LEGACY_FORMAT_VERSIONS, TARGET_FORMAT_VERSION, applyToValue, findChanges, type Change } from './changes';
@@ -65,7 +65,7 @@ export function convertLegacyFile(src: SourceText): ConvertResult {
     const e = doc.errors[0];
     return {
       status: 'refused',
-      errors: [{ ...positions.lineCol(e.pos[0]), path: '', message: `invalid YAML/JSON: ${e.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '')}` }],
+      errors: [{ ...positions.lineCol(e.pos[0]), path: '', message: `invalid YAML/JSON: ${yamlProblemText(e.message)}` }],
       warnings: [],
     };
   }

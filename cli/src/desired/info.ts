@@ -12,7 +12,8 @@ import { isPlainObject } from './kong-schema-check';
 import type { ParsedFile } from './parse';
 import type { PathSegment } from './positions';
 
-function at(file: ParsedFile, path: PathSegment[], key = false) {
+/** A source reference to the node at `path` of a file (its key with `key`). */
+export function at(file: ParsedFile, path: PathSegment[], key = false) {
   return { file: file.name, ...file.locate(path, { key }), path: '' };
 }
 

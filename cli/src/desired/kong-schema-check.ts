@@ -15,6 +15,10 @@ import { regexPathError } from './route-paths';
 
 export type FieldPath = Array<string | number>;
 
+/** Messages a later version of a schema may no longer give (see validate's laterMayAccept). */
+export const REQUIRED_MISSING = 'required field missing';
+export const ONE_OF = 'expected one of: ';
+
 export interface FieldProblem {
   /** Path from the value checked, e.g. `['config', 'headers', 0]`. */
   path: FieldPath;
@@ -110,7 +114,7 @@ export function validatorError(value: unknown, field: FieldSchema): string | nul
   const has = (k: string) => f[k] !== undefined;
   if ('eq' in f && f.eq !== undefined && value !== f.eq) return `value must be ${show(f.eq)}`;
   if ('ne' in f && f.ne !== undefined && value === f.ne) return `value must not be ${show(value)}`;
-  if (Array.isArray(f.one_of) && !f.one_of.includes(value)) return `expected one of: ${f.one_of.map(show).join(', ')}`;
+  if (Array.isArray(f.one_of) && !f.one_of.includes(value)) return `${ONE_OF}${f.one_of.map(show).join(', ')}`;
   if (Array.isArray(f.not_one_of) && f.not_one_of.includes(value))
     return `expected none of: ${f.not_one_of.map(show).join(', ')}`;
   if (typeof value === 'number') {
@@ -178,7 +182,7 @@ function checkValueInto(value: unknown, field: FieldSchema, path: FieldPath, out
   if (value === null || value === undefined) {
     if ('ne' in f && f.ne === null) out.push({ path, message: 'value must not be null' });
     else if (f.eq !== undefined && f.eq !== null) out.push({ path, message: `value must be ${show(f.eq)}` });
-    else if (field.required) out.push({ path, message: 'required field missing' });
+    else if (field.required) out.push({ path, message: REQUIRED_MISSING });
     return;
   }
   if (field.referenceable && isVaultReference(value)) return;
@@ -270,7 +274,7 @@ function checkRecordInto(
       if (f.required && f.default === undefined && !f.auto) {
         // A missing required record is expanded from its sub-defaults, then validated (Kong's handle_missing_field).
         if (f.type === 'record') checkRecordInto({}, f.fields ?? [], (f.entity_checks as unknown[]) ?? [], [...path, name], out);
-        else out.push({ path: [...path, name], message: 'required field missing' });
+        else out.push({ path: [...path, name], message: REQUIRED_MISSING });
       }
       continue;
     }
@@ -369,7 +373,7 @@ export function checkEntityChecks(
       const thenValue = get(a.then_field) ?? null;
       const thenMatch = a.then_match as Record<string, unknown>;
       let err: string | null;
-      if (thenMatch.required === true && thenValue === null) err = 'required field missing';
+      if (thenMatch.required === true && thenValue === null) err = REQUIRED_MISSING;
       else err = fieldError(thenValue, withMatch(fields, a.then_field, thenMatch));
       if (err) {
         // Kong adds "failed conditional validation given value of field 'x'": say which value.

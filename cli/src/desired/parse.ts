@@ -14,6 +14,11 @@ import { parseYaml } from './yaml-chunks';
 /** decK reads YAML with go-yaml, which honours `<<` merge keys: so do we. */
 export const YAML_OPTIONS = { prettyErrors: false, uniqueKeys: true, merge: true } as const;
 
+/** The yaml parser's wording of a problem, without its "at line x, column y" suffix: positions are ours. */
+export function yamlProblemText(message: string): string {
+  return message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '');
+}
+
 /** Below this many characters a file is always parsed as one document (pieces would gain nothing). */
 export const CHUNKED_PARSE_MIN_CHARS = 256 * 1024;
 
@@ -52,7 +57,7 @@ export function parseSource(
   const firstSyntax = doc.errors.find((e) => e.code !== 'DUPLICATE_KEY');
   for (const e of doc.errors.filter((x) => x === firstSyntax || x.code === 'DUPLICATE_KEY')) {
     // The parser's own wording, without its "at line x, column y" suffix: the position is ours.
-    const message = e.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '');
+    const message = yamlProblemText(e.message);
     diagnostics.push({ code: 'E_FILE_PARSE', message: `invalid YAML/JSON: ${message}`, source: at(positions.toOriginal(e.pos[0])) });
   }
   if (doc.errors.length > 0) return { file, diagnostics };
@@ -60,7 +65,7 @@ export function parseSource(
     diagnostics.push({
       code: 'E_FILE_PARSE',
       severity: 'warning',
-      message: w.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, ''),
+      message: yamlProblemText(w.message),
       source: at(positions.toOriginal(w.pos[0])),
     });
   }

@@ -11,6 +11,7 @@ import type { RawEntity } from './build';
 import { maskedPaths } from './build';
 import { closest } from './closest';
 import { formatEntityPath } from './file-format';
+import { at } from './info';
 import { isPlainObject } from './kong-schema-check';
 import type { ParsedFile } from './parse';
 
@@ -22,10 +23,6 @@ interface SharedConfig {
   file: ParsedFile;
   /** Config keys whose value came from `${{ env … }}`. */
   masked: string[];
-}
-
-function at(file: ParsedFile, path: Array<string | number>, key = false) {
-  return { file: file.name, ...file.locate(path, { key }), path: '' };
 }
 
 /** The named configs of every file; a name two files give different records is an error. */

@@ -14,7 +14,7 @@ import { KONG_BUNDLED_PLUGIN_SCHEMAS } from './kong-plugin-schemas';
 import { LATER_BUNDLED_PLUGINS } from './kong-later-fields';
 import { formatEntityPath, parseEntityPath, splitPath } from './file-format';
 import { checkFileSchema, closest } from './file-schema';
-import { checkEntityChecks, checkRecord, checkValue, formatFieldPath, isPlainObject, isVaultReference, validatorError, type FieldProblem } from './kong-schema-check';
+import { checkEntityChecks, checkRecord, checkValue, formatFieldPath, isPlainObject, isVaultReference, validatorError, ONE_OF, REQUIRED_MISSING, type FieldProblem } from './kong-schema-check';
 import { KONG_BUNDLED_VAULTS, KONG_ENTITY_SCHEMAS, OFFLINE_SCHEMAS, liveSchemas, type EntitySchemaSource } from './kong-entity-schemas';
 import { KIND_DEFS, writeOnlyOf } from '../kinds';
 import { LATER_KINDS } from '../current/optional-kinds';
@@ -281,7 +281,7 @@ interface OwnConfigCheck {
 
 /** What a later version of a schema may accept: an unknown field, a new choice, a field no longer required. */
 const laterMayAccept = (p: { message: string; unknownField?: boolean }) =>
-  Boolean(p.unknownField) || p.message.startsWith('expected one of: ') || p.message.startsWith('required field missing');
+  Boolean(p.unknownField) || p.message.startsWith(ONE_OF) || p.message.startsWith(REQUIRED_MISSING);
 
 /**
  * `config` against the subschema that defines it (a plugin's or a vault's), then the
