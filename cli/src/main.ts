@@ -19,6 +19,7 @@ import { registerRender } from './commands/render';
 import { registerConvert } from './commands/convert';
 import { registerReset } from './commands/reset';
 import { registerCompletion } from './commands/completion';
+import { registerFile } from './commands/file';
 
 const EXIT: Record<Outcome, number> = { ok: 0, drift: 2, alert: 2, invalid: 1, failed: 1 };
 
@@ -57,6 +58,7 @@ export function buildProgram(io: Io, done: (o: Promise<Outcome>) => void): Comma
   registerRender(program, io, done);
   registerSchema(program, io, done);
   registerConvert(program, io, done);
+  registerFile(program, io, done);
   registerCompletion(program, io, done);
   return program;
 }

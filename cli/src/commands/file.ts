@@ -1,0 +1,201 @@
+import type { Command } from 'commander';
+import { readSources } from '../desired/sources';
+import { KongCtlError } from '../model/errors';
+import { outputFormatOf, parseDeckDocument, renderDeckDocument, restoreTemplates, type DeckDocument } from '../file-ops/document';
+import { mergeDocuments } from '../file-ops/merge';
+import { applyPatch, parsePatchFile, parseValueFlags, type Patch } from '../file-ops/patch';
+import { addPlugins, checkPlugin, parsePluginFile, type PluginPatch } from '../file-ops/plugins';
+import { addTags, listTags, removeTags, selectEntities } from '../file-ops/tags';
+import { collect } from './options';
+import { write, writeOutput, type Io, type Outcome } from './context';
+
+/**
+ * `kong-ctl file …`: decK's APIOps file commands (`deck file add-tags`, `add-plugins`, `patch`,
+ * `merge`…), with decK's flags and selectors, for pipelines that build the file before applying
+ * it. Each reads one file (stdin by default) and writes the result (stdout by default); the
+ * document is edited in place, so comments and layout outside the change stay (decK rewrites
+ * the whole file). Nothing is written when any part of the command is refused.
+ */
+interface IoOpts {
+  state?: string;
+  file?: string;
+  outputFile?: string;
+  format?: string;
+}
+
+interface SelectorOpts extends IoOpts {
+  selector: string[];
+}
+
+function ioOptions(cmd: Command, formats = 'yaml or json (default: as -o FILE.json says, else the input’s own format)'): Command {
+  return cmd
+    .option('-s, --state <file>', 'the decK file to read ("-", the default, reads stdin)')
+    .option('-f, --file <file>', 'the same as --state')
+    .option('-o, --output-file <file>', 'write to FILE (may be the input itself) instead of stdout')
+    .option('--format <format>', formats);
+}
+
+async function readOne(name: string, io: Io): Promise<DeckDocument[]> {
+  const read = await readSources([name], io.readStdin);
+  if (read.diagnostics.length) throw new KongCtlError('E_FILE_READ', read.diagnostics.map((d) => d.message).join('; '));
+  return read.sources.map(parseDeckDocument);
+}
+
+async function readState(opts: IoOpts, io: Io): Promise<DeckDocument> {
+  if (opts.state !== undefined && opts.file !== undefined) throw new KongCtlError('E_USAGE', '--state and --file are the same option: give one');
+  const name = opts.state ?? opts.file ?? '-';
+  const docs = await readOne(name, io);
+  if (docs.length !== 1) throw new KongCtlError('E_USAGE', `${name} holds ${docs.length} files: these commands take one (merge them first with kong-ctl file merge)`);
+  return docs[0];
+}
+
+function writeResult(d: DeckDocument, opts: IoOpts, io: Io, said: string): void {
+  const text = renderDeckDocument(d, outputFormatOf(opts.format, opts.outputFile, d));
+  writeOutput(io, opts.outputFile, text, `${said} Wrote ${opts.outputFile}.`);
+  if (!opts.outputFile || opts.outputFile === '-') write(io.stderr, said);
+}
+
+function warnUnmatched(io: Io, d: DeckDocument, unmatched: readonly string[], origin = '--selector'): void {
+  for (const s of unmatched) write(io.stderr, `warning: ${origin} '${s}' selects nothing in ${d.name}`);
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+export function registerFile(program: Command, io: Io, done: (o: Promise<Outcome>) => void): void {
+  const file = program
+    .command('file')
+    .description("transform decK files as `deck file` does, keeping their comments: add-tags, remove-tags, list-tags, add-plugins, patch, merge");
+
+  ioOptions(file.command('add-tags'))
+    .description('add tags to the entities the selectors pick (every entity by default)')
+    .argument('<tags...>', 'the tags to add')
+    .option('--selector <jsonpath>', 'JSONPath of the entities to tag, e.g. "$.services[*]" (repeatable)', collect, [])
+    .action((tags: string[], opts: SelectorOpts) =>
+      done(
+        (async (): Promise<Outcome> => {
+          const d = await readState(opts, io);
+          const picked = selectEntities(d, opts.selector, 'tags go on entities only');
+          warnUnmatched(io, d, picked.unmatched);
+          const n = addTags(d, picked.locations, tags);
+          writeResult(d, opts, io, `Tagged ${plural(n, 'entity', 'entities')}.`);
+          return 'ok';
+        })(),
+      ),
+    );
+
+  ioOptions(file.command('remove-tags'))
+    .description('remove tags from the entities the selectors pick (every entity by default)')
+    .argument('[tags...]', 'the tags to remove (with --keep-only: the tags to keep)')
+    .option('--selector <jsonpath>', 'JSONPath of the entities to untag (repeatable)', collect, [])
+    .option('--keep-only', 'remove every tag except the ones listed (none listed: all tags)')
+    .option('--keep-empty-array', 'leave `tags: []` where every tag was removed')
+    .action((tags: string[], opts: SelectorOpts & { keepOnly?: boolean; keepEmptyArray?: boolean }) =>
+      done(
+        (async (): Promise<Outcome> => {
+          if (!opts.keepOnly && tags.length === 0) throw new KongCtlError('E_USAGE', 'no tags to remove: list them, or use --keep-only to keep only those listed');
+          const d = await readState(opts, io);
+          const picked = selectEntities(d, opts.selector, 'tags are on entities only');
+          warnUnmatched(io, d, picked.unmatched);
+          const n = removeTags(d, picked.locations, tags, { keepOnly: Boolean(opts.keepOnly), keepEmptyArray: Boolean(opts.keepEmptyArray) });
+          writeResult(d, opts, io, `Removed tags from ${plural(n, 'entity', 'entities')}.`);
+          return 'ok';
+        })(),
+      ),
+    );
+
+  ioOptions(file.command('list-tags'), 'plain (one per line, the default), yaml or json')
+    .description('list the tags the selected entities carry (every entity by default), sorted')
+    .option('--selector <jsonpath>', 'JSONPath of the entities to read (repeatable)', collect, [])
+    .action((opts: SelectorOpts) =>
+      done(
+        (async (): Promise<Outcome> => {
+          const format = (opts.format ?? 'plain').toLowerCase();
+          if (!['plain', 'yaml', 'json'].includes(format)) throw new KongCtlError('E_USAGE', `--format must be plain, yaml or json, not '${opts.format}'`);
+          const d = await readState(opts, io);
+          const picked = selectEntities(d, opts.selector, 'tags are on entities only');
+          warnUnmatched(io, d, picked.unmatched);
+          const tags = listTags(d, picked.locations).map((t) => restoreTemplates(d, t));
+          const text =
+            format === 'plain' ? tags.join('\n') : format === 'json' ? JSON.stringify({ tags }, null, 2) : tags.length ? `tags:\n${tags.map((t) => `- ${JSON.stringify(t)}`).join('\n')}` : 'tags: []';
+          writeOutput(io, opts.outputFile, text, `Wrote ${plural(tags.length, 'tag')} to ${opts.outputFile}.`);
+          return 'ok';
+        })(),
+      ),
+    );
+
+  ioOptions(file.command('add-plugins'))
+    .description('add plugins to the services, routes or consumers the selectors pick (the top-level plugins by default)')
+    .argument('[plugin-files...]', 'decK plugin files ({ add-plugins: [{ selectors, overwrite, plugins }] }), applied after --config')
+    .option('--selector <jsonpath>', 'JSONPath of the plugin owners, e.g. "$.services[*]" (repeatable; default: the top of the file)', collect, [])
+    .option('--config <plugin>', 'a plugin as JSON or YAML, e.g. \'{"name":"cors"}\' (repeatable)', collect, [])
+    .option('--overwrite', 'replace a plugin of the same name the owner already has (by default it is kept)')
+    .action((files: string[], opts: SelectorOpts & { config: string[]; overwrite?: boolean }) =>
+      done(
+        (async (): Promise<Outcome> => {
+          if (opts.config.length === 0 && files.length === 0) throw new KongCtlError('E_USAGE', 'no plugins to add: give --config PLUGIN or a plugin file');
+          const patches: PluginPatch[] = [];
+          if (opts.config.length) {
+            const plugins = opts.config.map((text, i) => checkPlugin(parseDeckDocument({ name: `--config ${i + 1}`, text }).doc.toJS(), `--config '${text}'`));
+            patches.push({ origin: '--config', selectors: opts.selector, plugins, overwrite: Boolean(opts.overwrite) });
+          }
+          for (const f of files) for (const pf of await readOne(f, io)) patches.push(...parsePluginFile(pf));
+          const d = await readState(opts, io);
+          const total = { added: 0, replaced: 0, kept: 0 };
+          for (const p of patches) {
+            const r = addPlugins(d, p);
+            warnUnmatched(io, d, r.unmatched, p.origin === '--config' ? '--selector' : `${p.origin} selector`);
+            total.added += r.added;
+            total.replaced += r.replaced;
+            total.kept += r.kept;
+          }
+          const kept = total.kept ? `, kept ${plural(total.kept, 'existing one')} (--overwrite replaces them)` : '';
+          writeResult(d, opts, io, `Added ${plural(total.added, 'plugin')}, replaced ${total.replaced}${kept}.`);
+          return 'ok';
+        })(),
+      ),
+    );
+
+  ioOptions(file.command('patch'))
+    .description('set or remove keys on what the selectors pick, from --value flags or decK patch files')
+    .argument('[patch-files...]', 'decK patch files ({ patches: [{ selectors, values, remove }] }), applied after --value')
+    .option('--selector <jsonpath>', 'JSONPath of what to patch (repeatable; default: the top of the file)', collect, [])
+    .option('--value <key:json>', 'set key to a JSON value on each mapping picked (`key:` alone removes the key; repeatable)', collect, [])
+    .action((files: string[], opts: SelectorOpts & { value: string[] }) =>
+      done(
+        (async (): Promise<Outcome> => {
+          if (opts.value.length === 0 && files.length === 0) throw new KongCtlError('E_USAGE', 'nothing to patch: give --value key:json (with --selector) or a patch file');
+          if (opts.selector.length && opts.value.length === 0) throw new KongCtlError('E_USAGE', '--selector needs --value: what to set on what it selects');
+          const patches: Patch[] = [];
+          if (opts.value.length) patches.push({ origin: '--value', selectors: opts.selector, ...parseValueFlags(opts.value) });
+          for (const f of files) for (const pf of await readOne(f, io)) patches.push(...parsePatchFile(pf));
+          const d = await readState(opts, io);
+          let changed = 0;
+          for (const p of patches) {
+            const r = applyPatch(d, p);
+            warnUnmatched(io, d, r.unmatched, p.origin === '--value' ? '--selector' : `${p.origin} selector`);
+            changed += r.changed;
+          }
+          writeResult(d, opts, io, `Patched ${plural(changed, 'place')}.`);
+          return 'ok';
+        })(),
+      ),
+    );
+
+  const merge = file
+    .command('merge')
+    .description("merge decK files into one: top-level lists concatenated in order, the first file's comments kept")
+    .argument('<files...>', 'the files (or directories) to merge, in order')
+    .option('-o, --output-file <file>', 'write to FILE instead of stdout')
+    .option('--format <format>', 'yaml or json (default: as -o FILE.json says, else the first file’s own format)');
+  merge.action((files: string[], opts: IoOpts) =>
+    done(
+      (async (): Promise<Outcome> => {
+        const docs: DeckDocument[] = [];
+        for (const f of files) docs.push(...(await readOne(f, io)));
+        const merged = mergeDocuments(docs);
+        writeResult(merged, opts, io, `Merged ${plural(docs.length, 'file')}.`);
+        return 'ok';
+      })(),
+    ),
+  );
+}
