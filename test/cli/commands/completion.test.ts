@@ -40,6 +40,17 @@ describe('kong-ctl completion bash', () => {
     expect(complete('dump', '--f')).toEqual([]);
   });
 
+  it('offers a group\'s commands (file), then that command\'s own flags and files', () => {
+    expect(complete('fi')).toEqual(['file']);
+    expect(complete('file', '')).toEqual(['add-tags', 'remove-tags', 'list-tags', 'add-plugins', 'patch', 'merge']);
+    expect(complete('file', 'add-plugins', '--ov')).toEqual(['--overwrite']);
+    expect(complete('file', 'remove-tags', '--keep')).toEqual(['--keep-only', '--keep-empty-array']);
+    const dir = join(session.dir(), 'apiops');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'kong.yaml'), '');
+    expect(complete('file', 'patch', '-s', join(dir, 'k'))).toEqual([join(dir, 'kong.yaml')]);
+  });
+
   it("offers a flag's choices, and file names after a flag that takes a file", () => {
     expect(complete('diff', '-o', '')).toEqual(['text', 'json', 'markdown']);
     expect(complete('validate', '--output', '')).toEqual(['text', 'json']);

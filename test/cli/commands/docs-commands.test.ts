@@ -43,12 +43,22 @@ const commands = new Map((program.commands as Command[]).map((c) => [c.name(), c
 function problemsOf(found: Array<{ doc: string; args: string[] }>): string[] {
   const wrong: string[] = [];
   for (const { doc, args } of found) {
-    const [name, ...rest] = args;
+    let [name, ...rest] = args;
     if (name.startsWith('-')) continue; // `kong-ctl --version`
-    const cmd = commands.get(name);
+    let cmd = commands.get(name);
     if (!cmd) {
       wrong.push(`${doc}: kong-ctl ${args.join(' ')}: no command '${name}'`);
       continue;
+    }
+    if (cmd.commands.length) {
+      if (rest.length === 0) continue; // the group alone (`kong-ctl file`) lists its commands
+      // A group (`file`): the next word names the command that runs.
+      const sub = (cmd.commands as Command[]).find((c) => c.name() === rest[0]);
+      if (!sub) {
+        wrong.push(`${doc}: kong-ctl ${args.join(' ')}: no command '${name} ${rest[0] ?? ''}'`);
+        continue;
+      }
+      [cmd, name, rest] = [sub, `${name} ${rest[0]}`, rest.slice(1)];
     }
     const flags = spellings(cmd);
     for (const t of rest) {
@@ -65,9 +75,13 @@ describe('kong-ctl command lines in the documentation', () => {
   it('are found in code blocks and inline code, and a wrong one is caught', () => {
     expect(found.length).toBeGreaterThan(20);
     for (const name of ['validate', 'diff', 'apply', 'dump', 'reset', 'convert', 'completion']) expect(found.some((f) => f.args[0] === name), name).toBe(true);
-    const sample = 'Run `kong-ctl diff -f a.yaml --bogus`, then:\n```sh\nnpx kong-ctl aply -f x > out.txt\nnpx kong-ctl apply -f x -o json | jq . # fine\n```\n';
+    const sample =
+      'Run `kong-ctl diff -f a.yaml --bogus`, then:\n```sh\nnpx kong-ctl aply -f x > out.txt\nnpx kong-ctl apply -f x -o json | jq . # fine\n' +
+      'kong-ctl file add-tags -s k.yaml --selector x t # fine\nkong-ctl file add-tag x\nkong-ctl file patch --bogus\n```\n';
     expect(problemsOf(invocations(sample).map((args) => ({ doc: 'sample.md', args })))).toEqual([
       "sample.md: kong-ctl aply -f x: no command 'aply'",
+      "sample.md: kong-ctl file add-tag x: no command 'file add-tag'",
+      "sample.md: kong-ctl file patch --bogus: no flag '--bogus' on file patch",
       "sample.md: kong-ctl diff -f a.yaml --bogus: no flag '--bogus' on diff",
     ]);
   });
