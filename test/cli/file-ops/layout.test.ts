@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../commands/run-cli';
 
@@ -30,5 +31,30 @@ describe('kong-ctl file: what no change touches stays as written', () => {
       if (r.stdout !== text) changed.push(relative(ROOT, join(ROOT, f)));
     }
     expect(changed).toEqual([]);
+  });
+});
+
+describe('kong-ctl file: adding tags and removing them again gives the file back', () => {
+  // Tags of any text, quoting-hostile ones included ("a: b", "#x", "- y", "'q'", unicode, spaces).
+  const tag = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }).filter((t) => t.trim() === t && !t.includes('\u0000'));
+  const decks = YAML_FILES.filter((f) => /^(kong\/|test\/fixtures\/files\/)/.test(f));
+
+  it('byte for byte, for every decK file here and tags of any text', async () => {
+    expect(decks.length).toBeGreaterThan(5);
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...decks), fc.uniqueArray(tag, { minLength: 1, maxLength: 3 }), async (f, tags) => {
+        const text = readFileSync(join(ROOT, f), 'utf8');
+        const existing = (await runCli(['file', 'list-tags'], { stdin: text })).stdout.split('\n');
+        fc.pre(tags.every((t) => !existing.includes(t)));
+        const added = await runCli(['file', 'add-tags', ...tags], { stdin: text });
+        expect(added.code, added.stderr).toBe(0);
+        const listed = await runCli(['file', 'list-tags', '--format', 'json'], { stdin: added.stdout });
+        for (const t of tags) expect(JSON.parse(listed.stdout).tags).toContain(t);
+        const removed = await runCli(['file', 'remove-tags', ...tags], { stdin: added.stdout });
+        expect(removed.code, removed.stderr).toBe(0);
+        expect(removed.stdout).toBe(text);
+      }),
+      { numRuns: 60 },
+    );
   });
 });
