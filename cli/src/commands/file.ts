@@ -70,18 +70,7 @@ export function registerFile(program: Command, io: Io, done: (o: Promise<Outcome
     .description('add tags to the entities the selectors pick (every entity by default)')
     .argument('<tags...>', 'the tags to add')
     .option('--selector <jsonpath>', 'JSONPath of the entities to tag, e.g. "$.services[*]" (repeatable)', collect, [])
-    .action((tags: string[], opts: SelectorOpts) =>
-      done(
-        (async (): Promise<Outcome> => {
-          const d = await readState(opts, io);
-          const picked = selectEntities(d, opts.selector, 'tags go on entities only');
-          warnUnmatched(io, d, picked.unmatched);
-          const n = addTags(d, picked.locations, tags);
-          writeResult(d, opts, io, `Tagged ${plural(n, 'entity', 'entities')}.`);
-          return 'ok';
-        })(),
-      ),
-    );
+    .action((tags: string[], opts: SelectorOpts) => done(addTagsCommand(tags, opts, io)));
 
   ioOptions(file.command('remove-tags'))
     .description('remove tags from the entities the selectors pick (every entity by default)')
@@ -89,39 +78,12 @@ export function registerFile(program: Command, io: Io, done: (o: Promise<Outcome
     .option('--selector <jsonpath>', 'JSONPath of the entities to untag (repeatable)', collect, [])
     .option('--keep-only', 'remove every tag except the ones listed (none listed: all tags)')
     .option('--keep-empty-array', 'leave `tags: []` where every tag was removed')
-    .action((tags: string[], opts: SelectorOpts & { keepOnly?: boolean; keepEmptyArray?: boolean }) =>
-      done(
-        (async (): Promise<Outcome> => {
-          if (!opts.keepOnly && tags.length === 0) throw new KongCtlError('E_USAGE', 'no tags to remove: list them, or use --keep-only to keep only those listed');
-          const d = await readState(opts, io);
-          const picked = selectEntities(d, opts.selector, 'tags are on entities only');
-          warnUnmatched(io, d, picked.unmatched);
-          const n = removeTags(d, picked.locations, tags, { keepOnly: Boolean(opts.keepOnly), keepEmptyArray: Boolean(opts.keepEmptyArray) });
-          writeResult(d, opts, io, `Removed tags from ${plural(n, 'entity', 'entities')}.`);
-          return 'ok';
-        })(),
-      ),
-    );
+    .action((tags: string[], opts: RemoveTagsOpts) => done(removeTagsCommand(tags, opts, io)));
 
   ioOptions(file.command('list-tags'), 'plain (one per line, the default), yaml or json')
     .description('list the tags the selected entities carry (every entity by default), sorted')
     .option('--selector <jsonpath>', 'JSONPath of the entities to read (repeatable)', collect, [])
-    .action((opts: SelectorOpts) =>
-      done(
-        (async (): Promise<Outcome> => {
-          const format = (opts.format ?? 'plain').toLowerCase();
-          if (!['plain', 'yaml', 'json'].includes(format)) throw new KongCtlError('E_USAGE', `--format must be plain, yaml or json, not '${opts.format}'`);
-          const d = await readState(opts, io);
-          const picked = selectEntities(d, opts.selector, 'tags are on entities only');
-          warnUnmatched(io, d, picked.unmatched);
-          const tags = listTags(d, picked.locations).map((t) => restoreTemplates(d, t));
-          const text =
-            format === 'plain' ? tags.join('\n') : format === 'json' ? JSON.stringify({ tags }, null, 2) : tags.length ? `tags:\n${tags.map((t) => `- ${JSON.stringify(t)}`).join('\n')}` : 'tags: []';
-          writeOutput(io, opts.outputFile, text, `Wrote ${plural(tags.length, 'tag')} to ${opts.outputFile}.`);
-          return 'ok';
-        })(),
-      ),
-    );
+    .action((opts: SelectorOpts) => done(listTagsCommand(opts, io)));
 
   ioOptions(file.command('add-plugins'))
     .description('add plugins to the services, routes or consumers the selectors pick (the top-level plugins by default)')
@@ -129,73 +91,117 @@ export function registerFile(program: Command, io: Io, done: (o: Promise<Outcome
     .option('--selector <jsonpath>', 'JSONPath of the plugin owners, e.g. "$.services[*]" (repeatable; default: the top of the file)', collect, [])
     .option('--config <plugin>', 'a plugin as JSON or YAML, e.g. \'{"name":"cors"}\' (repeatable)', collect, [])
     .option('--overwrite', 'replace a plugin of the same name the owner already has (by default it is kept)')
-    .action((files: string[], opts: SelectorOpts & { config: string[]; overwrite?: boolean }) =>
-      done(
-        (async (): Promise<Outcome> => {
-          if (opts.config.length === 0 && files.length === 0) throw new KongCtlError('E_USAGE', 'no plugins to add: give --config PLUGIN or a plugin file');
-          const patches: PluginPatch[] = [];
-          if (opts.config.length) {
-            const plugins = opts.config.map((text, i) => checkPlugin(parseDeckDocument({ name: `--config ${i + 1}`, text }).doc.toJS(), `--config '${text}'`));
-            patches.push({ origin: '--config', selectors: opts.selector, plugins, overwrite: Boolean(opts.overwrite) });
-          }
-          for (const f of files) for (const pf of await readOne(f, io)) patches.push(...parsePluginFile(pf));
-          const d = await readState(opts, io);
-          const total = { added: 0, replaced: 0, kept: 0 };
-          for (const p of patches) {
-            const r = addPlugins(d, p);
-            warnUnmatched(io, d, r.unmatched, p.origin === '--config' ? '--selector' : `${p.origin} selector`);
-            total.added += r.added;
-            total.replaced += r.replaced;
-            total.kept += r.kept;
-          }
-          const kept = total.kept ? `, kept ${plural(total.kept, 'existing one')} (--overwrite replaces them)` : '';
-          writeResult(d, opts, io, `Added ${plural(total.added, 'plugin')}, replaced ${total.replaced}${kept}.`);
-          return 'ok';
-        })(),
-      ),
-    );
+    .action((files: string[], opts: AddPluginsOpts) => done(addPluginsCommand(files, opts, io)));
 
   ioOptions(file.command('patch'))
     .description('set or remove keys on what the selectors pick, from --value flags or decK patch files')
     .argument('[patch-files...]', 'decK patch files ({ patches: [{ selectors, values, remove }] }), applied after --value')
     .option('--selector <jsonpath>', 'JSONPath of what to patch (repeatable; default: the top of the file)', collect, [])
     .option('--value <key:json>', 'set key to a JSON value on each mapping picked (`key:` alone removes the key; repeatable)', collect, [])
-    .action((files: string[], opts: SelectorOpts & { value: string[] }) =>
-      done(
-        (async (): Promise<Outcome> => {
-          if (opts.value.length === 0 && files.length === 0) throw new KongCtlError('E_USAGE', 'nothing to patch: give --value key:json (with --selector) or a patch file');
-          if (opts.selector.length && opts.value.length === 0) throw new KongCtlError('E_USAGE', '--selector needs --value: what to set on what it selects');
-          const patches: Patch[] = [];
-          if (opts.value.length) patches.push({ origin: '--value', selectors: opts.selector, ...parseValueFlags(opts.value) });
-          for (const f of files) for (const pf of await readOne(f, io)) patches.push(...parsePatchFile(pf));
-          const d = await readState(opts, io);
-          let changed = 0;
-          for (const p of patches) {
-            const r = applyPatch(d, p);
-            warnUnmatched(io, d, r.unmatched, p.origin === '--value' ? '--selector' : `${p.origin} selector`);
-            changed += r.changed;
-          }
-          writeResult(d, opts, io, `Patched ${plural(changed, 'place')}.`);
-          return 'ok';
-        })(),
-      ),
-    );
+    .action((files: string[], opts: PatchOpts) => done(patchCommand(files, opts, io)));
 
-  const merge = file
+  file
     .command('merge')
     .description("merge decK files into one: top-level lists concatenated in order, the first file's comments kept")
     .argument('<files...>', 'the files (or directories) to merge, in order')
     .option('-o, --output-file <file>', 'write to FILE instead of stdout')
-    .option('--format <format>', 'yaml or json (default: as -o FILE.json says, else the first file’s own format)');
-  merge.action((files: string[], opts: IoOpts) =>
-    done(
-      (async (): Promise<Outcome> => {
-        const docs: DeckDocument[] = [];
-        for (const f of files) docs.push(...(await readOne(f, io)));
-        const merged = mergeDocuments(docs);
-        writeResult(merged, opts, io, `Merged ${plural(docs.length, 'file')}.`);
-        return 'ok';
-      })(),
-    ),
-  );
+    .option('--format <format>', 'yaml or json (default: as -o FILE.json says, else the first file’s own format)')
+    .action((files: string[], opts: IoOpts) => done(mergeCommand(files, opts, io)));
+}
+
+interface RemoveTagsOpts extends SelectorOpts {
+  keepOnly?: boolean;
+  keepEmptyArray?: boolean;
+}
+
+interface AddPluginsOpts extends SelectorOpts {
+  config: string[];
+  overwrite?: boolean;
+}
+
+interface PatchOpts extends SelectorOpts {
+  value: string[];
+}
+
+async function addTagsCommand(tags: string[], opts: SelectorOpts, io: Io): Promise<Outcome> {
+  const d = await readState(opts, io);
+  const picked = selectEntities(d, opts.selector, 'tags go on entities only');
+  warnUnmatched(io, d, picked.unmatched);
+  const n = addTags(d, picked.locations, tags);
+  writeResult(d, opts, io, `Tagged ${plural(n, 'entity', 'entities')}.`);
+  return 'ok';
+}
+
+async function removeTagsCommand(tags: string[], opts: RemoveTagsOpts, io: Io): Promise<Outcome> {
+  if (!opts.keepOnly && tags.length === 0) throw new KongCtlError('E_USAGE', 'no tags to remove: list them, or use --keep-only to keep only those listed');
+  const d = await readState(opts, io);
+  const picked = selectEntities(d, opts.selector, 'tags are on entities only');
+  warnUnmatched(io, d, picked.unmatched);
+  const n = removeTags(d, picked.locations, tags, { keepOnly: Boolean(opts.keepOnly), keepEmptyArray: Boolean(opts.keepEmptyArray) });
+  writeResult(d, opts, io, `Removed tags from ${plural(n, 'entity', 'entities')}.`);
+  return 'ok';
+}
+
+function tagListText(tags: string[], format: string): string {
+  if (format === 'plain') return tags.join('\n');
+  if (format === 'json') return JSON.stringify({ tags }, null, 2);
+  return tags.length ? `tags:\n${tags.map((t) => `- ${JSON.stringify(t)}`).join('\n')}` : 'tags: []';
+}
+
+async function listTagsCommand(opts: SelectorOpts, io: Io): Promise<Outcome> {
+  const format = (opts.format ?? 'plain').toLowerCase();
+  if (!['plain', 'yaml', 'json'].includes(format)) throw new KongCtlError('E_USAGE', `--format must be plain, yaml or json, not '${opts.format}'`);
+  const d = await readState(opts, io);
+  const picked = selectEntities(d, opts.selector, 'tags are on entities only');
+  warnUnmatched(io, d, picked.unmatched);
+  const tags = listTags(d, picked.locations).map((t) => restoreTemplates(d, t));
+  writeOutput(io, opts.outputFile, tagListText(tags, format), `Wrote ${plural(tags.length, 'tag')} to ${opts.outputFile}.`);
+  return 'ok';
+}
+
+async function addPluginsCommand(files: string[], opts: AddPluginsOpts, io: Io): Promise<Outcome> {
+  if (opts.config.length === 0 && files.length === 0) throw new KongCtlError('E_USAGE', 'no plugins to add: give --config PLUGIN or a plugin file');
+  const patches: PluginPatch[] = [];
+  if (opts.config.length) {
+    const plugins = opts.config.map((text, i) => checkPlugin(parseDeckDocument({ name: `--config ${i + 1}`, text }).doc.toJS(), `--config '${text}'`));
+    patches.push({ origin: '--config', selectors: opts.selector, plugins, overwrite: Boolean(opts.overwrite) });
+  }
+  for (const f of files) for (const pf of await readOne(f, io)) patches.push(...parsePluginFile(pf));
+  const d = await readState(opts, io);
+  const total = { added: 0, replaced: 0, kept: 0 };
+  for (const p of patches) {
+    const r = addPlugins(d, p);
+    warnUnmatched(io, d, r.unmatched, p.origin === '--config' ? '--selector' : `${p.origin} selector`);
+    total.added += r.added;
+    total.replaced += r.replaced;
+    total.kept += r.kept;
+  }
+  const kept = total.kept ? `, kept ${plural(total.kept, 'existing one')} (--overwrite replaces them)` : '';
+  writeResult(d, opts, io, `Added ${plural(total.added, 'plugin')}, replaced ${total.replaced}${kept}.`);
+  return 'ok';
+}
+
+async function patchCommand(files: string[], opts: PatchOpts, io: Io): Promise<Outcome> {
+  if (opts.value.length === 0 && files.length === 0) throw new KongCtlError('E_USAGE', 'nothing to patch: give --value key:json (with --selector) or a patch file');
+  if (opts.selector.length && opts.value.length === 0) throw new KongCtlError('E_USAGE', '--selector needs --value: what to set on what it selects');
+  const patches: Patch[] = [];
+  if (opts.value.length) patches.push({ origin: '--value', selectors: opts.selector, ...parseValueFlags(opts.value) });
+  for (const f of files) for (const pf of await readOne(f, io)) patches.push(...parsePatchFile(pf));
+  const d = await readState(opts, io);
+  let changed = 0;
+  for (const p of patches) {
+    const r = applyPatch(d, p);
+    warnUnmatched(io, d, r.unmatched, p.origin === '--value' ? '--selector' : `${p.origin} selector`);
+    changed += r.changed;
+  }
+  writeResult(d, opts, io, `Patched ${plural(changed, 'place')}.`);
+  return 'ok';
+}
+
+async function mergeCommand(files: string[], opts: IoOpts, io: Io): Promise<Outcome> {
+  const docs: DeckDocument[] = [];
+  for (const f of files) docs.push(...(await readOne(f, io)));
+  const merged = mergeDocuments(docs);
+  writeResult(merged, opts, io, `Merged ${plural(docs.length, 'file')}.`);
+  return 'ok';
 }
