@@ -5,8 +5,11 @@
  * - an unknown `kid` triggers a refetch (key rotation), at most once per `cooldown`, so tokens
  *   with random `kid`s cannot make the gateway hammer the identity provider;
  * - concurrent refreshes are coalesced into one request; a failed or empty fetch keeps the old keys.
- * jwks-rsa does the HTTP fetch (timeout, status and JSON handling); its own cache is per `kid`
- * and drops keys when the provider is down, so the policy above is ours.
+ * jwks-rsa does the HTTP fetch (status and JSON handling); its own cache is per `kid` and drops
+ * keys when the provider is down, so the policy above is ours. Its `timeout` only limits how long
+ * the connection may stay silent, and when that fires after the response headers its promise never
+ * settles: the store puts its own deadline on the whole fetch, or one stalled response would hold
+ * `inflight` for good and no refresh (rotation, TTL) could ever run again.
  */
 import { JwksClient } from 'jwks-rsa';
 import { jwtClaimsMetrics } from '../shared/metrics';
@@ -82,7 +85,7 @@ export class JwksStore {
   private async refresh(): Promise<void> {
     this.fetches += 1;
     try {
-      const raw = await this.fetcher(this.uri, this.options.timeoutMs);
+      const raw = await withDeadline(this.fetcher(this.uri, this.options.timeoutMs), this.options.timeoutMs);
       const keys: VerificationKey[] = [];
       for (const jwk of raw) {
         const key = parseJwk(jwk);
@@ -99,6 +102,15 @@ export class JwksStore {
       jwtClaimsMetrics().jwksRefresh('failure');
     }
   }
+}
+
+/** The fetch, or a rejection once `ms` have passed, whichever comes first. */
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the JWKS fetch took longer than jwks_timeout (${ms} ms)`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 function selectByKid(keys: readonly VerificationKey[] | undefined, kid: string | undefined): VerificationKey[] {
