@@ -2,7 +2,9 @@
  * The `access` phase. PDK round trips (each one a unix-socket exchange with Kong):
  *   1. kong.request.getHeaders(1000)      — headers, cookies, Authorization, preflight marker
  *   +  kong.request.getQuery(1000)        — only with query_param_names configured
- *   +  kong.request.getMethod()           — only with run_on_preflight=false and a CORS preflight
+ *   +  kong.request.getMethod()           — only with run_on_preflight=false and a CORS preflight,
+ *                                           which then passes with at most one setHeaders, only
+ *                                           when the client sent a header this plugin vouches for
  *   +  kong.client.loadConsumer()         — only with consumer_claim, and not when the answer
  *                                           for this claim value is remembered (consumer_cache_ttl)
  *   +  kong.client.authenticate()         — only with consumer_claim and a consumer found
@@ -23,7 +25,7 @@ import type { CompiledConfig } from './config';
 import type { Failure } from './failures';
 import { Name } from './meta';
 import { refusalFor } from './responses';
-import { anonymousHeaders, identify } from './consumer';
+import { anonymousHeaders, CONSUMER_HEADERS, identify } from './consumer';
 import { authenticate, jwksStoreFor, runtimeFor, type Runtime } from './runtime';
 import {
   cookieHeaderWithout,
@@ -70,6 +72,16 @@ async function isPreflight(kong: Kong, headers: Map<string, string[]>): Promise<
   return (await kong.request.getMethod()) === 'OPTIONS';
 }
 
+/**
+ * A preflight passes unauthenticated, but what a client sent under the names this plugin vouches
+ * for (forwarded claims, X-Consumer-*) still never reaches the upstream.
+ */
+async function clearVouchedHeaders(kong: Kong, config: CompiledConfig, headers: Map<string, string[]>): Promise<void> {
+  const vouched = [...config.headerMappings.map((m) => m.header), ...(config.consumer ? CONSUMER_HEADERS : [])];
+  const sent = vouched.filter((h) => headers.has(h.toLowerCase()));
+  if (sent.length > 0) await kong.service.request.setHeaders(Object.fromEntries(sent.map((h) => [h, []])));
+}
+
 export async function access(kong: Kong, runtime: Runtime): Promise<void> {
   const config = runtime.config;
   if (!config) {
@@ -79,7 +91,7 @@ export async function access(kong: Kong, runtime: Runtime): Promise<void> {
 
   const headers = lowerCaseHeaders(await kong.request.getHeaders(MAX_FIELDS));
   if (fieldCount(headers.values()) >= MAX_FIELDS) return reject(kong, config, { code: 'too_many_fields' });
-  if (!config.runOnPreflight && (await isPreflight(kong, headers))) return;
+  if (!config.runOnPreflight && (await isPreflight(kong, headers))) return clearVouchedHeaders(kong, config, headers);
 
   const found = tokensInHeaders(headers, config.headerNames, config.cookieNames);
   let query: QueryArgs | undefined;

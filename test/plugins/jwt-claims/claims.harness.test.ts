@@ -23,6 +23,7 @@ let hideHeader: string;
 let hideCookie: string;
 let hideQuery: string;
 let preflight: string;
+let preflightForward: string;
 
 beforeAll(async () => {
   env = await startJwtClaims();
@@ -55,6 +56,13 @@ beforeAll(async () => {
   hideCookie = env.route('hide-cookie', { issuers, hide_credentials: true, cookie_names: ['session_jwt'], header_names: [] });
   hideQuery = env.route('hide-query', { issuers, hide_credentials: true, query_param_names: ['access_token'], header_names: [] });
   preflight = env.route('preflight', { issuers, run_on_preflight: false });
+  preflightForward = env.route('preflight-forward', {
+    issuers,
+    run_on_preflight: false,
+    claims_to_headers: [{ claim: 'sub', header: 'X-User-Id' }],
+    consumer_claim: 'sub',
+    consumer_optional: true,
+  });
 });
 afterAll(async () => env?.close());
 
@@ -251,5 +259,34 @@ describe('run_on_preflight: false', () => {
     const disguised = await env.request({ method: 'GET', path: preflight, headers: [['Access-Control-Request-Method', 'POST']] });
     expect(disguised.status).toBe(401);
     expect((await env.request({ method: 'OPTIONS', path: preflight })).status).toBe(401);
+  });
+
+  it('still keeps the headers it vouches for (forwarded claims, X-Consumer-*) that the client sent from the upstream', async () => {
+    const pre = await env.request({
+      method: 'OPTIONS',
+      path: preflightForward,
+      headers: [
+        ['Origin', 'https://app.example'],
+        ['Access-Control-Request-Method', 'POST'],
+        ['X-User-Id', 'spoofed-admin'],
+        ['X-Consumer-Username', 'admin'],
+        ['X-Unrelated', 'kept'],
+      ],
+    });
+    const up = upstreamOf(pre);
+    expect(up.headers.has('x-user-id')).toBe(false);
+    expect(up.headers.has('x-consumer-username')).toBe(false);
+    expect(up.headers.values('x-unrelated')).toEqual(['kept']);
+    expect(pre.calls.map((c) => c.method)).toEqual(['kong.request.get_headers', 'kong.request.get_method', 'kong.service.request.set_headers']);
+  });
+
+  it('costs nothing more for a preflight that sends none of them', async () => {
+    const pre = await env.request({
+      method: 'OPTIONS',
+      path: preflightForward,
+      headers: [['Origin', 'https://app.example'], ['Access-Control-Request-Method', 'POST']],
+    });
+    expect(pre.status).toBe(200);
+    expect(pre.calls.map((c) => c.method)).toEqual(['kong.request.get_headers', 'kong.request.get_method']);
   });
 });
