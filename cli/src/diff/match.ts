@@ -51,6 +51,12 @@ export function matchEntities(desired: PreparedDesired[], current: Entity[]): Ma
       if (l.current.id) byId.set(`${l.current.kind}#${l.current.id}`, l);
       byKey.set(l.translated.key, l);
     }
+    // A nameless entity the file writes without an id is found live by its content; an id or
+    // name key above wins, and of two live entities with the same content the first is taken.
+    for (const l of live) {
+      const content = orphaned.has(l) ? undefined : KIND_DEFS[l.current.kind].contentIdentity?.(l.translated);
+      if (content !== undefined && !byKey.has(content)) byKey.set(content, l);
+    }
     const taken = new Set<(typeof live)[number]>();
     const pair = (d: PreparedDesired, l: (typeof live)[number]): void => {
       taken.add(l);

@@ -19,6 +19,12 @@ export interface KindDef {
   /** Human label used in plans and errors. */
   label(e: Pick<Entity, 'fields' | 'refs' | 'id'>): string;
   /**
+   * For kinds with no name (certificates), the identity a file gives an entity it writes without
+   * an id, computed from content: a live entity always has an id, so this is how one written
+   * without is found live (decK matches such entities by their content too).
+   */
+  contentIdentity?(e: Pick<Entity, 'fields' | 'refs' | 'id'>): string;
+  /**
    * Admin API paths for writes. `parentId` is the Kong id of the entity the write is nested
    * under (consumer for credentials, upstream for targets), resolved by apply.
    */
