@@ -10,6 +10,7 @@ import { KongCtlError } from '../model/errors';
 import type { EntitySchema, Schemas } from '../model/schema';
 import { KIND_DEFS } from '../kinds';
 import { mayBeMissing } from './optional-kinds';
+import { markRandomDefaults } from './random-defaults';
 import { AdminApiError, type AdminClient } from '../kong/types';
 
 
@@ -69,7 +70,7 @@ export async function fetchSchemas(
     [...new Set(names)].map(async (name) => {
       const path = `/schemas/${setting}/${encodeURIComponent(name)}`;
       const schema = await cached(client, path, () => limit(() => getSchema(client, path)));
-      if (schema) out[setting][name] = schema;
+      if (schema) out[setting][name] = setting === 'plugins' ? markRandomDefaults(name, schema) : schema;
       else if (!opts.omitMissing) {
         throw new KongCtlError(
           'E_VALIDATION',

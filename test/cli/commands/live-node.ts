@@ -1,0 +1,48 @@
+/**
+ * A recorded Kong 3.4.2 node (schemas from the recordings) whose entity lists hold the given
+ * live bodies: GET /{list} answers `{data, next: null}`; lists not given are empty.
+ * Targets: `targets` keyed by upstream id.
+ */
+import nock from 'nock';
+import { ADMIN, recordedNode } from './recorded-node';
+
+export { ADMIN };
+
+export function liveNode(lists: Record<string, Array<Record<string, unknown>>>, targets: Record<string, Array<Record<string, unknown>>> = {}): nock.Scope {
+  recordedNode();
+  return nock(ADMIN)
+    .get(/^\/[a-z0-9_\/-]+\?/)
+    .reply((uri) => {
+      const path = uri.split('?')[0];
+      const t = /^\/upstreams\/([^/]+)\/targets$/.exec(path);
+      if (t) return [200, { data: targets[decodeURIComponent(t[1])] ?? [], next: null }];
+      return [200, { data: lists[path.slice(1)] ?? [], next: null }];
+    })
+    .persist();
+}
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+
+/** Like nockSession, without failing on schema answers a run did not need. */
+export function reviewSession(prefix: string): { write(name: string, text: string): string } {
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), prefix));
+    nock.disableNetConnect();
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+    nock.enableNetConnect();
+  });
+  afterEach(() => void nock.cleanAll());
+  return {
+    write: (name, text) => {
+      const f = join(dir, name);
+      writeFileSync(f, text);
+      return f;
+    },
+  };
+}
