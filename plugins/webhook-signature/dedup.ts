@@ -11,6 +11,7 @@
  * absorbs the sender's retries, it is no defence against a replay with a made-up id (only the
  * signed timestamps of the other schemes limit replays).
  */
+import { isLosslessNumber, parse as parseLossless } from 'lossless-json';
 import { createHash } from 'node:crypto';
 import { isStoreUnavailable, type Claim, type Store, type StoreUnavailableError } from '../shared/store';
 import { singleHeader, type HeaderMap } from './headers';
@@ -31,9 +32,10 @@ export function describeSource(source: EventIdSource): string {
 }
 
 function jsonField(body: Buffer, field: string): string | undefined {
+  const text = body.toString('utf8');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch {
     return undefined;
   }
@@ -41,8 +43,18 @@ function jsonField(body: Buffer, field: string): string | undefined {
   if (!Object.prototype.hasOwnProperty.call(parsed, field)) return undefined;
   const value = (parsed as Record<string, unknown>)[field];
   if (typeof value === 'string' && value !== '') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'number' && Number.isFinite(value)) return Number.isSafeInteger(value) ? String(value) : numberAsWritten(text, field);
   return undefined;
+}
+
+/**
+ * A number a double does not hold exactly (64-bit snowflake ids above 2^53): its digits as the
+ * sender wrote them, or two different events would share one id once rounded. Only such numbers
+ * pay for the second, lossless parse.
+ */
+function numberAsWritten(text: string, field: string): string | undefined {
+  const value = (parseLossless(text) as Record<string, unknown>)[field];
+  return isLosslessNumber(value) ? value.value : undefined;
 }
 
 /**
