@@ -167,6 +167,7 @@ export type WebhookSchemesComplete = Exactly<SameSet<(typeof WEBHOOK_SCHEMES)[nu
 export const WEBHOOK_REJECTION_REASONS = [
   'missing_header',
   'malformed_header',
+  'too_many_headers',
   'timestamp_too_old',
   'timestamp_too_new',
   'no_supported_signature',

@@ -8,6 +8,7 @@ import type { HeaderValues } from '../shared/pdk';
 export type FailureCode =
   | 'missing_header'
   | 'malformed_header'
+  | 'too_many_headers'
   | 'timestamp_too_old'
   | 'timestamp_too_new'
   | 'no_supported_signature'
@@ -50,6 +51,8 @@ export function answerFor(failure: Failure): Answer {
       return { status: 401, message: `Missing ${h} header` };
     case 'malformed_header':
       return { status: 401, message: `Malformed ${h} header` };
+    case 'too_many_headers':
+      return { status: 400, message: 'Too many request headers' };
     case 'timestamp_too_old':
       return { status: 401, message: 'Timestamp outside the tolerance zone (too old)' };
     case 'timestamp_too_new':

@@ -2,7 +2,7 @@
  * The `access` and `log` phases. PDK round trips (each one a unix-socket exchange with Kong):
  *
  * access
- *   1. kong.request.getHeaders()        — every header the scheme and dedup read, Content-Length
+ *   1. kong.request.getHeaders(1000)    — every header the scheme and dedup read, Content-Length
  *   2. kong.request.getRawBody(max)     — only once the headers, timestamp and declared size pass
  *   +  kong.ctx.shared.set(claim)       — only with dedup, when this delivery claimed its id
  *   3. kong.ctx.shared.set(webhook_signature_passed, true) — only with mark_passed (kong-ctl's fail-closed guard)
@@ -100,6 +100,19 @@ async function deduplicate(kong: Kong, instance: Instance, config: CompiledConfi
   }
 }
 
+/**
+ * Kong hands a plugin at most this many headers (`get_headers(max)`, 100 by default), silently: a
+ * second signature or id header past the limit would go unseen by the sent-exactly-once rule and
+ * reach the upstream. A delivery with that many headers is refused rather than judged on a part.
+ */
+export const MAX_HEADERS = 1000;
+
+function headerCount(headers: HeaderMap): number {
+  let n = 0;
+  for (const values of headers.values()) n += values.length;
+  return n;
+}
+
 export async function access(kong: Kong, instance: Instance): Promise<void> {
   const config = instance.runtime.config;
   if (!config) {
@@ -107,7 +120,8 @@ export async function access(kong: Kong, instance: Instance): Promise<void> {
     return refuse(kong, 500, UNEXPECTED_ERROR_MESSAGE);
   }
 
-  const headers = headerMap(await kong.request.getHeaders());
+  const headers = headerMap(await kong.request.getHeaders(MAX_HEADERS));
+  if (headerCount(headers) >= MAX_HEADERS) return answer(kong, config, { code: 'too_many_headers' });
   const presented = checkHeaders(config, headers, nowSeconds());
   if (!presented.ok) return answer(kong, config, presented.failure);
   if (declaredTooLarge(headers, config.maxBodySize)) return answer(kong, config, { code: 'body_too_large' });
