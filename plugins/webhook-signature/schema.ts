@@ -125,6 +125,8 @@ export const Schema: KongFieldList = [
           signature_prefix: {
             type: 'string',
             default: '',
+            // Kong refuses an empty string unless the field allows it: without this, the default itself.
+            len_min: 0,
             description: 'Text before each signature (e.g. `sha256=`); a signature without it does not count.',
           },
         },
