@@ -3,6 +3,10 @@
  * nginx worker, so a synchronous check-and-set on a Map is atomic for the whole node. Bounded by
  * entry count and bytes (lru-cache evicts the least recently used). Eviction can drop a claim in
  * flight under memory pressure; size the bounds so that only long-completed records get evicted.
+ *
+ * The entry count is enforced here rather than by lru-cache's `max`, which allocates its
+ * bookkeeping for `max` entries up front: at the schema's largest max_entries that is gigabytes
+ * before anything is stored, whatever max_bytes says. Without `max` its lists grow as entries come.
  */
 import { LRUCache } from 'lru-cache';
 import { checkKey, checkTtl, newOwnerToken, TOKEN_LENGTH } from './token';
@@ -24,7 +28,6 @@ export class MemoryStore implements Store {
 
   constructor(readonly options: MemoryStoreOptions) {
     this.cache = new LRUCache<string, MemoryEntry>({
-      max: options.maxEntries,
       maxSize: options.maxBytes,
       sizeCalculation: entrySize,
       // TTLs are per entry (set below); expired entries are dropped when touched or evicted.
@@ -56,6 +59,7 @@ export class MemoryStore implements Store {
       throw new StoreEntryTooLargeError(`entry of ${size} bytes exceeds the memory store bound of ${this.options.maxBytes} bytes`, size, this.options.maxBytes);
     }
     this.cache.set(key, entry, { ttl: ttlMs });
+    while (this.cache.size > this.options.maxEntries) this.cache.pop();
   }
 
   async claim(key: string, ttlMs: number, info: Buffer = Buffer.alloc(0)): Promise<ClaimResult> {
