@@ -48,7 +48,16 @@ export class RedisStore implements Store {
     checkTtl(ttlMs);
     const token = newOwnerToken();
     const value = Buffer.concat([ownerPrefix(token), info]);
-    const reply = await this.connection().run('claim', (c) => c.storeClaimBuffer(this.redisKey(key), value, ttlMs));
+    let reply: unknown;
+    try {
+      reply = await this.connection().run('claim', (c) => c.storeClaimBuffer(this.redisKey(key), value, ttlMs));
+    } catch (error) {
+      // Given up on (a slow or paused Redis), the claim may still run once Redis catches up and
+      // hold the key for lock_ttl under a token nobody has: every retry would get "in flight".
+      // The release, queued behind it on the same connection, runs after it and undoes it.
+      this.release({ key, token }).catch(() => undefined);
+      throw error;
+    }
     if (reply === 1) return { acquired: true, claim: { key, token } };
     const [raw, pttl] = Array.isArray(reply) ? reply : [null, -2];
     return { acquired: false, entry: decodeEntry(raw, Number(pttl)) };
