@@ -63,6 +63,12 @@ function headerValues(headers: MultiMap, lowerName: string): string[] {
   return out;
 }
 
+function headerCount(headers: MultiMap): number {
+  let n = 0;
+  for (const value of Object.values(headers)) n += multiValues(value).length;
+  return n;
+}
+
 function toBuffer(body: Uint8Array | string): Buffer {
   return typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 }
@@ -158,7 +164,10 @@ export async function access(kong: Kong, runtime: Runtime, routeId: string | nul
   const { method, target } = line;
   if (!config.methods.has(method)) return;
 
-  const headers = await kong.request.getHeaders();
+  // Kong hands over the first 100 headers unless asked for more (at most 1000), silently: a second
+  // key, Content-Length or Transfer-Encoding past them would go unseen.
+  const headers = await kong.request.getHeaders(MAX_HEADERS);
+  if (headerCount(headers) >= MAX_HEADERS) return problem(kong, config, 'too_many_headers');
   const read = readIdempotencyKey(headerValues(headers, config.headerName), config.maxKeyLength);
   if (!read.ok) {
     if (read.reason === 'missing') return config.required ? problem(kong, config, 'key_missing') : undefined;

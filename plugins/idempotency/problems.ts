@@ -18,6 +18,7 @@ export type ProblemCode =
   | 'request_outstanding'
   | 'body_too_large'
   | 'body_length_unknown'
+  | 'too_many_headers'
   | 'store_unavailable';
 
 export interface Problem {
@@ -87,6 +88,14 @@ export function problemFor(code: ProblemCode, c: ProblemContext): Problem {
         type: 'about:blank',
         title: 'Length Required',
         detail: `A request with an ${c.header} and a body must declare its Content-Length.`,
+        headers: {},
+      };
+    case 'too_many_headers':
+      return {
+        status: 400,
+        type: 'about:blank',
+        title: 'Bad Request',
+        detail: `A request with an ${c.header} may carry at most 999 header lines: a second ${c.header} must not go unseen.`,
         headers: {},
       };
     case 'store_unavailable':

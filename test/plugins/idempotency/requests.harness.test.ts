@@ -80,6 +80,22 @@ describe('the key header', () => {
     expect(problemOf(res).title).toBe('Idempotency-Key is malformed');
   });
 
+  it('refuses a second key header past the 100 headers Kong hands over by default', async () => {
+    const filler = Array.from({ length: 100 }, (_, i) => [`x-filler-${i}`, 'x'] as [string, string]);
+    const res = await node.request(post(`${api}/k`, freshKey(), '{}', [...filler, ['Idempotency-Key', freshKey()]]));
+    expect(res.status).toBe(400);
+    expect(problemOf(res).title).toBe('Idempotency-Key is malformed');
+    expect(res.upstreamRequest).toBeUndefined();
+  });
+
+  it('refuses 1000 headers or more, rather than judge a part of them', async () => {
+    const filler = Array.from({ length: 1000 }, (_, i) => [`x-filler-${i}`, 'x'] as [string, string]);
+    const res = await node.request(post(`${api}/k`, freshKey(), '{}', filler));
+    expect(res.status).toBe(400);
+    expect(problemOf(res)).toMatchObject({ type: 'about:blank', title: 'Bad Request', status: 400 });
+    expect(res.upstreamRequest).toBeUndefined();
+  });
+
   it('accepts escapes in the quoted form', async () => {
     const key = `"${freshKey()}\\"q\\\\"`;
     expect((await node.request(post(`${api}/esc`, key))).status).toBe(201);
