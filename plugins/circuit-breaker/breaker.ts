@@ -113,6 +113,11 @@ export class Breaker {
   private rejectedSinceOpen = 0;
   private lastFailure = '';
   private lastUsedMs: number;
+  /**
+   * When the circuit last opened, by the wall clock Kong's `started_at` uses (not the plugin's
+   * clock, which tests set): only compared with the `started_at` of requests.
+   */
+  private openedAtWallMs = Number.NEGATIVE_INFINITY;
   private readonly transitions: Transition[] = [];
   private last: Transition | null = null;
 
@@ -158,11 +163,17 @@ export class Breaker {
     return { kind: 'reject', state: this.state, retryAfterSeconds };
   }
 
-  /** A let-through request's outcome (log phase). Settles the oldest pending call: calls are
-   *  counted per breaker, so which one a log event settles does not change the counts. */
-  async settle(outcome: Outcome, nowMs: number): Promise<void> {
+  /**
+   * A let-through request's outcome (log phase). Settles the oldest pending call: calls are
+   * counted per breaker, so which one a log event settles does not change the counts. A request
+   * Kong received before the circuit last opened (`startedAtWallMs`, Kong's `started_at`) was let
+   * through in an earlier closed period: its late outcome (a hanging upstream answering at last)
+   * is ignored, or it would count against the calls of the period that followed the recovery.
+   */
+  async settle(outcome: Outcome, nowMs: number, startedAtWallMs?: number): Promise<void> {
     this.tick(nowMs);
     if (outcome.kind === 'none' || this.state !== 'closed') return;
+    if (startedAtWallMs !== undefined && startedAtWallMs < this.openedAtWallMs) return;
     const oldest = this.pending.keys().next();
     if (oldest.done) return;
     const call = this.pending.get(oldest.value)!;
@@ -248,12 +259,18 @@ export class Breaker {
   }
 
   /**
-   * Whether forgetting this breaker loses nothing: unused for longer than its window, its longest
-   * open duration and its pending timeout, its counts are empty, no call is pending and no open
-   * period is running; the next request would find it closed or ready to probe. A breaker of a
-   * replaced config (its routes now use another) so leaves the state endpoint by itself.
+   * Whether forgetting this breaker loses nothing: closed, and unused for longer than its window,
+   * its longest open duration and its pending timeout, so its counts are empty and no call is
+   * pending; the next request would find it closed anyway. An open breaker, or one whose open
+   * period has elapsed (the next requests must be probes), is kept however long nobody calls:
+   * forgetting it would let every request through to an upstream that may still be down.
    */
   isIdle(nowMs: number): boolean {
+    return this.state === 'closed' && this.isUnused(nowMs);
+  }
+
+  /** Unused for longer than its window, its longest open duration and its pending timeout. */
+  isUnused(nowMs: number): boolean {
     const { windowMs, maxOpenDurationMs, pendingTimeoutMs } = this.settings;
     return nowMs - this.lastUsedMs > Math.max(windowMs, maxOpenDurationMs, pendingTimeoutMs);
   }
@@ -351,6 +368,7 @@ export class Breaker {
   private openFor(durationMs: number, reason: string): void {
     const from = this.state;
     this.state = 'open';
+    this.openedAtWallMs = Date.now();
     this.sinceMs = this.nowMs;
     this.openForMs = durationMs;
     this.openUntilMs = this.nowMs + durationMs;

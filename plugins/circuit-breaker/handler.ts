@@ -10,7 +10,8 @@
  * open circuit — access: the key call if any + one response.exit (503), so on its service the
  *   short circuit is HandleEvent answered by the exit: one round trip; log: serialize.
  * half-open — a probe: the key call if any + ctx.shared.set (its marker); log: serialize +
- *   ctx.shared.get (only while probes are in flight). Other requests: the key call if any + exit.
+ *   ctx.shared.get. Other requests: the key call if any + exit; log: serialize + ctx.shared.get
+ *   too, since a probe is in flight whenever no probe place is free (the log event may be its).
  * A state change adds one kong.log call, in the request that observed it.
  *
  * An access event with no PDK call is fine on the project's plugin server (plugins/server frees
@@ -30,7 +31,7 @@ import { serveState, shortCircuit } from './answers';
 import type { Breaker, Transition } from './breaker';
 import { Name } from './meta';
 import { judge, type Outcome } from './outcome';
-import { breakerFor, everyBreaker, familyFor, findBreaker, nowMs, unusableFamily, type Family } from './runtime';
+import { breakerFor, everyBreaker, familyFor, findBreaker, live, nowMs, unusableFamily, type Family } from './runtime';
 import { describeScope, keyFromRequest, keyFromSerialized, keyString, type ScopeKey } from './scope';
 import { breakerJson, stateJson } from './state-view';
 
@@ -94,7 +95,7 @@ function stateOfNode(now: number) {
 }
 
 export async function access(kong: Kong, instance: Instance): Promise<void> {
-  const { family } = instance;
+  const family = (instance.family = live(instance.family));
   const config = family.config;
   const now = nowMs();
   if (!config) return reportConfigProblem(kong, family, now);
@@ -120,8 +121,13 @@ function parseSerialized(text: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
+/** When Kong received the request (`started_at`, wall clock ms), if the serializer says. */
+function startedAt(data: Record<string, unknown>): number | undefined {
+  return typeof data.started_at === 'number' && Number.isFinite(data.started_at) ? data.started_at : undefined;
+}
+
 export async function log(kong: Kong, instance: Instance): Promise<void> {
-  const { family } = instance;
+  const family = (instance.family = live(instance.family));
   const config = family.config;
   if (!config || config.stateEndpoint) return;
   const data = parseSerialized(await kong.log.serialize());
@@ -144,7 +150,7 @@ export async function log(kong: Kong, instance: Instance): Promise<void> {
     }
   }
   const outcome: Outcome = breaker.currentState === 'closed' ? await outcomeOf() : { kind: 'none' };
-  await breaker.settle(outcome, now);
+  await breaker.settle(outcome, now, startedAt(data));
   await logTransitions(kong, entry.key, breaker);
 }
 

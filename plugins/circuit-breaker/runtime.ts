@@ -6,6 +6,13 @@
  * breakers, a changed config starts fresh ones. Inside a family, one breaker per scope key.
  *
  * Not ConfigScoped: the state endpoint lists every breaker, so the families must be iterable.
+ *
+ * Families are never evicted by count (an evicted family took its open breakers out of the state
+ * endpoint, and an instance restarted with the same config found its circuits closed again). A
+ * family leaves the map when it holds no breaker; an instance still holding it puts it back
+ * (`live`), so one config never has two family objects. Breakers are forgotten when that loses
+ * nothing (closed and idle, breaker.ts `isIdle`), and whatever their state once their family is
+ * retired: every plugin entity that used it (`__plugin_id`) now runs with another config.
  */
 import { LRUCache } from 'lru-cache';
 import { configKey, pluginSettings } from '../shared/config-key';
@@ -24,6 +31,10 @@ export interface Family {
   breakers: LRUCache<string, Entry>;
   /** When a config problem was last logged (plugin clock, ms). */
   lastProblemLogMs: number;
+  /** Plugin entities (`__plugin_id`) whose latest instance runs with this config. */
+  pluginIds: Set<string>;
+  /** Every plugin entity that used it moved to another config: its breakers serve nobody. */
+  retired: boolean;
 }
 
 export interface Entry {
@@ -31,13 +42,14 @@ export interface Entry {
   breaker: Breaker;
 }
 
-const MAX_FAMILIES = 256;
 /** Per config. `service_host` keys come from the client's Host header: bounded, least recently
  *  used first out (a breaker in use by real traffic is never the least recently used). */
 const MAX_BREAKERS_PER_FAMILY = 10_000;
 const SWEEP_INTERVAL_MS = 1000;
 
-const families = new LRUCache<string, Family>({ max: MAX_FAMILIES });
+const families = new Map<string, Family>();
+/** Plugin entity id → the id of the family its latest instance uses. */
+const familyOfPlugin = new Map<string, string>();
 
 // the state gauge reads every breaker when Prometheus scrapes, as the state endpoint does
 circuitBreakerMetrics().trackBreakers(() => {
@@ -53,27 +65,60 @@ export function nowMs(): number {
 export function familyFor(rawConfig: unknown): Family {
   const settings = pluginSettings(withDefaults(rawConfig));
   const id = configKey(settings);
-  const found = families.get(id);
+  let family = families.get(id);
+  if (!family) {
+    const compiled = compileConfig(settings);
+    family = {
+      id,
+      config: compiled.ok ? compiled.config : undefined,
+      errors: compiled.ok ? [] : compiled.errors,
+      breakers: new LRUCache<string, Entry>({ max: MAX_BREAKERS_PER_FAMILY, dispose: (entry) => entry.breaker.shutdown() }),
+      lastProblemLogMs: Number.NEGATIVE_INFINITY,
+      pluginIds: new Set(),
+      retired: false,
+    };
+    families.set(id, family);
+  }
+  const pluginId = (rawConfig as Record<string, unknown> | null)?.__plugin_id;
+  if (typeof pluginId === 'string') usedBy(family, pluginId);
+  return family;
+}
+
+/** `pluginId`'s latest instance runs with `family`: the family it used before may be retired. */
+function usedBy(family: Family, pluginId: string): void {
+  const before = familyOfPlugin.get(pluginId);
+  if (before !== undefined && before !== family.id) {
+    const previous = families.get(before);
+    if (previous) {
+      previous.pluginIds.delete(pluginId);
+      if (previous.pluginIds.size === 0) previous.retired = true;
+    }
+  }
+  familyOfPlugin.set(pluginId, family.id);
+  family.pluginIds.add(pluginId);
+  family.retired = false;
+}
+
+/** The family object of this config in the map: an instance's own, put back if it had left. */
+export function live(family: Family): Family {
+  if (family.id === UNUSABLE) return family;
+  const found = families.get(family.id);
   if (found) return found;
-  const compiled = compileConfig(settings);
-  const family: Family = {
-    id,
-    config: compiled.ok ? compiled.config : undefined,
-    errors: compiled.ok ? [] : compiled.errors,
-    breakers: new LRUCache<string, Entry>({ max: MAX_BREAKERS_PER_FAMILY, dispose: (entry) => entry.breaker.shutdown() }),
-    lastProblemLogMs: Number.NEGATIVE_INFINITY,
-  };
-  families.set(id, family);
+  families.set(family.id, family);
   return family;
 }
 
 /** A family for a config that could not even be read: breaks nothing, reports `message`. */
+const UNUSABLE = 'unusable';
+
 export function unusableFamily(message: string): Family {
   return {
-    id: 'unusable',
+    id: UNUSABLE,
     errors: [message],
     breakers: new LRUCache<string, Entry>({ max: 1 }),
     lastProblemLogMs: Number.NEGATIVE_INFINITY,
+    pluginIds: new Set(),
+    retired: false,
   };
 }
 
@@ -106,18 +151,19 @@ export function everyBreaker(now: number): Array<{ family: Family; entry: Entry 
 }
 
 /**
- * Drops overdue calls, even on breakers no request touches any more, and forgets idle breakers.
- * Families stay: an instance holds its family, and a second family object for the same config
- * would split its breakers.
+ * Drops overdue calls, even on breakers no request touches any more; forgets breakers whose
+ * forgetting loses nothing, and those of retired families once unused as long; then the families
+ * left without breakers (an instance still holding one puts it back, see `live`).
  */
 export function sweepAll(now: number): void {
   for (const family of families.values()) {
-    const idle: string[] = [];
+    const forget: string[] = [];
     for (const [key, entry] of family.breakers.entries()) {
       entry.breaker.sweep(now);
-      if (entry.breaker.isIdle(now)) idle.push(key);
+      if (entry.breaker.isIdle(now) || (family.retired && entry.breaker.isUnused(now))) forget.push(key);
     }
-    for (const key of idle) family.breakers.delete(key);
+    for (const key of forget) family.breakers.delete(key);
+    if (family.breakers.size === 0) families.delete(family.id);
   }
 }
 
