@@ -21,28 +21,3 @@ export function liveNode(lists: Record<string, Array<Record<string, unknown>>>, 
     .persist();
 }
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll } from 'vitest';
-
-/** Like nockSession, without failing on schema answers a run did not need. */
-export function reviewSession(prefix: string): { write(name: string, text: string): string } {
-  let dir = '';
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), prefix));
-    nock.disableNetConnect();
-  });
-  afterAll(() => {
-    rmSync(dir, { recursive: true, force: true });
-    nock.enableNetConnect();
-  });
-  afterEach(() => void nock.cleanAll());
-  return {
-    write: (name, text) => {
-      const f = join(dir, name);
-      writeFileSync(f, text);
-      return f;
-    },
-  };
-}

@@ -9,9 +9,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli';
-import { ADMIN, liveNode, reviewSession } from './live-node';
+import { ADMIN, liveNode } from './live-node';
+import { nockSession } from './nock-session';
 
-const { write } = reviewSession('kong-ctl-review-session-');
+const { write } = nockSession('kong-ctl-random-defaults-', { unaskedAllowed: true });
 
 const LIVE_SESSION = {
   id: '2b6f6d0e-9a51-4c47-8f7a-5f2c1a9e0d11',

@@ -415,25 +415,9 @@ describe('computePlan: Kong ≥ 3.6 shorthand fields', () => {
 });
 
 describe('computePlan: certificates written without an id are found live by their content', () => {
-  // A self-signed P-256 certificate and an unrelated key: only the text matters here.
-  const PEM = `-----BEGIN CERTIFICATE-----
-MIIBkTCCATegAwIBAgIUKDx+Q7SPc/OvMh08qmewqJ9JEG4wCgYIKoZIzj0EAwIw
-HjEcMBoGA1UEAwwTRXhhbXBsZSBJbnRlcm5hbCBDQTAeFw0yNjExMjMyMTI2MjFa
-Fw0zNjExMjAyMTI2MjFaMB4xHDAaBgNVBAMME0V4YW1wbGUgSW50ZXJuYWwgQ0Ew
-WTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAT0kxR6R/gARZ++4EsWLl4ox6g5YEk6
-mksXNQOiStU4G7T1aBZC3+OxnaM1Yni3+k8xFu7zUM2dsQPKttTdXjwoo1MwUTAd
-BgNVHQ4EFgQU+qVD4zwTGegqlUaySP4NH4ngZwEwHwYDVR0jBBgwFoAU+qVD4zwT
-GegqlUaySP4NH4ngZwEwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBF
-AiBCDtiCbUeXb+um36a5CTFDTV5A55b6T/the4w/Dc1yxwIhANmTRvBfUjMIc2Z+
-tEGZBEl0rnUn1ImgnrM1E7jFfaep
------END CERTIFICATE-----
-`;
-  const KEY = `-----BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgevZzL1gdAFr88hb2
-OF/2NxApJCzGCEDdfSp6VQO30hyhRANCAAQRWz+jn65BtOMvdyHKcvjBeBSDZH2r
-1RTwjmYSi9R/zpBnuQ4EiMnCqfMPWiZqB4QdbAd0E7oH50VpuZ1P087G
------END PRIVATE KEY-----
-`;
+  // Only the text matters here: certificates are matched by a digest of it.
+  const PEM = '-----BEGIN CERTIFICATE-----\nMIIBkTCCATegAwIBAgIUKDx+Q7SPc/OvMh08qmewqJ9JEG4w\ntEGZBEl0rnUn1ImgnrM1E7jFfaep\n-----END CERTIFICATE-----\n';
+  const KEY = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n';
   const CERT_ID = '0f4c1c8e-6a4b-4f0e-8d7c-1b2a3c4d5e6f';
   const liveCert = live('certificate', { id: CERT_ID, cert: PEM, key: KEY, cert_alt: null, key_alt: null, tags: null });
   const liveSni = live('sni', { id: '5b1f9a0e-1c2d-4e3f-8a9b-0c1d2e3f4a5b', name: 'api.example.com', certificate: { id: CERT_ID }, tags: null });
