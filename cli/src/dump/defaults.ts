@@ -46,7 +46,8 @@ export function equalsDefault(value: unknown, schema: FieldSchema): boolean {
 }
 
 /**
- * A copy of `obj` without nulls, without fields equal to their schema default (recursing into
+ * A copy of `obj` without nulls (but those of fields whose default is not null: Kong keeps an
+ * explicit null there), without fields equal to their schema default (recursing into
  * records such as plugin `config` or upstream `healthchecks`, dropping records left empty), and
  * without the deprecated `shorthand_fields` aliases Kong ≥ 3.6 echoes beside their new fields.
  * Fields the schema does not know are kept. Array elements are kept whole.
@@ -56,8 +57,14 @@ export function stripDefaults(obj: Record<string, unknown>, fields: FieldList | 
   const aliases = new Set(fieldEntries(shorthands).map(([name]) => name));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(obj)) {
-    if (v === null || v === undefined) continue;
+    if (v === undefined) continue;
     const fs = schemaOf.get(k);
+    if (v === null) {
+      // Kong fills a default only for a missing field: an explicit null it keeps. Left out of the
+      // dump, a field whose default is not null would come back as that default on the next apply.
+      if (fs && fs.default !== undefined && fs.default !== null) out[k] = null;
+      continue;
+    }
     if (!fs) {
       if (!aliases.has(k)) out[k] = v;
       continue;
