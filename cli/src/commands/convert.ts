@@ -86,7 +86,7 @@ async function validateConverted(name: string, text: string, opts: ConvertOpts, 
   try {
     const info = await getKongInfo(client);
     assertSupportedKong(info, client.baseUrl);
-    const checked = validateAgainstKong(loaded, { version: info.version, schemas: await desiredSchemas(client, loaded.result) });
+    const checked = validateAgainstKong(loaded, { version: info.version, routerFlavor: info.routerFlavor, schemas: await desiredSchemas(client, loaded.result) });
     return { loaded: checked, judge: `Kong ${info.version} at ${client.baseUrl}` };
   } finally {
     client.close();

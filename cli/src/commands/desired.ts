@@ -124,7 +124,7 @@ export function desiredSchemas(client: AdminClient, result: DesiredResult): Prom
  * The second pass: the files against the node's own schemas (its version's fields and values,
  * the plugins it has, their configs), before anything is planned or written.
  */
-export function validateAgainstKong(loaded: LoadedDesired, kong: { version: string; schemas: Schemas }): LoadedDesired {
+export function validateAgainstKong(loaded: LoadedDesired, kong: { version: string; schemas: Schemas; routerFlavor?: string }): LoadedDesired {
   const diagnostics = validateDesired(loaded.result, { kong, liveReferences: loaded.liveReferences });
   const out = { ...loaded, diagnostics, errors: countErrors(diagnostics), deferred: 0 };
   if (!out.errors) releaseParseTrees(loaded.result);
@@ -144,7 +144,7 @@ export async function checkAgainstKong(
 ): Promise<{ ok: boolean; info: KongInfo; checked: LoadedDesired }> {
   const info = known ?? (await getKongInfo(client));
   assertSupportedKong(info, client.baseUrl);
-  const checked = validateAgainstKong(loaded, { version: info.version, schemas: await desiredSchemas(client, loaded.result) });
+  const checked = validateAgainstKong(loaded, { version: info.version, routerFlavor: info.routerFlavor, schemas: await desiredSchemas(client, loaded.result) });
   if (checked.errors) {
     writeProblemsDocument(checked, opts, io, `Kong ${info.version} at ${client.baseUrl}`);
     printDiagnostics(checked, io, opts.mask, `Kong ${info.version} at ${client.baseUrl}`);

@@ -17,6 +17,8 @@ export interface KongInfo {
   pluginsAvailable: string[];
   /** Names of vaults this node has loaded (`env`…), sorted. */
   vaultsLoaded: string[];
+  /** `traditional_compatible` (the default), `traditional` or `expressions`. */
+  routerFlavor?: string;
 }
 
 export async function getKongInfo(client: AdminClient): Promise<KongInfo> {
@@ -35,6 +37,7 @@ export async function getKongInfo(client: AdminClient): Promise<KongInfo> {
     vaultsLoaded: Object.keys((conf.loaded_vaults ?? {}) as Record<string, unknown>).sort(),
   };
   if (typeof conf.role === 'string') info.role = conf.role;
+  if (typeof conf.router_flavor === 'string') info.routerFlavor = conf.router_flavor;
   return info;
 }
 

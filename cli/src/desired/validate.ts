@@ -3,6 +3,7 @@
  * (not the first), each with file:line:column and the entity path. The result includes the
  * loader's own diagnostics, sorted by file (load order), line and column.
  */
+import { routeSubschemaProblems } from '../kinds/route-subschemas';
 import { createPublicKey } from 'node:crypto';
 import type { Entity, Kind } from '../model/entity';
 import type { Diagnostic, ErrorCode } from '../model/errors';
@@ -33,7 +34,7 @@ export interface ValidateOptions {
    * a plugin is known exactly when the node has its schema. `schemas` must hold every kind and
    * plugin name the files use (readGateway / fetchSchemas).
    */
-  kong?: { version: string; schemas: Schemas };
+  kong?: { version: string; schemas: Schemas; routerFlavor?: string };
   /** `--no-deletes`: a reference the files cannot resolve may name a live entity in scope (resolved against Kong). */
   liveReferences?: boolean;
 }
@@ -194,6 +195,18 @@ function checkRoutePaths(r: Reporter, e: Entity): void {
     const problem = routePathCustomCheck(p);
     if (problem) r.entity(e, ['paths', i], problem.message, { severity: problem.severity });
   });
+}
+
+/**
+ * Kong's per-protocol route rules, which its /schemas/routes answer does not show
+ * (kinds/route-subschemas.ts). Offline they are judged as the default router has them: the node's
+ * router (an expressions router has none) has the last word where it is asked.
+ */
+function checkRouteSubschemas(r: Reporter, e: Entity, kong: ValidateOptions['kong']): void {
+  if (e.kind !== 'route') return;
+  for (const p of routeSubschemaProblems(e.fields, kong?.routerFlavor)) {
+    r.entity(e, p.field ? [p.field] : [], p.message, { key: Boolean(p.field), baseline: !kong });
+  }
 }
 
 function pluginConfigSchemas(opts: ValidateOptions): Map<string, FieldList> {
@@ -577,6 +590,7 @@ export function validateDesired(result: DesiredResult, opts: ValidateOptions = {
     checkIdentity(r, e);
     checkNamesAndTags(r, e, result.selectTags);
     checkRoutePaths(r, e);
+    checkRouteSubschemas(r, e, opts.kong);
     checkPlugin(r, e, schemas, known, opts.kong);
     checkVault(r, e, opts.kong);
     checkOauth2Secret(r, e);

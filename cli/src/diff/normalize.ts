@@ -20,6 +20,7 @@ import { fillDefaults } from './defaults';
 import { entityFields } from './schema-fields';
 import { expandServiceUrl } from './service-url';
 import { translateShorthands } from './shorthand';
+import { withRouteSubschemaDefaults } from '../kinds/route-subschemas';
 
 export const SERVER_MANAGED_FIELDS = ['id', 'created_at', 'updated_at'];
 
@@ -43,6 +44,8 @@ export function prepareDesired(e: Entity, schemas: Schemas, selectTags: string[]
   const { fields: list, shorthands } = entityFields(e.kind, fields, schemas);
   fields = translateShorthands(fields, list, shorthands, masked);
   const unmanaged: string[] = [];
+  // Kong's route subschemas have defaults of their own its /schemas/routes does not show.
+  if (e.kind === 'route') fields = withRouteSubschemaDefaults(fields);
   fields = fillDefaults(fields, list, unmanaged);
   for (const f of DERIVED_FIELDS[e.kind] ?? []) if (fields[f] === undefined || fields[f] === null) unmanaged.push(f);
   if (selectTags.length > 0) fields = { ...fields, tags: withTags(fields.tags, selectTags) };

@@ -15,6 +15,8 @@ export interface Node {
   plugins?: Record<string, unknown>;
   /** `GET /schemas/vaults/{name}` answers beyond the bundled env vault's. */
   vaults?: Record<string, unknown>;
+  /** `configuration.router_flavor` in GET / (the recording says traditional_compatible). */
+  routerFlavor?: string;
   /** Serve empty entity lists, for commands that read live state after validating. */
   lists?: boolean;
 }
@@ -23,6 +25,7 @@ export interface Node {
 export function recordedNode(n: Node = {}): nock.Scope {
   const root = structuredClone(exchange('001').response.body);
   if (n.version) root.version = n.version;
+  if (n.routerFlavor) root.configuration.router_flavor = n.routerFlavor;
   const entities = { ...entitySchemas(), ...n.entities };
   const plugins = { ...pluginSchemas(), ...n.plugins };
   const bySchema = new Map(Object.entries(entities).map(([kind, s]) => [KIND_DEFS[kind as Kind].schema, s]));

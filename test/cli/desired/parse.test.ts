@@ -44,6 +44,7 @@ describe('reading YAML and JSON', () => {
       '    id: carol-1',
       'routes:',
       '  - name: r',
+      '    paths: [/r]',
       '    service: 42',
     ].join('\n');
     const { r, problems } = await check(text);
@@ -51,7 +52,7 @@ describe('reading YAML and JSON', () => {
       '<stdin>:2:11: services: expected an array',
       '<stdin>:4:5 consumers[0]: expected a record',
       '<stdin>:6:9 consumers[1]: id: expected a valid UUID',
-      '<stdin>:9:14 routes[0]: service: expected a name or an id',
+      '<stdin>:10:14 routes[0]: service: expected a name or an id',
     ]);
     expect(r.state.entities.map((e) => e.key)).toEqual(['route:r', 'consumer:carol']);
   });

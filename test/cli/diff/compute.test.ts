@@ -441,3 +441,31 @@ describe('computePlan: certificates written without an id are found live by thei
     expect(changes.map((c) => `${c.op} ${c.kind}`)).toEqual(['create certificate', 'update sni', 'delete certificate']);
   });
 });
+
+describe("computePlan: Kong's route subschema defaults, which /schemas/routes does not show", () => {
+  it('a gRPC route the file writes without strip_path is no change (Kong stores false, and refuses true)', () => {
+    const svc = 'service:orders';
+    const fields = { name: 'grpc-api', protocols: ['grpc'], paths: ['/orders.Orders'] };
+    const d = entity('route', fields, { service: svc });
+    const c = live('route', {
+      ...fields,
+      id: '3f0f2a6e-1b2c-4d3e-8f9a-0b1c2d3e4f5a',
+      service: { id: '675a0b3b-6d3a-4e1b-81d3-f2143684c19f' },
+      strip_path: false,
+      preserve_host: false,
+      regex_priority: 0,
+      https_redirect_status_code: 426,
+      path_handling: 'v0',
+      request_buffering: true,
+      response_buffering: true,
+      methods: null,
+      hosts: null,
+      headers: null,
+      snis: null,
+      sources: null,
+      destinations: null,
+      tags: null,
+    }, KEYS);
+    expect(plan([d], [c]).changes).toEqual([]);
+  });
+});
