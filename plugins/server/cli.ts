@@ -78,8 +78,16 @@ function projectVersion(): string {
   }
 }
 
+/**
+ * kong-pdk's cli.js also takes its query flags with one dash (`-dump-all-plugins`,
+ * `-dump-plugin-info <name>`), which a kong.conf written for it may use; commander would read
+ * them as `-d ump-all-plugins`.
+ */
+const SINGLE_DASH_FLAGS: Record<string, string> = { '-dump-all-plugins': '--dump-all-plugins', '-dump-plugin-info': '--dump-plugin-info', '-dump': '--dump' };
+
 /** Parses `argv` (node, script, args...). Help, version and usage errors come back as `exit`. */
 export function parseCli(argv: string[], output: CliOutput): CliResult {
+  argv = argv.map((a, i) => (i >= 2 && SINGLE_DASH_FLAGS[a] !== undefined ? SINGLE_DASH_FLAGS[a] : a));
   const program = new Command('kong-plugin-server')
     .description("Kong plugin server for this project's JavaScript plugins (kong-pdk compatible command line)")
     .version(projectVersion(), '--version')

@@ -56,6 +56,8 @@ export const EXIT_PHASES = new Set(['rewrite', 'access', 'response']);
 export const UNEXPECTED_ERROR_EXIT = { Method: 'kong.response.exit', Args: [500, { message: 'An unexpected error occurred' }] };
 /** Kong's 503 (Kong renders the body for the client's Accept): the table is full or the server is stopping. */
 export const UNAVAILABLE_ERROR = { Method: 'kong.response.error', Args: [503] };
+/** Dropped events whose Step may still come (each one a number): far more than ever wait at once. */
+const MAX_DROPPED_EXITS = 10_000;
 
 export type EventEnding = 'ret' | 'exit' | 'error' | 'exception' | 'dropped';
 
@@ -148,6 +150,13 @@ export class EventTable {
   private idleWaiters: Array<() => void> = [];
   /** One exception line per plugin phase and second, one refusal line per second. */
   private readonly throttle = new LogThrottle(1000);
+  /**
+   * Events of a phase that may exit, dropped while Kong was running one of their PDK calls: when
+   * Kong's Step for one comes, it is answered with the 503 exit. An error there (kong-pdk's
+   * "event id not found") would make Kong log it and proxy the request without the plugin's
+   * verdict. Bounded: the oldest are forgotten first.
+   */
+  private readonly droppedExits = new Set<number>();
   private readonly now: () => number;
   readonly stats: EventStats = { started: 0, ret: 0, exit: 0, error: 0, exception: 0, dropped: 0, refused: 0 };
 
@@ -204,6 +213,10 @@ export class EventTable {
   /** Step (and its typed variants): hands Kong's result to the oldest waiting PDK call. */
   step(eventId: unknown, data: unknown, isError: boolean, conn: Conn, msgid: number): void {
     const event = this.live.get(eventId as number);
+    if (event === undefined && this.droppedExits.delete(eventId as number)) {
+      conn.send(msgid, null, { Data: UNAVAILABLE_ERROR, EventId: eventId });
+      return;
+    }
     // kong-pdk's text (server.js step)
     if (event === undefined) throw new PluginServerError(`event id ${String(eventId)} not found`);
     if (event.replyConn !== undefined) throw new PluginServerError(`event id ${String(eventId)} is not waiting for a Step`);
@@ -278,7 +291,12 @@ export class EventTable {
     for (const event of this.live.values()) {
       const conn = event.replyConn;
       event.replyConn = undefined;
-      if (conn !== undefined && !conn.closed) conn.send(event.replyId, reason, null);
+      if (conn !== undefined && !conn.closed) {
+        // Where the plugin may answer, the request gets the 503 a refused new event gets: an error
+        // would make Kong proxy it without the plugin's verdict.
+        if (EXIT_PHASES.has(event.phase)) conn.send(event.replyId, null, { Data: UNAVAILABLE_ERROR, EventId: event.id });
+        else conn.send(event.replyId, reason, null);
+      }
       this.drop(event, reason);
       n++;
     }
@@ -359,6 +377,11 @@ export class EventTable {
   private drop(event: KongEvent, reason: string): void {
     if (event.ended) return;
     this.options.log.warn(`${event.describe()} dropped: ${reason}`);
+    // Kong is running one of its PDK calls: its Step will come, and gets the 503 exit.
+    if (EXIT_PHASES.has(event.phase) && this.awaiting.has(event.id)) {
+      this.droppedExits.add(event.id);
+      if (this.droppedExits.size > MAX_DROPPED_EXITS) this.droppedExits.delete(this.droppedExits.values().next().value as number);
+    }
     this.end(event, 'dropped');
   }
 

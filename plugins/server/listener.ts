@@ -160,10 +160,33 @@ export class Listener {
     return this.connections.size;
   }
 
-  /** No new connections (the socket file goes); open connections keep being served. */
+  /**
+   * No new connections (the socket file goes); open connections keep being served. Closing the
+   * listening socket unlinks its path whatever file is there now: when a newer server has already
+   * put its own socket at that path (kong reload, a supervisor starting the next one first), the
+   * listener is left open instead, refusing every connection, until this process exits (which
+   * unlinks nothing), so that Kong keeps reaching the newer server.
+   */
   stopAccepting(): void {
-    this.netServer?.close();
+    const netServer = this.netServer;
     this.netServer = undefined;
+    if (!netServer) return;
+    if (this.socketIsOurs()) {
+      netServer.close();
+      return;
+    }
+    this.options.log.info(`${this.options.socketPath} now belongs to another server: left in place`);
+    netServer.removeAllListeners('connection');
+    netServer.on('connection', (socket: net.Socket) => socket.destroy());
+  }
+
+  private socketIsOurs(): boolean {
+    try {
+      const st = fs.statSync(this.options.socketPath);
+      return this.socketId !== undefined && st.dev === this.socketId.dev && st.ino === this.socketId.ino;
+    } catch {
+      return false;
+    }
   }
 
   /**
@@ -189,10 +212,8 @@ export class Listener {
       }
     });
     for (const c of this.connections) c.destroy();
-    const { socketPath } = this.options;
     try {
-      const st = fs.statSync(socketPath);
-      if (this.socketId && st.dev === this.socketId.dev && st.ino === this.socketId.ino) fs.unlinkSync(socketPath);
+      if (this.socketIsOurs()) fs.unlinkSync(this.options.socketPath);
     } catch {
       // already removed (closing the listening socket unlinks it)
     }

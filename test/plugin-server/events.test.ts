@@ -201,7 +201,7 @@ describe('events Kong abandons are dropped, and the table is bounded', () => {
     await s.waitForLog(/event #0 \(ender\.access on instance #0\) dropped: Kong closed the connection/);
   });
 
-  it('drops an event Kong never steps again, then answers its Step as kong-pdk does for an unknown event', async () => {
+  it('drops an event Kong never steps again, then answers its late Step with the 503 exit (an error would let the request through)', async () => {
     const s = await serve(['--event-timeout', '0.2', '--sweep-interval', '0.05']);
     const c = await RawConnection.open(s.socketPath);
     const id = await instance(c, 1, { access: 'return' });
@@ -214,8 +214,14 @@ describe('events Kong abandons are dropped, and the table is bounded', () => {
     await c.write(c.request(3, 'plugin.Step', { EventId: eventId, Data: 'late' }));
     const answers = await c.waitFor(3);
     c.close();
-    expect(answers[2]).toEqual([1, 3, `event id ${eventId} not found`, null]);
+    expect(answers[2]).toEqual([1, 3, null, { Data: { Method: 'kong.response.error', Args: [503] }, EventId: eventId }]);
     expect((await serverStatus(s.socketPath)).Events.Ended.Dropped).toBe(1);
+    // a Step for an event never seen is still kong-pdk's error
+    const c2 = await RawConnection.open(s.socketPath);
+    await c2.write(c2.request(1, 'plugin.Step', { EventId: 999_999, Data: 'x' }));
+    const unknown = await c2.waitFor(1);
+    c2.close();
+    expect(unknown[0]).toEqual([1, 1, 'event id 999999 not found', null]);
   });
 
   it('when full, drops the event that waited longest for Kong; with none waiting, answers new events with Kong\'s 503', async () => {
@@ -233,7 +239,8 @@ describe('events Kong abandons are dropped, and the table is bounded', () => {
     await c.write(c.request(22, 'plugin.Step', { EventId: eventIds[2] }));
     const stepped = (await c.waitFor(7)).slice(4);
     expect(stepped).toEqual([
-      [1, 20, `event id ${eventIds[0]} not found`, null],
+      // the evicted access event's request gets the 503 exit, not an error Kong would proxy past
+      [1, 20, null, { Data: { Method: 'kong.response.error', Args: [503] }, EventId: eventIds[0] }],
       [1, 21, null, { Data: 'ret', EventId: eventIds[1] }],
       [1, 22, null, { Data: 'ret', EventId: eventIds[2] }],
     ]);

@@ -140,7 +140,7 @@ describe('shutdown on SIGTERM', () => {
     expect(server.logs.join('\n')).toMatch(/shutdown complete \(0 hook\(s\) run\)/);
   });
 
-  it('drops what is still in flight after --shutdown-timeout, answering Kong with an error, and exits 0', async () => {
+  it('drops what is still in flight after --shutdown-timeout, answering an access event with the 503 exit, and exits 0', async () => {
     const server = startServer(['ender'], ['--shutdown-timeout', '0.3']);
     await server.listening();
     const kong = await RawConnection.open(server.socketPath);
@@ -150,7 +150,8 @@ describe('shutdown on SIGTERM', () => {
     await inFlight(server, 1);
     server.child.kill('SIGTERM');
     const answers = await kong.waitFor(2);
-    expect(answers[1]).toEqual([1, 2, 'plugin server shutting down', null]);
+    // an error would make Kong log it and proxy the request without the plugin's verdict
+    expect(answers[1]).toEqual([1, 2, null, { Data: { Method: 'kong.response.error', Args: [503] }, EventId: expect.any(Number) }]);
     expect(await server.exited).toEqual({ code: 0, signal: null });
     expect(server.logs.join('\n')).toMatch(/\[WARN\] shutdown: 1 event\(s\) still in flight after 0\.3 s, dropped/);
   });
