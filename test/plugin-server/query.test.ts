@@ -36,6 +36,29 @@ const BUILT = path.join(REPO_ROOT, 'dist', 'kong-plugins');
 const builtDirs = fs.existsSync(BUILT) ? fs.readdirSync(BUILT).map((n) => path.join(BUILT, n)) : [];
 const fixtureDirs = fs.readdirSync(path.join(FIXTURES, 'plugins')).map((n) => path.join(FIXTURES, 'plugins', n));
 
+describe("the query command with kong-pdk's one-dash flags", () => {
+  // kong-pdk's cli.js takes -dump-all-plugins and -dump-plugin-info too, so a kong.conf query_cmd
+  // written for it may use them; ours read the first as `-d ump-all-plugins` (the plugins directory)
+  // and Kong's process.lua ask_info got no JSON ("Not a plugin info table").
+  const dir = path.join(BUILT, 'jwt-claims');
+
+  it('-dump-all-plugins prints the same JSON as kong-pdk', async () => {
+    const [mine, pdk] = await Promise.all([ours('--plugins-directory', dir, '-dump-all-plugins'), kongPdk('--plugins-directory', dir, '-dump-all-plugins')]);
+    expect(pdk.code).toBe(0);
+    expect(JSON.parse(pdk.stdout.toString())[0].Name).toBe('jwt-claims');
+    expect(mine.code, mine.stderr).toBe(0);
+    expect(mine.stdout.toString()).toBe(pdk.stdout.toString());
+  });
+
+  it('-dump-plugin-info <name> prints the same MessagePack as kong-pdk', async () => {
+    const [mine, pdk] = await Promise.all([ours('-d', dir, '-dump-plugin-info', 'jwt-claims'), kongPdk('-d', dir, '-dump-plugin-info', 'jwt-claims')]);
+    expect(pdk.code).toBe(0);
+    expect(pdk.stdout.length).toBeGreaterThan(100);
+    expect(mine.code, mine.stderr).toBe(0);
+    expect(mine.stdout.equals(pdk.stdout)).toBe(true);
+  });
+});
+
 describe('the query command', () => {
   it('prints the same --dump-all-plugins bytes as kong-pdk for jwt-claims and every built plugin', async () => {
     expect(builtDirs.map((d) => path.basename(d))).toContain('jwt-claims');

@@ -4,50 +4,14 @@
  * plugin loaded them), the process exits 0. The in-flight events here finish when the test, as
  * Kong, sends their Step: no timing decides the outcome.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { KongSim, cleanLogLines, kongRoute, kongService } from '../harness';
+import { KongSim, kongRoute, kongService } from '../harness';
 import { echoUpstream, type TestUpstream } from '../harness-tests/helpers';
 import { RawConnection, eventually, fixtureDir, ourDumpAllPlugins, ourServerArgv, serverStatus } from './helpers';
-
-/** A plugins directory with shims to the given fixtures (their own relative requires keep working). */
-function shimDir(...names: string[]): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shutdown-plugins-'));
-  for (const n of names) fs.writeFileSync(path.join(dir, `${n}.js`), `module.exports = require(${JSON.stringify(path.join(fixtureDir(n), `${n}.js`))});\n`);
-  return dir;
-}
-
-class ServerProc {
-  readonly child: ChildProcess;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  private out = '';
-
-  constructor(
-    argv: string[],
-    readonly socketPath: string,
-    env: NodeJS.ProcessEnv,
-  ) {
-    this.child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    this.child.stdout?.on('data', (c: Buffer) => (this.out += c.toString('utf8')));
-    this.child.stderr?.on('data', (c: Buffer) => (this.out += c.toString('utf8')));
-    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
-  }
-
-  get logs(): string[] {
-    return cleanLogLines(this.out.split('\n'));
-  }
-
-  waitForLog(pattern: RegExp): Promise<string> {
-    return eventually(`a log line matching ${String(pattern)}:\n${this.out}`, async () => this.logs.find((l) => pattern.test(l)));
-  }
-
-  async listening(): Promise<void> {
-    await this.waitForLog(/\[INFO\] server started at /);
-  }
-}
+import { ServerProc, shimDir } from './spawned-server';
 
 const children: ServerProc[] = [];
 
@@ -63,11 +27,31 @@ function inFlight(server: ServerProc, n: number): Promise<true> {
   return eventually(`${n} event(s) in flight`, async () => ((await serverStatus(server.socketPath)).Events.InFlight === n ? true : undefined));
 }
 
+/** KongSim with slowpoke (access only, `ms` between its two PDK calls) on /slow; `firstStep`: its handler is mid-way. */
+async function slowpokeSim(server: ServerProc, port: number, ms: number): Promise<{ sim: KongSim; firstStep: Promise<void> }> {
+  const service = kongService({ host: '127.0.0.1', port });
+  const route = kongRoute({ paths: ['/slow'], service: { id: service.id } });
+  let stepped!: () => void;
+  const firstStep = new Promise<void>((resolve) => (stepped = resolve));
+  const sim = new KongSim({
+    servers: [{ name: 'slowpoke', socketPath: server.socketPath, plugins: await ourDumpAllPlugins(fixtureDir('slowpoke')) }],
+    services: [service],
+    routes: [route],
+    plugins: [{ name: 'slowpoke', route: route.id, config: { ms } }],
+    onWire: (_s, rec) => {
+      if (rec.dir === 'kong->ps' && rec.msg[2] === 'plugin.Step') stepped();
+    },
+  });
+  return { sim, firstStep };
+}
+
 const start = (config: Record<string, unknown>) => ({ Name: 'ender', Config: JSON.stringify({ __seq__: 0, __plugin_id: 'p', ms: 0, access: 'zero', response: 'zero', log: 'zero', ...config }) });
 
 describe('shutdown on SIGTERM', () => {
   let upstream: TestUpstream | undefined;
+  const onClose: Array<() => Promise<void>> = [];
   afterAll(async () => {
+    for (const close of onClose) await close();
     for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
     await upstream?.close();
   });
@@ -114,19 +98,7 @@ describe('shutdown on SIGTERM', () => {
     // slowpoke has only an access handler: the request makes one event, in flight at SIGTERM
     const server = startServer(['slowpoke'], ['--shutdown-timeout', '30']);
     await server.listening();
-    const service = kongService({ host: '127.0.0.1', port: upstream.port });
-    const route = kongRoute({ paths: ['/slow'], service: { id: service.id } });
-    let stepped!: () => void;
-    const firstStep = new Promise<void>((resolve) => (stepped = resolve));
-    const sim = new KongSim({
-      servers: [{ name: 'slowpoke', socketPath: server.socketPath, plugins: await ourDumpAllPlugins(fixtureDir('slowpoke')) }],
-      services: [service],
-      routes: [route],
-      plugins: [{ name: 'slowpoke', route: route.id, config: { ms: 200 } }],
-      onWire: (_s, rec) => {
-        if (rec.dir === 'kong->ps' && rec.msg[2] === 'plugin.Step') stepped();
-      },
-    });
+    const { sim, firstStep } = await slowpokeSim(server, upstream.port, 200);
     const pending = sim.request({ method: 'GET', path: '/slow/x' });
     await firstStep;
     server.child.kill('SIGTERM');
@@ -154,6 +126,27 @@ describe('shutdown on SIGTERM', () => {
     expect(answers[1]).toEqual([1, 2, null, { Data: { Method: 'kong.response.error', Args: [503] }, EventId: expect.any(Number) }]);
     expect(await server.exited).toEqual({ code: 0, signal: null });
     expect(server.logs.join('\n')).toMatch(/\[WARN\] shutdown: 1 event\(s\) still in flight after 0\.3 s, dropped/);
+  });
+
+  it('answers a request whose access handler is cut off at the timeout with 503, never proxying it', async () => {
+    // An RPC error there, as this server used to send, is only logged by Kong's Rpc:handle_event:
+    // the request went on to the upstream without the plugin's verdict.
+    const echo = await echoUpstream();
+    onClose.push(() => echo.close());
+    // slowpoke: access only; one PDK call, then waits config.ms, then one more call
+    const server = startServer(['slowpoke'], ['--shutdown-timeout', '0.3']);
+    await server.listening();
+    const { sim, firstStep } = await slowpokeSim(server, echo.port, 5000);
+    const sent = echo.requests.length;
+    const pending = sim.request({ method: 'GET', path: '/slow/x' });
+    await firstStep;
+    server.child.kill('SIGTERM');
+    const res = await pending;
+    sim.close();
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    expect(server.logs.join('\n')).toMatch(/shutdown: 1 event\(s\) still in flight after 0\.3 s, dropped/);
+    // the handler never finished (no x-slowpoke header would be set): the request must not pass
+    expect({ status: res.status, proxied: echo.requests.length - sent, outcome: res.events.map((e) => e.outcome) }).toEqual({ status: 503, proxied: 0, outcome: ['exit'] });
   });
 
   it('exits at once, with code 1, on a second SIGTERM', async () => {

@@ -1,4 +1,4 @@
-/** Small helpers for the review tests: spawn our server directly, wait for its log lines. */
+/** The project's plugin server as a child process of a test: spawned, its log lines awaited. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,8 +14,9 @@ export class ServerProc {
   constructor(
     argv: string[],
     readonly socketPath: string,
+    env: NodeJS.ProcessEnv = {},
   ) {
-    this.child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     this.child.stdout?.on('data', (c: Buffer) => (this.out += c.toString('utf8')));
     this.child.stderr?.on('data', (c: Buffer) => (this.out += c.toString('utf8')));
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
