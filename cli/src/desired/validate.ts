@@ -4,6 +4,7 @@
  * loader's own diagnostics, sorted by file (load order), line and column.
  */
 import { routeSubschemaProblems } from '../kinds/route-subschemas';
+import { hostProblem, targetProblem, upstreamNameProblem } from '../kinds/kong-ip';
 import { createPublicKey } from 'node:crypto';
 import type { Entity, Kind } from '../model/entity';
 import type { Diagnostic, ErrorCode } from '../model/errors';
@@ -207,6 +208,21 @@ function checkRouteSubschemas(r: Reporter, e: Entity, kong: ValidateOptions['kon
   for (const p of routeSubschemaProblems(e.fields, kong?.routerFlavor)) {
     r.entity(e, p.field ? [p.field] : [], p.message, { key: Boolean(p.field), baseline: !kong });
   }
+}
+
+/**
+ * Kong's host validators (kinds/kong-ip.ts), which its /schemas answers do not show: a service's
+ * host, a target, an upstream's name.
+ */
+function checkHosts(r: Reporter, e: Entity): void {
+  const check = (field: string, problemOf: (v: string) => string | undefined) => {
+    const v = e.fields[field];
+    const problem = typeof v === 'string' && v !== '' ? problemOf(v) : undefined;
+    if (problem) r.entity(e, [field], problem);
+  };
+  if (e.kind === 'service') check('host', hostProblem);
+  else if (e.kind === 'target') check('target', targetProblem);
+  else if (e.kind === 'upstream') check('name', upstreamNameProblem);
 }
 
 function pluginConfigSchemas(opts: ValidateOptions): Map<string, FieldList> {
@@ -591,6 +607,7 @@ export function validateDesired(result: DesiredResult, opts: ValidateOptions = {
     checkNamesAndTags(r, e, result.selectTags);
     checkRoutePaths(r, e);
     checkRouteSubschemas(r, e, opts.kong);
+    checkHosts(r, e);
     checkPlugin(r, e, schemas, known, opts.kong);
     checkVault(r, e, opts.kong);
     checkOauth2Secret(r, e);
