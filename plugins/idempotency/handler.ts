@@ -28,7 +28,7 @@
 import { failClosed } from '../shared/fail-closed';
 import { KEPT_AFTER_LOCK_MS } from '../shared/held-claims';
 import { idempotencyMetrics } from '../shared/metrics';
-import { multiValues, type Kong, type MultiMap } from '../shared/pdk';
+import { fieldCount, KONG_MAX_FIELDS, multiValues, type Kong, type MultiMap } from '../shared/pdk';
 import { refuse, UNEXPECTED_ERROR_MESSAGE } from '../shared/respond';
 import { isStoreUnavailable, StoreEntryTooLargeError, type Claim, type StoreEntry } from '../shared/store';
 import { isStoredStatus, type CompiledConfig } from './config';
@@ -42,7 +42,6 @@ import { consumerIdOfCredential, fingerprintOf, idOf, identityOf, needsFallback,
 
 /** kong.ctx.shared key carrying the claim from access to response and log. */
 export const CTX_KEY = 'idempotency_claim';
-const MAX_HEADERS = 1000;
 const EMPTY = Buffer.alloc(0);
 const metrics = idempotencyMetrics();
 
@@ -61,12 +60,6 @@ function headerValues(headers: MultiMap, lowerName: string): string[] {
   const out: string[] = [];
   for (const [name, value] of Object.entries(headers)) if (name.toLowerCase() === lowerName) out.push(...multiValues(value));
   return out;
-}
-
-function headerCount(headers: MultiMap): number {
-  let n = 0;
-  for (const value of Object.values(headers)) n += multiValues(value).length;
-  return n;
 }
 
 function toBuffer(body: Uint8Array | string): Buffer {
@@ -164,10 +157,9 @@ export async function access(kong: Kong, runtime: Runtime, routeId: string | nul
   const { method, target } = line;
   if (!config.methods.has(method)) return;
 
-  // Kong hands over the first 100 headers unless asked for more (at most 1000), silently: a second
-  // key, Content-Length or Transfer-Encoding past them would go unseen.
-  const headers = await kong.request.getHeaders(MAX_HEADERS);
-  if (headerCount(headers) >= MAX_HEADERS) return problem(kong, config, 'too_many_headers');
+  // A second key, Content-Length or Transfer-Encoding past what Kong hands over would go unseen.
+  const headers = await kong.request.getHeaders(KONG_MAX_FIELDS);
+  if (fieldCount(Object.values(headers)) >= KONG_MAX_FIELDS) return problem(kong, config, 'too_many_headers');
   const read = readIdempotencyKey(headerValues(headers, config.headerName), config.maxKeyLength);
   if (!read.ok) {
     if (read.reason === 'missing') return config.required ? problem(kong, config, 'key_missing') : undefined;
@@ -252,7 +244,7 @@ export async function response(kong: Kong, runtime: Runtime): Promise<void> {
   if (typeof status !== 'number' || !isStoredStatus(config, status)) {
     return release(kong, runtime, flight, `upstream status ${status ?? 'unknown'} is not stored`);
   }
-  const headers = await kong.response.getHeaders(MAX_HEADERS);
+  const headers = await kong.response.getHeaders(KONG_MAX_FIELDS);
   const lengths = headerValues(headers, 'content-length');
   const declared = Number(lengths[0]);
   const tooLarge = (size: number) =>

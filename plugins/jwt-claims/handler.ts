@@ -19,7 +19,7 @@ import { markPassed } from '../shared/ctx-marker';
 import { failClosed } from '../shared/fail-closed';
 import { jwtClaimsMetrics } from '../shared/metrics';
 import { nowSeconds } from '../shared/clock';
-import type { HeaderValues, Kong, QueryArgs } from '../shared/pdk';
+import { fieldCount, KONG_MAX_FIELDS, type HeaderValues, type Kong, type QueryArgs } from '../shared/pdk';
 import { refuse, UNEXPECTED_ERROR_MESSAGE } from '../shared/respond';
 import type { CompiledConfig } from './config';
 import type { Failure } from './failures';
@@ -54,19 +54,6 @@ async function logKeysUnavailable(kong: Kong, config: CompiledConfig): Promise<v
   await kong.log.warn(`[${Name}] signing keys unavailable: ${reasons.join('; ') || 'no key set fetched yet'}`);
 }
 
-/**
- * Kong hands a plugin at most 1000 headers or query arguments (get_headers/get_query max). A
- * request with more could carry a second token out of sight of the duplicate check, so it is
- * refused rather than judged on a partial view.
- */
-export const MAX_FIELDS = 1000;
-
-function fieldCount(values: Iterable<unknown>): number {
-  let n = 0;
-  for (const v of values) n += Array.isArray(v) ? v.length : 1;
-  return n;
-}
-
 async function isPreflight(kong: Kong, headers: Map<string, string[]>): Promise<boolean> {
   if (!headers.has('access-control-request-method')) return false;
   return (await kong.request.getMethod()) === 'OPTIONS';
@@ -89,15 +76,15 @@ export async function access(kong: Kong, runtime: Runtime): Promise<void> {
     return refuse(kong, 500, UNEXPECTED_ERROR_MESSAGE);
   }
 
-  const headers = lowerCaseHeaders(await kong.request.getHeaders(MAX_FIELDS));
-  if (fieldCount(headers.values()) >= MAX_FIELDS) return reject(kong, config, { code: 'too_many_fields' });
+  const headers = lowerCaseHeaders(await kong.request.getHeaders(KONG_MAX_FIELDS));
+  if (fieldCount(headers.values()) >= KONG_MAX_FIELDS) return reject(kong, config, { code: 'too_many_fields' });
   if (!config.runOnPreflight && (await isPreflight(kong, headers))) return clearVouchedHeaders(kong, config, headers);
 
   const found = tokensInHeaders(headers, config.headerNames, config.cookieNames);
   let query: QueryArgs | undefined;
   if (config.queryNames.length > 0) {
-    query = await kong.request.getQuery(MAX_FIELDS);
-    if (fieldCount(Object.values(query)) >= MAX_FIELDS) return reject(kong, config, { code: 'too_many_fields' });
+    query = await kong.request.getQuery(KONG_MAX_FIELDS);
+    if (fieldCount(Object.values(query)) >= KONG_MAX_FIELDS) return reject(kong, config, { code: 'too_many_fields' });
     found.push(...tokensInQuery(query, config.queryNames));
   }
   if (found.length === 0) return reject(kong, config, { code: 'no_token' });

@@ -154,6 +154,21 @@ export interface Kong {
 export type Phase = 'certificate' | 'rewrite' | 'access' | 'preread' | 'response' | 'log';
 
 /** Values of a multi-map entry as an array, whatever shape Kong sent. */
+/**
+ * The most headers or query arguments Kong hands a plugin (`get_headers(max)`/`get_query(max)`;
+ * 100 unless asked), silently: a request with that many may hold more the plugin cannot see (a
+ * second token, key or signature header), so the plugins ask for this many and refuse a request
+ * that reaches it rather than judge a part of it.
+ */
+export const KONG_MAX_FIELDS = 1000;
+
+/** How many values a headers or query map holds: a name sent several times counts each. */
+export function fieldCount(values: Iterable<unknown>): number {
+  let n = 0;
+  for (const v of values) n += Array.isArray(v) ? v.length : 1;
+  return n;
+}
+
 export function multiValues(value: string | string[] | undefined): string[] {
   if (value === undefined) return [];
   return Array.isArray(value) ? value : [value];

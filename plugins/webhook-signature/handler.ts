@@ -26,7 +26,7 @@ import { markPassed } from '../shared/ctx-marker';
 import { failClosed } from '../shared/fail-closed';
 import { KEPT_AFTER_LOCK_MS } from '../shared/held-claims';
 import { webhookMetrics } from '../shared/metrics';
-import type { Kong } from '../shared/pdk';
+import { fieldCount, KONG_MAX_FIELDS, type Kong } from '../shared/pdk';
 import { refuse, UNEXPECTED_ERROR_MESSAGE } from '../shared/respond';
 import { isStoreUnavailable } from '../shared/store';
 import type { CompiledConfig } from './config';
@@ -100,19 +100,6 @@ async function deduplicate(kong: Kong, instance: Instance, config: CompiledConfi
   }
 }
 
-/**
- * Kong hands a plugin at most this many headers (`get_headers(max)`, 100 by default), silently: a
- * second signature or id header past the limit would go unseen by the sent-exactly-once rule and
- * reach the upstream. A delivery with that many headers is refused rather than judged on a part.
- */
-export const MAX_HEADERS = 1000;
-
-function headerCount(headers: HeaderMap): number {
-  let n = 0;
-  for (const values of headers.values()) n += values.length;
-  return n;
-}
-
 export async function access(kong: Kong, instance: Instance): Promise<void> {
   const config = instance.runtime.config;
   if (!config) {
@@ -120,8 +107,8 @@ export async function access(kong: Kong, instance: Instance): Promise<void> {
     return refuse(kong, 500, UNEXPECTED_ERROR_MESSAGE);
   }
 
-  const headers = headerMap(await kong.request.getHeaders(MAX_HEADERS));
-  if (headerCount(headers) >= MAX_HEADERS) return answer(kong, config, { code: 'too_many_headers' });
+  const headers = headerMap(await kong.request.getHeaders(KONG_MAX_FIELDS));
+  if (fieldCount(headers.values()) >= KONG_MAX_FIELDS) return answer(kong, config, { code: 'too_many_headers' });
   const presented = checkHeaders(config, headers, nowSeconds());
   if (!presented.ok) return answer(kong, config, presented.failure);
   if (declaredTooLarge(headers, config.maxBodySize)) return answer(kong, config, { code: 'body_too_large' });

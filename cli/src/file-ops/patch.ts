@@ -11,7 +11,7 @@ import { isMap, isSeq, type YAMLMap } from 'yaml';
 import { KongCtlError } from '../model/errors';
 import { isPlainObject } from '../desired/kong-schema-check';
 import { dataOf, positionOf, type DeckDocument } from './document';
-import { checkMetaVersion, stringList } from './plugins';
+import { checkMetaVersion, stringList } from './meta-file';
 import { compileSelectors, formatLocation, matchLocations, nodeAt, type Location } from './select';
 
 export interface Patch {

@@ -13,6 +13,7 @@ import { isPlainObject } from '../desired/kong-schema-check';
 import { dataOf, positionOf, type DeckDocument } from './document';
 import { isPluginOwner } from './entities';
 import { compileSelectors, editableField, formatLocation, matchLocations, nodeAt, type Location } from './select';
+import { checkMetaVersion, stringList } from './meta-file';
 
 const SCOPE_FIELDS = ['service', 'route', 'consumer', 'consumer_group'] as const;
 
@@ -136,22 +137,4 @@ export function parsePluginFile(d: DeckDocument): PluginPatch[] {
     const plugins = entry.plugins.map((p, j) => checkPlugin(p, `${at(['add-plugins', i, 'plugins', j])}: add-plugins[${i}].plugins[${j}]`));
     return { origin: `${d.name}: add-plugins[${i}]`, selectors, plugins, overwrite: entry.overwrite === true };
   });
-}
-
-/** A list of strings, or nothing (undefined: the default applies). */
-export function stringList(v: unknown, where: string, what: string): string[] {
-  if (v === undefined || v === null) return [];
-  if (typeof v === 'string') return [v];
-  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) throw new KongCtlError('E_USAGE', `${where}: ${what} must be a list of strings`);
-  return v as string[];
-}
-
-/** A patch or plugin file may say `_format_version: "1.0"`: only major version 1 is known. */
-export function checkMetaVersion(d: DeckDocument, data: Record<string, unknown>): void {
-  const v = data._format_version;
-  if (v === undefined) return;
-  const node = nodeAt(d.doc, ['_format_version'], false);
-  if (!(typeof v === 'string' || typeof v === 'number') || !/^1(\.\d+)?$/.test(String(v))) {
-    throw new KongCtlError('E_USAGE', `${positionOf(d, node as never)}: _format_version of ${d.name} must be "1.0" (decK's patch and plugin file format), not ${JSON.stringify(v)}`);
-  }
 }

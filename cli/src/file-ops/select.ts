@@ -95,51 +95,45 @@ function fromMerge(doc: Document, map: YAMLMap, key: string | number): unknown {
 }
 
 /**
- * The node at `location`. With `forEdit`, every node on the way that came through an alias or a
- * merge key is first copied into its place, so that the node returned belongs to this place only.
+ * The child of a node at one segment of a location (an own key, else one a merge key brings; an
+ * index). With `forEdit`, a child that came through an alias or a merge key is first copied into
+ * its place, so that it belongs to this place only.
  */
+function childOf(doc: Document, parent: unknown, seg: string | number, forEdit: boolean): unknown {
+  const node = resolved(doc, parent);
+  if (isMap(node)) {
+    const pair = node.items.find((p) => isPair(p) && !isMergeKey(p) && keyOf(p) === seg);
+    if (pair) {
+      if (forEdit && isAlias(pair.value)) pair.value = copyOf(doc, pair.value);
+      return pair.value;
+    }
+    const merged = fromMerge(doc, node, seg);
+    if (merged === undefined || !forEdit) return merged;
+    const copy = copyOf(doc, merged);
+    node.set(doc.createNode(seg), copy);
+    return copy;
+  }
+  if (isSeq(node) && typeof seg === 'number') {
+    if (forEdit && isAlias(node.items[seg])) node.items[seg] = copyOf(doc, node.items[seg]);
+    return node.items[seg];
+  }
+  return undefined;
+}
+
+/** The node at `location`; with `forEdit`, made editable all the way down (see childOf). */
 export function nodeAt(doc: Document, location: Location, forEdit: boolean): unknown {
   let node: unknown = doc.contents;
   for (const seg of location) {
-    node = resolved(doc, node);
-    if (isMap(node)) {
-      const pair = node.items.find((p) => !isMergeKey(p) && keyOf(p) === seg);
-      if (pair) {
-        if (forEdit && isAlias(pair.value)) pair.value = copyOf(doc, pair.value);
-        node = pair.value;
-        continue;
-      }
-      const merged = fromMerge(doc, node, seg);
-      if (merged === undefined) return undefined;
-      if (!forEdit) {
-        node = merged;
-        continue;
-      }
-      const copy = copyOf(doc, merged);
-      node.set(doc.createNode(seg), copy);
-      node = copy;
-    } else if (isSeq(node) && typeof seg === 'number') {
-      if (forEdit && isAlias(node.items[seg])) node.items[seg] = copyOf(doc, node.items[seg]);
-      node = node.items[seg];
-    } else return undefined;
+    node = childOf(doc, node, seg, forEdit);
+    if (node === undefined) return undefined;
   }
   return forEdit ? node : resolved(doc, node);
 }
 
 /** The own value node of `key` in `map`, made editable: copied into place if it came from an alias or a merge key. */
 export function editableField(doc: Document, map: YAMLMap, key: string): unknown {
-  const pair = map.items.find((p) => isPair(p) && !isMergeKey(p) && keyOf(p) === key);
-  if (pair) {
-    if (isAlias(pair.value)) pair.value = copyOf(doc, pair.value);
-    return pair.value;
-  }
-  const merged = fromMerge(doc, map, key);
-  if (merged === undefined) return undefined;
-  const copy = copyOf(doc, merged);
-  map.set(doc.createNode(key), copy);
-  return copy;
+  return childOf(doc, map, key, true);
 }
-
 
 /** Where a location is, written as decK's selectors write it: `services[0].routes[1]`. */
 export function formatLocation(location: Location): string {
