@@ -6,6 +6,7 @@ import { mergeDocuments } from '../file-ops/merge';
 import { applyPatch, parsePatchFile, parseValueFlags, type Patch } from '../file-ops/patch';
 import { addPlugins, checkPlugin, parsePluginFile, type PluginPatch } from '../file-ops/plugins';
 import { addTags, listTags, removeTags, selectEntities } from '../file-ops/tags';
+import { applyNamespace, checkPathPrefix } from '../file-ops/namespace';
 import { collect } from './options';
 import { write, writeOutput, type Io, type Outcome } from './context';
 
@@ -64,7 +65,7 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 export function registerFile(program: Command, io: Io, done: (o: Promise<Outcome>) => void): void {
   const file = program
     .command('file')
-    .description("transform decK files as `deck file` does, keeping their comments: add-tags, remove-tags, list-tags, add-plugins, patch, merge");
+    .description("transform decK files as `deck file` does, keeping their comments: add-tags, remove-tags, list-tags, add-plugins, patch, namespace, merge");
 
   ioOptions(file.command('add-tags'))
     .description('add tags to the entities the selectors pick (every entity by default)')
@@ -100,6 +101,15 @@ export function registerFile(program: Command, io: Io, done: (o: Promise<Outcome
     .option('--value <key:json>', 'set key to a JSON value on each mapping picked (`key:` alone removes the key; repeatable)', collect, [])
     .action((files: string[], opts: PatchOpts) => done(patchCommand(files, opts, io)));
 
+  ioOptions(file.command('namespace'))
+    .description('put routes under a path prefix and/or hosts, so that APIs with the same paths can share a gateway; the services still see their own paths')
+    .option('-p, --path-prefix <path>', 'the prefix, e.g. /billing: /invoices becomes /billing/invoices (strip_path false: a pre-function strips it again)')
+    .option('--host <host>', 'a host each route also matches (repeatable)', collect, [])
+    .option('-c, --clear-hosts', "remove the routes' hosts before adding --host ones")
+    .option('--selector <jsonpath>', 'JSONPath of the routes, e.g. "$.services[?@.name==\'billing\'].routes[*]" (repeatable; default: every route)', collect, [])
+    .option('--allow-empty-selectors', 'write the file unchanged when no route is selected, instead of failing')
+    .action((opts: NamespaceOpts) => done(namespaceCommand(opts, io)));
+
   file
     .command('merge')
     .description("merge decK files into one: top-level lists concatenated in order, the first file's comments kept")
@@ -117,6 +127,13 @@ interface RemoveTagsOpts extends SelectorOpts {
 interface AddPluginsOpts extends SelectorOpts {
   config: string[];
   overwrite?: boolean;
+}
+
+interface NamespaceOpts extends SelectorOpts {
+  pathPrefix?: string;
+  host: string[];
+  clearHosts?: boolean;
+  allowEmptySelectors?: boolean;
 }
 
 interface PatchOpts extends SelectorOpts {
@@ -195,6 +212,30 @@ async function patchCommand(files: string[], opts: PatchOpts, io: Io): Promise<O
     changed += r.changed;
   }
   writeResult(d, opts, io, `Patched ${plural(changed, 'place')}.`);
+  return 'ok';
+}
+
+async function namespaceCommand(opts: NamespaceOpts, io: Io): Promise<Outcome> {
+  if (opts.pathPrefix === undefined && opts.host.length === 0 && !opts.clearHosts) {
+    throw new KongCtlError('E_USAGE', 'no namespace given: --path-prefix PATH, --host HOST (repeatable) or both');
+  }
+  if (opts.pathPrefix !== undefined) checkPathPrefix(opts.pathPrefix);
+  const d = await readState(opts, io);
+  const r = applyNamespace(d, {
+    pathPrefix: opts.pathPrefix,
+    hosts: opts.host,
+    clearHosts: Boolean(opts.clearHosts),
+    selectors: opts.selector,
+    allowEmptySelectors: Boolean(opts.allowEmptySelectors),
+  });
+  for (const w of r.warnings) write(io.stderr, `warning: ${w}`);
+  const said: string[] = [];
+  if (opts.pathPrefix !== undefined) {
+    const stripped = r.stripped ? ` (${r.stripped} with strip_path false: a pre-function strips it before the service)` : '';
+    said.push(`Put ${plural(r.prefixed, 'route')} under ${opts.pathPrefix}${stripped}.`);
+  }
+  if (opts.host.length || opts.clearHosts) said.push(`Changed the hosts of ${plural(r.hosted, 'route')}.`);
+  writeResult(d, opts, io, said.join(' '));
   return 'ok';
 }
 

@@ -42,7 +42,7 @@ describe('kong-ctl completion bash', () => {
 
   it('offers a group\'s commands (file), then that command\'s own flags and files', () => {
     expect(complete('fi')).toEqual(['file']);
-    expect(complete('file', '')).toEqual(['add-tags', 'remove-tags', 'list-tags', 'add-plugins', 'patch', 'merge']);
+    expect(complete('file', '')).toEqual(['add-tags', 'remove-tags', 'list-tags', 'add-plugins', 'patch', 'namespace', 'merge']);
     expect(complete('file', 'add-plugins', '--ov')).toEqual(['--overwrite']);
     expect(complete('file', 'remove-tags', '--keep')).toEqual(['--keep-only', '--keep-empty-array']);
     const dir = join(session.dir(), 'apiops');
