@@ -91,7 +91,7 @@ describe('kong/kong.conf', () => {
       // each plugin server serves its metrics on a port of its own (docs/metrics.md)
       const start = get('start_cmd') ?? '';
       const port = /^(.*) --metrics-port (\d+)$/.exec(start);
-      expect(port?.[1]).toBe(`/usr/local/kong/js/bin/js-pluginserver -v --plugins-directory ${dir} --kong-prefix ${KONG_PREFIX} --sock-name ${sock}`);
+      expect(port?.[1]).toBe(`/usr/local/kong/js/bin/js-pluginserver --plugins-directory ${dir} --kong-prefix ${KONG_PREFIX} --sock-name ${sock}`);
       metricsPorts.add(port?.[2] ?? '');
       expect(get('query_cmd')).toBe(`/usr/local/kong/js/bin/js-pluginserver --plugins-directory ${dir} --dump-all-plugins`);
     }
@@ -142,6 +142,21 @@ describe('the enabled plugin servers, run as kong.conf says', () => {
       expect(infos.map((i) => i.Name)).toEqual([name]);
       expect(path.basename(dir)).toBe(name);
     }
+  });
+
+  // Kong writes each line a plugin server prints at INFO (kong/runloop/plugin_servers/process.lua
+  // grab_logs: raw_log(ngx_INFO, ...)); nginx drops messages below the error_log level.
+  it("keeps what the plugin servers print: a server that cannot start says why on its output, which Kong logs at INFO", () => {
+    const argv = hostCommand(conf.active.get(keyOf(enabled[0], 'start_cmd')) as string, prefix);
+    argv[argv.indexOf('--kong-prefix') + 1] = path.join(prefix, 'no-such-kong-prefix');
+    const metrics = argv.indexOf('--metrics-port');
+    if (metrics >= 0) argv.splice(metrics, 2);
+    const run = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: 20_000 });
+    expect(run.status).toBe(1);
+    expect(run.stdout + run.stderr).toContain('cannot listen on');
+    const levels = ['debug', 'info', 'notice', 'warn', 'error', 'crit', 'alert', 'emerg'];
+    const level = conf.active.get('log_level') ?? 'notice';
+    expect(levels.indexOf(level), `log_level = ${level} drops every line Kong logs from a plugin server`).toBeLessThanOrEqual(levels.indexOf('info'));
   });
 
   it('each start command serves its plugin on the configured socket', async () => {
