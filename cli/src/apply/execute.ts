@@ -1,8 +1,9 @@
 /**
  * Runs a plan against Kong. Each change starts as soon as the changes it waits for (graph.ts)
- * are done, at most `parallelism` writes at a time. A failure stops only what depends on it;
- * everything else goes on, and every change ends up in the report as done, failed or not
- * attempted (naming the failure that blocked it).
+ * are done, at most `parallelism` writes at a time. A failure stops what depends on it, and the
+ * deletes held until every create and update succeeded (graph.ts, 7.); every other write goes
+ * on, and every change ends up in the report as done, failed or not attempted (naming the
+ * failure that blocked it).
  *
  * Re-running converges: creates are PUTs to an id chosen before sending, updates PATCH absolute
  * values, deletes of missing entities succeed, and a later run plans only what is still missing.
@@ -46,6 +47,10 @@ export async function applyPlan(
   const remaining = graph.deps.map((d) => d.length);
   const dependents: number[][] = Array.from({ length: n }, () => []);
   graph.deps.forEach((d, i) => d.forEach((j) => dependents[j].push(i)));
+  // Deletes held until every create and update has succeeded (graph.ts, 6.).
+  const held = new Set(graph.afterWrites);
+  let writesLeft = changes.filter((c) => c.op !== 'delete').length;
+  let writeFailure: Pick<ApplyResult, 'blockedBy' | 'error'> | undefined;
   const limit = pLimit(Math.max(1, Math.floor(opts.parallelism || DEFAULT_PARALLELISM)));
   let writes = 0;
   let settled = 0;
@@ -69,9 +74,19 @@ export async function applyPlan(
         if (state[x] !== 'pending') continue;
         results[x] = { change: changes[x], status: 'not_attempted', ...why };
         settle(x);
+        if (changes[x].op !== 'delete') holdBackDeletes(why);
         stack.push(...dependents[x]);
       }
     };
+
+    /** A create or update did not happen: the held deletes never will in this run. */
+    const holdBackDeletes = (why: Pick<ApplyResult, 'blockedBy' | 'error'>) => {
+      if (writeFailure) return;
+      writeFailure = why;
+      for (const d of held) block(d, why);
+    };
+
+    const ready = (d: number) => remaining[d] === 0 && state[d] === 'pending' && (!held.has(d) || writesLeft === 0);
 
     const enqueue = (i: number) => {
       state[i] = 'queued';
@@ -79,10 +94,14 @@ export async function applyPlan(
         .then(() => {
           const r = results[i];
           if (r.status === 'done') {
-            for (const d of dependents[i]) if (--remaining[d] === 0 && state[d] === 'pending') enqueue(d);
+            for (const d of dependents[i]) if (--remaining[d] === 0 && ready(d)) enqueue(d);
+            if (changes[i].op !== 'delete' && --writesLeft === 0 && !writeFailure) {
+              for (const d of [...held].sort((a, b) => rank(changes[a]) - rank(changes[b]))) if (ready(d)) enqueue(d);
+            }
           } else {
             const why =
               r.status === 'failed' ? { blockedBy: `${changes[i].op} ${changes[i].label}` } : { blockedBy: r.blockedBy, error: r.error };
+            if (changes[i].op !== 'delete') holdBackDeletes(why);
             for (const d of dependents[i]) block(d, why);
           }
           finishIfDone();
@@ -132,10 +151,11 @@ export async function applyPlan(
       resolve({ results, writes });
       return;
     }
-    const ready = [...Array(n).keys()].filter((i) => remaining[i] === 0);
-    // Deletes first and bottom-up, then creates and updates top-down: the order a reader expects.
-    ready.sort((a, b) => rank(changes[a]) - rank(changes[b]));
-    for (const i of ready) enqueue(i);
+    const first = [...Array(n).keys()].filter(ready);
+    // The deletes the writes wait for first, bottom-up, then creates and updates top-down; the
+    // held deletes follow them, bottom-up.
+    first.sort((a, b) => rank(changes[a]) - rank(changes[b]));
+    for (const i of first) enqueue(i);
   });
 }
 

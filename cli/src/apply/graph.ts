@@ -24,8 +24,21 @@
  *     vault's create or update, and a vault's delete waits for the changes that stop naming it
  *     (vault-order.ts): Kong resolves references only when it uses them, so the wrong order
  *     means failed lookups in live traffic, not a failed write. Added as 4 is.
+ *  6. CA certificate lists — a service's (or plugin config's) `ca_certificates` names CA
+ *     certificates by id, not by foreign key: a change naming one waits for its create or update,
+ *     and its delete waits for the changes that stop naming it (ca-certificate-order.ts). Kong ≥ 3.5
+ *     refuses the delete otherwise. Added as 4 is.
+ *  7. deletes last — every other delete waits until every create and update has succeeded, as
+ *     decK orders them: an authentication plugin moved from a service to the gateway, or a route
+ *     replaced by one of another name, is never gone before its replacement is there; and after a
+ *     failed write, nothing is deleted (the failed replacement's predecessor may be what still
+ *     serves or protects the traffic). The deletes that some create or update waits for through
+ *     1-6 (a recreate, a released name) are exempt: they must come first. Not edges (deletes ×
+ *     writes of them) but one barrier, `afterWrites`; it cannot close a cycle, since no create or
+ *     update waits for a delete it holds back.
  */
 import type { Change } from '../model/plan';
+import { caCertificateEdges } from './ca-certificate-order';
 import { failClosedGuardEdges } from './fail-closed-order';
 import type { RouteServices } from './fail-closed-order';
 import { uniqueValues } from './unique';
@@ -41,6 +54,8 @@ export interface DependencyGraph {
   deps: number[][];
   /** Ordering edges left out because they would have closed a cycle. */
   droppedEdges: number;
+  /** Deletes that also wait for every create and update to succeed (7. above). */
+  afterWrites: number[];
 }
 
 export function buildDependencies(changes: Change[], context: GraphContext = {}): DependencyGraph {
@@ -122,7 +137,26 @@ export function buildDependencies(changes: Change[], context: GraphContext = {})
   // 5. vault references
   dropped += addUnlessKnotted(deps, vaultReferenceEdges(changes));
 
-  return { deps: deps.map((s) => [...s]), droppedEdges: dropped };
+  // 6. CA certificate lists
+  dropped += addUnlessKnotted(deps, caCertificateEdges(changes));
+
+  return { deps: deps.map((s) => [...s]), droppedEdges: dropped, afterWrites: deletesAfterWrites(changes, deps) };
+}
+
+/** The deletes no create or update waits for, even transitively: they can all wait for the writes. */
+function deletesAfterWrites(changes: Change[], deps: Array<Set<number>>): number[] {
+  const needed = new Uint8Array(changes.length);
+  const stack = changes.flatMap((c, i) => (c.op === 'delete' ? [] : [i]));
+  for (const i of stack) needed[i] = 1;
+  while (stack.length) {
+    for (const j of deps[stack.pop()!]) {
+      if (!needed[j]) {
+        needed[j] = 1;
+        stack.push(j);
+      }
+    }
+  }
+  return changes.flatMap((c, i) => (c.op === 'delete' && !needed[i] ? [i] : []));
 }
 
 /**
@@ -207,19 +241,27 @@ function components(deps: Array<Set<number>>): Int32Array {
   return comp;
 }
 
-/** A topological order of the graph (dry-run prints it; tests check it). */
+/** A topological order of the graph, the deletes held by the barrier last (tests check it). */
 export function topologicalOrder(graph: DependencyGraph): number[] {
   const n = graph.deps.length;
   const remaining = graph.deps.map((d) => d.length);
+  const held = new Set(graph.afterWrites);
   const dependents: number[][] = Array.from({ length: n }, () => []);
   graph.deps.forEach((d, i) => d.forEach((j) => dependents[j].push(i)));
   const order: number[] = [];
   const queue: number[] = [];
-  remaining.forEach((r, i) => r === 0 && queue.push(i));
-  for (let h = 0; h < queue.length; h++) {
-    const x = queue[h];
-    order.push(x);
-    for (const y of dependents[x]) if (--remaining[y] === 0) queue.push(y);
-  }
+  const drain = (from: number) => {
+    for (let h = from; h < queue.length; h++) {
+      const x = queue[h];
+      order.push(x);
+      for (const y of dependents[x]) if (--remaining[y] === 0 && !held.has(y)) queue.push(y);
+    }
+  };
+  remaining.forEach((r, i) => r === 0 && !held.has(i) && queue.push(i));
+  drain(0);
+  const before = queue.length;
+  for (const i of graph.afterWrites) if (remaining[i] === 0) queue.push(i);
+  held.clear();
+  drain(before);
   return order;
 }

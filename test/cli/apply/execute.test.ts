@@ -204,9 +204,28 @@ describe('partial failure', () => {
     expect(byLabel['create plugin key-auth (service billing)']).toMatchObject({ status: 'not_attempted', blockedBy: 'create service billing' });
     // Blocked transitively: the cors plugin waits for the route, which waits for the service.
     expect(byLabel['create plugin cors (route billing-api)']).toMatchObject({ status: 'not_attempted', blockedBy: 'create service billing' });
-    expect(byLabel['delete service legacy']).toMatchObject({ status: 'failed', httpStatus: 400, fieldErrors: ['@referenced_by: routes'] });
-    expect(report.writes).toBe(4);
+    // Deletes wait for every create and update: after a failed one, none is attempted.
+    expect(byLabel['delete service legacy']).toMatchObject({ status: 'not_attempted', blockedBy: 'create service billing' });
+    expect(report.writes).toBe(3);
     expect(applySucceeded(report)).toBe(false);
+  });
+
+  it('reports a delete Kong refuses with its field errors, once every write has succeeded', async () => {
+    mockKong();
+    const report = await applyPlan({ changes: [create(orders), create(ordersApi), remove(legacy)] }, client(KONG), {
+      parallelism: 10,
+      dryRun: false,
+      currentIds: idsMap([legacy]),
+      selectTags: [],
+    });
+    expect(report.results.map((r) => r.status)).toEqual(['done', 'done', 'failed']);
+    expect(report.results[2]).toMatchObject({ status: 'failed', httpStatus: 400, fieldErrors: ['@referenced_by: routes'] });
+    const lines = renderApplyText(report).trimEnd().split('\n');
+    expect(lines).toContain(
+      "error: delete service legacy failed (400): an existing 'routes' entity references this 'services' entity [DELETE /services/290c6693-25c1-450b-b939-eb1468f55cc3]",
+    );
+    expect(lines).toContain('    @referenced_by: routes');
+    expect(lines[lines.length - 1]).toBe('Apply: 2 done, 1 failed, 0 not attempted.');
   });
 
   it('renders one line per failed or blocked entity with file:line, the field errors, and the summary', async () => {
@@ -225,17 +244,14 @@ describe('partial failure', () => {
       '    port: expected an integer',
       '    protocol: expected one of: grpc, grpcs, http, https, tcp, tls, tls_passthrough, udp',
     ]);
-    expect(lines).toContain(
-      "error: delete service legacy failed (400): an existing 'routes' entity references this 'services' entity [DELETE /services/290c6693-25c1-450b-b939-eb1468f55cc3]",
-    );
-    expect(lines).toContain('    @referenced_by: routes');
+    expect(lines).toContain('not attempted: delete service legacy: blocked by failed create service billing');
     expect(lines).toContain('kong.yaml:17:9: not attempted: services[1].routes[0]: create route billing-api: blocked by failed create service billing');
     expect(lines).toContain('kong.yaml:21:9: not attempted: services[1].plugins[0]: create plugin key-auth (service billing): blocked by failed create service billing');
-    expect(lines[lines.length - 1]).toBe('Apply: 2 done, 2 failed, 3 not attempted.');
+    expect(lines[lines.length - 1]).toBe('Apply: 2 done, 1 failed, 4 not attempted.');
 
     const json = applyReportJson(report) as { format_version: number; summary: unknown; results: Array<Record<string, unknown>> };
     expect(json.format_version).toBe(1);
-    expect(json.summary).toEqual({ done: 2, failed: 2, not_attempted: 3, writes: 4 });
+    expect(json.summary).toEqual({ done: 2, failed: 1, not_attempted: 4, writes: 3 });
     expect(json.results[2]).toMatchObject({
       op: 'create',
       kind: 'service',

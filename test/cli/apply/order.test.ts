@@ -276,7 +276,23 @@ describe('a delete that frees a unique value runs before the change that takes i
     const changes = [create(target), create(wanted), remove(live)];
     const graph = buildDependencies(changes);
     expect(graph.deps).toEqual([[1], [2], []]);
+    // the create waits for this delete: it cannot also wait for the writes
+    expect(graph.afterWrites).toEqual([]);
     expect(topologicalOrder(graph)).toEqual([2, 1, 0]);
+  });
+
+  it('holds every other delete until the creates and updates are done, its own removal order kept', () => {
+    const svc = entity('service', { name: 'legacy' }, {}, { id: '00000000-0000-4000-8000-0000000000a1' });
+    const route = entity('route', { name: 'legacy-api', paths: ['/legacy'] }, { service: svc.key }, { id: '00000000-0000-4000-8000-0000000000a2' });
+    const auth = entity('plugin', { name: 'key-auth' }, { service: svc.key, route: null, consumer: null }, { id: '00000000-0000-4000-8000-0000000000a3' });
+    const global = entity('plugin', { name: 'key-auth' }, { service: null, route: null, consumer: null });
+    const next = entity('service', { name: 'next' });
+    const changes = [remove(svc), remove(route), remove(auth), create(global), create(next)];
+    const graph = buildDependencies(changes);
+    expect([...graph.afterWrites].sort()).toEqual([0, 1, 2]);
+    const order = topologicalOrder(graph);
+    expect(order.slice(0, 2).sort()).toEqual([3, 4]);
+    expect(order.indexOf(0)).toBeGreaterThan(Math.max(order.indexOf(1), order.indexOf(2)));
   });
 
   it('cannot order a swap of two names and says so by leaving the edge out instead of deadlocking', () => {
