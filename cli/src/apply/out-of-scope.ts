@@ -2,7 +2,8 @@
  * With select tags, the live state kong-ctl reads holds only tagged entities, so a name that
  * exists untagged (another team's service) is invisible to the diff and its create would
  * collide (409) or, worse, be mistaken for ours. Before any write, every create whose name or
- * id Kong can look up is checked; a hit is an error, never an overwrite (decK #533).
+ * id Kong can look up is checked; a hit is an error, never an overwrite (decK #533), unless it
+ * carries the select tags or the plan deletes it (a replacement: same name, new id).
  */
 import pLimit from 'p-limit';
 import type { AdminClient } from '../kong/types';
@@ -40,6 +41,8 @@ export async function findOutOfScopeConflicts(
   concurrency = 10,
 ): Promise<Diagnostic[]> {
   if (!selectTags.length) return [];
+  // What the plan itself replaces (same name, new id: delete, then create) is ours, not a hit.
+  const replaced = new Set(plan.changes.flatMap((c) => (c.op === 'delete' && c.current?.id ? [c.current.id] : [])));
   const limit = pLimit(concurrency);
   const checks = plan.changes
     .filter((c) => c.op === 'create')
@@ -50,6 +53,8 @@ export async function findOutOfScopeConflicts(
         const res = await client.request<Record<string, unknown>>('GET', path, { acceptStatus: [404] });
         if (res.status === 404) return null;
         const tags = Array.isArray(res.data?.tags) ? (res.data.tags as string[]) : [];
+        if (typeof res.data?.id === 'string' && replaced.has(res.data.id)) return null;
+        if (selectTags.every((t) => tags.includes(t))) return null;
         const diag: Diagnostic = {
           message:
             `${c.label} already exists in Kong outside the select tags (${selectTags.join(', ')}); ` +
