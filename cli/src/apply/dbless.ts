@@ -11,6 +11,11 @@
  *   as once, so the request is marked idempotent and the client may retry it (429 + Retry-After
  *   while a previous config is still loading).
  * - An empty config would wipe the node (fixture 008 shows Kong accepts it): refused unless allowed.
+ *   So is one that leaves out more of what the node holds (GET /config, fixture 016) than
+ *   `--max-deletes` allows, as apply's guard does on a database node: one team's file given
+ *   instead of the whole set would otherwise remove every other team's entities. What goes is
+ *   counted per kind, as what the node holds beyond what the files hold: a lower bound (a
+ *   rename is not counted), so the guard never stops a file set that keeps everything.
  */
 import { parse as parseYaml } from 'yaml';
 import type { AdminClient } from '../kong/types';
@@ -19,6 +24,7 @@ import type { Kind, State } from '../model/entity';
 import { KongCtlError } from '../model/errors';
 import { KIND_DEFS, isSkippedRaw } from '../kinds';
 import { mapFlattenedErrors, renderDeclarative } from './declarative';
+import { DEFAULT_MAX_DELETES } from './guard';
 import type { EntityError, FlattenedError } from './declarative';
 
 export interface DblessOptions {
@@ -27,8 +33,10 @@ export interface DblessOptions {
   skipConsumers?: boolean;
   skipCaCertificates?: boolean;
   dryRun: boolean;
-  /** `--allow-mass-delete`: send a config with no entity at all. */
+  /** `--allow-mass-delete`: send a config with no entity at all, or one leaving out any number of the node's. */
   allowEmpty?: boolean;
+  /** `--max-deletes`: how many of the node's entities the config may leave out. */
+  maxDeletes?: number;
 }
 
 export interface DblessResult {
@@ -63,7 +71,12 @@ export async function applyDbless(desired: State, client: AdminClient, opts: Dbl
         'remove every service, route, consumer and plugin. If that is intended, re-run with --allow-mass-delete.',
     );
   }
-  if (opts.selectTags.length > 0 || opts.skipConsumers || opts.skipCaCertificates) await assertNothingOutOfScope(client, opts);
+  const scoped = opts.selectTags.length > 0 || opts.skipConsumers || opts.skipCaCertificates;
+  if (scoped || !opts.allowEmpty) {
+    const live = await liveConfig(client);
+    if (scoped) assertNothingOutOfScope(live, opts);
+    if (!opts.allowEmpty) assertFewDeletes(live, rendered.countsByKind, opts.maxDeletes ?? DEFAULT_MAX_DELETES);
+  }
   if (opts.dryRun) return { status: 'dry_run', ...base, writes: 0 };
 
   const res = await client.request<Record<string, unknown> | null>('POST', '/config', {
@@ -98,16 +111,40 @@ function assertTagged(desired: State, selectTags: string[]): void {
   }
 }
 
+/** The node's current configuration (GET /config, DB-less only), as its declarative document. */
+async function liveConfig(client: AdminClient): Promise<Record<string, unknown>> {
+  const res = await client.request<{ config?: unknown }>('GET', '/config');
+  const text = typeof res.data?.config === 'string' ? res.data.config : '';
+  return ((text ? parseYaml(text) : {}) ?? {}) as Record<string, unknown>;
+}
+
+/** Refuses a config that leaves out more of the node's entities than `maxDeletes` (see the top). */
+function assertFewDeletes(doc: Record<string, unknown>, desired: Partial<Record<Kind, number>>, maxDeletes: number): void {
+  const gone: string[] = [];
+  let total = 0;
+  for (const def of Object.values(KIND_DEFS)) {
+    const list = doc[def.schema];
+    const n = (Array.isArray(list) ? list.length : 0) - (desired[def.kind] ?? 0);
+    if (n <= 0) continue;
+    total += n;
+    gone.push(`${n} ${def.kind}${n === 1 ? '' : 's'}`);
+  }
+  if (total <= maxDeletes) return;
+  throw new KongCtlError(
+    'E_DELETE_GUARD',
+    `refusing to delete at least ${total} entities (${gone.join(', ')}): the node holds that many more than the files, and POST /config ` +
+      `replaces its whole configuration; more than --max-deletes ${maxDeletes}. A partial file set looks like this. ` +
+      `If it is intended, re-run with --max-deletes ${total} or --allow-mass-delete.`,
+  );
+}
+
 /**
  * With --select-tag or --skip-consumers a user expects entities outside the scope to survive,
  * but POST /config replaces the node's whole configuration. So the node's current config
- * (GET /config, DB-less only) must hold nothing outside the scope, or the apply is refused.
+ * must hold nothing outside the scope, or the apply is refused.
  */
-async function assertNothingOutOfScope(client: AdminClient, scope: Pick<DblessOptions, 'selectTags' | 'skipConsumers' | 'skipCaCertificates'>): Promise<void> {
+function assertNothingOutOfScope(doc: Record<string, unknown>, scope: Pick<DblessOptions, 'selectTags' | 'skipConsumers' | 'skipCaCertificates'>): void {
   const { selectTags } = scope;
-  const res = await client.request<{ config?: unknown }>('GET', '/config');
-  const text = typeof res.data?.config === 'string' ? res.data.config : '';
-  const doc = (text ? parseYaml(text) : {}) as Record<string, unknown>;
   const outside = new Map<string, number>();
   for (const def of Object.values(KIND_DEFS)) {
     const list = doc?.[def.schema];

@@ -113,6 +113,7 @@ export async function applyLoaded(loaded: LoadedDesired, opts: ApplyOpts, io: Io
         skipCaCertificates: Boolean(opts.skipCaCertificates),
         dryRun: Boolean(opts.dryRun),
         allowEmpty: Boolean(opts.allowMassDelete),
+        maxDeletes,
       });
       if (json) write(io.stdout, JSON.stringify(dblessResultJson(res), null, 2));
       else write(io.stdout, maskSecrets(renderDblessText(res), secrets));

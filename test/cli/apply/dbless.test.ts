@@ -16,6 +16,9 @@ import { body, client, entity, exchange, src } from './helpers';
 const KONG = 'http://kong-dbless.test:8001';
 
 beforeEach(() => nock.disableNetConnect());
+
+/** What the node holds (fixture 016: a service with a route and plugins, an upstream and target, a consumer and its key): apply reads it for the deletion guard before sending anything. */
+const nodeHolds016 = () => nock(KONG).get('/config').reply(200, body('016', '3.4.2-dbless'));
 afterEach(() => {
   nock.cleanAll();
   nock.enableNetConnect();
@@ -71,6 +74,7 @@ describe('rendering', () => {
 
 describe('applyDbless', () => {
   it('sends the config as a string in one POST /config and reports 201 as applied', async () => {
+    nodeHolds016();
     const c = client(KONG);
     const scope = postConfig((doc) => doc._format_version === '3.0').reply(201, body('010', '3.4.2-dbless'));
     const valid = { entities: [entity('service', { name: 'orders', url: 'http://127.0.0.1:9999/orders', tags: ['team-a'] })] };
@@ -82,6 +86,7 @@ describe('applyDbless', () => {
   });
 
   it('repeats the POST when Kong is still loading the previous config (429 + Retry-After)', async () => {
+    nodeHolds016();
     const c = client(KONG);
     postConfig().reply(429, { message: 'Currently loading previous configuration' }, { 'Retry-After': '1' });
     postConfig().reply(201, body('010', '3.4.2-dbless'));
@@ -91,6 +96,7 @@ describe('applyDbless', () => {
   });
 
   it('reports 304 as unchanged', async () => {
+    nodeHolds016();
     postConfig().reply(304, '');
     const result = await applyDbless({ entities: [orders] }, client(KONG), { selectTags: [], dryRun: false });
     expect(result.status).toBe('unchanged');
@@ -98,6 +104,7 @@ describe('applyDbless', () => {
   });
 
   it('maps each flattened error (fixture 014) back to the entity of the file and its file:line', async () => {
+    nodeHolds016();
     postConfig().reply(400, body('014', '3.4.2-dbless'));
     const result = await applyDbless(invalidState, client(KONG), { selectTags: [], dryRun: false });
     expect(result.status).toBe('invalid');
@@ -121,6 +128,7 @@ describe('applyDbless', () => {
   });
 
   it('tells two plugins of the same name apart by the entity_id Kong reports', async () => {
+    nodeHolds016();
     const scoped = entity('plugin', { name: 'rate-limiting', config: { minute: -1 } }, { service: orders.key, route: null, consumer: null }, { source: src(5, 'services[0].plugins[0]', 9) });
     const state = { entities: [orders, rateLimiting, scoped] };
     const rendered = renderDeclarative(state);
@@ -135,6 +143,7 @@ describe('applyDbless', () => {
   });
 
   it('keeps errors it cannot tie to an entity, and Kong’s plain field errors (fixture 007)', async () => {
+    nodeHolds016();
     postConfig().reply(400, body('007', '3.4.2-dbless'));
     const result = await applyDbless(invalidState, client(KONG), { selectTags: [], dryRun: false });
     expect(result.status).toBe('invalid');
@@ -143,6 +152,7 @@ describe('applyDbless', () => {
   });
 
   it('passes any other 400 on as Kong’s error (POST /config on a database node, fixture 127)', async () => {
+    nodeHolds016();
     postConfig().reply(400, body('127'));
     const run = applyDbless({ entities: [orders] }, client(KONG), { selectTags: [], dryRun: false });
     await expect(run).rejects.toBeInstanceOf(AdminApiError);
@@ -163,11 +173,32 @@ describe('applyDbless', () => {
     expect(result.status).toBe('applied');
   });
 
+  it('refuses a config leaving out more of what the node holds than --max-deletes, and sends it within the limit', async () => {
+    const doc = parseYaml((body('016', '3.4.2-dbless') as { config: string }).config) as Record<string, unknown[]>;
+    const held = Object.values(doc).filter(Array.isArray).reduce((n, list) => n + list.length, 0);
+    const gone = held - 1; // the files keep only the service
+    nodeHolds016();
+    const c = client(KONG);
+    const run = applyDbless({ entities: [orders] }, c, { selectTags: [], dryRun: false, maxDeletes: gone - 1 });
+    await expect(run).rejects.toMatchObject({ code: 'E_DELETE_GUARD' });
+    await expect(run).rejects.toThrow(new RegExp(`refusing to delete at least ${gone} entities \\(.*1 consumer.*\\).*more than --max-deletes ${gone - 1}`));
+    expect(c.stats.writes).toBe(0);
+
+    nodeHolds016();
+    postConfig().reply(201, body('010', '3.4.2-dbless'));
+    await expect(applyDbless({ entities: [orders] }, client(KONG), { selectTags: [], dryRun: false, maxDeletes: gone })).resolves.toMatchObject({ status: 'applied' });
+    // --allow-mass-delete reads nothing and sends it
+    postConfig().reply(201, body('010', '3.4.2-dbless'));
+    await expect(applyDbless({ entities: [orders] }, client(KONG), { selectTags: [], dryRun: false, maxDeletes: 0, allowEmpty: true })).resolves.toMatchObject({ status: 'applied' });
+  });
+
   it('sends nothing on --dry-run', async () => {
+    nodeHolds016();
     const c = client(KONG);
     const result = await applyDbless(invalidState, c, { selectTags: [], dryRun: true });
     expect(result).toMatchObject({ status: 'dry_run', writes: 0, entityCount: 5 });
-    expect(c.stats.requests).toBe(0);
+    expect(c.stats.writes).toBe(0);
+    expect(c.stats.requests).toBe(1); // GET /config, for the deletion guard
     expect(renderDblessText(result)).toMatch(/^Dry run: a configuration of 5 entities \(1 service, 1 consumer, 1 route, 2 plugins\), \d+ bytes, would be sent to POST \/config; nothing sent\.\n$/);
   });
 

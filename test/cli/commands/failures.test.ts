@@ -71,11 +71,14 @@ describe('Admin API failures', () => {
 
 describe('DB-less Kong', () => {
   const root = () => fixture('3.4.2-dbless', '001_GET_root.json').response.body as nock.Body;
+  /** What the node holds, which apply reads for the deletion guard (fixture 016). */
+  const held = () => fixture('3.4.2-dbless', '016_GET_config-get.json').response.body as nock.Body;
 
   it('apply sends the whole config once, as text, with check_hash; 201 applies it', async () => {
     let sent: { config?: unknown } = {};
     nock(ADMIN)
       .get('/').reply(200, root())
+      .get('/config').reply(200, held())
       .post('/config', (b) => ((sent = b), true))
       .query({ check_hash: '1', flatten_errors: '1' })
       .reply(201, fixture('3.4.2-dbless', '010_POST_config-string-field-first.json').response.body as nock.Body);
@@ -104,7 +107,7 @@ describe('DB-less Kong', () => {
   });
 
   it('a 304 is "No changes"', async () => {
-    nock(ADMIN).get('/').reply(200, root()).post('/config').query(true).reply(304);
+    nock(ADMIN).get('/').reply(200, root()).get('/config').reply(200, held()).post('/config').query(true).reply(304);
     const r = await runCli(['apply', '-f', file, '--kong-addr', ADMIN]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/no changes/i);
@@ -125,7 +128,7 @@ describe('DB-less Kong', () => {
         },
       ],
     };
-    nock(ADMIN).get('/').reply(200, root()).post('/config').query(true).reply(400, body);
+    nock(ADMIN).get('/').reply(200, root()).get('/config').reply(200, held()).post('/config').query(true).reply(400, body);
     const r = await runCli(['apply', '-f', file, '--kong-addr', ADMIN]);
     expect(r.code).toBe(1);
     expect(r.stdout + r.stderr).toContain(`${file}:3:3`);
