@@ -27,8 +27,13 @@ export const DEFAULT_RETRY_TUNING: RetryTuning = {
 
 export const DEFAULT_MAX_RETRIES = 4;
 
-/** Statuses meaning "not now", never "no": Kong or a proxy in front of it is busy, restarting or reloading config. */
-export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
+/**
+ * Statuses meaning "not now", never "no": Kong or a proxy in front of it is busy, restarting or
+ * reloading config; and 500, Kong's answer when its database falters under load
+ * (kong/api/endpoints.lua: a DATABASE_ERROR is "An unexpected error occurred"), which decK
+ * retries too. Only ever for idempotent requests: the client checks that first.
+ */
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([500, 429, 502, 503, 504]);
 
 /**
  * Network failures worth a second try on an idempotent request: the connection was refused
