@@ -605,7 +605,7 @@ export class KongSim {
       host: u.host,
       port: u.port,
       method: s.method,
-      path: u.uri + (s.args !== undefined ? `?${s.args}` : ''),
+      path: u.uri + s.upstreamQuery(),
       headers,
       body: s.body,
       timeouts: u.timeouts,

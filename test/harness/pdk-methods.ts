@@ -712,7 +712,7 @@ export const PDK_METHODS: Record<string, PdkMethodSpec> = {
   'kong.client.authenticate': {
     source: CLIENT_LUA,
     impl: (k, [consumer, credential]) => {
-      checkPhase(k, PHASES.rewriteAccess);
+      checkPhase(k, PHASES.access);
       if (consumer !== undefined && consumer !== null && luaType(consumer) !== 'table') throw new LuaError('consumer must be a table or nil');
       if (credential !== undefined && credential !== null && luaType(credential) !== 'table') throw new LuaError('credential must be a table or nil');
       if ((consumer === undefined || consumer === null) && (credential === undefined || credential === null)) {
@@ -855,7 +855,7 @@ export function nginxVar(s: RequestState, name: string): unknown {
     request_uri: () => s.requestUri,
     uri: () => s.requestUri.split('?')[0],
     args: () => s.args,
-    is_args: () => (s.args !== undefined ? '?' : ''),
+    is_args: () => (s.args ? '?' : ''),
     query_string: () => s.args,
     host: () => s.host,
     hostname: () => os.hostname(),

@@ -75,6 +75,15 @@ export class RequestState {
   readonly requestLine: string;
   /** ngx.var.args: the current query string, undefined when the request had none. */
   args: string | undefined;
+
+  /**
+   * What Kong appends to the upstream path (kong/runloop/handler.lua access.after): `?` and the
+   * args when `$is_args` is `?` (args not empty) or the client's request line ended in `?`; so a
+   * query a plugin emptied (set_query({})) leaves no dangling `?`.
+   */
+  upstreamQuery(): string {
+    return this.args || this.requestUri.endsWith('?') ? `?${this.args ?? ''}` : '';
+  }
   readonly headers: HeaderList;
   body: Buffer;
   readonly httpVersion: number;

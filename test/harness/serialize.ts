@@ -27,7 +27,7 @@ export function serialize(s: RequestState, responseHeaders: HeaderList): Record<
       headers: requestHeaders,
       size: s.requestLength,
     },
-    upstream_uri: s.upstream ? s.upstream.uri + (s.args !== undefined ? `?${s.args}` : '') : '',
+    upstream_uri: s.upstream ? s.upstream.uri + s.upstreamQuery() : '',
     upstream_status: s.buffered || !s.upstreamStatus ? '' : s.upstreamStatus,
     response: {
       status: s.status,

@@ -84,16 +84,20 @@ function escapeArg(s: string): string {
  * `false` left out, arrays as repeated keys.
  */
 export function encodeArgsSorted(args: Record<string, unknown>): string {
-  const parts: string[] = [];
-  for (const key of Object.keys(args).sort()) {
+  // kong/pdk/service/request.lua make_ordered_args: each key encoded on its own (ngx.encode_args,
+  // its values in order), then those strings sorted: "a-b=2" sorts before "a=1".
+  const groups: string[] = [];
+  for (const key of Object.keys(args)) {
     const values = Array.isArray(args[key]) ? (args[key] as unknown[]) : [args[key]];
+    const parts: string[] = [];
     for (const v of values) {
       if (v === true) parts.push(escapeArg(key));
       else if (v === false || v === undefined || v === null) continue;
       else parts.push(`${escapeArg(key)}=${escapeArg(String(v))}`);
     }
+    if (parts.length) groups.push(parts.join('&'));
   }
-  return parts.join('&');
+  return groups.sort().join('&');
 }
 
 /** kong/router/utils.lua get_upstream_uri_v0. */
