@@ -2,10 +2,10 @@
  * `{vault://prefix/…}` references. Kong stores a reference as written and resolves it when it
  * uses the value (kong/pdk/vault.lua), so a reference to a vault that does not exist yet is
  * accepted, then fails at run time: a plugin left without its Redis password, a certificate
- * without its key. Hence: a change whose desired fields name a vault waits for that vault's
- * create or update, and a vault's delete waits for the changes that stop naming it.
+ * without its key. Ordered as a soft reference (soft-references.ts).
  */
 import type { Change } from '../model/plan';
+import { softReferenceEdges } from './soft-references';
 
 /** `{vault://env/redis-password}`, `{vault://aws-prod/db/password?version=2}`: the prefix. */
 const REFERENCE = /\{vault:\/\/([^/}?]+)\//g;
@@ -28,33 +28,10 @@ function prefixOf(fields: Record<string, unknown> | undefined): string | undefin
 
 /** Ordering edges `[waiter, first]` between vault changes and the changes that name those vaults. */
 export function vaultReferenceEdges(changes: Change[]): Array<[number, number]> {
-  const written = new Map<string, number>();
-  const deleted = new Map<string, number>();
-  changes.forEach((c, i) => {
-    if (c.kind !== 'vault') return;
-    if (c.op === 'delete') {
-      const p = prefixOf(c.current?.fields);
-      if (p) deleted.set(p, i);
-    } else {
-      const p = prefixOf(c.desired?.fields);
-      if (p) written.set(p, i);
-    }
+  return softReferenceEdges(changes, {
+    kind: 'vault',
+    writtenNames: (c) => [prefixOf(c.desired?.fields)],
+    deletedName: (c) => prefixOf(c.current?.fields),
+    named: (fields) => vaultPrefixes(fields),
   });
-  if (written.size === 0 && deleted.size === 0) return [];
-
-  const edges: Array<[number, number]> = [];
-  changes.forEach((c, i) => {
-    const named = c.op !== 'delete' && c.desired ? vaultPrefixes(c.desired.fields) : new Set<string>();
-    for (const p of named) {
-      const j = written.get(p);
-      if (j !== undefined && j !== i) edges.push([i, j]);
-    }
-    if (c.op === 'create' || !c.current) return;
-    for (const p of vaultPrefixes(c.current.fields)) {
-      const j = deleted.get(p);
-      // A change that keeps naming the vault gains nothing from running first.
-      if (j !== undefined && j !== i && !named.has(p)) edges.push([j, i]);
-    }
-  });
-  return edges;
 }

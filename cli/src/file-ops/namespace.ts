@@ -23,7 +23,7 @@ import { isMap, isScalar, isSeq, type YAMLMap, type YAMLSeq } from 'yaml';
 import { KongCtlError } from '../model/errors';
 import { isPlainObject } from '../desired/kong-schema-check';
 import { checkRoutePath } from '../desired/route-paths';
-import { normalizeIp } from '../kinds/kong-ip';
+import { routeHostProblem } from '../kinds/kong-ip';
 import { dataOf, positionOf, type DeckDocument } from './document';
 import { entityKindAt, entitySelectors } from './entities';
 import { compileSelectors, editableField, formatLocation, matchLocations, nodeAt, type Location } from './select';
@@ -63,14 +63,6 @@ export function checkPathPrefix(prefix: string): string {
   const problem = checkRoutePath(prefix);
   if (problem?.severity === 'error') throw why(problem.message);
   return prefix;
-}
-
-/** Kong's route host rule (typedefs `wildcard_host`): a name or address, one `*` as the leftmost or rightmost label. */
-export function routeHostProblem(host: string): string | undefined {
-  const stars = host.split('*').length - 1;
-  if (stars > 1) return 'invalid wildcard: must have at most one wildcard';
-  if (stars === 1 && !host.startsWith('*.') && !host.endsWith('.*')) return 'invalid wildcard: must be placed at leftmost or rightmost label';
-  return 'error' in normalizeIp(host.replace('*', 'wildcard')) ? `invalid value: ${host}` : undefined;
 }
 
 const escapeRegex = (s: string) => s.replace(/[.$()*+?^[\]{}|\\]/g, '\\$&');
@@ -162,9 +154,8 @@ function refusal(r: Route, opts: NamespaceOptions): string | undefined {
   return undefined;
 }
 
-function selectRoutes(d: DeckDocument, opts: NamespaceOptions, warnings: string[]): Route[] {
+function selectRoutes(d: DeckDocument, data: Data, opts: NamespaceOptions, warnings: string[]): Route[] {
   const given = opts.selectors.length > 0;
-  const data = dataOf(d);
   const matches = matchLocations(d, compileSelectors(given ? opts.selectors : entitySelectors())).filter(
     (m) => given || entityKindAt(m.location) === 'route',
   );
@@ -331,8 +322,8 @@ export function applyNamespace(d: DeckDocument, opts: NamespaceOptions): Namespa
     if (problem) throw new KongCtlError('E_USAGE', `invalid --host '${h}': ${problem}`);
   }
   const result: NamespaceResult = { prefixed: 0, stripped: 0, hosted: 0, warnings: [] };
-  const routes = selectRoutes(d, opts, result.warnings);
   const data = dataOf(d);
+  const routes = selectRoutes(d, data, opts, result.warnings);
   for (const r of routes) {
     if (opts.pathPrefix !== undefined) {
       prefixRoute(d, r, opts.pathPrefix);

@@ -1,6 +1,6 @@
 /**
  * Kong's host and address checks (kong/tools/ip.lua `normalize_ip` and the validators built on
- * it: typedefs `validate_host`, targets' `validate_target`, upstreams' `validate_name`). They are
+ * it: typedefs `validate_host`, targets' `validate_target`, upstreams' `validate_name`, routes' `wildcard_host`). They are
  * Lua `custom_validator`s, which `GET /schemas` does not show, so kong-ctl carries them, written
  * after Kong's Lua patterns.
  */
@@ -102,4 +102,12 @@ export function upstreamNameProblem(name: string): string | undefined {
   if ('error' in r) return 'Invalid name; must be a valid hostname';
   if (r.type !== 'name') return 'Invalid name; no ip addresses allowed';
   return r.port !== undefined ? 'Invalid name; no port allowed' : undefined;
+}
+
+/** routes' `hosts` (typedefs `wildcard_host`): a name or address with an optional port, one `*` as the leftmost or rightmost label. */
+export function routeHostProblem(host: string): string | undefined {
+  const stars = host.split('*').length - 1;
+  if (stars > 1) return 'invalid wildcard: must have at most one wildcard';
+  if (stars === 1 && !host.startsWith('*.') && !host.endsWith('.*')) return 'invalid wildcard: must be placed at leftmost or rightmost label';
+  return 'error' in normalizeIp(host.replace('*', 'wildcard')) ? `invalid value: ${host}` : undefined;
 }

@@ -151,6 +151,12 @@ export async function startBreakerEnv(options: StartOptions = {}): Promise<Break
 }
 
 /** The PDK methods one phase of a request called, in order. */
+/** An env whose state endpoint is served on a route of its own, for the tests that read it. */
+export async function startBreakerEnvWithState(options: StartOptions = {}): Promise<{ env: BreakerEnv; statePath: string }> {
+  const env = await startBreakerEnv(options);
+  return { env, statePath: env.api('breakers', { config: { state_endpoint: true }, attach: 'route' }).path };
+}
+
 export function callsIn(result: SimResult, phase: 'access' | 'log'): string[] {
   return result.calls.filter((c) => c.phase === phase).map((c) => c.method);
 }

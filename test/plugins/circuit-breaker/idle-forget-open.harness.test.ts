@@ -6,15 +6,12 @@
  * still down.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { breakerConfig, burst, startBreakerEnv, type BreakerEnv } from './harness-env';
+import { breakerConfig, burst, startBreakerEnvWithState, type BreakerEnv } from './harness-env';
 import type { StateJson } from '../../../plugins/circuit-breaker/state-view';
 
 let env: BreakerEnv;
 let statePath: string;
-beforeAll(async () => {
-  env = await startBreakerEnv();
-  statePath = env.api('breakers', { config: { state_endpoint: true }, attach: 'route' }).path;
-});
+beforeAll(async () => ({ env, statePath } = await startBreakerEnvWithState()));
 afterAll(async () => env?.close());
 
 it('an open circuit left without traffic still lets exactly one probe through when traffic resumes', async () => {

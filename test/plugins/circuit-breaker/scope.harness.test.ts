@@ -3,15 +3,12 @@
  * through the real plugin server and a real loopback upstream.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { breakerConfig, burst, startBreakerEnv, type BreakerEnv } from './harness-env';
+import { breakerConfig, burst, startBreakerEnvWithState, type BreakerEnv } from './harness-env';
 import type { StateJson } from '../../../plugins/circuit-breaker/state-view';
 
 let env: BreakerEnv;
 let statePath: string;
-beforeAll(async () => {
-  env = await startBreakerEnv();
-  statePath = env.api('breakers', { config: { state_endpoint: true }, attach: 'route' }).path;
-});
+beforeAll(async () => ({ env, statePath } = await startBreakerEnvWithState()));
 afterAll(async () => env?.close());
 
 async function stateOf(key: string): Promise<StateJson['breakers']> {

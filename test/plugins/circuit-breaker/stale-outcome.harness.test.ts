@@ -7,15 +7,12 @@
  * now tells them apart.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { breakerConfig, startBreakerEnv, type BreakerEnv } from './harness-env';
+import { breakerConfig, startBreakerEnvWithState, type BreakerEnv } from './harness-env';
 import type { StateJson } from '../../../plugins/circuit-breaker/state-view';
 
 let env: BreakerEnv;
 let statePath: string;
-beforeAll(async () => {
-  env = await startBreakerEnv();
-  statePath = env.api('breakers', { config: { state_endpoint: true }, attach: 'route' }).path;
-});
+beforeAll(async () => ({ env, statePath } = await startBreakerEnvWithState()));
 afterAll(async () => env?.close());
 
 it('failures of calls let through before the circuit opened do not count after it closed again', async () => {
