@@ -179,13 +179,26 @@ describe('plugin server failures, as Kong handles them', () => {
     expect(res.kongLog.map((l) => l.message)).toContainEqual(expect.stringMatching(/^trying to connect: (connection refused|no such file or directory)$/));
   });
 
-  it('an instance that cannot be started: 500 {"message":"An unexpected error occurred"}', async () => {
+  it('an instance that cannot be started: 500 "An unexpected error occurred", as Kong 3.4 and 3.9 word it', async () => {
     const dead = floor as ServedPlugin;
+    const old = simWith([dead.binding], [{ name: 'floor' }], { strict: { allow: ['lua-error'] }, kongVersion: '3.4.2' });
+    const before = await old.request(get([['Accept', 'text/plain']]));
+    old.close();
+    // 3.4: the table the access iterator left, through kong.response.exit, whatever the client accepts
+    expect(before.status).toBe(500);
+    expect(before.json()).toEqual({ message: 'An unexpected error occurred' });
+    // 3.9: through kong.response.error, so the error template by Accept, with the request id
+    const plain = simWith([dead.binding], [{ name: 'floor' }], { strict: { allow: ['lua-error'] } });
+    const text = await plain.request(get([['Accept', 'text/plain']]));
+    plain.close();
+    expect(text.status).toBe(500);
+    expect(text.headers.first('content-type')).toBe('text/plain; charset=utf-8');
+    expect(text.text()).toBe(`An unexpected error occurred\nrequest_id: ${text.state.requestId}\n`);
     const sim = simWith([dead.binding], [{ name: 'floor' }], { strict: { allow: ['lua-error'] } });
     const res = await sim.request(get());
     sim.close();
     expect(res.status).toBe(500);
-    expect(res.json()).toEqual({ message: 'An unexpected error occurred' });
+    expect(res.json()).toEqual({ message: 'An unexpected error occurred', request_id: res.state.requestId });
     expect(res.source).toBe('error');
     expect(res.upstreamRequest).toBeUndefined();
     expect(res.kongLog.map((l) => l.message)).toContainEqual(expect.stringMatching(/^starting instance: (connection refused|no such file or directory)$/));

@@ -72,6 +72,20 @@ export class HeaderList {
     return undefined;
   }
 
+  /**
+   * $http_<name> (kong.request.get_header reads ngx.var): nginx >= 1.23 (OpenResty 1.25, Kong
+   * >= 3.6) joins every line of a header, Cookie with "; " and the rest with ", "; older nginx
+   * joins only Cookie and X-Forwarded-For, and gives the first line of any other header.
+   */
+  variable(name: string, joinsAll: boolean): string | undefined {
+    const values = this.values(name);
+    if (values.length <= 1) return values[0];
+    const n = normalized(name);
+    if (n === 'cookie') return values.join('; ');
+    if (joinsAll || n === 'x-forwarded-for') return values.join(', ');
+    return values[0];
+  }
+
   has(name: string): boolean {
     return this.first(name) !== undefined;
   }

@@ -31,6 +31,7 @@ import { RequestState, type Phase, type SavedLogData, type SimRequest } from './
 import { serialize } from './serialize';
 import { HOP_BY_HOP, UpstreamError, httpUpstream, type UpstreamRequest, type UpstreamResponse, type UpstreamTransport } from './upstream';
 import { upstreamUriV0 } from './uri';
+import { isTrustedIp } from './realip';
 import { defaultErrorMessage, getResponseType, renderErrorTemplate } from './error-templates';
 import { HarnessError } from './plugin-server-process';
 import type { WireRecord } from './rpc-client';
@@ -68,7 +69,11 @@ export interface KongSimOptions {
   workspaceId?: string;
   /** nginx client_body_buffer_size (Kong default 8k): larger bodies are buffered to a file. */
   clientBodyBufferSize?: number;
+  /** kong.conf trusted_ips: addresses and CIDR blocks (nginx set_real_ip_from, kong.ip.is_trusted). */
   trustedIps?: string[];
+  /** kong.conf real_ip_header (X-Real-IP by default) and real_ip_recursive (off by default). */
+  realIpHeader?: string;
+  realIpRecursive?: boolean;
   upstream?: UpstreamTransport;
   rpcTimeoutMs?: number;
   maxInstanceRetries?: number;
@@ -183,11 +188,13 @@ export class KongSim {
       hostname: os.hostname(),
       clientBodyBufferSize: options.clientBodyBufferSize ?? 8192,
       trustedIps: options.trustedIps ?? [],
+      realIpHeader: options.realIpHeader,
+      realIpRecursive: options.realIpRecursive,
       findConsumer: (value, byId, byUsername) =>
         (byId ? this.consumers.get(value) : undefined) ??
         (byUsername ? [...this.consumers.values()].find((c) => c.username === value) : undefined),
       log: (l) => this.keepLog(l),
-      serialize: (s) => serialize(s, this.responseHeadersView(s)),
+      serialize: (s) => serialize(s, { responseHeaders: this.responseHeadersView(s), clientIp: s.realIp(this.env), version: this.version }),
       responseHeadersView: (s) => this.responseHeadersView(s),
     };
     for (const s of options.services ?? []) this.addService(s);
@@ -401,6 +408,7 @@ export class KongSim {
   /** Runs a request and reports everything; never rejects for plugin behaviour. */
   async handle(req: SimRequest, hooks?: { onResponse?: (res: SimResponse) => void | Promise<void> }): Promise<SimResult> {
     const s = new RequestState(req);
+    s.realIp(this.env); // nginx's realip module, before any plugin runs
     const kongLog: KongLogLine[] = [];
     const violations: Violation[] = [];
     const sink = this.sinkFor(kongLog, violations);
@@ -477,16 +485,31 @@ export class KongSim {
       if (s.delayedResponse || !plugin.phases.has('access')) continue;
       const out = await this.runPhase(s, run, c, 'access');
       if (out === 'lua-error' && !s.delayedResponse) {
-        s.delayedResponse = { status: 500, body: KONG_ERROR_500 };
+        s.delayedResponse = { status: 500, body: KONG_ERROR_500, fromLuaError: true };
         s.unexpected = true;
       }
     }
     s.delayResponse = false;
     if (s.delayedResponse) {
-      applyExit(s, s.delayedResponse);
+      this.flushDelayedResponse(s, s.delayedResponse, run);
       s.exited = true;
     }
     return collected;
+  }
+
+  /**
+   * kong/init.lua flush_delayed_response. A plugin's exit set a callback (response.lua) and is
+   * sent as the plugin gave it. The table a Lua error left has none: Kong 3.8's init.lua sends
+   * it with kong.response.error (the error template the client's Accept picks, request_id
+   * included), where 3.1's sent it through kong.response.exit as JSON. The release in between
+   * that changed it is not pinned, so the harness switches at 3.8, the oldest it has read.
+   */
+  private flushDelayedResponse(s: RequestState, dr: NonNullable<RequestState['delayedResponse']>, run: RunContext): void {
+    if (dr.fromLuaError && this.version.atLeast(3, 8)) {
+      this.kongError(s, dr.status, KONG_ERROR_500.message);
+      return;
+    }
+    applyExit(s, dr, (message) => run.sink.log({ level: 'warn', message }));
   }
 
   /** proxy_pass, or Kong.response (buffered proxying) followed by the response phase. */
@@ -496,6 +519,7 @@ export class KongSim {
     const upgrade = (s.headers.first('upgrade') ?? '') !== '';
     s.buffered = (s.bufferingRequested || wantsResponse) && !upgrade && (s.httpVersion < 2 || this.version.atLeast(3, 9));
     const request = this.upstreamRequest(s);
+    s.proxied = true; // Kong.access sets ctx.KONG_PROXIED before the balancer runs
     const t0 = Date.now();
     s.tries.push({ balancerStartMs: t0, ip: u.host, port: u.port, balancerLatencyMs: 0 });
     let response: UpstreamResponse;
@@ -509,7 +533,6 @@ export class KongSim {
       return { request };
     }
     s.upstreamLatencyMs = Date.now() - t0;
-    s.proxied = true;
     s.upstreamStatus = String(response.status);
     s.status = response.status;
     for (const [name] of response.headers.all()) {
@@ -571,6 +594,7 @@ export class KongSim {
     s.service = withoutNulls(service);
     const postfix = best.route.strip_path ? rawPath.slice(best.prefix.length) : rawPath;
     if (best.route.strip_path && best.prefix !== '/' && best.prefix.length > 0) s.forwardedPrefix = best.prefix;
+    s.upstreamForwarded = this.forwardedHeaders(s);
     const defaultPort = service.protocol === 'https' ? 443 : 80;
     s.upstream = {
       scheme: service.protocol,
@@ -584,21 +608,42 @@ export class KongSim {
     return true;
   }
 
+  /**
+   * access.before's X-Forwarded-* values (var.upstream_x_forwarded_*), from the request as it
+   * arrived: a trusted peer's X-Forwarded-* headers are kept, anyone else's replaced. From 3.6
+   * the runloop reads headers with kong.tools.http get_header(name, ctx), which takes the first
+   * line of a repeated header; before, ngx.var (nginx < 1.23 joined only X-Forwarded-For).
+   */
+  private forwardedHeaders(s: RequestState): NonNullable<RequestState['upstreamForwarded']> {
+    const peer = s.remoteAddr;
+    const read = (name: string) => (this.version.atLeast(3, 6) ? s.headers.first(name) : s.headers.variable(name, false));
+    const xff = read('x-forwarded-for');
+    const trusted = isTrustedIp(this.env, peer);
+    const path = s.requestUri.split('?')[0];
+    return {
+      for: xff ? `${xff}, ${peer}` : s.realIp(this.env),
+      proto: (trusted && read('x-forwarded-proto')) || s.scheme,
+      host: (trusted && read('x-forwarded-host')) || s.host,
+      port: (trusted && read('x-forwarded-port')) || String(s.serverPort),
+      path: (trusted && read('x-forwarded-path')) || path,
+      prefix: (trusted && read('x-forwarded-prefix')) || s.forwardedPrefix,
+    };
+  }
+
   /** proxy_pass with Kong's proxy_set_header lines (kong/templates/nginx_kong.lua). */
   private upstreamRequest(s: RequestState): UpstreamRequest {
     const u = s.upstream as NonNullable<RequestState['upstream']>;
     const headers = s.headers.clone();
-    const trusted = this.env.trustedIps.includes(s.remoteAddr);
-    const xff = s.headers.first('x-forwarded-for');
+    const f = s.upstreamForwarded as NonNullable<RequestState['upstreamForwarded']>;
     headers.set('Host', u.hostHeader);
-    headers.set('X-Forwarded-For', trusted && xff ? `${xff}, ${s.remoteAddr}` : s.remoteAddr);
-    headers.set('X-Forwarded-Proto', s.scheme);
-    headers.set('X-Forwarded-Host', s.host);
-    headers.set('X-Forwarded-Port', String(s.serverPort));
-    headers.set('X-Forwarded-Path', s.requestUri.split('?')[0]);
-    if (s.forwardedPrefix) headers.set('X-Forwarded-Prefix', s.forwardedPrefix);
+    headers.set('X-Forwarded-For', f.for);
+    headers.set('X-Forwarded-Proto', f.proto);
+    headers.set('X-Forwarded-Host', f.host);
+    headers.set('X-Forwarded-Port', f.port);
+    headers.set('X-Forwarded-Path', f.path);
+    if (f.prefix) headers.set('X-Forwarded-Prefix', f.prefix);
     else headers.clear('X-Forwarded-Prefix');
-    headers.set('X-Real-IP', s.remoteAddr);
+    headers.set('X-Real-IP', s.realIp(this.env));
     if (this.version.atLeast(3, 5)) headers.set('X-Kong-Request-Id', s.requestId);
     return {
       scheme: u.scheme,
@@ -639,7 +684,7 @@ export class KongSim {
     const responseHeaders = this.responseHeadersView(s);
     return {
       pluginName,
-      serializeData: serialize(s, responseHeaders),
+      serializeData: serialize(s, { responseHeaders, clientIp: s.realIp(this.env), version: this.version }),
       ngxCtx: { ...ngxCtxView(s) },
       ctxShared: s.shared,
       requestHeaders: s.headers.clone(),

@@ -6,6 +6,7 @@
  * with "API disabled in the current context" (Kong/go-pdk#118); ngx.ctx is restored
  * (`get_ctx_table(saved.ngx_ctx)`), so ctx-based methods keep working.
  */
+import type { RealIpConfig } from './realip';
 import type { HeaderList } from './headers';
 import type { KongVersion } from './kong-version';
 import type { KongConsumer } from './entities';
@@ -46,12 +47,11 @@ export interface KongLogLine {
   message: string;
 }
 
-export interface PdkEnv {
+export interface PdkEnv extends RealIpConfig {
   version: KongVersion;
   nodeId: string;
   hostname: string;
   clientBodyBufferSize: number;
-  trustedIps: readonly string[];
   /** A consumer by id (when `byId`), then by username (when `byUsername`). */
   findConsumer(value: string, byId: boolean, byUsername: boolean): KongConsumer | undefined;
   log(line: KongLogLine): void;

@@ -22,6 +22,7 @@ import { decodeArgs, encodeArgsSorted, normalizePath } from './uri';
 import { defaultErrorMessage, getResponseType, renderErrorTemplate } from './error-templates';
 import { PHASES, LuaError, UnmodelledError, checkPhase, nginx, type ExitSignal, type PdkCallContext } from './pdk-context';
 import type { RequestState } from './request-state';
+import { isTrustedIp } from './realip';
 
 export type PdkImpl = (k: PdkCallContext, args: unknown[]) => unknown;
 
@@ -83,7 +84,9 @@ function headerTable(headers: unknown): Array<[string, string[]]> {
     if (v === undefined || v === null) continue;
     const t = luaType(v);
     if (t === 'table') {
-      const arr = Array.isArray(v) ? v : Object.values(v as object);
+      // validate_headers / normalize_multi_header walk a table with ipairs: a map yields no
+      // values, so the header is set to {} (cleared)
+      const arr = Array.isArray(v) ? v : [];
       for (const vv of arr) {
         if (luaType(vv) !== 'string') throw new LuaError(`invalid header value in array "${k}": got ${luaType(vv)}, expected string`);
       }
@@ -105,7 +108,17 @@ function lookup(list: HeaderList, name: unknown): string | undefined {
 }
 
 function isTrusted(k: PdkCallContext, ip: string): boolean {
-  return k.env.trustedIps.includes(ip) || k.env.trustedIps.includes('0.0.0.0/0');
+  return isTrustedIp(k.env, ip);
+}
+
+/** ngx.var["http_" .. name], which kong.request.get_header and the get_forwarded_* read. */
+function varHeader(k: PdkCallContext, s: RequestState, name: string): string | undefined {
+  return s.headers.variable(name, nginxJoinsHeaders(k.env.version));
+}
+
+/** nginx >= 1.23 (OpenResty 1.25.3, Kong 3.6.0's CHANGELOG) joins repeated header lines in $http_*. */
+function nginxJoinsHeaders(version: PdkCallContext['env']['version']): boolean {
+  return version.atLeast(3, 6);
 }
 
 // ---------- bodies ----------
@@ -120,8 +133,10 @@ function rawRequestBody(k: PdkCallContext, max: unknown): Buffer | undefined {
   const mem = bodyInMemory(k, s);
   if (mem) return mem;
   if (s.body.length === 0) return Buffer.alloc(0);
-  // Kong >= 3.9: get_raw_body(max_allowed_file_size) reads the temp file when it is small enough
-  if (k.env.version.atLeast(3, 9) && typeof max === 'number') return s.body.length > max ? undefined : s.body;
+  // Kong >= 3.8 (CHANGELOG 3.8.0, PDK: #13158, #13431): get_raw_body(max_allowed_file_size)
+  // reads the temp file when it is no larger than max, or whatever its size when max is 0;
+  // without max it still answers nil, "request body did not fit into client body buffer"
+  if (k.env.version.atLeast(3, 8) && typeof max === 'number') return max > 0 && s.body.length > max ? undefined : s.body;
   return undefined;
 }
 
@@ -165,13 +180,21 @@ function exitSignal(status: number, body: unknown, headers: unknown): ExitSignal
   return { kind: 'exit', status, body, headers: isLuaTable(headers) && !Array.isArray(headers) ? (headers as Record<string, unknown>) : undefined };
 }
 
+/** kong/pdk/response.lua: set_header, set_headers and send() never set Transfer-Encoding (add_header does). */
+const TRANSFER_ENCODING_IGNORED = 'manually setting Transfer-Encoding. Ignored.';
+function isTransferEncoding(name: string): boolean {
+  const lower = name.toLowerCase();
+  return lower === 'transfer-encoding' || lower === 'transfer_encoding';
+}
+
 /** kong/pdk/response.lua send(): what a (delayed or immediate) exit writes into ngx.status / ngx.header / the body. */
-export function applyExit(state: RequestState, exit: { status: number; body?: unknown; headers?: Record<string, unknown> }): void {
+export function applyExit(state: RequestState, exit: { status: number; body?: unknown; headers?: Record<string, unknown> }, warn: (message: string) => void = () => {}): void {
   state.status = exit.status;
   let hasContentType = false;
   let hasContentLength = false;
   for (const [name, values] of headerTable(exit.headers ?? {})) {
-    state.responseHeaders.set(name, values);
+    if (isTransferEncoding(name)) warn(TRANSFER_ENCODING_IGNORED);
+    else state.responseHeaders.set(name, values);
     const lower = name.toLowerCase();
     if (lower === 'content-type' || lower === 'content_type') hasContentType = true;
     if (lower === 'content-length' || lower === 'content_length') hasContentLength = true;
@@ -197,7 +220,7 @@ function exitOrDelay(k: PdkCallContext, status: number, body: unknown, headers: 
   if (s.delayResponse && !s.delayedResponse) {
     s.delayedResponse = { status, body, headers };
   } else {
-    applyExit(s, { status, body, headers });
+    applyExit(s, { status, body, headers }, (message) => logLine(k, 'warn', [message]));
   }
   return exitSignal(status, body, headers);
 }
@@ -231,7 +254,7 @@ export const PDK_METHODS: Record<string, PdkMethodSpec> = {
     impl: (k) => {
       checkPhase(k, PHASES.request);
       const s = nginx(k);
-      const fwd = isTrusted(k, s.remoteAddr) ? s.headers.first('x-forwarded-proto') : undefined;
+      const fwd = isTrusted(k, s.remoteAddr) ? varHeader(k, s, 'x-forwarded-proto') : undefined;
       return fwd ? fwd.toLowerCase() : s.scheme;
     },
   },
@@ -240,7 +263,7 @@ export const PDK_METHODS: Record<string, PdkMethodSpec> = {
     impl: (k) => {
       checkPhase(k, PHASES.request);
       const s = nginx(k);
-      const fwd = isTrusted(k, s.remoteAddr) ? s.headers.first('x-forwarded-host') : undefined;
+      const fwd = isTrusted(k, s.remoteAddr) ? varHeader(k, s, 'x-forwarded-host') : undefined;
       if (!fwd) return s.host;
       const noUser = fwd.includes('@') ? fwd.slice(fwd.indexOf('@') + 1) : fwd;
       return noUser.split(':')[0].toLowerCase();
@@ -252,9 +275,9 @@ export const PDK_METHODS: Record<string, PdkMethodSpec> = {
       checkPhase(k, PHASES.request);
       const s = nginx(k);
       if (isTrusted(k, s.remoteAddr)) {
-        const p = Number(s.headers.first('x-forwarded-port'));
+        const p = Number(varHeader(k, s, 'x-forwarded-port'));
         if (Number.isInteger(p) && p >= 1 && p <= 65535) return p;
-        const host = s.headers.first('x-forwarded-host');
+        const host = varHeader(k, s, 'x-forwarded-host');
         const hp = host ? Number(host.split(':')[1]) : NaN;
         if (Number.isInteger(hp) && hp >= 1 && hp <= 65535) return hp;
       }
@@ -266,7 +289,7 @@ export const PDK_METHODS: Record<string, PdkMethodSpec> = {
     impl: (k) => {
       checkPhase(k, PHASES.request);
       const s = nginx(k);
-      const fwd = isTrusted(k, s.remoteAddr) ? s.headers.first('x-forwarded-path') : undefined;
+      const fwd = isTrusted(k, s.remoteAddr) ? varHeader(k, s, 'x-forwarded-path') : undefined;
       return fwd ?? normalizePath(s.requestUri.split('?')[0]);
     },
   },
@@ -275,7 +298,7 @@ export const PDK_METHODS: Record<string, PdkMethodSpec> = {
     impl: (k) => {
       checkPhase(k, PHASES.request);
       const s = nginx(k);
-      const fwd = isTrusted(k, s.remoteAddr) ? s.headers.first('x-forwarded-prefix') : undefined;
+      const fwd = isTrusted(k, s.remoteAddr) ? varHeader(k, s, 'x-forwarded-prefix') : undefined;
       return fwd ?? s.forwardedPrefix;
     },
   },
@@ -311,7 +334,7 @@ export const PDK_METHODS: Record<string, PdkMethodSpec> = {
       if (k.saved) return lookup(k.saved.requestHeaders, name);
       checkPhase(k, PHASES.request);
       if (typeof name !== 'string') throw new LuaError('header name must be a string');
-      return nginx(k).headers.first(name);
+      return varHeader(k, nginx(k), name);
     },
   },
   'kong.request.get_headers': {
@@ -319,7 +342,7 @@ export const PDK_METHODS: Record<string, PdkMethodSpec> = {
     impl: (k, [max]) => requestHeadersTable(k, k.saved ? undefined : optionalMax(max, 'max_headers', 1, 1000)),
   },
   'kong.request.get_raw_body': {
-    source: `${REQUEST_LUA} (get_raw_body(max) reads a buffered-to-file body from Kong 3.9)`,
+    source: `${REQUEST_LUA} (get_raw_body(max) reads a buffered-to-file body from Kong 3.8)`,
     impl: (k, [max]) => {
       checkPhase(k, PHASES.beforeContent);
       return rawRequestBody(k, max);
@@ -327,11 +350,11 @@ export const PDK_METHODS: Record<string, PdkMethodSpec> = {
   },
   'kong.request.get_body': {
     source: REQUEST_LUA,
-    impl: (k, [mimetype, maxArgs]) => {
+    impl: (k, [mimetype, maxArgs, maxFileSize]) => {
       checkPhase(k, PHASES.beforeContent);
       const s = nginx(k);
-      const contentType = typeof mimetype === 'string' ? mimetype : s.headers.first('content-type');
-      return decodeBody(rawRequestBody(k, undefined), contentType, maxArgs);
+      const contentType = typeof mimetype === 'string' ? mimetype : varHeader(k, s, 'content-type');
+      return decodeBody(rawRequestBody(k, maxFileSize), contentType, maxArgs);
     },
   },
   'kong.request.get_start_time': { source: REQUEST_LUA, impl: (k) => (checkPhase(k, PHASES.request), k.state.startTimeMs) },
@@ -395,7 +418,9 @@ export const PDK_METHODS: Record<string, PdkMethodSpec> = {
     source: RESPONSE_LUA,
     impl: (k, [name, value]) => {
       checkPhase(k, PHASES.rewriteAccessHeader);
-      nginx(k).responseHeaders.set(name as string, headerValue(name, value));
+      const v = headerValue(name, value);
+      if (isTransferEncoding(name as string)) return logLine(k, 'warn', [TRANSFER_ENCODING_IGNORED]);
+      nginx(k).responseHeaders.set(name as string, v);
       return undefined;
     },
   },
@@ -421,7 +446,10 @@ export const PDK_METHODS: Record<string, PdkMethodSpec> = {
     impl: (k, [headers]) => {
       checkPhase(k, PHASES.rewriteAccessHeader);
       const s = nginx(k);
-      for (const [name, values] of headerTable(headers)) s.responseHeaders.set(name, values);
+      for (const [name, values] of headerTable(headers)) {
+        if (isTransferEncoding(name)) logLine(k, 'warn', [TRANSFER_ENCODING_IGNORED]);
+        else s.responseHeaders.set(name, values);
+      }
       return undefined;
     },
   },
@@ -693,7 +721,10 @@ export const PDK_METHODS: Record<string, PdkMethodSpec> = {
 
   // ----- kong.client -----
   'kong.client.get_ip': { source: CLIENT_LUA, impl: (k) => (checkPhase(k, PHASES.request), nginx(k).remoteAddr) },
-  'kong.client.get_forwarded_ip': { source: CLIENT_LUA, impl: (k) => (checkPhase(k, PHASES.request), nginx(k).remoteAddr) },
+  'kong.client.get_forwarded_ip': {
+    source: `${CLIENT_LUA} (ngx.var.remote_addr, which nginx's realip module set from a trusted peer's real_ip_header)`,
+    impl: (k) => (checkPhase(k, PHASES.request), nginx(k).realIp(k.env)),
+  },
   'kong.client.get_port': { source: CLIENT_LUA, impl: (k) => (checkPhase(k, PHASES.request), nginx(k).remotePort) },
   'kong.client.get_forwarded_port': { source: CLIENT_LUA, impl: (k) => (checkPhase(k, PHASES.request), nginx(k).remotePort) },
   'kong.client.get_credential': { source: CLIENT_LUA, impl: (k) => (checkPhase(k, PHASES.accessAndLater), k.state.credential) },
@@ -731,7 +762,7 @@ export const PDK_METHODS: Record<string, PdkMethodSpec> = {
       if (!route) return undefined;
       if (route.protocols.length === 1) return route.protocols[0];
       const s = nginx(k);
-      if (allowTerminated === true && isTrusted(k, s.remoteAddr) && s.headers.first('x-forwarded-proto')?.toLowerCase() === 'https') return 'https';
+      if (allowTerminated === true && isTrusted(k, s.remoteAddr) && varHeader(k, s, 'x-forwarded-proto')?.toLowerCase() === 'https') return 'https';
       return s.scheme;
     },
   },
@@ -757,7 +788,7 @@ export const PDK_METHODS: Record<string, PdkMethodSpec> = {
     source: EXPOSED_API,
     impl: (k, [name]) => {
       const s = nginx(k);
-      return nginxVar(s, String(name));
+      return nginxVar(s, String(name), k.env);
     },
   },
   'kong.nginx.get_ctx': {
@@ -835,8 +866,8 @@ export function ngxCtxView(s: RequestState): Record<string, unknown> {
 }
 
 /** The nginx variables the harness models; any other name is a harness gap, not a nil. */
-export function nginxVar(s: RequestState, name: string): unknown {
-  if (name.startsWith('http_')) return s.headers.first(name.slice(5).replace(/_/g, '-'));
+export function nginxVar(s: RequestState, name: string, env: PdkCallContext['env']): unknown {
+  if (name.startsWith('http_')) return s.headers.variable(name.slice(5).replace(/_/g, '-'), nginxJoinsHeaders(env.version));
   if (name.startsWith('arg_')) {
     const v = decodeArgs(s.args, 100)[name.slice(4)];
     return typeof (Array.isArray(v) ? v[0] : v) === 'string' ? (Array.isArray(v) ? v[0] : v) : undefined;
@@ -865,7 +896,7 @@ export function nginxVar(s: RequestState, name: string): unknown {
     server_addr: () => '127.0.0.1',
     server_protocol: () => s.serverProtocol,
     request: () => s.requestLine,
-    remote_addr: () => s.remoteAddr,
+    remote_addr: () => s.realIp(env),
     remote_port: () => String(s.remotePort),
     realip_remote_addr: () => s.remoteAddr,
     realip_remote_port: () => String(s.remotePort),
@@ -877,7 +908,7 @@ export function nginxVar(s: RequestState, name: string): unknown {
     upstream_uri: () => (s.upstream ? s.upstream.uri + (s.args !== undefined ? `?${s.args}` : '') : undefined),
     upstream_scheme: () => s.upstream?.scheme,
     upstream_host: () => s.upstream?.hostHeader,
-    upstream_x_forwarded_prefix: () => s.forwardedPrefix,
+    upstream_x_forwarded_prefix: () => s.upstreamForwarded?.prefix,
     upstream_status: () => s.upstreamStatus,
     status: () => (s.status ? String(s.status) : undefined),
     msec: () => (Date.now() / 1000).toFixed(3),

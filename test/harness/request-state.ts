@@ -9,6 +9,7 @@
 import { randomFillSync } from 'node:crypto';
 import { HeaderList, type LuaHeaderTable } from './headers';
 import type { KongConsumer, KongCredential, KongRoute, KongService } from './entities';
+import { realIpAddress, type RealIpConfig } from './realip';
 
 /**
  * $request_id: 16 random bytes in hex, as nginx makes it. Drawn from a pooled buffer: one
@@ -65,6 +66,8 @@ export interface DelayedResponse {
   status: number;
   body?: unknown;
   headers?: Record<string, unknown>;
+  /** Set by the access iterator after a Lua error, not by a plugin's exit (no callback in Kong). */
+  fromLuaError?: boolean;
 }
 
 export class RequestState {
@@ -89,7 +92,9 @@ export class RequestState {
   readonly httpVersion: number;
   readonly scheme: 'http' | 'https';
   readonly serverPort: number;
+  /** The peer that connected: $realip_remote_addr (kong.client.get_ip). */
   readonly remoteAddr: string;
+  private realIpAddr: string | undefined;
   readonly remotePort: number;
   readonly startTimeMs: number;
   readonly requestId = nextRequestId();
@@ -99,8 +104,10 @@ export class RequestState {
   route: KongRoute | undefined;
   service: KongService | undefined;
   upstream: UpstreamTarget | undefined;
-  /** ngx.var.upstream_x_forwarded_prefix: the path prefix the router stripped. */
+  /** The path prefix the router stripped. */
   forwardedPrefix: string | undefined;
+  /** ngx.var.upstream_x_forwarded_*: what access.before decided to send upstream. */
+  upstreamForwarded: { for: string; proto: string; host: string; port: string; path: string; prefix: string | undefined } | undefined;
   tries: UpstreamTry[] = [];
   upstreamStatus: string | undefined;
   upstreamLatencyMs: number | undefined;
@@ -146,10 +153,12 @@ export class RequestState {
     this.serverPort = req.serverPort ?? 8000;
     if (!this.headers.has('host')) this.headers.add('Host', `127.0.0.1:${this.serverPort}`);
     this.body = req.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body, 'utf8');
-    if (this.body.length > 0 && !this.headers.has('content-length') && !this.headers.has('transfer-encoding')) {
+    this.httpVersion = req.httpVersion ?? 1.1;
+    // HTTP/1 needs framing for a body, so a test that gave none means Content-Length; an HTTP/2
+    // request may send DATA frames without it, and nginx then reports no Content-Length at all
+    if (this.httpVersion < 2 && this.body.length > 0 && !this.headers.has('content-length') && !this.headers.has('transfer-encoding')) {
       this.headers.add('Content-Length', String(this.body.length));
     }
-    this.httpVersion = req.httpVersion ?? 1.1;
     this.scheme = req.scheme ?? 'http';
     this.remoteAddr = req.clientIp ?? '127.0.0.1';
     this.remotePort = req.clientPort ?? 40000 + Math.floor(Math.random() * 20000);
@@ -157,6 +166,18 @@ export class RequestState {
     this.requestLine = `${this.method} ${this.requestUri} ${this.serverProtocol}`;
     const headerBytes = this.headers.all().reduce((n, [k, v]) => n + k.length + v.length + 4, 0);
     this.requestLength = `${this.method} ${this.requestUri} HTTP/${this.httpVersion}\r\n`.length + headerBytes + 2 + this.body.length;
+  }
+
+  /**
+   * $remote_addr once nginx's realip module ran (kong.client.get_forwarded_ip): worked out
+   * once, from the headers as they are at that moment, as nginx does in its post-read phase;
+   * KongSim pins it when the request arrives, before any plugin can change a header.
+   */
+  realIp(config: RealIpConfig): string {
+    if (this.realIpAddr === undefined) {
+      this.realIpAddr = realIpAddress(config, this.remoteAddr, this.headers.values(config.realIpHeader ?? 'X-Real-IP'));
+    }
+    return this.realIpAddr;
   }
 
   /** ngx.var.server_protocol (nginx builds HTTP/2's request line with "HTTP/2.0"). */

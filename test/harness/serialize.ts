@@ -1,7 +1,7 @@
 /**
  * kong.log.serialize() (kong/pdk/log.lua `serialize`), in the shape the 3.4.2 trace shows:
  * request {uri, url, querystring, method, headers, size}, upstream_uri, upstream_status
- * ("" under buffered proxying: the subrequest leaves $upstream_status empty), response
+ * (see upstreamStatus), response
  * {status, headers, size}, tries, latencies {kong, proxy (-1 when not proxied), request},
  * route, service, consumer, authenticated_entity, client_ip, started_at. Authorization headers
  * are redacted as log.lua does. Newer fields of Kong >= 3.5 (request id, workspace name,
@@ -11,8 +11,16 @@ import { decodeArgs } from './uri';
 import { withoutNulls } from './entities';
 import type { HeaderList } from './headers';
 import type { RequestState } from './request-state';
+import type { KongVersion } from './kong-version';
 
-export function serialize(s: RequestState, responseHeaders: HeaderList): Record<string, unknown> {
+export interface SerializeContext {
+  responseHeaders: HeaderList;
+  /** $remote_addr, after nginx's realip module. */
+  clientIp: string;
+  version: KongVersion;
+}
+
+export function serialize(s: RequestState, { responseHeaders, clientIp, version }: SerializeContext): Record<string, unknown> {
   const now = Date.now();
   const requestHeaders = s.headers.toLuaTable(100);
   for (const h of ['authorization', 'proxy-authorization']) if (requestHeaders[h] !== undefined) requestHeaders[h] = 'REDACTED';
@@ -28,7 +36,7 @@ export function serialize(s: RequestState, responseHeaders: HeaderList): Record<
       size: s.requestLength,
     },
     upstream_uri: s.upstream ? s.upstream.uri + s.upstreamQuery() : '',
-    upstream_status: s.buffered || !s.upstreamStatus ? '' : s.upstreamStatus,
+    upstream_status: upstreamStatus(s, version),
     response: {
       status: s.status,
       headers: responseHeaders.toLuaTable(100),
@@ -44,10 +52,12 @@ export function serialize(s: RequestState, responseHeaders: HeaderList): Record<
     })),
     latencies: {
       kong: Math.max(0, kongDone - s.startTimeMs - (upstreamLatency ?? 0)),
+      // ctx.KONG_WAITING_TIME or -1: Kong.access marks the request proxied before the
+      // balancer, so a failed connection still reports the time waited
       proxy: s.proxied && upstreamLatency !== undefined ? upstreamLatency : -1,
       request: Math.max(0, (s.responseSentAtMs ?? now) - s.startTimeMs),
     },
-    client_ip: s.remoteAddr,
+    client_ip: clientIp,
     started_at: s.startTimeMs,
   };
   if (s.route) data.route = withoutNulls(s.route);
@@ -59,6 +69,16 @@ export function serialize(s: RequestState, responseHeaders: HeaderList): Record<
   }
   for (const { key, value, mode } of s.serializeValues) setPath(data, key, value, mode);
   return data;
+}
+
+/**
+ * Buffered proxying goes through a subrequest, which leaves the main request's $upstream_status
+ * empty: 3.4 logs "", and from 3.8 (CHANGELOG 3.8.0, #12953) log.lua falls back to
+ * ctx.buffered_status, a number.
+ */
+function upstreamStatus(s: RequestState, version: KongVersion): unknown {
+  if (!s.buffered) return s.upstreamStatus ?? '';
+  return version.atLeast(3, 8) && s.bufferedStatus !== undefined ? s.bufferedStatus : '';
 }
 
 /** kong.log.set_serialize_value: dotted keys, modes set / add (only if absent) / replace (only if present). */

@@ -219,7 +219,7 @@ export interface Node {
  * One Kong node: its own plugin server process and KongSim, with every entity of `cluster`.
  * `kongVersion`: the Kong KongSim plays (default KONG_VERSION), with nginx's default 8 KiB buffer.
  */
-export async function startNode(cluster: Cluster, options: { kongVersion?: string } = {}): Promise<Node> {
+export async function startNode(cluster: Cluster, options: { kongVersion?: string; trustedIps?: string[] } = {}): Promise<Node> {
   assertBuilt();
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'idempotency-'));
   const server = PluginServerProcess.underTest({ pluginsDirectory: PLUGIN_DIR, prefix, sockName: 'idempotency.sock' });
@@ -227,6 +227,7 @@ export async function startNode(cluster: Cluster, options: { kongVersion?: strin
   const services = [cluster.service, ...cluster.routes.flatMap((r) => (r.service ? [r.service] : []))];
   const sim = new KongSim({
     kongVersion: options.kongVersion ?? KONG_VERSION,
+    trustedIps: options.trustedIps,
     servers: [{ name: 'idempotency', socketPath: server.socketPath, plugins: await dumpAllPlugins(PLUGIN_DIR) }],
     services,
     routes: cluster.routes.map((r) => r.route),

@@ -1,0 +1,127 @@
+/**
+ * Details of Kong's runloop the harness follows, with the real plugin server where a plugin is
+ * involved: the X-Forwarded-* headers Kong sends upstream (trusted_ips, realip), and what
+ * kong.log.serialize() reports after a failed connection and under buffered proxying.
+ */
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KongSim, kongRoute, kongService, type KongSimOptions, type SimResult } from '../harness';
+import { echoUpstream, type TestUpstream } from './helpers';
+import { servePlugin, stopAll, type ServedPlugin } from './servers';
+
+let upstream: TestUpstream;
+let serializer: ServedPlugin;
+
+async function closedPort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+function sim(options: Partial<KongSimOptions> & { port?: number; withPlugin?: boolean } = {}): KongSim {
+  const service = kongService({ host: '127.0.0.1', port: options.port ?? upstream.port, retries: 0 });
+  const route = kongRoute({ paths: ['/t'], service: { id: service.id } });
+  return new KongSim({
+    servers: options.withPlugin ? [serializer.binding] : [],
+    services: [service],
+    routes: [route],
+    plugins: options.withPlugin ? [{ name: 'log-serializer', route: route.id }] : [],
+    ...options,
+  });
+}
+
+function serialized(res: SimResult): { upstream_status: unknown; latencies: { proxy: number }; client_ip: string } {
+  const call = res.calls.find((c) => c.method === 'kong.log.serialize');
+  return JSON.parse(String(call?.data)) as { upstream_status: unknown; latencies: { proxy: number }; client_ip: string };
+}
+
+beforeAll(async () => {
+  upstream = await echoUpstream();
+  serializer = await servePlugin('log-serializer');
+});
+
+afterAll(async () => {
+  await stopAll([serializer]);
+  await upstream.close();
+});
+
+describe('X-Forwarded-* upstream (kong/runloop/handler.lua access.before, nginx_kong.lua proxy_set_header)', () => {
+  it('from a trusted peer: its X-Forwarded-* kept, its X-Real-IP as $remote_addr, itself appended to X-Forwarded-For', async () => {
+    const kong = sim({ trustedIps: ['10.0.0.0/8'] });
+    const res = await kong.request({
+      path: '/t/x',
+      clientIp: '10.0.0.5',
+      headers: [['X-Forwarded-For', '203.0.113.7'], ['X-Real-IP', '203.0.113.7'], ['X-Forwarded-Proto', 'https'], ['X-Forwarded-Host', 'api.example'], ['X-Forwarded-Port', '443']],
+    });
+    kong.close();
+    const sent = res.upstreamRequest?.headers;
+    expect(sent?.first('x-forwarded-for')).toBe('203.0.113.7, 10.0.0.5');
+    expect(sent?.first('x-real-ip')).toBe('203.0.113.7');
+    expect(sent?.first('x-forwarded-proto')).toBe('https');
+    expect(sent?.first('x-forwarded-host')).toBe('api.example');
+    expect(sent?.first('x-forwarded-port')).toBe('443');
+  });
+
+  it("from anyone else: X-Forwarded-For still appended to (as nginx's $proxy_add_x_forwarded_for), the rest replaced", async () => {
+    const kong = sim({ trustedIps: ['10.0.0.0/8'] });
+    const res = await kong.request({
+      path: '/t/x',
+      clientIp: '198.51.100.1',
+      headers: [['X-Forwarded-For', '203.0.113.7'], ['X-Real-IP', '203.0.113.7'], ['X-Forwarded-Proto', 'https']],
+    });
+    kong.close();
+    const sent = res.upstreamRequest?.headers;
+    expect(sent?.first('x-forwarded-for')).toBe('203.0.113.7, 198.51.100.1');
+    expect(sent?.first('x-real-ip')).toBe('198.51.100.1');
+    expect(sent?.first('x-forwarded-proto')).toBe('http');
+  });
+
+  it('Kong 3.9 reads the first line of a repeated X-Forwarded-For (tools/http get_header with ctx); 3.4 the joined $http_x_forwarded_for', async () => {
+    const headers: Array<[string, string]> = [['X-Forwarded-For', '1.1.1.1'], ['X-Forwarded-For', '2.2.2.2']];
+    const newer = sim();
+    const a = await newer.request({ path: '/t/x', clientIp: '198.51.100.1', headers });
+    newer.close();
+    expect(a.upstreamRequest?.headers.first('x-forwarded-for')).toBe('1.1.1.1, 198.51.100.1');
+    const older = sim({ kongVersion: '3.4.2' });
+    const b = await older.request({ path: '/t/x', clientIp: '198.51.100.1', headers });
+    older.close();
+    expect(b.upstreamRequest?.headers.first('x-forwarded-for')).toBe('1.1.1.1, 2.2.2.2, 198.51.100.1');
+  });
+});
+
+describe('kong.log.serialize() (kong/pdk/log.lua)', () => {
+  it("reports the client's forwarded address as client_ip", async () => {
+    const kong = sim({ withPlugin: true, trustedIps: ['10.0.0.0/8'] });
+    const res = await kong.request({ path: '/t/x', clientIp: '10.0.0.5', headers: [['X-Real-IP', '203.0.113.7']] });
+    kong.close();
+    expect(serialized(res).client_ip).toBe('203.0.113.7');
+  });
+
+  // Kong.access sets ctx.KONG_PROXIED before the balancer, so after a refused connection
+  // header_filter still computes KONG_WAITING_TIME, and latencies.proxy is that time, not -1
+  it('after a refused connection: latencies.proxy is the time waited, and the latency headers are sent', async () => {
+    const kong = sim({ withPlugin: true, port: await closedPort() });
+    const res = await kong.request({ path: '/t/x' });
+    kong.close();
+    expect(res.status).toBe(502);
+    expect(res.source).toBe('error');
+    expect(serialized(res).latencies.proxy).toBeGreaterThanOrEqual(0);
+    expect(res.headers.has('x-kong-upstream-latency')).toBe(true);
+  });
+
+  // Buffered proxying is a subrequest: the main request's $upstream_status is empty; from 3.8
+  // log.lua falls back to ctx.buffered_status (CHANGELOG 3.8.0, #12953)
+  it('under buffered proxying: upstream_status is the status from Kong 3.8, "" before', async () => {
+    const newer = sim({ withPlugin: true });
+    const a = await newer.request({ path: '/t/x' });
+    newer.close();
+    expect(a.state.buffered).toBe(true);
+    expect(serialized(a).upstream_status).toBe(200);
+    const older = sim({ withPlugin: true, kongVersion: '3.4.2' });
+    const b = await older.request({ path: '/t/x' });
+    older.close();
+    expect(serialized(b).upstream_status).toBe('');
+  });
+});
