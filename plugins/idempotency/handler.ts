@@ -97,9 +97,9 @@ async function identity(kong: Kong, config: CompiledConfig, headers: MultiMap): 
 }
 
 /**
- * The body is read only when it is known to fit, with max_request_body_size as the limit Kong 3.9
+ * The body is read only when it is known to fit, with max_request_body_size as the limit Kong 3.8
  * needs to read a body nginx buffered to disk (beyond client_body_buffer_size). A body Kong does
- * not return (too large, or on disk before 3.9) is nil, which breaks the PDK reply itself (a Lua
+ * not return (too large, or on disk before 3.8) is nil, which breaks the PDK reply itself (a Lua
  * error packing the Step: a 500), so the size is checked on the headers first. A body of unknown
  * length (chunked) could be any size: 411.
  */
@@ -171,9 +171,13 @@ export async function access(kong: Kong, runtime: Runtime, routeId: string | nul
 
   const who = await identity(kong, config, headers);
   const route = routeId ?? idOf(await kong.router.getRoute()) ?? '';
-  const body = declaresEmptyBody(headers) ? EMPTY : await kong.request.getRawBody(config.maxRequestBodySize);
-  if (body === undefined || body === null) return problem(kong, config, 'body_too_large');
-  const fp = fingerprintOf(method, target, toBuffer(body));
+  // Kong reads a body on disk up to the limit given, and takes 0 as no limit at all.
+  const raw = declaresEmptyBody(headers) ? EMPTY : await kong.request.getRawBody(Math.max(1, config.maxRequestBodySize));
+  if (raw === undefined || raw === null) return problem(kong, config, 'body_too_large');
+  // An HTTP/2 body may come without Content-Length; one nginx kept in memory is handed over whole.
+  const body = toBuffer(raw);
+  if (body.length > config.maxRequestBodySize) return problem(kong, config, 'body_too_large');
+  const fp = fingerprintOf(method, target, body);
   const key = storeKeyFor(route, who, read.key);
 
   let outcome: ClaimOutcome;

@@ -119,7 +119,7 @@ export const Schema: KongFieldList = [
       between: [0, 1073741824],
       default: 8192,
       description:
-        "Largest request body (Content-Length) accepted with a key, in bytes; larger get 413, bodies of unknown length 411. The body is read with this limit, so from Kong 3.9 a body nginx buffered to a file (beyond `nginx_http_client_body_buffer_size`, 8k by default) is read too. Kong before 3.9 hands plugins only bodies held in memory: there, keep this at most `nginx_http_client_body_buffer_size`, or a larger body makes Kong answer 500.",
+        "Largest request body (Content-Length) accepted with a key, in bytes; larger get 413, bodies of unknown length 411. The body is read with this limit, so from Kong 3.8 a body nginx buffered to a file (beyond `nginx_http_client_body_buffer_size`, 8k by default) is read too. Kong before 3.8 hands plugins only bodies held in memory: there, keep this at most `nginx_http_client_body_buffer_size`, or a larger body makes Kong answer 500.",
     },
   },
   {

@@ -39,9 +39,9 @@ export interface KongRequest {
   getHeader(name: string): Promise<string | undefined>;
   getHeaders(maxHeaders?: number): Promise<MultiMap>;
   /**
-   * Arrives as msgpack binary (a Uint8Array). From Kong 3.9 `max` lets Kong read a body nginx
-   * buffered to a file (larger than client_body_buffer_size) up to that many bytes; earlier Kongs
-   * ignore it. A body Kong cannot return is nil, which Kong fails to pack: the request gets a 500.
+   * Arrives as msgpack binary (a Uint8Array). From Kong 3.8 `max` lets Kong read a body nginx
+   * buffered to a file (larger than client_body_buffer_size) up to that many bytes (0: whatever its size);
+   * earlier Kongs ignore it. A body Kong cannot return is nil, which Kong fails to pack: the request gets a 500.
    */
   getRawBody(max?: number): Promise<Uint8Array | string | undefined>;
   getBody(mimetype?: string, maxArgs?: number): Promise<unknown>;

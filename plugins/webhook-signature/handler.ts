@@ -15,7 +15,7 @@
  *   +  kong.response.getStatus()        — only when access claimed an id
  *   +  kong.response.getSource()        — only for a 2xx, to tell the upstream from a later exit
  *
- * The body is read with max_body_size as its limit: from Kong 3.9 that lets Kong read a body nginx
+ * The body is read with max_body_size as its limit: from Kong 3.8 that lets Kong read a body nginx
  * buffered to a file (larger than client_body_buffer_size), which is how deliveries larger than
  * Kong's default 8 KiB buffer verify. Kong 3.4's get_raw_body has no size argument: there such a
  * body makes Kong itself fail the request with a 500 while answering the call, so
@@ -115,7 +115,7 @@ export async function access(kong: Kong, instance: Instance): Promise<void> {
 
   const body = bodyBytes(await kong.request.getRawBody(config.maxBodySize));
   if (!body) {
-    throw new Error('request body unavailable (buffered to a file by nginx, on a Kong before 3.9): set nginx_http_client_body_buffer_size to at least max_body_size');
+    throw new Error('request body unavailable (buffered to a file by nginx, on a Kong before 3.8): set nginx_http_client_body_buffer_size to at least max_body_size');
   }
   const failure = checkBody(config, presented.value, body);
   if (failure) return answer(kong, config, failure);

@@ -106,7 +106,7 @@ export const Schema: KongFieldList = [
       between: [1, 67108864],
       default: DEFAULT_MAX_BODY_SIZE,
       description:
-        "Largest request body verified, in bytes; larger bodies get 413. The body is read with this limit, so from Kong 3.9 a body nginx buffered to a file (beyond `nginx_http_client_body_buffer_size`, 8k by default) still verifies. Kong before 3.9 hands plugins only bodies held in memory: there, set `nginx_http_client_body_buffer_size` to at least this size, or a body buffered to a file makes Kong answer 500.",
+        "Largest request body verified, in bytes; larger bodies get 413. The body is read with this limit, so from Kong 3.8 a body nginx buffered to a file (beyond `nginx_http_client_body_buffer_size`, 8k by default) still verifies. Kong before 3.8 hands plugins only bodies held in memory: there, set `nginx_http_client_body_buffer_size` to at least this size, or a body buffered to a file makes Kong answer 500.",
     },
   },
   {

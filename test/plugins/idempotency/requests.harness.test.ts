@@ -18,6 +18,7 @@ let small: string;
 let tinyStore: string;
 let broken: string;
 let misconfigured: string;
+let tight: string;
 let closed: ReturnType<typeof kongService>;
 
 async function closedPort(): Promise<number> {
@@ -42,6 +43,7 @@ beforeAll(async () => {
   closed = kongService({ name: 'down', host: '127.0.0.1', port: await closedPort(), retries: 0 });
   broken = cluster.route({ name: 'broken', config: {}, service: closed });
   misconfigured = cluster.route({ name: 'misconfigured', config: { strategy: 'redis' } });
+  tight = cluster.route({ name: 'tight', config: { max_request_body_size: 1000 } });
   node = await startNode(cluster);
 });
 afterAll(async () => {
@@ -227,6 +229,15 @@ describe('requests the plugin cannot check', () => {
     expect((await node.request(post(`${api}/limit`, key, body))).headers.first('idempotent-replayed')).toBe('true');
   });
 
+  it('holds an HTTP/2 body sent without Content-Length to the same limit, once read', async () => {
+    const over = await node.request({ ...post(`${tight}/h2`, freshKey(), Buffer.alloc(1001, 0x62)), httpVersion: 2 });
+    expect(over.upstreamRequest).toBeUndefined();
+    expect(over.status).toBe(413);
+    expect(phaseCalls(over, 'access')).toContain('kong.request.get_raw_body');
+    const within = await node.request({ ...post(`${tight}/h2`, freshKey(), Buffer.alloc(1000, 0x62)), httpVersion: 2 });
+    expect(within.status).toBe(201);
+  });
+
   it('refuses a body of unknown length (chunked) with 411', async () => {
     const req = post(`${api}/chunked`, freshKey(), Buffer.from('{"a":1}'), [['Transfer-Encoding', 'chunked']]);
     const res = await node.request(req);
@@ -264,5 +275,35 @@ describe("Kong 3.9 and nginx's default 8 KiB client body buffer", () => {
     } finally {
       await k39.close();
     }
+  });
+});
+
+describe('clients behind a load balancer Kong trusts (trusted_ips, real_ip_header X-Real-IP)', () => {
+  let behindProxy: Node;
+  let path: string;
+  beforeAll(async () => {
+    const cluster = new Cluster(upstream.port);
+    path = cluster.route({ name: 'behind-proxy', config: {} });
+    behindProxy = await startNode(cluster, { trustedIps: ['10.0.0.0/8'] });
+  });
+  afterAll(() => behindProxy?.close());
+
+  const via = (peer: string, realIp: string, key: string) => ({ ...post(`${path}/y`, key, '{}', [['X-Real-IP', realIp]]), clientIp: peer });
+
+  it('scopes anonymous keys by the client address the proxy forwarded, not by the proxy', async () => {
+    const key = freshKey();
+    await behindProxy.request(via('10.1.2.3', '203.0.113.7', key));
+    const otherClient = await behindProxy.request(via('10.1.2.3', '203.0.113.8', key));
+    const sameClientOtherProxy = await behindProxy.request(via('10.9.9.9', '203.0.113.7', key));
+    expect(otherClient.headers.first('idempotent-replayed')).toBeUndefined();
+    expect(sameClientOtherProxy.headers.first('idempotent-replayed')).toBe('true');
+  });
+
+  it('ignores X-Real-IP from a peer outside trusted_ips: a client cannot borrow another scope', async () => {
+    const key = freshKey();
+    await behindProxy.request(via('10.1.2.3', '203.0.113.9', key));
+    const forged = await behindProxy.request(via('198.51.100.1', '203.0.113.9', key));
+    expect(forged.headers.first('idempotent-replayed')).toBeUndefined();
+    expect(forged.upstreamRequest?.headers.first('x-real-ip')).toBe('198.51.100.1');
   });
 });
