@@ -3,8 +3,8 @@
  * involved: the X-Forwarded-* headers Kong sends upstream (trusted_ips, realip), and what
  * kong.log.serialize() reports after a failed connection and under buffered proxying.
  */
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedPort } from '../support/ports';
 import { KongSim, kongRoute, kongService, type KongSimOptions, type SimResult } from '../harness';
 import { echoUpstream, type TestUpstream } from './helpers';
 import { servePlugin, stopAll, type ServedPlugin } from './servers';
@@ -12,13 +12,6 @@ import { servePlugin, stopAll, type ServedPlugin } from './servers';
 let upstream: TestUpstream;
 let serializer: ServedPlugin;
 
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 function sim(options: Partial<KongSimOptions> & { port?: number; withPlugin?: boolean } = {}): KongSim {
   const service = kongService({ host: '127.0.0.1', port: options.port ?? upstream.port, retries: 0 });

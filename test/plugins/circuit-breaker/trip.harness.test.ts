@@ -3,8 +3,8 @@
  * volume, the threshold, what counts as a failure (statuses, Kong's timeouts and connection
  * errors, slow calls), and the 503 that then answers without reaching the upstream.
  */
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedPort } from '../../support/ports';
 import { breakerConfig, breakerLog, burst, startBreakerEnv, type BreakerEnv } from './harness-env';
 
 let env: BreakerEnv;
@@ -13,13 +13,6 @@ beforeAll(async () => {
 });
 afterAll(async () => env?.close());
 
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('opening', () => {
   it('stays closed below the minimum volume, opens once it is reached, then answers 503 without the upstream', async () => {

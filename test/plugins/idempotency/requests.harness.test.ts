@@ -3,8 +3,8 @@
  * methods, unreadable bodies, bad configs), and the outcomes that release a key instead of
  * storing it (connection failure, oversize response), through the real plugin server.
  */
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedPort } from '../../support/ports';
 import { kongService } from '../../harness';
 import { Cluster, TestUpstream, freshKey, phaseCalls, post, problemOf, startNode, type Node } from './env';
 
@@ -21,14 +21,6 @@ let misconfigured: string;
 let tight: string;
 let closed: ReturnType<typeof kongService>;
 
-async function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   upstream = new TestUpstream();
