@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { readSources } from '../desired/sources';
 import { KongCtlError } from '../model/errors';
 import { outputFormatOf, parseDeckDocument, renderDeckDocument, restoreTemplates, type DeckDocument } from '../file-ops/document';
@@ -7,6 +7,9 @@ import { applyPatch, parsePatchFile, parseValueFlags, type Patch } from '../file
 import { addPlugins, checkPlugin, parsePluginFile, type PluginPatch } from '../file-ops/plugins';
 import { addTags, listTags, removeTags, selectEntities } from '../file-ops/tags';
 import { applyNamespace, checkPathPrefix } from '../file-ops/namespace';
+import { parseRuleset, SEVERITIES, type Ruleset, type Severity } from '../file-ops/lint/ruleset';
+import { lintDocument } from '../file-ops/lint/run';
+import { REPORT_FORMATS, renderReport, reportOf, type ReportFormat } from '../file-ops/lint/report';
 import { collect } from './options';
 import { write, writeOutput, type Io, type Outcome } from './context';
 
@@ -15,7 +18,8 @@ import { write, writeOutput, type Io, type Outcome } from './context';
  * `merge`…), with decK's flags and selectors, for pipelines that build the file before applying
  * it. Each reads one file (stdin by default) and writes the result (stdout by default); the
  * document is edited in place, so comments and layout outside the change stay (decK rewrites
- * the whole file). Nothing is written when any part of the command is refused.
+ * the whole file). Nothing is written when any part of the command is refused. `lint` (decK's
+ * `deck file lint`) changes nothing: it reports what a Spectral ruleset finds in the file.
  */
 interface IoOpts {
   state?: string;
@@ -65,7 +69,7 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 export function registerFile(program: Command, io: Io, done: (o: Promise<Outcome>) => void): void {
   const file = program
     .command('file')
-    .description("transform decK files as `deck file` does, keeping their comments: add-tags, remove-tags, list-tags, add-plugins, patch, namespace, merge");
+    .description("transform and lint decK files as `deck file` does, keeping their comments: add-tags, remove-tags, list-tags, add-plugins, patch, namespace, merge, lint");
 
   ioOptions(file.command('add-tags'))
     .description('add tags to the entities the selectors pick (every entity by default)')
@@ -117,6 +121,38 @@ export function registerFile(program: Command, io: Io, done: (o: Promise<Outcome
     .option('-o, --output-file <file>', 'write to FILE instead of stdout')
     .option('--format <format>', 'yaml or json (default: as -o FILE.json says, else the first file’s own format)')
     .action((files: string[], opts: IoOpts) => done(mergeCommand(files, opts, io)));
+
+  file
+    .command('lint')
+    .description('check a decK file against a Spectral ruleset (rules of given JSONPaths and core functions), as `deck file lint` does')
+    .argument('<ruleset-file>', 'the ruleset: rules: { name: { description, severity, given, then: { field, function, functionOptions } } }')
+    .option('-s, --state <file>', 'the decK file to lint ("-", the default, reads stdin)')
+    .option('-f, --file <file>', 'the same as --state')
+    .option('-o, --output-file <file>', 'write the report to FILE instead of stdout')
+    .addOption(new Option('--format <format>', 'plain (the default), json or yaml').choices(REPORT_FORMATS).argParser(choice('--format', REPORT_FORMATS)).default('plain'))
+    .addOption(
+      new Option('-F, --fail-severity <severity>', 'results of this severity or above fail the run (exit code 1)')
+        .choices(SEVERITIES)
+        .argParser(choice('--fail-severity', SEVERITIES))
+        .default('error'),
+    )
+    .option('-D, --display-only-failures', 'show (and count) only the results at or above --fail-severity')
+    .action((ruleset: string, opts: LintOpts) => done(lintCommand(ruleset, opts, io)));
+}
+
+/** A flag's choices, taken in any case (decK's --format is); the choices stay listed for completion. */
+function choice<T extends string>(flag: string, choices: readonly T[]): (value: string) => T {
+  return (value) => {
+    const v = value.toLowerCase() as T;
+    if (!choices.includes(v)) throw new InvalidArgumentError(`${flag} must be ${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}.`);
+    return v;
+  };
+}
+
+interface LintOpts extends IoOpts {
+  format: ReportFormat;
+  failSeverity: Severity;
+  displayOnlyFailures?: boolean;
 }
 
 interface RemoveTagsOpts extends SelectorOpts {
@@ -245,4 +281,24 @@ async function mergeCommand(files: string[], opts: IoOpts, io: Io): Promise<Outc
   const merged = mergeDocuments(docs);
   writeResult(merged, opts, io, `Merged ${plural(docs.length, 'file')}.`);
   return 'ok';
+}
+
+async function readRuleset(name: string, io: Io): Promise<Ruleset> {
+  const read = await readSources([name], io.readStdin);
+  if (read.diagnostics.length) throw new KongCtlError('E_FILE_READ', read.diagnostics.map((d) => d.message).join('; '));
+  if (read.sources.length !== 1) throw new KongCtlError('E_USAGE', `${name} holds ${read.sources.length} files: give the one ruleset file`);
+  return parseRuleset(read.sources[0]);
+}
+
+async function lintCommand(rulesetFile: string, opts: LintOpts, io: Io): Promise<Outcome> {
+  if (rulesetFile === '-' && (opts.state ?? opts.file ?? '-') === '-') {
+    throw new KongCtlError('E_USAGE', 'the ruleset and the decK file cannot both come from stdin: give the decK file with -s FILE');
+  }
+  // The ruleset first, as decK: a broken one is refused before the file is read.
+  const ruleset = await readRuleset(rulesetFile, io);
+  const d = await readState(opts, io);
+  const report = reportOf(lintDocument(d, ruleset), opts.failSeverity, Boolean(opts.displayOnlyFailures));
+  const said = `Linted ${d.name}: ${plural(report.totalCount, 'violation')}, ${plural(report.failCount, 'failure')}. Wrote ${opts.outputFile}.`;
+  writeOutput(io, opts.outputFile, renderReport(report, opts.format, d.name), said);
+  return report.failCount > 0 ? 'invalid' : 'ok';
 }

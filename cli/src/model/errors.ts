@@ -20,7 +20,8 @@ export type ErrorCode =
   | 'E_OUT_OF_SCOPE'
   | 'E_DELETE_GUARD'
   | 'E_PLAN_CHANGED'
-  | 'E_APPLY_FAILED';
+  | 'E_APPLY_FAILED'
+  | 'E_RULESET';
 
 export class KongCtlError extends Error {
   readonly code: ErrorCode;
