@@ -5,13 +5,15 @@
  * - an unknown `kid` triggers a refetch (key rotation), at most once per `cooldown`, so tokens
  *   with random `kid`s cannot make the gateway hammer the identity provider;
  * - concurrent refreshes are coalesced into one request; a failed or empty fetch keeps the old keys.
- * jwks-rsa does the HTTP fetch (status and JSON handling); its own cache is per `kid` and drops
- * keys when the provider is down, so the policy above is ours. Its `timeout` only limits how long
- * the connection may stay silent, and when that fires after the response headers its promise never
- * settles: the store puts its own deadline on the whole fetch, or one stalled response would hold
- * `inflight` for good and no refresh (rotation, TTL) could ever run again.
+ * The fetch itself is bounded in time and size, and aborted (not merely abandoned) at either
+ * bound: a JWKS endpoint, its CDN or anyone on the path of an http:// URI could otherwise stall a
+ * refresh for good or stream a body until the process dies, and a dead plugin server means Kong
+ * proxies every route without its plugins. The store also puts a deadline on any fetcher, so a
+ * fetch that never settles cannot hold `inflight` and block every later refresh.
  */
-import { JwksClient } from 'jwks-rsa';
+import http from 'node:http';
+import https from 'node:https';
+import axios from 'axios';
 import { jwtClaimsMetrics } from '../shared/metrics';
 import { parseJwk, type VerificationKey } from './keys';
 
@@ -27,12 +29,59 @@ export interface JwksOptions {
 /** More keys than any real provider publishes; a bigger set is cut, bounding verify attempts. */
 export const MAX_JWKS_KEYS = 64;
 
+/**
+ * Real key sets are a few KiB (64 RSA-4096 keys are under 64 KiB); anything past this is not a
+ * key set, and is cut off while it downloads, after decompression.
+ */
+export const MAX_JWKS_BYTES = 1024 * 1024;
+
+// A fetch every few minutes gains nothing from a pooled connection, and a pooled one the
+// identity provider closed while idle fails the next refresh with ECONNRESET.
+const httpAgent = new http.Agent({ keepAlive: false });
+const httpsAgent = new https.Agent({ keepAlive: false });
+
 export const fetchJwks: JwksFetcher = async (uri, timeoutMs) => {
-  const client = new JwksClient({ jwksUri: uri, timeout: timeoutMs, cache: false, rateLimit: false });
-  const keys: unknown = await client.getKeys();
-  if (!Array.isArray(keys)) throw new Error('the JWKS document has no "keys" array');
-  return keys;
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), timeoutMs);
+  try {
+    const res = await axios.get<string>(uri, {
+      signal: deadline.signal,
+      timeout: timeoutMs,
+      maxContentLength: MAX_JWKS_BYTES,
+      maxRedirects: 0,
+      httpAgent,
+      httpsAgent,
+      // Kong's own outbound calls ignore HTTP(S)_PROXY; so does this one
+      proxy: false,
+      responseType: 'text',
+      transformResponse: (body: string) => body,
+      validateStatus: () => true,
+      headers: { accept: 'application/jwk-set+json, application/json' },
+    });
+    if (res.status < 200 || res.status > 299) throw new Error(`the JWKS endpoint answered HTTP ${res.status}`);
+    let doc: unknown;
+    try {
+      doc = JSON.parse(res.data);
+    } catch {
+      throw new Error('the JWKS document is not JSON');
+    }
+    const keys = (doc as { keys?: unknown } | null)?.keys;
+    if (!Array.isArray(keys)) throw new Error('the JWKS document has no "keys" array');
+    return keys;
+  } catch (error) {
+    if (deadline.signal.aborted) throw new Error(`the JWKS fetch took longer than jwks_timeout (${timeoutMs} ms)`);
+    if (axios.isAxiosError(error)) throw new Error(describeFetchError(error.code, error.message));
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
 };
+
+function describeFetchError(code: string | undefined, message: string): string {
+  if (message.startsWith('maxContentLength')) return `the JWKS document is larger than ${MAX_JWKS_BYTES} bytes`;
+  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') return 'the JWKS endpoint went silent longer than jwks_timeout';
+  return `the JWKS fetch failed: ${message}${code && !message.includes(code) ? ` (${code})` : ''}`;
+}
 
 export interface KeyLookup {
   keys: VerificationKey[];

@@ -1,8 +1,8 @@
 /**
- * jwks_timeout bounds the whole JWKS fetch. jwks-rsa's `timeout` is only a socket idle timeout,
- * and when it fires after the response headers arrived its promise never settles: without the
- * store's own deadline, that promise stayed `inflight` for good, the first lookup never returned
- * and no later refresh (rotation, TTL) could start, even after the identity provider recovered.
+ * jwks_timeout bounds the whole JWKS fetch. A socket idle timeout alone (what jwks-rsa, used
+ * before, offered) never settled once the response headers had arrived: that promise stayed
+ * `inflight` for good, the first lookup never returned and no later refresh (rotation, TTL) could
+ * start, even after the identity provider recovered.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
