@@ -74,6 +74,15 @@ async function serve(options: ServerOptions, plugins: Map<string, LoadedPlugin>,
     const held = throttle.admit('rejection', Date.now());
     if (held !== undefined) log.warn(`unhandled promise rejection${held > 0 ? ` (${held} more since the last such line)` : ''}: ${describeError(reason)}`);
   });
+  // Nor may an exception thrown outside any handler (a plugin's timer, a library's socket
+  // listener): Node exits on it, and with the plugin server gone Kong proxies every route
+  // without its plugins, security plugins included. Only that callback's work is lost; the
+  // events, instances and socket live on, so staying up fails closed where exiting fails open.
+  process.on('uncaughtException', (error) => {
+    metrics.uncaughtException();
+    const held = throttle.admit('exception', Date.now());
+    if (held !== undefined) log.error(`uncaught exception outside any handler, server kept running${held > 0 ? ` (${held} more since the last such line)` : ''}: ${describeError(error)}`);
+  });
 
   try {
     await listener.listen();

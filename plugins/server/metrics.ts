@@ -98,6 +98,7 @@ export interface ServerSources {
 export class ServerMetrics implements EventObserver {
   private readonly cells = new Map<string, Map<string, Cell>>();
   private readonly rejections: Counter;
+  private readonly exceptions: Counter;
   private sources: ServerSources | undefined;
 
   constructor(registry: Registry, plugins: Iterable<LoadedPlugin>) {
@@ -132,6 +133,7 @@ export class ServerMetrics implements EventObserver {
       registry.registerMetric(new CellHistogram(durationName, help, cells) as never);
     }
     this.rejections = counter({ name: `${METRIC_PREFIX}unhandled_rejections_total`, help: 'Promise rejections nobody handled (logged, at most one line per second)' }, registry);
+    this.exceptions = counter({ name: `${METRIC_PREFIX}uncaught_exceptions_total`, help: 'Exceptions thrown outside any handler (timers, socket listeners), survived and logged, at most one line per second' }, registry);
     const sources = (): ServerSources | undefined => this.sources;
     const live = (name: string, help: string, read: (s: ServerSources) => number): void => {
       const collect = function (this: Gauge): void {
@@ -184,6 +186,10 @@ export class ServerMetrics implements EventObserver {
 
   unhandledRejection(): void {
     this.rejections.inc();
+  }
+
+  uncaughtException(): void {
+    this.exceptions.inc();
   }
 
   private cell(plugin: string, rawPhase: string): Cell {

@@ -44,6 +44,7 @@ describe('every way an event ends removes it from the table', () => {
     { name: 'log-throw', config: { log: 'throw' } },
     { name: 'response-throw', config: { response: 'throw' } },
     { name: 'bad-arg', config: { access: 'bad-arg' } },
+    { name: 'timer-throw', config: { access: 'timer-throw' } },
   ];
 
   beforeAll(async () => {
@@ -144,6 +145,16 @@ describe('every way an event ends removes it from the table', () => {
     await server.waitForLog(/\[WARN\] unhandled promise rejection: PluginServerError: event #\d+ \(ender\.access on instance #\d+\) has ended/);
     expect(server.running).toBe(true);
     expect((await sim.request(get('zero'))).status).toBe(200);
+  });
+
+  it('an exception thrown outside any handler (a timer) is logged and counted; the server stays up (Kong would fail open)', async () => {
+    const { last, ended } = await runMode('timer-throw', 3);
+    expect(last.status).toBe(200);
+    expect(ended).toEqual({ ...noEnded, Ret: 3 * 3 });
+    await server.waitForLog(/\[ERROR\] uncaught exception outside any handler, server kept running: Error: ender: deliberate throw in a timer/);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(server.running).toBe(true);
+    expect((await sim.request(get('return'))).status).toBe(200);
   });
 
   it('a throw in the log phase is only logged; in the response phase it replaces the response with the 500', async () => {

@@ -120,6 +120,14 @@ describe('ServerMetrics with a real EventTable', () => {
     expect(s.value('kong_js_event_table_size')).toBe(0);
     expect(s.value('kong_js_plugin_instances')).toBe(1);
     expect(s.value('kong_js_plugin_info', { plugin: 'probe', version: '1.2.3' })).toBe(1);
+    expect(s.value('kong_js_unhandled_rejections_total')).toBe(0);
+    expect(s.value('kong_js_uncaught_exceptions_total')).toBe(0);
+    metrics.unhandledRejection();
+    metrics.uncaughtException();
+    metrics.uncaughtException();
+    const survived = new Scrape(await registry.metrics());
+    expect(survived.value('kong_js_unhandled_rejections_total')).toBe(1);
+    expect(survived.value('kong_js_uncaught_exceptions_total')).toBe(2);
     // the process registry got none of this
     expect(await source.metricsRegistry().getSingleMetricAsString('kong_js_events_total').catch(() => 'none')).not.toContain('probe');
   });
