@@ -9,7 +9,8 @@
  *                                           for this claim value is remembered (consumer_cache_ttl)
  *   +  kong.client.authenticate()         — only with consumer_claim and a consumer found
  *   2. kong.service.request.setHeaders()  — claims forwarded, X-Consumer-* (with consumer_claim),
- *                                           spoofed copies cleared, hidden token removed
+ *                                           spoofed copies cleared (`_` spellings by their own
+ *                                           names: header-spellings.ts), hidden token removed
  *                                           (skipped when there is nothing to set)
  *   +  kong.service.request.setQuery()    — only to hide a token sent as a query parameter
  *   3. kong.ctx.shared.set(jwt_claims_passed, true) — only with mark_passed (kong-ctl's fail-closed guard)
@@ -19,6 +20,7 @@ import { markPassed } from '../shared/ctx-marker';
 import { failClosed } from '../shared/fail-closed';
 import { jwtClaimsMetrics } from '../shared/metrics';
 import { nowSeconds } from '../shared/clock';
+import { otherSpellings } from '../shared/header-spellings';
 import { fieldCount, KONG_MAX_FIELDS, type HeaderValues, type Kong, type QueryArgs } from '../shared/pdk';
 import { refuse, UNEXPECTED_ERROR_MESSAGE } from '../shared/respond';
 import type { CompiledConfig } from './config';
@@ -59,14 +61,24 @@ async function isPreflight(kong: Kong, headers: Map<string, string[]>): Promise<
   return (await kong.request.getMethod()) === 'OPTIONS';
 }
 
+function vouchedHeaders(config: CompiledConfig): string[] {
+  return [...config.headerMappings.map((m) => m.header), ...(config.consumer ? CONSUMER_HEADERS : [])];
+}
+
+/** Clears (by their own names) the `_` spellings a client sent of the headers this plugin vouches for. */
+function clearOtherSpellings(upstream: HeaderValues, config: CompiledConfig, headers: Map<string, string[]>): void {
+  for (const sent of otherSpellings(headers.keys(), vouchedHeaders(config))) upstream[sent] = [];
+}
+
 /**
  * A preflight passes unauthenticated, but what a client sent under the names this plugin vouches
- * for (forwarded claims, X-Consumer-*) still never reaches the upstream.
+ * for (forwarded claims, X-Consumer-*), in any spelling, still never reaches the upstream.
  */
 async function clearVouchedHeaders(kong: Kong, config: CompiledConfig, headers: Map<string, string[]>): Promise<void> {
-  const vouched = [...config.headerMappings.map((m) => m.header), ...(config.consumer ? CONSUMER_HEADERS : [])];
-  const sent = vouched.filter((h) => headers.has(h.toLowerCase()));
-  if (sent.length > 0) await kong.service.request.setHeaders(Object.fromEntries(sent.map((h) => [h, []])));
+  const upstream: HeaderValues = {};
+  for (const h of vouchedHeaders(config)) if (headers.has(h.toLowerCase())) upstream[h] = [];
+  clearOtherSpellings(upstream, config, headers);
+  if (Object.keys(upstream).length > 0) await kong.service.request.setHeaders(upstream);
 }
 
 export async function access(kong: Kong, runtime: Runtime): Promise<void> {
@@ -101,6 +113,7 @@ export async function access(kong: Kong, runtime: Runtime): Promise<void> {
     if (identified) await kong.client.authenticate(identified.consumer, identified.credential);
     Object.assign(upstream, identified ? identified.headers : anonymousHeaders());
   }
+  clearOtherSpellings(upstream, config, headers);
   if (config.hideCredentials) {
     const source = presented.source;
     if (source.kind === 'header') upstream[source.name] = [];

@@ -3,8 +3,10 @@
  * cookies (parsed from the `Cookie` header, so they cost no PDK call) and query parameters
  * (one `kong.request.getQuery()`, only when configured). Every occurrence counts: RFC 6750 §2
  * says a client MUST NOT send the token more than once, and two tokens would leave it open
- * which one the upstream believes.
+ * which one the upstream believes. A header's `_` spelling (`X_Api_Token`) is another
+ * occurrence: nginx forwards it, and CGI-style upstreams read it as the same header.
  */
+import { spellingsOf } from '../shared/header-spellings';
 import { multiValues, type MultiMap, type QueryArgs } from '../shared/pdk';
 
 export type TokenSource =
@@ -77,9 +79,11 @@ export function tokensInHeaders(
 ): FoundToken[] {
   const found: FoundToken[] = [];
   for (const name of headerNames) {
-    for (const value of headers.get(name) ?? []) {
-      const token = tokenInHeaderValue(name, value);
-      if (token !== undefined) found.push({ token, source: { kind: 'header', name } });
+    for (const sent of spellingsOf(headers.keys(), name)) {
+      for (const value of headers.get(sent) ?? []) {
+        const token = tokenInHeaderValue(name, value);
+        if (token !== undefined) found.push({ token, source: { kind: 'header', name: sent } });
+      }
     }
   }
   if (cookieNames.length > 0) {

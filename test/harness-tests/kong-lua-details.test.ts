@@ -137,6 +137,42 @@ describe('header tables (kong/pdk/private/checks.lua validate_headers, normalize
   });
 });
 
+describe('header names with "_" (lua-nginx-module: ngx.req.set_header matches by ngx_strncasecmp; ngx.header transforms "_")', () => {
+  // Kong runs with underscores_in_headers on, so a client's X_User_Id is a header of its own
+  it('set_header, set_headers and clear_header on the upstream request leave the "_" spelling a client sent', () => {
+    const sent: Array<[string, string]> = [['X_User_Id', 'admin'], ['x-user-id', 'forged'], ['X-Other', 'o']];
+    for (const change of [
+      (k: PdkCallContext) => call(k, 'kong.service.request.set_header', 'X-User-Id', 'alice'),
+      (k: PdkCallContext) => call(k, 'kong.service.request.set_headers', { 'X-User-Id': 'alice' }),
+      (k: PdkCallContext) => call(k, 'kong.service.request.clear_header', 'X-User-Id'),
+    ]) {
+      const k = ctx('access', { headers: sent });
+      change(k);
+      expect(['alice', '']).toContain(k.state.headers.exactValues('x-user-id').join());
+      expect(k.state.headers.exactValues('x-user-id')).not.toContain('forged');
+      expect(k.state.headers.exactValues('x_user_id')).toEqual(['admin']);
+    }
+    const byOwnName = ctx('access', { headers: sent });
+    call(byOwnName, 'kong.service.request.set_headers', { X_User_Id: [] });
+    expect(byOwnName.state.headers.all().filter(([n]) => n !== 'Host')).toEqual([['x-user-id', 'forged'], ['X-Other', 'o']]);
+  });
+
+  it('get_header still finds either spelling ($http_x_user_id folds "-" and "_")', () => {
+    const k = ctx('access', { headers: [['X_User_Id', 'admin']] });
+    expect(call(k, 'kong.request.get_header', 'X-User-Id')).toBe('admin');
+  });
+
+  it('a response header set under a "_" name is written with "-" and replaces that header', () => {
+    const k = ctx('access');
+    call(k, 'kong.response.set_header', 'X-Trace', 'a');
+    call(k, 'kong.response.set_header', 'X_Trace', 'b');
+    call(k, 'kong.response.add_header', 'X_Added', 'c');
+    expect(k.state.responseHeaders.all()).toEqual([['X-Trace', 'b'], ['X-Added', 'c']]);
+    call(k, 'kong.response.clear_header', 'x_trace');
+    expect(k.state.responseHeaders.all()).toEqual([['X-Added', 'c']]);
+  });
+});
+
 describe('Transfer-Encoding (kong/pdk/response.lua set_header, set_headers, send)', () => {
   it('set_header, set_headers and exit headers ignore it with a warning; add_header does not check', () => {
     const log: KongLogLine[] = [];

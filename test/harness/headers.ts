@@ -1,14 +1,25 @@
 /**
- * An nginx header list: ordered, case preserved, repeated names kept apart. Lookups follow
- * ngx.req.get_headers()/ngx.resp.get_headers() as Kong's PDK uses them: names are
- * case-insensitive and `_` matches `-` (kong/pdk/request.lua get_header, kong/pdk/response.lua
- * get_header); tables are keyed by the lower-cased name with a string for one value and an
- * array for repeated ones (`headers.x_another[1]`).
+ * An nginx header list: ordered, case preserved, repeated names kept apart.
+ * - Lookups follow the PDK's getters: names are case-insensitive and `_` matches `-`
+ *   (kong.request.get_header reads $http_<name>, which nginx matches folding both; tables are
+ *   keyed by the lower-cased name with a string for one value and an array for repeated ones,
+ *   `headers.x_another[1]`).
+ * - Changes follow nginx's list, not the getters: `set` and `clear` match a name ignoring case
+ *   only (ngx.req.set_header / clear_header: ngx_http_set_header_helper compares with
+ *   ngx_strncasecmp, and lua-nginx-module's "_" -> "-" rewrite for request headers is `#if 0`), so
+ *   clearing `X-User-Id` leaves a client's `X_User_Id`, which Kong (`underscores_in_headers on`)
+ *   forwards. Response headers get their `_` turned into `-` before they reach the list
+ *   (lua_transform_underscores_in_response_headers, on by default): `responseHeaderName`.
  */
 export type LuaHeaderTable = Record<string, string | string[]>;
 
 export function normalizeHeaderName(name: string): string {
   return name.toLowerCase().replace(/_/g, '-');
+}
+
+/** ngx.header[name]: lua_transform_underscores_in_response_headers (default on) writes `_` as `-`. */
+export function responseHeaderName(name: string): string {
+  return name.includes('_') ? name.replace(/_/g, '-') : name;
 }
 
 // Names repeat across requests (a handful of header names); memoising the normalised form keeps
@@ -90,7 +101,15 @@ export class HeaderList {
     return this.first(name) !== undefined;
   }
 
-  /** ngx.req.set_header / ngx.header[name] = value: replaces every value, appended at the end. */
+  /** The values of exactly this name, case aside (`_` and `-` differ): what nginx's list holds. */
+  exactValues(name: string): string[] {
+    const n = name.toLowerCase();
+    const out: string[] = [];
+    for (const [k, v] of this.entries) if (k.toLowerCase() === n) out.push(v);
+    return out;
+  }
+
+  /** ngx.req.set_header / ngx.header[name] = value: replaces every value of the name, appended at the end. */
   set(name: string, value: string | string[]): void {
     this.clear(name);
     for (const v of Array.isArray(value) ? value : [value]) this.entries.push([name, v]);
@@ -100,9 +119,10 @@ export class HeaderList {
     this.entries.push([name, value]);
   }
 
+  /** ngx.req.clear_header: every line of this name, case aside; `_` and `-` differ. */
   clear(name: string): void {
-    const n = normalized(name);
-    this.entries = this.entries.filter(([k]) => normalized(k) !== n);
+    const n = name.toLowerCase();
+    this.entries = this.entries.filter(([k]) => k.toLowerCase() !== n);
   }
 
   /** ngx.req.get_headers(max) / ngx.resp.get_headers(max): lower-cased keys, arrays for repeats. */

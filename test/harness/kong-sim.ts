@@ -536,7 +536,7 @@ export class KongSim {
     s.upstreamStatus = String(response.status);
     s.status = response.status;
     for (const [name] of response.headers.all()) {
-      if (!HOP_BY_HOP.has(name.toLowerCase())) s.responseHeaders.set(name, response.headers.values(name));
+      if (!HOP_BY_HOP.has(name.toLowerCase())) s.responseHeaders.set(name, response.headers.exactValues(name));
     }
     s.responseBody = response.body;
     if (!s.responseHeaders.has('content-length')) s.responseHeaders.set('Content-Length', String(response.body.length));

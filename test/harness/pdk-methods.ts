@@ -16,7 +16,7 @@ import os from 'node:os';
 
 /** kong.tools.uuid is_valid_uuid: the 8-4-4-4-12 hex shape, any version. */
 const VALID_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-import { HeaderList, normalizeHeaderName, type LuaHeaderTable } from './headers';
+import { HeaderList, normalizeHeaderName, responseHeaderName, type LuaHeaderTable } from './headers';
 import { cjsonEncode, isLuaTable, luaFromMsgpack, luaToString, luaType } from './lua-values';
 import { decodeArgs, encodeArgsSorted, normalizePath } from './uri';
 import { defaultErrorMessage, getResponseType, renderErrorTemplate } from './error-templates';
@@ -194,7 +194,7 @@ export function applyExit(state: RequestState, exit: { status: number; body?: un
   let hasContentLength = false;
   for (const [name, values] of headerTable(exit.headers ?? {})) {
     if (isTransferEncoding(name)) warn(TRANSFER_ENCODING_IGNORED);
-    else state.responseHeaders.set(name, values);
+    else state.responseHeaders.set(responseHeaderName(name), values);
     const lower = name.toLowerCase();
     if (lower === 'content-type' || lower === 'content_type') hasContentType = true;
     if (lower === 'content-length' || lower === 'content_length') hasContentLength = true;
@@ -420,7 +420,7 @@ export const PDK_METHODS: Record<string, PdkMethodSpec> = {
       checkPhase(k, PHASES.rewriteAccessHeader);
       const v = headerValue(name, value);
       if (isTransferEncoding(name as string)) return logLine(k, 'warn', [TRANSFER_ENCODING_IGNORED]);
-      nginx(k).responseHeaders.set(name as string, v);
+      nginx(k).responseHeaders.set(responseHeaderName(name as string), v);
       return undefined;
     },
   },
@@ -428,7 +428,7 @@ export const PDK_METHODS: Record<string, PdkMethodSpec> = {
     source: RESPONSE_LUA,
     impl: (k, [name, value]) => {
       checkPhase(k, PHASES.rewriteAccessHeader);
-      nginx(k).responseHeaders.add(name as string, headerValue(name, value));
+      nginx(k).responseHeaders.add(responseHeaderName(name as string), headerValue(name, value));
       return undefined;
     },
   },
@@ -437,7 +437,7 @@ export const PDK_METHODS: Record<string, PdkMethodSpec> = {
     impl: (k, [name]) => {
       checkPhase(k, PHASES.rewriteAccessHeader);
       if (typeof name !== 'string') throw new LuaError('header name must be a string');
-      nginx(k).responseHeaders.clear(name);
+      nginx(k).responseHeaders.clear(responseHeaderName(name));
       return undefined;
     },
   },
@@ -448,7 +448,7 @@ export const PDK_METHODS: Record<string, PdkMethodSpec> = {
       const s = nginx(k);
       for (const [name, values] of headerTable(headers)) {
         if (isTransferEncoding(name)) logLine(k, 'warn', [TRANSFER_ENCODING_IGNORED]);
-        else s.responseHeaders.set(name, values);
+        else s.responseHeaders.set(responseHeaderName(name), values);
       }
       return undefined;
     },

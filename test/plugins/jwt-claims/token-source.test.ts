@@ -62,3 +62,13 @@ describe('tokensInHeaders / tokensInQuery', () => {
     expect(queryWithout({ jwt: 'a', q: ['1', '2'] }, 'jwt')).toEqual({ q: ['1', '2'] });
   });
 });
+
+describe('a token header sent under its `_` spelling (nginx forwards it; CGI reads it as the same header)', () => {
+  it('is found, named as sent, and with the `-` spelling makes two tokens', () => {
+    const one = new Map([['x_api_token', ['t1']]]);
+    expect(tokensInHeaders(one, ['x-api-token'], [])).toEqual([{ token: 't1', source: { kind: 'header', name: 'x_api_token' } }]);
+    const two = new Map([['x-api-token', ['t1']], ['x_api_token', ['t2']]]);
+    expect(tokensInHeaders(two, ['x-api-token'], []).map((f) => f.token)).toEqual(['t1', 't2']);
+    expect(tokensInHeaders(new Map([['x_api_tokens', ['t']]]), ['x-api-token'], [])).toEqual([]);
+  });
+});
