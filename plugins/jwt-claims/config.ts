@@ -217,3 +217,24 @@ export function compileConfig(raw: unknown): CompileResult {
     },
   };
 }
+
+/**
+ * What runs but deserves a second look. An issuer whose tokens no audience list applies to
+ * passes every token it signed, also those it made for other applications: RFC 8725 §3.9 has the
+ * audience checked whenever an issuer serves more than one relying party, as every hosted IdP
+ * does (a "Sign in with Google" ID token of any site would pass for Google's issuer).
+ */
+export function configWarnings(raw: unknown): string[] {
+  const config = withDefaults(raw) as unknown as Config;
+  if (strings(config.audiences).length > 0 || !Array.isArray(config.issuers)) return [];
+  const warnings: string[] = [];
+  config.issuers.forEach((entry, i) => {
+    if (strings(entry?.audiences).length === 0) {
+      warnings.push(
+        `issuers[${i}]: no audiences apply to "${String(entry?.issuer)}": every token it signed passes, also those for other applications (RFC 8725 §3.9); set audiences (top level or per issuer)`,
+      );
+    }
+  });
+  return warnings;
+}
+

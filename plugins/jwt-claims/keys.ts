@@ -45,7 +45,13 @@ export function parseJwk(jwk: unknown): VerificationKey | undefined {
  *  including a private key pasted by mistake (it must not sit in a plugin config). */
 export function parsePemPublicKey(pem: string): KeyObject {
   if (/PRIVATE KEY/.test(pem)) throw new Error('a private key was configured; configure the public key instead');
-  const key = createPublicKey(pem);
+  let key: KeyObject;
+  try {
+    key = createPublicKey(pem);
+  } catch {
+    // OpenSSL's own reason ("DECODER routines::unsupported") tells an operator nothing
+    throw new Error('not a readable PEM public key (SPKI "PUBLIC KEY", "RSA PUBLIC KEY" or an X.509 "CERTIFICATE")');
+  }
   if (key.type !== 'public') throw new Error('not a public key');
   const bits = key.asymmetricKeyDetails?.modulusLength;
   if (bits !== undefined && bits < MIN_RSA_BITS) throw new Error(`RSA key of ${bits} bits; at least ${MIN_RSA_BITS} are required`);

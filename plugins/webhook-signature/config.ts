@@ -8,7 +8,8 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { applySchemaDefaults } from '../shared/schema-defaults';
-import { storeConfigFrom, type StoreConfig } from '../shared/store';
+import { storeConfigFrom } from '../shared/store/schema';
+import type { StoreConfig } from '../shared/store/types';
 import { parseTemplate, uses } from './content';
 import { DEDUP_MEMORY_DEFAULTS, type DedupConfig } from './dedup-schema';
 import { HEADER_NAME } from './headers';

@@ -256,7 +256,35 @@ function checkPlugin(r: Reporter, e: Entity, schemas: Map<string, FieldList>, kn
     return;
   }
   const config = e.fields.config ?? {};
-  if (isPlainObject(config)) for (const p of checkRecord(config, fields, { path: ['config'] })) r.entity(e, p.path, p.message, { key: p.atKey });
+  if (!isPlainObject(config)) return;
+  const problems = checkRecord(config, fields, { path: ['config'] });
+  for (const p of problems) r.entity(e, p.path, p.message, { key: p.atKey });
+  if (problems.length === 0) checkProjectPluginConfig(r, e, name, config);
+}
+
+const PROJECT_PLUGIN_CHECKS = new Map(PROJECT_PLUGINS.map((p) => [p.Name, p]));
+
+/** `issuers[0].public_keys[1]: …` → its path inside the config and the message. */
+const PROBLEM_LINE = /^([A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[\d+\])*): ([\s\S]+)$/;
+
+/**
+ * A config this project's plugin would refuse although its Schema accepts it (a check across
+ * fields, an unreadable PEM key, a bad regex): the plugin answers such a route with 500 on every
+ * request, so it is an error here, at the field the plugin names.
+ */
+function checkProjectPluginConfig(r: Reporter, e: Entity, name: string, config: Record<string, unknown>): void {
+  const plugin = PROJECT_PLUGIN_CHECKS.get(name);
+  if (!plugin?.configProblems) return;
+  const report = (line: string, opts: ReportOptions): void => {
+    const m = PROBLEM_LINE.exec(line);
+    if (!m) return r.entity(e, ['config'], line, opts);
+    const path: PathSegment[] = ['config'];
+    for (const part of m[1]!.matchAll(/([A-Za-z_]\w*)|\[(\d+)\]/g)) path.push(part[1] ?? Number(part[2]));
+    r.entity(e, path, m[2]!, opts);
+  };
+  const problems = plugin.configProblems(config);
+  for (const line of problems) report(line, {});
+  if (problems.length === 0) for (const line of plugin.configWarnings?.(config) ?? []) report(line, { severity: 'warning' });
 }
 
 /** The scopes a plugin's schema refuses (`consumer = typedefs.no_consumer` and the like: `eq: null`). */

@@ -27,8 +27,9 @@ const REPO = path.resolve(__dirname, '..', '..', '..');
 const JWT = [
   '    config:',
   '      issuers:',
-  '        - issuer: https://idp.example.com/',
-  '          jwks_uri: https://idp.example.com/.well-known/jwks.json',
+  // audiences set: without, validate warns (RFC 8725 §3.9), and these tests expect no diagnostic
+  '        - { issuer: https://idp.example.com/, audiences: [orders-api],',
+  '            jwks_uri: https://idp.example.com/.well-known/jwks.json }',
 ];
 const WEBHOOK = ['    config:', '      scheme: standard-webhooks', '      secrets: [whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw]'];
 
@@ -387,7 +388,7 @@ describe('the markers: the guard turns on mark_passed of the plugins it guards',
       fields: {
         name: 'jwt-claims',
         config: {
-          issuers: [{ issuer: 'https://idp.example.com/', jwks_uri: 'https://idp.example.com/.well-known/jwks.json' }],
+          issuers: [{ issuer: 'https://idp.example.com/', jwks_uri: 'https://idp.example.com/.well-known/jwks.json', audiences: ['orders-api'] }],
           mark_passed: true,
         },
         tags: ['team-a'],

@@ -13,7 +13,7 @@ export const ORDERS_IDS = {
   guard: '0b0b5a0e-3f0e-4c57-9d0e-2a4f3e1c7a11',
 };
 
-const ISSUERS = [{ issuer: 'https://idp.example.com/', jwks_uri: 'https://idp.example.com/.well-known/jwks.json' }];
+const ISSUERS = [{ issuer: 'https://idp.example.com/', jwks_uri: 'https://idp.example.com/.well-known/jwks.json', audiences: ['orders-api'] }];
 
 /** The decK file's lines, `_info.fail_closed_guard: true` when `guardOn`. */
 export function ordersJwtFile(guardOn: boolean): string[] {
@@ -32,6 +32,7 @@ export function ordersJwtFile(guardOn: boolean): string[] {
     '              issuers:',
     '                - issuer: https://idp.example.com/',
     '                  jwks_uri: https://idp.example.com/.well-known/jwks.json',
+    '                  audiences: [orders-api]',
   ];
 }
 

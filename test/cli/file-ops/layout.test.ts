@@ -49,11 +49,11 @@ describe('kong-ctl file: adding tags and removing them again gives the file back
         const text = readFileSync(join(ROOT, f), 'utf8');
         const existing = (await runCli(['file', 'list-tags'], { stdin: text })).stdout.split('\n');
         fc.pre(tags.every((t) => !existing.includes(t)));
-        const added = await runCli(['file', 'add-tags', ...tags], { stdin: text });
+        const added = await runCli(['file', 'add-tags', '--', ...tags], { stdin: text });
         expect(added.code, added.stderr).toBe(0);
         const listed = await runCli(['file', 'list-tags', '--format', 'json'], { stdin: added.stdout });
         for (const t of tags) expect(JSON.parse(listed.stdout).tags).toContain(t);
-        const removed = await runCli(['file', 'remove-tags', ...tags], { stdin: added.stdout });
+        const removed = await runCli(['file', 'remove-tags', '--', ...tags], { stdin: added.stdout });
         expect(removed.code, removed.stderr).toBe(0);
         expect(removed.stdout).toBe(text);
       }),
