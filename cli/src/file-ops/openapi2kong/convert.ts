@@ -155,7 +155,8 @@ export function convert(spec: Spec, opts: O2kOptions = {}): Obj {
         location: pathItem.location,
       });
       pathService = created.service;
-      const taken = takeValidator(pathsPluginsWithDoc(), docValidator);
+      // A service of its own: the document's plugins are copied onto it.
+      const taken = takeValidator(pluginsList(ctx, pathItem, docPlugins, pathBaseName), docValidator);
       pathValidator = taken.validator;
       pathPlugins = moveConsumerPlugins(topLevelPlugins, taken.list, 'service', pathService.name as string);
       pathService.plugins = pathPlugins;
@@ -170,10 +171,6 @@ export function convert(spec: Spec, opts: O2kOptions = {}): Obj {
       const taken = takeValidator(pluginsList(ctx, pathItem, undefined, pathBaseName), docValidator);
       pathValidator = taken.validator;
       pathPlugins = taken.list;
-    }
-
-    function pathsPluginsWithDoc(): Obj[] {
-      return pluginsList(ctx, pathItem, docPlugins, pathBaseName);
     }
 
     const pathParams = parametersOf(spec, pathItem);
