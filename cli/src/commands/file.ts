@@ -10,6 +10,9 @@ import { applyNamespace, checkPathPrefix } from '../file-ops/namespace';
 import { parseRuleset, SEVERITIES, type Ruleset, type Severity } from '../file-ops/lint/ruleset';
 import { lintDocument } from '../file-ops/lint/run';
 import { REPORT_FORMATS, renderReport, reportOf, type ReportFormat } from '../file-ops/lint/report';
+import { loadSpec } from '../file-ops/openapi2kong/spec';
+import { convert } from '../file-ops/openapi2kong/convert';
+import { renderConverted } from '../file-ops/openapi2kong/render';
 import { collect } from './options';
 import { write, writeOutput, type Io, type Outcome } from './context';
 
@@ -20,6 +23,7 @@ import { write, writeOutput, type Io, type Outcome } from './context';
  * document is edited in place, so comments and layout outside the change stay (decK rewrites
  * the whole file). Nothing is written when any part of the command is refused. `lint` (decK's
  * `deck file lint`) changes nothing: it reports what a Spectral ruleset finds in the file.
+ * `openapi2kong` (decK's `deck file openapi2kong`) makes a new decK file from an OpenAPI spec.
  */
 interface IoOpts {
   state?: string;
@@ -69,7 +73,21 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 export function registerFile(program: Command, io: Io, done: (o: Promise<Outcome>) => void): void {
   const file = program
     .command('file')
-    .description("transform and lint decK files as `deck file` does, keeping their comments: add-tags, remove-tags, list-tags, add-plugins, patch, namespace, merge, lint");
+    .description("make, transform and lint decK files as `deck file` does, keeping their comments: openapi2kong, add-tags, remove-tags, list-tags, add-plugins, patch, namespace, merge, lint");
+
+  file
+    .command('openapi2kong')
+    .description('convert an OpenAPI 3 spec (YAML or JSON) to a decK file, as `deck file openapi2kong` does: a service per servers block, a route per operation')
+    .option('-s, --spec <file>', 'the OpenAPI spec ("-", the default, reads stdin)', '-')
+    .option('-o, --output-file <file>', 'write to FILE instead of stdout')
+    .addOption(new Option('--format <format>', 'yaml (the default) or json').choices(O2K_FORMATS).argParser(choice('--format', O2K_FORMATS)).default('yaml'))
+    .option('--uuid-base <name>', 'the base name of the entities and of their UUIDv5 ids (default: the spec\'s x-kong-name, else info.title)')
+    .option('--select-tag <tags>', 'tags for every entity, comma-separated (repeatable; default: the spec\'s x-kong-tags)', collect, [])
+    .option('--no-id', 'generate no id fields (implied by --inso-compatible)')
+    .option('-i, --inso-compatible', "name entities as Insomnia's Kong export does (and generate no ids)")
+    .option('--generate-security', 'add openid-connect plugins for the openIdConnect security requirements')
+    .option('--ignore-security-errors', 'skip security requirements --generate-security cannot turn into a plugin, instead of failing')
+    .action((opts: O2kOpts) => done(openapi2kongCommand(opts, io)));
 
   ioOptions(file.command('add-tags'))
     .description('add tags to the entities the selectors pick (every entity by default)')
@@ -147,6 +165,21 @@ function choice<T extends string>(flag: string, choices: readonly T[]): (value: 
     if (!choices.includes(v)) throw new InvalidArgumentError(`${flag} must be ${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}.`);
     return v;
   };
+}
+
+const O2K_FORMATS = ['yaml', 'json'] as const;
+
+interface O2kOpts {
+  spec: string;
+  outputFile?: string;
+  format: (typeof O2K_FORMATS)[number];
+  uuidBase?: string;
+  selectTag: string[];
+  /** commander's --no-id: false when given. */
+  id: boolean;
+  insoCompatible?: boolean;
+  generateSecurity?: boolean;
+  ignoreSecurityErrors?: boolean;
 }
 
 interface LintOpts extends IoOpts {
@@ -301,4 +334,23 @@ async function lintCommand(rulesetFile: string, opts: LintOpts, io: Io): Promise
   const said = `Linted ${d.name}: ${plural(report.totalCount, 'violation')}, ${plural(report.failCount, 'failure')}. Wrote ${opts.outputFile}.`;
   writeOutput(io, opts.outputFile, renderReport(report, opts.format, d.name), said);
   return report.failCount > 0 ? 'invalid' : 'ok';
+}
+
+async function openapi2kongCommand(opts: O2kOpts, io: Io): Promise<Outcome> {
+  const read = await readSources([opts.spec], io.readStdin);
+  if (read.diagnostics.length) throw new KongCtlError('E_FILE_READ', read.diagnostics.map((d) => d.message).join('; '));
+  if (read.sources.length !== 1) throw new KongCtlError('E_USAGE', `${opts.spec} holds ${read.sources.length} files: give the one OpenAPI spec`);
+  // decK's --select-tag is a comma-separated list; none given means the spec's x-kong-tags.
+  const tags = opts.selectTag.flatMap((t) => t.split(',')).filter((t) => t !== '');
+  const result = convert(loadSpec(read.sources[0]), {
+    tags: tags.length ? tags : undefined,
+    docName: opts.uuidBase,
+    inso: Boolean(opts.insoCompatible),
+    skipId: !opts.id || Boolean(opts.insoCompatible),
+    oidc: Boolean(opts.generateSecurity),
+    ignoreSecurityErrors: Boolean(opts.ignoreSecurityErrors),
+  });
+  const services = (result.services as unknown[]).length;
+  writeOutput(io, opts.outputFile, renderConverted(result, opts.format), `Converted ${read.sources[0].name} to ${plural(services, 'service')}. Wrote ${opts.outputFile}.`);
+  return 'ok';
 }

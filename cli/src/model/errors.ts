@@ -21,7 +21,8 @@ export type ErrorCode =
   | 'E_DELETE_GUARD'
   | 'E_PLAN_CHANGED'
   | 'E_APPLY_FAILED'
-  | 'E_RULESET';
+  | 'E_RULESET'
+  | 'E_OPENAPI';
 
 export class KongCtlError extends Error {
   readonly code: ErrorCode;

@@ -42,11 +42,13 @@ describe('kong-ctl completion bash', () => {
 
   it('offers a group\'s commands (file), then that command\'s own flags and files', () => {
     expect(complete('fi')).toEqual(['file']);
-    expect(complete('file', '')).toEqual(['add-tags', 'remove-tags', 'list-tags', 'add-plugins', 'patch', 'namespace', 'merge', 'lint']);
+    expect(complete('file', '')).toEqual(['openapi2kong', 'add-tags', 'remove-tags', 'list-tags', 'add-plugins', 'patch', 'namespace', 'merge', 'lint']);
     expect(complete('file', 'lint', '--fa')).toEqual(['--fail-severity']);
     expect(complete('file', 'lint', '-F', '')).toEqual(['error', 'warn', 'info', 'hint']);
     expect(complete('file', 'lint', '--format', '')).toEqual(['plain', 'json', 'yaml']);
     expect(complete('file', 'add-plugins', '--ov')).toEqual(['--overwrite']);
+    expect(complete('file', 'openapi2kong', '--in')).toEqual(['--inso-compatible']);
+    expect(complete('file', 'openapi2kong', '--format', '')).toEqual(['yaml', 'json']);
     expect(complete('file', 'remove-tags', '--keep')).toEqual(['--keep-only', '--keep-empty-array']);
     const dir = join(session.dir(), 'apiops');
     mkdirSync(dir, { recursive: true });

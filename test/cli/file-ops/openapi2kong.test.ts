@@ -1,0 +1,188 @@
+/**
+ * `kong-ctl file openapi2kong`: decK's `deck file openapi2kong`. go-apiops' own golden files
+ * (test/fixtures/openapi2kong, see its README) are converted through the CLI, as go-apiops' test
+ * converts them, and must give decK's document; the outputs must pass `kong-ctl validate`.
+ * Documents are compared as data: decK writes Go maps, whose keys come sorted, and kong-ctl sorts
+ * them the same way, but Go's JSON also escapes '<' and '>' in strings, which JSON.parse undoes.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { nockSession } from '../commands/nock-session';
+import { runCli } from '../commands/run-cli';
+
+const session = nockSession('kong-ctl-o2k-');
+const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'openapi2kong');
+const CASES = readdirSync(FIXTURES).filter((f) => f.endsWith('.yaml')).sort();
+
+/** go-apiops' test options: its two tags unless the spec sets x-kong-tags, and OIDC generation on. */
+function goldenArgs(file: string, variant: 'default' | 'inso'): string[] {
+  const text = readFileSync(join(FIXTURES, file), 'utf8');
+  const tags = variant === 'inso' || !text.includes('x-kong-tags:') ? ['--select-tag', `OAS3_import,OAS3file_${file}`] : [];
+  const extra = variant === 'inso' ? ['--inso-compatible'] : ['--generate-security'];
+  return ['file', 'openapi2kong', '-s', join(FIXTURES, file), '--format', 'json', ...tags, ...extra];
+}
+
+async function convert(args: string[], stdin?: string): Promise<Record<string, unknown>> {
+  const r = await runCli(args, { stdin });
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as Record<string, unknown>;
+}
+
+const SPEC = `openapi: 3.1.0
+info:
+  title: Orders API
+  version: "1"
+servers:
+  - url: https://{region}.orders.example.com:8443/v1
+    variables:
+      region:
+        default: eu
+x-kong-tags: [team-orders]
+paths:
+  /orders/{id}:
+    x-kong-route-defaults:
+      regex_priority: 50
+    get:
+      operationId: getOrder
+      parameters:
+        - $ref: '#/components/parameters/id'
+        - in: header
+          name: X-Version
+          schema: { enum: [v1, v2] }
+    x-kong-plugin-rate-limiting:
+      $ref: '#/components/x-kong/limits/strict'
+components:
+  parameters:
+    id:
+      in: path
+      name: id
+      required: true
+      schema: { type: string, minLength: 0 }
+  x-kong:
+    limits:
+      strict:
+        config: { minute: 5 }
+`;
+
+describe('kong-ctl file openapi2kong: go-apiops golden files', () => {
+  for (const file of CASES) {
+    const base = file.replace(/\.yaml$/, '');
+    it(`${base} converts as decK does`, async () => {
+      const expected = JSON.parse(readFileSync(join(FIXTURES, `${base}.expected.json`), 'utf8'));
+      expect(await convert(goldenArgs(file, 'default'))).toEqual(expected);
+    });
+    if (existsSync(join(FIXTURES, `${base}.expected_inso.json`))) {
+      it(`${base} converts as decK does with --inso-compatible`, async () => {
+        const expected = JSON.parse(readFileSync(join(FIXTURES, `${base}.expected_inso.json`), 'utf8'));
+        expect(await convert(goldenArgs(file, 'inso'))).toEqual(expected);
+      });
+    }
+  }
+
+  /**
+   * What offline validation may refuse, and why: request-validator is a Kong Enterprise plugin the
+   * offline baseline (Kong OSS) does not know, and 12 names two operations 'opsid', so decK makes
+   * two routes of the same name and id, which Kong refuses.
+   */
+  const EXPECTED_REFUSALS: Record<string, RegExp> = {
+    '12-path-parameter-regex.yaml': /duplicate route path-parameter-test_opsid/,
+    '13-request-validator-plugin.yaml': /unknown plugin 'request-validator'/,
+    '17-request-validator-plugin-oneOf-usage.yaml': /unknown plugin 'request-validator'/,
+  };
+
+  it('every golden output passes kong-ctl validate (offline), but for what the spec asks that Kong OSS refuses', async () => {
+    expect(CASES.length).toBeGreaterThan(5);
+    for (const file of CASES) {
+      const out = session.write(`${file}.kong.yaml`, (await runCli(goldenArgs(file, 'default'))).stdout);
+      const v = await runCli(['validate', '-f', out]);
+      const errors = (v.stdout + v.stderr).split('\n').filter((l) => / error: /.test(l));
+      const allowed = EXPECTED_REFUSALS[file];
+      if (!allowed) {
+        expect(v.code, `${file}: ${v.stdout}${v.stderr}`).toBe(0);
+        continue;
+      }
+      expect(v.code, file).toBe(1);
+      expect(errors.length, file).toBeGreaterThan(0);
+      for (const e of errors) expect(e, file).toMatch(allowed);
+    }
+  });
+});
+
+describe('kong-ctl file openapi2kong', () => {
+  it('reads servers with variables, $refs, x-kong-tags, x-kong-* extensions and enum headers', async () => {
+    const out = await convert(['file', 'openapi2kong', '--format', 'json'], SPEC);
+    const [service] = out.services as Record<string, unknown>[];
+    expect(service).toMatchObject({ name: 'orders-api', host: 'eu.orders.example.com', port: 8443, protocol: 'https', path: '/v1', tags: ['team-orders'] });
+    const routes = service.routes as Record<string, unknown>[];
+    // One route per X-Version value, each with the path's plugin from components.x-kong.
+    expect(routes.map((r) => [r.name, r.headers])).toEqual([
+      ['orders-api_getorder_0', { 'X-Version': ['v1'] }],
+      ['orders-api_getorder_1', { 'X-Version': ['v2'] }],
+    ]);
+    // minLength 0 allows an empty segment; a templated path ranks one below the route defaults' priority.
+    expect(routes[0]).toMatchObject({ paths: ['~/orders/(?<id>[^#?/]*)$'], regex_priority: 49, methods: ['GET'], strip_path: false });
+    expect((routes[0].plugins as Record<string, unknown>[]).map((p) => [p.name, p.config])).toEqual([['rate-limiting', { minute: 5 }]]);
+    expect(routes[0].id).not.toEqual(routes[1].id);
+  });
+
+  it('derives names and ids from --uuid-base, and leaves ids out with --no-id', async () => {
+    const a = await convert(['file', 'openapi2kong', '--format', 'json', '--uuid-base', 'Team A'], SPEC);
+    const b = await convert(['file', 'openapi2kong', '--format', 'json', '--uuid-base', 'Team B'], SPEC);
+    const sa = (a.services as Record<string, unknown>[])[0];
+    const sb = (b.services as Record<string, unknown>[])[0];
+    expect(sa.name).toBe('team-a');
+    expect(sa.id).not.toBe(sb.id);
+    const again = await convert(['file', 'openapi2kong', '--format', 'json', '--uuid-base', 'Team A'], SPEC);
+    expect(again).toEqual(a);
+    const noId = await convert(['file', 'openapi2kong', '--format', 'json', '--no-id'], SPEC);
+    expect(JSON.stringify(noId)).not.toContain('"id"');
+  });
+
+  it('writes YAML by default, with --select-tag over x-kong-tags', async () => {
+    const r = await runCli(['file', 'openapi2kong', '--select-tag', 'a,b', '--select-tag', 'c'], { stdin: SPEC });
+    expect(r.code, r.stderr).toBe(0);
+    const doc = parse(r.stdout) as Record<string, unknown>;
+    expect(doc._format_version).toBe('3.0');
+    expect((doc.services as Record<string, unknown>[])[0].tags).toEqual(['a', 'b', 'c']);
+  });
+
+  it('reads JSON specs', async () => {
+    const json = JSON.stringify(parse(SPEC));
+    const fromJson = await convert(['file', 'openapi2kong', '--format', 'json'], json);
+    expect(fromJson).toEqual(await convert(['file', 'openapi2kong', '--format', 'json'], SPEC));
+  });
+
+  it('refuses Swagger 2.0, as decK does, saying where', async () => {
+    const r = await runCli(['file', 'openapi2kong'], { stdin: 'swagger: "2.0"\ninfo: { title: t, version: "1" }\npaths: {}\n' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('<stdin>:1:10: this is a Swagger 2.0 document: openapi2kong converts OpenAPI 3.x only');
+  });
+
+  it('reports bad input at file:line:column and writes nothing', async () => {
+    const out = join(session.dir(), 'never.yaml');
+    const cases: [string, string][] = [
+      ['openapi: 3.0.0\npaths:\n  /a: [\n', '<stdin>:4:1: invalid YAML/JSON'],
+      ['openapi: 3.0.0\ninfo: { title: t }\npaths:\n  /a:\n    get:\n      x-kong-plugin-cors: 12\n', "<stdin>:6:27: expected 'x-kong-plugin-cors' to be a JSON/YAML object"],
+      ['openapi: 3.0.0\ninfo: { title: t }\npaths:\n  /a:\n    x-kong-route-defaults: { $ref: "#/components/x-kong/nope" }\n    get: {}\n', "<stdin>:5:36: reference '#/components/x-kong/nope' not found"],
+      ['openapi: 3.0.0\ninfo: { title: t }\npaths:\n  /a:\n    get:\n      parameters: [{ $ref: "#/components/parameters/gone" }]\n', "<stdin>:6:28: '$ref: #/components/parameters/gone' points to nothing"],
+      ['openapi: 3.0.0\ninfo: { title: t }\nservers: [{ url: "backend.example.com/x" }]\npaths: {}\n', "<stdin>:3:18: failed to parse uri 'backend.example.com/x'"],
+      ['openapi: 3.0.0\ninfo: { title: t }\n', 'must have `.paths` in the root of the document'],
+    ];
+    for (const [stdin, message] of cases) {
+      const r = await runCli(['file', 'openapi2kong', '-o', out], { stdin });
+      expect(r.code, stdin).toBe(1);
+      expect(r.stderr).toContain(message);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
+  it('refuses a path parameter name of 32 characters or more, as PCRE does', async () => {
+    const r = await runCli(['file', 'openapi2kong'], {
+      stdin: 'openapi: 3.0.3\ninfo: { title: t }\npaths:\n  /demo/{something-very-long-that-is-way-beyond-the-32-limit}/:\n    get: {}\n',
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('path-parameter name exceeds 32 characters');
+  });
+});
