@@ -55,6 +55,27 @@ function regexPriority(spec: Spec, route: Obj, computed: number, location: Locat
   return computed === 100 ? given - 1 : given;
 }
 
+/** A path's or an operation's defaults over its parent's, its servers, and whether it gets a service (and an upstream) of its own, as go-apiops decides. */
+interface Level {
+  defaults: Defaults;
+  servers: Server[];
+  newService: boolean;
+  newUpstream: boolean;
+}
+
+function levelOf(spec: Spec, at: Extended, components: ReturnType<typeof xKongComponents>, parent: { defaults: Defaults; servers: Server[] }): Level {
+  const own = defaultsOf(spec, at, components);
+  const defaults: Defaults = {
+    service: own.service ?? parent.defaults.service,
+    upstream: own.upstream ?? parent.defaults.upstream,
+    route: own.route ?? parent.defaults.route,
+  };
+  const servers = serversOf(spec, at);
+  // servers of its own, or upstream defaults of its own, make an upstream (and so a service) of its own
+  const newUpstream = servers.length > 0 || own.upstream !== undefined;
+  return { defaults, servers: servers.length > 0 ? servers : parent.servers, newService: newUpstream || own.service !== undefined, newUpstream };
+}
+
 export function convert(spec: Spec, opts: O2kOptions = {}): Obj {
   const namespace = opts.namespace ?? NAMESPACE_DNS;
   const inso = Boolean(opts.inso);
@@ -95,6 +116,29 @@ export function convert(spec: Spec, opts: O2kOptions = {}): Obj {
   const removeDocService = docServers.length === 0;
   if (doc.upstream) upstreams.push(doc.upstream);
 
+  /**
+   * A service of its own for a path or an operation, pushed with its upstream. Only service
+   * defaults changed (same servers): it keeps using its parent's upstream, through its host.
+   */
+  const ownService = (level: Level, baseName: string, location: Location, parent: Obj): Obj => {
+    const created = createService(spec, {
+      baseName,
+      servers: level.servers,
+      serviceDefaults: level.defaults.service,
+      upstreamDefaults: level.defaults.upstream,
+      tags,
+      namespace,
+      skipId,
+      location,
+    });
+    services.push(created.service);
+    if (created.upstream) {
+      if (level.newUpstream) upstreams.push(created.upstream);
+      else created.service.host = parent.host;
+    }
+    return created.service;
+  };
+
   let docPlugins = pluginsList(ctx, root, undefined, docBaseName);
   let docOidc: Obj | undefined;
   if (opts.oidc) {
@@ -127,45 +171,21 @@ export function convert(spec: Spec, opts: O2kOptions = {}): Obj {
     }
     pathBaseName = pathBaseName !== '' ? docBaseName + join + pathBaseName : docBaseName;
 
-    const own = defaultsOf(spec, pathItem, components);
-    const pathDefaults: Defaults = {
-      service: own.service ?? docDefaults.service,
-      upstream: own.upstream ?? docDefaults.upstream,
-      route: own.route ?? docDefaults.route,
-    };
-    let newPathService = own.service !== undefined;
-    let newPathUpstream = false;
-    if (own.upstream !== undefined) newPathUpstream = newPathService = true;
-    let pathServers = serversOf(spec, pathItem);
-    if (pathServers.length === 0) pathServers = docServers;
-    else newPathUpstream = newPathService = true;
+    const pathLevel = levelOf(spec, pathItem, components, { defaults: docDefaults, servers: docServers });
+    const pathDefaults = pathLevel.defaults;
+    const pathServers = pathLevel.servers;
+    const newPathService = pathLevel.newService;
 
     let pathService: Obj;
     let pathPlugins: Obj[];
     let pathValidator: Obj | undefined;
     if (newPathService) {
-      const created = createService(spec, {
-        baseName: pathBaseName,
-        servers: pathServers,
-        serviceDefaults: pathDefaults.service,
-        upstreamDefaults: pathDefaults.upstream,
-        tags,
-        namespace,
-        skipId,
-        location: pathItem.location,
-      });
-      pathService = created.service;
+      pathService = ownService(pathLevel, pathBaseName, pathItem.location, docService);
       // A service of its own: the document's plugins are copied onto it.
       const taken = takeValidator(pluginsList(ctx, pathItem, docPlugins, pathBaseName), docValidator);
       pathValidator = taken.validator;
       pathPlugins = moveConsumerPlugins(topLevelPlugins, taken.list, 'service', pathService.name as string);
       pathService.plugins = pathPlugins;
-      services.push(pathService);
-      if (created.upstream) {
-        if (newPathUpstream) upstreams.push(created.upstream);
-        // Only service defaults changed: the path's service uses the document's upstream.
-        else pathService.host = docService.host;
-      }
     } else {
       pathService = docService;
       const taken = takeValidator(pluginsList(ctx, pathItem, undefined, pathBaseName), docValidator);
@@ -193,40 +213,10 @@ export function convert(spec: Spec, opts: O2kOptions = {}): Obj {
         operationBaseName = pathBaseName + join + slugify(inso, inso ? method : methodKey);
       }
 
-      const opOwn = defaultsOf(spec, operation, components);
-      const opDefaults: Defaults = {
-        service: opOwn.service ?? pathDefaults.service,
-        upstream: opOwn.upstream ?? pathDefaults.upstream,
-        route: opOwn.route ?? pathDefaults.route,
-      };
-      let newOpService = opOwn.service !== undefined;
-      let newOpUpstream = false;
-      if (opOwn.upstream !== undefined) newOpUpstream = newOpService = true;
-      let opServers = serversOf(spec, operation);
-      if (opServers.length === 0) opServers = pathServers;
-      else newOpUpstream = newOpService = true;
-
-      let opService: Obj;
-      if (newOpService) {
-        const created = createService(spec, {
-          baseName: operationBaseName,
-          servers: opServers,
-          serviceDefaults: opDefaults.service,
-          upstreamDefaults: opDefaults.upstream,
-          tags,
-          namespace,
-          skipId,
-          location: operation.location,
-        });
-        opService = created.service;
-        services.push(opService);
-        if (created.upstream) {
-          if (newOpUpstream) upstreams.push(created.upstream);
-          else opService.host = pathService.host;
-        }
-      } else {
-        opService = pathService;
-      }
+      const opLevel = levelOf(spec, operation, components, { defaults: pathDefaults, servers: pathServers });
+      const opDefaults = opLevel.defaults;
+      const newOpService = opLevel.newService;
+      const opService = newOpService ? ownService(opLevel, operationBaseName, operation.location, pathService) : pathService;
 
       let opPlugins: Obj[];
       if (!newOpService && !newPathService) {
