@@ -226,8 +226,16 @@ export function compileConfig(raw: unknown): CompileResult {
  */
 export function configWarnings(raw: unknown): string[] {
   const config = withDefaults(raw) as unknown as Config;
-  if (strings(config.audiences).length > 0 || !Array.isArray(config.issuers)) return [];
+  if (!Array.isArray(config.issuers)) return [];
   const warnings: string[] = [];
+  // Consumers are Kong's, not an issuer's: with several issuers, whoever one issuer calls
+  // "alice" is the consumer alice, also if alice is meant to sign in through another issuer.
+  if (typeof config.consumer_claim === 'string' && config.consumer_claim !== '' && config.issuers.length > 1) {
+    warnings.push(
+      `consumer_claim: "${config.consumer_claim}" names a consumer whichever of the ${config.issuers.length} issuers signed the token: each must be trusted to name every consumer (or use one plugin per issuer)`,
+    );
+  }
+  if (strings(config.audiences).length > 0) return warnings;
   config.issuers.forEach((entry, i) => {
     if (strings(entry?.audiences).length === 0) {
       warnings.push(

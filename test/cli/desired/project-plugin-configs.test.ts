@@ -122,4 +122,25 @@ describe("project plugins' own config checks", () => {
       ],
     ]);
   });
+
+  it('jwt-claims naming consumers from several issuers: a warning', async () => {
+    const text = [
+      '_format_version: "3.0"',
+      'plugins:',
+      '  - name: jwt-claims',
+      '    config:',
+      '      consumer_claim: sub',
+      '      audiences: [orders]',
+      '      issuers:',
+      '        - { issuer: "https://a.example", jwks_uri: "https://a.example/jwks" }',
+      '        - { issuer: "https://b.example", jwks_uri: "https://b.example/jwks" }',
+    ].join('\n');
+    const r = await loadDesired({ files: ['-'], env: {}, readStdin: async () => text });
+    expect(validateDesired(r).map((d) => [d.severity, `${d.source?.line}:${d.source?.column} ${d.message}`])).toEqual([
+      [
+        'warning',
+        '5:23 config.consumer_claim: "sub" names a consumer whichever of the 2 issuers signed the token: each must be trusted to name every consumer (or use one plugin per issuer)',
+      ],
+    ]);
+  });
 });
