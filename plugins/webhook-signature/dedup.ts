@@ -11,7 +11,6 @@
  * absorbs the sender's retries, it is no defence against a replay with a made-up id (only the
  * signed timestamps of the other schemes limit replays).
  */
-import { isLosslessNumber, parse as parseLossless } from 'lossless-json';
 import { createHash } from 'node:crypto';
 import { isStoreUnavailable, type Claim, type Store, type StoreUnavailableError } from '../shared/store';
 import { singleHeader, type HeaderMap } from './headers';
@@ -50,11 +49,66 @@ function jsonField(body: Buffer, field: string): string | undefined {
 /**
  * A number a double does not hold exactly (64-bit snowflake ids above 2^53): its digits as the
  * sender wrote them, or two different events would share one id once rounded. Only such numbers
- * pay for the second, lossless parse.
+ * pay for this second pass. `text` has already been parsed by JSON.parse as an object, so it is
+ * valid JSON: the scan only has to find where each top-level value starts and ends. The field's
+ * LAST occurrence is the one JSON.parse kept when a key repeats (RFC 8259 §4 allows repeats), so
+ * it is the one taken here; a parser that refuses repeated keys would turn such a genuine,
+ * verified delivery into an internal error on every retry.
  */
 function numberAsWritten(text: string, field: string): string | undefined {
-  const value = (parseLossless(text) as Record<string, unknown>)[field];
-  return isLosslessNumber(value) ? value.value : undefined;
+  let found: string | undefined;
+  let i = skipSpace(text, 0);
+  if (text[i] !== '{') return undefined;
+  i = skipSpace(text, i + 1);
+  while (i < text.length && text[i] !== '}') {
+    const keyEnd = stringEnd(text, i);
+    const key = JSON.parse(text.slice(i, keyEnd)) as string;
+    const valueStart = skipSpace(text, skipSpace(text, keyEnd) + 1); // past the ':'
+    const valueEnd = valueEndAt(text, valueStart);
+    if (key === field) found = text.slice(valueStart, valueEnd);
+    i = skipSpace(text, valueEnd);
+    if (text[i] === ',') i = skipSpace(text, i + 1);
+  }
+  return found !== undefined && NUMBER.test(found) ? found : undefined;
+}
+
+const NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
+
+function skipSpace(text: string, i: number): number {
+  while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+  return i;
+}
+
+/** `text[start]` opens a string: the index just past its closing quote. */
+function stringEnd(text: string, start: number): number {
+  let i = start + 1;
+  while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+  return i + 1;
+}
+
+/** The index just past the value starting at `start` (string, object, array or literal). */
+function valueEndAt(text: string, start: number): number {
+  const first = text[start];
+  if (first === '"') return stringEnd(text, start);
+  if (first === '{' || first === '[') {
+    let depth = 0;
+    let i = start;
+    while (i < text.length) {
+      const c = text[i];
+      if (c === '"') {
+        i = stringEnd(text, i);
+        continue;
+      }
+      if (c === '{' || c === '[') depth++;
+      else if (c === '}' || c === ']') depth--;
+      i++;
+      if (depth === 0) return i;
+    }
+    return i;
+  }
+  let i = start;
+  while (i < text.length && !',}] \t\n\r'.includes(text[i]!)) i++;
+  return i;
 }
 
 /**
