@@ -34,7 +34,7 @@ export const DEDUP_FIELD: KongField = {
         type: 'string',
         default: null,
         description:
-          "Header holding the event id. Unset: the scheme's (webhook-id or svix-id, whichever was verified; X-GitHub-Delivery, X-Shopify-Webhook-Id, custom.id_header), or `id_json_field`.",
+          "Header holding the event id. Unset: the scheme's (webhook-id or svix-id, whichever was verified; X-GitHub-Delivery, X-Shopify-Event-Id, custom.id_header), or `id_json_field`.",
       },
     },
     {

@@ -194,7 +194,10 @@ function shopify(): CompiledScheme {
     algorithm: 'sha256',
     content: BODY_CONTENT,
     timestamped: false,
-    defaultEventId: { header: 'x-shopify-webhook-id' },
+    // Shopify's own de-duplication guidance (shopify.dev/docs/apps/build/webhooks/ignore-duplicates):
+    // the same X-Shopify-Event-Id on several webhooks means one event. X-Shopify-Webhook-Id names a
+    // webhook, and Shopify gives it no de-duplication meaning.
+    defaultEventId: { header: 'x-shopify-event-id' },
     extract(headers) {
       const signatures = read(headers);
       return signatures.ok ? { ok: true, value: { signatures: signatures.value } } : signatures;
