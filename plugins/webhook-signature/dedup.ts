@@ -7,9 +7,12 @@
  *   releases it otherwise, so the sender's retry is processed.
  * Only verified deliveries get here: an unsigned request can never claim or burn an id.
  *
- * With github/shopify/custom the id header is NOT covered by the signature: de-duplication
- * absorbs the sender's retries, it is no defence against a replay with a made-up id (only the
- * signed timestamps of the other schemes limit replays).
+ * With github/shopify, custom without {id} in its template, and any configured dedup.id_header,
+ * the id header is NOT covered by the signature: whoever replays a captured delivery can put any
+ * id on it. So those ids are keyed together with the verified body (`dedupKey`): a replay under a
+ * new id claims only that (id, body) pair, never the id of a future genuine event, while the
+ * sender's own retries (same id, same body) still collide. De-duplication is still no defence
+ * against the replay itself (only the signed timestamps of the other schemes limit replays).
  */
 import { createHash } from 'node:crypto';
 import { isStoreUnavailable, type Claim, type Store, type StoreUnavailableError } from '../shared/store';
@@ -122,10 +125,23 @@ export function eventIdOf(source: EventIdSource, headers: HeaderMap, body: Buffe
   return found.ok ? found.value : undefined;
 }
 
-/** Store key of an event id: the namespace, then a hash (ids come from the sender, so their length
- *  and characters are not ours to trust in a key). */
-export function dedupKey(namespace: string, eventId: string): string {
-  return `${namespace}:${createHash('sha256').update(eventId, 'utf8').digest('base64url')}`;
+/**
+ * Store key of an event id: the namespace, then a hash (ids come from the sender, so their length
+ * and characters are not ours to trust in a key). `unsignedBody`: the verified body, given when the
+ * id is not covered by the signature; the key is then sha256(sha256(id) ‖ sha256(body)), fixed
+ * lengths on both sides so no (id, body) pair can spell another. Only the body, not the whole
+ * signed content: a retry re-signed at a new timestamp is the same delivery.
+ */
+export function dedupKey(namespace: string, eventId: string, unsignedBody?: Buffer): string {
+  const id = createHash('sha256').update(eventId, 'utf8');
+  if (unsignedBody === undefined) return `${namespace}:${id.digest('base64url')}`;
+  const body = createHash('sha256').update(unsignedBody).digest();
+  return `${namespace}:${createHash('sha256').update(id.digest()).update(body).digest('base64url')}`;
+}
+
+/** The body to bind the id to (dedupKey), when the signature does not cover the id. */
+export function unsignedIdBody(source: EventIdSource, body: Buffer): Buffer | undefined {
+  return 'header' in source ? body : undefined;
 }
 
 export async function admit(store: Store, key: string, inFlightTtlMs: number): Promise<Admission> {

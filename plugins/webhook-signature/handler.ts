@@ -30,7 +30,7 @@ import { fieldCount, KONG_MAX_FIELDS, type Kong } from '../shared/pdk';
 import { refuse, UNEXPECTED_ERROR_MESSAGE } from '../shared/respond';
 import { isStoreUnavailable } from '../shared/store';
 import type { CompiledConfig } from './config';
-import { admit, claimFromCtx, dedupKey, describeSource, eventIdOf, settle } from './dedup';
+import { admit, claimFromCtx, dedupKey, describeSource, eventIdOf, settle, unsignedIdBody } from './dedup';
 import { answerFor, type Failure } from './failures';
 import { headerMap, type HeaderMap } from './headers';
 import { Name } from './meta';
@@ -69,7 +69,7 @@ async function deduplicate(kong: Kong, instance: Instance, config: CompiledConfi
     await answer(kong, config, { code: 'missing_event_id', header: describeSource(dedup.source) });
     return false;
   }
-  const admission = await admit(store, dedupKey(instance.namespace, eventId), dedup.inFlightTtlMs);
+  const admission = await admit(store, dedupKey(instance.namespace, eventId, unsignedIdBody(dedup.source, body)), dedup.inFlightTtlMs);
   switch (admission.kind) {
     case 'claimed':
       // Held before the hand-over: from here on this request's log phase must look for it.
