@@ -1,5 +1,6 @@
 /**
- * Module-scope state of idempotency, per config: the compiled config and its store. Plugin
+ * Module-scope state of idempotency, per (config, plugin instance): the compiled config and the
+ * instance's store. Plugin
  * instances are short-lived (kong-pdk drops them after 60 s idle, Kong replaces them on config
  * change); the store and its Redis connection must outlive them.
  */
@@ -16,15 +17,28 @@ export interface Runtime {
   errors: string[];
 }
 
+/** Per (config, plugin instance): instances on several routes with one config get a store each. */
 const runtimes = new ConfigScoped<Runtime>(128);
 
 export function runtimeFor(rawConfig: unknown): Runtime {
   const settings = pluginSettings(withDefaults(rawConfig));
-  return runtimes.get(configKey(settings), () => {
+  const settingsKey = configKey(settings);
+  const partition = storePartition(rawConfig, settingsKey);
+  return runtimes.get(`${settingsKey}:${partition}`, () => {
     const compiled = compileConfig(settings);
     if (!compiled.ok) return { errors: compiled.errors };
-    return { config: compiled.config, store: openStore(Name, compiled.config.store), errors: [] };
+    // The instance is the memory partition: one route's requests can only evict its own records.
+    return { config: compiled.config, store: openStore(Name, compiled.config.store, partition), errors: [] };
   });
+}
+
+/**
+ * Whose records a memory store holds: the plugin id Kong sends with every config (an instance
+ * keeps its records across edits of its config that keep the memory bounds), else the config's hash.
+ */
+export function storePartition(rawConfig: unknown, settingsKey: string): string {
+  const raw = typeof rawConfig === 'object' && rawConfig !== null ? (rawConfig as Record<string, unknown>) : {};
+  return typeof raw.__plugin_id === 'string' && raw.__plugin_id !== '' ? raw.__plugin_id : settingsKey;
 }
 
 /** Claims held by this process for requests still running (shared/held-claims.ts). */

@@ -34,7 +34,7 @@ export const DEDUP_FIELD: KongField = {
         type: 'string',
         default: null,
         description:
-          "Header holding the event id. Unset: the scheme's (webhook-id or svix-id, whichever was verified; X-GitHub-Delivery, X-Shopify-Webhook-Id, custom.id_header), or `id_json_field`.",
+          "Header holding the event id. Unset: the scheme's (webhook-id or svix-id, whichever was verified; X-GitHub-Delivery, X-Shopify-Event-Id, custom.id_header), or `id_json_field`. An id the signature does not cover (X-GitHub-Delivery, X-Shopify-Event-Id, custom.id_header outside `signed_content`, any header set here) is remembered together with the body, so a replayed body under another id cannot mark that id processed.",
       },
     },
     {

@@ -7,11 +7,13 @@
  *   releases it otherwise, so the sender's retry is processed.
  * Only verified deliveries get here: an unsigned request can never claim or burn an id.
  *
- * With github/shopify/custom the id header is NOT covered by the signature: de-duplication
- * absorbs the sender's retries, it is no defence against a replay with a made-up id (only the
- * signed timestamps of the other schemes limit replays).
+ * With github/shopify, custom without {id} in its template, and any configured dedup.id_header,
+ * the id header is NOT covered by the signature: whoever replays a captured delivery can put any
+ * id on it. So those ids are keyed together with the verified body (`dedupKey`): a replay under a
+ * new id claims only that (id, body) pair, never the id of a future genuine event, while the
+ * sender's own retries (same id, same body) still collide. De-duplication is still no defence
+ * against the replay itself (only the signed timestamps of the other schemes limit replays).
  */
-import { isLosslessNumber, parse as parseLossless } from 'lossless-json';
 import { createHash } from 'node:crypto';
 import { isStoreUnavailable, type Claim, type Store, type StoreUnavailableError } from '../shared/store';
 import { singleHeader, type HeaderMap } from './headers';
@@ -50,11 +52,66 @@ function jsonField(body: Buffer, field: string): string | undefined {
 /**
  * A number a double does not hold exactly (64-bit snowflake ids above 2^53): its digits as the
  * sender wrote them, or two different events would share one id once rounded. Only such numbers
- * pay for the second, lossless parse.
+ * pay for this second pass. `text` has already been parsed by JSON.parse as an object, so it is
+ * valid JSON: the scan only has to find where each top-level value starts and ends. The field's
+ * LAST occurrence is the one JSON.parse kept when a key repeats (RFC 8259 §4 allows repeats), so
+ * it is the one taken here; a parser that refuses repeated keys would turn such a genuine,
+ * verified delivery into an internal error on every retry.
  */
 function numberAsWritten(text: string, field: string): string | undefined {
-  const value = (parseLossless(text) as Record<string, unknown>)[field];
-  return isLosslessNumber(value) ? value.value : undefined;
+  let found: string | undefined;
+  let i = skipSpace(text, 0);
+  if (text[i] !== '{') return undefined;
+  i = skipSpace(text, i + 1);
+  while (i < text.length && text[i] !== '}') {
+    const keyEnd = stringEnd(text, i);
+    const key = JSON.parse(text.slice(i, keyEnd)) as string;
+    const valueStart = skipSpace(text, skipSpace(text, keyEnd) + 1); // past the ':'
+    const valueEnd = valueEndAt(text, valueStart);
+    if (key === field) found = text.slice(valueStart, valueEnd);
+    i = skipSpace(text, valueEnd);
+    if (text[i] === ',') i = skipSpace(text, i + 1);
+  }
+  return found !== undefined && NUMBER.test(found) ? found : undefined;
+}
+
+const NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
+
+function skipSpace(text: string, i: number): number {
+  while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+  return i;
+}
+
+/** `text[start]` opens a string: the index just past its closing quote. */
+function stringEnd(text: string, start: number): number {
+  let i = start + 1;
+  while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+  return i + 1;
+}
+
+/** The index just past the value starting at `start` (string, object, array or literal). */
+function valueEndAt(text: string, start: number): number {
+  const first = text[start];
+  if (first === '"') return stringEnd(text, start);
+  if (first === '{' || first === '[') {
+    let depth = 0;
+    let i = start;
+    while (i < text.length) {
+      const c = text[i];
+      if (c === '"') {
+        i = stringEnd(text, i);
+        continue;
+      }
+      if (c === '{' || c === '[') depth++;
+      else if (c === '}' || c === ']') depth--;
+      i++;
+      if (depth === 0) return i;
+    }
+    return i;
+  }
+  let i = start;
+  while (i < text.length && !',}] \t\n\r'.includes(text[i]!)) i++;
+  return i;
 }
 
 /**
@@ -68,10 +125,23 @@ export function eventIdOf(source: EventIdSource, headers: HeaderMap, body: Buffe
   return found.ok ? found.value : undefined;
 }
 
-/** Store key of an event id: the namespace, then a hash (ids come from the sender, so their length
- *  and characters are not ours to trust in a key). */
-export function dedupKey(namespace: string, eventId: string): string {
-  return `${namespace}:${createHash('sha256').update(eventId, 'utf8').digest('base64url')}`;
+/**
+ * Store key of an event id: the namespace, then a hash (ids come from the sender, so their length
+ * and characters are not ours to trust in a key). `unsignedBody`: the verified body, given when the
+ * id is not covered by the signature; the key is then sha256(sha256(id) ‖ sha256(body)), fixed
+ * lengths on both sides so no (id, body) pair can spell another. Only the body, not the whole
+ * signed content: a retry re-signed at a new timestamp is the same delivery.
+ */
+export function dedupKey(namespace: string, eventId: string, unsignedBody?: Buffer): string {
+  const id = createHash('sha256').update(eventId, 'utf8');
+  if (unsignedBody === undefined) return `${namespace}:${id.digest('base64url')}`;
+  const body = createHash('sha256').update(unsignedBody).digest();
+  return `${namespace}:${createHash('sha256').update(id.digest()).update(body).digest('base64url')}`;
+}
+
+/** The body to bind the id to (dedupKey), when the signature does not cover the id. */
+export function unsignedIdBody(source: EventIdSource, body: Buffer): Buffer | undefined {
+  return 'header' in source ? body : undefined;
 }
 
 export async function admit(store: Store, key: string, inFlightTtlMs: number): Promise<Admission> {

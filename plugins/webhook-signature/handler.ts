@@ -30,11 +30,11 @@ import { fieldCount, KONG_MAX_FIELDS, type Kong } from '../shared/pdk';
 import { refuse, UNEXPECTED_ERROR_MESSAGE } from '../shared/respond';
 import { isStoreUnavailable } from '../shared/store';
 import type { CompiledConfig } from './config';
-import { admit, claimFromCtx, dedupKey, describeSource, eventIdOf, settle } from './dedup';
+import { admit, claimFromCtx, dedupKey, describeSource, eventIdOf, settle, unsignedIdBody } from './dedup';
 import { answerFor, type Failure } from './failures';
 import { headerMap, type HeaderMap } from './headers';
 import { Name } from './meta';
-import { dedupNamespace, heldClaims, runtimeFor, type Runtime } from './runtime';
+import { heldClaims, runtimeFor, type Runtime } from './runtime';
 import { checkBody, checkHeaders, declaredTooLarge } from './verify';
 
 /** kong.ctx.shared key carrying a dedup claim from access to log. */
@@ -43,8 +43,6 @@ const metrics = webhookMetrics();
 
 export interface Instance {
   runtime: Runtime;
-  /** Store namespace of this instance's event ids. */
-  namespace: string;
 }
 
 function answer(kong: Kong, config: CompiledConfig, failure: Failure): Promise<void> {
@@ -69,7 +67,7 @@ async function deduplicate(kong: Kong, instance: Instance, config: CompiledConfi
     await answer(kong, config, { code: 'missing_event_id', header: describeSource(dedup.source) });
     return false;
   }
-  const admission = await admit(store, dedupKey(instance.namespace, eventId), dedup.inFlightTtlMs);
+  const admission = await admit(store, dedupKey(instance.runtime.namespace, eventId, unsignedIdBody(dedup.source, body)), dedup.inFlightTtlMs);
   switch (admission.kind) {
     case 'claimed':
       // Held before the hand-over: from here on this request's log phase must look for it.
@@ -163,9 +161,9 @@ export class Plugin {
     try {
       runtime = runtimeFor(config);
     } catch (error) {
-      runtime = { errors: [error instanceof Error ? error.message : String(error)] };
+      runtime = { errors: [error instanceof Error ? error.message : String(error)], namespace: '' };
     }
-    this.instance = { runtime, namespace: runtime.config ? dedupNamespace(config, runtime.config) : '' };
+    this.instance = { runtime };
   }
 
   async access(kong: Kong): Promise<void> {

@@ -20,8 +20,10 @@ export interface Presented {
 }
 
 /**
- * Where the event id for de-duplication is, when the config does not say: a header, a JSON field
- * of the body, or the id the signature covers (Presented.id; `signedId` names its header).
+ * Where the event id for de-duplication is: a header the signature does NOT cover (`header`), a
+ * JSON field of the verified body, or the id the signature covers (Presented.id; `signedId` names
+ * its header). Only `header` ids can be paired with any body by whoever replays a delivery, so
+ * only they are keyed together with the body (dedup.ts `dedupKey`).
  */
 export type EventIdSource = { header: string } | { jsonField: string } | { signedId: string };
 
@@ -194,7 +196,10 @@ function shopify(): CompiledScheme {
     algorithm: 'sha256',
     content: BODY_CONTENT,
     timestamped: false,
-    defaultEventId: { header: 'x-shopify-webhook-id' },
+    // Shopify's own de-duplication guidance (shopify.dev/docs/apps/build/webhooks/ignore-duplicates):
+    // the same X-Shopify-Event-Id on several webhooks means one event. X-Shopify-Webhook-Id names a
+    // webhook, and Shopify gives it no de-duplication meaning.
+    defaultEventId: { header: 'x-shopify-event-id' },
     extract(headers) {
       const signatures = read(headers);
       return signatures.ok ? { ok: true, value: { signatures: signatures.value } } : signatures;
@@ -213,7 +218,8 @@ export function customScheme(config: CustomSchemeConfig & { signature_header: st
     algorithm,
     content,
     timestamped: timestampHeader !== null,
-    defaultEventId: config.id_header ? { header: config.id_header.toLowerCase() } : undefined,
+    // With {id} in the template the id is signed: keyed on the id alone, like Standard Webhooks'.
+    defaultEventId: signedId ? { signedId: signedId.toLowerCase() } : config.id_header ? { header: config.id_header.toLowerCase() } : undefined,
     extract(headers) {
       let id: string | undefined;
       if (signedId) {

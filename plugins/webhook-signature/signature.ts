@@ -15,13 +15,21 @@ export const DIGEST_LENGTH: Record<Algorithm, number> = { sha1: 20, sha256: 32, 
 
 const HEX = /^[0-9a-fA-F]+$/;
 
-/** A presented signature's bytes, or undefined unless it decodes to exactly `length` bytes. */
+/**
+ * A presented signature's bytes, or undefined unless it decodes to exactly `length` bytes.
+ * Base64 must be the canonical encoding of those bytes (padding optional): the decoder ignores the
+ * unused low bits of the last symbol, so without this check 4 different header texts (16 for a
+ * sha512 digest) would pass as the one signature the sender made, and an upstream or log that
+ * compares signature text, as the reference libraries do, would disagree with the gateway
+ * (RFC 4648 §3.5 lets a decoder reject non-zero pad bits).
+ */
 export function decodeSignature(text: string, encoding: SignatureEncoding, length: number): Buffer | undefined {
   if (encoding === 'hex') {
     return text.length === length * 2 && HEX.test(text) ? Buffer.from(text, 'hex') : undefined;
   }
   const bytes = decodeBase64Strict(text);
-  return bytes && bytes.length === length ? bytes : undefined;
+  if (!bytes || bytes.length !== length) return undefined;
+  return bytes.toString('base64').replace(/=+$/, '') === text.replace(/=+$/, '') ? bytes : undefined;
 }
 
 export function hmac(key: KeyObject, algorithm: Algorithm, parts: readonly ContentPart[], values: ContentValues): Buffer {

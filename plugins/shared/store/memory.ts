@@ -26,7 +26,15 @@ export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
   private readonly cache: LRUCache<string, MemoryEntry>;
 
-  constructor(readonly options: MemoryStoreOptions) {
+  /**
+   * `onPut`: told whenever an entry is written. The partitioned stores (index.ts) use it to hold a
+   * partition strongly again once it has something to keep; its closure also keeps their whole
+   * group alive for as long as any one partition is in use.
+   */
+  constructor(
+    readonly options: MemoryStoreOptions,
+    private readonly onPut?: () => void,
+  ) {
     this.cache = new LRUCache<string, MemoryEntry>({
       maxSize: options.maxBytes,
       sizeCalculation: entrySize,
@@ -60,6 +68,7 @@ export class MemoryStore implements Store {
     }
     this.cache.set(key, entry, { ttl: ttlMs });
     while (this.cache.size > this.options.maxEntries) this.cache.pop();
+    this.onPut?.();
   }
 
   async claim(key: string, ttlMs: number, info: Buffer = Buffer.alloc(0)): Promise<ClaimResult> {
@@ -96,6 +105,11 @@ export class MemoryStore implements Store {
     checkKey(key);
     const entry = this.cache.get(key);
     return entry ? this.view(key, entry) : undefined;
+  }
+
+  /** Drops the expired entries now (they are otherwise dropped only when touched or evicted). */
+  purgeStale(): void {
+    this.cache.purgeStale();
   }
 
   clear(): void {

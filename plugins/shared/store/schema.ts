@@ -115,7 +115,7 @@ export function storeSchemaFields(memoryDefaults: MemoryStoreOptions): KongField
     {
       memory: {
         type: 'record',
-        description: 'Bounds of the in-memory store (least recently used entries are evicted beyond them).',
+        description: "Bounds of this plugin instance's in-memory store, which no other instance shares (least recently used entries are evicted beyond them).",
         fields: [
           {
             max_entries: {

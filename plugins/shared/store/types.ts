@@ -101,7 +101,7 @@ export class StoreEntryTooLargeError extends StoreUnavailableError {
   }
 }
 
-/** Bounds of the in-process store (one per config, module scope). */
+/** Bounds of an in-process store (one per plugin, bounds and partition, module scope: index.ts). */
 export interface MemoryStoreOptions {
   /** Most entries kept; the least recently used are evicted beyond it. */
   maxEntries: number;

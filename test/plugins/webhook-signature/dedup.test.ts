@@ -6,7 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../../plugins/shared/store/memory';
 import { StoreUnavailableError, type ClaimResult, type Store } from '../../../plugins/shared/store/types';
-import { admit, claimFromCtx, dedupKey, eventIdOf, settle } from '../../../plugins/webhook-signature/dedup';
+import { admit, claimFromCtx, dedupKey, eventIdOf, settle, unsignedIdBody } from '../../../plugins/webhook-signature/dedup';
+import { compiled } from './pure';
+import { newWhsec } from './signing';
 import { headerMap } from '../../../plugins/webhook-signature/headers';
 
 const memory = () => new MemoryStore({ maxEntries: 1000, maxBytes: 1 << 20 });
@@ -100,6 +102,29 @@ describe('event ids', () => {
   it('keys are namespaced and hashed', () => {
     expect(dedupKey('plugin-1', 'evt_1')).toMatch(/^plugin-1:[A-Za-z0-9_-]{43}$/);
     expect(dedupKey('plugin-1', 'evt_1')).not.toBe(dedupKey('plugin-2', 'evt_1'));
+  });
+  it('an id the signature does not cover is keyed with the body: same id and body collide, another body does not', () => {
+    const body = Buffer.from('{"n":1}');
+    const bound = dedupKey('p', 'evt_1', unsignedIdBody({ header: 'x-event-id' }, body));
+    expect(bound).toMatch(/^p:[A-Za-z0-9_-]{43}$/);
+    expect(dedupKey('p', 'evt_1', Buffer.from('{"n":1}'))).toBe(bound);
+    expect(dedupKey('p', 'evt_1', Buffer.from('{"n":2}'))).not.toBe(bound);
+    expect(dedupKey('p', 'evt_2', body)).not.toBe(bound);
+    expect(bound).not.toBe(dedupKey('p', 'evt_1'));
+    // ids the signature covers are keyed on the id alone
+    expect(unsignedIdBody({ signedId: 'webhook-id' }, body)).toBeUndefined();
+    expect(unsignedIdBody({ jsonField: 'id' }, body)).toBeUndefined();
+  });
+  it('the event id source says whether the signature covers the id', () => {
+    const custom = (signed_content: string, dedup: Record<string, unknown> = {}) =>
+      compiled({ scheme: 'custom', secrets: ['s'], custom: { signature_header: 'X-Sig', id_header: 'X-Event-Id', signed_content }, dedup: { enabled: true, ...dedup } }).dedup!.source;
+    expect(custom('{id}.{body}')).toEqual({ signedId: 'x-event-id' });
+    expect(custom('{body}')).toEqual({ header: 'x-event-id' });
+    expect(custom('{id}.{body}', { id_header: 'X-Event-Id' })).toEqual({ header: 'x-event-id' });
+    expect(compiled({ scheme: 'github', secrets: ['s'], dedup: { enabled: true } }).dedup!.source).toEqual({ header: 'x-github-delivery' });
+    expect(compiled({ scheme: 'shopify', secrets: ['s'], dedup: { enabled: true } }).dedup!.source).toEqual({ header: 'x-shopify-event-id' });
+    expect(compiled({ secrets: [newWhsec()], dedup: { enabled: true } }).dedup!.source).toEqual({ signedId: 'webhook-id' });
+    expect(compiled({ scheme: 'stripe', secrets: ['s'], dedup: { enabled: true } }).dedup!.source).toEqual({ jsonField: 'id' });
   });
   it('claims come back from kong.ctx.shared only when well formed', () => {
     expect(claimFromCtx({ key: 'k', token: 't' })).toEqual({ key: 'k', token: 't' });
