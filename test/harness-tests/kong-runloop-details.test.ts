@@ -5,12 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort } from '../support/ports';
-import { KongSim, kongRoute, kongService, type KongSimOptions, type SimResult } from '../harness';
+import { KongSim, kongRoute, kongService, type KongSimOptions, type NativePlugin, type SimResult } from '../harness';
 import { echoUpstream, type TestUpstream } from './helpers';
 import { servePlugin, stopAll, type ServedPlugin } from './servers';
 
 let upstream: TestUpstream;
 let serializer: ServedPlugin;
+let ctxReader: ServedPlugin;
 
 
 function sim(options: Partial<KongSimOptions> & { port?: number; withPlugin?: boolean } = {}): KongSim {
@@ -33,10 +34,11 @@ function serialized(res: SimResult): { upstream_status: unknown; latencies: { pr
 beforeAll(async () => {
   upstream = await echoUpstream();
   serializer = await servePlugin('log-serializer');
+  ctxReader = await servePlugin('ctx-reader');
 });
 
 afterAll(async () => {
-  await stopAll([serializer]);
+  await stopAll([serializer, ctxReader]);
   await upstream.close();
 });
 
@@ -116,5 +118,74 @@ describe('kong.log.serialize() (kong/pdk/log.lua)', () => {
     const b = await older.request({ path: '/t/x' });
     older.close();
     expect(serialized(b).upstream_status).toBe('');
+  });
+});
+
+/** A Lua plugin after ctx-reader (priority 1000) refusing every request in access. */
+const refuser: NativePlugin = {
+  name: 'refuser',
+  priority: 10,
+  access(pdk) {
+    pdk.call('kong.response.exit', 403, { message: 'no' });
+  },
+};
+
+describe('ngx.ctx in an external plugin\'s log timer (kong.nginx.get_ctx on the saved clone)', () => {
+  async function ctxInLog(options: { port?: number; kongVersion?: string; httpVersion?: number; upgrade?: boolean; refuse?: boolean } = {}) {
+    const service = kongService({ host: '127.0.0.1', port: options.port ?? upstream.port, retries: 0 });
+    const route = kongRoute({ paths: ['/t'], service: { id: service.id } });
+    const kong = new KongSim({
+      kongVersion: options.kongVersion,
+      servers: [ctxReader.binding],
+      nativePlugins: [refuser],
+      services: [service],
+      routes: [route],
+      plugins: [{ name: 'ctx-reader', route: route.id }, ...(options.refuse ? [{ name: 'refuser', route: route.id }] : [])],
+    });
+    const headers: Array<[string, string]> = options.upgrade ? [['Connection', 'upgrade'], ['Upgrade', 'websocket']] : [];
+    const res = await kong.request({ path: '/t/x', httpVersion: options.httpVersion, headers });
+    kong.close();
+    const line = res.kongLog.find((l) => l.plugin === 'ctx-reader' && l.message.startsWith('ctx in log: '));
+    expect(line, JSON.stringify(res.kongLog)).toBeDefined();
+    return { res, ctx: JSON.parse(line!.message.slice('ctx in log: '.length)) as Record<string, unknown> };
+  }
+
+  it('a proxied, buffered request: KONG_PROXIED and buffered_proxying are both true', async () => {
+    const { res, ctx } = await ctxInLog();
+    expect(res.status).toBe(200);
+    expect(ctx).toEqual({ KONG_PROXIED: true, buffered_proxying: true });
+  });
+
+  // kong/init.lua Kong.access sets KONG_PROXIED only once no plugin answered (delayed response)
+  it('a request a later plugin refused in access: never proxied', async () => {
+    const { res, ctx } = await ctxInLog({ refuse: true });
+    expect(res.status).toBe(403);
+    expect(res.source).toBe('exit');
+    expect(ctx.KONG_PROXIED).toBeNull();
+  });
+
+  // KONG_PROXIED is set before the balancer: a refused connection looks proxied
+  it('a refused connection (Kong\'s 502): proxied, still asked to be buffered', async () => {
+    const { res, ctx } = await ctxInLog({ port: await closedPort() });
+    expect(res.status).toBe(502);
+    expect(ctx).toEqual({ KONG_PROXIED: true, buffered_proxying: true });
+  });
+
+  // kong/init.lua Kong.access: "response buffering was turned off: ...", ctx.buffered_proxying = nil
+  it('HTTP/2 before Kong 3.9: buffering turned off (notice logged), buffered_proxying cleared; from 3.9 kept', async () => {
+    const older = await ctxInLog({ kongVersion: '3.4.2', httpVersion: 2 });
+    expect(older.res.state.buffered).toBe(false);
+    expect(older.ctx).toEqual({ KONG_PROXIED: true, buffered_proxying: null });
+    expect(older.res.kongLog).toContainEqual({ level: 'notice', message: 'response buffering was turned off: incompatible HTTP version (2)' });
+    const newer = await ctxInLog({ kongVersion: '3.9.1', httpVersion: 2 });
+    expect(newer.res.state.buffered).toBe(true);
+    expect(newer.ctx).toEqual({ KONG_PROXIED: true, buffered_proxying: true });
+  });
+
+  it('a connection upgrade: buffering turned off on every version', async () => {
+    const { res, ctx } = await ctxInLog({ upgrade: true });
+    expect(res.state.buffered).toBe(false);
+    expect(ctx.buffered_proxying).toBeNull();
+    expect(res.kongLog).toContainEqual({ level: 'notice', message: 'response buffering was turned off: connection upgrade (websocket)' });
   });
 });

@@ -482,6 +482,8 @@ export class KongSim {
       if (!entity) continue;
       const c = { plugin, entity };
       collected.push(c);
+      // plugins_iterator.lua get_next_and_collect: `if phase == "response" and not ctx.buffered_proxying`
+      if (plugin.phases.has('response')) s.bufferingRequested = true;
       if (s.delayedResponse || !plugin.phases.has('access')) continue;
       const out = await this.runPhase(s, run, c, 'access');
       if (out === 'lua-error' && !s.delayedResponse) {
@@ -515,9 +517,14 @@ export class KongSim {
   /** proxy_pass, or Kong.response (buffered proxying) followed by the response phase. */
   private async proxyPhase(s: RequestState, run: RunContext, collected: Collected[]): Promise<{ request?: UpstreamRequest; response?: UpstreamResponse }> {
     const u = s.upstream as NonNullable<RequestState['upstream']>;
-    const wantsResponse = collected.some((c) => c.plugin.phases.has('response'));
-    const upgrade = (s.headers.first('upgrade') ?? '') !== '';
-    s.buffered = (s.bufferingRequested || wantsResponse) && !upgrade && (s.httpVersion < 2 || this.version.atLeast(3, 9));
+    const upgrade = s.headers.first('upgrade') ?? '';
+    s.buffered = s.bufferingRequested && upgrade === '' && (s.httpVersion < 2 || this.version.atLeast(3, 9));
+    if (s.bufferingRequested && !s.buffered) {
+      // kong/init.lua Kong.access: the notice, then `ctx.buffered_proxying = nil`
+      const why = s.httpVersion >= 2 && !this.version.atLeast(3, 9) ? `incompatible HTTP version (${s.httpVersion})` : `connection upgrade (${upgrade})`;
+      run.sink.log({ level: 'notice', message: `response buffering was turned off: ${why}` });
+      s.bufferingRequested = false;
+    }
     const request = this.upstreamRequest(s);
     s.proxied = true; // Kong.access sets ctx.KONG_PROXIED before the balancer runs
     const t0 = Date.now();

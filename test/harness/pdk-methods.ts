@@ -792,7 +792,10 @@ export const PDK_METHODS: Record<string, PdkMethodSpec> = {
     },
   },
   'kong.nginx.get_ctx': {
-    source: EXPOSED_API,
+    // ngx.ctx, or in the log timer the clone build_phases saved: KONG_PROXIED (kong/init.lua
+    // Kong.access, set before the balancer), buffered_proxying (runloop/plugins_iterator.lua,
+    // cleared by Kong.access when it cannot buffer) and the other keys of ngxCtxView
+    source: `${EXPOSED_API} + kong/init.lua, kong/runloop/plugins_iterator.lua`,
     impl: (k, [key]) => (k.saved ? k.saved.ngxCtx : ngxCtxView(k.state))[luaToString(key)],
   },
   'kong.nginx.set_ctx': {
@@ -861,6 +864,7 @@ export function ngxCtxView(s: RequestState): Record<string, unknown> {
     KONG_PROXIED: s.proxied || undefined,
     KONG_EXITED: s.exited || undefined,
     KONG_UNEXPECTED: s.unexpected || undefined,
+    buffered_proxying: s.bufferingRequested || undefined,
     ...s.ngxCtx,
   };
 }

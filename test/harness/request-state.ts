@@ -125,7 +125,11 @@ export class RequestState {
   unexpected = false;
   delayResponse = false;
   delayedResponse: DelayedResponse | undefined;
-  /** kong.service.request.enable_buffering() or a plugin with a `response` handler. */
+  /**
+   * ngx.ctx.buffered_proxying: set by kong.service.request.enable_buffering() and by the plugins
+   * iterator as it collects a plugin with a `response` handler (runloop/plugins_iterator.lua);
+   * Kong.access clears it when it cannot buffer (HTTP/2 before 3.9, a connection upgrade).
+   */
   bufferingRequested = false;
   buffered = false;
   bufferedStatus: number | undefined;
