@@ -21,9 +21,10 @@
  *   Content-Length: 0] and one store call (complete or release). Implementing `response` makes Kong
  *   buffer the upstream response on the routes this plugin runs on: that is how a JS plugin gets
  *   the body.
- * log — likewise none while no claim is held; else ctx.shared.get, plus a store release for a
- *   claim the response phase never saw (upstream connection failure, timeout, a later plugin
- *   refusing the request).
+ * log — likewise none while no claim is held; else ctx.shared.get, and for a claim the response
+ *   phase never settled nginx.getCtx('KONG_PROXIED'): a request Kong never proxied (a later
+ *   plugin refused it in access) is released; one it proxied is kept until lock_ttl, with one
+ *   more getCtx('buffered_proxying') to say why in the warning.
  */
 import { failClosed } from '../shared/fail-closed';
 import { KEPT_AFTER_LOCK_MS } from '../shared/held-claims';
@@ -279,11 +280,28 @@ export async function response(kong: Kong, runtime: Runtime): Promise<void> {
   }
 }
 
+/**
+ * A claim the response phase never settled. Only a request Kong never proxied is known not to
+ * have reached the upstream: Kong sets KONG_PROXIED once no plugin answered in access, before the
+ * balancer. Once proxied, the upstream may be processing it (Kong's 504 after read_timeout, a 502
+ * after the request was sent) or have answered a response Kong did not buffer: releasing would
+ * let the retry run the operation again, so the key stays locked until lock_ttl (the draft's 409
+ * meanwhile). Kong runs this phase in a timer, where nginx's variables are out of reach (and
+ * under buffered proxying the main request's $upstream_* are empty): a refused connection cannot
+ * be told from one that failed after sending, so it is kept too.
+ */
 export async function log(kong: Kong, runtime: Runtime): Promise<void> {
   if (!runtime.config || !runtime.store) return;
   const flight = await heldFlight(kong, runtime.config);
   if (!flight || !heldClaims.settle(flight.token)) return;
-  await release(kong, runtime, flight, 'the request ended without an upstream response');
+  if ((await kong.nginx.getCtx('KONG_PROXIED')) !== true) {
+    return release(kong, runtime, flight, 'the request never reached the upstream');
+  }
+  const why =
+    (await kong.nginx.getCtx('buffered_proxying')) === true
+      ? 'the upstream got the request but Kong got no response from it (timeout or connection failure)'
+      : 'response not buffered by Kong: cannot be stored (HTTP/2 before Kong 3.9, or a connection upgrade)';
+  await kong.log.warn(`[${Name}] ${why}; the key stays locked until lock_ttl so that a retry does not run the request again`);
 }
 
 /**

@@ -1,11 +1,12 @@
 /**
  * What the plugin accepts and refuses before anything is stored (key syntax, required mode,
- * methods, unreadable bodies, bad configs), and the outcomes that release a key instead of
- * storing it (connection failure, oversize response), through the real plugin server.
+ * methods, unreadable bodies, bad configs), the outcomes that release a key instead of storing it
+ * (a later plugin's refusal, oversize response), and the one that keeps it locked (Kong's 502),
+ * through the real plugin server.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort } from '../../support/ports';
-import { kongService } from '../../harness';
+import { kongService, type NativePlugin } from '../../harness';
 import { Cluster, TestUpstream, freshKey, phaseCalls, post, problemOf, startNode, type Node } from './env';
 
 let upstream: TestUpstream;
@@ -20,6 +21,16 @@ let broken: string;
 let misconfigured: string;
 let tight: string;
 let closed: ReturnType<typeof kongService>;
+let gated: string;
+
+/** A Lua plugin after idempotency (900) that refuses, in access, a request carrying X-Refuse. */
+const refuser: NativePlugin = {
+  name: 'refuser',
+  priority: 800,
+  access(pdk) {
+    if (pdk.call('kong.request.get_header', 'x-refuse') !== undefined) pdk.call('kong.response.exit', 403, { message: 'refused' });
+  },
+};
 
 
 beforeAll(async () => {
@@ -36,7 +47,8 @@ beforeAll(async () => {
   broken = cluster.route({ name: 'broken', config: {}, service: closed });
   misconfigured = cluster.route({ name: 'misconfigured', config: { strategy: 'redis' } });
   tight = cluster.route({ name: 'tight', config: { max_request_body_size: 1000 } });
-  node = await startNode(cluster);
+  gated = cluster.route({ name: 'pay-gated', config: {}, plugins: [{ name: 'refuser' }] });
+  node = await startNode(cluster, { nativePlugins: [refuser] });
 });
 afterAll(async () => {
   await node?.close();
@@ -151,26 +163,48 @@ describe('required mode and methods', () => {
   });
 });
 
-describe('outcomes that release the key', () => {
-  it('releases on an upstream connection failure (no response phase) so a retry reaches the upstream', async () => {
+describe('a claim the response phase never settled', () => {
+  it('is released when a plugin after idempotency refused the request in access: nothing reached the upstream', async () => {
+    const key = freshKey();
+    const refusedOnce = await node.request(post(`${gated}/refused-pay`, key, '{}', [['X-Refuse', 'yes']]));
+    expect(refusedOnce.status).toBe(403);
+    expect(refusedOnce.source).toBe('exit');
+    expect(upstream.hits('/refused-pay')).toBe(0);
+    expect(phaseCalls(refusedOnce, 'log')).toEqual(['kong.ctx.shared.get', 'kong.nginx.get_ctx', 'kong.log.info']);
+    expect(refusedOnce.kongLog.some((l) => l.plugin === 'idempotency' && /key released \(the request never reached the upstream\)/.test(l.message))).toBe(true);
+    // The retry the refusing plugin lets through is processed, not refused with 409.
+    const retry = await node.request(post(`${gated}/refused-pay`, key, '{}'));
+    expect(retry.status).toBe(201);
+    expect(retry.headers.first('idempotent-replayed')).toBeUndefined();
+  });
+
+  // Kong's 502 for a refused connection: the log timer sees a proxied request and no nginx
+  // variable that would tell a refused connection from one reset after the request was sent.
+  it('is kept after Kong\'s 502 (connection failure): the retry gets 409 + Retry-After until lock_ttl, the upstream is not called', async () => {
     const key = freshKey();
     const failed = await node.request(post(`${broken}/pay`, key));
     expect(failed.status).toBe(502);
     expect(phaseCalls(failed, 'response')).toEqual([]);
-    expect(failed.kongLog.some((l) => l.plugin === 'idempotency' && /key released/.test(l.message))).toBe(true);
+    expect(failed.kongLog.some((l) => l.plugin === 'idempotency' && /key released/.test(l.message))).toBe(false);
+    expect(
+      failed.kongLog.some(
+        (l) => l.plugin === 'idempotency' && l.level === 'warn' && /Kong got no response from it .*the key stays locked until lock_ttl/.test(l.message),
+      ),
+    ).toBe(true);
 
-    // The service comes back; the retry with the same key is processed, not refused with 409.
     node.sim.services.get(closed.id)!.port = upstream.port;
     try {
       const retry = await node.request(post(`${broken}/pay`, key));
-      expect(retry.status).toBe(201);
-      expect(retry.headers.first('idempotent-replayed')).toBeUndefined();
-      expect((await node.request(post(`${broken}/pay`, key))).headers.first('idempotent-replayed')).toBe('true');
+      expect(retry.status).toBe(409);
+      expect(retry.headers.first('retry-after')).toBe('1');
+      expect(retry.upstreamRequest).toBeUndefined();
     } finally {
       node.sim.services.get(closed.id)!.port = closed.port;
     }
   });
+});
 
+describe('outcomes that release the key', () => {
   it('passes an oversize response on unstored and releases the key (logged)', async () => {
     const key = freshKey();
     const first = await node.request(post(`${small}/big/5000`, key));
