@@ -39,7 +39,7 @@ import { problemFor, sendProblem, type ProblemCode } from './problems';
 import { decodeResponse, encodeResponse, replayableHeaders, replayHeaders } from './record';
 import { parseRequestLine } from './request-line';
 import { heldClaims, runtimeFor, type Runtime } from './runtime';
-import { consumerIdOfCredential, fingerprintOf, idOf, identityOf, needsFallback, storeKeyFor } from './scope';
+import { consumerIdOfCredential, credentialScopeOf, fingerprintOf, idOf, identityOf, needsFallback, storeKeyFor } from './scope';
 
 /** kong.ctx.shared key carrying the claim from access to response and log. */
 export const CTX_KEY = 'idempotency_claim';
@@ -86,15 +86,15 @@ function problem(kong: Kong, config: CompiledConfig, code: ProblemCode): Promise
 
 async function identity(kong: Kong, config: CompiledConfig, headers: MultiMap): Promise<string> {
   const credential = await kong.client.getCredential();
-  const credentialId = idOf(credential);
+  const credentialScope = credentialScopeOf(credential);
   let consumerId = consumerIdOfCredential(credential);
   if (consumerId === undefined) consumerId = idOf(await kong.client.getConsumer());
   let fallback = '';
-  if (needsFallback(credentialId)) {
+  if (needsFallback(credentialScope)) {
     const fromHeader = config.clientHeader ? headerValues(headers, config.clientHeader)[0] : undefined;
     fallback = fromHeader !== undefined && fromHeader !== '' ? `header:${fromHeader}` : `ip:${await kong.client.getForwardedIp()}`;
   }
-  return identityOf(consumerId, credentialId, fallback);
+  return identityOf(consumerId, credentialScope, fallback);
 }
 
 /**
