@@ -80,18 +80,24 @@ function problem(kong: Kong, config: CompiledConfig, code: ProblemCode): Promise
       maxKeyLength: config.maxKeyLength,
       maxRequestBodySize: config.maxRequestBodySize,
       retryAfterSeconds: config.retryAfterSeconds,
+      clientHeader: config.clientHeaderLabel ?? '',
     }),
   );
 }
 
-async function identity(kong: Kong, config: CompiledConfig, headers: MultiMap): Promise<string> {
+/** The client's identity, or the problem that refuses it. */
+async function identity(kong: Kong, config: CompiledConfig, headers: MultiMap): Promise<string | { problem: ProblemCode }> {
   const credential = await kong.client.getCredential();
   const credentialScope = credentialScopeOf(credential);
   let consumerId = consumerIdOfCredential(credential);
   if (consumerId === undefined) consumerId = idOf(await kong.client.getConsumer());
   let fallback = '';
   if (needsFallback(credentialScope)) {
-    const fromHeader = config.clientHeader ? headerValues(headers, config.clientHeader)[0] : undefined;
+    const lines = config.clientHeader ? headerValues(headers, config.clientHeader) : [];
+    // Picking one of several lines would let a client put its own before the one a front proxy
+    // appended, and choose whose responses it is served.
+    if (lines.length > 1) return { problem: 'client_header_repeated' };
+    const fromHeader = lines[0];
     fallback = fromHeader !== undefined && fromHeader !== '' ? `header:${fromHeader}` : `ip:${await kong.client.getForwardedIp()}`;
   }
   return identityOf(consumerId, credentialScope, fallback);
@@ -171,6 +177,7 @@ export async function access(kong: Kong, runtime: Runtime, routeId: string | nul
   if (bodyProblem) return problem(kong, config, bodyProblem);
 
   const who = await identity(kong, config, headers);
+  if (typeof who !== 'string') return problem(kong, config, who.problem);
   const route = routeId ?? idOf(await kong.router.getRoute()) ?? '';
   // Kong reads a body on disk up to the limit given, and takes 0 as no limit at all.
   const raw = declaresEmptyBody(headers) ? EMPTY : await kong.request.getRawBody(Math.max(1, config.maxRequestBodySize));
