@@ -705,7 +705,9 @@ export const PDK_METHODS: Record<string, PdkMethodSpec> = {
     source: SERVICE_RESPONSE_LUA,
     impl: (k) => {
       checkPhase(k, PHASES.serviceResponse);
-      if (!k.state.buffered) throw new LuaError('service body is only available with buffered proxying (see: kong.service.request.enable_buffering function)');
+      // `if not ctx.buffered_proxying`: cleared by Kong.access when it cannot buffer, and by
+      // kong/error_handlers.lua, so also after Kong's own 502/504 under buffered proxying
+      if (!k.state.bufferingRequested) throw new LuaError('service body is only available with buffered proxying (see: kong.service.request.enable_buffering function)');
       return k.state.bufferedBody ?? Buffer.alloc(0);
     },
   },
@@ -713,7 +715,7 @@ export const PDK_METHODS: Record<string, PdkMethodSpec> = {
     source: SERVICE_RESPONSE_LUA,
     impl: (k, [mimetype, maxArgs]) => {
       checkPhase(k, PHASES.serviceResponse);
-      if (!k.state.buffered) throw new LuaError('service body is only available with buffered proxying (see: kong.service.request.enable_buffering function)');
+      if (!k.state.bufferingRequested) throw new LuaError('service body is only available with buffered proxying (see: kong.service.request.enable_buffering function)');
       const ct = typeof mimetype === 'string' ? mimetype : k.state.bufferedHeaders?.first('content-type');
       return decodeBody(k.state.bufferedBody ?? Buffer.alloc(0), ct, maxArgs);
     },
