@@ -17,10 +17,12 @@
  * response — none while no request in this process holds a claim and the process is older than
  *   lock_ttl (shared/held-claims.ts: replays, other methods, requests without a key); else
  *   ctx.shared.get, and for this request's claim
- *   getStatus, getHeaders, [getRawBody unless the response has no content: 204, 304,
+ *   getStatus, [getSource for a 5xx only: Kong's own 502/504 end here, the 502 with a release,
+ *   the 504 with a warn], getHeaders, [getRawBody unless the response has no content: 204, 304,
  *   Content-Length: 0] and one store call (complete or release). Implementing `response` makes Kong
  *   buffer the upstream response on the routes this plugin runs on: that is how a JS plugin gets
- *   the body.
+ *   the body, and Kong runs this phase for its own 502/504 too (the failure happens in the
+ *   buffering subrequest, whose error page Kong.response then treats as the response).
  * log — likewise none while no claim is held; else ctx.shared.get, and for a claim the response
  *   phase never settled nginx.getCtx('KONG_PROXIED'): a request Kong never proxied (a later
  *   plugin refused it in access) is released; one it proxied is kept until lock_ttl, with one
@@ -253,6 +255,11 @@ export async function response(kong: Kong, runtime: Runtime): Promise<void> {
   heldClaims.settle(flight.token);
 
   const status = await kong.service.response.getStatus();
+  // Kong's own answer to an upstream failure reaches this phase as the buffered response, with
+  // get_source() "error"; asked for a 5xx only, so that other responses pay nothing for it.
+  if (typeof status === 'number' && status >= 500 && (await kong.response.getSource()) === 'error') {
+    return kongError(kong, runtime, flight, status);
+  }
   if (typeof status !== 'number' || !isStoredStatus(config, status)) {
     return release(kong, runtime, flight, `upstream status ${status ?? 'unknown'} is not stored`);
   }
@@ -288,14 +295,34 @@ export async function response(kong: Kong, runtime: Runtime): Promise<void> {
 }
 
 /**
- * A claim the response phase never settled. Only a request Kong never proxied is known not to
- * have reached the upstream: Kong sets KONG_PROXIED once no plugin answered in access, before the
- * balancer. Once proxied, the upstream may be processing it (Kong's 504 after read_timeout, a 502
- * after the request was sent) or have answered a response Kong did not buffer: releasing would
- * let the retry run the operation again, so the key stays locked until lock_ttl (the draft's 409
- * meanwhile). Kong runs this phase in a timer, where nginx's variables are out of reach (and
- * under buffered proxying the main request's $upstream_* are empty): a refused connection cannot
- * be told from one that failed after sending, so it is kept too.
+ * Kong answered the request itself after proxying it. A 502 is its answer to a connection that
+ * failed (refused, reset, an invalid response): the client may retry, as the issue asks, so the
+ * key is released. A 504 means the upstream got the request and did not answer within
+ * read_timeout: it may still be processing it, so the key stays locked until lock_ttl (the
+ * retry gets 409 + Retry-After), never a second execution. Any other Kong error is released.
+ * Nothing of Kong's error is stored: its body is Kong's, and get_raw_body raises then anyway
+ * (kong/error_handlers.lua clears ctx.buffered_proxying).
+ */
+async function kongError(kong: Kong, runtime: Runtime, flight: InFlight, status: number): Promise<void> {
+  if (status === 504) {
+    return kong.log.warn(
+      `[${Name}] the upstream got the request but Kong got no response from it in time (504): it may still be processing it; the key stays locked until lock_ttl so that a retry does not run the request again`,
+    );
+  }
+  const why = status === 502 ? "Kong's 502: the connection to the upstream failed" : `Kong's own ${status}`;
+  return release(kong, runtime, flight, why);
+}
+
+/**
+ * A claim the response phase never settled. Under buffered proxying Kong's own 502/504 go
+ * through that phase, so what is left here is rarer. Only a request Kong never proxied is known
+ * not to have reached the upstream: Kong sets KONG_PROXIED once no plugin answered in access,
+ * before the balancer; a later plugin's refusal leaves it unset, and the key is released. Once
+ * proxied, the upstream got the request: Kong did not buffer its response (HTTP/2 before 3.9, a
+ * connection upgrade: Kong.access cleared buffered_proxying), or cut it off (res.truncated: Kong's
+ * error handler cleared buffered_proxying and answered 502 without a response phase), or a plugin
+ * before this one ended the response phase. Releasing would let the retry run the operation
+ * again, so the key stays locked until lock_ttl (the draft's 409 meanwhile), with a warning.
  */
 export async function log(kong: Kong, runtime: Runtime): Promise<void> {
   if (!runtime.config || !runtime.store) return;
@@ -306,8 +333,8 @@ export async function log(kong: Kong, runtime: Runtime): Promise<void> {
   }
   const why =
     (await kong.nginx.getCtx('buffered_proxying')) === true
-      ? 'the upstream got the request but Kong got no response from it (timeout or connection failure)'
-      : 'response not buffered by Kong: cannot be stored (HTTP/2 before Kong 3.9, or a connection upgrade)';
+      ? 'the upstream got the request but the response phase did not reach this plugin'
+      : 'response not buffered by Kong: cannot be stored (HTTP/2 before Kong 3.9, a connection upgrade, or a response body cut off before its end)';
   await kong.log.warn(`[${Name}] ${why}; the key stays locked until lock_ttl so that a retry does not run the request again`);
 }
 

@@ -136,6 +136,11 @@ export class TestUpstream {
       ].flat() as unknown as http.OutgoingHttpHeaders);
       return void res.end(BINARY_BODY);
     }
+    if (p === '/cut-off') {
+      // Headers, then a body that ends before its Content-Length: the connection is dropped.
+      res.writeHead(201, { 'Content-Type': 'application/json', 'Content-Length': '100' });
+      return void res.write('{"partial":', () => res.socket?.destroy());
+    }
     if ((m = /^\/big\/(\d+)$/.exec(p))) {
       res.writeHead(201, { 'Content-Type': 'application/octet-stream' });
       return void res.end(Buffer.alloc(Number(m[1]), 0x61));

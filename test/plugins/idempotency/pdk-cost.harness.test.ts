@@ -163,6 +163,21 @@ describe('response phase', () => {
     expect(replay.body.length).toBe(0);
     expect(upstream.hits(path)).toBe(hits);
   });
+
+  it('a 4xx is not asked for its source; a 5xx is (1 more call), and the upstream\'s own is released', async () => {
+    const notFound = await node.request(post(`${api}/status/404`, freshKey()));
+    expect(phaseCalls(notFound, 'response')).not.toContain('kong.response.get_source');
+    const own = await node.request(post(`${api}/status/503`, freshKey()));
+    expect(phaseCalls(own, 'response')).toEqual(['kong.ctx.shared.get', 'kong.service.response.get_status', 'kong.response.get_source', 'kong.log.info']);
+  });
+
+  // Under buffered proxying Kong's 502/504 come to the response phase (the failure happens in
+  // the buffering subrequest); the error body is Kong's and is never read
+  it("Kong's own 502 (connection refused): status, source, then the release — no headers, no body", async () => {
+    const failed = await node.request(post(`${down}/pay`, freshKey()));
+    expect(failed.status).toBe(502);
+    expect(phaseCalls(failed, 'response')).toEqual(['kong.ctx.shared.get', 'kong.service.response.get_status', 'kong.response.get_source', 'kong.log.info']);
+  });
 });
 
 describe('a replay', () => {
@@ -236,9 +251,9 @@ describe('response and log while no request here holds a claim', () => {
   });
 });
 
-describe('log for a claim the response phase never settled (rare: no upstream response)', () => {
-  it('Kong proxied it (here a 502): ctx.shared.get, get_ctx KONG_PROXIED, get_ctx buffered_proxying, one warn; no store release', async () => {
-    const failed = await node.request(post(`${down}/pay`, freshKey()));
+describe('log for a claim the response phase never settled (rare: a cut-off response, no buffering)', () => {
+  it('Kong proxied it (here a body cut off, Kong\'s 502 without a response phase): ctx.shared.get, get_ctx KONG_PROXIED, get_ctx buffered_proxying, one warn; no store release', async () => {
+    const failed = await node.request(post(`${api}/cut-off`, freshKey()));
     expect(failed.status).toBe(502);
     expect(phaseCalls(failed, 'response')).toEqual([]);
     expect(phaseCalls(failed, 'log')).toEqual(['kong.ctx.shared.get', 'kong.nginx.get_ctx', 'kong.nginx.get_ctx', 'kong.log.warn']);

@@ -1,8 +1,9 @@
 /**
  * What the plugin accepts and refuses before anything is stored (key syntax, required mode,
  * methods, unreadable bodies, bad configs), the outcomes that release a key instead of storing it
- * (a later plugin's refusal, oversize response), and the one that keeps it locked (Kong's 502),
- * through the real plugin server.
+ * (a later plugin's refusal, Kong's 502 for a failed connection, the upstream's own 5xx,
+ * oversize response), and the one that keeps it locked (a response cut off), through the real
+ * plugin server.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort } from '../../support/ports';
@@ -178,33 +179,66 @@ describe('a claim the response phase never settled', () => {
     expect(retry.headers.first('idempotent-replayed')).toBeUndefined();
   });
 
-  // Kong's 502 for a refused connection: the log timer sees a proxied request and no nginx
-  // variable that would tell a refused connection from one reset after the request was sent.
-  it('is kept after Kong\'s 502 (connection failure): the retry gets 409 + Retry-After until lock_ttl, the upstream is not called', async () => {
+  // A body cut off after the headers: Kong's capture is truncated, it answers 502 itself and
+  // skips the response phase (kong/init.lua Kong.response); the upstream did run the request.
+  it('is kept after a response cut off before its end: 409 + Retry-After until lock_ttl, a warning says why', async () => {
     const key = freshKey();
-    const failed = await node.request(post(`${broken}/pay`, key));
+    const failed = await node.request(post(`${api}/cut-off`, key));
     expect(failed.status).toBe(502);
+    expect(upstream.hits('/cut-off')).toBe(1);
     expect(phaseCalls(failed, 'response')).toEqual([]);
     expect(failed.kongLog.some((l) => l.plugin === 'idempotency' && /key released/.test(l.message))).toBe(false);
     expect(
       failed.kongLog.some(
-        (l) => l.plugin === 'idempotency' && l.level === 'warn' && /Kong got no response from it .*the key stays locked until lock_ttl/.test(l.message),
+        (l) => l.plugin === 'idempotency' && l.level === 'warn' && /response not buffered by Kong: cannot be stored .*the key stays locked until lock_ttl/.test(l.message),
       ),
     ).toBe(true);
-
-    node.sim.services.get(closed.id)!.port = upstream.port;
-    try {
-      const retry = await node.request(post(`${broken}/pay`, key));
-      expect(retry.status).toBe(409);
-      expect(retry.headers.first('retry-after')).toBe('1');
-      expect(retry.upstreamRequest).toBeUndefined();
-    } finally {
-      node.sim.services.get(closed.id)!.port = closed.port;
-    }
+    const retry = await node.request(post(`${api}/cut-off`, key));
+    expect(retry.status).toBe(409);
+    expect(retry.headers.first('retry-after')).toBe('1');
+    expect(upstream.hits('/cut-off')).toBe(1);
   });
 });
 
 describe('outcomes that release the key', () => {
+  // Under buffered proxying the connection fails inside Kong's buffering subrequest, whose error
+  // page Kong.response takes as the response: the response phase runs with Kong's 502 and
+  // get_source() "error" (kong/init.lua Kong.response, Kong.handle_error; Kong/kong#6735).
+  it('releases on an upstream connection failure (Kong\'s 502, in the response phase) so a retry reaches the upstream', async () => {
+    const key = freshKey();
+    const failed = await node.request(post(`${broken}/pay`, key));
+    expect(failed.status).toBe(502);
+    expect(phaseCalls(failed, 'response')).toEqual(['kong.ctx.shared.get', 'kong.service.response.get_status', 'kong.response.get_source', 'kong.log.info']);
+    expect(failed.kongLog.some((l) => l.plugin === 'idempotency' && /key released \(Kong's 502: the connection to the upstream failed\)/.test(l.message))).toBe(true);
+
+    // The service comes back; the retry with the same key is processed, not refused with 409.
+    node.sim.services.get(closed.id)!.port = upstream.port;
+    try {
+      const retry = await node.request(post(`${broken}/pay`, key));
+      expect(retry.status).toBe(201);
+      expect(retry.headers.first('idempotent-replayed')).toBeUndefined();
+      expect((await node.request(post(`${broken}/pay`, key))).headers.first('idempotent-replayed')).toBe('true');
+    } finally {
+      node.sim.services.get(closed.id)!.port = closed.port;
+    }
+  });
+
+  // Only Kong's own 504 keeps the key (upstream-timeout-keeps-key); the upstream's own 504 is an
+  // answer like any 5xx, and is released.
+  it('releases on the upstream\'s own 502 and 504 (get_source "service")', async () => {
+    for (const status of [502, 504]) {
+      const key = freshKey();
+      const first = await node.request(post(`${api}/status/${status}`, key));
+      expect(first.status).toBe(status);
+      expect(first.source).toBe('service');
+      expect(first.kongLog.some((l) => l.plugin === 'idempotency' && new RegExp(`key released \\(upstream status ${status} is not stored\\)`).test(l.message))).toBe(true);
+      const hits = upstream.hits(`/status/${status}`);
+      const retry = await node.request(post(`${api}/status/${status}`, key));
+      expect(retry.status).toBe(status);
+      expect(upstream.hits(`/status/${status}`)).toBe(hits + 1);
+    }
+  });
+
   it('passes an oversize response on unstored and releases the key (logged)', async () => {
     const key = freshKey();
     const first = await node.request(post(`${small}/big/5000`, key));

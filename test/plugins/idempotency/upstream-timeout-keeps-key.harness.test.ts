@@ -2,8 +2,9 @@
  * After Kong's own 504 (the upstream did not answer within read_timeout) the upstream may still be
  * processing the request, so the key stays locked until lock_ttl: the client's retry gets 409 +
  * Retry-After (draft-ietf-httpapi-idempotency-key-header §2.6), never a second execution, and a
- * warning says why. Found by review: the log phase used to release every claim the response phase
- * had not settled, and the retry that a 504 invites then ran the operation twice.
+ * warning says why. Under buffered proxying Kong's 504 reaches the response phase (get_source()
+ * "error"), which keeps the key, unlike Kong's 502 and the upstream's own 5xx. Found by review:
+ * the key used to be released, and the retry that a 504 invites then ran the operation twice.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kongService } from '../../harness';
@@ -49,6 +50,13 @@ describe('Kong times out on the upstream (504) while the upstream still processe
     expect(
       first.kongLog.some((l) => l.plugin === 'idempotency' && l.level === 'warn' && /Kong got no response from it .*stays locked until lock_ttl/.test(l.message)),
     ).toBe(true);
+    // settled where Kong delivers its 504 under buffering: the response phase, not log
+    expect(first.calls.filter((c) => c.phase === 'response').map((c) => c.method)).toEqual([
+      'kong.ctx.shared.get',
+      'kong.service.response.get_status',
+      'kong.response.get_source',
+      'kong.log.warn',
+    ]);
     upstream.open(gate);
   });
 });
