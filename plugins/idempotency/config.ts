@@ -25,6 +25,8 @@ export interface CompiledConfig {
   maxResponseSize: number;
   maxRequestBodySize: number;
   clientHeader: string | null;
+  /** As configured, for messages. */
+  clientHeaderLabel: string | null;
   faultTolerant: boolean;
   store: StoreConfig;
 }
@@ -109,6 +111,7 @@ export function compileConfig(raw: unknown): CompileResult {
       maxResponseSize,
       maxRequestBodySize,
       clientHeader,
+      clientHeaderLabel: clientHeader === null ? null : (config.client_header as string),
       faultTolerant: config.fault_tolerant === true,
       store: store.config,
     },

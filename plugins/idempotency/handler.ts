@@ -17,13 +17,16 @@
  * response — none while no request in this process holds a claim and the process is older than
  *   lock_ttl (shared/held-claims.ts: replays, other methods, requests without a key); else
  *   ctx.shared.get, and for this request's claim
- *   getStatus, getHeaders, [getRawBody unless the response has no content: 204, 304,
+ *   getStatus, [getSource for a 5xx only: Kong's own 502/504 end here, the 502 with a release,
+ *   the 504 with a warn], getHeaders, [getRawBody unless the response has no content: 204, 304,
  *   Content-Length: 0] and one store call (complete or release). Implementing `response` makes Kong
  *   buffer the upstream response on the routes this plugin runs on: that is how a JS plugin gets
- *   the body.
- * log — likewise none while no claim is held; else ctx.shared.get, plus a store release for a
- *   claim the response phase never saw (upstream connection failure, timeout, a later plugin
- *   refusing the request).
+ *   the body, and Kong runs this phase for its own 502/504 too (the failure happens in the
+ *   buffering subrequest, whose error page Kong.response then treats as the response).
+ * log — likewise none while no claim is held; else ctx.shared.get, and for a claim the response
+ *   phase never settled nginx.getCtx('KONG_PROXIED'): a request Kong never proxied (a later
+ *   plugin refused it in access) is released; one it proxied is kept until lock_ttl, with one
+ *   more getCtx('buffered_proxying') to say why in the warning.
  */
 import { failClosed } from '../shared/fail-closed';
 import { KEPT_AFTER_LOCK_MS } from '../shared/held-claims';
@@ -38,7 +41,7 @@ import { problemFor, sendProblem, type ProblemCode } from './problems';
 import { decodeResponse, encodeResponse, replayableHeaders, replayHeaders } from './record';
 import { parseRequestLine } from './request-line';
 import { heldClaims, runtimeFor, type Runtime } from './runtime';
-import { consumerIdOfCredential, fingerprintOf, idOf, identityOf, needsFallback, storeKeyFor } from './scope';
+import { consumerIdOfCredential, credentialScopeOf, fingerprintOf, idOf, identityOf, needsFallback, storeKeyFor } from './scope';
 
 /** kong.ctx.shared key carrying the claim from access to response and log. */
 export const CTX_KEY = 'idempotency_claim';
@@ -79,21 +82,27 @@ function problem(kong: Kong, config: CompiledConfig, code: ProblemCode): Promise
       maxKeyLength: config.maxKeyLength,
       maxRequestBodySize: config.maxRequestBodySize,
       retryAfterSeconds: config.retryAfterSeconds,
+      clientHeader: config.clientHeaderLabel ?? '',
     }),
   );
 }
 
-async function identity(kong: Kong, config: CompiledConfig, headers: MultiMap): Promise<string> {
+/** The client's identity, or the problem that refuses it. */
+async function identity(kong: Kong, config: CompiledConfig, headers: MultiMap): Promise<string | { problem: ProblemCode }> {
   const credential = await kong.client.getCredential();
-  const credentialId = idOf(credential);
+  const credentialScope = credentialScopeOf(credential);
   let consumerId = consumerIdOfCredential(credential);
   if (consumerId === undefined) consumerId = idOf(await kong.client.getConsumer());
   let fallback = '';
-  if (needsFallback(credentialId)) {
-    const fromHeader = config.clientHeader ? headerValues(headers, config.clientHeader)[0] : undefined;
+  if (needsFallback(credentialScope)) {
+    const lines = config.clientHeader ? headerValues(headers, config.clientHeader) : [];
+    // Picking one of several lines would let a client put its own before the one a front proxy
+    // appended, and choose whose responses it is served.
+    if (lines.length > 1) return { problem: 'client_header_repeated' };
+    const fromHeader = lines[0];
     fallback = fromHeader !== undefined && fromHeader !== '' ? `header:${fromHeader}` : `ip:${await kong.client.getForwardedIp()}`;
   }
-  return identityOf(consumerId, credentialId, fallback);
+  return identityOf(consumerId, credentialScope, fallback);
 }
 
 /**
@@ -170,6 +179,7 @@ export async function access(kong: Kong, runtime: Runtime, routeId: string | nul
   if (bodyProblem) return problem(kong, config, bodyProblem);
 
   const who = await identity(kong, config, headers);
+  if (typeof who !== 'string') return problem(kong, config, who.problem);
   const route = routeId ?? idOf(await kong.router.getRoute()) ?? '';
   // Kong reads a body on disk up to the limit given, and takes 0 as no limit at all.
   const raw = declaresEmptyBody(headers) ? EMPTY : await kong.request.getRawBody(Math.max(1, config.maxRequestBodySize));
@@ -245,6 +255,11 @@ export async function response(kong: Kong, runtime: Runtime): Promise<void> {
   heldClaims.settle(flight.token);
 
   const status = await kong.service.response.getStatus();
+  // Kong's own answer to an upstream failure reaches this phase as the buffered response, with
+  // get_source() "error"; asked for a 5xx only, so that other responses pay nothing for it.
+  if (typeof status === 'number' && status >= 500 && (await kong.response.getSource()) === 'error') {
+    return kongError(kong, runtime, flight, status);
+  }
   if (typeof status !== 'number' || !isStoredStatus(config, status)) {
     return release(kong, runtime, flight, `upstream status ${status ?? 'unknown'} is not stored`);
   }
@@ -279,11 +294,48 @@ export async function response(kong: Kong, runtime: Runtime): Promise<void> {
   }
 }
 
+/**
+ * Kong answered the request itself after proxying it. A 502 is its answer to a connection that
+ * failed (refused, reset, an invalid response): the client may retry, as the issue asks, so the
+ * key is released. A 504 means the upstream got the request and did not answer within
+ * read_timeout: it may still be processing it, so the key stays locked until lock_ttl (the
+ * retry gets 409 + Retry-After), never a second execution. Any other Kong error is released.
+ * Nothing of Kong's error is stored: its body is Kong's, and get_raw_body raises then anyway
+ * (kong/error_handlers.lua clears ctx.buffered_proxying).
+ */
+async function kongError(kong: Kong, runtime: Runtime, flight: InFlight, status: number): Promise<void> {
+  if (status === 504) {
+    return kong.log.warn(
+      `[${Name}] the upstream got the request but Kong got no response from it in time (504): it may still be processing it; the key stays locked until lock_ttl so that a retry does not run the request again`,
+    );
+  }
+  const why = status === 502 ? "Kong's 502: the connection to the upstream failed" : `Kong's own ${status}`;
+  return release(kong, runtime, flight, why);
+}
+
+/**
+ * A claim the response phase never settled. Under buffered proxying Kong's own 502/504 go
+ * through that phase, so what is left here is rarer. Only a request Kong never proxied is known
+ * not to have reached the upstream: Kong sets KONG_PROXIED once no plugin answered in access,
+ * before the balancer; a later plugin's refusal leaves it unset, and the key is released. Once
+ * proxied, the upstream got the request: Kong did not buffer its response (HTTP/2 before 3.9, a
+ * connection upgrade: Kong.access cleared buffered_proxying), or cut it off (res.truncated: Kong's
+ * error handler cleared buffered_proxying and answered 502 without a response phase), or a plugin
+ * before this one ended the response phase. Releasing would let the retry run the operation
+ * again, so the key stays locked until lock_ttl (the draft's 409 meanwhile), with a warning.
+ */
 export async function log(kong: Kong, runtime: Runtime): Promise<void> {
   if (!runtime.config || !runtime.store) return;
   const flight = await heldFlight(kong, runtime.config);
   if (!flight || !heldClaims.settle(flight.token)) return;
-  await release(kong, runtime, flight, 'the request ended without an upstream response');
+  if ((await kong.nginx.getCtx('KONG_PROXIED')) !== true) {
+    return release(kong, runtime, flight, 'the request never reached the upstream');
+  }
+  const why =
+    (await kong.nginx.getCtx('buffered_proxying')) === true
+      ? 'the upstream got the request but the response phase did not reach this plugin'
+      : 'response not buffered by Kong: cannot be stored (HTTP/2 before Kong 3.9, a connection upgrade, or a response body cut off before its end)';
+  await kong.log.warn(`[${Name}] ${why}; the key stays locked until lock_ttl so that a retry does not run the request again`);
 }
 
 /**

@@ -19,6 +19,7 @@ export type ProblemCode =
   | 'body_too_large'
   | 'body_length_unknown'
   | 'too_many_headers'
+  | 'client_header_repeated'
   | 'store_unavailable';
 
 export interface Problem {
@@ -35,6 +36,8 @@ export interface ProblemContext {
   maxKeyLength: number;
   maxRequestBodySize: number;
   retryAfterSeconds: number;
+  /** The client_header as configured; '' when none. */
+  clientHeader: string;
 }
 
 export function problemFor(code: ProblemCode, c: ProblemContext): Problem {
@@ -96,6 +99,14 @@ export function problemFor(code: ProblemCode, c: ProblemContext): Problem {
         type: 'about:blank',
         title: 'Bad Request',
         detail: `A request with an ${c.header} may carry at most 999 header lines: a second ${c.header} must not go unseen.`,
+        headers: {},
+      };
+    case 'client_header_repeated':
+      return {
+        status: 400,
+        type: 'about:blank',
+        title: 'Bad Request',
+        detail: `The ${c.clientHeader} header identifies the client: send it at most once.`,
         headers: {},
       };
     case 'store_unavailable':

@@ -8,7 +8,10 @@
  * - a consumer WITHOUT a credential is how Kong marks an anonymous consumer (auth plugins'
  *   `anonymous` setting): every unauthenticated client shares it, so the fallback identity below
  *   is added;
- * - a credential without a consumer: `credential:<id>`;
+ * - a credential without a consumer: `credential:<id>`, or `credential-username:<username>` for a
+ *   credential without an id (Kong's ldap-auth before it gave its credentials one authenticates
+ *   with `{username, password}`): an authenticated client is never scoped by the anonymous
+ *   fallback, which other clients share; a credential with neither cannot be scoped (refused);
  * - else the configured `client_header`, else the client IP (`kong.client.getForwardedIp`, which
  *   honours Kong's trusted_ips).
  *
@@ -28,19 +31,40 @@ export function consumerIdOfCredential(credential: unknown): string | undefined 
   return idOf((credential as { consumer?: unknown } | null | undefined)?.consumer);
 }
 
+/** A credential Kong holds that names no one: scoping it by the shared fallback would mix clients. */
+export class UnscopableCredentialError extends Error {
+  constructor() {
+    super('the authenticated credential has neither an id nor a username: the key cannot be scoped to its client');
+    this.name = 'UnscopableCredentialError';
+  }
+}
+
+/**
+ * The scope of the credential `kong.client.getCredential` returned, undefined when none was
+ * presented. Never the password: a username is the stable part of `{username, password}`.
+ */
+export function credentialScopeOf(credential: unknown): string | undefined {
+  if (credential === undefined || credential === null) return undefined;
+  const id = idOf(credential);
+  if (id !== undefined) return `credential:${id}`;
+  const username = typeof credential === 'object' ? (credential as { username?: unknown }).username : undefined;
+  if (typeof username === 'string' && username !== '') return `credential-username:${username}`;
+  throw new UnscopableCredentialError();
+}
+
 /**
  * The identity a key is scoped by. `fallback` (`header:<v>` or `ip:<ip>`) is only needed, and
  * only read, when no credential was presented (needsFallback).
  */
-export function identityOf(consumerId: string | undefined, credentialId: string | undefined, fallback: string): string {
-  if (consumerId !== undefined && credentialId !== undefined) return `consumer:${consumerId}`;
+export function identityOf(consumerId: string | undefined, credentialScope: string | undefined, fallback: string): string {
+  if (consumerId !== undefined && credentialScope !== undefined) return `consumer:${consumerId}`;
   if (consumerId !== undefined) return `consumer:${consumerId}|${fallback}`;
-  if (credentialId !== undefined) return `credential:${credentialId}`;
+  if (credentialScope !== undefined) return credentialScope;
   return fallback;
 }
 
-export function needsFallback(credentialId: string | undefined): boolean {
-  return credentialId === undefined;
+export function needsFallback(credentialScope: string | undefined): boolean {
+  return credentialScope === undefined;
 }
 
 export function storeKeyFor(routeId: string, identity: string, key: string): string {

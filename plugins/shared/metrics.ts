@@ -126,7 +126,7 @@ function createJwtClaimsMetrics(): JwtClaimsMetrics {
 
 /** The 409 and 422 answers: another request holds the key, or the key came with another request. */
 const IDEMPOTENCY_CONFLICTS: Partial<Record<ProblemCode, '409' | '422'>> = { request_outstanding: '409', key_reused: '422' };
-export const IDEMPOTENCY_REJECTION_REASONS = ['key_missing', 'key_malformed', 'key_too_long', 'body_too_large', 'body_length_unknown', 'too_many_headers', 'store_unavailable'] as const;
+export const IDEMPOTENCY_REJECTION_REASONS = ['key_missing', 'key_malformed', 'key_too_long', 'body_too_large', 'body_length_unknown', 'too_many_headers', 'client_header_repeated', 'store_unavailable'] as const;
 export type IdempotencyReasonsComplete = Exactly<SameSet<(typeof IDEMPOTENCY_REJECTION_REASONS)[number] | 'request_outstanding' | 'key_reused', ProblemCode>>;
 export type IdempotencyStoreOperation = 'claim' | 'complete' | 'release';
 

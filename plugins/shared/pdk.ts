@@ -72,7 +72,10 @@ export interface KongRouter {
 }
 
 export interface KongNginx {
+  /** Raises in the log phase: Kong runs an external plugin's log handler in a timer. */
   getVar(name: string): Promise<string | undefined>;
+  /** A key of ngx.ctx; in the log phase, of the copy Kong saved when the request ended. */
+  getCtx(key: string): Promise<unknown>;
   getSubsystem(): Promise<string>;
 }
 

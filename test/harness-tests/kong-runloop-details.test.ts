@@ -5,12 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort } from '../support/ports';
-import { KongSim, kongRoute, kongService, type KongSimOptions, type SimResult } from '../harness';
-import { echoUpstream, type TestUpstream } from './helpers';
+import { KongSim, kongRoute, kongService, type KongSimOptions, type NativePlugin, type SimResult } from '../harness';
+import { echoUpstream, startUpstream, type TestUpstream } from './helpers';
 import { servePlugin, stopAll, type ServedPlugin } from './servers';
 
 let upstream: TestUpstream;
 let serializer: ServedPlugin;
+let ctxReader: ServedPlugin;
 
 
 function sim(options: Partial<KongSimOptions> & { port?: number; withPlugin?: boolean } = {}): KongSim {
@@ -33,10 +34,11 @@ function serialized(res: SimResult): { upstream_status: unknown; latencies: { pr
 beforeAll(async () => {
   upstream = await echoUpstream();
   serializer = await servePlugin('log-serializer');
+  ctxReader = await servePlugin('ctx-reader');
 });
 
 afterAll(async () => {
-  await stopAll([serializer]);
+  await stopAll([serializer, ctxReader]);
   await upstream.close();
 });
 
@@ -116,5 +118,195 @@ describe('kong.log.serialize() (kong/pdk/log.lua)', () => {
     const b = await older.request({ path: '/t/x' });
     older.close();
     expect(serialized(b).upstream_status).toBe('');
+  });
+});
+
+/** A Lua plugin after ctx-reader (priority 1000) refusing every request in access. */
+const refuser: NativePlugin = {
+  name: 'refuser',
+  priority: 10,
+  access(pdk) {
+    pdk.call('kong.response.exit', 403, { message: 'no' });
+  },
+};
+
+describe('ngx.ctx in an external plugin\'s log timer (kong.nginx.get_ctx on the saved clone)', () => {
+  async function ctxInLog(options: { port?: number; kongVersion?: string; httpVersion?: number; upgrade?: boolean; refuse?: boolean } = {}) {
+    const service = kongService({ host: '127.0.0.1', port: options.port ?? upstream.port, retries: 0 });
+    const route = kongRoute({ paths: ['/t'], service: { id: service.id } });
+    const kong = new KongSim({
+      kongVersion: options.kongVersion,
+      servers: [ctxReader.binding],
+      nativePlugins: [refuser],
+      services: [service],
+      routes: [route],
+      plugins: [{ name: 'ctx-reader', route: route.id }, ...(options.refuse ? [{ name: 'refuser', route: route.id }] : [])],
+    });
+    const headers: Array<[string, string]> = options.upgrade ? [['Connection', 'upgrade'], ['Upgrade', 'websocket']] : [];
+    const res = await kong.request({ path: '/t/x', httpVersion: options.httpVersion, headers });
+    kong.close();
+    const line = res.kongLog.find((l) => l.plugin === 'ctx-reader' && l.message.startsWith('ctx in log: '));
+    expect(line, JSON.stringify(res.kongLog)).toBeDefined();
+    return { res, ctx: JSON.parse(line!.message.slice('ctx in log: '.length)) as Record<string, unknown> };
+  }
+
+  it('a proxied, buffered request: KONG_PROXIED and buffered_proxying are both true', async () => {
+    const { res, ctx } = await ctxInLog();
+    expect(res.status).toBe(200);
+    expect(ctx).toEqual({ KONG_PROXIED: true, buffered_proxying: true });
+  });
+
+  // kong/init.lua Kong.access sets KONG_PROXIED only once no plugin answered (delayed response)
+  it('a request a later plugin refused in access: never proxied', async () => {
+    const { res, ctx } = await ctxInLog({ refuse: true });
+    expect(res.status).toBe(403);
+    expect(res.source).toBe('exit');
+    expect(ctx.KONG_PROXIED).toBeNull();
+  });
+
+  // KONG_PROXIED is set before the balancer: a refused connection looks proxied. Kong's error
+  // handler, run in the /kong_buffered_http subrequest on the shared ctx, clears
+  // buffered_proxying (kong/error_handlers.lua "Reset relevant context values")
+  it('a refused connection (Kong\'s 502 under buffering): proxied, buffered_proxying cleared by the error handler', async () => {
+    const { res, ctx } = await ctxInLog({ port: await closedPort() });
+    expect(res.status).toBe(502);
+    expect(ctx).toEqual({ KONG_PROXIED: true, buffered_proxying: null });
+  });
+
+  // kong/init.lua Kong.access: "response buffering was turned off: ...", ctx.buffered_proxying = nil
+  it('HTTP/2 before Kong 3.9: buffering turned off (notice logged), buffered_proxying cleared; from 3.9 kept', async () => {
+    const older = await ctxInLog({ kongVersion: '3.4.2', httpVersion: 2 });
+    expect(older.res.state.buffered).toBe(false);
+    expect(older.ctx).toEqual({ KONG_PROXIED: true, buffered_proxying: null });
+    expect(older.res.kongLog).toContainEqual({ level: 'notice', message: 'response buffering was turned off: incompatible HTTP version (2)' });
+    const newer = await ctxInLog({ kongVersion: '3.9.1', httpVersion: 2 });
+    expect(newer.res.state.buffered).toBe(true);
+    expect(newer.ctx).toEqual({ KONG_PROXIED: true, buffered_proxying: true });
+  });
+
+  it('a connection upgrade: buffering turned off on every version', async () => {
+    const { res, ctx } = await ctxInLog({ upgrade: true });
+    expect(res.state.buffered).toBe(false);
+    expect(ctx.buffered_proxying).toBeNull();
+    expect(res.kongLog).toContainEqual({ level: 'notice', message: 'response buffering was turned off: connection upgrade (websocket)' });
+  });
+});
+
+/** What a Lua plugin's response handler saw; `raw_body` is the error it raised, if any. */
+interface ResponseSeen {
+  status: unknown;
+  source: unknown;
+  service_status: unknown;
+  service_content_type: unknown;
+  raw_body: unknown;
+}
+
+describe('an upstream failure under buffered proxying (kong/init.lua Kong.response, Kong.handle_error in the subrequest)', () => {
+  let silent: TestUpstream;
+  let truncating: TestUpstream;
+
+  beforeAll(async () => {
+    // Holds the request past read_timeout; the late answer goes to a connection Kong closed.
+    silent = await startUpstream((_req, res) => void setTimeout(() => res.destroyed || res.end(), 1500));
+    // Headers, then a body cut off before its Content-Length.
+    truncating = await startUpstream((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': '100' });
+      res.write('cut short', () => res.socket?.destroy());
+    });
+  });
+  afterAll(async () => {
+    await silent.close();
+    await truncating.close();
+  });
+
+  async function proxied(options: { port: number; readTimeout?: number; kongVersion?: string; httpVersion?: number; accept?: string }) {
+    const seen: ResponseSeen[] = [];
+    const probe: NativePlugin = {
+      name: 'response-probe',
+      priority: 500,
+      response(pdk) {
+        let rawBody: unknown;
+        try {
+          rawBody = pdk.call('kong.service.response.get_raw_body');
+        } catch (e) {
+          rawBody = `raised: ${(e as Error).message}`;
+        }
+        seen.push({
+          status: pdk.call('kong.response.get_status'),
+          source: pdk.call('kong.response.get_source'),
+          service_status: pdk.call('kong.service.response.get_status'),
+          service_content_type: pdk.call('kong.service.response.get_header', 'Content-Type'),
+          raw_body: rawBody,
+        });
+      },
+    };
+    const service = kongService({ host: '127.0.0.1', port: options.port, retries: 0, read_timeout: options.readTimeout ?? 60000 });
+    const route = kongRoute({ paths: ['/t'], service: { id: service.id } });
+    const kong = new KongSim({
+      kongVersion: options.kongVersion,
+      servers: [ctxReader.binding],
+      nativePlugins: [probe],
+      services: [service],
+      routes: [route],
+      plugins: [{ name: 'ctx-reader', route: route.id }, { name: 'response-probe', route: route.id }],
+    });
+    const headers: Array<[string, string]> = options.accept ? [['Accept', options.accept]] : [];
+    const res = await kong.request({ path: '/t/x', httpVersion: options.httpVersion, headers });
+    kong.close();
+    const line = res.kongLog.find((l) => l.plugin === 'ctx-reader' && l.message.startsWith('ctx in log: '));
+    const ctx = JSON.parse(line!.message.slice('ctx in log: '.length)) as Record<string, unknown>;
+    return { res, seen, ctx };
+  }
+
+  for (const version of ['3.4.2', '3.9.1']) {
+    it(`Kong ${version}, connection refused: the response phase runs with Kong's 502 as the buffered response, get_source "error"`, async () => {
+      const { res, seen, ctx } = await proxied({ port: await closedPort(), kongVersion: version });
+      expect(seen).toEqual([
+        {
+          status: 502,
+          source: 'error',
+          service_status: 502,
+          service_content_type: 'application/json; charset=utf-8',
+          raw_body: 'raised: service body is only available with buffered proxying (see: kong.service.request.enable_buffering function)',
+        },
+      ]);
+      expect(res.status).toBe(502);
+      expect(res.source).toBe('error');
+      expect(JSON.parse(res.text())).toMatchObject({ message: 'An invalid response was received from the upstream server' });
+      // finished as a buffered (proxied) response: header_filter's proxied branch
+      expect(res.headers.has('via')).toBe(true);
+      expect(res.state.bufferedStatus).toBe(502);
+      expect(res.state.bufferedBody?.toString('utf8')).toBe(res.text());
+      expect(ctx).toEqual({ KONG_PROXIED: true, buffered_proxying: null });
+    });
+  }
+
+  it('a read timeout: the response phase runs with 504 and the error body the client\'s Accept picks', async () => {
+    const { res, seen } = await proxied({ port: silent.port, readTimeout: 200, accept: 'text/plain' });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ status: 504, source: 'error', service_status: 504, service_content_type: 'text/plain; charset=utf-8' });
+    expect(res.status).toBe(504);
+    expect(res.text().split('\n')[0]).toBe('The upstream server is timing out');
+    expect(res.state.bufferedHeaders?.first('content-type')).toBe('text/plain; charset=utf-8');
+  });
+
+  // `if res.truncated and options.method ~= ngx.HTTP_HEAD then ... return kong_error_handlers(ctx)`:
+  // no response phase, and no Kong.handle_error (KONG_UNEXPECTED unset), but the handler's exit
+  // sets KONG_EXITED
+  it('a body cut off after the headers (res.truncated): Kong answers 502 itself and skips the response phase', async () => {
+    const { res, seen, ctx } = await proxied({ port: truncating.port });
+    expect(seen).toEqual([]);
+    expect(res.status).toBe(502);
+    expect(res.source).toBe('exit');
+    expect(ctx).toEqual({ KONG_PROXIED: true, buffered_proxying: null });
+  });
+
+  it('without buffering (HTTP/2 on Kong 3.4): Kong\'s 502 as before, no response phase', async () => {
+    const { res, seen, ctx } = await proxied({ port: await closedPort(), kongVersion: '3.4.2', httpVersion: 2 });
+    expect(seen).toEqual([]);
+    expect(res.status).toBe(502);
+    expect(res.source).toBe('error');
+    expect(res.state.bufferedStatus).toBeUndefined();
+    expect(ctx).toEqual({ KONG_PROXIED: true, buffered_proxying: null });
   });
 });

@@ -482,6 +482,8 @@ export class KongSim {
       if (!entity) continue;
       const c = { plugin, entity };
       collected.push(c);
+      // plugins_iterator.lua get_next_and_collect: `if phase == "response" and not ctx.buffered_proxying`
+      if (plugin.phases.has('response')) s.bufferingRequested = true;
       if (s.delayedResponse || !plugin.phases.has('access')) continue;
       const out = await this.runPhase(s, run, c, 'access');
       if (out === 'lua-error' && !s.delayedResponse) {
@@ -515,9 +517,14 @@ export class KongSim {
   /** proxy_pass, or Kong.response (buffered proxying) followed by the response phase. */
   private async proxyPhase(s: RequestState, run: RunContext, collected: Collected[]): Promise<{ request?: UpstreamRequest; response?: UpstreamResponse }> {
     const u = s.upstream as NonNullable<RequestState['upstream']>;
-    const wantsResponse = collected.some((c) => c.plugin.phases.has('response'));
-    const upgrade = (s.headers.first('upgrade') ?? '') !== '';
-    s.buffered = (s.bufferingRequested || wantsResponse) && !upgrade && (s.httpVersion < 2 || this.version.atLeast(3, 9));
+    const upgrade = s.headers.first('upgrade') ?? '';
+    s.buffered = s.bufferingRequested && upgrade === '' && (s.httpVersion < 2 || this.version.atLeast(3, 9));
+    if (s.bufferingRequested && !s.buffered) {
+      // kong/init.lua Kong.access: the notice, then `ctx.buffered_proxying = nil`
+      const why = s.httpVersion >= 2 && !this.version.atLeast(3, 9) ? `incompatible HTTP version (${s.httpVersion})` : `connection upgrade (${upgrade})`;
+      run.sink.log({ level: 'notice', message: `response buffering was turned off: ${why}` });
+      s.bufferingRequested = false;
+    }
     const request = this.upstreamRequest(s);
     s.proxied = true; // Kong.access sets ctx.KONG_PROXIED before the balancer runs
     const t0 = Date.now();
@@ -529,7 +536,25 @@ export class KongSim {
       if (!(e instanceof UpstreamError)) throw e;
       s.upstreamLatencyMs = Date.now() - t0;
       run.sink.log({ level: 'err', message: `upstream ${e.kind}: ${e.message}` });
-      this.kongError(s, e.kind === 'timeout' ? 504 : 502);
+      const status = e.kind === 'timeout' ? 504 : 502;
+      if (!s.buffered) {
+        this.kongError(s, status);
+        return { request };
+      }
+      if (e.kind === 'protocol') {
+        // A body cut off after the headers: the capture comes back res.truncated, and
+        // Kong.response answers 502 with kong_error_handlers(ctx) itself, skipping the response
+        // phase. Kong.handle_error never ran, so KONG_UNEXPECTED stays unset.
+        this.kongErrorHandler(s, 502);
+        return { request };
+      }
+      // The failure happened inside the /kong_buffered_http subrequest, whose error_page (server
+      // level in nginx_kong.lua) runs Kong.handle_error there, on the ctx it shares with this
+      // request: the capture returns Kong's error as an ordinary, untruncated response, and
+      // Kong.response carries on with it as the buffered one, response phase included.
+      s.unexpected = true;
+      this.kongErrorHandler(s, status);
+      await this.bufferedResponsePhase(s, run, collected, { status, headers: s.responseHeaders.clone(), body: s.responseBody });
       return { request };
     }
     s.upstreamLatencyMs = Date.now() - t0;
@@ -541,10 +566,18 @@ export class KongSim {
     s.responseBody = response.body;
     if (!s.responseHeaders.has('content-length')) s.responseHeaders.set('Content-Length', String(response.body.length));
     if (!s.buffered) return { request, response };
+    await this.bufferedResponsePhase(s, run, collected, response);
+    return { request, response };
+  }
 
-    s.bufferedStatus = response.status;
-    s.bufferedHeaders = response.headers.clone();
-    s.bufferedBody = response.body;
+  /**
+   * Kong.response once the capture returned untruncated: ctx.buffered_status, buffered_headers
+   * and buffered_body from the subrequest's response, then the plugins' response phase.
+   */
+  private async bufferedResponsePhase(s: RequestState, run: RunContext, collected: Collected[], res: UpstreamResponse): Promise<void> {
+    s.bufferedStatus = res.status;
+    s.bufferedHeaders = res.headers.clone();
+    s.bufferedBody = res.body;
     s.phase = 'response';
     for (const c of collected) {
       if (!c.plugin.phases.has('response')) continue;
@@ -555,7 +588,6 @@ export class KongSim {
         break;
       }
     }
-    return { request, response };
   }
 
   /** Kong's own error response (kong/error_handlers.lua): the error template by Accept. */
@@ -565,6 +597,21 @@ export class KongSim {
     s.responseHeaders.clear('content-length');
     applyExit(s, { status, body, headers: { 'Content-Type': contentType } });
     if (status >= 500) s.unexpected = true;
+  }
+
+  /**
+   * kong/error_handlers.lua as it runs under buffered proxying (in the subrequest, or from
+   * Kong.response for a truncated capture), on the ctx shared with the main request: it clears
+   * ctx.buffered_proxying (so kong.service.response.get_raw_body raises afterwards) and answers
+   * with kong.response.exit, which sets KONG_EXITED. KONG_UNEXPECTED is Kong.handle_error's to
+   * set, not this function's.
+   */
+  private kongErrorHandler(s: RequestState, status: number): void {
+    const unexpected = s.unexpected;
+    this.kongError(s, status);
+    s.unexpected = unexpected;
+    s.bufferingRequested = false;
+    s.exited = true;
   }
 
   /** access.before: route, service and upstream target; false when Kong answered already. */

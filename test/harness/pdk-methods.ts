@@ -705,7 +705,9 @@ export const PDK_METHODS: Record<string, PdkMethodSpec> = {
     source: SERVICE_RESPONSE_LUA,
     impl: (k) => {
       checkPhase(k, PHASES.serviceResponse);
-      if (!k.state.buffered) throw new LuaError('service body is only available with buffered proxying (see: kong.service.request.enable_buffering function)');
+      // `if not ctx.buffered_proxying`: cleared by Kong.access when it cannot buffer, and by
+      // kong/error_handlers.lua, so also after Kong's own 502/504 under buffered proxying
+      if (!k.state.bufferingRequested) throw new LuaError('service body is only available with buffered proxying (see: kong.service.request.enable_buffering function)');
       return k.state.bufferedBody ?? Buffer.alloc(0);
     },
   },
@@ -713,7 +715,7 @@ export const PDK_METHODS: Record<string, PdkMethodSpec> = {
     source: SERVICE_RESPONSE_LUA,
     impl: (k, [mimetype, maxArgs]) => {
       checkPhase(k, PHASES.serviceResponse);
-      if (!k.state.buffered) throw new LuaError('service body is only available with buffered proxying (see: kong.service.request.enable_buffering function)');
+      if (!k.state.bufferingRequested) throw new LuaError('service body is only available with buffered proxying (see: kong.service.request.enable_buffering function)');
       const ct = typeof mimetype === 'string' ? mimetype : k.state.bufferedHeaders?.first('content-type');
       return decodeBody(k.state.bufferedBody ?? Buffer.alloc(0), ct, maxArgs);
     },
@@ -792,7 +794,10 @@ export const PDK_METHODS: Record<string, PdkMethodSpec> = {
     },
   },
   'kong.nginx.get_ctx': {
-    source: EXPOSED_API,
+    // ngx.ctx, or in the log timer the clone build_phases saved: KONG_PROXIED (kong/init.lua
+    // Kong.access, set before the balancer), buffered_proxying (runloop/plugins_iterator.lua,
+    // cleared by Kong.access when it cannot buffer) and the other keys of ngxCtxView
+    source: `${EXPOSED_API} + kong/init.lua, kong/runloop/plugins_iterator.lua`,
     impl: (k, [key]) => (k.saved ? k.saved.ngxCtx : ngxCtxView(k.state))[luaToString(key)],
   },
   'kong.nginx.set_ctx': {
@@ -861,6 +866,7 @@ export function ngxCtxView(s: RequestState): Record<string, unknown> {
     KONG_PROXIED: s.proxied || undefined,
     KONG_EXITED: s.exited || undefined,
     KONG_UNEXPECTED: s.unexpected || undefined,
+    buffered_proxying: s.bufferingRequested || undefined,
     ...s.ngxCtx,
   };
 }

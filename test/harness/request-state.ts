@@ -125,7 +125,13 @@ export class RequestState {
   unexpected = false;
   delayResponse = false;
   delayedResponse: DelayedResponse | undefined;
-  /** kong.service.request.enable_buffering() or a plugin with a `response` handler. */
+  /**
+   * ngx.ctx.buffered_proxying: set by kong.service.request.enable_buffering() and by the plugins
+   * iterator as it collects a plugin with a `response` handler (runloop/plugins_iterator.lua);
+   * Kong.access clears it when it cannot buffer (HTTP/2 before 3.9, a connection upgrade), and
+   * kong/error_handlers.lua clears it when Kong answers an upstream failure itself. `buffered`
+   * says whether Kong.response proxied through the subrequest, whatever happened after.
+   */
   bufferingRequested = false;
   buffered = false;
   bufferedStatus: number | undefined;

@@ -94,6 +94,12 @@ function terminator(name: string, priority: number, header: string): NativePlugi
 
 export const TERMINATORS = [terminator('terminate-before', 60, 'x-terminate-before'), terminator('terminate-after', 10, 'x-terminate-after')];
 
+/**
+ * A Lua plugin with an (empty) `response` handler: on a route (`routePlugins`) it makes Kong proxy
+ * with buffering, as idempotency does, so Kong's own 502/504 pass through the response phase.
+ */
+export const BUFFERING: NativePlugin = { name: 'buffering', priority: 5, response() {} };
+
 export async function startBreakerEnv(options: StartOptions = {}): Promise<BreakerEnv> {
   assertPluginBuilt('circuit-breaker');
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'circuit-breaker-'));
@@ -107,7 +113,7 @@ export async function startBreakerEnv(options: StartOptions = {}): Promise<Break
   const sim = new KongSim({
     kongVersion: options.kongVersion,
     servers: [{ name: 'circuit-breaker', socketPath: server.socketPath, plugins: await dumpAllPlugins(PLUGIN_DIR) }],
-    nativePlugins: TERMINATORS,
+    nativePlugins: [...TERMINATORS, BUFFERING],
     upstream: httpUpstream,
   });
   for (const t of TERMINATORS) sim.addPlugin({ name: t.name });

@@ -104,6 +104,25 @@ describe('what counts as a failure', () => {
     expect(env.upstream.hits('their-502')).toBe(10);
   });
 
+  // With a response handler on the route Kong proxies through a buffering subrequest, and its
+  // 502/504 come back through the response phase (kong/init.lua Kong.response): the log phase
+  // sees the same request, counted once.
+  it("under buffered proxying, Kong's own 502 and 504 still count, once each", async () => {
+    const ranges = { failure_status_ranges: [{ from: 500, to: 500 }] };
+    const buffering = [{ name: 'buffering' }];
+    const refused = env.api('buffered-502', { config: breakerConfig(ranges), port: await closedPort(), routePlugins: buffering });
+    const first = await env.get(refused.path);
+    expect(first.status).toBe(502);
+    expect(first.state.bufferedStatus).toBe(502);
+    expect(first.calls.filter((c) => c.phase === 'log').map((c) => c.method)).toEqual(['kong.log.serialize', 'kong.response.get_source']);
+    expect(await burst(env, refused.path, 4)).toEqual([502, 502, 502, 503]);
+
+    const slow = env.api('buffered-504', { config: breakerConfig(ranges), readTimeoutMs: 100, routePlugins: buffering });
+    env.upstream.set('buffered-504', { status: 200, delayMs: 2000 });
+    expect(await burst(env, slow.path, 5)).toEqual([504, 504, 504, 504, 503]);
+    expect(env.upstream.hits('buffered-504')).toBe(4);
+  });
+
   it('slow calls count when a threshold is set', async () => {
     const slow = env.api('slow', { config: breakerConfig({ slow_call_threshold_ms: 100 }) });
     env.upstream.set('slow', { status: 200, delayMs: 300 });

@@ -23,6 +23,7 @@ import {
   type KongConsumer,
   type KongCredential,
   type KongService,
+  type NativePlugin,
   type PluginInit,
   type SimRequest,
   type SimResult,
@@ -135,6 +136,11 @@ export class TestUpstream {
       ].flat() as unknown as http.OutgoingHttpHeaders);
       return void res.end(BINARY_BODY);
     }
+    if (p === '/cut-off') {
+      // Headers, then a body that ends before its Content-Length: the connection is dropped.
+      res.writeHead(201, { 'Content-Type': 'application/json', 'Content-Length': '100' });
+      return void res.write('{"partial":', () => res.socket?.destroy());
+    }
     if ((m = /^\/big\/(\d+)$/.exec(p))) {
       res.writeHead(201, { 'Content-Type': 'application/octet-stream' });
       return void res.end(Buffer.alloc(Number(m[1]), 0x61));
@@ -178,6 +184,8 @@ export interface RouteSpec {
   keyAuth?: boolean;
   /** Service override (e.g. one pointing at a closed port). */
   service?: KongService;
+  /** More plugins on the route (native ones need startNode's nativePlugins). */
+  plugins?: Array<{ name: string; config?: Record<string, unknown> }>;
 }
 
 /** Entities every node gets, ids fixed at creation. */
@@ -195,6 +203,7 @@ export class Cluster {
     const route = kongRoute({ name: spec.name, paths: [`/${spec.name}`], service: { id: (spec.service ?? this.service).id } });
     const plugins: PluginInit[] = [{ name: 'idempotency', route: route.id, config: spec.config, id: `${route.id.slice(0, 24)}000000000001` }];
     if (spec.keyAuth) plugins.push({ name: 'key-auth', route: route.id, config: {}, id: `${route.id.slice(0, 24)}000000000002` });
+    spec.plugins?.forEach((p, i) => plugins.push({ name: p.name, route: route.id, config: p.config ?? {}, id: `${route.id.slice(0, 24)}${String(i + 3).padStart(12, '0')}` }));
     this.routes.push({ route, plugins, service: spec.service });
     return `/${spec.name}`;
   }
@@ -219,7 +228,7 @@ export interface Node {
  * One Kong node: its own plugin server process and KongSim, with every entity of `cluster`.
  * `kongVersion`: the Kong KongSim plays (default KONG_VERSION), with nginx's default 8 KiB buffer.
  */
-export async function startNode(cluster: Cluster, options: { kongVersion?: string; trustedIps?: string[] } = {}): Promise<Node> {
+export async function startNode(cluster: Cluster, options: { kongVersion?: string; trustedIps?: string[]; nativePlugins?: NativePlugin[] } = {}): Promise<Node> {
   assertBuilt();
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'idempotency-'));
   const server = PluginServerProcess.underTest({ pluginsDirectory: PLUGIN_DIR, prefix, sockName: 'idempotency.sock' });
@@ -228,6 +237,7 @@ export async function startNode(cluster: Cluster, options: { kongVersion?: strin
   const sim = new KongSim({
     kongVersion: options.kongVersion ?? KONG_VERSION,
     trustedIps: options.trustedIps,
+    nativePlugins: options.nativePlugins,
     servers: [{ name: 'idempotency', socketPath: server.socketPath, plugins: await dumpAllPlugins(PLUGIN_DIR) }],
     services,
     routes: cluster.routes.map((r) => r.route),

@@ -5,6 +5,7 @@
  * still stored and replayed).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedPort } from '../../support/ports';
 import { kongRoute, kongService } from '../../harness';
 import { Cluster, TestUpstream, freshKey, pastStartupWindow, phaseCalls, post, problemOf, startNode, type Node } from './env';
 
@@ -14,6 +15,7 @@ let api: string;
 let tenants: string;
 let byHeader: string;
 let serviceScoped: string;
+let down: string;
 let apikey: string;
 /** lock_ttl 2 s: past the plugin server's startup window after 2 s (held-claims.ts). */
 let quiet: string;
@@ -33,6 +35,7 @@ beforeAll(async () => {
   const route = kongRoute({ name: 'cost-svc', paths: ['/cost-svc'], service: { id: service.id } });
   cluster.routes.push({ route, plugins: [{ name: 'idempotency', service: service.id, config: {} }], service });
   serviceScoped = '/cost-svc';
+  down = cluster.route({ name: 'cost-down', config: {}, service: kongService({ name: 'cost-down', host: '127.0.0.1', port: await closedPort(), retries: 0 }) });
   node = await startNode(cluster);
 });
 afterAll(async () => {
@@ -160,6 +163,21 @@ describe('response phase', () => {
     expect(replay.body.length).toBe(0);
     expect(upstream.hits(path)).toBe(hits);
   });
+
+  it('a 4xx is not asked for its source; a 5xx is (1 more call), and the upstream\'s own is released', async () => {
+    const notFound = await node.request(post(`${api}/status/404`, freshKey()));
+    expect(phaseCalls(notFound, 'response')).not.toContain('kong.response.get_source');
+    const own = await node.request(post(`${api}/status/503`, freshKey()));
+    expect(phaseCalls(own, 'response')).toEqual(['kong.ctx.shared.get', 'kong.service.response.get_status', 'kong.response.get_source', 'kong.log.info']);
+  });
+
+  // Under buffered proxying Kong's 502/504 come to the response phase (the failure happens in
+  // the buffering subrequest); the error body is Kong's and is never read
+  it("Kong's own 502 (connection refused): status, source, then the release — no headers, no body", async () => {
+    const failed = await node.request(post(`${down}/pay`, freshKey()));
+    expect(failed.status).toBe(502);
+    expect(phaseCalls(failed, 'response')).toEqual(['kong.ctx.shared.get', 'kong.service.response.get_status', 'kong.response.get_source', 'kong.log.info']);
+  });
 });
 
 describe('a replay', () => {
@@ -230,5 +248,21 @@ describe('response and log while no request here holds a claim', () => {
     expect(phaseCalls(replay, 'log')).toEqual(['kong.ctx.shared.get']);
     const get = await node.request({ method: 'GET', path: `${api}/young` });
     expect(phaseCalls(get, 'response')).toEqual(['kong.ctx.shared.get']);
+  });
+});
+
+describe('log for a claim the response phase never settled (rare: a cut-off response, no buffering)', () => {
+  it('Kong proxied it (here a body cut off, Kong\'s 502 without a response phase): ctx.shared.get, get_ctx KONG_PROXIED, get_ctx buffered_proxying, one warn; no store release', async () => {
+    const failed = await node.request(post(`${api}/cut-off`, freshKey()));
+    expect(failed.status).toBe(502);
+    expect(phaseCalls(failed, 'response')).toEqual([]);
+    expect(phaseCalls(failed, 'log')).toEqual(['kong.ctx.shared.get', 'kong.nginx.get_ctx', 'kong.nginx.get_ctx', 'kong.log.warn']);
+    expect(failed.calls.filter((c) => c.method === 'kong.nginx.get_ctx').map((c) => c.args[0])).toEqual(['KONG_PROXIED', 'buffered_proxying']);
+  });
+
+  it('a first request the upstream answered pays nothing extra in log', async () => {
+    const first = await node.request(post(`${api}/settled`, freshKey()));
+    expect(first.status).toBe(201);
+    expect(phaseCalls(first, 'log')).toEqual(['kong.ctx.shared.get']);
   });
 });

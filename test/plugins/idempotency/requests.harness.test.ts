@@ -1,11 +1,13 @@
 /**
  * What the plugin accepts and refuses before anything is stored (key syntax, required mode,
- * methods, unreadable bodies, bad configs), and the outcomes that release a key instead of
- * storing it (connection failure, oversize response), through the real plugin server.
+ * methods, unreadable bodies, bad configs), the outcomes that release a key instead of storing it
+ * (a later plugin's refusal, Kong's 502 for a failed connection, the upstream's own 5xx,
+ * oversize response), and the one that keeps it locked (a response cut off), through the real
+ * plugin server.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort } from '../../support/ports';
-import { kongService } from '../../harness';
+import { kongService, type NativePlugin } from '../../harness';
 import { Cluster, TestUpstream, freshKey, phaseCalls, post, problemOf, startNode, type Node } from './env';
 
 let upstream: TestUpstream;
@@ -20,6 +22,16 @@ let broken: string;
 let misconfigured: string;
 let tight: string;
 let closed: ReturnType<typeof kongService>;
+let gated: string;
+
+/** A Lua plugin after idempotency (900) that refuses, in access, a request carrying X-Refuse. */
+const refuser: NativePlugin = {
+  name: 'refuser',
+  priority: 800,
+  access(pdk) {
+    if (pdk.call('kong.request.get_header', 'x-refuse') !== undefined) pdk.call('kong.response.exit', 403, { message: 'refused' });
+  },
+};
 
 
 beforeAll(async () => {
@@ -36,7 +48,8 @@ beforeAll(async () => {
   broken = cluster.route({ name: 'broken', config: {}, service: closed });
   misconfigured = cluster.route({ name: 'misconfigured', config: { strategy: 'redis' } });
   tight = cluster.route({ name: 'tight', config: { max_request_body_size: 1000 } });
-  node = await startNode(cluster);
+  gated = cluster.route({ name: 'pay-gated', config: {}, plugins: [{ name: 'refuser' }] });
+  node = await startNode(cluster, { nativePlugins: [refuser] });
 });
 afterAll(async () => {
   await node?.close();
@@ -151,13 +164,52 @@ describe('required mode and methods', () => {
   });
 });
 
+describe('a claim the response phase never settled', () => {
+  it('is released when a plugin after idempotency refused the request in access: nothing reached the upstream', async () => {
+    const key = freshKey();
+    const refusedOnce = await node.request(post(`${gated}/refused-pay`, key, '{}', [['X-Refuse', 'yes']]));
+    expect(refusedOnce.status).toBe(403);
+    expect(refusedOnce.source).toBe('exit');
+    expect(upstream.hits('/refused-pay')).toBe(0);
+    expect(phaseCalls(refusedOnce, 'log')).toEqual(['kong.ctx.shared.get', 'kong.nginx.get_ctx', 'kong.log.info']);
+    expect(refusedOnce.kongLog.some((l) => l.plugin === 'idempotency' && /key released \(the request never reached the upstream\)/.test(l.message))).toBe(true);
+    // The retry the refusing plugin lets through is processed, not refused with 409.
+    const retry = await node.request(post(`${gated}/refused-pay`, key, '{}'));
+    expect(retry.status).toBe(201);
+    expect(retry.headers.first('idempotent-replayed')).toBeUndefined();
+  });
+
+  // A body cut off after the headers: Kong's capture is truncated, it answers 502 itself and
+  // skips the response phase (kong/init.lua Kong.response); the upstream did run the request.
+  it('is kept after a response cut off before its end: 409 + Retry-After until lock_ttl, a warning says why', async () => {
+    const key = freshKey();
+    const failed = await node.request(post(`${api}/cut-off`, key));
+    expect(failed.status).toBe(502);
+    expect(upstream.hits('/cut-off')).toBe(1);
+    expect(phaseCalls(failed, 'response')).toEqual([]);
+    expect(failed.kongLog.some((l) => l.plugin === 'idempotency' && /key released/.test(l.message))).toBe(false);
+    expect(
+      failed.kongLog.some(
+        (l) => l.plugin === 'idempotency' && l.level === 'warn' && /response not buffered by Kong: cannot be stored .*the key stays locked until lock_ttl/.test(l.message),
+      ),
+    ).toBe(true);
+    const retry = await node.request(post(`${api}/cut-off`, key));
+    expect(retry.status).toBe(409);
+    expect(retry.headers.first('retry-after')).toBe('1');
+    expect(upstream.hits('/cut-off')).toBe(1);
+  });
+});
+
 describe('outcomes that release the key', () => {
-  it('releases on an upstream connection failure (no response phase) so a retry reaches the upstream', async () => {
+  // Under buffered proxying the connection fails inside Kong's buffering subrequest, whose error
+  // page Kong.response takes as the response: the response phase runs with Kong's 502 and
+  // get_source() "error" (kong/init.lua Kong.response, Kong.handle_error; Kong/kong#6735).
+  it('releases on an upstream connection failure (Kong\'s 502, in the response phase) so a retry reaches the upstream', async () => {
     const key = freshKey();
     const failed = await node.request(post(`${broken}/pay`, key));
     expect(failed.status).toBe(502);
-    expect(phaseCalls(failed, 'response')).toEqual([]);
-    expect(failed.kongLog.some((l) => l.plugin === 'idempotency' && /key released/.test(l.message))).toBe(true);
+    expect(phaseCalls(failed, 'response')).toEqual(['kong.ctx.shared.get', 'kong.service.response.get_status', 'kong.response.get_source', 'kong.log.info']);
+    expect(failed.kongLog.some((l) => l.plugin === 'idempotency' && /key released \(Kong's 502: the connection to the upstream failed\)/.test(l.message))).toBe(true);
 
     // The service comes back; the retry with the same key is processed, not refused with 409.
     node.sim.services.get(closed.id)!.port = upstream.port;
@@ -168,6 +220,22 @@ describe('outcomes that release the key', () => {
       expect((await node.request(post(`${broken}/pay`, key))).headers.first('idempotent-replayed')).toBe('true');
     } finally {
       node.sim.services.get(closed.id)!.port = closed.port;
+    }
+  });
+
+  // Only Kong's own 504 keeps the key (upstream-timeout-keeps-key); the upstream's own 504 is an
+  // answer like any 5xx, and is released.
+  it('releases on the upstream\'s own 502 and 504 (get_source "service")', async () => {
+    for (const status of [502, 504]) {
+      const key = freshKey();
+      const first = await node.request(post(`${api}/status/${status}`, key));
+      expect(first.status).toBe(status);
+      expect(first.source).toBe('service');
+      expect(first.kongLog.some((l) => l.plugin === 'idempotency' && new RegExp(`key released \\(upstream status ${status} is not stored\\)`).test(l.message))).toBe(true);
+      const hits = upstream.hits(`/status/${status}`);
+      const retry = await node.request(post(`${api}/status/${status}`, key));
+      expect(retry.status).toBe(status);
+      expect(upstream.hits(`/status/${status}`)).toBe(hits + 1);
     }
   });
 

@@ -7,7 +7,7 @@ import { readIdempotencyKey } from '../../../plugins/idempotency/key';
 import { decodeResponse, encodeResponse, replayableHeaders, replayHeaders } from '../../../plugins/idempotency/record';
 import { parseRequestLine } from '../../../plugins/idempotency/request-line';
 import { Schema } from '../../../plugins/idempotency/schema';
-import { fingerprintOf, identityOf, storeKeyFor } from '../../../plugins/idempotency/scope';
+import { UnscopableCredentialError, credentialScopeOf, fingerprintOf, identityOf, storeKeyFor } from '../../../plugins/idempotency/scope';
 
 describe('parseRequestLine', () => {
   it.each([
@@ -106,10 +106,26 @@ describe('stored response record', () => {
 
 describe('scope', () => {
   it('scopes by consumer when a credential was presented, and adds the fallback for credential-less consumers', () => {
-    expect(identityOf('c1', 'k1', 'ip:1.2.3.4')).toBe('consumer:c1');
+    expect(identityOf('c1', 'credential:k1', 'ip:1.2.3.4')).toBe('consumer:c1');
     expect(identityOf('anon', undefined, 'ip:1.2.3.4')).toBe('consumer:anon|ip:1.2.3.4');
-    expect(identityOf(undefined, 'k1', 'ip:1.2.3.4')).toBe('credential:k1');
+    expect(identityOf(undefined, 'credential:k1', 'ip:1.2.3.4')).toBe('credential:k1');
     expect(identityOf(undefined, undefined, 'header:x')).toBe('header:x');
+  });
+
+  // Found by review: ldap-auth's `{username, password}` credential has no id, and used to be
+  // scoped by the client IP that other users behind the same address share.
+  it('scopes a credential by its id, else by its username (never its password), and refuses one with neither', () => {
+    expect(credentialScopeOf(undefined)).toBeUndefined();
+    expect(credentialScopeOf(null)).toBeUndefined();
+    expect(credentialScopeOf({ id: 'k1', username: 'alice' })).toBe('credential:k1');
+    expect(credentialScopeOf({ username: 'alice', password: 'alice-pw' })).toBe('credential-username:alice');
+    expect(credentialScopeOf({ username: 'alice', password: 'other-pw' })).toBe('credential-username:alice');
+    expect(credentialScopeOf({ username: 'alice', password: 'x' })).not.toBe(credentialScopeOf({ username: 'bob', password: 'x' }));
+    // A username that looks like an id cannot take the place of one.
+    expect(credentialScopeOf({ username: 'k1' })).not.toBe(credentialScopeOf({ id: 'k1' }));
+    for (const nameless of [{ password: 'pw' }, { username: '' }, [], {}, 'text']) {
+      expect(() => credentialScopeOf(nameless)).toThrow(UnscopableCredentialError);
+    }
   });
 
   it('gives different store keys to different routes, identities and keys, and fixed-length ones', () => {

@@ -23,6 +23,7 @@ let required: string;
 let complete: string;
 let release: string;
 let strict: string;
+let byHeader: string;
 
 beforeAll(async () => {
   upstream = new TestUpstream();
@@ -35,6 +36,7 @@ beforeAll(async () => {
   complete = cluster.route({ name: 'complete', config: store });
   release = cluster.route({ name: 'release', config: { ...store, never_stored_statuses: [201] } });
   strict = cluster.route({ name: 'strict', config: { ...store, fault_tolerant: false } });
+  byHeader = cluster.route({ name: 'by-header', config: { client_header: 'X-Client-Id' } });
   node = await startMetricsNode({
     plugin: 'idempotency',
     sim: { kongVersion: KONG_VERSION, services: [cluster.service], routes: cluster.routes.map((r) => r.route), plugins: cluster.routes.flatMap((r) => r.plugins) },
@@ -78,13 +80,15 @@ describe('idempotency metrics', () => {
     expect((await node.sim.request(post(`${required}/x`, 'x'.repeat(17)))).status).toBe(400);
     expect((await node.sim.request(post(`${required}/x`, 'two words'))).status).toBe(400);
     expect((await node.sim.request(post(`${required}/x`, 'k-chunked', Buffer.from('{"a":1}'), [['Transfer-Encoding', 'chunked']]))).status).toBe(411);
+    const twice: Array<[string, string]> = [['X-Client-Id', 'a'], ['X-Client-Id', 'b']];
+    expect((await node.sim.request(post(`${byHeader}/x`, freshKey(), '{}', twice))).status).toBe(400);
 
     const after = await node.scrape();
     expect(delta(after, before, 'kong_js_idempotency_replays_total')).toBe(2);
     expect(delta(after, before, CONFLICTS, { status: '409' })).toBe(1);
     expect(delta(after, before, CONFLICTS, { status: '422' })).toBe(1);
     const reasons = Object.fromEntries(IDEMPOTENCY_REJECTION_REASONS.map((reason) => [reason, delta(after, before, REJECTIONS, { reason })]).filter(([, n]) => n !== 0));
-    expect(reasons).toEqual({ key_missing: 1, key_too_long: 1, key_malformed: 1, body_length_unknown: 1 });
+    expect(reasons).toEqual({ key_missing: 1, key_too_long: 1, key_malformed: 1, body_length_unknown: 1, client_header_repeated: 1 });
     for (const operation of ['claim', 'complete', 'release']) expect(delta(after, before, STORE_ERRORS, { operation })).toBe(0);
   });
 
