@@ -90,6 +90,11 @@ interface PendingCall {
 
 /** Bounds on what a breaker keeps, whatever the traffic. */
 const MAX_PENDING_CALLS = 100_000;
+/**
+ * A wall clock going back more than this is a step (NTP correction, VM resume), absorbed; less is
+ * the jitter of timestamps taken a moment apart, which must not add up to a clock running ahead.
+ */
+const CLOCK_STEP_MS = 1000;
 const MAX_TRANSITIONS = 32;
 
 export class Breaker {
@@ -118,6 +123,9 @@ export class Breaker {
    * clock, which tests set): only compared with the `started_at` of requests.
    */
   private openedAtWallMs = Number.NEGATIVE_INFINITY;
+  /** Backward steps of the wall clock absorbed so far (`steady`). */
+  private clockOffsetMs = 0;
+  private lastRawMs: number;
   private readonly transitions: Transition[] = [];
   private last: Transition | null = null;
 
@@ -126,6 +134,7 @@ export class Breaker {
     nowMs: number,
     name: string,
   ) {
+    this.lastRawMs = nowMs;
     this.nowMs = nowMs;
     this.originMs = nowMs;
     this.sinceMs = nowMs;
@@ -150,7 +159,8 @@ export class Breaker {
   }
 
   /** The access phase's question: may this request reach the upstream? */
-  admit(nowMs: number): Admission {
+  admit(wallMs: number): Admission {
+    const nowMs = this.steady(wallMs);
     this.tick(nowMs);
     if (this.state === 'closed') return this.fire();
     if (this.state === 'half_open' && this.probes.size + this.probeSuccesses < this.settings.halfOpenProbes) {
@@ -170,8 +180,8 @@ export class Breaker {
    * through in an earlier closed period: its late outcome (a hanging upstream answering at last)
    * is ignored, or it would count against the calls of the period that followed the recovery.
    */
-  async settle(outcome: Outcome, nowMs: number, startedAtWallMs?: number): Promise<void> {
-    this.tick(nowMs);
+  async settle(outcome: Outcome, wallMs: number, startedAtWallMs?: number): Promise<void> {
+    this.tick(this.steady(wallMs));
     if (outcome.kind === 'none' || this.state !== 'closed') return;
     if (startedAtWallMs !== undefined && startedAtWallMs < this.openedAtWallMs) return;
     const oldest = this.pending.keys().next();
@@ -200,8 +210,8 @@ export class Breaker {
   }
 
   /** A probe's outcome. No outcome (the request never reached the upstream) gives its place back. */
-  settleProbe(ticket: number, outcome: Outcome, nowMs: number): void {
-    this.tick(nowMs);
+  settleProbe(ticket: number, outcome: Outcome, wallMs: number): void {
+    this.tick(this.steady(wallMs));
     if (this.state !== 'half_open' || !this.probes.delete(ticket)) return;
     if (outcome.kind === 'none') return;
     if (outcome.kind === 'failure') {
@@ -220,7 +230,11 @@ export class Breaker {
   }
 
   /** Drops calls and probes that waited longer than `pendingTimeoutMs`. */
-  sweep(nowMs: number): void {
+  sweep(wallMs: number): void {
+    this.dropExpired(this.steady(wallMs));
+  }
+
+  private dropExpired(nowMs: number): void {
     this.nowMs = Math.max(this.nowMs, nowMs);
     for (const [ticket, call] of this.pending) {
       if (call.expiresAtMs > nowMs) break; // insertion order is expiry order
@@ -231,17 +245,18 @@ export class Breaker {
 
   /** The state as of `nowMs`; an elapsed open duration shows as half_open (the transition itself
    *  waits for a request of this breaker, which logs it). */
-  view(nowMs: number): BreakerView {
+  view(wallMs: number): BreakerView {
+    const nowMs = this.steady(wallMs);
     this.advanceWindow(nowMs);
-    this.sweep(nowMs);
+    this.dropExpired(nowMs);
     const stats = this.circuit.stats;
     const elapsed = this.state === 'open' && nowMs >= this.openUntilMs;
     const state: CircuitState = elapsed ? 'half_open' : this.state;
     const open = state === 'open';
     return {
       state,
-      sinceMs: elapsed ? this.openUntilMs : this.sinceMs,
-      openUntilMs: open ? this.openUntilMs : null,
+      sinceMs: (elapsed ? this.openUntilMs : this.sinceMs) - this.clockOffsetMs,
+      openUntilMs: open ? this.openUntilMs - this.clockOffsetMs : null,
       retryAfterSeconds: open ? Math.max(1, Math.ceil((this.openUntilMs - nowMs) / 1000)) : null,
       openDurationMs: open ? this.openForMs : this.durationAfter(state === 'half_open' ? this.failedTrials + 1 : 0),
       failedTrials: this.failedTrials,
@@ -265,18 +280,19 @@ export class Breaker {
    * period has elapsed (the next requests must be probes), is kept however long nobody calls:
    * forgetting it would let every request through to an upstream that may still be down.
    */
-  isIdle(nowMs: number): boolean {
-    return this.state === 'closed' && this.isUnused(nowMs);
+  isIdle(wallMs: number): boolean {
+    return this.state === 'closed' && this.isUnused(wallMs);
   }
 
   /** Unused for longer than its window, its longest open duration and its pending timeout. */
-  isUnused(nowMs: number): boolean {
+  isUnused(wallMs: number): boolean {
     const { windowMs, maxOpenDurationMs, pendingTimeoutMs } = this.settings;
-    return nowMs - this.lastUsedMs > Math.max(windowMs, maxOpenDurationMs, pendingTimeoutMs);
+    return this.steady(wallMs) - this.lastUsedMs > Math.max(windowMs, maxOpenDurationMs, pendingTimeoutMs);
   }
 
+  /** On the wall clock, as the state endpoint shows it. */
   get lastUsedAtMs(): number {
-    return this.lastUsedMs;
+    return this.lastUsedMs - this.clockOffsetMs;
   }
 
   get currentState(): CircuitState {
@@ -292,11 +308,29 @@ export class Breaker {
 
   // ---------------------------------------------------------------- internals
 
+  /**
+   * The wall clock with its backward steps absorbed: open durations, Retry-After and the rolling
+   * window keep counting real time when an NTP correction or a VM resume steps the clock back
+   * (else an hour's step kept a circuit open an extra hour, and failures an hour old in the
+   * window). Every public entry point goes through it; the runtime's sweep calls every breaker
+   * each second, so each sees a step at once.
+   */
+  private steady(wallMs: number): number {
+    const back = this.lastRawMs - wallMs;
+    if (back > CLOCK_STEP_MS) {
+      this.clockOffsetMs += back;
+      this.lastRawMs = wallMs;
+    } else if (back < 0) {
+      this.lastRawMs = wallMs;
+    }
+    return wallMs + this.clockOffsetMs;
+  }
+
   private tick(nowMs: number): void {
     this.nowMs = Math.max(this.nowMs, nowMs);
     this.lastUsedMs = Math.max(this.lastUsedMs, nowMs);
     this.advanceWindow(nowMs);
-    this.sweep(nowMs);
+    this.dropExpired(nowMs);
     if (this.state === 'open' && nowMs >= this.openUntilMs) {
       this.state = 'half_open';
       this.sinceMs = nowMs;
