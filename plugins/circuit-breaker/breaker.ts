@@ -156,6 +156,16 @@ export class Breaker {
     });
     this.circuit.on('open', () => this.onOpened());
     this.circuit.on('close', () => this.onClosed());
+    // opossum (8.x) keeps every call's latency in the current bucket even with percentiles off:
+    // ~10 bytes a call for as long as the window lasts (an hour's window at 1000 req/s: 36 MB per
+    // breaker). Nothing here reads them; its own listeners, registered first, have counted the call.
+    const dropLatencies = (): void => {
+      const bucket = (this.circuit.status.window as Array<{ latencyTimes?: number[] }>)[0];
+      if (bucket?.latencyTimes) bucket.latencyTimes.length = 0;
+    };
+    this.circuit.on('success', dropLatencies);
+    this.circuit.on('failure', dropLatencies);
+    this.circuit.on('timeout', dropLatencies);
   }
 
   /** The access phase's question: may this request reach the upstream? */
