@@ -45,6 +45,21 @@ export interface Entry {
 /** Per config. `service_host` keys come from the client's Host header: bounded, least recently
  *  used first out (a breaker in use by real traffic is never the least recently used). */
 const MAX_BREAKERS_PER_FAMILY = 10_000;
+/**
+ * With `service_host`, also a budget of window buckets per config: a breaker costs about 225
+ * bytes per bucket (9 KB at the default 10), so 10 000 client-chosen Hosts at window_buckets 1000
+ * were 2.2 GB, past the heap of the process every circuit of the node lives in. 200 000 buckets
+ * (~45 MB) are still 20 000 breakers at the default. Service and route keys are the operator's,
+ * bounded by the configuration: no budget evicts a breaker real traffic uses.
+ */
+const BUCKET_BUDGET_PER_HOST_FAMILY = 200_000;
+
+function breakerCache(config: CompiledConfig | undefined): LRUCache<string, Entry> {
+  const dispose = (entry: Entry): void => entry.breaker.shutdown();
+  if (config?.scope !== 'service_host') return new LRUCache<string, Entry>({ max: MAX_BREAKERS_PER_FAMILY, dispose });
+  const buckets = Math.max(1, config.windowBuckets);
+  return new LRUCache<string, Entry>({ max: MAX_BREAKERS_PER_FAMILY, maxSize: BUCKET_BUDGET_PER_HOST_FAMILY, sizeCalculation: () => buckets, dispose });
+}
 const SWEEP_INTERVAL_MS = 1000;
 
 const families = new Map<string, Family>();
@@ -72,7 +87,7 @@ export function familyFor(rawConfig: unknown): Family {
       id,
       config: compiled.ok ? compiled.config : undefined,
       errors: compiled.ok ? [] : compiled.errors,
-      breakers: new LRUCache<string, Entry>({ max: MAX_BREAKERS_PER_FAMILY, dispose: (entry) => entry.breaker.shutdown() }),
+      breakers: breakerCache(compiled.ok ? compiled.config : undefined),
       lastProblemLogMs: Number.NEGATIVE_INFINITY,
       pluginIds: new Set(),
       retired: false,
