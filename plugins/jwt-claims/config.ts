@@ -24,6 +24,8 @@ export interface CompiledConfig {
   issuers: Map<string, CompiledIssuer>;
   algorithms: ReadonlySet<Algorithm>;
   audiences: string[];
+  /** Normalized (`tokenType`); empty: `typ` is not checked. */
+  tokenTypes: string[];
   headerNames: string[];
   cookieNames: string[];
   queryNames: string[];
@@ -66,6 +68,12 @@ const RESERVED_HEADERS = new Set([
 export function withDefaults(raw: unknown): Record<string, unknown> {
   const input = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
   return applySchemaDefaults(Schema, input);
+}
+
+/** RFC 7515 §4.1.9: `typ` is a media type, case-insensitive, whose `application/` may be left out. */
+export function tokenType(typ: string): string {
+  const lower = typ.toLowerCase();
+  return lower.startsWith('application/') ? lower.slice('application/'.length) : lower;
 }
 
 function strings(value: unknown): string[] {
@@ -192,6 +200,7 @@ export function compileConfig(raw: unknown): CompileResult {
       issuers,
       algorithms,
       audiences: strings(config.audiences),
+      tokenTypes: strings(config.token_types).map(tokenType),
       headerNames,
       cookieNames,
       queryNames,

@@ -18,6 +18,7 @@ export type FailureCode =
   | 'too_old'
   | 'issued_in_future'
   | 'audience'
+  | 'token_type'
   | 'missing_claim'
   | 'bad_claim'
   | 'rule'

@@ -30,6 +30,7 @@ const DESCRIPTIONS: Record<Failure['code'], (detail: string) => string> = {
   too_old: () => 'Token too old',
   issued_in_future: () => 'Token issued in the future',
   audience: () => 'Invalid audience',
+  token_type: () => 'Token type not accepted',
   missing_claim: (d) => `Missing required claim ${d}`,
   bad_claim: (d) => `Invalid ${d} claim`,
   rule: (d) => `Claim ${d} does not satisfy the required rule`,

@@ -51,6 +51,7 @@ export interface ClaimHeaderConfig {
 export interface Config {
   issuers: IssuerConfig[];
   audiences: string[];
+  token_types: string[];
   algorithms: Algorithm[];
   header_names: string[];
   cookie_names: string[];
@@ -114,6 +115,11 @@ export const Schema: KongFieldList = [
   },
   {
     audiences: stringArray('The token `aud` must contain at least one of these. Empty: `aud` is not checked.'),
+  },
+  {
+    token_types: stringArray(
+      'Accepted values of the JOSE header `typ` (explicit typing, RFC 8725 §3.11; `at+jwt` for RFC 9068 access tokens, so that an ID token of the same issuer and audience does not pass), compared ignoring case and an `application/` prefix. Empty: `typ` is not checked.',
+    ),
   },
   {
     algorithms: {

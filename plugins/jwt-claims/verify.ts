@@ -4,7 +4,7 @@
  * another issuer can never verify the token, whatever its `kid`.
  */
 import { checkAudience, checkRequiredClaims, checkRules, checkTimeClaims } from './claims';
-import type { CompiledConfig, CompiledIssuer } from './config';
+import { tokenType, type CompiledConfig, type CompiledIssuer } from './config';
 import { fail, ok, type Failure, type Result } from './failures';
 import { claimHeaders } from './forward-headers';
 import type { JwksStore } from './jwks';
@@ -72,6 +72,11 @@ export async function verifyToken(
 
   const signatureFailure = await checkSignature(alg, jws, issuer, jwksFor(issuer));
   if (signatureFailure) return { ok: false, failure: signatureFailure };
+  // `typ` is in the signed header: judged once the signature holds, like the claims
+  if (config.tokenTypes.length > 0) {
+    const typ = jws.header.typ;
+    if (typeof typ !== 'string' || !config.tokenTypes.includes(tokenType(typ))) return fail('token_type');
+  }
 
   const claims = jws.payload;
   const claimFailure =

@@ -92,6 +92,7 @@ export const JWT_REJECTION_REASONS = [
   'too_old',
   'issued_in_future',
   'audience',
+  'token_type',
   'missing_claim',
   'bad_claim',
   'rule',

@@ -97,6 +97,16 @@ describe('RFC 6750 answers', () => {
       'Bearer realm="orders", error="invalid_token", error_description="Malformed token"',
     );
   });
+
+  it('token_types: an access token (at+jwt) passes, an ID token of the same issuer (JWT) gets 401 invalid_token', async () => {
+    const typed = env.route('typed', { issuers, token_types: ['at+jwt'] });
+    const access = makeToken('ES256', key.privateKey, { iss: ISS, sub: 'user-1', exp: nowSec() + 600 }, { typ: 'at+jwt' });
+    expect((await env.request(bearer(typed, access))).status).toBe(200);
+    const res = await env.request(bearer(typed, token()));
+    expect(res.status).toBe(401);
+    expect(res.upstreamRequest).toBeUndefined();
+    expect(res.headers.first('www-authenticate')).toBe('Bearer error="invalid_token", error_description="Token type not accepted"');
+  });
 });
 
 describe('token sources', () => {

@@ -164,6 +164,32 @@ describe('verifyToken — issuers and keys', () => {
   });
 });
 
+describe('verifyToken — token_types (explicit typing, RFC 8725 §3.11, RFC 9068)', () => {
+  const typed = compiled({ token_types: ['at+jwt'], issuers: [{ issuer: 'https://a', public_keys: [keys.rsa.pem] }] });
+  const t = (typ: unknown, key: TestKey = keys.rsa) => makeToken('RS256', key.privateKey, claims({ iss: 'https://a' }), { typ });
+
+  it('accepts the listed type, ignoring case and an application/ prefix', async () => {
+    for (const typ of ['at+jwt', 'AT+JWT', 'application/at+jwt', 'Application/At+JWT']) {
+      expect((await verifyToken(t(typ), typed, nowSec(), noJwks)).ok, typ).toBe(true);
+    }
+  });
+
+  it('refuses another type (an ID token: JWT), a missing one, or one that is not a string', async () => {
+    for (const typ of ['JWT', 'jwt', 'at+jwt ', 'application/jwt', undefined, 5, ['at+jwt']]) {
+      expect(await verifyToken(t(typ), typed, nowSec(), noJwks), String(typ)).toEqual({ ok: false, failure: { code: 'token_type' } });
+    }
+  });
+
+  it('is judged after the signature: a forged token is a signature failure whatever its typ', async () => {
+    expect(await verifyToken(t('JWT', keys.rsaOther), typed, nowSec(), noJwks)).toEqual({ ok: false, failure: { code: 'signature' } });
+  });
+
+  it('is not checked when empty (the default)', async () => {
+    const untyped = compiled({ issuers: [{ issuer: 'https://a', public_keys: [keys.rsa.pem] }] });
+    expect((await verifyToken(t('anything'), untyped, nowSec(), noJwks)).ok).toBe(true);
+  });
+});
+
 describe('verifyToken — RFC 7515 example tokens', () => {
   const rsaPem = createPublicKey({ key: vectors.RS256.public_jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
   const ecPem = createPublicKey({ key: vectors.ES256.public_jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
