@@ -48,6 +48,4 @@ export function deepCopy<T>(value: T): T {
   return structuredClone(value);
 }
 
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export { isPlainObject as isObject } from '../../diff/values';

@@ -5,11 +5,12 @@
  * `definitions`) in the request-validator config it generates, which a fully dereferenced
  * document could no longer tell apart, and circular schemas need no special handling this way.
  */
-import { LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
 import { JSONPointer } from 'json-p3';
 import { KongCtlError } from '../../model/errors';
 import { YAML_OPTIONS, yamlProblemText } from '../../desired/parse';
 import type { SourceText } from '../../desired/sources';
+import { placeOf } from '../lint/locate';
 import { isObject } from './go-json';
 
 export type Location = (string | number)[];
@@ -23,15 +24,10 @@ export interface Spec {
 
 const MAX_ALIAS_COUNT = 1000;
 
+/** file:line:column of `location`, or of the closest node the file has (lint's rule). */
 export function where(spec: Spec, location: Location): string {
-  for (let n = location.length; n >= 0; n--) {
-    const node = spec.doc.getIn(location.slice(0, n), true) as Node | undefined;
-    if (node && node.range) {
-      const p = spec.lines.linePos(node.range[0]);
-      return `${spec.name}:${p.line}:${p.col}`;
-    }
-  }
-  return `${spec.name}:1:1`;
+  const p = placeOf({ doc: spec.doc, lines: spec.lines }, location);
+  return `${spec.name}:${p.line}:${p.column}`;
 }
 
 /** A problem with the spec's content, reported where it is. */
