@@ -4,6 +4,7 @@
  * checked once per config. Problems come back as a list of messages; the handler refuses every
  * request of a misconfigured instance with a 500 (fail closed) and logs them.
  */
+import { vouchedNames, type VouchedNames } from '../shared/header-spellings';
 import { applySchemaDefaults } from '../shared/schema-defaults';
 import type { CompiledRule, TimePolicy } from './claims';
 import { CONSUMER_HEADERS, type ConsumerMapping } from './consumer';
@@ -33,6 +34,8 @@ export interface CompiledConfig {
   requiredClaims: string[];
   rules: CompiledRule[];
   headerMappings: HeaderMapping[];
+  /** What the plugin vouches for upstream: the mapped headers, X-Consumer-* with consumer_claim. */
+  vouched: { headers: string[]; folded: VouchedNames };
   /** null without consumer_claim: no consumer is set. */
   consumer: ConsumerMapping | null;
   hideCredentials: boolean;
@@ -68,6 +71,15 @@ const RESERVED_HEADERS = new Set([
 export function withDefaults(raw: unknown): Record<string, unknown> {
   const input = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
   return applySchemaDefaults(Schema, input);
+}
+
+function consumerClaimSet(config: Config): boolean {
+  return typeof config.consumer_claim === 'string' && config.consumer_claim !== '';
+}
+
+function vouchedOf(mappings: readonly HeaderMapping[], withConsumer: boolean): CompiledConfig['vouched'] {
+  const headers = [...mappings.map((m) => m.header), ...(withConsumer ? CONSUMER_HEADERS : [])];
+  return { headers, folded: vouchedNames(headers) };
 }
 
 /** RFC 7515 §4.1.9: `typ` is a media type, case-insensitive, whose `application/` may be left out. */
@@ -208,6 +220,7 @@ export function compileConfig(raw: unknown): CompileResult {
       requiredClaims: strings(config.required_claims),
       rules,
       headerMappings,
+      vouched: vouchedOf(headerMappings, consumerClaimSet(config)),
       consumer:
         typeof config.consumer_claim === 'string' && config.consumer_claim !== ''
           ? { claim: config.consumer_claim, optional: config.consumer_optional === true, cacheTtlMs: (Number(config.consumer_cache_ttl) || 0) * 1000 }

@@ -27,7 +27,7 @@ import type { CompiledConfig } from './config';
 import type { Failure } from './failures';
 import { Name } from './meta';
 import { refusalFor } from './responses';
-import { anonymousHeaders, CONSUMER_HEADERS, identify } from './consumer';
+import { anonymousHeaders, identify } from './consumer';
 import { authenticate, jwksStoreFor, runtimeFor, type Runtime } from './runtime';
 import {
   cookieHeaderWithout,
@@ -61,13 +61,9 @@ async function isPreflight(kong: Kong, headers: Map<string, string[]>): Promise<
   return (await kong.request.getMethod()) === 'OPTIONS';
 }
 
-function vouchedHeaders(config: CompiledConfig): string[] {
-  return [...config.headerMappings.map((m) => m.header), ...(config.consumer ? CONSUMER_HEADERS : [])];
-}
-
 /** Clears (by their own names) the `_` spellings a client sent of the headers this plugin vouches for. */
 function clearOtherSpellings(upstream: HeaderValues, config: CompiledConfig, headers: Map<string, string[]>): void {
-  for (const sent of otherSpellings(headers.keys(), vouchedHeaders(config))) upstream[sent] = [];
+  for (const sent of otherSpellings(headers.keys(), config.vouched.folded)) upstream[sent] = [];
 }
 
 /**
@@ -76,7 +72,7 @@ function clearOtherSpellings(upstream: HeaderValues, config: CompiledConfig, hea
  */
 async function clearVouchedHeaders(kong: Kong, config: CompiledConfig, headers: Map<string, string[]>): Promise<void> {
   const upstream: HeaderValues = {};
-  for (const h of vouchedHeaders(config)) if (headers.has(h.toLowerCase())) upstream[h] = [];
+  for (const h of config.vouched.headers) if (headers.has(h.toLowerCase())) upstream[h] = [];
   clearOtherSpellings(upstream, config, headers);
   if (Object.keys(upstream).length > 0) await kong.service.request.setHeaders(upstream);
 }

@@ -13,13 +13,19 @@ export function foldHeaderName(name: string): string {
   return name.toLowerCase().replace(/-/g, '_');
 }
 
+/** Vouched names by their folded form, built once per config (`otherSpellings`). */
+export type VouchedNames = ReadonlyMap<string, string>;
+
+export function vouchedNames(vouched: readonly string[]): VouchedNames {
+  return new Map(vouched.map((v) => [foldHeaderName(v), v.toLowerCase()]));
+}
+
 /**
  * The names (as sent, lower-cased by Kong) among `sentNames` that spell one of `vouched`
  * differently: `x_user_id` for `X-User-Id`. The exact names themselves are not included.
  */
-export function otherSpellings(sentNames: Iterable<string>, vouched: readonly string[]): string[] {
-  if (vouched.length === 0) return [];
-  const folded = new Map(vouched.map((v) => [foldHeaderName(v), v.toLowerCase()]));
+export function otherSpellings(sentNames: Iterable<string>, folded: VouchedNames): string[] {
+  if (folded.size === 0) return [];
   const out: string[] = [];
   for (const sent of sentNames) {
     const exact = folded.get(foldHeaderName(sent));
