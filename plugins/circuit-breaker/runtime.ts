@@ -15,7 +15,7 @@
  * retired: every plugin entity that used it (`__plugin_id`) now runs with another config.
  */
 import { LRUCache } from 'lru-cache';
-import { configKey, pluginSettings } from '../shared/config-key';
+import { configKey, pluginIdOf, pluginSettings } from '../shared/config-key';
 import { nowSeconds } from '../shared/clock';
 import { circuitBreakerMetrics } from '../shared/metrics';
 import { Breaker } from './breaker';
@@ -94,8 +94,8 @@ export function familyFor(rawConfig: unknown): Family {
     };
     families.set(id, family);
   }
-  const pluginId = (rawConfig as Record<string, unknown> | null)?.__plugin_id;
-  if (typeof pluginId === 'string') usedBy(family, pluginId);
+  const pluginId = pluginIdOf(rawConfig);
+  if (pluginId !== undefined) usedBy(family, pluginId);
   return family;
 }
 

@@ -4,7 +4,7 @@
  * instances are short-lived (kong-pdk drops them after 60 s idle, Kong replaces them on config
  * change); the store and its Redis connection must outlive them.
  */
-import { ConfigScoped, configKey, pluginSettings } from '../shared/config-key';
+import { ConfigScoped, configKey, pluginIdOf, pluginSettings } from '../shared/config-key';
 import { HeldClaims } from '../shared/held-claims';
 import { openStore, type Store } from '../shared/store';
 import { compileConfig, withDefaults, type CompiledConfig } from './config';
@@ -37,8 +37,7 @@ export function runtimeFor(rawConfig: unknown): Runtime {
  * keeps its records across edits of its config that keep the memory bounds), else the config's hash.
  */
 export function storePartition(rawConfig: unknown, settingsKey: string): string {
-  const raw = typeof rawConfig === 'object' && rawConfig !== null ? (rawConfig as Record<string, unknown>) : {};
-  return typeof raw.__plugin_id === 'string' && raw.__plugin_id !== '' ? raw.__plugin_id : settingsKey;
+  return pluginIdOf(rawConfig) ?? settingsKey;
 }
 
 /** Claims held by this process for requests still running (shared/held-claims.ts). */

@@ -18,6 +18,12 @@ export function pluginSettings(config: Record<string, unknown>): Record<string, 
   return out;
 }
 
+/** The id of the plugin entity Kong sends with every config (`__plugin_id`), if any. */
+export function pluginIdOf(rawConfig: unknown): string | undefined {
+  const id = typeof rawConfig === 'object' && rawConfig !== null ? (rawConfig as Record<string, unknown>).__plugin_id : undefined;
+  return typeof id === 'string' && id !== '' ? id : undefined;
+}
+
 /** JSON with object keys sorted at every level, so equal values give equal text. */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';

@@ -4,7 +4,7 @@
  * after 60 s idle, Kong replaces them on config change); stores live in plugins/shared/store at
  * module scope too, so a new instance finds the same memory store and Redis connection.
  */
-import { ConfigScoped, configKey, pluginSettings } from '../shared/config-key';
+import { ConfigScoped, configKey, pluginIdOf, pluginSettings } from '../shared/config-key';
 import { openStore, type Store } from '../shared/store';
 import { compileConfig, withDefaults, type CompiledConfig } from './config';
 import { Name } from './meta';
@@ -48,7 +48,5 @@ export function dedupNamespace(rawConfig: unknown, settings: Record<string, unkn
   const dedup = settings.dedup;
   const configured = typeof dedup === 'object' && dedup !== null ? (dedup as Record<string, unknown>).namespace : undefined;
   if (typeof configured === 'string' && configured !== '') return configured;
-  const raw = typeof rawConfig === 'object' && rawConfig !== null ? (rawConfig as Record<string, unknown>) : {};
-  if (typeof raw.__plugin_id === 'string' && raw.__plugin_id !== '') return raw.__plugin_id;
-  return settingsKey;
+  return pluginIdOf(rawConfig) ?? settingsKey;
 }
