@@ -83,12 +83,13 @@ describe('kong-ctl file openapi2kong: go-apiops golden files', () => {
 
   /**
    * What offline validation may refuse, and why: request-validator is a Kong Enterprise plugin the
-   * offline baseline (Kong OSS) does not know, and 12 names two operations 'opsid', so decK makes
-   * two routes of the same name and id, which Kong refuses.
+   * offline baseline (Kong OSS) does not know, and 12 (and 14) name two operations alike ('opsid',
+   * 'getHelp'), so decK makes two routes of the same name and id, which Kong refuses.
    */
   const EXPECTED_REFUSALS: Record<string, RegExp> = {
     '12-path-parameter-regex.yaml': /duplicate route path-parameter-test_opsid/,
     '13-request-validator-plugin.yaml': /unknown plugin 'request-validator'/,
+    '14-no-request-validator-plugin.yaml': /duplicate route mock-target-api_gethelp|unknown plugin 'request-validator'/,
     '17-request-validator-plugin-oneOf-usage.yaml': /unknown plugin 'request-validator'/,
   };
 
