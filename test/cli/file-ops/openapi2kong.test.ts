@@ -82,14 +82,16 @@ describe('kong-ctl file openapi2kong: go-apiops golden files', () => {
   }
 
   /**
-   * What offline validation may refuse, and why: request-validator is a Kong Enterprise plugin the
-   * offline baseline (Kong OSS) does not know, and 12 (and 14) name two operations alike ('opsid',
+   * What offline validation may refuse, and why: request-validator and openid-connect are Kong
+   * Enterprise plugins the offline baseline (Kong OSS) does not know, and 12 (and 14) name two operations alike ('opsid',
    * 'getHelp'), so decK makes two routes of the same name and id, which Kong refuses.
    */
   const EXPECTED_REFUSALS: Record<string, RegExp> = {
+    '016a-security-oidc-generation-no-component-extension.yaml': /unknown plugin 'openid-connect'/,
     '12-path-parameter-regex.yaml': /duplicate route path-parameter-test_opsid/,
     '13-request-validator-plugin.yaml': /unknown plugin 'request-validator'/,
     '14-no-request-validator-plugin.yaml': /duplicate route mock-target-api_gethelp|unknown plugin 'request-validator'/,
+    '16-security-oidc-generation.yaml': /unknown plugin 'openid-connect'/,
     '17-request-validator-plugin-oneOf-usage.yaml': /unknown plugin 'request-validator'/,
   };
 

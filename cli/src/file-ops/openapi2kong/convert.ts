@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isObject, goSort, sortKeysDeep } from './go-json';
-import { defaultsOf, kongName, kongTags, xKongComponents, type Defaults, type Extended, type Obj } from './extensions';
+import { defaultsOf, kongName, kongTags, operationTags, xKongComponents, type Defaults, type Extended, type Obj } from './extensions';
 import { concatChar, NAMESPACE_DNS, slugify, uuidV5 } from './names';
 import { insertPlugin, moveConsumerPlugins, pluginsList, sortTopLevel, takeValidator, type PluginContext } from './plugins';
 import { headerRoutes, routePath, routingHeaders } from './routes';
@@ -260,7 +260,7 @@ export function convert(spec: Spec, opts: O2kOptions = {}): Obj {
       if (!skipId) route.id = uuidV5(namespace, `${operationBaseName}.route`);
       route.name = operationBaseName;
       route.methods = [methodKey];
-      route.tags = tags;
+      route.tags = [...tags, ...operationTags(spec, operation)];
       route.regex_priority = regexPriority(spec, route, rp.priority, operation.location);
       // A regex path cannot be stripped meaningfully: decK leaves the whole path to the service.
       if (!('strip_path' in route)) route.strip_path = false;
