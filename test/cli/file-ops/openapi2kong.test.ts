@@ -93,6 +93,8 @@ describe('kong-ctl file openapi2kong: go-apiops golden files', () => {
     '14-no-request-validator-plugin.yaml': /duplicate route mock-target-api_gethelp|unknown plugin 'request-validator'/,
     '16-security-oidc-generation.yaml': /unknown plugin 'openid-connect'/,
     '17-request-validator-plugin-oneOf-usage.yaml': /unknown plugin 'request-validator'/,
+    '18-request-validator-plugin-path-params-outside-ops.yaml': /unknown plugin 'request-validator'/,
+    '19-request-validator-plugin-op-params-override-path-params.yaml': /unknown plugin 'request-validator'/,
   };
 
   it('every golden output passes kong-ctl validate (offline), but for what the spec asks that Kong OSS refuses', async () => {
