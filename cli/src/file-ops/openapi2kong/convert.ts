@@ -154,10 +154,12 @@ export function convert(spec: Spec, opts: O2kOptions = {}): Obj {
   if (paths === undefined || paths === null) {
     throw specError(spec, [], 'must have `.paths` in the root of the document. See examples https://github.com/Kong/go-apiops/tree/main/docs');
   }
-  if (!isObject(paths)) throw specError(spec, ['paths'], "expected 'paths' to be an object");
+  // decK's OpenAPI reader takes an empty sequence (`paths: []`) for no paths (go-apiops 20).
+  const pathItems: Obj = Array.isArray(paths) && paths.length === 0 ? {} : (paths as Obj);
+  if (!isObject(pathItems)) throw specError(spec, ['paths'], "expected 'paths' to be an object");
 
-  for (const pathKey of goSort(Object.keys(paths))) {
-    const resolvedPath = resolve(spec, paths[pathKey], ['paths', pathKey]);
+  for (const pathKey of goSort(Object.keys(pathItems))) {
+    const resolvedPath = resolve(spec, pathItems[pathKey], ['paths', pathKey]);
     if (!isObject(resolvedPath.value)) continue;
     const pathItem: Extended = { value: resolvedPath.value, location: resolvedPath.location };
 
