@@ -50,7 +50,11 @@ paths:
         - $ref: '#/components/parameters/id'
         - in: header
           name: X-Version
+          required: true
           schema: { enum: [v1, v2] }
+        - in: header
+          name: X-Optional
+          schema: { enum: [a, b] }
     x-kong-plugin-rate-limiting:
       $ref: '#/components/x-kong/limits/strict'
 components:
@@ -121,15 +125,20 @@ describe('kong-ctl file openapi2kong', () => {
     const [service] = out.services as Record<string, unknown>[];
     expect(service).toMatchObject({ name: 'orders-api', host: 'eu.orders.example.com', port: 8443, protocol: 'https', path: '/v1', tags: ['team-orders'] });
     const routes = service.routes as Record<string, unknown>[];
-    // One route per X-Version value, each with the path's plugin from components.x-kong.
+    // One route per value of the required X-Version (named in lowercase: header names are
+    // case-insensitive), then the route without headers; each with the path's plugin from
+    // components.x-kong. The optional X-Optional routes nothing.
     expect(routes.map((r) => [r.name, r.headers])).toEqual([
-      ['orders-api_getorder_0', { 'X-Version': ['v1'] }],
-      ['orders-api_getorder_1', { 'X-Version': ['v2'] }],
+      ['orders-api_getorder_0', { 'x-version': ['v1'] }],
+      ['orders-api_getorder_1', { 'x-version': ['v2'] }],
+      ['orders-api_getorder', undefined],
     ]);
     // minLength 0 allows an empty segment; a templated path ranks one below the route defaults' priority.
     expect(routes[0]).toMatchObject({ paths: ['~/orders/(?<id>[^#?/]*)$'], regex_priority: 49, methods: ['GET'], strip_path: false });
     expect((routes[0].plugins as Record<string, unknown>[]).map((p) => [p.name, p.config])).toEqual([['rate-limiting', { minute: 5 }]]);
-    expect(routes[0].id).not.toEqual(routes[1].id);
+    expect(new Set(routes.map((r) => r.id)).size).toBe(3);
+    // Two routes cannot share a plugin: each copy's plugin gets an id of its own.
+    expect(new Set(routes.map((r) => (r.plugins as Record<string, unknown>[])[0].id)).size).toBe(3);
   });
 
   it('derives names and ids from --uuid-base, and leaves ids out with --no-id', async () => {
