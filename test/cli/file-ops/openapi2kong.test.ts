@@ -16,11 +16,14 @@ const session = nockSession('kong-ctl-o2k-');
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'openapi2kong');
 const CASES = readdirSync(FIXTURES).filter((f) => f.endsWith('.yaml')).sort();
 
-/** go-apiops' test options: its two tags unless the spec sets x-kong-tags, and OIDC generation on. */
-function goldenArgs(file: string, variant: 'default' | 'inso'): string[] {
+/**
+ * go-apiops' test options: its two tags unless the spec sets x-kong-tags, and OIDC generation on;
+ * the `_inso` variant with Inso compatibility, the `_skip_header` one without routes by header.
+ */
+function goldenArgs(file: string, variant: 'default' | 'inso' | 'skip_header'): string[] {
   const text = readFileSync(join(FIXTURES, file), 'utf8');
-  const tags = variant === 'inso' || !text.includes('x-kong-tags:') ? ['--select-tag', `OAS3_import,OAS3file_${file}`] : [];
-  const extra = variant === 'inso' ? ['--inso-compatible'] : ['--generate-security'];
+  const tags = variant !== 'default' || !text.includes('x-kong-tags:') ? ['--select-tag', `OAS3_import,OAS3file_${file}`] : [];
+  const extra = { default: ['--generate-security'], inso: ['--inso-compatible'], skip_header: ['--skip-route-by-header'] }[variant];
   return ['file', 'openapi2kong', '-s', join(FIXTURES, file), '--format', 'json', ...tags, ...extra];
 }
 
@@ -77,10 +80,11 @@ describe('kong-ctl file openapi2kong: go-apiops golden files', () => {
       const expected = JSON.parse(readFileSync(join(FIXTURES, `${base}.expected.json`), 'utf8'));
       expect(await convert(goldenArgs(file, 'default'))).toEqual(expected);
     });
-    if (existsSync(join(FIXTURES, `${base}.expected_inso.json`))) {
-      it(`${base} converts as decK does with --inso-compatible`, async () => {
-        const expected = JSON.parse(readFileSync(join(FIXTURES, `${base}.expected_inso.json`), 'utf8'));
-        expect(await convert(goldenArgs(file, 'inso'))).toEqual(expected);
+    for (const [variant, flag] of [['inso', '--inso-compatible'], ['skip_header', '--skip-route-by-header']] as const) {
+      if (!existsSync(join(FIXTURES, `${base}.expected_${variant}.json`))) continue;
+      it(`${base} converts as decK does with ${flag}`, async () => {
+        const expected = JSON.parse(readFileSync(join(FIXTURES, `${base}.expected_${variant}.json`), 'utf8'));
+        expect(await convert(goldenArgs(file, variant))).toEqual(expected);
       });
     }
   }

@@ -29,6 +29,8 @@ export interface O2kOptions {
   /** --generate-security: openid-connect plugins from the security requirements. */
   oidc?: boolean;
   ignoreSecurityErrors?: boolean;
+  /** --skip-route-by-header: one route per operation, whatever its header parameters. */
+  skipRouteByHeader?: boolean;
 }
 
 /** The HTTP methods an OpenAPI path item holds operations for, in decK's (sorted) order. */
@@ -268,7 +270,7 @@ export function convert(spec: Spec, opts: O2kOptions = {}): Obj {
       if (!('strip_path' in route)) route.strip_path = false;
 
       const routes = opService.routes as Obj[];
-      const headers = routingHeaders(spec, opParams, pathParams);
+      const headers = opts.skipRouteByHeader ? [] : routingHeaders(spec, opParams, pathParams);
       if (headers.length) routes.push(...headerRoutes(route, headers, operationBaseName, namespace, skipId));
       else routes.push(route);
     }
