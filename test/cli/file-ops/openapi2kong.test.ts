@@ -89,12 +89,20 @@ describe('kong-ctl file openapi2kong: go-apiops golden files', () => {
     }
   }
 
+  // go-apiops converts this one again with IgnoreSecurityErrors: a valid scheme still makes its plugin (decK #1829).
+  it('38-ignore-security-errors-oidc converts as decK does with --ignore-security-errors', async () => {
+    const file = '38-ignore-security-errors-oidc.yaml';
+    const expected = JSON.parse(readFileSync(join(FIXTURES, '38-ignore-security-errors-oidc.expected.json'), 'utf8'));
+    expect(await convert([...goldenArgs(file, 'default'), '--ignore-security-errors'])).toEqual(expected);
+  });
+
   /**
    * What offline validation may refuse, and why: request-validator and openid-connect are Kong
    * Enterprise plugins the offline baseline (Kong OSS) does not know, and 12 (and 14) name two operations alike ('opsid',
    * 'getHelp'), so decK makes two routes of the same name and id, which Kong refuses.
    */
   const EXPECTED_REFUSALS: Record<string, RegExp> = {
+    '38-ignore-security-errors-oidc.yaml': /unknown plugin 'openid-connect'/,
     '016a-security-oidc-generation-no-component-extension.yaml': /unknown plugin 'openid-connect'/,
     '12-path-parameter-regex.yaml': /duplicate route path-parameter-test_opsid/,
     '13-request-validator-plugin.yaml': /unknown plugin 'request-validator'/,
