@@ -87,6 +87,7 @@ export function registerFile(program: Command, io: Io, done: (o: Promise<Outcome
     .option('-i, --inso-compatible', "name entities as Insomnia's Kong export does (and generate no ids)")
     .option('--generate-security', 'add openid-connect plugins for the openIdConnect security requirements')
     .option('--ignore-security-errors', 'skip security requirements --generate-security cannot turn into a plugin, instead of failing')
+    .option('--skip-route-by-header', 'one route per operation: no route per value of its required enum header parameters')
     .action((opts: O2kOpts) => done(openapi2kongCommand(opts, io)));
 
   ioOptions(file.command('add-tags'))
@@ -180,6 +181,7 @@ interface O2kOpts {
   insoCompatible?: boolean;
   generateSecurity?: boolean;
   ignoreSecurityErrors?: boolean;
+  skipRouteByHeader?: boolean;
 }
 
 interface LintOpts extends IoOpts {
@@ -349,6 +351,7 @@ async function openapi2kongCommand(opts: O2kOpts, io: Io): Promise<Outcome> {
     skipId: !opts.id || Boolean(opts.insoCompatible),
     oidc: Boolean(opts.generateSecurity),
     ignoreSecurityErrors: Boolean(opts.ignoreSecurityErrors),
+    skipRouteByHeader: Boolean(opts.skipRouteByHeader),
   });
   const services = (result.services as unknown[]).length;
   writeOutput(io, opts.outputFile, renderConverted(result, opts.format), `Converted ${read.sources[0].name} to ${plural(services, 'service')}. Wrote ${opts.outputFile}.`);

@@ -16,11 +16,14 @@ const session = nockSession('kong-ctl-o2k-');
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'openapi2kong');
 const CASES = readdirSync(FIXTURES).filter((f) => f.endsWith('.yaml')).sort();
 
-/** go-apiops' test options: its two tags unless the spec sets x-kong-tags, and OIDC generation on. */
-function goldenArgs(file: string, variant: 'default' | 'inso'): string[] {
+/**
+ * go-apiops' test options: its two tags unless the spec sets x-kong-tags, and OIDC generation on;
+ * the `_inso` variant with Inso compatibility, the `_skip_header` one without routes by header.
+ */
+function goldenArgs(file: string, variant: 'default' | 'inso' | 'skip_header'): string[] {
   const text = readFileSync(join(FIXTURES, file), 'utf8');
-  const tags = variant === 'inso' || !text.includes('x-kong-tags:') ? ['--select-tag', `OAS3_import,OAS3file_${file}`] : [];
-  const extra = variant === 'inso' ? ['--inso-compatible'] : ['--generate-security'];
+  const tags = variant !== 'default' || !text.includes('x-kong-tags:') ? ['--select-tag', `OAS3_import,OAS3file_${file}`] : [];
+  const extra = { default: ['--generate-security'], inso: ['--inso-compatible'], skip_header: ['--skip-route-by-header'] }[variant];
   return ['file', 'openapi2kong', '-s', join(FIXTURES, file), '--format', 'json', ...tags, ...extra];
 }
 
@@ -50,7 +53,11 @@ paths:
         - $ref: '#/components/parameters/id'
         - in: header
           name: X-Version
+          required: true
           schema: { enum: [v1, v2] }
+        - in: header
+          name: X-Optional
+          schema: { enum: [a, b] }
     x-kong-plugin-rate-limiting:
       $ref: '#/components/x-kong/limits/strict'
 components:
@@ -73,23 +80,37 @@ describe('kong-ctl file openapi2kong: go-apiops golden files', () => {
       const expected = JSON.parse(readFileSync(join(FIXTURES, `${base}.expected.json`), 'utf8'));
       expect(await convert(goldenArgs(file, 'default'))).toEqual(expected);
     });
-    if (existsSync(join(FIXTURES, `${base}.expected_inso.json`))) {
-      it(`${base} converts as decK does with --inso-compatible`, async () => {
-        const expected = JSON.parse(readFileSync(join(FIXTURES, `${base}.expected_inso.json`), 'utf8'));
-        expect(await convert(goldenArgs(file, 'inso'))).toEqual(expected);
+    for (const [variant, flag] of [['inso', '--inso-compatible'], ['skip_header', '--skip-route-by-header']] as const) {
+      if (!existsSync(join(FIXTURES, `${base}.expected_${variant}.json`))) continue;
+      it(`${base} converts as decK does with ${flag}`, async () => {
+        const expected = JSON.parse(readFileSync(join(FIXTURES, `${base}.expected_${variant}.json`), 'utf8'));
+        expect(await convert(goldenArgs(file, variant))).toEqual(expected);
       });
     }
   }
 
+  // go-apiops converts this one again with IgnoreSecurityErrors: a valid scheme still makes its plugin (decK #1829).
+  it('38-ignore-security-errors-oidc converts as decK does with --ignore-security-errors', async () => {
+    const file = '38-ignore-security-errors-oidc.yaml';
+    const expected = JSON.parse(readFileSync(join(FIXTURES, '38-ignore-security-errors-oidc.expected.json'), 'utf8'));
+    expect(await convert([...goldenArgs(file, 'default'), '--ignore-security-errors'])).toEqual(expected);
+  });
+
   /**
-   * What offline validation may refuse, and why: request-validator is a Kong Enterprise plugin the
-   * offline baseline (Kong OSS) does not know, and 12 names two operations 'opsid', so decK makes
-   * two routes of the same name and id, which Kong refuses.
+   * What offline validation may refuse, and why: request-validator and openid-connect are Kong
+   * Enterprise plugins the offline baseline (Kong OSS) does not know, and 12 (and 14) name two operations alike ('opsid',
+   * 'getHelp'), so decK makes two routes of the same name and id, which Kong refuses.
    */
   const EXPECTED_REFUSALS: Record<string, RegExp> = {
+    '38-ignore-security-errors-oidc.yaml': /unknown plugin 'openid-connect'/,
+    '016a-security-oidc-generation-no-component-extension.yaml': /unknown plugin 'openid-connect'/,
     '12-path-parameter-regex.yaml': /duplicate route path-parameter-test_opsid/,
     '13-request-validator-plugin.yaml': /unknown plugin 'request-validator'/,
+    '14-no-request-validator-plugin.yaml': /duplicate route mock-target-api_gethelp|unknown plugin 'request-validator'/,
+    '16-security-oidc-generation.yaml': /unknown plugin 'openid-connect'/,
     '17-request-validator-plugin-oneOf-usage.yaml': /unknown plugin 'request-validator'/,
+    '18-request-validator-plugin-path-params-outside-ops.yaml': /unknown plugin 'request-validator'/,
+    '19-request-validator-plugin-op-params-override-path-params.yaml': /unknown plugin 'request-validator'/,
   };
 
   it('every golden output passes kong-ctl validate (offline), but for what the spec asks that Kong OSS refuses', async () => {
@@ -116,15 +137,20 @@ describe('kong-ctl file openapi2kong', () => {
     const [service] = out.services as Record<string, unknown>[];
     expect(service).toMatchObject({ name: 'orders-api', host: 'eu.orders.example.com', port: 8443, protocol: 'https', path: '/v1', tags: ['team-orders'] });
     const routes = service.routes as Record<string, unknown>[];
-    // One route per X-Version value, each with the path's plugin from components.x-kong.
+    // One route per value of the required X-Version (named in lowercase: header names are
+    // case-insensitive), then the route without headers; each with the path's plugin from
+    // components.x-kong. The optional X-Optional routes nothing.
     expect(routes.map((r) => [r.name, r.headers])).toEqual([
-      ['orders-api_getorder_0', { 'X-Version': ['v1'] }],
-      ['orders-api_getorder_1', { 'X-Version': ['v2'] }],
+      ['orders-api_getorder_0', { 'x-version': ['v1'] }],
+      ['orders-api_getorder_1', { 'x-version': ['v2'] }],
+      ['orders-api_getorder', undefined],
     ]);
     // minLength 0 allows an empty segment; a templated path ranks one below the route defaults' priority.
     expect(routes[0]).toMatchObject({ paths: ['~/orders/(?<id>[^#?/]*)$'], regex_priority: 49, methods: ['GET'], strip_path: false });
     expect((routes[0].plugins as Record<string, unknown>[]).map((p) => [p.name, p.config])).toEqual([['rate-limiting', { minute: 5 }]]);
-    expect(routes[0].id).not.toEqual(routes[1].id);
+    expect(new Set(routes.map((r) => r.id)).size).toBe(3);
+    // Two routes cannot share a plugin: each copy's plugin gets an id of its own.
+    expect(new Set(routes.map((r) => (r.plugins as Record<string, unknown>[])[0].id)).size).toBe(3);
   });
 
   it('derives names and ids from --uuid-base, and leaves ids out with --no-id', async () => {

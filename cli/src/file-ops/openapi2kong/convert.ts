@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isObject, goSort, sortKeysDeep } from './go-json';
-import { defaultsOf, kongName, kongTags, xKongComponents, type Defaults, type Extended, type Obj } from './extensions';
+import { defaultsOf, kongName, kongTags, operationTags, xKongComponents, type Defaults, type Extended, type Obj } from './extensions';
 import { concatChar, NAMESPACE_DNS, slugify, uuidV5 } from './names';
 import { insertPlugin, moveConsumerPlugins, pluginsList, sortTopLevel, takeValidator, type PluginContext } from './plugins';
 import { headerRoutes, routePath, routingHeaders } from './routes';
@@ -29,6 +29,8 @@ export interface O2kOptions {
   /** --generate-security: openid-connect plugins from the security requirements. */
   oidc?: boolean;
   ignoreSecurityErrors?: boolean;
+  /** --skip-route-by-header: one route per operation, whatever its header parameters. */
+  skipRouteByHeader?: boolean;
 }
 
 /** The HTTP methods an OpenAPI path item holds operations for, in decK's (sorted) order. */
@@ -154,10 +156,12 @@ export function convert(spec: Spec, opts: O2kOptions = {}): Obj {
   if (paths === undefined || paths === null) {
     throw specError(spec, [], 'must have `.paths` in the root of the document. See examples https://github.com/Kong/go-apiops/tree/main/docs');
   }
-  if (!isObject(paths)) throw specError(spec, ['paths'], "expected 'paths' to be an object");
+  // decK's OpenAPI reader takes an empty sequence (`paths: []`) for no paths (go-apiops 20).
+  const pathItems: Obj = Array.isArray(paths) && paths.length === 0 ? {} : (paths as Obj);
+  if (!isObject(pathItems)) throw specError(spec, ['paths'], "expected 'paths' to be an object");
 
-  for (const pathKey of goSort(Object.keys(paths))) {
-    const resolvedPath = resolve(spec, paths[pathKey], ['paths', pathKey]);
+  for (const pathKey of goSort(Object.keys(pathItems))) {
+    const resolvedPath = resolve(spec, pathItems[pathKey], ['paths', pathKey]);
     if (!isObject(resolvedPath.value)) continue;
     const pathItem: Extended = { value: resolvedPath.value, location: resolvedPath.location };
 
@@ -260,13 +264,13 @@ export function convert(spec: Spec, opts: O2kOptions = {}): Obj {
       if (!skipId) route.id = uuidV5(namespace, `${operationBaseName}.route`);
       route.name = operationBaseName;
       route.methods = [methodKey];
-      route.tags = tags;
+      route.tags = [...tags, ...operationTags(spec, operation)];
       route.regex_priority = regexPriority(spec, route, rp.priority, operation.location);
       // A regex path cannot be stripped meaningfully: decK leaves the whole path to the service.
       if (!('strip_path' in route)) route.strip_path = false;
 
       const routes = opService.routes as Obj[];
-      const headers = routingHeaders(spec, opParams, pathParams);
+      const headers = opts.skipRouteByHeader ? [] : routingHeaders(spec, opParams, pathParams);
       if (headers.length) routes.push(...headerRoutes(route, headers, operationBaseName, namespace, skipId));
       else routes.push(route);
     }

@@ -49,6 +49,18 @@ export function kongTags(spec: Spec, given: string[] | undefined): string[] {
   });
 }
 
+/** An operation's own `x-kong-tags`: its route gets them after the document's (go-apiops 17a). */
+export function operationTags(spec: Spec, at: Extended): string[] {
+  const tags = at.value['x-kong-tags'];
+  if (tags === undefined || tags === null) return [];
+  const location = [...at.location, 'x-kong-tags'];
+  if (!Array.isArray(tags)) throw specError(spec, location, "expected 'x-kong-tags' to be an array of strings");
+  return tags.map((t, i) => {
+    if (typeof t !== 'string') throw specError(spec, [...location, i], "expected 'x-kong-tags' to be an array of strings");
+    return t;
+  });
+}
+
 /**
  * The object at `key`, or the one its `$ref` points to under `#/components/x-kong/`; a copy,
  * so the caller may change it. undefined when the key is absent.

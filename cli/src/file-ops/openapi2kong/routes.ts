@@ -1,8 +1,8 @@
 /**
  * One Kong route per operation: the OpenAPI path as an anchored regex (`~/items/(?<id>[^#?/]+)$`),
  * path parameters as named captures, the method, and regex_priority so that plain paths win over
- * templated ones, as OpenAPI says they should. Header parameters with an `enum` make one route per
- * combination of their values.
+ * templated ones, as OpenAPI says they should. Required header parameters with an `enum` make one
+ * route per combination of their values, and the route without headers after them.
  */
 import { deepCopy, isObject } from './go-json';
 import type { Obj } from './extensions';
@@ -49,21 +49,37 @@ export function routePath(spec: Spec, pathKey: string, location: Location, opPar
   return { path: `~${converted}$`, priority };
 }
 
-/** Header parameters usable for routing: those with an enum, the operation's first. */
-export function routingHeaders(spec: Spec, opParams: Parameter[] | undefined, pathParams: Parameter[] | undefined): { name: string; values: string[] }[] {
-  const seen = new Set<string>();
-  const out: { name: string; values: string[] }[] = [];
-  for (const list of [opParams ?? [], pathParams ?? []]) {
-    for (const p of list) {
-      if (p.value.in !== 'header' || typeof p.value.name !== 'string' || seen.has(p.value.name)) continue;
-      if (p.value.schema === undefined || p.value.schema === null) continue;
-      const schema = resolve(spec, p.value.schema, [...p.location, 'schema']).value;
-      if (!isObject(schema) || !Array.isArray(schema.enum) || schema.enum.length === 0) continue;
-      seen.add(p.value.name);
-      out.push({ name: p.value.name, values: schema.enum.map(scalarText) });
+/**
+ * Header parameters usable for routing, as decK makes them since go-apiops 25–38: the required
+ * ones with an enum (every one with `allRequired`), the operation's before the path's (an
+ * operation parameter of the same name overrides the path's). Header names are case-insensitive,
+ * so they are lowercased and two spellings of one name are one header, their values together;
+ * values equal but for case are one value (the first spelling), and an empty value matches no
+ * request, so it is left out, and a header left without values routes nothing.
+ */
+export function routingHeaders(
+  spec: Spec,
+  opParams: Parameter[] | undefined,
+  pathParams: Parameter[] | undefined,
+  allRequired = false,
+): { name: string; values: string[] }[] {
+  const opNames = new Set((opParams ?? []).filter((p) => p.value.in === 'header' && typeof p.value.name === 'string').map((p) => (p.value.name as string).toLowerCase()));
+  const byName = new Map<string, string[]>();
+  const candidates = [...(opParams ?? []), ...(pathParams ?? []).filter((p) => typeof p.value.name !== 'string' || !opNames.has(p.value.name.toLowerCase()))];
+  for (const p of candidates) {
+    if (p.value.in !== 'header' || typeof p.value.name !== 'string') continue;
+    if (!allRequired && p.value.required !== true) continue;
+    if (p.value.schema === undefined || p.value.schema === null) continue;
+    const schema = resolve(spec, p.value.schema, [...p.location, 'schema']).value;
+    if (!isObject(schema) || !Array.isArray(schema.enum)) continue;
+    const name = p.value.name.toLowerCase();
+    const values = byName.get(name) ?? [];
+    for (const v of schema.enum.map(scalarText)) {
+      if (v !== '' && !values.some((seen) => seen.toLowerCase() === v.toLowerCase())) values.push(v);
     }
+    byName.set(name, values);
   }
-  return out;
+  return [...byName].filter(([, values]) => values.length > 0).map(([name, values]) => ({ name, values }));
 }
 
 /** An enum member as the YAML scalar decK reads it: its text. */
@@ -77,13 +93,23 @@ function crossProduct(lists: string[][]): string[][] {
   return result;
 }
 
-/** The route copied once per combination of header values, each named and identified by its index. */
+/**
+ * The route copied once per combination of header values, each named and identified by its index,
+ * its plugins given ids of their own (two routes cannot share a plugin); then the route itself,
+ * without headers, for the requests that send none of the values.
+ */
 export function headerRoutes(route: Obj, headers: { name: string; values: string[] }[], baseName: string, namespace: string, skipId: boolean): Obj[] {
-  return crossProduct(headers.map((h) => h.values)).map((combo, i) => {
+  const copies = crossProduct(headers.map((h) => h.values)).map((combo, i) => {
     const r = deepCopy(route);
     r.headers = Object.fromEntries(headers.map((h, j) => [h.name, [combo[j]]]));
     r.name = `${baseName}_${i}`;
-    if (!skipId) r.id = uuidV5(namespace, r.name as string);
+    if (!skipId) {
+      r.id = uuidV5(namespace, r.name as string);
+      for (const plugin of r.plugins as Obj[]) {
+        if ('id' in plugin) plugin.id = uuidV5(namespace, `${r.name as string}.plugin.${plugin.name as string}`);
+      }
+    }
     return r;
   });
+  return [...copies, route];
 }
