@@ -83,11 +83,23 @@ export class RedisConnection {
       return await Promise.race([command(this.client), deadline]);
     } catch (error) {
       if (error instanceof StoreUnavailableError) throw error;
-      const message = error instanceof Error ? error.message : String(error);
-      throw new StoreUnavailableError(`redis ${what}: ${message}`, 'redis', { cause: error });
+      throw new StoreUnavailableError(`redis ${what}: ${this.describe(error)}`, 'redis', { cause: error });
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * The message of a failed command. A connection that fails before it is ready (a refused TLS
+   * certificate, a reset) rejects its queued commands with ioredis's MaxRetriesPerRequestError,
+   * "Reached the max retries per request limit (which is 0)", which says nothing of why: the
+   * connection error just reported does.
+   */
+  private describe(error: unknown): string {
+    if (error instanceof Error && error.name === 'MaxRetriesPerRequestError') {
+      return `connection failed${this.lastError ? ` (${this.lastError})` : ''}`;
+    }
+    return error instanceof Error ? error.message : String(error);
   }
 
   /** QUIT, or a hard disconnect when QUIT gets no answer in time. */
