@@ -83,11 +83,36 @@ export class RedisConnection {
       return await Promise.race([command(this.client), deadline]);
     } catch (error) {
       if (error instanceof StoreUnavailableError) throw error;
-      const message = error instanceof Error ? error.message : String(error);
-      throw new StoreUnavailableError(`redis ${what}: ${message}`, 'redis', { cause: error });
+      this.afterRedirectionLimit(error);
+      throw new StoreUnavailableError(`redis ${what}: ${this.describe(error)}`, 'redis', { cause: error });
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * A Cluster command given up on at cluster_max_redirections has not updated the slot map
+   * (ioredis updates it only when it follows a MOVED, and never on a timer): without a refresh,
+   * every later command for the moved slots would go to the old node and fail the same way, for
+   * as long as the connection lives (with cluster_max_redirections 0, after any resharding).
+   */
+  private afterRedirectionLimit(error: unknown): void {
+    if (this.client instanceof Cluster && error instanceof Error && error.message.startsWith('Too many Cluster redirections')) {
+      this.client.refreshSlotsCache();
+    }
+  }
+
+  /**
+   * The message of a failed command. A connection that fails before it is ready (a refused TLS
+   * certificate, a reset) rejects its queued commands with ioredis's MaxRetriesPerRequestError,
+   * "Reached the max retries per request limit (which is 0)", which says nothing of why: the
+   * connection error just reported does.
+   */
+  private describe(error: unknown): string {
+    if (error instanceof Error && error.name === 'MaxRetriesPerRequestError') {
+      return `connection failed${this.lastError ? ` (${this.lastError})` : ''}`;
+    }
+    return error instanceof Error ? error.message : String(error);
   }
 
   /** QUIT, or a hard disconnect when QUIT gets no answer in time. */

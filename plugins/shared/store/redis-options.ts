@@ -92,6 +92,11 @@ export function redisTopology(config: RedisStoreConfig): { ok: true; topology: R
     if (config.sentinel_password) options.sentinelPassword = config.sentinel_password;
     options.sentinelCommandTimeout = config.timeout;
     options.sentinelRetryStrategy = reconnectDelayMs;
+    // Leave the old master as soon as the Sentinels announce a new one (+switch-master), instead
+    // of when they demote it, up to 10 s later: until then it still takes our claims and then
+    // drops them, while other Kong nodes claim the same keys on the new master.
+    options.failoverDetector = true;
+    options.sentinelReconnectStrategy = reconnectDelayMs;
     if (options.tls) {
       options.enableTLSForSentinelMode = true;
       options.sentinelTLS = options.tls;

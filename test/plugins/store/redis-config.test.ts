@@ -56,6 +56,7 @@ describe('redis config', () => {
       sentinels: [{ host: 's1', port: 26379 }, { host: 's2', port: 26379 }],
       sentinelPassword: 'sp',
       password: 'p',
+      failoverDetector: true,
     });
   });
 
