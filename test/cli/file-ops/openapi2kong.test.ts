@@ -19,11 +19,15 @@ const CASES = readdirSync(FIXTURES).filter((f) => f.endsWith('.yaml')).sort();
 /**
  * go-apiops' test options: its two tags unless the spec sets x-kong-tags, and OIDC generation on;
  * the `_inso` variant with Inso compatibility, the `_skip_header` one without routes by header.
+ * Like go-apiops, the default variant reads the spec's `x-test-config`: `reuseServices: true`
+ * turns on service reuse (decK's --reuse-services) for that file.
  */
 function goldenArgs(file: string, variant: 'default' | 'inso' | 'skip_header'): string[] {
   const text = readFileSync(join(FIXTURES, file), 'utf8');
   const tags = variant !== 'default' || !text.includes('x-kong-tags:') ? ['--select-tag', `OAS3_import,OAS3file_${file}`] : [];
   const extra = { default: ['--generate-security'], inso: ['--inso-compatible'], skip_header: ['--skip-route-by-header'] }[variant];
+  const testConfig = (parse(text) as Record<string, unknown> | null)?.['x-test-config'] as Record<string, unknown> | undefined;
+  if (variant === 'default' && testConfig?.reuseServices === true) extra.push('--reuse-services');
   return ['file', 'openapi2kong', '-s', join(FIXTURES, file), '--format', 'json', ...tags, ...extra];
 }
 
@@ -151,6 +155,40 @@ describe('kong-ctl file openapi2kong', () => {
     expect(new Set(routes.map((r) => r.id)).size).toBe(3);
     // Two routes cannot share a plugin: each copy's plugin gets an id of its own.
     expect(new Set(routes.map((r) => (r.plugins as Record<string, unknown>[])[0].id)).size).toBe(3);
+  });
+
+  it('--reuse-services: one service for paths whose servers are one backend, but not for a path with plugins', async () => {
+    const spec = `openapi: 3.0.3
+info: { title: Shop, version: "1" }
+x-kong-plugin-cors: { config: { origins: ["*"] } }
+paths:
+  /a:
+    servers: [{ url: "https://api.example.com" }]
+    get: {}
+  /b:
+    servers: [{ url: "https://{h}:443/", variables: { h: { default: api.example.com } } }]
+    get: {}
+  /c:
+    servers: [{ url: "https://api.example.com" }]
+    x-kong-plugin-key-auth: {}
+    get: {}
+  /d:
+    servers: [{ url: "http://api.example.com" }]
+    get: {}
+`;
+    const shared = await convert(['file', 'openapi2kong', '--format', 'json', '--reuse-services'], spec);
+    const services = shared.services as Record<string, unknown>[];
+    // https://api.example.com and https://api.example.com:443/ are the same backend; /c keeps its key-auth to itself.
+    expect(services.map((s) => [s.name, (s.routes as Record<string, unknown>[]).map((r) => r.name)])).toEqual([
+      ['shop_a', ['shop_a_get', 'shop_b_get']],
+      ['shop_c', ['shop_c_get']],
+      ['shop_d', ['shop_d_get']],
+    ]);
+    // The shared service carries the document's plugins once, as a service of its own would.
+    expect((services[0].plugins as Record<string, unknown>[]).map((p) => p.name)).toEqual(['cors']);
+    expect((services[1].plugins as Record<string, unknown>[]).map((p) => p.name)).toEqual(['cors', 'key-auth']);
+    const separate = await convert(['file', 'openapi2kong', '--format', 'json'], spec);
+    expect((separate.services as unknown[]).length).toBe(4);
   });
 
   it('derives names and ids from --uuid-base, and leaves ids out with --no-id', async () => {
