@@ -101,8 +101,9 @@ describe('kong-ctl file openapi2kong: go-apiops golden files', () => {
   });
 
   /**
-   * What offline validation may refuse, and why: request-validator and openid-connect are Kong
-   * Enterprise plugins the offline baseline (Kong OSS) does not know, and 12 (and 14) name two operations alike ('opsid',
+   * What offline validation may refuse, and why: request-validator, openid-connect and
+   * rate-limiting-advanced are Kong Enterprise plugins the offline baseline (Kong OSS) does not
+   * know, and 12 (and 14) name two operations alike ('opsid',
    * 'getHelp'), so decK makes two routes of the same name and id, which Kong refuses.
    */
   const EXPECTED_REFUSALS: Record<string, RegExp> = {
@@ -115,6 +116,8 @@ describe('kong-ctl file openapi2kong: go-apiops golden files', () => {
     '17-request-validator-plugin-oneOf-usage.yaml': /unknown plugin 'request-validator'/,
     '18-request-validator-plugin-path-params-outside-ops.yaml': /unknown plugin 'request-validator'/,
     '19-request-validator-plugin-op-params-override-path-params.yaml': /unknown plugin 'request-validator'/,
+    '26-request-validator-plugin-operation-parameter-schema.yaml': /unknown plugin 'request-validator'/,
+    '29-routes-with-headers-duplicate-plugin-id.yaml': /unknown plugin 'rate-limiting-advanced'/,
   };
 
   it('every golden output passes kong-ctl validate (offline), but for what the spec asks that Kong OSS refuses', async () => {

@@ -4,7 +4,7 @@
  * templated ones, as OpenAPI says they should. Required header parameters with an `enum` make one
  * route per combination of their values, and the route without headers after them.
  */
-import { deepCopy, isObject } from './go-json';
+import { deepCopy, goJson, isObject } from './go-json';
 import type { Obj } from './extensions';
 import { captureName, uuidV5 } from './names';
 import { resolve, specError, type Location, type Spec } from './spec';
@@ -95,8 +95,9 @@ function crossProduct(lists: string[][]): string[][] {
 
 /**
  * The route copied once per combination of header values, each named and identified by its index,
- * its plugins given ids of their own (two routes cannot share a plugin); then the route itself,
- * without headers, for the requests that send none of the values.
+ * its plugins given ids of their own (two routes cannot share a plugin): decK derives them from
+ * the operation's name followed by the combination as JSON (`name{"x-env":["prod"]}.plugin.cors`);
+ * then the route itself, without headers, for the requests that send none of the values.
  */
 export function headerRoutes(route: Obj, headers: { name: string; values: string[] }[], baseName: string, namespace: string, skipId: boolean): Obj[] {
   const copies = crossProduct(headers.map((h) => h.values)).map((combo, i) => {
@@ -105,8 +106,9 @@ export function headerRoutes(route: Obj, headers: { name: string; values: string
     r.name = `${baseName}_${i}`;
     if (!skipId) {
       r.id = uuidV5(namespace, r.name as string);
+      const headerBase = baseName + goJson(r.headers);
       for (const plugin of r.plugins as Obj[]) {
-        if ('id' in plugin) plugin.id = uuidV5(namespace, `${r.name as string}.plugin.${plugin.name as string}`);
+        if ('id' in plugin) plugin.id = uuidV5(namespace, `${headerBase}.plugin.${plugin.name as string}`);
       }
     }
     return r;
