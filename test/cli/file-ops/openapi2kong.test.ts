@@ -117,6 +117,7 @@ describe('kong-ctl file openapi2kong: go-apiops golden files', () => {
     '18-request-validator-plugin-path-params-outside-ops.yaml': /unknown plugin 'request-validator'/,
     '19-request-validator-plugin-op-params-override-path-params.yaml': /unknown plugin 'request-validator'/,
     '26-request-validator-plugin-operation-parameter-schema.yaml': /unknown plugin 'request-validator'/,
+    '26-request-validator-plugin-path-parameter-schema.yaml': /unknown plugin 'request-validator'/,
     '29-routes-with-headers-duplicate-plugin-id.yaml': /unknown plugin 'rate-limiting-advanced'/,
   };
 
@@ -192,6 +193,46 @@ paths:
     expect((services[1].plugins as Record<string, unknown>[]).map((p) => p.name)).toEqual(['cors', 'key-auth']);
     const separate = await convert(['file', 'openapi2kong', '--format', 'json'], spec);
     expect((separate.services as unknown[]).length).toBe(4);
+  });
+
+  it("routes by a path header when the operation's parameter of that name has no enum, validating with the operation's", async () => {
+    // go-apiops 26-request-validator-plugin-path-operation-parameter-schema as of 5f31d575: the
+    // operation's `enum` sits beside its schema, so only the path's `env` routes. Its output there
+    // (before the route without headers and per-header plugin ids) gives the routes by header below.
+    const spec = `openapi: 3.0.0
+info: { description: Test service, version: 1.0.0, title: Test Service }
+x-kong-plugin-request-validator:
+  enabled: true
+paths:
+  /sample-group/sample-service/sample-api/v1/get-result:
+    parameters:
+      - in: header
+        name: env
+        required: true
+        schema:
+          type: string
+          enum: [dev]
+    get:
+      parameters:
+        - in: header
+          name: env
+          required: true
+          schema:
+            type: string
+          enum: [qa]
+      responses: { "200": { description: OK } }
+    options:
+      responses: { "200": { description: OK } }
+`;
+    const out = await convert(['file', 'openapi2kong', '--format', 'json', '--select-tag', 'OAS3_import,OAS3file_26-request-validator-plugin-path-operation-parameter-schema.yaml'], spec);
+    const routes = (out.services as Record<string, unknown>[])[0].routes as Record<string, unknown>[];
+    const validator = (r: Record<string, unknown>) => ((r.plugins as Record<string, unknown>[])[0].config as { parameter_schema: Record<string, unknown>[] }).parameter_schema[0].schema;
+    expect(routes.map((r) => [r.name, r.id, r.headers, validator(r)])).toEqual([
+      ['test-service_sample-group-sample-service-sample-api-v1-get-result_get_0', '4c11d945-2325-5817-9249-2a1973c229af', { env: ['dev'] }, '{"type":"string"}'],
+      ['test-service_sample-group-sample-service-sample-api-v1-get-result_get', '04fe9734-c93d-59bc-8723-528a778996c3', undefined, '{"type":"string"}'],
+      ['test-service_sample-group-sample-service-sample-api-v1-get-result_options_0', '13fe35c4-9665-5433-8d0b-a840713d32db', { env: ['dev'] }, '{"enum":["dev"],"type":"string"}'],
+      ['test-service_sample-group-sample-service-sample-api-v1-get-result_options', 'a9452a70-c0fe-5a3b-8446-c329ba5c55e2', undefined, '{"enum":["dev"],"type":"string"}'],
+    ]);
   });
 
   it('derives names and ids from --uuid-base, and leaves ids out with --no-id', async () => {
