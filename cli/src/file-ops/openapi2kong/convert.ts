@@ -11,10 +11,10 @@ import { isObject, goSort, sortKeysDeep } from './go-json';
 import { defaultsOf, kongName, kongTags, operationTags, xKongComponents, type Defaults, type Extended, type Obj } from './extensions';
 import { concatChar, NAMESPACE_DNS, slugify, uuidV5 } from './names';
 import { insertPlugin, moveConsumerPlugins, pluginsList, sortTopLevel, takeValidator, type PluginContext } from './plugins';
+import { hasOwnPlugins, serviceKey, type ServiceCache } from './reuse';
 import { headerRoutes, routePath, routingHeaders } from './routes';
 import { oidcPlugin, samePlugin } from './security';
 import { createService, type Server } from './servers';
-import { hasOwnPlugins, serviceKey, type ServiceCache } from './reuse';
 import { resolve, specError, type Location, type Spec } from './spec';
 import { generateValidator, parametersOf } from './validator';
 
