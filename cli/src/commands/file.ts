@@ -88,6 +88,7 @@ export function registerFile(program: Command, io: Io, done: (o: Promise<Outcome
     .option('--generate-security', 'add openid-connect plugins for the openIdConnect security requirements')
     .option('--ignore-security-errors', 'skip security requirements --generate-security cannot turn into a plugin, instead of failing')
     .option('--skip-route-by-header', 'one route per operation: no route per value of its required enum header parameters')
+    .option('--reuse-services', 'paths (or operations) with the same servers and service/upstream defaults share one service, unless a path has plugins of its own')
     .action((opts: O2kOpts) => done(openapi2kongCommand(opts, io)));
 
   ioOptions(file.command('add-tags'))
@@ -182,6 +183,7 @@ interface O2kOpts {
   generateSecurity?: boolean;
   ignoreSecurityErrors?: boolean;
   skipRouteByHeader?: boolean;
+  reuseServices?: boolean;
 }
 
 interface LintOpts extends IoOpts {
@@ -352,6 +354,7 @@ async function openapi2kongCommand(opts: O2kOpts, io: Io): Promise<Outcome> {
     oidc: Boolean(opts.generateSecurity),
     ignoreSecurityErrors: Boolean(opts.ignoreSecurityErrors),
     skipRouteByHeader: Boolean(opts.skipRouteByHeader),
+    reuseServices: Boolean(opts.reuseServices),
   });
   const services = (result.services as unknown[]).length;
   writeOutput(io, opts.outputFile, renderConverted(result, opts.format), `Converted ${read.sources[0].name} to ${plural(services, 'service')}. Wrote ${opts.outputFile}.`);

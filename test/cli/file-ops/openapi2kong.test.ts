@@ -19,11 +19,15 @@ const CASES = readdirSync(FIXTURES).filter((f) => f.endsWith('.yaml')).sort();
 /**
  * go-apiops' test options: its two tags unless the spec sets x-kong-tags, and OIDC generation on;
  * the `_inso` variant with Inso compatibility, the `_skip_header` one without routes by header.
+ * Like go-apiops, the default variant reads the spec's `x-test-config`: `reuseServices: true`
+ * turns on service reuse (decK's --reuse-services) for that file.
  */
 function goldenArgs(file: string, variant: 'default' | 'inso' | 'skip_header'): string[] {
   const text = readFileSync(join(FIXTURES, file), 'utf8');
   const tags = variant !== 'default' || !text.includes('x-kong-tags:') ? ['--select-tag', `OAS3_import,OAS3file_${file}`] : [];
   const extra = { default: ['--generate-security'], inso: ['--inso-compatible'], skip_header: ['--skip-route-by-header'] }[variant];
+  const testConfig = (parse(text) as Record<string, unknown> | null)?.['x-test-config'] as Record<string, unknown> | undefined;
+  if (variant === 'default' && testConfig?.reuseServices === true) extra.push('--reuse-services');
   return ['file', 'openapi2kong', '-s', join(FIXTURES, file), '--format', 'json', ...tags, ...extra];
 }
 
@@ -97,8 +101,9 @@ describe('kong-ctl file openapi2kong: go-apiops golden files', () => {
   });
 
   /**
-   * What offline validation may refuse, and why: request-validator and openid-connect are Kong
-   * Enterprise plugins the offline baseline (Kong OSS) does not know, and 12 (and 14) name two operations alike ('opsid',
+   * What offline validation may refuse, and why: request-validator, openid-connect and
+   * rate-limiting-advanced are Kong Enterprise plugins the offline baseline (Kong OSS) does not
+   * know, and 12 (and 14) name two operations alike ('opsid',
    * 'getHelp'), so decK makes two routes of the same name and id, which Kong refuses.
    */
   const EXPECTED_REFUSALS: Record<string, RegExp> = {
@@ -111,6 +116,9 @@ describe('kong-ctl file openapi2kong: go-apiops golden files', () => {
     '17-request-validator-plugin-oneOf-usage.yaml': /unknown plugin 'request-validator'/,
     '18-request-validator-plugin-path-params-outside-ops.yaml': /unknown plugin 'request-validator'/,
     '19-request-validator-plugin-op-params-override-path-params.yaml': /unknown plugin 'request-validator'/,
+    '26-request-validator-plugin-operation-parameter-schema.yaml': /unknown plugin 'request-validator'/,
+    '26-request-validator-plugin-path-parameter-schema.yaml': /unknown plugin 'request-validator'/,
+    '29-routes-with-headers-duplicate-plugin-id.yaml': /unknown plugin 'rate-limiting-advanced'/,
   };
 
   it('every golden output passes kong-ctl validate (offline), but for what the spec asks that Kong OSS refuses', async () => {
@@ -151,6 +159,80 @@ describe('kong-ctl file openapi2kong', () => {
     expect(new Set(routes.map((r) => r.id)).size).toBe(3);
     // Two routes cannot share a plugin: each copy's plugin gets an id of its own.
     expect(new Set(routes.map((r) => (r.plugins as Record<string, unknown>[])[0].id)).size).toBe(3);
+  });
+
+  it('--reuse-services: one service for paths whose servers are one backend, but not for a path with plugins', async () => {
+    const spec = `openapi: 3.0.3
+info: { title: Shop, version: "1" }
+x-kong-plugin-cors: { config: { origins: ["*"] } }
+paths:
+  /a:
+    servers: [{ url: "https://api.example.com" }]
+    get: {}
+  /b:
+    servers: [{ url: "https://{h}:443/", variables: { h: { default: api.example.com } } }]
+    get: {}
+  /c:
+    servers: [{ url: "https://api.example.com" }]
+    x-kong-plugin-key-auth: {}
+    get: {}
+  /d:
+    servers: [{ url: "http://api.example.com" }]
+    get: {}
+`;
+    const shared = await convert(['file', 'openapi2kong', '--format', 'json', '--reuse-services'], spec);
+    const services = shared.services as Record<string, unknown>[];
+    // https://api.example.com and https://api.example.com:443/ are the same backend; /c keeps its key-auth to itself.
+    expect(services.map((s) => [s.name, (s.routes as Record<string, unknown>[]).map((r) => r.name)])).toEqual([
+      ['shop_a', ['shop_a_get', 'shop_b_get']],
+      ['shop_c', ['shop_c_get']],
+      ['shop_d', ['shop_d_get']],
+    ]);
+    // The shared service carries the document's plugins once, as a service of its own would.
+    expect((services[0].plugins as Record<string, unknown>[]).map((p) => p.name)).toEqual(['cors']);
+    expect((services[1].plugins as Record<string, unknown>[]).map((p) => p.name)).toEqual(['cors', 'key-auth']);
+    const separate = await convert(['file', 'openapi2kong', '--format', 'json'], spec);
+    expect((separate.services as unknown[]).length).toBe(4);
+  });
+
+  it("routes by a path header when the operation's parameter of that name has no enum, validating with the operation's", async () => {
+    // go-apiops 26-request-validator-plugin-path-operation-parameter-schema as of 5f31d575: the
+    // operation's `enum` sits beside its schema, so only the path's `env` routes. Its output there
+    // (before the route without headers and per-header plugin ids) gives the routes by header below.
+    const spec = `openapi: 3.0.0
+info: { description: Test service, version: 1.0.0, title: Test Service }
+x-kong-plugin-request-validator:
+  enabled: true
+paths:
+  /sample-group/sample-service/sample-api/v1/get-result:
+    parameters:
+      - in: header
+        name: env
+        required: true
+        schema:
+          type: string
+          enum: [dev]
+    get:
+      parameters:
+        - in: header
+          name: env
+          required: true
+          schema:
+            type: string
+          enum: [qa]
+      responses: { "200": { description: OK } }
+    options:
+      responses: { "200": { description: OK } }
+`;
+    const out = await convert(['file', 'openapi2kong', '--format', 'json', '--select-tag', 'OAS3_import,OAS3file_26-request-validator-plugin-path-operation-parameter-schema.yaml'], spec);
+    const routes = (out.services as Record<string, unknown>[])[0].routes as Record<string, unknown>[];
+    const validator = (r: Record<string, unknown>) => ((r.plugins as Record<string, unknown>[])[0].config as { parameter_schema: Record<string, unknown>[] }).parameter_schema[0].schema;
+    expect(routes.map((r) => [r.name, r.id, r.headers, validator(r)])).toEqual([
+      ['test-service_sample-group-sample-service-sample-api-v1-get-result_get_0', '4c11d945-2325-5817-9249-2a1973c229af', { env: ['dev'] }, '{"type":"string"}'],
+      ['test-service_sample-group-sample-service-sample-api-v1-get-result_get', '04fe9734-c93d-59bc-8723-528a778996c3', undefined, '{"type":"string"}'],
+      ['test-service_sample-group-sample-service-sample-api-v1-get-result_options_0', '13fe35c4-9665-5433-8d0b-a840713d32db', { env: ['dev'] }, '{"enum":["dev"],"type":"string"}'],
+      ['test-service_sample-group-sample-service-sample-api-v1-get-result_options', 'a9452a70-c0fe-5a3b-8446-c329ba5c55e2', undefined, '{"enum":["dev"],"type":"string"}'],
+    ]);
   });
 
   it('derives names and ids from --uuid-base, and leaves ids out with --no-id', async () => {

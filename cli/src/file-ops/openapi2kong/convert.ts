@@ -11,6 +11,7 @@ import { isObject, goSort, sortKeysDeep } from './go-json';
 import { defaultsOf, kongName, kongTags, operationTags, xKongComponents, type Defaults, type Extended, type Obj } from './extensions';
 import { concatChar, NAMESPACE_DNS, slugify, uuidV5 } from './names';
 import { insertPlugin, moveConsumerPlugins, pluginsList, sortTopLevel, takeValidator, type PluginContext } from './plugins';
+import { hasOwnPlugins, serviceKey, type ServiceCache } from './reuse';
 import { headerRoutes, routePath, routingHeaders } from './routes';
 import { oidcPlugin, samePlugin } from './security';
 import { createService, type Server } from './servers';
@@ -31,6 +32,8 @@ export interface O2kOptions {
   ignoreSecurityErrors?: boolean;
   /** --skip-route-by-header: one route per operation, whatever its header parameters. */
   skipRouteByHeader?: boolean;
+  /** --reuse-services: paths (and operations) that would get identical services share one. */
+  reuseServices?: boolean;
 }
 
 /** The HTTP methods an OpenAPI path item holds operations for, in decK's (sorted) order. */
@@ -82,10 +85,13 @@ export function convert(spec: Spec, opts: O2kOptions = {}): Obj {
   const namespace = opts.namespace ?? NAMESPACE_DNS;
   const inso = Boolean(opts.inso);
   const skipId = Boolean(opts.skipId);
+  const reuse = Boolean(opts.reuseServices);
   const join = concatChar(inso);
   const services: Obj[] = [];
   const upstreams: Obj[] = [];
   const topLevelPlugins: Obj[] = [];
+  const pathServices: ServiceCache = new Map();
+  const operationServices: ServiceCache = new Map();
 
   const root: Extended = { value: spec.data, location: [] };
   const tags = kongTags(spec, opts.tags);
@@ -178,13 +184,21 @@ export function convert(spec: Spec, opts: O2kOptions = {}): Obj {
     const pathLevel = levelOf(spec, pathItem, components, { defaults: docDefaults, servers: docServers });
     const pathDefaults = pathLevel.defaults;
     const pathServers = pathLevel.servers;
-    const newPathService = pathLevel.newService;
+    const pathKeyForReuse = reuse && pathLevel.newService && !hasOwnPlugins(pathItem.value) ? serviceKey(spec, pathServers, pathDefaults) : undefined;
+    const reusedPathService = pathKeyForReuse !== undefined ? pathServices.get(pathKeyForReuse) : undefined;
+    const newPathService = pathLevel.newService && !reusedPathService;
 
     let pathService: Obj;
     let pathPlugins: Obj[];
     let pathValidator: Obj | undefined;
-    if (newPathService) {
+    if (reusedPathService) {
+      // It has no plugins of its own: the shared service already carries the document's.
+      pathService = reusedPathService;
+      pathPlugins = [];
+      pathValidator = docValidator;
+    } else if (newPathService) {
       pathService = ownService(pathLevel, pathBaseName, pathItem.location, docService);
+      if (pathKeyForReuse !== undefined) pathServices.set(pathKeyForReuse, pathService);
       // A service of its own: the document's plugins are copied onto it.
       const taken = takeValidator(pluginsList(ctx, pathItem, docPlugins, pathBaseName), docValidator);
       pathValidator = taken.validator;
@@ -219,11 +233,18 @@ export function convert(spec: Spec, opts: O2kOptions = {}): Obj {
 
       const opLevel = levelOf(spec, operation, components, { defaults: pathDefaults, servers: pathServers });
       const opDefaults = opLevel.defaults;
+      const opKeyForReuse = reuse && opLevel.newService ? serviceKey(spec, opLevel.servers, opDefaults) : undefined;
+      let opService = opKeyForReuse !== undefined ? operationServices.get(opKeyForReuse) : undefined;
+      // A service for this operation alone, or shared with operations like it: either way it carries no plugins.
       const newOpService = opLevel.newService;
-      const opService = newOpService ? ownService(opLevel, operationBaseName, operation.location, pathService) : pathService;
+      if (!opService && newOpService) {
+        opService = ownService(opLevel, operationBaseName, operation.location, pathService);
+        if (opKeyForReuse !== undefined) operationServices.set(opKeyForReuse, opService);
+      }
+      opService ??= pathService;
 
       let opPlugins: Obj[];
-      if (!newOpService && !newPathService) {
+      if (!newOpService && !newPathService && !reusedPathService) {
         opPlugins = pluginsList(ctx, operation, pathPlugins, operationBaseName);
       } else if (newOpService) {
         // A service of its own: the document's and path's plugins are copied onto it.

@@ -4,7 +4,7 @@
  * templated ones, as OpenAPI says they should. Required header parameters with an `enum` make one
  * route per combination of their values, and the route without headers after them.
  */
-import { deepCopy, isObject } from './go-json';
+import { deepCopy, goJson, isObject } from './go-json';
 import type { Obj } from './extensions';
 import { captureName, uuidV5 } from './names';
 import { resolve, specError, type Location, type Spec } from './spec';
@@ -52,7 +52,8 @@ export function routePath(spec: Spec, pathKey: string, location: Location, opPar
 /**
  * Header parameters usable for routing, as decK makes them since go-apiops 25–38: the required
  * ones with an enum (every one with `allRequired`), the operation's before the path's (an
- * operation parameter of the same name overrides the path's). Header names are case-insensitive,
+ * operation parameter of the same name overrides the path's, if it routes itself: one without
+ * an enum leaves the path's to route, go-apiops 26). Header names are case-insensitive,
  * so they are lowercased and two spellings of one name are one header, their values together;
  * values equal but for case are one value (the first spelling), and an empty value matches no
  * request, so it is left out, and a header left without values routes nothing.
@@ -63,18 +64,26 @@ export function routingHeaders(
   pathParams: Parameter[] | undefined,
   allRequired = false,
 ): { name: string; values: string[] }[] {
-  const opNames = new Set((opParams ?? []).filter((p) => p.value.in === 'header' && typeof p.value.name === 'string').map((p) => (p.value.name as string).toLowerCase()));
-  const byName = new Map<string, string[]>();
-  const candidates = [...(opParams ?? []), ...(pathParams ?? []).filter((p) => typeof p.value.name !== 'string' || !opNames.has(p.value.name.toLowerCase()))];
-  for (const p of candidates) {
-    if (p.value.in !== 'header' || typeof p.value.name !== 'string') continue;
-    if (!allRequired && p.value.required !== true) continue;
-    if (p.value.schema === undefined || p.value.schema === null) continue;
+  const enumOf = (p: Parameter): string[] | undefined => {
+    if (p.value.in !== 'header' || typeof p.value.name !== 'string') return undefined;
+    if (!allRequired && p.value.required !== true) return undefined;
+    if (p.value.schema === undefined || p.value.schema === null) return undefined;
     const schema = resolve(spec, p.value.schema, [...p.location, 'schema']).value;
-    if (!isObject(schema) || !Array.isArray(schema.enum)) continue;
-    const name = p.value.name.toLowerCase();
+    if (!isObject(schema) || !Array.isArray(schema.enum)) return undefined;
+    const values = schema.enum.map(scalarText);
+    return values.some((v) => v !== '') ? values : undefined;
+  };
+  const routing = (list: Parameter[] | undefined) => (list ?? []).flatMap((p) => {
+    const values = enumOf(p);
+    return values ? [{ name: (p.value.name as string).toLowerCase(), values }] : [];
+  });
+  const fromOperation = routing(opParams);
+  const opNames = new Set(fromOperation.map((h) => h.name));
+  const byName = new Map<string, string[]>();
+  for (const h of [...fromOperation, ...routing(pathParams).filter((h) => !opNames.has(h.name))]) {
+    const name = h.name;
     const values = byName.get(name) ?? [];
-    for (const v of schema.enum.map(scalarText)) {
+    for (const v of h.values) {
       if (v !== '' && !values.some((seen) => seen.toLowerCase() === v.toLowerCase())) values.push(v);
     }
     byName.set(name, values);
@@ -95,8 +104,9 @@ function crossProduct(lists: string[][]): string[][] {
 
 /**
  * The route copied once per combination of header values, each named and identified by its index,
- * its plugins given ids of their own (two routes cannot share a plugin); then the route itself,
- * without headers, for the requests that send none of the values.
+ * its plugins given ids of their own (two routes cannot share a plugin): decK derives them from
+ * the operation's name followed by the combination as JSON (`name{"x-env":["prod"]}.plugin.cors`);
+ * then the route itself, without headers, for the requests that send none of the values.
  */
 export function headerRoutes(route: Obj, headers: { name: string; values: string[] }[], baseName: string, namespace: string, skipId: boolean): Obj[] {
   const copies = crossProduct(headers.map((h) => h.values)).map((combo, i) => {
@@ -105,8 +115,9 @@ export function headerRoutes(route: Obj, headers: { name: string; values: string
     r.name = `${baseName}_${i}`;
     if (!skipId) {
       r.id = uuidV5(namespace, r.name as string);
+      const headerBase = baseName + goJson(r.headers);
       for (const plugin of r.plugins as Obj[]) {
-        if ('id' in plugin) plugin.id = uuidV5(namespace, `${r.name as string}.plugin.${plugin.name as string}`);
+        if ('id' in plugin) plugin.id = uuidV5(namespace, `${headerBase}.plugin.${plugin.name as string}`);
       }
     }
     return r;

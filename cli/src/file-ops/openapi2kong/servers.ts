@@ -19,6 +19,8 @@ interface Target {
   /** host[:port], as written. */
   host: string;
   path: string;
+  /** What follows '?', without it ('' when none). */
+  query: string;
 }
 
 /** Go's url.URL Port() and Hostname(): a trailing ":digits" is the port, brackets go. */
@@ -64,6 +66,8 @@ function parseServer(spec: Spec, server: Server): Target {
   let scheme = '';
   let host = '';
   let rawPath: string;
+  const q = url.indexOf('?');
+  const query = q === -1 ? '' : url.slice(q + 1);
   if (url.startsWith('/')) {
     rawPath = url.replace(/\?.*$/s, '');
   } else {
@@ -78,11 +82,11 @@ function parseServer(spec: Spec, server: Server): Target {
   }
   const path = decodePath(rawPath);
   if (path === undefined) throw fail();
-  return { scheme, host, path: path === '' ? '/' : path };
+  return { scheme, host, path: path === '' ? '/' : path, query };
 }
 
 function parseServers(spec: Spec, servers: Server[]): Target[] {
-  if (servers.length === 0) return [{ scheme: '', host: '', path: '/' }];
+  if (servers.length === 0) return [{ scheme: '', host: '', path: '/', query: '' }];
   return servers.map((s) => parseServer(spec, s));
 }
 
@@ -98,6 +102,18 @@ function setServerDefaults(targets: Target[], defaultScheme: string): void {
       if (t.scheme === 'https') t.host += ':443';
     }
   }
+}
+
+/**
+ * The servers' URLs as decK compares them for --reuse-services: variables at their defaults,
+ * then host, scheme and port filled in as for the service (https by default), so that
+ * `https://api.example.com` and `https://api.example.com:443/` are one backend. In order: the
+ * first server gives the service its protocol, path and port.
+ */
+export function normalizedServerUrls(spec: Spec, servers: Server[]): string[] {
+  const targets = parseServers(spec, servers);
+  setServerDefaults(targets, 'https');
+  return targets.map((t) => `${t.scheme}://${t.host}${t.path}${t.query !== '' ? `?${t.query}` : ''}`);
 }
 
 export interface ServiceSpec {
