@@ -4,25 +4,32 @@
  * once every node says cluster_state:ok and agrees on the slot map. `migrateSlot` moves a slot
  * and its keys to another master the way `redis-cli --cluster reshard` does (SETSLOT
  * IMPORTING/MIGRATING, MIGRATE, SETSLOT NODE), so clients holding the old map get MOVED.
+ *
+ * With `tls` (test/support/redis-tls.ts) every node serves TLS only, the cluster bus too
+ * (`--tls-cluster yes`): nodes announce their TLS ports, by IP, and there is no plain port.
  */
 import { execFile } from 'node:child_process';
 import { RedisServer, redisCliBinary } from './redis-server';
+import type { TestCertificates } from './redis-tls';
 import { until } from './redis-sentinel';
 
 export class RedisClusterSet {
   private constructor(readonly nodes: RedisServer[]) {}
 
-  static async start(options: { masters?: number } = {}): Promise<RedisClusterSet> {
+  static async start(options: { masters?: number; tls?: TestCertificates } = {}): Promise<RedisClusterSet> {
     const nodes: RedisServer[] = [];
+    const args = ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'];
+    if (options.tls) args.push('--tls-cluster', 'yes');
     try {
       for (let i = 0; i < (options.masters ?? 3); i++) {
-        nodes.push(await RedisServer.start({ args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'] }));
+        nodes.push(await RedisServer.start({ args, tls: options.tls }));
       }
       const set = new RedisClusterSet(nodes);
+      const tlsArgs = options.tls ? ['--tls', '--cacert', options.tls.ca] : [];
       await new Promise<void>((resolve, reject) =>
         execFile(
           redisCliBinary(),
-          ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'],
+          [...tlsArgs, '--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'],
           { timeout: 30_000 },
           (error, stdout, stderr) => (error ? reject(new Error(`redis-cli --cluster create: ${error.message}\n${stdout}\n${stderr}`)) : resolve()),
         ),

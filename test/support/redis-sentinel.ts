@@ -6,8 +6,12 @@
  *
  * `failover()` runs SENTINEL FAILOVER and waits until every Sentinel names the new master and it
  * says it is one; `killMaster()` is the abrupt variant (the Sentinels must notice by themselves).
+ *
+ * With `tls` (test/support/redis-tls.ts) every process serves TLS only, and replicas and
+ * Sentinels reach the data nodes (and Sentinels each other) over TLS (`tls-replication yes`).
  */
 import { RedisServer } from './redis-server';
+import type { TestCertificates } from './redis-tls';
 
 export const SENTINEL_MASTER = 'mymaster';
 export const DATA_AUTH = { username: 'app', password: 'secret' };
@@ -38,15 +42,15 @@ export class RedisSentinelSet {
     readonly sentinels: RedisServer[],
   ) {}
 
-  static async start(options: { sentinels?: number } = {}): Promise<RedisSentinelSet> {
+  static async start(options: { sentinels?: number; tls?: TestCertificates } = {}): Promise<RedisSentinelSet> {
     const started: RedisServer[] = [];
+    const tls = options.tls;
+    // Every data node, the master too: after a failover it is the one that replicates.
+    const dataArgs = [...DATA_ACL, '--masteruser', DATA_AUTH.username, '--masterauth', DATA_AUTH.password, ...(tls ? ['--tls-replication', 'yes'] : [])];
     try {
-      const master = await RedisServer.start({ args: [...DATA_ACL, '--masteruser', DATA_AUTH.username, '--masterauth', DATA_AUTH.password], auth: DATA_AUTH });
+      const master = await RedisServer.start({ args: dataArgs, auth: DATA_AUTH, tls });
       started.push(master);
-      const replica = await RedisServer.start({
-        args: [...DATA_ACL, '--masteruser', DATA_AUTH.username, '--masterauth', DATA_AUTH.password, '--replicaof', '127.0.0.1', String(master.port)],
-        auth: DATA_AUTH,
-      });
+      const replica = await RedisServer.start({ args: [...dataArgs, '--replicaof', '127.0.0.1', String(master.port)], auth: DATA_AUTH, tls });
       started.push(replica);
       const set = new RedisSentinelSet([master, replica], []);
       await until('the replica in sync', async () => ((await replica.cli(['INFO', 'replication'])).includes('master_link_status:up') ? true : undefined));
@@ -54,6 +58,8 @@ export class RedisSentinelSet {
         const sentinel = await RedisServer.start({
           sentinel: true,
           auth: SENTINEL_AUTH,
+          tls,
+          args: tls ? ['--tls-replication', 'yes'] : [],
           config: [
             'user default off',
             `user ${SENTINEL_AUTH.username} on >${SENTINEL_AUTH.password} ~* &* +@all`,

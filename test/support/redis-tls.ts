@@ -3,6 +3,9 @@
  * server certificate it signed for `redis.test` only (no IP address), so that verification
  * depends on the name checked. Generated rather than committed: no private key in the
  * repository, nothing that expires under the tests, and a few milliseconds of EC key generation.
+ * The certificate is for clients too (extendedKeyUsage clientAuth): a Cluster node presents it
+ * on the cluster bus (`--tls-cluster yes`), where the other nodes always ask for one and refuse
+ * a server-only certificate ("unsupported certificate"). Clients of the store need none.
  * Needs `openssl` (scripts/setup.sh installs it).
  */
 import { execFileSync } from 'node:child_process';
@@ -35,7 +38,7 @@ export function makeTestCertificates(): TestCertificates {
   openssl(dir, ['req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', `/CN=${TLS_SERVER_NAME}`]);
   fs.writeFileSync(
     path.join(dir, 'server.ext'),
-    `subjectAltName=DNS:${TLS_SERVER_NAME}\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n`,
+    `subjectAltName=DNS:${TLS_SERVER_NAME}\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\n`,
   );
   openssl(dir, ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '3650', '-extfile', 'server.ext']);
   return {

@@ -76,7 +76,13 @@ export class RedisConnection {
     }
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StoreUnavailableError(`redis ${what}: no answer within ${this.timeoutMs} ms`, 'redis')), this.timeoutMs);
+      // A Sentinel or Cluster connection that cannot get through (a refused certificate, no
+      // Sentinel reachable) stays "connecting" and holds the command: the deadline is what ends
+      // it, and the last connection error is the only cause there is to report.
+      timer = setTimeout(() => {
+        const cause = this.lastError ? ` (connection: ${this.lastError})` : '';
+        reject(new StoreUnavailableError(`redis ${what}: no answer within ${this.timeoutMs} ms${cause}`, 'redis'));
+      }, this.timeoutMs);
       timer.unref();
     });
     try {

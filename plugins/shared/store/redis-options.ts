@@ -72,6 +72,11 @@ export function redisTopology(config: RedisStoreConfig): { ok: true; topology: R
           maxRedirections: config.cluster_max_redirections,
           slotsRefreshTimeout: config.timeout,
           clusterRetryStrategy: (times: number) => reconnectDelayMs(times),
+          // A CLUSTERDOWN reply fails the command instead of re-sending it 100 ms later, again
+          // and again up to cluster_max_redirections: ioredis re-sends it even after the
+          // command timed out, so a claim the store gave up on (and released) could still run
+          // after that release and hold the key for lock_ttl under a token nobody has.
+          retryDelayOnClusterDown: 0,
         },
       },
     };

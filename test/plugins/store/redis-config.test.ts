@@ -64,7 +64,7 @@ describe('redis config', () => {
     const t = redisTopology(redisStoreConfig({ cluster_nodes: [{ ip: '10.0.0.1', port: 7000 }, { ip: '10.0.0.2' }], cluster_max_redirections: 3, password: 'p' }));
     if (!t.ok || t.topology.kind !== 'cluster') throw new Error('expected a cluster topology');
     expect(t.topology.nodes).toEqual([{ host: '10.0.0.1', port: 7000 }, { host: '10.0.0.2', port: 6379 }]);
-    expect(t.topology.options).toMatchObject({ maxRedirections: 3, redisOptions: { password: 'p', commandTimeout: 2000 } });
+    expect(t.topology.options).toMatchObject({ maxRedirections: 3, retryDelayOnClusterDown: 0, redisOptions: { password: 'p', commandTimeout: 2000 } });
   });
 
   it.each([
