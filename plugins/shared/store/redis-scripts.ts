@@ -7,10 +7,19 @@
  * never released.
  */
 
-/** KEYS[1] key; ARGV[1] claim value, ARGV[2] ttl ms → 1 when taken, else {value, pttl}. */
+/**
+ * KEYS[1] key; ARGV[1] claim value, ARGV[2] ttl ms → 1 when taken, else {value, pttl}.
+ *
+ * A claim that finds its very own value (same owner token) is taken too: ioredis re-sends a
+ * Cluster command whose connection closed before the reply came (retryDelayOnFailover), so a
+ * claim that already ran can run again. Answered "held by another", its request would get 409
+ * for its own claim and the key stay held for lock_ttl by a token nobody would complete.
+ */
 export const CLAIM_SCRIPT = `
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
-return {redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}
+local v = redis.call('GET', KEYS[1])
+if v == ARGV[1] then return 1 end
+return {v, redis.call('PTTL', KEYS[1])}
 `;
 
 /** KEYS[1] key; ARGV[1] `\x01<token>`, ARGV[2] completed value, ARGV[3] ttl ms → 1 or 0. */
