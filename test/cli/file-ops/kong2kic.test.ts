@@ -132,6 +132,19 @@ describe('kong-ctl file kong2kic', () => {
     expect(groups.stdout).toBe('');
   });
 
+  it('writes KIC v2 credentials with their type in the Secret (kongCredType), as decK does', async () => {
+    const r = await kong2kic(['-s', join(FIXTURES, 'consumer-input.yaml'), '--kic-version', '2']);
+    expect(r.code, r.stderr).toBe(0);
+    // KIC v3's output, but for where the Secrets say their credential type.
+    const v3 = expected('consumer-v3-output-expected.json') as Array<{ kind: string; metadata: { labels?: Record<string, string> }; stringData?: Record<string, string> }>;
+    const v2 = v3.map((m) => {
+      if (m.kind !== 'Secret') return m;
+      const { labels, ...meta } = m.metadata;
+      return { ...m, metadata: meta, stringData: { ...m.stringData, kongCredType: labels?.['konghq.com/credential'] } };
+    });
+    expect(documents(r.stdout)).toEqual(v2);
+  });
+
   it('writes to -o FILE, with a word on stderr', async () => {
     const out = join(session.dir(), 'kic.yaml');
     const r = await kong2kic(['-s', join(FIXTURES, 'global-plugin-input.yaml'), '-o', out]);
