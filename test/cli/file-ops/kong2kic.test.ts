@@ -27,6 +27,8 @@ const GOLDEN: Array<{ input: string; expected: string; args: string[] }> = [
   { input: 'upstream-input.yaml', expected: 'upstream-v3-output-expected.json', args: [] },
   { input: 'global-plugin-input.yaml', expected: 'global-plugin-output-expected.json', args: [] },
   { input: 'consumer-input.yaml', expected: 'consumer-v3-output-expected.json', args: [] },
+  { input: 'certificate-input.yaml', expected: 'certificate-output-expected.json', args: [] },
+  { input: 'ca-certificate-input.yaml', expected: 'ca-certificate-output-expected.json', args: [] },
 ];
 
 function documents(yaml: string): unknown[] {
