@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { readSources } from '../desired/sources';
-import { KongCtlError } from '../model/errors';
+import { formatDiagnostic, KongCtlError } from '../model/errors';
 import { outputFormatOf, parseDeckDocument, renderDeckDocument, restoreTemplates, type DeckDocument } from '../file-ops/document';
 import { mergeDocuments } from '../file-ops/merge';
 import { applyPatch, parsePatchFile, parseValueFlags, type Patch } from '../file-ops/patch';
@@ -13,6 +13,10 @@ import { REPORT_FORMATS, renderReport, reportOf, type ReportFormat } from '../fi
 import { loadSpec } from '../file-ops/openapi2kong/spec';
 import { convert } from '../file-ops/openapi2kong/convert';
 import { renderConverted } from '../file-ops/openapi2kong/render';
+import { readDeckInput } from '../file-ops/kong2kic/input';
+import { kong2kic } from '../file-ops/kong2kic/builder';
+import { renderManifests } from '../file-ops/kong2kic/writer';
+import { ORDER } from '../file-ops/kong2kic/types';
 import { collect } from './options';
 import { write, writeOutput, type Io, type Outcome } from './context';
 
@@ -23,7 +27,8 @@ import { write, writeOutput, type Io, type Outcome } from './context';
  * document is edited in place, so comments and layout outside the change stay (decK rewrites
  * the whole file). Nothing is written when any part of the command is refused. `lint` (decK's
  * `deck file lint`) changes nothing: it reports what a Spectral ruleset finds in the file.
- * `openapi2kong` (decK's `deck file openapi2kong`) makes a new decK file from an OpenAPI spec.
+ * `openapi2kong` (decK's `deck file openapi2kong`) makes a new decK file from an OpenAPI spec;
+ * `kong2kic` (decK's `deck file kong2kic`) makes Kong Ingress Controller manifests of a decK file.
  */
 interface IoOpts {
   state?: string;
@@ -73,7 +78,7 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 export function registerFile(program: Command, io: Io, done: (o: Promise<Outcome>) => void): void {
   const file = program
     .command('file')
-    .description("make, transform and lint decK files as `deck file` does, keeping their comments: openapi2kong, add-tags, remove-tags, list-tags, add-plugins, patch, namespace, merge, lint");
+    .description("make, transform and lint decK files as `deck file` does, keeping their comments: openapi2kong, kong2kic, add-tags, remove-tags, list-tags, add-plugins, patch, namespace, merge, lint");
 
   file
     .command('openapi2kong')
@@ -90,6 +95,18 @@ export function registerFile(program: Command, io: Io, done: (o: Promise<Outcome
     .option('--skip-route-by-header', 'one route per operation: no route per value of its required enum header parameters')
     .option('--reuse-services', 'paths (or operations) with the same servers and service/upstream defaults share one service, unless a path has plugins of its own')
     .action((opts: O2kOpts) => done(openapi2kongCommand(opts, io)));
+
+  file
+    .command('kong2kic')
+    .description('convert a decK file to Kong Ingress Controller manifests, as `deck file kong2kic` does: Services, HTTPRoutes or Ingresses, KongPlugins, KongConsumers, Secrets')
+    .option('-s, --state <file>', 'the decK file to convert ("-", the default, reads stdin)', '-')
+    .option('-o, --output-file <file>', 'write to FILE instead of stdout')
+    .addOption(new Option('-f, --format <format>', 'yaml (the default) or json').choices(O2K_FORMATS).argParser(choice('--format', O2K_FORMATS)).default('yaml'))
+    .addOption(new Option('--kic-version <version>', 'the KIC major version to write for: 3 (the default) or 2').choices(KIC_VERSIONS).argParser(choice('--kic-version', KIC_VERSIONS)).default('3'))
+    .option('--ingress', 'write Ingress API manifests (Ingresses) instead of Gateway API ones (HTTPRoutes)')
+    .addOption(new Option('--api <api>', "gateway (the default) or ingress: decK's former spelling of --ingress").choices(KIC_APIS).argParser(choice('--api', KIC_APIS)))
+    .option('--class-name <name>', 'the ingress class (and the HTTPRoutes\' parent Gateway)', 'kong')
+    .action((opts: K2kOpts) => done(kong2kicCommand(opts, io)));
 
   ioOptions(file.command('add-tags'))
     .description('add tags to the entities the selectors pick (every entity by default)')
@@ -184,6 +201,19 @@ interface O2kOpts {
   ignoreSecurityErrors?: boolean;
   skipRouteByHeader?: boolean;
   reuseServices?: boolean;
+}
+
+const KIC_VERSIONS = ['3', '2'] as const;
+const KIC_APIS = ['gateway', 'ingress'] as const;
+
+interface K2kOpts {
+  state: string;
+  outputFile?: string;
+  format: (typeof O2K_FORMATS)[number];
+  kicVersion: (typeof KIC_VERSIONS)[number];
+  ingress?: boolean;
+  api?: (typeof KIC_APIS)[number];
+  className: string;
 }
 
 interface LintOpts extends IoOpts {
@@ -358,5 +388,25 @@ async function openapi2kongCommand(opts: O2kOpts, io: Io): Promise<Outcome> {
   });
   const services = (result.services as unknown[]).length;
   writeOutput(io, opts.outputFile, renderConverted(result, opts.format), `Converted ${read.sources[0].name} to ${plural(services, 'service')}. Wrote ${opts.outputFile}.`);
+  return 'ok';
+}
+
+async function kong2kicCommand(opts: K2kOpts, io: Io): Promise<Outcome> {
+  if (opts.ingress && opts.api === 'gateway') throw new KongCtlError('E_USAGE', '--ingress and --api gateway contradict each other: give one');
+  if (opts.className.trim() === '') throw new KongCtlError('E_USAGE', '--class-name must not be empty');
+  const input = await readDeckInput(opts.state, io);
+  const errors = input.diagnostics.filter((d) => d.severity !== 'warning');
+  for (const d of input.diagnostics) write(io.stderr, formatDiagnostic(d));
+  if (errors.length) {
+    write(io.stderr, `${plural(errors.length, 'problem')} found in ${input.name}; nothing was written.`);
+    return 'invalid';
+  }
+  const api = opts.ingress || opts.api === 'ingress' ? 'ingress' : 'gateway';
+  const version = opts.kicVersion === '2' ? 2 : 3;
+  const { out, warnings } = kong2kic(input.content, { api, version, className: opts.className });
+  for (const w of warnings) write(io.stderr, `warning: ${input.name}: ${w}`);
+  const count = ORDER.reduce((n, b) => n + out[b].length, 0);
+  const said = `Converted ${input.name} to ${plural(count, 'manifest')} for KIC v${version} (${api === 'gateway' ? 'Gateway API' : 'Ingress API'}). Wrote ${opts.outputFile}.`;
+  writeOutput(io, opts.outputFile, renderManifests(out, opts.format), said);
   return 'ok';
 }

@@ -42,8 +42,10 @@ describe('kong-ctl completion bash', () => {
 
   it('offers a group\'s commands (file), then that command\'s own flags and files', () => {
     expect(complete('fi')).toEqual(['file']);
-    expect(complete('file', '')).toEqual(['openapi2kong', 'add-tags', 'remove-tags', 'list-tags', 'add-plugins', 'patch', 'namespace', 'merge', 'lint']);
+    expect(complete('file', '')).toEqual(['openapi2kong', 'kong2kic', 'add-tags', 'remove-tags', 'list-tags', 'add-plugins', 'patch', 'namespace', 'merge', 'lint']);
     expect(complete('file', 'lint', '--fa')).toEqual(['--fail-severity']);
+    // kong2kic's flag choices, from commander as every other command's.
+    expect(complete('file', 'kong2kic', '--kic-version', '')).toEqual(['3', '2']);
     expect(complete('file', 'lint', '-F', '')).toEqual(['error', 'warn', 'info', 'hint']);
     expect(complete('file', 'lint', '--format', '')).toEqual(['plain', 'json', 'yaml']);
     expect(complete('file', 'add-plugins', '--ov')).toEqual(['--overwrite']);

@@ -1,0 +1,28 @@
+/**
+ * The four targets decK builds for (kong2kic/builder_v{2,3}_{gw,ingress}_api.go): they differ
+ * in how routes are written (HTTPRoutes for the Gateway API, Ingresses for the Ingress API),
+ * and, between KIC v2 and v3, in the HTTPRoute version, the upstream resource (KongIngress or
+ * KongUpstreamPolicy) and how credential Secrets say their type. The rest is common.
+ */
+import { convertCaCertificates } from './ca-certificate';
+import { convertCertificates } from './certificate';
+import { convertConsumers } from './consumer';
+import { convertGlobalPlugins } from './global-plugin';
+import { convertRoutesToHTTPRoutes } from './route-gateway';
+import { convertRoutesToIngresses } from './route-ingress';
+import { convertServices } from './service';
+import { nestTopLevel } from './top-level';
+import { emptyContent, type KicContent, type KicTarget, type Obj, type Sink } from './types';
+
+export function kong2kic(content: Obj, target: KicTarget): { out: KicContent; warnings: string[] } {
+  const sink: Sink = { target, out: emptyContent(), warnings: [] };
+  const nested = nestTopLevel(content, sink);
+  convertServices(nested, sink);
+  if (target.api === 'gateway') convertRoutesToHTTPRoutes(nested, sink);
+  else convertRoutesToIngresses(nested, sink);
+  convertGlobalPlugins(nested, sink);
+  convertConsumers(nested, sink);
+  convertCaCertificates(nested, sink);
+  convertCertificates(nested, sink);
+  return { out: sink.out, warnings: sink.warnings };
+}

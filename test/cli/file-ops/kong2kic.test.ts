@@ -1,0 +1,194 @@
+/**
+ * `kong-ctl file kong2kic`: decK's `deck file kong2kic`. decK's own golden files (test/fixtures/
+ * kong2kic, see its README) are converted through the CLI with the target decK's test gives
+ * each (KIC v2 or v3, Gateway or Ingress API) and must give decK's manifests. The manifests are
+ * compared as data, document by document in order: decK's YAML (sigs.k8s.io/yaml) and kong-ctl's
+ * differ in indentation and quoting only. The expected outputs are stored as JSON lists of the
+ * documents, since every YAML file of the repository must be a decK file the file commands can
+ * rewrite (layout.test.ts) and a multi-document stream is not one.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { nockSession } from '../commands/nock-session';
+import { runCli } from '../commands/run-cli';
+
+const session = nockSession('kong-ctl-k2k-');
+const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'kong2kic');
+
+/** decK's test table: input, expected output, target (kong2kic_test.go). */
+const GOLDEN: Array<{ input: string; expected: string; args: string[] }> = [
+  { input: 'service-input.yaml', expected: 'service-output-expected.json', args: [] },
+  { input: 'route-top-level-input.yaml', expected: 'route-gw-v3-output-expected.json', args: [] },
+  { input: 'route-input.yaml', expected: 'route-gw-v2-output-expected.json', args: ['--kic-version', '2'] },
+  { input: 'route-input.yaml', expected: 'route-ingress-output-expected.json', args: ['--ingress'] },
+  { input: 'upstream-input.yaml', expected: 'upstream-v2-output-expected.json', args: ['--kic-version', '2'] },
+  { input: 'upstream-input.yaml', expected: 'upstream-v3-output-expected.json', args: [] },
+  { input: 'global-plugin-input.yaml', expected: 'global-plugin-output-expected.json', args: [] },
+  { input: 'consumer-input.yaml', expected: 'consumer-v3-output-expected.json', args: [] },
+  { input: 'certificate-input.yaml', expected: 'certificate-output-expected.json', args: [] },
+  { input: 'ca-certificate-input.yaml', expected: 'ca-certificate-output-expected.json', args: [] },
+];
+
+function documents(yaml: string): unknown[] {
+  return parseAllDocuments(yaml)
+    .map((d) => {
+      expect(d.errors).toEqual([]);
+      return d.toJS() as unknown;
+    })
+    .filter((d) => d !== null);
+}
+
+async function kong2kic(args: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {}) {
+  return runCli(['file', 'kong2kic', ...args], opts);
+}
+
+function expected(name: string): unknown[] {
+  return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as unknown[];
+}
+
+describe("kong-ctl file kong2kic: decK's golden files", () => {
+  for (const g of GOLDEN) {
+    it(`${g.input} ${g.args.join(' ') || '(KIC v3, Gateway API)'} gives ${g.expected}`, async () => {
+      const r = await kong2kic(['-s', join(FIXTURES, g.input), ...g.args]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toBe('');
+      expect(r.stdout.endsWith('---\n')).toBe(true);
+      expect(documents(r.stdout)).toEqual(expected(g.expected));
+    });
+  }
+
+  it('gives the same manifests as JSON objects, one after the other', async () => {
+    for (const g of GOLDEN) {
+      const r = await kong2kic(['-s', join(FIXTURES, g.input), ...g.args, '--format', 'json']);
+      expect(r.code, r.stderr).toBe(0);
+      const objects = r.stdout
+        .trimEnd()
+        .split(/\n(?=\{)/)
+        .map((o) => JSON.parse(o) as unknown);
+      expect(objects, g.expected).toEqual(expected(g.expected));
+      expect(r.stdout).toContain('\n    "apiVersion"');
+    }
+  });
+
+  it('the Ingress API is the same for KIC v2, and --api is decK’s former spelling of --ingress', async () => {
+    const input = join(FIXTURES, 'route-input.yaml');
+    for (const args of [['--ingress', '--kic-version', '2'], ['--api', 'ingress'], ['--api', 'Ingress', '--kic-version', '2']]) {
+      const r = await kong2kic(['-s', input, ...args]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(documents(r.stdout), args.join(' ')).toEqual(expected('route-ingress-output-expected.json'));
+    }
+    const r = await kong2kic(['-s', input, '--ingress', '--api', 'gateway']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--ingress and --api gateway/);
+  });
+});
+
+describe('kong-ctl file kong2kic', () => {
+  it('reads stdin by default, with the env templates every decK file may use', async () => {
+    const stdin = '_format_version: "3.0"\nservices:\n- name: orders\n  url: https://${{ env "DECK_ORDERS_HOST" }}:8443/v1\n';
+    const r = await kong2kic([], { stdin, env: { ...process.env, DECK_ORDERS_HOST: 'orders.internal' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(documents(r.stdout)).toEqual([
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'orders', annotations: { 'konghq.com/protocol': 'https', 'konghq.com/path': '/v1' } },
+        spec: { type: 'ExternalName', externalName: 'orders.internal', ports: [{ port: 8443, protocol: 'TCP', targetPort: 8443 }] },
+      },
+    ]);
+  });
+
+  it('refuses a broken file with its file:line, and writes nothing', async () => {
+    const bad = session.write('bad.yaml', '_format_version: "3.0"\nservices:\n  - name: a\n    port: [1\n');
+    const out = join(session.dir(), 'never.yaml');
+    const r = await kong2kic(['-s', bad, '-o', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/bad\.yaml:\d+:\d+: error: .*invalid YAML/);
+    expect(r.stdout).toBe('');
+    expect(() => readFileSync(out)).toThrow();
+  });
+
+  it('refuses a file without _format_version, or with an unset variable, at its line', async () => {
+    const noVersion = await kong2kic([], { stdin: 'services:\n- name: a\n  host: a.internal\n' });
+    expect(noVersion.code).toBe(1);
+    expect(noVersion.stderr).toMatch(/<stdin>:1:1: error: missing _format_version/);
+    const unset = await kong2kic([], { stdin: '_format_version: "3.0"\nservices:\n- name: a\n  host: ${{ env "DECK_NOT_SET_K2K" }}\n' });
+    expect(unset.code).toBe(1);
+    expect(unset.stderr).toMatch(/<stdin>:4:\d+: error: .*DECK_NOT_SET_K2K/);
+  });
+
+  it('refuses consumer groups and mTLS credentials, which kong-ctl does not manage, at their line', async () => {
+    // decK's consumer-input.yaml as decK has it: with an mTLS credential.
+    const withMtls = readFileSync(join(FIXTURES, 'consumer-input.yaml'), 'utf8').replace(
+      '    plugins:\n',
+      '    mtls_auth_credentials:\n      - id: cce8c384-721f-4f58-85dd-50834e3e733a\n        subject_name: example-user@example.com\n    plugins:\n',
+    );
+    const mtls = await kong2kic([], { stdin: withMtls });
+    expect(mtls.code).toBe(1);
+    expect(mtls.stderr).toMatch(/<stdin>:36:5: error: .*does not manage mTLS credentials/);
+    const groups = await kong2kic([], { stdin: '_format_version: "3.0"\nconsumer_groups:\n- name: gold\n' });
+    expect(groups.code).toBe(1);
+    expect(groups.stderr).toMatch(/<stdin>:2:1: error: .*does not manage consumer groups/);
+    expect(groups.stdout).toBe('');
+  });
+
+  it('writes KIC v2 credentials with their type in the Secret (kongCredType), as decK does', async () => {
+    const r = await kong2kic(['-s', join(FIXTURES, 'consumer-input.yaml'), '--kic-version', '2']);
+    expect(r.code, r.stderr).toBe(0);
+    // KIC v3's output, but for where the Secrets say their credential type.
+    const v3 = expected('consumer-v3-output-expected.json') as Array<{ kind: string; metadata: { labels?: Record<string, string> }; stringData?: Record<string, string> }>;
+    const v2 = v3.map((m) => {
+      if (m.kind !== 'Secret') return m;
+      const { labels, ...meta } = m.metadata;
+      return { ...m, metadata: meta, stringData: { ...m.stringData, kongCredType: labels?.['konghq.com/credential'] } };
+    });
+    expect(documents(r.stdout)).toEqual(v2);
+  });
+
+  it('writes to -o FILE, with a word on stderr', async () => {
+    const out = join(session.dir(), 'kic.yaml');
+    const r = await kong2kic(['-s', join(FIXTURES, 'global-plugin-input.yaml'), '-o', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/Converted .*global-plugin-input\.yaml to 1 manifest for KIC v3 \(Gateway API\)\. Wrote .*kic\.yaml/);
+    expect(documents(readFileSync(out, 'utf8'))).toEqual(expected('global-plugin-output-expected.json'));
+  });
+
+  it('names the class with --class-name, and says what it cannot convert', async () => {
+    const file = session.write(
+      'class.yaml',
+      [
+        '_format_version: "3.0"',
+        'services:',
+        '- name: orders',
+        '  port: 80',
+        '  routes:',
+        '  - name: list',
+        '    paths: [/orders]',
+        'plugins:',
+        '- name: key-auth',
+        '  route: nowhere',
+        '',
+      ].join('\n'),
+    );
+    const r = await kong2kic(['-s', file, '--class-name', 'internal']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: .*class\.yaml: plugins\[0\]: .* not converted/);
+    const route = documents(r.stdout).find((d) => (d as { kind: string }).kind === 'HTTPRoute') as { spec: { parentRefs: unknown } };
+    expect(route.spec.parentRefs).toEqual([{ name: 'internal' }]);
+    const ingress = await kong2kic(['-s', file, '--class-name', 'internal', '--ingress']);
+    expect(ingress.stdout).toContain('ingressClassName: internal');
+  });
+
+  it('refuses a KIC version other than 2 or 3, and a format other than yaml or json', async () => {
+    const v = await kong2kic(['--kic-version', '1'], { stdin: '_format_version: "3.0"\n' });
+    expect(v.code).toBe(1);
+    expect(v.stderr).toMatch(/--kic-version/);
+    const f = await kong2kic(['-f', 'toml'], { stdin: '_format_version: "3.0"\n' });
+    expect(f.code).toBe(1);
+    expect(f.stderr).toMatch(/--format must be yaml or json/);
+  });
+});
+
