@@ -92,6 +92,18 @@ export class RedisSentinelSet {
     return this.sentinels.map((s) => ({ host: '127.0.0.1', port: s.port }));
   }
 
+  /** The plugins' `redis` record for this set: its master name, sentinels and both ACL users. */
+  get redisConfig(): Record<string, unknown> {
+    return {
+      sentinel_master: SENTINEL_MASTER,
+      sentinel_nodes: this.sentinelNodes,
+      sentinel_username: SENTINEL_AUTH.username,
+      sentinel_password: SENTINEL_AUTH.password,
+      username: DATA_AUTH.username,
+      password: DATA_AUTH.password,
+    };
+  }
+
   /** The master's port as Sentinel `sentinel` names it. */
   async masterPortBy(sentinel: RedisServer): Promise<number> {
     const lines = (await sentinel.cli(['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', SENTINEL_MASTER])).split('\n');

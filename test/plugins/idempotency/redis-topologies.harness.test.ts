@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisClusterSet } from '../../support/redis-cluster';
-import { DATA_AUTH, RedisSentinelSet, SENTINEL_AUTH, SENTINEL_MASTER, until } from '../../support/redis-sentinel';
+import { RedisSentinelSet, until } from '../../support/redis-sentinel';
 import { Cluster, TestUpstream, freshKey, post, problemOf, startNode, type Node } from './env';
 
 let upstream: TestUpstream;
@@ -24,18 +24,7 @@ beforeAll(async () => {
   upstream = new TestUpstream();
   await upstream.start();
   [sentinels, redisCluster] = await Promise.all([RedisSentinelSet.start({ sentinels: 2 }), RedisClusterSet.start({ masters: 3 })]);
-  const sentinelStore = {
-    strategy: 'redis',
-    redis: {
-      sentinel_master: SENTINEL_MASTER,
-      sentinel_nodes: sentinels.sentinelNodes,
-      sentinel_username: SENTINEL_AUTH.username,
-      sentinel_password: SENTINEL_AUTH.password,
-      username: DATA_AUTH.username,
-      password: DATA_AUTH.password,
-      timeout: 500,
-    },
-  };
+  const sentinelStore = { strategy: 'redis', redis: { ...sentinels.redisConfig, timeout: 500 } };
   const clusterStore = { strategy: 'redis', redis: { cluster_nodes: redisCluster.clusterNodes, timeout: 500 } };
   const cluster = new Cluster(upstream.port);
   viaSentinel = cluster.route({ name: 'sentinel', config: sentinelStore });

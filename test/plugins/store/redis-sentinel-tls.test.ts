@@ -13,7 +13,7 @@ import { closeAllStores, openStore, redisStoreConfig, type RedisStoreConfig } fr
 import { runStoreContractInChild } from '../../support/contract-child';
 import { expectClaimsRefused, expectWholeContractPassed } from './tls-refusals';
 import { redisCommand } from '../../support/redis-server';
-import { DATA_AUTH, RedisSentinelSet, SENTINEL_AUTH, SENTINEL_MASTER, until } from '../../support/redis-sentinel';
+import { RedisSentinelSet, SENTINEL_MASTER, until } from '../../support/redis-sentinel';
 import { makeTestCertificates, TLS_SERVER_NAME, type TestCertificates } from '../../support/redis-tls';
 import { storeRoundTripInChild } from '../../support/store-child';
 
@@ -33,12 +33,7 @@ afterAll(async () => {
 
 function config(overrides: Partial<RedisStoreConfig> = {}): RedisStoreConfig {
   return redisStoreConfig({
-    sentinel_master: SENTINEL_MASTER,
-    sentinel_nodes: set.sentinelNodes,
-    sentinel_username: SENTINEL_AUTH.username,
-    sentinel_password: SENTINEL_AUTH.password,
-    username: DATA_AUTH.username,
-    password: DATA_AUTH.password,
+    ...set.redisConfig,
     timeout: TIMEOUT_MS,
     ssl: true,
     ssl_verify: true,

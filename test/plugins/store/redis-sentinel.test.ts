@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeAllStores, openStore, redisStoreConfig, StoreUnavailableError, type RedisStoreConfig, type Store } from '../../../plugins/shared/store';
-import { DATA_AUTH, RedisSentinelSet, SENTINEL_AUTH, SENTINEL_MASTER, until } from '../../support/redis-sentinel';
+import { RedisSentinelSet, until } from '../../support/redis-sentinel';
 import { describeStoreContract } from './contract';
 
 const TIMEOUT_MS = 500;
@@ -23,16 +23,7 @@ afterAll(async () => {
 });
 
 function config(overrides: Partial<RedisStoreConfig> = {}): RedisStoreConfig {
-  return redisStoreConfig({
-    sentinel_master: SENTINEL_MASTER,
-    sentinel_nodes: set.sentinelNodes,
-    sentinel_username: SENTINEL_AUTH.username,
-    sentinel_password: SENTINEL_AUTH.password,
-    username: DATA_AUTH.username,
-    password: DATA_AUTH.password,
-    timeout: TIMEOUT_MS,
-    ...overrides,
-  });
+  return redisStoreConfig({ ...set.redisConfig, timeout: TIMEOUT_MS, ...overrides });
 }
 const open = (namespace = `sen${seq++}`, overrides: Partial<RedisStoreConfig> = {}): Store => openStore(namespace, { strategy: 'redis', redis: config(overrides) });
 

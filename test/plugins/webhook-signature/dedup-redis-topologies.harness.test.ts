@@ -8,7 +8,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SimResult } from '../../harness';
 import { RedisClusterSet } from '../../support/redis-cluster';
-import { DATA_AUTH, RedisSentinelSet, SENTINEL_AUTH, SENTINEL_MASTER, until } from '../../support/redis-sentinel';
+import { RedisSentinelSet, until } from '../../support/redis-sentinel';
 import { post, startWebhookEnv, type WebhookEnv } from './harness-env';
 import { newWhsec, standardHeaders } from './signing';
 
@@ -30,14 +30,7 @@ beforeAll(async () => {
   const dedup = (redis: Record<string, unknown>) => ({ enabled: true, strategy: 'redis', fault_tolerant: false, redis: { ...redis, timeout: 500 } });
   viaSentinel = env.route('sentinel', {
     secrets: [secret],
-    dedup: dedup({
-      sentinel_master: SENTINEL_MASTER,
-      sentinel_nodes: sentinels.sentinelNodes,
-      sentinel_username: SENTINEL_AUTH.username,
-      sentinel_password: SENTINEL_AUTH.password,
-      username: DATA_AUTH.username,
-      password: DATA_AUTH.password,
-    }),
+    dedup: dedup(sentinels.redisConfig),
   });
   viaCluster = env.route('cluster', { secrets: [secret], dedup: dedup({ cluster_nodes: redisCluster.clusterNodes }) });
 }, 120_000);
