@@ -1,7 +1,8 @@
 /**
- * TLS material for Redis tests, made with openssl at test time in a temp dir: a private CA and a
- * server certificate it signed for `redis.test` only (no IP address), so that verification
- * depends on the name checked. Generated rather than committed: no private key in the
+ * TLS material for tests, made with openssl at test time in a temp dir: a private CA and a
+ * server certificate it signed, by default for `redis.test` only (no IP address), so that
+ * verification depends on the name checked (other names for servers dialled by address, such as
+ * a JWKS endpoint on 127.0.0.1). Generated rather than committed: no private key in the
  * repository, nothing that expires under the tests, and a few milliseconds of EC key generation.
  * The certificate is for clients too (extendedKeyUsage clientAuth): a Cluster node presents it
  * on the cluster bus (`--tls-cluster yes`), where the other nodes always ask for one and refuse
@@ -30,7 +31,8 @@ function openssl(dir: string, args: string[]): void {
   execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
 }
 
-export function makeTestCertificates(): TestCertificates {
+/** `subjectAltNames`: the certificate's names, in openssl's syntax (`DNS:…`, `IP:…`). */
+export function makeTestCertificates(subjectAltNames: string[] = [`DNS:${TLS_SERVER_NAME}`]): TestCertificates {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redis-tls-'));
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   openssl(dir, ['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '3650', '-subj', '/CN=kong-plugins test CA',
@@ -38,7 +40,7 @@ export function makeTestCertificates(): TestCertificates {
   openssl(dir, ['req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', `/CN=${TLS_SERVER_NAME}`]);
   fs.writeFileSync(
     path.join(dir, 'server.ext'),
-    `subjectAltName=DNS:${TLS_SERVER_NAME}\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\n`,
+    `subjectAltName=${subjectAltNames.join(',')}\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\n`,
   );
   openssl(dir, ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '3650', '-extfile', 'server.ext']);
   return {

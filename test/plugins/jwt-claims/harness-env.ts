@@ -57,13 +57,15 @@ export interface StartOptions {
   /** The Service's port (for a real upstream). */
   servicePort?: number;
   kongVersion?: string;
+  /** More environment for the plugin server process (what Kong's start_cmd would set). */
+  serverEnv?: NodeJS.ProcessEnv;
 }
 
 export async function startJwtClaims(options: StartOptions = {}): Promise<JwtClaimsEnv> {
   assertBuilt();
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'jwt-claims-'));
   const clockFile = path.join(prefix, 'clock');
-  const server = PluginServerProcess.underTest({ pluginsDirectory: PLUGIN_DIR, prefix, sockName: 'jwt_claims.sock', env: { ...process.env, [TEST_CLOCK_ENV]: clockFile } });
+  const server = PluginServerProcess.underTest({ pluginsDirectory: PLUGIN_DIR, prefix, sockName: 'jwt_claims.sock', env: { ...process.env, ...options.serverEnv, [TEST_CLOCK_ENV]: clockFile } });
   await server.start();
   const upstream: UpstreamRequest[] = [];
   const service = kongService({ name: 'api', host: '127.0.0.1', port: options.servicePort ?? 9 });
