@@ -61,7 +61,8 @@ class KeyCache {
     }
     for (let j = 0; j < length; j++) if (bytes[offset + j]! >= 0x80) return decodeLuaString(bytes, offset, length);
     const str = decodeLuaString(bytes, offset, length);
-    const record = { bytes: bytes.slice(offset, offset + length), str };
+    // a copy: Buffer#slice would be a view keeping the whole received chunk alive
+    const record = { bytes: Uint8Array.prototype.slice.call(bytes, offset, offset + length), str };
     if (records.length >= KEYS_PER_LENGTH) records[(Math.random() * records.length) | 0] = record;
     else records.push(record);
     return str;
@@ -69,7 +70,7 @@ class KeyCache {
 }
 
 export class LuaStringDecoder extends Decoder {
-  /** @internal */
+  /** Map keys already seen: Kong's field and header names repeat. */
   readonly keyCache = new KeyCache();
 }
 
