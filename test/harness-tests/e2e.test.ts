@@ -145,11 +145,12 @@ describe('keepAliveHttpUpstream', () => {
   });
 });
 
-// nginx passes the request target and header values as bytes; Node reads and writes them as
-// Latin-1 (one char per byte), so KongHttpFront and the upstream transport convert at the edges
-// and bytes that are not UTF-8 go through unchanged, both ways.
+// nginx passes header values as bytes; Node reads and writes them as Latin-1 (one char per byte),
+// so KongHttpFront and the upstream transport convert at the edges and bytes that are not UTF-8
+// go through unchanged, both ways. (A raw byte >= 0x80 in a request target cannot be tested
+// here: Node's parser answers 400 to it, on the front and on a Node upstream alike.)
 describe('bytes that are not UTF-8 through the HTTP front', () => {
-  it('proxies a raw target and Latin-1 header values byte for byte, and answers with the upstream header bytes', async () => {
+  it('proxies Latin-1 header values byte for byte, and answers with the upstream header bytes', async () => {
     const seen: Array<{ url: string; header: string }> = [];
     const server = http.createServer((req, res) => {
       seen.push({ url: req.url ?? '', header: String(req.headers['x-name']) });
@@ -164,15 +165,15 @@ describe('bytes that are not UTF-8 through the HTTP front', () => {
     const url = await front.listen();
     try {
       const reply = await new Promise<{ raw: string[] }>((resolve, reject) => {
-        // Node writes the request head as Latin-1: the target ends in the byte FC
-        const req = http.request(`${url}/b/a\xfc`, { method: 'GET', headers: { 'x-name': 'r\xe9' }, agent: false }, (res) => {
+        // Node writes the request head as Latin-1: the header value holds the byte E9
+        const req = http.request(`${url}/b/a`, { method: 'GET', headers: { 'x-name': 'r\xe9' }, agent: false }, (res) => {
           res.resume();
           res.on('end', () => resolve({ raw: res.rawHeaders }));
         });
         req.on('error', reject);
         req.end();
       });
-      expect(seen).toEqual([{ url: '/a\xfc', header: 'r\xe9' }]);
+      expect(seen).toEqual([{ url: '/a', header: 'r\xe9' }]);
       const header = (name: string) => reply.raw[reply.raw.findIndex((h, i) => i % 2 === 0 && h.toLowerCase() === name) + 1];
       expect(Buffer.from(header('content-disposition')!, 'latin1')).toEqual(Buffer.from('attachment; filename="r\xe9sum\xe9.pdf"', 'latin1'));
       expect(Buffer.from(header('x-utf8')!, 'latin1')).toEqual(Buffer.from('café', 'utf8'));

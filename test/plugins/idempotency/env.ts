@@ -27,6 +27,7 @@ import {
   type PluginInit,
   type SimRequest,
   type SimResult,
+  type UpstreamTransport,
 } from '../../harness';
 
 export const PLUGIN_DIR = path.join(REPO_ROOT, 'dist', 'kong-plugins', 'idempotency');
@@ -241,7 +242,10 @@ export interface Node {
  * One Kong node: its own plugin server process and KongSim, with every entity of `cluster`.
  * `kongVersion`: the Kong KongSim plays (default KONG_VERSION), with nginx's default 8 KiB buffer.
  */
-export async function startNode(cluster: Cluster, options: { kongVersion?: string; trustedIps?: string[]; nativePlugins?: NativePlugin[] } = {}): Promise<Node> {
+export async function startNode(
+  cluster: Cluster,
+  options: { kongVersion?: string; trustedIps?: string[]; nativePlugins?: NativePlugin[]; upstream?: UpstreamTransport } = {},
+): Promise<Node> {
   assertBuilt();
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'idempotency-'));
   const server = PluginServerProcess.underTest({ pluginsDirectory: PLUGIN_DIR, prefix, sockName: 'idempotency.sock' });
@@ -251,6 +255,7 @@ export async function startNode(cluster: Cluster, options: { kongVersion?: strin
     kongVersion: options.kongVersion ?? KONG_VERSION,
     trustedIps: options.trustedIps,
     nativePlugins: options.nativePlugins,
+    upstream: options.upstream,
     servers: [{ name: 'idempotency', socketPath: server.socketPath, plugins: await dumpAllPlugins(PLUGIN_DIR) }],
     services,
     routes: cluster.routes.map((r) => r.route),
