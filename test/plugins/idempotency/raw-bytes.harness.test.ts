@@ -50,9 +50,12 @@ afterAll(async () => {
 describe(`request targets that are not UTF-8 (${TEST_PLUGIN_SERVER} plugin server)`, () => {
   // kongPdkReplays: whether kong-pdk's lenient decoder makes the two targets one string. Its JS
   // decoder (strings up to 200 bytes) reads F8..FF as Latin-1, so \xFC and \xFD stay apart
-  // there, but \xFC and the UTF-8 of "ü" do not, nor an overlong "A" and "A".
+  // there, but \xFC and the UTF-8 of "ü" do not, nor an overlong "A" and "A"; longer strings go
+  // through TextDecoder, which makes every invalid byte U+FFFD.
+  const long = [0x2f, ...Buffer.alloc(250, 0x61)];
   it.each([
     ['a raw byte: /a\\xFC then /a\\xFD', [0x2f, 0x61, 0xfc], [0x2f, 0x61, 0xfd], false],
+    ['a raw byte in a long target: /aaa…\\xFC then /aaa…\\xFD', [...long, 0xfc], [...long, 0xfd], true],
     ['a raw byte: /a\\xFC then /aü (C3 BC)', [0x2f, 0x61, 0xfc], [0x2f, 0x61, 0xc3, 0xbc], true],
     ['an overlong form: /\\xC1\\x81 then /A', [0x2f, 0xc1, 0x81], [0x2f, 0x41], true],
   ])('%s with the same key', async (_name, firstBytes, secondBytes, kongPdkReplays) => {
