@@ -19,6 +19,7 @@
  * request target (path and query) and the raw body, with NUL separators.
  */
 import { createHash } from 'node:crypto';
+import { rawBytes } from '../shared/raw-string';
 
 /** The id of an entity Kong returned (consumer, credential), if any. */
 export function idOf(entity: unknown): string | undefined {
@@ -71,6 +72,12 @@ export function storeKeyFor(routeId: string, identity: string, key: string): str
   return createHash('sha256').update(JSON.stringify([routeId, identity, key])).digest('hex');
 }
 
+/**
+ * The target is hashed as the bytes Kong sent (its `$request`): hashing it as UTF-8 would fold a
+ * target's invalid bytes (escaped as lone surrogates by the plugin server) into EF BF BD, so
+ * `/a\xFC` and `/a\xFD` would share a fingerprint. For a valid target both are the same bytes, so
+ * fingerprints stored before stay valid.
+ */
 export function fingerprintOf(method: string, target: string, body: Uint8Array): string {
-  return createHash('sha256').update(method).update('\0').update(target).update('\0').update(body).digest('hex');
+  return createHash('sha256').update(rawBytes(method)).update('\0').update(rawBytes(target)).update('\0').update(body).digest('hex');
 }

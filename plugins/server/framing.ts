@@ -5,9 +5,10 @@
  * data" exception (quadratic for large messages) and throws on a chunk holding more than one
  * message. Here the framer walks the type bytes itself to find where a message ends, resumes
  * that walk where the previous chunk stopped (each byte is looked at once), and decodes exactly
- * one message's bytes at a time.
+ * one message's bytes at a time. Strings decode byte for byte (./lua-strings.ts).
  */
-import { Decoder } from '@msgpack/msgpack';
+import type { Decoder } from '@msgpack/msgpack';
+import { LuaStringDecoder } from './lua-strings';
 
 /** Largest message accepted; a connection sending more is closed (bounded memory per connection). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
@@ -48,7 +49,7 @@ export class MessageFramer {
 
   constructor(
     readonly maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES,
-    private readonly decoder = new Decoder(),
+    private readonly decoder: Decoder = new LuaStringDecoder(),
     /** Tried first on each whole message: its result unless undefined (plugins/server/hot-messages.ts). */
     private readonly fastPath?: (bytes: Uint8Array) => unknown,
   ) {}

@@ -11,7 +11,9 @@
  * server. These functions recognise the exact byte shapes (keys in either order, the integer
  * widths Kong's lua-MessagePack uses) and give up — undefined — on anything else, which the
  * general codec then handles: a Step carrying Data, a non-ASCII phase, a 64-bit integer.
- * test/plugin-server/hot-messages.test.ts checks them against @msgpack/msgpack byte for byte.
+ * test/plugin-server/hot-messages.test.ts checks them against @msgpack/msgpack byte for byte, and
+ * against the framer's Lua-string decoder (lua-strings.ts): the hot path reads ASCII only, where
+ * the two agree; a phase name with other bytes is the general decoder's, which keeps them.
  */
 
 const HANDLE_EVENT = bytesOf('plugin.HandleEvent');

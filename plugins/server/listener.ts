@@ -6,15 +6,16 @@
  */
 import fs from 'node:fs';
 import net from 'node:net';
-import { Encoder } from '@msgpack/msgpack';
 import { DEFAULT_MAX_MESSAGE_BYTES, MessageFramer } from './framing';
 import { decodeHotRequest, encodeRetAnswer } from './hot-messages';
+import { LuaStringEncoder } from './lua-strings';
 import type { Conn, EventTable } from './events';
 import { describeError, type Logger } from './logger';
 import type { PluginServer } from './rpc-methods';
 
-// encode() copies its output, so one encoder serves every connection
-const encoder = new Encoder();
+// encode() copies its output, so one encoder serves every connection; strings a plugin got from
+// Kong go back as the bytes Kong sent
+const encoder = new LuaStringEncoder();
 
 /**
  * Answers are written once per turn of the event loop (setImmediate runs after every socket

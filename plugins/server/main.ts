@@ -6,12 +6,12 @@
  * changes). The query modes print and exit even when a plugin module keeps timers or sockets.
  */
 import path from 'node:path';
-import { encode } from '@msgpack/msgpack';
 import { metricsRegistry } from '../shared/metrics';
 import { parseCli, type ServerOptions } from './cli';
 import { EventTable } from './events';
 import { InstanceTable } from './instances';
 import { Listener } from './listener';
+import { LuaStringEncoder } from './lua-strings';
 import { LogThrottle, Logger, describeError, levelForVerbosity } from './logger';
 import { ServerMetrics } from './metrics';
 import { MetricsEndpoint } from './metrics-http';
@@ -46,7 +46,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       log.error(`${options.dumpPluginInfo} not initizlied`);
       return 1;
     }
-    await writeStdout(encode(pluginInfo(plugin)));
+    await writeStdout(new LuaStringEncoder().encode(pluginInfo(plugin)));
     return 0;
   }
   if (options.dumpAllPlugins) {

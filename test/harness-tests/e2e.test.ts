@@ -144,3 +144,48 @@ describe('keepAliveHttpUpstream', () => {
     expect(new Set(ports).size).toBe(1);
   });
 });
+
+// nginx passes header values as bytes; Node reads and writes them as Latin-1 (one char per byte),
+// so KongHttpFront and the upstream transport convert at the edges and bytes that are not UTF-8
+// go through unchanged, both ways. (A raw byte >= 0x80 in a request target cannot be tested
+// here: Node's parser answers 400 to it, on the front and on a Node upstream alike.)
+describe('bytes that are not UTF-8 through the HTTP front', () => {
+  it('proxies Latin-1 header values byte for byte, and answers with the upstream header bytes', async () => {
+    const seen: Array<{ url: string; header: string }> = [];
+    const server = http.createServer((req, res) => {
+      seen.push({ url: req.url ?? '', header: String(req.headers['x-name']) });
+      req.resume();
+      res.writeHead(200, [['Content-Disposition', 'attachment; filename="r\xe9sum\xe9.pdf"'], ['X-Utf8', Buffer.from('café').toString('latin1')]].flat() as unknown as http.OutgoingHttpHeaders);
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const service = kongService({ host: '127.0.0.1', port: (server.address() as AddressInfo).port });
+    const sim = new KongSim({ servers: [], services: [service], routes: [kongRoute({ paths: ['/b'], service: { id: service.id } })] });
+    const front = new KongHttpFront(sim);
+    const url = await front.listen();
+    try {
+      const reply = await new Promise<{ raw: string[] }>((resolve, reject) => {
+        // Node writes the request head as Latin-1: the header value holds the byte E9
+        const req = http.request(`${url}/b/a`, { method: 'GET', headers: { 'x-name': 'r\xe9' }, agent: false }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ raw: res.rawHeaders }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(seen).toEqual([{ url: '/a', header: 'r\xe9' }]);
+      const header = (name: string) => reply.raw[reply.raw.findIndex((h, i) => i % 2 === 0 && h.toLowerCase() === name) + 1];
+      expect(Buffer.from(header('content-disposition')!, 'latin1')).toEqual(Buffer.from('attachment; filename="r\xe9sum\xe9.pdf"', 'latin1'));
+      expect(Buffer.from(header('x-utf8')!, 'latin1')).toEqual(Buffer.from('café', 'utf8'));
+      await front.settled();
+      const result = front.results[0]!;
+      // as the plugin server would decode them: invalid bytes as lone surrogates, UTF-8 as text
+      expect(result.headers.first('content-disposition')).toBe('attachment; filename="r\udce9sum\udce9.pdf"');
+      expect(result.headers.first('x-utf8')).toBe('café');
+    } finally {
+      await front.close();
+      sim.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});

@@ -1,7 +1,7 @@
 import { decode, encode } from '@msgpack/msgpack';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MsgpackFramingError, MsgpackStreamDecoder, encodeMsgpack, msgpackObjectEnd } from '../harness';
+import { MsgpackFramingError, MsgpackStreamDecoder, encodeMsgpack, luaBytes, luaString, msgpackObjectEnd } from '../harness';
 
 /** Whether a value holds a map key `__proto__` anywhere (refused by the decoder: see below). */
 function hasProtoKey(value: unknown): boolean {
@@ -58,6 +58,25 @@ describe('MessagePack framing on the plugin-server socket', () => {
     expect(Object.keys(decoded)).toEqual(['EventId', 'Raw']);
     expect(Buffer.isBuffer(decoded.Raw)).toBe(true);
     expect((decoded.Raw as Buffer).toString()).toBe('hi');
+  });
+
+  // lua-MessagePack packs a Lua string as `str` whatever its bytes; the harness holds one as its
+  // surrogateescape decoding (harness/lua-strings.ts), so it must pack exactly those bytes, and
+  // keep the bytes of a `str` a plugin server sends.
+  it('packs and unpacks strings as Lua bytes, valid UTF-8 or not', () => {
+    const target = luaString(Buffer.from('/a\xfc', 'latin1'));
+    expect([...encodeMsgpack(target)]).toEqual([0xa3, 0x2f, 0x61, 0xfc]);
+    expect([...encodeMsgpack('é')]).toEqual([0xa2, 0xc3, 0xa9]);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        const n = bytes.length;
+        const head = n < 32 ? [0xa0 | n] : n < 0x100 ? [0xd9, n] : [0xda, n >> 8, n & 0xff];
+        const wire = Buffer.from([...head, ...bytes]);
+        const [s] = new MsgpackStreamDecoder().push(wire) as string[];
+        expect(luaBytes(s!).equals(Buffer.from(bytes))).toBe(true);
+        expect(encodeMsgpack(s).equals(wire)).toBe(true);
+      }),
+    );
   });
 
   it('rejects a byte that never starts a MessagePack object', () => {

@@ -11,6 +11,8 @@
  *   forwards. Response headers get their `_` turned into `-` before they reach the list
  *   (lua_transform_underscores_in_response_headers, on by default): `responseHeaderName`.
  */
+import { fromLatin1, toLatin1 } from './lua-strings';
+
 export type LuaHeaderTable = Record<string, string | string[]>;
 
 export function normalizeHeaderName(name: string): string {
@@ -41,10 +43,13 @@ export class HeaderList {
     this.entries = [...entries];
   }
 
-  /** From Node's `rawHeaders` (name, value, name, value, ...), which keeps duplicates. */
+  /**
+   * From Node's `rawHeaders` (name, value, name, value, ...), which keeps duplicates; Node reads
+   * them as Latin-1, nginx as bytes (./lua-strings.ts).
+   */
   static fromRaw(raw: string[]): HeaderList {
     const list = new HeaderList();
-    for (let i = 0; i + 1 < raw.length; i += 2) list.add(raw[i], raw[i + 1]);
+    for (let i = 0; i + 1 < raw.length; i += 2) list.add(fromLatin1(raw[i]), fromLatin1(raw[i + 1]));
     return list;
   }
 
@@ -140,11 +145,16 @@ export class HeaderList {
     return out;
   }
 
-  /** For Node's `res.writeHead`: repeated names as arrays, original case of the first occurrence. */
+  /**
+   * For Node's `res.writeHead`: repeated names as arrays, original case of the first occurrence;
+   * names and values as Latin-1, so Node writes the bytes nginx would.
+   */
   toOutgoing(): Record<string, string | string[]> {
     const out: Record<string, string | string[]> = {};
     const caseOf = new Map<string, string>();
-    for (const [k, v] of this.entries) {
+    for (const [name, value] of this.entries) {
+      const k = toLatin1(name);
+      const v = toLatin1(value);
       const lower = k.toLowerCase();
       const key = caseOf.get(lower) ?? k;
       caseOf.set(lower, key);

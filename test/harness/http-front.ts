@@ -6,6 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderList } from './headers';
+import { fromLatin1 } from './lua-strings';
 import type { KongSim, SimResult } from './kong-sim';
 
 export class KongHttpFront {
@@ -49,7 +50,7 @@ export class KongHttpFront {
       const result = await this.sim.handle(
         {
           method: req.method,
-          path: req.url ?? '/',
+          path: fromLatin1(req.url ?? '/'),
           headers: HeaderList.fromRaw(req.rawHeaders),
           body: Buffer.concat(chunks),
           httpVersion: Number(req.httpVersion),

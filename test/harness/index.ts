@@ -19,3 +19,4 @@ export { httpUpstream, keepAliveHttpUpstream, UpstreamError, type UpstreamTransp
 export { KongVersion, DEFAULT_KONG_VERSION } from './kong-version';
 export { RequestState, type SimRequest, type Phase } from './request-state';
 export { cjsonEncode, luaFromMsgpack, luaToWire, formatG14 } from './lua-values';
+export { luaString, luaBytes, fromLatin1, toLatin1 } from './lua-strings';

@@ -12,6 +12,7 @@
  * - msgpack `bin` becomes a Lua string and is re-packed as `str`;
  * - cjson encodes an empty table as `{}`, escapes `/` as `\/`, and prints numbers with `%.14g`.
  */
+import { luaString } from './lua-strings';
 
 /** mp_rpc.lua `mp_empty_map`: an empty multimap that must be packed as `{}`, not `[]`. */
 export const EMPTY_MAP: Readonly<Record<string, never>> = Object.freeze({});
@@ -19,7 +20,7 @@ export const EMPTY_MAP: Readonly<Record<string, never>> = Object.freeze({});
 /** A JS value as it arrives decoded from msgpack, turned into what Lua keeps of it. */
 export function luaFromMsgpack(value: unknown): unknown {
   if (value === null || value === undefined) return undefined;
-  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  if (Buffer.isBuffer(value)) return luaString(value);
   if (Array.isArray(value)) {
     let end = value.length;
     while (end > 0 && (value[end - 1] === null || value[end - 1] === undefined)) end--;
@@ -118,6 +119,6 @@ export function luaType(v: unknown): 'nil' | 'string' | 'number' | 'boolean' | '
 /** Lua's `tostring` for the scalars Kong stringifies (header values). */
 export function luaToString(v: unknown): string {
   if (typeof v === 'number') return formatG14(v);
-  if (Buffer.isBuffer(v)) return v.toString('utf8');
+  if (Buffer.isBuffer(v)) return luaString(v);
   return String(v);
 }

@@ -6,12 +6,13 @@
  * data" exception (the hack kong-pdk's listener.js uses), so partial and concatenated
  * messages are both handled exactly.
  */
-import { Decoder, Encoder } from '@msgpack/msgpack';
+import { LuaStringDecoder, LuaStringEncoder } from '../../plugins/server/lua-strings';
 
 // One encoder and one decoder for the process: building them per message (what the module-level
-// encode()/decode() do) was a visible share of a benchmark's Kong-side CPU.
-const encoder = new Encoder(undefined, undefined, undefined, undefined, undefined, undefined, true);
-const decoder = new Decoder();
+// encode()/decode() do) was a visible share of a benchmark's Kong-side CPU. Strings are Lua
+// strings, bytes kept both ways (./lua-strings.ts): lua-MessagePack packs any bytes as `str`.
+const encoder = new LuaStringEncoder(undefined, undefined, undefined, undefined, undefined, undefined, true);
+const decoder = new LuaStringDecoder();
 
 /** Thrown for bytes that can never start a MessagePack object (0xc1 is "never used"). */
 export class MsgpackFramingError extends Error {

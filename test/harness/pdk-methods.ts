@@ -23,6 +23,7 @@ import { defaultErrorMessage, getResponseType, renderErrorTemplate } from './err
 import { PHASES, LuaError, UnmodelledError, checkPhase, nginx, type ExitSignal, type PdkCallContext } from './pdk-context';
 import type { RequestState } from './request-state';
 import { isTrustedIp } from './realip';
+import { luaBytes } from './lua-strings';
 
 export type PdkImpl = (k: PdkCallContext, args: unknown[]) => unknown;
 
@@ -205,7 +206,7 @@ export function applyExit(state: RequestState, exit: { status: number; body?: un
     if (!hasContentType) state.responseHeaders.set('Content-Type', CONTENT_TYPE_JSON);
     body = Buffer.from(json, 'utf8');
   } else if (exit.body !== undefined && exit.body !== null) {
-    body = Buffer.isBuffer(exit.body) ? exit.body : Buffer.from(String(exit.body), 'utf8');
+    body = Buffer.isBuffer(exit.body) ? exit.body : luaBytes(String(exit.body));
   } else {
     body = Buffer.alloc(0);
   }
@@ -649,7 +650,7 @@ export const PDK_METHODS: Record<string, PdkMethodSpec> = {
       checkPhase(k, PHASES.serviceRequest);
       if (luaType(body) !== 'string') throw new LuaError('body must be a string');
       const s = nginx(k);
-      s.body = Buffer.isBuffer(body) ? body : Buffer.from(body as string, 'utf8');
+      s.body = Buffer.isBuffer(body) ? body : luaBytes(body as string);
       s.headers.set('Content-Length', String(s.body.length));
       return undefined;
     },

@@ -10,6 +10,7 @@ import { randomFillSync } from 'node:crypto';
 import { HeaderList, type LuaHeaderTable } from './headers';
 import type { KongConsumer, KongCredential, KongRoute, KongService } from './entities';
 import { realIpAddress, type RealIpConfig } from './realip';
+import { luaBytes } from './lua-strings';
 
 /**
  * $request_id: 16 random bytes in hex, as nginx makes it. Drawn from a pooled buffer: one
@@ -158,7 +159,7 @@ export class RequestState {
     this.headers = HeaderList.from(req.headers);
     this.serverPort = req.serverPort ?? 8000;
     if (!this.headers.has('host')) this.headers.add('Host', `127.0.0.1:${this.serverPort}`);
-    this.body = req.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body, 'utf8');
+    this.body = req.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(req.body) ? req.body : luaBytes(req.body);
     this.httpVersion = req.httpVersion ?? 1.1;
     // HTTP/1 needs framing for a body, so a test that gave none means Content-Length; an HTTP/2
     // request may send DATA frames without it, and nginx then reports no Content-Length at all

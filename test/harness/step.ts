@@ -4,6 +4,7 @@
  */
 import { EMPTY_MAP, luaToWire } from './lua-values';
 import { LuaError } from './pdk-context';
+import { luaBytes } from './lua-strings';
 
 const MULTIMAP = new Set(['kong.request.get_query', 'kong.request.get_headers', 'kong.response.get_headers', 'kong.service.response.get_headers']);
 const RAW = new Set(['kong.request.get_raw_body', 'kong.response.get_raw_body', 'kong.service.response.get_raw_body']);
@@ -39,7 +40,7 @@ function fixMmap(t: unknown): unknown {
  */
 function fixRaw(v: unknown): Buffer {
   if (v === undefined || v === null) throw new LuaError("attempt to get length of local 'str' (a nil value)");
-  return Buffer.isBuffer(v) ? v : Buffer.from(String(v), 'utf8');
+  return Buffer.isBuffer(v) ? v : luaBytes(String(v));
 }
 
 /** The value as it goes on the wire for this method (must_fix, then lua-MessagePack's packing). */

@@ -6,6 +6,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { HeaderList } from './headers';
+import { toLatin1 } from './lua-strings';
 
 export interface UpstreamRequest {
   scheme: 'http' | 'https';
@@ -56,13 +57,14 @@ function proxyOverHttp(req: UpstreamRequest, agent: http.Agent | false): Promise
   return new Promise((resolve, reject) => {
     const mod = req.scheme === 'https' ? https : http;
     const raw: string[] = [];
-    for (const [k, v] of req.headers.all()) if (!HOP_BY_HOP.has(k.toLowerCase())) raw.push(k, v);
+    for (const [k, v] of req.headers.all()) if (!HOP_BY_HOP.has(k.toLowerCase())) raw.push(toLatin1(k), toLatin1(v));
     const r = mod.request(
       {
         host: req.host,
         port: req.port,
         method: req.method,
-        path: req.path,
+        // Node writes the request head as Latin-1: one byte per char, the bytes nginx would send
+        path: toLatin1(req.path),
         headers: raw,
         agent,
         rejectUnauthorized: false,

@@ -3,6 +3,7 @@
  * ngx.decode_args / ngx.encode_args (kong.request.get_query, kong.service.request.set_query),
  * and the router's upstream path join (kong/router/utils.lua get_upstream_uri_v0).
  */
+import { luaBytes, luaString } from './lua-strings';
 
 /** RFC 3986 reserved characters keep their percent-encoding (upper-cased) in normalize(). */
 const RESERVED = new Set(':/?#[]@!$&\'()*+,;='.split(''));
@@ -17,10 +18,14 @@ export function normalizePath(raw: string): string {
       else bytes.push(b);
       i += 2;
     } else {
-      bytes.push(...Buffer.from(ch, 'utf8'));
+      // a surrogate pair is one character: its halves alone would be written as U+FFFD
+      const pair = /[\ud800-\udbff]/.test(ch) && /[\udc00-\udfff]/.test(raw[i + 1] ?? '');
+      bytes.push(...luaBytes(pair ? raw.slice(i, i + 2) : ch));
+      if (pair) i++;
     }
   }
-  let path = Buffer.from(bytes).toString('utf8').replace(/\/{2,}/g, '/');
+  // the path is bytes (a percent-decoded %FC stays one byte), as a Lua string
+  let path = luaString(Buffer.from(bytes)).replace(/\/{2,}/g, '/');
   // RFC 3986 5.2.4 remove_dot_segments
   const out: string[] = [];
   while (path.length > 0) {

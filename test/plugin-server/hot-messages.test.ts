@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeHotRequest, decodeRetAnswer, encodeRetAnswer } from '../../plugins/server/hot-messages';
 import { MessageFramer } from '../../plugins/server/framing';
+import { LuaStringDecoder } from '../../plugins/server/lua-strings';
 
 const decoder = new Decoder();
 
@@ -90,6 +91,28 @@ describe('decodeHotRequest', () => {
     const out: unknown[] = [];
     framer.push(Buffer.concat(messages.map((m) => Buffer.from(encode(m)))), (m) => out.push(m));
     expect(out).toEqual(messages);
+  });
+});
+
+describe('the hot path and the Lua-string decoder behind it', () => {
+  // the framer's general decoder keeps a str's bytes (lua-strings.ts): for the ASCII the hot
+  // path accepts both give the same; anything else is the general decoder's alone
+  it('agree on every message the hot path reads, and a phase name with raw bytes goes behind', () => {
+    const lua = new LuaStringDecoder();
+    fc.assert(
+      fc.property(uint32, uint32, fc.constantFrom('access', 'rewrite', 'response', 'log'), (msgid, id, phase) => {
+        const he = Uint8Array.from(encode([0, msgid, 'plugin.HandleEvent', [{ InstanceId: id, EventName: phase }]]));
+        expect(decodeHotRequest(he)).toEqual(lua.decode(he));
+        const step = Uint8Array.from(encode([0, msgid, 'plugin.Step', [{ EventId: id }]]));
+        expect(decodeHotRequest(step)).toEqual(lua.decode(step));
+      }),
+      { numRuns: 200 },
+    );
+    const raw = Uint8Array.from([0x94, 0x00, 0x01, ...encode('plugin.HandleEvent'), 0x91, 0x82, ...encode('InstanceId'), 0x01, ...encode('EventName'), 0xa4, 0x61, 0x63, 0x63, 0xfc]);
+    expect(decodeHotRequest(raw)).toBeUndefined();
+    const out: unknown[] = [];
+    new MessageFramer(1024, undefined, decodeHotRequest).push(raw, (m) => out.push(m));
+    expect(out).toEqual([[0, 1, 'plugin.HandleEvent', [{ InstanceId: 1, EventName: 'acc\udcfc' }]]]);
   });
 });
 

@@ -27,6 +27,7 @@ import {
   type PluginInit,
   type SimRequest,
   type SimResult,
+  type UpstreamTransport,
 } from '../../harness';
 
 export const PLUGIN_DIR = path.join(REPO_ROOT, 'dist', 'kong-plugins', 'idempotency');
@@ -64,11 +65,15 @@ export interface SeenRequest {
 /** 256 bytes 0x00..0xff then CR LF and invalid UTF-8: whatever text handling would mangle. */
 export const BINARY_BODY = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), Buffer.from([0x0d, 0x0a, 0xc3, 0x28, 0xff, 0xfe])]);
 
+/** A header value an upstream sends in Latin-1: not UTF-8, bytes E9. */
+export const LATIN1_DISPOSITION = Buffer.from('attachment; filename="r\xe9sum\xe9.pdf"', 'latin1');
+
 /**
  * A real HTTP upstream. By path (after the route prefix is stripped):
  *   /status/<code>  that status, JSON body {"n": <hit count>, "path": …}
  *   /binary         201, BINARY_BODY, octet-stream, X-Custom, two Set-Cookie
  *   /big/<bytes>    201, that many bytes
+ *   /latin1         201, a Content-Disposition in Latin-1 (LATIN1_DISPOSITION), X-Utf8 in UTF-8
  *   /gate/<name>    held until `open(name)`, then 201 JSON
  *   anything else   201 JSON {"n": <hit count>, "path": …}
  */
@@ -135,6 +140,15 @@ export class TestUpstream {
         ['Set-Cookie', 'b=2; Path=/'],
       ].flat() as unknown as http.OutgoingHttpHeaders);
       return void res.end(BINARY_BODY);
+    }
+    if (p === '/latin1') {
+      // Node writes header values as Latin-1: these are the bytes E9, and C3 A9 for X-Utf8
+      res.writeHead(201, [
+        ['Content-Type', 'text/plain'],
+        ['Content-Disposition', LATIN1_DISPOSITION.toString('latin1')],
+        ['X-Utf8', Buffer.from('café', 'utf8').toString('latin1')],
+      ].flat() as unknown as http.OutgoingHttpHeaders);
+      return void res.end('ok');
     }
     if (p === '/cut-off') {
       // Headers, then a body that ends before its Content-Length: the connection is dropped.
@@ -228,7 +242,10 @@ export interface Node {
  * One Kong node: its own plugin server process and KongSim, with every entity of `cluster`.
  * `kongVersion`: the Kong KongSim plays (default KONG_VERSION), with nginx's default 8 KiB buffer.
  */
-export async function startNode(cluster: Cluster, options: { kongVersion?: string; trustedIps?: string[]; nativePlugins?: NativePlugin[] } = {}): Promise<Node> {
+export async function startNode(
+  cluster: Cluster,
+  options: { kongVersion?: string; trustedIps?: string[]; nativePlugins?: NativePlugin[]; upstream?: UpstreamTransport } = {},
+): Promise<Node> {
   assertBuilt();
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'idempotency-'));
   const server = PluginServerProcess.underTest({ pluginsDirectory: PLUGIN_DIR, prefix, sockName: 'idempotency.sock' });
@@ -238,6 +255,7 @@ export async function startNode(cluster: Cluster, options: { kongVersion?: strin
     kongVersion: options.kongVersion ?? KONG_VERSION,
     trustedIps: options.trustedIps,
     nativePlugins: options.nativePlugins,
+    upstream: options.upstream,
     servers: [{ name: 'idempotency', socketPath: server.socketPath, plugins: await dumpAllPlugins(PLUGIN_DIR) }],
     services,
     routes: cluster.routes.map((r) => r.route),

@@ -1,4 +1,5 @@
 /** The pure parts of idempotency: request line, key syntax, stored record format, header filtering, config checks, schema shape. */
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { schemaEntries, type KongFieldList } from '../../../plugins/shared/kong-schema';
@@ -8,6 +9,7 @@ import { decodeResponse, encodeResponse, replayableHeaders, replayHeaders } from
 import { parseRequestLine } from '../../../plugins/idempotency/request-line';
 import { Schema } from '../../../plugins/idempotency/schema';
 import { UnscopableCredentialError, credentialScopeOf, fingerprintOf, identityOf, storeKeyFor } from '../../../plugins/idempotency/scope';
+import { decodeLuaString, rawBytes } from '../../../plugins/shared/raw-string';
 
 describe('parseRequestLine', () => {
   it.each([
@@ -64,6 +66,23 @@ describe('stored response record', () => {
           expect(back).toEqual(record);
         },
       ),
+    );
+  });
+
+  // The project's plugin server hands over a header value's invalid bytes as lone surrogates
+  // (U+DC80 + byte - 0x80): the record must keep them (JSON.stringify escapes them as \udcXX) for
+  // the replay to send the upstream's bytes back.
+  it('keeps header values holding escaped bytes (lone surrogates) exactly', () => {
+    const latin1 = decodeLuaString(Buffer.from('attachment; filename="r\xe9sum\xe9.pdf"', 'latin1'));
+    expect(latin1).toBe('attachment; filename="r\udce9sum\udce9.pdf"');
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 64 }), { minLength: 1, maxLength: 4 }), (values) => {
+        const strings = values.map((v) => decodeLuaString(v));
+        const record = { fingerprint: 'f', status: 200, headers: [['content-disposition', [latin1, ...strings]]] as Array<[string, string[]]>, body: Buffer.alloc(0) };
+        const back = decodeResponse(encodeResponse(record))!;
+        expect(back).toEqual(record);
+        expect(back.headers[0]![1].slice(1).map((s) => [...rawBytes(s)])).toEqual(values.map((v) => [...v]));
+      }),
     );
   });
 
@@ -141,6 +160,28 @@ describe('scope', () => {
     expect(fingerprintOf('POST', '/a', Buffer.from('b'))).not.toBe(fingerprintOf('POST', '/ab', empty));
     expect(fingerprintOf('POST', '/a', empty)).not.toBe(fingerprintOf('PATCH', '/a', empty));
     expect(fingerprintOf('POST', '/a', Buffer.from([0xff]))).toBe(fingerprintOf('POST', '/a', Buffer.from([0xff])));
+  });
+
+  // A rolling upgrade must not turn retries into 422s: for a valid target the fingerprint is the
+  // one every earlier release stored (sha256 over the UTF-8 of method, target and the body).
+  it('fingerprints a valid target as before hashing raw bytes', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('POST', 'PATCH', 'PUT'), fc.string({ unit: 'binary', maxLength: 200 }), fc.uint8Array({ maxLength: 64 }), (method, target, body) => {
+        const before = createHash('sha256').update(method).update('\0').update(target).update('\0').update(body).digest('hex');
+        expect(fingerprintOf(method, target, body)).toBe(before);
+      }),
+    );
+    expect(fingerprintOf('POST', '/orders?x=é', Buffer.alloc(0))).toBe('e5b8dfc9d10c03ddda3f0f0bfad30eb57d9fe5923e8dea9776e1b1f82d9af917');
+  });
+
+  // Targets that differ only in bytes that are not UTF-8, as the project's plugin server decodes
+  // them: hashed as UTF-8 both would have been EF BF BD.
+  it('fingerprints targets differing only in invalid bytes differently', () => {
+    const empty = Buffer.alloc(0);
+    const target = (bytes: number[]) => decodeLuaString(Uint8Array.from(bytes));
+    expect(fingerprintOf('POST', target([0x2f, 0x61, 0xfc]), empty)).not.toBe(fingerprintOf('POST', target([0x2f, 0x61, 0xfd]), empty));
+    expect(fingerprintOf('POST', target([0x2f, 0xc1, 0x81]), empty)).not.toBe(fingerprintOf('POST', '/A', empty));
+    expect(fingerprintOf('POST', target([0x2f, 0x61, 0xfc]), empty)).not.toBe(fingerprintOf('POST', '/a\ufffd', empty));
   });
 });
 
