@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { isStoreUnavailable, type Claim, type Store, type StoreUnavailableError } from '../shared/store';
 import { singleHeader, type HeaderMap } from './headers';
 import type { EventIdSource } from './schemes';
+import { rawBytes } from '../shared/raw-string';
 
 export type Admission =
   | { kind: 'claimed'; claim: Claim }
@@ -133,7 +134,9 @@ export function eventIdOf(source: EventIdSource, headers: HeaderMap, body: Buffe
  * signed content: a retry re-signed at a new timestamp is the same delivery.
  */
 export function dedupKey(namespace: string, eventId: string, unsignedBody?: Buffer): string {
-  const id = createHash('sha256').update(eventId, 'utf8');
+  // The id's bytes as the sender sent them: as UTF-8, two ids differing only in invalid bytes
+  // (kept as lone surrogates by the project's plugin server) would be one event.
+  const id = createHash('sha256').update(rawBytes(eventId));
   if (unsignedBody === undefined) return `${namespace}:${id.digest('base64url')}`;
   const body = createHash('sha256').update(unsignedBody).digest();
   return `${namespace}:${createHash('sha256').update(id.digest()).update(body).digest('base64url')}`;

@@ -10,6 +10,7 @@ import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { ContentPart, ContentValues } from './content';
 import type { Algorithm, SignatureEncoding } from './schema';
 import { decodeBase64Strict } from './secrets';
+import { rawBytes } from '../shared/raw-string';
 
 export const DIGEST_LENGTH: Record<Algorithm, number> = { sha1: 20, sha256: 32, sha512: 64 };
 
@@ -39,11 +40,13 @@ export function hmac(key: KeyObject, algorithm: Algorithm, parts: readonly Conte
       case 'literal':
         mac.update(part.bytes);
         break;
+      // The sender signed the header's bytes: a Lua string Kong sent as is, kept byte for byte by
+      // the project's plugin server (an id with a raw Latin-1 byte would not verify as UTF-8).
       case 'id':
-        mac.update(values.id ?? '', 'utf8');
+        mac.update(rawBytes(values.id ?? ''));
         break;
       case 'timestamp':
-        mac.update(values.timestamp ?? '', 'utf8');
+        mac.update(rawBytes(values.timestamp ?? ''));
         break;
       case 'body':
         mac.update(values.body);

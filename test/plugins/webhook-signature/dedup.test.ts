@@ -3,7 +3,9 @@
  * servers in dedup.harness.test.ts): claim, duplicate, in flight, complete on 2xx from the
  * upstream, release otherwise, a lost claim, store outages.
  */
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { luaString } from '../../harness/lua-strings';
 import { MemoryStore } from '../../../plugins/shared/store/memory';
 import { StoreUnavailableError, type ClaimResult, type Store } from '../../../plugins/shared/store/types';
 import { admit, claimFromCtx, dedupKey, eventIdOf, settle, unsignedIdBody } from '../../../plugins/webhook-signature/dedup';
@@ -102,6 +104,12 @@ describe('event ids', () => {
   it('keys are namespaced and hashed', () => {
     expect(dedupKey('plugin-1', 'evt_1')).toMatch(/^plugin-1:[A-Za-z0-9_-]{43}$/);
     expect(dedupKey('plugin-1', 'evt_1')).not.toBe(dedupKey('plugin-2', 'evt_1'));
+  });
+  it("keys an id by its bytes: ids differing only in invalid bytes stay apart, a UTF-8 id's key is unchanged", () => {
+    const id = (tail: number) => luaString(Buffer.from([...Buffer.from('evt_'), tail]));
+    expect(dedupKey('p', id(0xfc))).not.toBe(dedupKey('p', id(0xfd)));
+    // the key stores made before: base64url(sha256(utf8(id))) after the namespace
+    expect(dedupKey('p', 'évt_1')).toBe(`p:${createHash('sha256').update('évt_1', 'utf8').digest('base64url')}`);
   });
   it('an id the signature does not cover is keyed with the body: same id and body collide, another body does not', () => {
     const body = Buffer.from('{"n":1}');
