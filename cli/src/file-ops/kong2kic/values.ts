@@ -3,9 +3,10 @@
  * as absent (Go would have refused the file; kong2kic never sees it), and references may be
  * written as a name or id, or as `{ name }` / `{ id }`.
  */
+import { isPlainObject } from '../../diff/values';
 import type { Obj } from './types';
 
-export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isObj = isPlainObject;
 
 export function str(o: Obj, key: string): string | undefined {
   const v = o[key];
