@@ -277,7 +277,7 @@ services:
     for (const given of ["$..plugins[?(@.name == 'rate-limiting')]", "$..plugins[?(@.name === 'rate-limiting')]"]) {
       const results = lint({ rl: { given, severity: 'error', then: { field: 'config.minute', function: 'length', functionOptions: { max: 8 } } } }, STATE);
       expect(results, given).toEqual([
-        { rule: 'rl', severity: 'error', message: '`minute` property must be at most 8 (is 10)', given, line: 8, column: 23 },
+        { rule: 'rl', severity: 'error', message: '`minute` property must not be greater than 8 (is 10)', given, line: 8, column: 23 },
       ]);
     }
   });
@@ -489,10 +489,10 @@ describe("kong-ctl file lint: Spectral's core functions", () => {
 
   it('length: strings, lists, objects and numbers, min and max', () => {
     expect(run('length', { min: 1 }, ['a'])).toEqual([]);
-    expect(run('length', { min: 1 }, [])).toEqual(['`p` property must have at least 1 item (has 0)']);
-    expect(run('length', { max: 3 }, 'abcd')).toEqual(['`p` property must have at most 3 characters (has 4)']);
-    expect(run('length', { min: 2, max: 2 }, { a: 1 })).toEqual(['`p` property must have at least 2 properties (has 1)']);
-    expect(run('length', { max: 65535 }, 70000)).toEqual(['`p` property must be at most 65535 (is 70000)']);
+    expect(run('length', { min: 1 }, [])).toEqual(['`p` property must not be shorter than 1 item (has 0)']);
+    expect(run('length', { max: 3 }, 'abcd')).toEqual(['`p` property must not be longer than 3 characters (has 4)']);
+    expect(run('length', { min: 2, max: 2 }, { a: 1 })).toEqual(['`p` property must not be shorter than 2 properties (has 1)']);
+    expect(run('length', { max: 65535 }, 70000)).toEqual(['`p` property must not be greater than 65535 (is 70000)']);
     expect(run('length', { min: 1 }, undefined)).toEqual([]);
     expect(run('length', { min: 1 }, true)).toEqual([]);
     expect(optionsProblem('length', {}).message).toContain('"length" needs "min", "max" or both');

@@ -274,9 +274,12 @@ const length: LintFunction<{ min?: number; max?: number }> = {
     else return undefined;
     const count = (k: number) => (unit === '' ? String(k) : `${k} ${k === 1 ? unit : unit === 'property' ? 'properties' : `${unit}s`}`);
     const is = unit === '' ? `is ${n}` : `has ${n}`;
+    // decK's words (vacuum: "must not be longer/greater than"; go-apiops: "must not be shorter
+    // than"), with the unit and what the value has.
+    const [below, above] = unit === '' ? ['less', 'greater'] : ['shorter', 'longer'];
     const out: FunctionResult[] = [];
-    if (min !== undefined && n < min) out.push({ message: `${subject(ctx.property)}must ${unit === '' ? 'be' : 'have'} at least ${count(min)} (${is})` });
-    if (max !== undefined && n > max) out.push({ message: `${subject(ctx.property)}must ${unit === '' ? 'be' : 'have'} at most ${count(max)} (${is})` });
+    if (min !== undefined && n < min) out.push({ message: `${subject(ctx.property)}must not be ${below} than ${count(min)} (${is})` });
+    if (max !== undefined && n > max) out.push({ message: `${subject(ctx.property)}must not be ${above} than ${count(max)} (${is})` });
     return out;
   },
 };
