@@ -501,9 +501,11 @@ describe("kong-ctl file lint: Spectral's core functions", () => {
 
   it('xor and or: which of the properties an object has', () => {
     expect(run('xor', { properties: ['url', 'host'] }, { url: 'x' })).toEqual([]);
-    expect(run('xor', { properties: ['url', 'host'] }, { url: 'x', host: 'y' })).toEqual(['`url` and `host` must not be both defined or both undefined']);
-    expect(run('xor', { properties: ['url', 'host'] }, {})).toEqual(['`url` and `host` must not be both defined or both undefined']);
-    expect(run('xor', { properties: ['a', 'b', 'c'] }, { a: 1, c: 1 })).toEqual(['exactly one of `a`, `b` or `c` must be defined (`a` and `c` are)']);
+    expect(run('xor', { properties: ['url', 'host'] }, { url: 'x', host: 'y' })).toEqual(['just one of `url` and `host` must be defined']);
+    expect(run('xor', { properties: ['url', 'host'] }, {})).toEqual(['at least one of `url` or `host` must be defined']);
+    expect(run('xor', { properties: ['a', 'b', 'c'] }, { a: 1, c: 1 })).toEqual(['just one of `a` and `c` must be defined']);
+    expect(run('xor', { properties: ['a', 'b', 'c'] }, { a: 1, b: 1, c: 1 })).toEqual(['just one of `a`, `b` and `c` must be defined']);
+    expect(run('xor', { properties: ['a', 'b', 'c', 'd', 'e'] }, {})).toEqual(['at least one of `a`, `b`, `c` or 2 other properties must be defined']);
     expect(run('xor', { properties: ['url', 'host'] }, 'x')).toEqual([]);
     expect(run('or', { properties: ['username', 'custom_id'] }, { custom_id: 'x' })).toEqual([]);
     expect(run('or', { properties: ['username', 'custom_id'] }, {})).toEqual(['at least one of `username` or `custom_id` must be defined']);

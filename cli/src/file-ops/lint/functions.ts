@@ -284,14 +284,23 @@ const length: LintFunction<{ min?: number; max?: number }> = {
   },
 };
 
+/**
+ * Spectral's wording for properties none of which is there: all of them, or from 5 on the first
+ * three and how many others.
+ */
+function noneDefined(properties: readonly string[]): string {
+  if (properties.length > 4) return `at least one of ${properties.slice(0, 3).map(shown).join(', ')} or ${properties.length - 3} other properties must be defined`;
+  return `at least one of ${list(properties)} must be defined`;
+}
+
+/** Spectral's xor: exactly one of two or more properties, saying whether none or several are there. */
 const xor: LintFunction<string[]> = {
   prepare: (o) => propertyList('xor', o, '{ "properties": ["url", "host"] }'),
   run(v, properties) {
     if (!isPlainObject(v)) return undefined;
     const present = properties.filter((p) => p in v);
     if (present.length === 1) return undefined;
-    if (properties.length === 2) return [{ message: `${shown(properties[0])} and ${shown(properties[1])} must not be both defined or both undefined` }];
-    return [{ message: `exactly one of ${list(properties)} must be defined (${present.length === 0 ? 'none is' : `${list(present, 'and')} are`})` }];
+    return [{ message: present.length === 0 ? noneDefined(properties) : `just one of ${list(present, 'and')} must be defined` }];
   },
 };
 
@@ -299,7 +308,7 @@ const or: LintFunction<string[]> = {
   prepare: (o) => propertyList('or', o, '{ "properties": ["username", "custom_id"] }'),
   run(v, properties) {
     if (!isPlainObject(v) || properties.some((p) => p in v)) return undefined;
-    return [{ message: `at least one of ${list(properties)} must be defined` }];
+    return [{ message: noneDefined(properties) }];
   },
 };
 
