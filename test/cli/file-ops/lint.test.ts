@@ -517,7 +517,7 @@ describe("kong-ctl file lint: Spectral's core functions", () => {
     const schema = { type: 'object', required: ['name'], properties: { name: { type: 'string' }, port: { type: 'integer', maximum: 65535 }, protocol: { enum: ['http', 'https'] } }, additionalProperties: false };
     expect(run('schema', { schema }, { name: 'a', port: 80 })).toEqual([]);
     expect(run('schema', { schema, allErrors: true }, { port: 70000, protocol: 'tcp', extra: 1 })).toEqual([
-      '`name` property must be defined',
+      '`p` property must have required property `name`',
       '`extra` property is not allowed here',
       '`port` property must be <= 65535',
       '`protocol` property must be equal to one of the allowed values: `http`, `https`',
@@ -526,11 +526,14 @@ describe("kong-ctl file lint: Spectral's core functions", () => {
     expect(run('schema', { schema }, undefined)).toEqual(['`p` property must exist']);
     // draft 4's boolean exclusiveMaximum, and the 2020-12 dialect's prefixItems.
     expect(run('schema', { schema: { $schema: 'http://json-schema.org/draft-04/schema#', maximum: 10, exclusiveMaximum: true } }, 10)).toEqual(['`p` property must be < 10']);
-    expect(run('schema', { dialect: 'draft2020-12', schema: { prefixItems: [{ type: 'string' }] } }, [1])).toEqual(['`0` property must be string']);
+    expect(run('schema', { dialect: 'draft2020-12', schema: { prefixItems: [{ type: 'string' }] } }, [1])).toEqual(['`0` property type must be string']);
     expect(optionsProblem('schema', { schema: { type: 'nope' } })).toMatchObject({ at: ['schema'], message: expect.stringContaining('not a valid draft7 JSON Schema') });
     expect(optionsProblem('schema', { schema: {}, dialect: 'draft3' })).toMatchObject({ at: ['dialect'] });
     const located = lint({ s: { given: '$.services[*]', then: { function: 'schema', functionOptions: { schema } } } }, '_format_version: "3.0"\nservices:\n- name: a\n  port: 70000\n');
     expect(located.map((r) => [r.message, r.line, r.column])).toEqual([['`port` property must be <= 65535', 4, 9]]);
+    // A missing required property is reported at the object that lacks it, as Spectral does.
+    const missing = lint({ s: { given: '$.services[*]', then: { function: 'schema', functionOptions: { schema } } } }, '_format_version: "3.0"\nservices:\n- port: 80\n');
+    expect(missing.map((r) => [r.message, r.line, r.column])).toEqual([['`0` property must have required property `name`', 3, 3]]);
   });
 
   it('typedEnum: enum values of a schema must have its type', () => {

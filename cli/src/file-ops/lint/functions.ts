@@ -358,14 +358,20 @@ function pointerSegments(pointer: string): string[] {
   return pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
-/** One ajv error as a lint result: where in the target, and Spectral-like wording. */
+/**
+ * One ajv error as a lint result: where in the target, and Spectral's wording (its schema function
+ * words ajv's errors with better-ajv-errors: "`port` property type must be integer", "`service`
+ * property must have required property `name`", "must not have more than 1 items").
+ */
 function schemaResult(e: ErrorObject, property: Segment | undefined): FunctionResult {
   const path: Segment[] = pointerSegments(e.instancePath);
   const own = path.length ? path[path.length - 1] : property;
   switch (e.keyword) {
+    case 'type':
+      return { path, message: `${subject(own)}type ${e.message ?? 'is not valid'}` };
     case 'required': {
       const missing = (e.params as { missingProperty: string }).missingProperty;
-      return { path: [...path, missing], message: `${subject(missing)}must be defined` };
+      return { path, message: `${subject(own)}must have required property ${shown(missing)}` };
     }
     case 'additionalProperties': {
       const extra = (e.params as { additionalProperty: string }).additionalProperty;
@@ -376,7 +382,7 @@ function schemaResult(e: ErrorObject, property: Segment | undefined): FunctionRe
     case 'const':
       return { path, message: `${subject(own)}must be equal to ${shown((e.params as { allowedValue: unknown }).allowedValue)}` };
     default:
-      return { path, message: `${subject(own)}${e.message ?? 'is not valid'}` };
+      return { path, message: `${subject(own)}${(e.message ?? 'is not valid').replace(/\bNOT\b/g, 'not')}` };
   }
 }
 
