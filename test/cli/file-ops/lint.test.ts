@@ -565,6 +565,11 @@ describe('kong-ctl file lint: bad input is refused at its file:line, before anyt
     expect(existsSync(out)).toBe(false);
     expect(refusal('- a\n- b\n')).toMatchObject({ code: 'E_RULESET', message: expect.stringMatching(/^rules\.yaml:1:1: a ruleset is a mapping with rules/) });
     expect(refusal('description: nothing\n').message).toBe('rules.yaml:1:1: rules.yaml has no rules: a ruleset needs rules: { name: { given, then } }');
+    // A misspelt rules key is two problems, both said at once.
+    expect(refusal('rule:\n  a: { given: $, then: { function: truthy } }\n').message.split('\n')).toEqual([
+      "rules.yaml:1:1: unknown key 'rule' in a ruleset (rules, extends, description, documentationUrl)",
+      'rules.yaml:1:1: rules.yaml has no rules: a ruleset needs rules: { name: { given, then } }',
+    ]);
   });
 
   it('lists every problem of a ruleset, each at its line: unknown function, severity, JSONPath, options, field, keys', () => {
