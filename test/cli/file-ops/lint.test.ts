@@ -536,6 +536,38 @@ describe("kong-ctl file lint: Spectral's core functions", () => {
     expect(missing.map((r) => [r.message, r.line, r.column])).toEqual([['`0` property must have required property `name`', 3, 3]]);
   });
 
+  it('unreferencedReusableObject: the reusable objects no local $ref points at, each where it is', () => {
+    const rules = { orphans: { given: '$.x-defs', then: { function: 'unreferencedReusableObject', functionOptions: { reusableObjectsLocation: '#/x-defs' } } } };
+    const state = `_format_version: "3.0"
+x-defs:
+  used: { a: 1 }
+  from-orphan: { a: 1 }
+  part-only: { a: { b: 1 } }
+  orphan: { $ref: "#/x-defs/from-orphan" }
+  a/b: { a: 1 }
+  c/d: { a: 1 }
+services:
+- name: s
+  x-ref: { $ref: "#/x-defs/used" }
+  x-part: { $ref: "#/x-defs/part-only/a" }
+  x-escaped: { $ref: "#/x-defs/a~1b" }
+  x-other-file: { $ref: "other.yaml#/x-defs/c~1d" }
+`;
+    // As Spectral: a $ref into part of an object does not count, one in an orphan does; only this
+    // document's $refs count.
+    expect(lint(rules, state).map((r) => [r.message, r.line, r.column])).toEqual([
+      ['Potential orphaned reusable object has been detected: `#/x-defs/part-only`', 5, 14],
+      ['Potential orphaned reusable object has been detected: `#/x-defs/orphan`', 6, 11],
+      ['Potential orphaned reusable object has been detected: `#/x-defs/c~1d`', 8, 8],
+    ]);
+    expect(run('unreferencedReusableObject', { reusableObjectsLocation: '#' }, 'nope')).toEqual([]);
+    expect(optionsProblem('unreferencedReusableObject', {}).message).toContain('needs "reusableObjectsLocation"');
+    expect(optionsProblem('unreferencedReusableObject', { reusableObjectsLocation: 'definitions' })).toMatchObject({ at: ['reusableObjectsLocation'] });
+    expect(optionsProblem('unreferencedReusableObject', { reusableObjectsLocation: 2 })).toMatchObject({ at: ['reusableObjectsLocation'] });
+    expect(optionsProblem('unreferencedReusableObject', { reusableObjectsLocation: '#', foo: true })).toMatchObject({ at: ['foo'] });
+    for (const location of ['#', '#/', '#/~1/d']) expect(() => FUNCTIONS.unreferencedReusableObject.prepare({ reusableObjectsLocation: location })).not.toThrow();
+  });
+
   it('typedEnum: enum values of a schema must have its type', () => {
     expect(run('typedEnum', null, { type: 'string', enum: ['a', 'b'] })).toEqual([]);
     expect(run('typedEnum', null, { type: ['integer', 'null'], enum: [1, null, 'x'] })).toEqual(['Enum value `x` must be "integer" or "null"']);
@@ -600,7 +632,7 @@ describe('kong-ctl file lint: bad input is refused at its file:line, before anyt
     expect(err.code).toBe('E_RULESET');
     expect(err.message.split('\n')).toEqual([
       'rules.yaml:4:15: rule \'one\': severity must be error, warn, info, hint or off (or 0–3, -1), not "fatal"',
-      'rules.yaml:6:17: unknown function "truthyy" (did you mean truthy?): kong-ctl runs Spectral\'s core functions: alphabetical, casing, defined, enumeration, falsy, length, or, pattern, schema, truthy, typedEnum, undefined, xor',
+      'rules.yaml:6:17: unknown function "truthyy" (did you mean truthy?): kong-ctl runs Spectral\'s core functions: alphabetical, casing, defined, enumeration, falsy, length, or, pattern, schema, truthy, typedEnum, undefined, unreferencedReusableObject, xor',
       expect.stringMatching(/^rules\.yaml:8:12: rule 'two': given '\$\.services\[\?@\.name ==\]' is not a JSONPath query: /),
       'rules.yaml:12:16: functionOptions: "pattern" and its "match" option: Invalid regular expression: /(/: Unterminated group',
       "rules.yaml:14:12: rule 'three': given 'services[*]' must be a JSONPath query starting with $ (e.g. $.services[*])",

@@ -20,6 +20,8 @@ export interface FunctionResult {
   message: string;
   /** Where, below the target; the target itself when absent. */
   path?: Segment[];
+  /** Where in the document, when it is not below the target. */
+  at?: Segment[];
 }
 
 export interface FunctionContext {
@@ -27,6 +29,8 @@ export interface FunctionContext {
   property?: Segment;
   /** The scalar as the file writes it (`3.0`, where the value is the number 3). */
   text(): string | undefined;
+  /** The whole document, for the functions that look beyond the target. */
+  document?: unknown;
 }
 
 export interface LintFunction<O = unknown> {
@@ -448,6 +452,64 @@ const typedEnum: LintFunction<null> = {
   },
 };
 
+/** `#`, `#/definitions`, `#/paths/~1users`: a JSON Pointer as a URI fragment (ajv-formats' json-pointer-uri-fragment). */
+const POINTER_FRAGMENT = /^#(?:\/(?:[a-z0-9_\-.!$&'()*+,;:=@]|%[0-9a-f]{2}|~0|~1)*)*$/i;
+
+/** The segments of a local `$ref` (`#/a/b`); undefined for another document's or a malformed one. */
+function refSegments(ref: string): string[] | undefined {
+  if (!POINTER_FRAGMENT.test(ref)) return undefined;
+  try {
+    return pointerSegments(decodeURIComponent(ref.slice(1)));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every local `$ref` of the document, as pointer segments joined by NUL. */
+function localRefs(v: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(v)) v.forEach((x) => localRefs(x, out));
+  else if (isPlainObject(v)) {
+    if (typeof v.$ref === 'string') {
+      const segments = refSegments(v.$ref);
+      if (segments) out.add(segments.join('\0'));
+    }
+    Object.values(v).forEach((x) => localRefs(x, out));
+  }
+  return out;
+}
+
+/**
+ * Spectral's unreferencedReusableObject: each property of the target (the reusable objects, at
+ * `reusableObjectsLocation`) that no `$ref` of the document points at exactly, reported where it
+ * is. As in Spectral, a `$ref` into a part of the object (`#/definitions/User/properties/id`) does
+ * not count, and a `$ref` in an orphan does (only local ones: a decK file is one document).
+ */
+const unreferencedReusableObject: LintFunction<{ location: string; segments: string[] }> = {
+  prepare(o) {
+    const example = '{ "reusableObjectsLocation": "#/components/schemas" }';
+    const opts = optionsObject('unreferencedReusableObject', o, ['reusableObjectsLocation'], example);
+    const location = opts.reusableObjectsLocation;
+    if (location === undefined) throw new OptionsError(`"unreferencedReusableObject" needs "reusableObjectsLocation", e.g. ${example}`);
+    const segments = typeof location === 'string' ? refSegments(location) : undefined;
+    if (typeof location !== 'string' || !segments) {
+      throw new OptionsError('"unreferencedReusableObject" and its "reusableObjectsLocation" option must be a JSON Pointer fragment, e.g. "#", "#/foo", "#/paths/~1user"', [
+        'reusableObjectsLocation',
+      ]);
+    }
+    return { location, segments };
+  },
+  run(v, { location, segments }, ctx) {
+    if (!isPlainObject(v)) return undefined;
+    const refs = localRefs(ctx.document);
+    return Object.keys(v)
+      .filter((name) => !refs.has([...segments, name].join('\0')))
+      .map((name) => ({
+        at: [...segments, name],
+        message: `Potential orphaned reusable object has been detected: ${shown(`${location}/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`)}`,
+      }));
+  },
+};
+
 /** By the names rulesets call them by. */
 export const FUNCTIONS: Readonly<Record<string, LintFunction>> = {
   alphabetical,
@@ -462,5 +524,6 @@ export const FUNCTIONS: Readonly<Record<string, LintFunction>> = {
   truthy,
   typedEnum,
   undefined: undefinedFn,
+  unreferencedReusableObject,
   xor,
 };
