@@ -277,7 +277,7 @@ services:
     for (const given of ["$..plugins[?(@.name == 'rate-limiting')]", "$..plugins[?(@.name === 'rate-limiting')]"]) {
       const results = lint({ rl: { given, severity: 'error', then: { field: 'config.minute', function: 'length', functionOptions: { max: 8 } } } }, STATE);
       expect(results, given).toEqual([
-        { rule: 'rl', severity: 'error', message: '`minute` property must be at most 8 (is 10)', given, line: 8, column: 23 },
+        { rule: 'rl', severity: 'error', message: '`minute` property must not be greater than 8 (is 10)', given, line: 8, column: 23 },
       ]);
     }
   });
@@ -489,10 +489,10 @@ describe("kong-ctl file lint: Spectral's core functions", () => {
 
   it('length: strings, lists, objects and numbers, min and max', () => {
     expect(run('length', { min: 1 }, ['a'])).toEqual([]);
-    expect(run('length', { min: 1 }, [])).toEqual(['`p` property must have at least 1 item (has 0)']);
-    expect(run('length', { max: 3 }, 'abcd')).toEqual(['`p` property must have at most 3 characters (has 4)']);
-    expect(run('length', { min: 2, max: 2 }, { a: 1 })).toEqual(['`p` property must have at least 2 properties (has 1)']);
-    expect(run('length', { max: 65535 }, 70000)).toEqual(['`p` property must be at most 65535 (is 70000)']);
+    expect(run('length', { min: 1 }, [])).toEqual(['`p` property must not be shorter than 1 item (has 0)']);
+    expect(run('length', { max: 3 }, 'abcd')).toEqual(['`p` property must not be longer than 3 characters (has 4)']);
+    expect(run('length', { min: 2, max: 2 }, { a: 1 })).toEqual(['`p` property must not be shorter than 2 properties (has 1)']);
+    expect(run('length', { max: 65535 }, 70000)).toEqual(['`p` property must not be greater than 65535 (is 70000)']);
     expect(run('length', { min: 1 }, undefined)).toEqual([]);
     expect(run('length', { min: 1 }, true)).toEqual([]);
     expect(optionsProblem('length', {}).message).toContain('"length" needs "min", "max" or both');
@@ -501,9 +501,11 @@ describe("kong-ctl file lint: Spectral's core functions", () => {
 
   it('xor and or: which of the properties an object has', () => {
     expect(run('xor', { properties: ['url', 'host'] }, { url: 'x' })).toEqual([]);
-    expect(run('xor', { properties: ['url', 'host'] }, { url: 'x', host: 'y' })).toEqual(['`url` and `host` must not be both defined or both undefined']);
-    expect(run('xor', { properties: ['url', 'host'] }, {})).toEqual(['`url` and `host` must not be both defined or both undefined']);
-    expect(run('xor', { properties: ['a', 'b', 'c'] }, { a: 1, c: 1 })).toEqual(['exactly one of `a`, `b` or `c` must be defined (`a` and `c` are)']);
+    expect(run('xor', { properties: ['url', 'host'] }, { url: 'x', host: 'y' })).toEqual(['just one of `url` and `host` must be defined']);
+    expect(run('xor', { properties: ['url', 'host'] }, {})).toEqual(['at least one of `url` or `host` must be defined']);
+    expect(run('xor', { properties: ['a', 'b', 'c'] }, { a: 1, c: 1 })).toEqual(['just one of `a` and `c` must be defined']);
+    expect(run('xor', { properties: ['a', 'b', 'c'] }, { a: 1, b: 1, c: 1 })).toEqual(['just one of `a`, `b` and `c` must be defined']);
+    expect(run('xor', { properties: ['a', 'b', 'c', 'd', 'e'] }, {})).toEqual(['at least one of `a`, `b`, `c` or 2 other properties must be defined']);
     expect(run('xor', { properties: ['url', 'host'] }, 'x')).toEqual([]);
     expect(run('or', { properties: ['username', 'custom_id'] }, { custom_id: 'x' })).toEqual([]);
     expect(run('or', { properties: ['username', 'custom_id'] }, {})).toEqual(['at least one of `username` or `custom_id` must be defined']);
@@ -515,7 +517,7 @@ describe("kong-ctl file lint: Spectral's core functions", () => {
     const schema = { type: 'object', required: ['name'], properties: { name: { type: 'string' }, port: { type: 'integer', maximum: 65535 }, protocol: { enum: ['http', 'https'] } }, additionalProperties: false };
     expect(run('schema', { schema }, { name: 'a', port: 80 })).toEqual([]);
     expect(run('schema', { schema, allErrors: true }, { port: 70000, protocol: 'tcp', extra: 1 })).toEqual([
-      '`name` property must be defined',
+      '`p` property must have required property `name`',
       '`extra` property is not allowed here',
       '`port` property must be <= 65535',
       '`protocol` property must be equal to one of the allowed values: `http`, `https`',
@@ -524,11 +526,46 @@ describe("kong-ctl file lint: Spectral's core functions", () => {
     expect(run('schema', { schema }, undefined)).toEqual(['`p` property must exist']);
     // draft 4's boolean exclusiveMaximum, and the 2020-12 dialect's prefixItems.
     expect(run('schema', { schema: { $schema: 'http://json-schema.org/draft-04/schema#', maximum: 10, exclusiveMaximum: true } }, 10)).toEqual(['`p` property must be < 10']);
-    expect(run('schema', { dialect: 'draft2020-12', schema: { prefixItems: [{ type: 'string' }] } }, [1])).toEqual(['`0` property must be string']);
+    expect(run('schema', { dialect: 'draft2020-12', schema: { prefixItems: [{ type: 'string' }] } }, [1])).toEqual(['`0` property type must be string']);
     expect(optionsProblem('schema', { schema: { type: 'nope' } })).toMatchObject({ at: ['schema'], message: expect.stringContaining('not a valid draft7 JSON Schema') });
     expect(optionsProblem('schema', { schema: {}, dialect: 'draft3' })).toMatchObject({ at: ['dialect'] });
     const located = lint({ s: { given: '$.services[*]', then: { function: 'schema', functionOptions: { schema } } } }, '_format_version: "3.0"\nservices:\n- name: a\n  port: 70000\n');
     expect(located.map((r) => [r.message, r.line, r.column])).toEqual([['`port` property must be <= 65535', 4, 9]]);
+    // A missing required property is reported at the object that lacks it, as Spectral does.
+    const missing = lint({ s: { given: '$.services[*]', then: { function: 'schema', functionOptions: { schema } } } }, '_format_version: "3.0"\nservices:\n- port: 80\n');
+    expect(missing.map((r) => [r.message, r.line, r.column])).toEqual([['`0` property must have required property `name`', 3, 3]]);
+  });
+
+  it('unreferencedReusableObject: the reusable objects no local $ref points at, each where it is', () => {
+    const rules = { orphans: { given: '$.x-defs', then: { function: 'unreferencedReusableObject', functionOptions: { reusableObjectsLocation: '#/x-defs' } } } };
+    const state = `_format_version: "3.0"
+x-defs:
+  used: { a: 1 }
+  from-orphan: { a: 1 }
+  part-only: { a: { b: 1 } }
+  orphan: { $ref: "#/x-defs/from-orphan" }
+  a/b: { a: 1 }
+  c/d: { a: 1 }
+services:
+- name: s
+  x-ref: { $ref: "#/x-defs/used" }
+  x-part: { $ref: "#/x-defs/part-only/a" }
+  x-escaped: { $ref: "#/x-defs/a~1b" }
+  x-other-file: { $ref: "other.yaml#/x-defs/c~1d" }
+`;
+    // As Spectral: a $ref into part of an object does not count, one in an orphan does; only this
+    // document's $refs count.
+    expect(lint(rules, state).map((r) => [r.message, r.line, r.column])).toEqual([
+      ['Potential orphaned reusable object has been detected: `#/x-defs/part-only`', 5, 14],
+      ['Potential orphaned reusable object has been detected: `#/x-defs/orphan`', 6, 11],
+      ['Potential orphaned reusable object has been detected: `#/x-defs/c~1d`', 8, 8],
+    ]);
+    expect(run('unreferencedReusableObject', { reusableObjectsLocation: '#' }, 'nope')).toEqual([]);
+    expect(optionsProblem('unreferencedReusableObject', {}).message).toContain('needs "reusableObjectsLocation"');
+    expect(optionsProblem('unreferencedReusableObject', { reusableObjectsLocation: 'definitions' })).toMatchObject({ at: ['reusableObjectsLocation'] });
+    expect(optionsProblem('unreferencedReusableObject', { reusableObjectsLocation: 2 })).toMatchObject({ at: ['reusableObjectsLocation'] });
+    expect(optionsProblem('unreferencedReusableObject', { reusableObjectsLocation: '#', foo: true })).toMatchObject({ at: ['foo'] });
+    for (const location of ['#', '#/', '#/~1/d']) expect(() => FUNCTIONS.unreferencedReusableObject.prepare({ reusableObjectsLocation: location })).not.toThrow();
   });
 
   it('typedEnum: enum values of a schema must have its type', () => {
@@ -560,6 +597,11 @@ describe('kong-ctl file lint: bad input is refused at its file:line, before anyt
     expect(existsSync(out)).toBe(false);
     expect(refusal('- a\n- b\n')).toMatchObject({ code: 'E_RULESET', message: expect.stringMatching(/^rules\.yaml:1:1: a ruleset is a mapping with rules/) });
     expect(refusal('description: nothing\n').message).toBe('rules.yaml:1:1: rules.yaml has no rules: a ruleset needs rules: { name: { given, then } }');
+    // A misspelt rules key is two problems, both said at once.
+    expect(refusal('rule:\n  a: { given: $, then: { function: truthy } }\n').message.split('\n')).toEqual([
+      "rules.yaml:1:1: unknown key 'rule' in a ruleset (rules, extends, description, documentationUrl)",
+      'rules.yaml:1:1: rules.yaml has no rules: a ruleset needs rules: { name: { given, then } }',
+    ]);
   });
 
   it('lists every problem of a ruleset, each at its line: unknown function, severity, JSONPath, options, field, keys', () => {
@@ -590,7 +632,7 @@ describe('kong-ctl file lint: bad input is refused at its file:line, before anyt
     expect(err.code).toBe('E_RULESET');
     expect(err.message.split('\n')).toEqual([
       'rules.yaml:4:15: rule \'one\': severity must be error, warn, info, hint or off (or 0–3, -1), not "fatal"',
-      'rules.yaml:6:17: unknown function "truthyy" (did you mean truthy?): kong-ctl runs Spectral\'s core functions: alphabetical, casing, defined, enumeration, falsy, length, or, pattern, schema, truthy, typedEnum, undefined, xor',
+      'rules.yaml:6:17: unknown function "truthyy" (did you mean truthy?): kong-ctl runs Spectral\'s core functions: alphabetical, casing, defined, enumeration, falsy, length, or, pattern, schema, truthy, typedEnum, undefined, unreferencedReusableObject, xor',
       expect.stringMatching(/^rules\.yaml:8:12: rule 'two': given '\$\.services\[\?@\.name ==\]' is not a JSONPath query: /),
       'rules.yaml:12:16: functionOptions: "pattern" and its "match" option: Invalid regular expression: /(/: Unterminated group',
       "rules.yaml:14:12: rule 'three': given 'services[*]' must be a JSONPath query starting with $ (e.g. $.services[*])",

@@ -20,6 +20,8 @@ export interface FunctionResult {
   message: string;
   /** Where, below the target; the target itself when absent. */
   path?: Segment[];
+  /** Where in the document, when it is not below the target. */
+  at?: Segment[];
 }
 
 export interface FunctionContext {
@@ -27,6 +29,8 @@ export interface FunctionContext {
   property?: Segment;
   /** The scalar as the file writes it (`3.0`, where the value is the number 3). */
   text(): string | undefined;
+  /** The whole document, for the functions that look beyond the target. */
+  document?: unknown;
 }
 
 export interface LintFunction<O = unknown> {
@@ -274,21 +278,33 @@ const length: LintFunction<{ min?: number; max?: number }> = {
     else return undefined;
     const count = (k: number) => (unit === '' ? String(k) : `${k} ${k === 1 ? unit : unit === 'property' ? 'properties' : `${unit}s`}`);
     const is = unit === '' ? `is ${n}` : `has ${n}`;
+    // decK's words (vacuum: "must not be longer/greater than"; go-apiops: "must not be shorter
+    // than"), with the unit and what the value has.
+    const [below, above] = unit === '' ? ['less', 'greater'] : ['shorter', 'longer'];
     const out: FunctionResult[] = [];
-    if (min !== undefined && n < min) out.push({ message: `${subject(ctx.property)}must ${unit === '' ? 'be' : 'have'} at least ${count(min)} (${is})` });
-    if (max !== undefined && n > max) out.push({ message: `${subject(ctx.property)}must ${unit === '' ? 'be' : 'have'} at most ${count(max)} (${is})` });
+    if (min !== undefined && n < min) out.push({ message: `${subject(ctx.property)}must not be ${below} than ${count(min)} (${is})` });
+    if (max !== undefined && n > max) out.push({ message: `${subject(ctx.property)}must not be ${above} than ${count(max)} (${is})` });
     return out;
   },
 };
 
+/**
+ * Spectral's wording for properties none of which is there: all of them, or from 5 on the first
+ * three and how many others.
+ */
+function noneDefined(properties: readonly string[]): string {
+  if (properties.length > 4) return `at least one of ${properties.slice(0, 3).map(shown).join(', ')} or ${properties.length - 3} other properties must be defined`;
+  return `at least one of ${list(properties)} must be defined`;
+}
+
+/** Spectral's xor: exactly one of two or more properties, saying whether none or several are there. */
 const xor: LintFunction<string[]> = {
   prepare: (o) => propertyList('xor', o, '{ "properties": ["url", "host"] }'),
   run(v, properties) {
     if (!isPlainObject(v)) return undefined;
     const present = properties.filter((p) => p in v);
     if (present.length === 1) return undefined;
-    if (properties.length === 2) return [{ message: `${shown(properties[0])} and ${shown(properties[1])} must not be both defined or both undefined` }];
-    return [{ message: `exactly one of ${list(properties)} must be defined (${present.length === 0 ? 'none is' : `${list(present, 'and')} are`})` }];
+    return [{ message: present.length === 0 ? noneDefined(properties) : `just one of ${list(present, 'and')} must be defined` }];
   },
 };
 
@@ -296,7 +312,7 @@ const or: LintFunction<string[]> = {
   prepare: (o) => propertyList('or', o, '{ "properties": ["username", "custom_id"] }'),
   run(v, properties) {
     if (!isPlainObject(v) || properties.some((p) => p in v)) return undefined;
-    return [{ message: `at least one of ${list(properties)} must be defined` }];
+    return [{ message: noneDefined(properties) }];
   },
 };
 
@@ -346,14 +362,20 @@ function pointerSegments(pointer: string): string[] {
   return pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
-/** One ajv error as a lint result: where in the target, and Spectral-like wording. */
+/**
+ * One ajv error as a lint result: where in the target, and Spectral's wording (its schema function
+ * words ajv's errors with better-ajv-errors: "`port` property type must be integer", "`service`
+ * property must have required property `name`", "must not have more than 1 items").
+ */
 function schemaResult(e: ErrorObject, property: Segment | undefined): FunctionResult {
   const path: Segment[] = pointerSegments(e.instancePath);
   const own = path.length ? path[path.length - 1] : property;
   switch (e.keyword) {
+    case 'type':
+      return { path, message: `${subject(own)}type ${e.message ?? 'is not valid'}` };
     case 'required': {
       const missing = (e.params as { missingProperty: string }).missingProperty;
-      return { path: [...path, missing], message: `${subject(missing)}must be defined` };
+      return { path, message: `${subject(own)}must have required property ${shown(missing)}` };
     }
     case 'additionalProperties': {
       const extra = (e.params as { additionalProperty: string }).additionalProperty;
@@ -364,7 +386,7 @@ function schemaResult(e: ErrorObject, property: Segment | undefined): FunctionRe
     case 'const':
       return { path, message: `${subject(own)}must be equal to ${shown((e.params as { allowedValue: unknown }).allowedValue)}` };
     default:
-      return { path, message: `${subject(own)}${e.message ?? 'is not valid'}` };
+      return { path, message: `${subject(own)}${(e.message ?? 'is not valid').replace(/\bNOT\b/g, 'not')}` };
   }
 }
 
@@ -430,6 +452,64 @@ const typedEnum: LintFunction<null> = {
   },
 };
 
+/** `#`, `#/definitions`, `#/paths/~1users`: a JSON Pointer as a URI fragment (ajv-formats' json-pointer-uri-fragment). */
+const POINTER_FRAGMENT = /^#(?:\/(?:[a-z0-9_\-.!$&'()*+,;:=@]|%[0-9a-f]{2}|~0|~1)*)*$/i;
+
+/** The segments of a local `$ref` (`#/a/b`); undefined for another document's or a malformed one. */
+function refSegments(ref: string): string[] | undefined {
+  if (!POINTER_FRAGMENT.test(ref)) return undefined;
+  try {
+    return pointerSegments(decodeURIComponent(ref.slice(1)));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every local `$ref` of the document, as pointer segments joined by NUL. */
+function localRefs(v: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(v)) v.forEach((x) => localRefs(x, out));
+  else if (isPlainObject(v)) {
+    if (typeof v.$ref === 'string') {
+      const segments = refSegments(v.$ref);
+      if (segments) out.add(segments.join('\0'));
+    }
+    Object.values(v).forEach((x) => localRefs(x, out));
+  }
+  return out;
+}
+
+/**
+ * Spectral's unreferencedReusableObject: each property of the target (the reusable objects, at
+ * `reusableObjectsLocation`) that no `$ref` of the document points at exactly, reported where it
+ * is. As in Spectral, a `$ref` into a part of the object (`#/definitions/User/properties/id`) does
+ * not count, and a `$ref` in an orphan does (only local ones: a decK file is one document).
+ */
+const unreferencedReusableObject: LintFunction<{ location: string; segments: string[] }> = {
+  prepare(o) {
+    const example = '{ "reusableObjectsLocation": "#/components/schemas" }';
+    const opts = optionsObject('unreferencedReusableObject', o, ['reusableObjectsLocation'], example);
+    const location = opts.reusableObjectsLocation;
+    if (location === undefined) throw new OptionsError(`"unreferencedReusableObject" needs "reusableObjectsLocation", e.g. ${example}`);
+    const segments = typeof location === 'string' ? refSegments(location) : undefined;
+    if (typeof location !== 'string' || !segments) {
+      throw new OptionsError('"unreferencedReusableObject" and its "reusableObjectsLocation" option must be a JSON Pointer fragment, e.g. "#", "#/foo", "#/paths/~1user"', [
+        'reusableObjectsLocation',
+      ]);
+    }
+    return { location, segments };
+  },
+  run(v, { location, segments }, ctx) {
+    if (!isPlainObject(v)) return undefined;
+    const refs = localRefs(ctx.document);
+    return Object.keys(v)
+      .filter((name) => !refs.has([...segments, name].join('\0')))
+      .map((name) => ({
+        at: [...segments, name],
+        message: `Potential orphaned reusable object has been detected: ${shown(`${location}/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`)}`,
+      }));
+  },
+};
+
 /** By the names rulesets call them by. */
 export const FUNCTIONS: Readonly<Record<string, LintFunction>> = {
   alphabetical,
@@ -444,5 +524,6 @@ export const FUNCTIONS: Readonly<Record<string, LintFunction>> = {
   truthy,
   typedEnum,
   undefined: undefinedFn,
+  unreferencedReusableObject,
   xor,
 };

@@ -244,9 +244,9 @@ export function parseRuleset(src: SourceText): Ruleset {
   }
   if (data.extends !== undefined) checkExtends(c, data.extends);
   const rules: Rule[] = [];
-  if (data.rules === undefined || data.rules === null) {
-    if (c.problems.length === 0) c.problem([], `${src.name} has no rules: a ruleset needs rules: { name: { given, then } }`);
-  } else if (!isPlainObject(data.rules)) c.problem(['rules'], 'rules must be a mapping of rule names to rules');
+  // Said even beside other problems (a misspelt `rules` key), so that one fix is enough.
+  if (data.rules === undefined || data.rules === null) c.problem([], `${src.name} has no rules: a ruleset needs rules: { name: { given, then } }`);
+  else if (!isPlainObject(data.rules)) c.problem(['rules'], 'rules must be a mapping of rule names to rules');
   else {
     for (const [name, def] of Object.entries(data.rules)) {
       const rule = checkRule(c, name, def);

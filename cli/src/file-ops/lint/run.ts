@@ -120,19 +120,21 @@ export function lintDocument(d: DeckDocument, ruleset: Ruleset): LintResult[] {
             const property = target.property ?? (target.location.length ? target.location[target.location.length - 1] : undefined);
             const ctx: FunctionContext = {
               property,
+              document: data,
               text() {
                 const n = target.key ? undefined : nodeAt(d.doc, target.location, false);
                 return isScalar(n) && n.source !== undefined ? restoreTemplates(d, n.source) : undefined;
               },
             };
             for (const r of then.fn.run(target.value, then.options, ctx) ?? []) {
-              const wanted = r.path?.length ? resolve(data, [...target.location, ...r.path]).location : target.location;
-              const atKey = target.key && !r.path?.length;
+              const elsewhere = r.at ?? (r.path?.length ? [...target.location, ...r.path] : undefined);
+              const wanted = elsewhere ? resolve(data, elsewhere).location : target.location;
+              const atKey = target.key && !elsewhere;
               const place = placeOf(d, wanted, atKey);
               const exact = place.found.length === wanted.length;
               const value = atKey && exact ? wanted[wanted.length - 1] : resolve(data, place.found).value;
               const message = messageOf(rule, r.message, {
-                property: r.path?.length ? wanted[wanted.length - 1] : property,
+                property: elsewhere ? wanted[wanted.length - 1] : property,
                 path: pointer(place.found),
                 value: text(value),
               }).trim();
