@@ -205,6 +205,19 @@ describe('go-apiops patch: applying values to arrays', () => {
   });
 });
 
+describe("go-apiops patch: the patch file's _format_version (deckpatchfile.go, deckformat.ParseFormatVersion)", () => {
+  const patchFile = (version: string) => parseDeckDocument({ name: 'p.yaml', text: `_format_version: ${version}\npatches: [{values: {a: 1}}]\n` });
+
+  it('takes any major.minor, as decK reads the version and goes on', () => {
+    for (const v of ['"1.0"', '"1"', '"3.0"', '1.0']) expect(parsePatchFile(patchFile(v))[0].values, v).toEqual({ a: 1 });
+  });
+
+  it('refuses a version that is no major.minor, as decK does', () => {
+    expect(() => parsePatchFile(patchFile('"1.2.3"'))).toThrow('p.yaml:1:18: _format_version of p.yaml must be a version such as "1.0", not "1.2.3"');
+    expect(() => parsePatchFile(patchFile('"one"'))).toThrow('_format_version of p.yaml must be a version such as "1.0", not "one"');
+  });
+});
+
 describe('go-apiops patch: deliberately different', () => {
   it('refuses --value arrays mixed with key:value, which decK would drop silently', async () => {
     // decK's ApplyToNodes applies only the array values when both are given (ArrValues wins),
