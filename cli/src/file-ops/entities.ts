@@ -1,7 +1,8 @@
 /**
- * Where entities sit in a decK file, read off the file format's own table (desired/file-format.ts):
- * the default selectors of the tag commands (every entity, nested ones included) and what a
- * selected object is, so that a tag or a plugin is never added to something that cannot hold it.
+ * Where entities sit in a decK file, read off the file format's own table (desired/file-format.ts)
+ * and decK's wider one (deck-entities.ts): what a selected object is, so that a tag or a plugin
+ * is never added to something that cannot hold it. The tag commands' default selection is decK's
+ * table alone (deck-entities.ts); namespace's is every place of kong-ctl's (entitySelectors).
  */
 import { CHILDREN, TOP_LEVEL } from '../desired/file-format';
 import type { Kind } from '../model/entity';
