@@ -218,6 +218,20 @@ describe("go-apiops patch: the patch file's _format_version (deckpatchfile.go, d
   });
 });
 
+describe('go-apiops deckpatch.go behaviour its tests leave out', () => {
+  it('applies a patch-file entry without selectors to the top of the file (DefaultSelector $)', async () => {
+    const d = parseDeckDocument({ name: 'kong.yaml', text: '{"services": []}' });
+    for (const p of parsePatchFile(parseDeckDocument({ name: 'p.yaml', text: 'patches: [{values: {_comment: hi}}]' }))) applyPatch(d, p);
+    expect(dataOf(d)).toEqual({ services: [], _comment: 'hi' });
+  });
+
+  it('applies an empty values list as none, still removing what remove lists', async () => {
+    const d = parseDeckDocument({ name: 'kong.yaml', text: '{"services": [{"name": "a", "url": "http://a"}]}' });
+    for (const p of parsePatchFile(parseDeckDocument({ name: 'p.yaml', text: 'patches: [{selectors: ["$.services[*]"], values: [], remove: [url]}]' }))) applyPatch(d, p);
+    expect(dataOf(d)).toEqual({ services: [{ name: 'a' }] });
+  });
+});
+
 describe('go-apiops patch: deliberately different', () => {
   it('refuses --value arrays mixed with key:value, which decK would drop silently', async () => {
     // decK's ApplyToNodes applies only the array values when both are given (ArrValues wins),

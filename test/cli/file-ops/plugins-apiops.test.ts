@@ -174,6 +174,13 @@ describe('go-apiops plugin files: AddPluginPatch', () => {
 });
 
 describe("go-apiops plugins.go behaviour its tests leave out", () => {
+  it('adds the first of two plugins of one name given at once, and keeps it unless --overwrite', async () => {
+    // AddPlugins adds one plugin after the other, so the second finds the first already there.
+    const args = ['--selector', '$.services[*]', '--config', '{"name": "p", "n": 1}', '--config', '{"name": "p", "n": 2}'];
+    expect(await added(ONE_SERVICE, args)).toEqual({ services: [{ name: 'service1', plugins: [{ name: 'p', n: 1 }] }] });
+    expect(await added(ONE_SERVICE, [...args, '--overwrite'])).toEqual({ services: [{ name: 'service1', plugins: [{ name: 'p', n: 2 }] }] });
+  });
+
   it('adds to consumer groups, which hold plugins in decK files', async () => {
     expect(await added(`{"consumer_groups": [{"name": "gold"}]}`, ['--selector', '$.consumer_groups[*]', '--config', '{"name": "rate-limiting"}'])).toEqual({
       consumer_groups: [{ name: 'gold', plugins: [{ name: 'rate-limiting' }] }],

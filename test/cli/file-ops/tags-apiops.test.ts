@@ -167,6 +167,10 @@ describe('go-apiops tags.go behaviour its tests leave out', () => {
     expect(await run(['add-tags', '--selector', '$.keys[*]', 'x'], data)).toMatchObject({ keys: [{ kid: '1', tags: ['x'] }] });
   });
 
+  it('adds a tag given twice once, and none an entity already has', async () => {
+    expect(await run(['add-tags', 'tag1', 'new', 'new'], `{"services": [{"name": "a", "tags": ["tag1"]}]}`)).toEqual({ services: [{ name: 'a', tags: ['tag1', 'new'] }] });
+  });
+
   it('--keep-only changes nothing, empty tag lists included, when every tag found is kept', async () => {
     // RemoveUnknownTags calls RemoveTags (which drops empty lists) only when it found a tag to remove.
     const data = `{"services": [{"name": "a", "tags": ["keep"]}, {"name": "b", "tags": []}]}`;
