@@ -3,6 +3,7 @@ import { readSources } from '../desired/sources';
 import { formatDiagnostic, KongCtlError } from '../model/errors';
 import { outputFormatOf, parseDeckDocument, renderDeckDocument, restoreTemplates, type DeckDocument } from '../file-ops/document';
 import { mergeDocuments } from '../file-ops/merge';
+import { selectorOrigin } from '../file-ops/select';
 import { applyPatch, parsePatchFile, parseValueFlags, type Patch } from '../file-ops/patch';
 import { addPlugins, checkPlugin, parsePluginFile, type PluginPatch } from '../file-ops/plugins';
 import { addTags, listTags, removeTags, selectEntities } from '../file-ops/tags';
@@ -139,7 +140,7 @@ export function registerFile(program: Command, io: Io, done: (o: Promise<Outcome
     .description('set or remove keys on what the selectors pick, from --value flags or decK patch files')
     .argument('[patch-files...]', 'decK patch files ({ patches: [{ selectors, values, remove }] }), applied after --value')
     .option('--selector <jsonpath>', 'JSONPath of what to patch (repeatable; default: the top of the file)', collect, [])
-    .option('--value <key:json>', 'set key to a JSON value on each mapping picked (`key:` alone removes the key; repeatable)', collect, [])
+    .option('--value <key:json>', "set key to a JSON value on each mapping picked (`key:` alone removes the key; '[json, …]' appends to each list picked instead; repeatable)", collect, [])
     .action((files: string[], opts: PatchOpts) => done(patchCommand(files, opts, io)));
 
   ioOptions(file.command('namespace'))
@@ -291,7 +292,7 @@ async function addPluginsCommand(files: string[], opts: AddPluginsOpts, io: Io):
   const total = { added: 0, replaced: 0, kept: 0 };
   for (const p of patches) {
     const r = addPlugins(d, p);
-    warnUnmatched(io, d, r.unmatched, p.origin === '--config' ? '--selector' : `${p.origin} selector`);
+    warnUnmatched(io, d, r.unmatched, selectorOrigin(p.origin));
     total.added += r.added;
     total.replaced += r.replaced;
     total.kept += r.kept;
@@ -311,7 +312,7 @@ async function patchCommand(files: string[], opts: PatchOpts, io: Io): Promise<O
   let changed = 0;
   for (const p of patches) {
     const r = applyPatch(d, p);
-    warnUnmatched(io, d, r.unmatched, p.origin === '--value' ? '--selector' : `${p.origin} selector`);
+    warnUnmatched(io, d, r.unmatched, selectorOrigin(p.origin));
     changed += r.changed;
   }
   writeResult(d, opts, io, `Patched ${plural(changed, 'place')}.`);

@@ -1,11 +1,13 @@
 /**
- * Where entities sit in a decK file, read off the file format's own table (desired/file-format.ts):
- * the default selectors of the tag commands (every entity, nested ones included) and what a
- * selected object is, so that a tag or a plugin is never added to something that cannot hold it.
+ * Where entities sit in a decK file, read off the file format's own table (desired/file-format.ts)
+ * and decK's wider one (deck-entities.ts): what a selected object is, so that a tag or a plugin
+ * is never added to something that cannot hold it. The tag commands' default selection is decK's
+ * table alone (deck-entities.ts); namespace's is every place of kong-ctl's (entitySelectors).
  */
 import { CHILDREN, TOP_LEVEL } from '../desired/file-format';
 import type { Kind } from '../model/entity';
 import type { Location } from './select';
+import { isDeckEntityAt, isDeckPluginOwnerAt } from './deck-entities';
 
 /** `$.services[*]`, `$.services[*].routes[*]`, `$.services[*].routes[*].plugins[*]`… every place an entity can be. */
 export function entitySelectors(): string[] {
@@ -32,9 +34,14 @@ export function entityKindAt(location: Location): Kind | undefined {
   return kind;
 }
 
-/** The top of the file, or an entity whose kind nests plugins (services, routes, consumers). */
+/** An entity of kong-ctl's file format or of decK's wider table (deck-entities.ts): what tags go on. */
+export function isTagOwner(location: Location): boolean {
+  return entityKindAt(location) !== undefined || isDeckEntityAt(location);
+}
+
+/** The top of the file, or an entity that nests plugins (services, routes, consumers; consumer groups in decK's table). */
 export function isPluginOwner(location: Location): boolean {
   if (location.length === 0) return true;
   const kind = entityKindAt(location);
-  return kind !== undefined && CHILDREN[kind].some((c) => c.key === 'plugins');
+  return (kind !== undefined && CHILDREN[kind].some((c) => c.key === 'plugins')) || isDeckPluginOwnerAt(location);
 }

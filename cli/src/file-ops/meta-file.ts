@@ -14,12 +14,17 @@ export function stringList(v: unknown, where: string, what: string): string[] {
   return v as string[];
 }
 
-/** A patch or plugin file may say `_format_version: "1.0"`: only major version 1 is known. */
+/**
+ * A patch or plugin file may say `_format_version: "1.0"`. decK reads it as `major.minor` and
+ * goes on whatever the numbers (a `"3.0"` copied from a decK file's header works), so only a
+ * version that is no `major.minor` is refused. An unquoted `1.0`, as go-apiops' own example
+ * patch file writes it, is taken too (decK wants a string there).
+ */
 export function checkMetaVersion(d: DeckDocument, data: Record<string, unknown>): void {
   const v = data._format_version;
   if (v === undefined) return;
   const node = nodeAt(d.doc, ['_format_version'], false);
-  if (!(typeof v === 'string' || typeof v === 'number') || !/^1(\.\d+)?$/.test(String(v))) {
-    throw new KongCtlError('E_USAGE', `${positionOf(d, node as never)}: _format_version of ${d.name} must be "1.0" (decK's patch and plugin file format), not ${JSON.stringify(v)}`);
+  if (!(typeof v === 'string' || typeof v === 'number') || !/^\d+(\.\d+)?$/.test(String(v))) {
+    throw new KongCtlError('E_USAGE', `${positionOf(d, node as never)}: _format_version of ${d.name} must be a version such as "1.0", not ${JSON.stringify(v)}`);
   }
 }

@@ -1,8 +1,9 @@
 /**
  * decK's `file patch` (go-apiops patch/): on every mapping the selectors pick, set `values` and
  * delete the `remove` keys; with `values` given as a list, append it to every list picked instead.
- * From the command line, `--selector` with `--value key:json` (`key:` alone deletes); from patch
- * files, `{ _format_version: "1.0", patches: [{ selectors, values, remove }] }`, in order.
+ * From the command line, `--selector` with `--value key:json` (`key:` alone deletes) or
+ * `--value '[json, …]'` (items to append); from patch files,
+ * `{ _format_version: "1.0", patches: [{ selectors, values, remove }] }`, in order.
  *
  * decK skips a patch entry it cannot read; here it is an error at its line, and so is a patch
  * in a format decK only describes (merge-patch, json-patch).
@@ -12,7 +13,7 @@ import { KongCtlError } from '../model/errors';
 import { isPlainObject } from '../desired/kong-schema-check';
 import { dataOf, positionOf, type DeckDocument } from './document';
 import { checkMetaVersion, stringList } from './meta-file';
-import { compileSelectors, formatLocation, matchLocations, nodeAt, type Location } from './select';
+import { compileSelectors, formatLocation, matchLocations, nodeAt, selectorOrigin, type Location } from './select';
 
 export interface Patch {
   origin: string;
@@ -30,13 +31,24 @@ export interface PatchResult {
   unmatched: string[];
 }
 
-/** `--value key:json` flags: `key:` alone removes the key. Strings must be quoted JSON, as in decK. */
-export function parseValueFlags(flags: readonly string[]): Pick<Patch, 'values' | 'remove'> {
+/**
+ * `--value` flags, as decK reads them: `key:json` sets a key (strings are quoted JSON), `key:`
+ * alone removes it, and a flag that is a JSON array (`["OPTIONS"]`) appends its items to every
+ * list picked. decK applies only the appends when both kinds are given, silently dropping the
+ * keys; here mixing them is refused, as in a patch file.
+ */
+export function parseValueFlags(flags: readonly string[]): Pick<Patch, 'values' | 'remove' | 'append'> {
   const values: Record<string, unknown> = {};
   const remove: string[] = [];
+  const append: unknown[] = [];
   for (const flag of flags) {
+    const trimmed = flag.trim();
+    if (trimmed.startsWith('[') && trimmed.endsWith(']')) {
+      append.push(...parseArrayFlag(flag));
+      continue;
+    }
     const colon = flag.indexOf(':');
-    if (colon <= 0) throw new KongCtlError('E_USAGE', `--value '${flag}' must be key:json-value (key: alone removes the key)`);
+    if (colon <= 0) throw new KongCtlError('E_USAGE', `--value '${flag}' must be key:json-value (key: alone removes the key) or a JSON array of items to append`);
     const key = flag.slice(0, colon);
     const text = flag.slice(colon + 1).trim();
     if (text === '') {
@@ -51,7 +63,20 @@ export function parseValueFlags(flags: readonly string[]): Pick<Patch, 'values' 
   }
   const both = remove.find((k) => k in values);
   if (both) throw new KongCtlError('E_USAGE', `--value sets and removes '${both}' at once`);
-  return { values, remove };
+  if (append.length && (remove.length || Object.keys(values).length)) {
+    throw new KongCtlError('E_USAGE', '--value: a JSON array appends to lists, key:value sets keys on mappings: give one kind per command (decK would drop the keys)');
+  }
+  return append.length ? { values, remove, append } : { values, remove };
+}
+
+function parseArrayFlag(flag: string): unknown[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(flag);
+  } catch (err) {
+    throw new KongCtlError('E_USAGE', `--value '${flag}' is not a JSON array (items to append): ${(err as Error).message}`);
+  }
+  return parsed as unknown[];
 }
 
 function applyToMap(d: DeckDocument, map: YAMLMap, location: Location, patch: Patch): boolean {
@@ -77,11 +102,14 @@ function applyToMap(d: DeckDocument, map: YAMLMap, location: Location, patch: Pa
 
 export function applyPatch(d: DeckDocument, patch: Patch): PatchResult {
   const given = patch.selectors.length > 0;
-  const matches = matchLocations(d, compileSelectors(given ? patch.selectors : ['$'], `${patch.origin} selector`));
+  const selectors = compileSelectors(given ? patch.selectors : ['$'], selectorOrigin(patch.origin));
+  // Nothing to set, remove or append (`values: {}` or `[]`): decK skips the patch, matches and all.
+  if (!patch.append?.length && Object.keys(patch.values).length === 0 && patch.remove.length === 0) return { changed: 0, unmatched: [] };
+  const matches = matchLocations(d, selectors);
   let changed = 0;
   for (const m of matches) {
     const target = nodeAt(d.doc, m.location, false);
-    if (patch.append) {
+    if (patch.append?.length) {
       if (!isSeq(target)) continue;
       const list = nodeAt(d.doc, m.location, true) as typeof target;
       for (const item of patch.append) list.add(d.doc.createNode(item));
@@ -118,14 +146,15 @@ export function parsePatchFile(d: DeckDocument): Patch[] {
     const selectors = stringList(entry.selectors, at(['patches', i, 'selectors']), `patches[${i}].selectors`);
     const remove = stringList(entry.remove, at(['patches', i, 'remove']), `patches[${i}].remove`);
     const origin = `${d.name}: patches[${i}]`;
-    if (Array.isArray(entry.values)) {
+    // An empty list appends nothing: decK then applies the entry's `remove`, as for a mapping.
+    if (Array.isArray(entry.values) && entry.values.length > 0) {
       if (remove.length) throw new KongCtlError('E_USAGE', `${where}: patches[${i}] appends values to lists, which have no keys to remove`);
       return { origin, selectors, values: {}, append: entry.values, remove };
     }
-    if (entry.values !== undefined && !isPlainObject(entry.values)) {
+    if (entry.values !== undefined && !Array.isArray(entry.values) && !isPlainObject(entry.values)) {
       throw new KongCtlError('E_USAGE', `${at(['patches', i, 'values'])}: patches[${i}].values must be a mapping (keys to set) or a list (items to append)`);
     }
-    const values = (entry.values ?? {}) as Record<string, unknown>;
+    const values = (Array.isArray(entry.values) ? {} : (entry.values ?? {})) as Record<string, unknown>;
     const both = remove.find((k) => k in values);
     if (both) throw new KongCtlError('E_USAGE', `${where}: patches[${i}] sets and removes '${both}' at once`);
     return { origin, selectors, values, remove };

@@ -12,7 +12,7 @@ import { KongCtlError } from '../model/errors';
 import { isPlainObject } from '../desired/kong-schema-check';
 import { dataOf, positionOf, type DeckDocument } from './document';
 import { isPluginOwner } from './entities';
-import { compileSelectors, editableField, formatLocation, matchLocations, nodeAt, type Location } from './select';
+import { compileSelectors, editableField, formatLocation, matchLocations, nodeAt, selectorOrigin, type Location } from './select';
 import { checkMetaVersion, stringList } from './meta-file';
 
 const SCOPE_FIELDS = ['service', 'route', 'consumer', 'consumer_group'] as const;
@@ -56,12 +56,12 @@ export function checkPlugin(plugin: unknown, where: string): Record<string, unkn
 
 function owners(d: DeckDocument, patch: PluginPatch): { locations: Location[]; unmatched: string[] } {
   const given = patch.selectors.length > 0;
-  const matches = matchLocations(d, compileSelectors(given ? patch.selectors : ['$'], `${patch.origin} selector`));
+  const matches = matchLocations(d, compileSelectors(given ? patch.selectors : ['$'], selectorOrigin(patch.origin)));
   for (const m of matches) {
     if (!isPluginOwner(m.location)) {
       throw new KongCtlError(
         'E_USAGE',
-        `${patch.origin}: selector '${m.selector}' selects ${formatLocation(m.location)} in ${d.name}, which cannot hold plugins (the top of the file, services, routes and consumers can)`,
+        `${selectorOrigin(patch.origin)} '${m.selector}' selects ${formatLocation(m.location)} in ${d.name}, which cannot hold plugins (the top of the file, services, routes, consumers and consumer groups can)`,
       );
     }
   }

@@ -39,6 +39,14 @@ export function compileSelectors(sources: readonly string[], where = '--selector
   });
 }
 
+/**
+ * How a message names the selectors of a change: `--selector` for those of the command line
+ * (whose change is named by its other flag, `--value` or `--config`), else `FILE: patches[0] selector`.
+ */
+export function selectorOrigin(origin: string): string {
+  return origin.startsWith('--') ? '--selector' : `${origin} selector`;
+}
+
 export interface Match {
   selector: string;
   location: Location;
