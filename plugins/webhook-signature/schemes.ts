@@ -7,7 +7,7 @@
  */
 import { BODY_CONTENT, SLACK_CONTENT, STANDARD_CONTENT, STRIPE_CONTENT, uses, type ContentPart } from './content';
 import { fail, type Result } from './failures';
-import { singleHeader, type HeaderMap } from './headers';
+import { singleHeader, trimOws, type HeaderMap } from './headers';
 import type { Algorithm, CustomSchemeConfig, SchemeName } from './schema';
 import { DIGEST_LENGTH, decodeSignature, type SignatureText } from './signature';
 
@@ -131,7 +131,7 @@ function stripe(): CompiledScheme {
     extract(headers) {
       const header = singleHeader(headers, display);
       if (!header.ok) return header;
-      const items = header.value.split(',').map((item) => item.trim());
+      const items = header.value.split(',').map(trimOws);
       const ts = items.filter((item) => item.startsWith('t='));
       if (ts.length !== 1) return fail('malformed_header', display);
       const tText = ts[0]!.slice(2);
@@ -235,7 +235,7 @@ export function customScheme(config: CustomSchemeConfig & { signature_header: st
       }
       const header = singleHeader(headers, config.signature_header);
       if (!header.ok) return header;
-      const entries = separator ? header.value.split(separator).map((e) => e.trim()).filter((e) => e !== '') : [header.value];
+      const entries = separator ? header.value.split(separator).map(trimOws).filter((e) => e !== '') : [header.value];
       const signatures = signaturesFrom(entries, config.signature_header, withPrefix(config.signature_prefix), config.signature_encoding, length);
       if (!signatures.ok) return signatures;
       const value: Presented = { signatures: signatures.value };
