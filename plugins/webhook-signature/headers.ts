@@ -20,12 +20,23 @@ export function headerMap(headers: MultiMap | undefined): HeaderMap {
   return out;
 }
 
-/** The header's only value, trimmed; `display` names it in the failure. */
+const OWS_AROUND = /^[ \t]+|[ \t]+$/g;
+
+/**
+ * Without the optional white space around it (RFC 9110 §5.5, §5.6.3: SP and HTAB only). Other
+ * white space (U+00A0, U+3000, U+FEFF...) is part of the value the sender signed, so not
+ * String#trim.
+ */
+export function trimOws(text: string): string {
+  return text.replace(OWS_AROUND, '');
+}
+
+/** The header's only value, without white space around it; `display` names it in the failure. */
 export function singleHeader(headers: HeaderMap, display: string): Result<string> {
   const values = headers.get(display.toLowerCase()) ?? [];
   if (values.length === 0) return fail('missing_header', display);
   if (values.length > 1) return fail('malformed_header', display);
-  const value = values[0]!.trim();
+  const value = trimOws(values[0]!);
   if (value === '') return fail('malformed_header', display);
   return { ok: true, value };
 }

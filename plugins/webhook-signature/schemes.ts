@@ -7,9 +7,9 @@
  */
 import { BODY_CONTENT, SLACK_CONTENT, STANDARD_CONTENT, STRIPE_CONTENT, uses, type ContentPart } from './content';
 import { fail, type Result } from './failures';
-import { singleHeader, type HeaderMap } from './headers';
-import type { Algorithm, CustomSchemeConfig, SchemeName, SignatureEncoding } from './schema';
-import { DIGEST_LENGTH, decodeSignature } from './signature';
+import { singleHeader, trimOws, type HeaderMap } from './headers';
+import type { Algorithm, CustomSchemeConfig, SchemeName } from './schema';
+import { DIGEST_LENGTH, decodeSignature, type SignatureText } from './signature';
 
 export interface Presented {
   id?: string;
@@ -58,7 +58,7 @@ function signaturesFrom(
   entries: readonly string[],
   display: string,
   versioned: (entry: string) => string | undefined,
-  encoding: SignatureEncoding,
+  encoding: SignatureText,
   length: number,
 ): Result<Buffer[]> {
   if (entries.length > MAX_SIGNATURES) return fail('malformed_header', display);
@@ -131,19 +131,19 @@ function stripe(): CompiledScheme {
     extract(headers) {
       const header = singleHeader(headers, display);
       if (!header.ok) return header;
-      const items = header.value.split(',').map((item) => item.trim());
+      const items = header.value.split(',').map(trimOws);
       const ts = items.filter((item) => item.startsWith('t='));
       if (ts.length !== 1) return fail('malformed_header', display);
       const tText = ts[0]!.slice(2);
       if (!UNIX_SECONDS.test(tText)) return fail('malformed_header', display);
-      const signatures = signaturesFrom(items.filter((i) => !i.startsWith('t=')), display, withPrefix('v1='), 'hex', DIGEST_LENGTH.sha256);
+      const signatures = signaturesFrom(items.filter((i) => !i.startsWith('t=')), display, withPrefix('v1='), 'lowercase-hex', DIGEST_LENGTH.sha256);
       if (!signatures.ok) return signatures;
       return { ok: true, value: { timestamp: { text: tText, seconds: Number(tText) }, signatures: signatures.value } };
     },
   };
 }
 
-function singleSignature(display: string, prefix: string, encoding: SignatureEncoding, length: number) {
+function singleSignature(display: string, prefix: string, encoding: SignatureText, length: number) {
   return (headers: HeaderMap): Result<Buffer[]> => {
     const header = singleHeader(headers, display);
     if (!header.ok) return header;
@@ -156,8 +156,8 @@ function singleSignature(display: string, prefix: string, encoding: SignatureEnc
 function github(algorithm: Algorithm): CompiledScheme {
   const read =
     algorithm === 'sha1'
-      ? singleSignature('X-Hub-Signature', 'sha1=', 'hex', DIGEST_LENGTH.sha1)
-      : singleSignature('X-Hub-Signature-256', 'sha256=', 'hex', DIGEST_LENGTH.sha256);
+      ? singleSignature('X-Hub-Signature', 'sha1=', 'lowercase-hex', DIGEST_LENGTH.sha1)
+      : singleSignature('X-Hub-Signature-256', 'sha256=', 'lowercase-hex', DIGEST_LENGTH.sha256);
   return {
     name: 'github',
     algorithm,
@@ -172,7 +172,7 @@ function github(algorithm: Algorithm): CompiledScheme {
 }
 
 function slack(): CompiledScheme {
-  const read = singleSignature('X-Slack-Signature', 'v0=', 'hex', DIGEST_LENGTH.sha256);
+  const read = singleSignature('X-Slack-Signature', 'v0=', 'lowercase-hex', DIGEST_LENGTH.sha256);
   return {
     name: 'slack',
     algorithm: 'sha256',
@@ -235,7 +235,7 @@ export function customScheme(config: CustomSchemeConfig & { signature_header: st
       }
       const header = singleHeader(headers, config.signature_header);
       if (!header.ok) return header;
-      const entries = separator ? header.value.split(separator).map((e) => e.trim()).filter((e) => e !== '') : [header.value];
+      const entries = separator ? header.value.split(separator).map(trimOws).filter((e) => e !== '') : [header.value];
       const signatures = signaturesFrom(entries, config.signature_header, withPrefix(config.signature_prefix), config.signature_encoding, length);
       if (!signatures.ok) return signatures;
       const value: Presented = { signatures: signatures.value };

@@ -15,6 +15,13 @@ import { rawBytes } from '../shared/raw-string';
 export const DIGEST_LENGTH: Record<Algorithm, number> = { sha1: 20, sha256: 32, sha512: 64 };
 
 const HEX = /^[0-9a-fA-F]+$/;
+const LOWERCASE_HEX = /^[0-9a-f]+$/;
+
+/**
+ * How a signature is written: a custom scheme's configured encoding, or `lowercase-hex`, the only
+ * spelling GitHub, Stripe and Slack send and the one their libraries accept (they compare the text).
+ */
+export type SignatureText = SignatureEncoding | 'lowercase-hex';
 
 /**
  * A presented signature's bytes, or undefined unless it decodes to exactly `length` bytes.
@@ -22,11 +29,13 @@ const HEX = /^[0-9a-fA-F]+$/;
  * unused low bits of the last symbol, so without this check 4 different header texts (16 for a
  * sha512 digest) would pass as the one signature the sender made, and an upstream or log that
  * compares signature text, as the reference libraries do, would disagree with the gateway
- * (RFC 4648 §3.5 lets a decoder reject non-zero pad bits).
+ * (RFC 4648 §3.5 lets a decoder reject non-zero pad bits). For the same reason the built-in hex
+ * schemes take lowercase only (`lowercase-hex`); a custom sender's `hex` may be in either case.
  */
-export function decodeSignature(text: string, encoding: SignatureEncoding, length: number): Buffer | undefined {
-  if (encoding === 'hex') {
-    return text.length === length * 2 && HEX.test(text) ? Buffer.from(text, 'hex') : undefined;
+export function decodeSignature(text: string, encoding: SignatureText, length: number): Buffer | undefined {
+  if (encoding === 'hex' || encoding === 'lowercase-hex') {
+    const digits = encoding === 'hex' ? HEX : LOWERCASE_HEX;
+    return text.length === length * 2 && digits.test(text) ? Buffer.from(text, 'hex') : undefined;
   }
   const bytes = decodeBase64Strict(text);
   if (!bytes || bytes.length !== length) return undefined;
