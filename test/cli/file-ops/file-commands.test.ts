@@ -357,6 +357,13 @@ describe('kong-ctl file merge', () => {
     expect(r.stdout).toBe(info);
   });
 
+  it('renders a _format_version template written without quotes too (decK needs them, YAML does not)', async () => {
+    const a = session.write('u-a.yaml', `_format_version: \${{ env "DECK_FORMAT_VERSION" }}\n`);
+    const r = await runCli(['file', 'merge', a, session.write('u-b.yaml', `_format_version: "3.1"\n`)], { env: { DECK_FORMAT_VERSION: '3.0' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('_format_version: "3.1"\n');
+  });
+
   it("writes the version as decK does (major.minor), and a later file's _transform when the first has none", async () => {
     const a = session.write('v-a.yaml', `_format_version: "3"\n`);
     const b = session.write('v-b.yaml', `_format_version: "3"\n_transform: true\n`);
