@@ -346,7 +346,7 @@ async function namespaceCommand(opts: NamespaceOpts, io: Io): Promise<Outcome> {
 async function mergeCommand(files: string[], opts: IoOpts, io: Io): Promise<Outcome> {
   const docs: DeckDocument[] = [];
   for (const f of files) docs.push(...(await readOne(f, io)));
-  const merged = mergeDocuments(docs);
+  const merged = mergeDocuments(docs, io.env);
   writeResult(merged, opts, io, `Merged ${plural(docs.length, 'file')}.`);
   return 'ok';
 }

@@ -2,23 +2,43 @@
  * decK's `file merge` (go-apiops merge/merge.go): the files' top-level lists concatenated in the
  * order given, into the first file's document (its comments stay, and those of the entries
  * moved in). Files must agree on `_format_version`'s major version and on `_transform`; the
- * result carries the highest minor version.
+ * result carries the highest minor version. A `_format_version` written as an
+ * `${{ env "DECK_…" }}` template is rendered first, as decK does (the only template decK's merge
+ * renders: the others stay as written).
  *
- * decK lets a later file silently replace any other top-level key; a `_info` (select tags,
- * defaults, lookup tags) that differs between files would then change what the merged file
- * manages without a word, so a key set differently in two files is refused here.
+ * decK lets a later file silently replace any other top-level key. For the keys decK's format
+ * reads (`_info`: select tags, defaults, lookup tags; `_workspace`; `_konnect`;
+ * `_plugin_configs`; an entity collection that is not a list in both files) that would change
+ * what the merged file manages without a word, so such a key set differently in two files is
+ * refused here. Keys decK's format does not define (go-apiops' test files carry a `_comment`)
+ * take the later file's value, as in decK.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { isScalar, isSeq, visit, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
 import { KongCtlError } from '../model/errors';
-import { dataOf, positionOf, type DeckDocument } from './document';
+import { renderEnvTemplate } from '../desired/template';
+import { dataOf, positionOf, restoreTemplates, type DeckDocument } from './document';
 import { nodeAt } from './select';
 
-function versionOf(d: DeckDocument, data: Record<string, unknown>): { major: number; minor: number } | undefined {
-  const v = data._format_version;
+/** Top-level keys of decK's format, other than the entity lists, that a silent replacement would change the meaning of. */
+const MEANINGFUL = new Set(['_info', '_workspace', '_konnect', '_plugin_configs']);
+const meaningful = (key: string) => !key.startsWith('_') || MEANINGFUL.has(key);
+
+/** `_format_version`, its `${{ env "DECK_…" }}` template rendered from env as decK's merge does. */
+function versionOf(d: DeckDocument, data: Record<string, unknown>, env: NodeJS.ProcessEnv): { major: number; minor: number } | undefined {
+  let v = data._format_version;
   if (v === undefined) return undefined;
+  const where = () => positionOf(d, nodeAt(d.doc, ['_format_version'], false) as never);
+  if (typeof v === 'string') {
+    const written = restoreTemplates(d, v);
+    if (written !== v) {
+      const rendered = renderEnvTemplate(written, env);
+      if (rendered.problems.length) throw new KongCtlError(rendered.problems[0].kind === 'unset' ? 'E_ENV_UNSET' : 'E_FILE_PARSE', `${where()}: _format_version: ${rendered.problems[0].message}`);
+      v = rendered.text;
+    }
+  }
   const m = typeof v === 'string' ? /^(\d+)(?:\.(\d+))?$/.exec(v) : null;
-  if (!m) throw new KongCtlError('E_FILE_PARSE', `${positionOf(d, nodeAt(d.doc, ['_format_version'], false) as never)}: _format_version must be a string "x.y", not ${JSON.stringify(v)}`);
+  if (!m) throw new KongCtlError('E_FILE_PARSE', `${where()}: _format_version must be a string "x.y", not ${JSON.stringify(v)}`);
   return { major: Number(m[1]), minor: Number(m[2] ?? 0) };
 }
 
@@ -28,6 +48,16 @@ function transformOf(d: DeckDocument, data: Record<string, unknown>): boolean {
   if (typeof t !== 'boolean') throw new KongCtlError('E_FILE_PARSE', `${positionOf(d, nodeAt(d.doc, ['_transform'], false) as never)}: _transform must be true or false`);
   return t;
 }
+
+/** The data with its templates as written: each template has its own placeholder, per file. */
+function written(d: DeckDocument, v: unknown): unknown {
+  if (typeof v === 'string') return restoreTemplates(d, v);
+  if (Array.isArray(v)) return v.map((x) => written(d, x));
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [restoreTemplates(d, k), written(d, x)]));
+  return v;
+}
+
+const sameValue = (a: DeckDocument, av: unknown, b: DeckDocument, bv: unknown) => isDeepStrictEqual(written(a, av), written(b, bv));
 
 const keyText = (p: Pair<unknown, unknown>) => (isScalar(p.key) ? p.key.value : p.key);
 
@@ -59,11 +89,11 @@ function mover(from: DeckDocument, into: DeckDocument): (node: unknown) => unkno
   };
 }
 
-export function mergeDocuments(docs: readonly DeckDocument[]): DeckDocument {
+export function mergeDocuments(docs: readonly DeckDocument[], env: NodeJS.ProcessEnv): DeckDocument {
   const [first, ...rest] = docs;
   const firstData = dataOf(first);
   const transform = transformOf(first, firstData);
-  let version = versionOf(first, firstData);
+  let version = versionOf(first, firstData, env);
   let versionFrom = first;
   const root = first.doc.contents as YAMLMap;
   for (const d of rest) {
@@ -71,11 +101,13 @@ export function mergeDocuments(docs: readonly DeckDocument[]): DeckDocument {
     if (transformOf(d, data) !== transform) {
       throw new KongCtlError('E_USAGE', `${d.name} has _transform: ${!transform} and ${first.name} _transform: ${transform}: files that differ in _transform cannot be merged`);
     }
-    const v = versionOf(d, data);
+    const v = versionOf(d, data, env);
     if (v && version && v.major !== version.major) {
       throw new KongCtlError('E_USAGE', `${d.name} has _format_version "${v.major}.${v.minor}" and ${versionFrom.name} "${version.major}.${version.minor}": files of different major versions cannot be merged`);
     }
     if (v && (!version || v.minor > version.minor)) [version, versionFrom] = [v, d];
+    // decK's result carries `_transform` when any file says it (all agree, checked above).
+    if (data._transform !== undefined && firstData._transform === undefined) root.set(first.doc.createNode('_transform'), first.doc.createNode(transform));
     for (const [p, t] of d.templates) first.templates.set(p, t);
     const portable = mover(d, first);
     for (const pair of (d.doc.contents as YAMLMap).items) {
@@ -89,19 +121,26 @@ export function mergeDocuments(docs: readonly DeckDocument[]): DeckDocument {
         for (const item of theirs.items) into.add(portable(item));
         continue;
       }
-      if (mine === undefined) {
+      // Nothing of the first file's is lost when it had no value (`services:` alone is null).
+      if (mine === undefined || (isScalar(mine) && mine.value === null)) {
         root.set(first.doc.createNode(key), portable(theirs));
         continue;
       }
-      if (!isDeepStrictEqual((mine as Node).toJS(first.doc), data[key])) {
-        throw new KongCtlError(
-          'E_USAGE',
-          `'${key}' is set differently in ${positionOf(first, mine as never)} and ${positionOf(d, theirs as never)}: merge would have to drop one of them`,
-        );
+      if (sameValue(first, (mine as Node).toJS(first.doc), d, data[key])) continue;
+      if (!meaningful(key)) {
+        root.set(first.doc.createNode(key), portable(theirs));
+        continue;
       }
+      throw new KongCtlError(
+        'E_USAGE',
+        `'${key}' is set differently in ${positionOf(first, mine as never)} and ${positionOf(d, theirs as never)}: merge would have to drop one of them`,
+      );
     }
   }
-  if (version && versionFrom !== first) root.set(first.doc.createNode('_format_version'), first.doc.createNode(`${version.major}.${version.minor}`));
+  // decK writes the result's version as major.minor: a template rendered, "3" as "3.0".
+  if (version && firstData._format_version !== `${version.major}.${version.minor}`) {
+    root.set(first.doc.createNode('_format_version'), first.doc.createNode(`${version.major}.${version.minor}`));
+  }
   return first;
 }
 

@@ -9,7 +9,11 @@
  * pre-function whose access code takes the prefix out of the upstream path. Where kong-ctl parts
  * from decK, and why:
  *  - the pre-function goes on the route, never on its service: a service-level one would also act
- *    on the service's routes that other files hold;
+ *    on the service's routes that other files hold. For the same reason a service `path` that ends
+ *    in the prefix is left as it is (decK, when all the service's routes in the file need
+ *    stripping, drops the prefix from it instead): the service sees the same paths either way;
+ *  - the strip code is kong-ctl's own text (stripPrefixLua), not decK's: the same upstream paths
+ *    for go-apiops' cases (test/cli/file-ops/namespace-apiops.test.ts), compiled once by Kong;
  *  - Kong runs one pre-function per request, the most specific: a route's pre-function already
  *    there gets the prefix code first in its access list (decK adds a second one to the route,
  *    which Kong refuses), and one its service or the whole gateway has is copied into the route's

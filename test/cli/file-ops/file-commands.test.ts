@@ -326,6 +326,51 @@ describe('kong-ctl file merge', () => {
     const same = session.write('same-info.yaml', `_format_version: "3.0"\n_info: {select_tags: [a]}\n`);
     expect((await runCli(['file', 'merge', v3, same])).code).toBe(0);
   });
+
+  it.each([
+    ['_plugin_configs', '{a: {minute: 1}}', '{b: {minute: 2}}'],
+    ['_workspace', 'team-a', 'team-b'],
+    ['_konnect', '{control_plane_name: a}', '{control_plane_name: b}'],
+    ['services', '[{name: a, url: "http://a:80"}]', '{name: b}'],
+  ])("refuses %s set differently: decK would silently keep only the later file's", async (key, mine, theirs) => {
+    const a = session.write('ka.yaml', `_format_version: "3.0"\n${key}: ${mine}\n`);
+    const b = session.write('kb.yaml', `_format_version: "3.0"\n${key}: ${theirs}\n`);
+    const out = join(session.dir(), 'never-merged.yaml');
+    const r = await runCli(['file', 'merge', a, b, '-o', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`'${key}' is set differently in ${a}:2:`);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("takes a later file's value of a key decK's format does not define, and fills a key the first left empty, as decK does", async () => {
+    const a = session.write('c1.yaml', `_format_version: "3.0"\n_comment: first\nservices:\n`);
+    const b = session.write('c2.yaml', `_format_version: "3.0"\n_comment: second\nservices:\n- name: b\n  url: http://b:80\n`);
+    const r = await runCli(['file', 'merge', a, b]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(parse(r.stdout)).toEqual({ _format_version: '3.0', _comment: 'second', services: [{ name: 'b', url: 'http://b:80' }] });
+  });
+
+  it('sees the same template in two files as the same value', async () => {
+    const info = `_format_version: "3.0"\n_info:\n  select_tags: ["\${{ env "DECK_TEAM" }}"]\n`;
+    const r = await runCli(['file', 'merge', session.write('t1.yaml', info), session.write('t2.yaml', info)]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(info);
+  });
+
+  it('renders a _format_version template written without quotes too (decK needs them, YAML does not)', async () => {
+    const a = session.write('u-a.yaml', `_format_version: \${{ env "DECK_FORMAT_VERSION" }}\n`);
+    const r = await runCli(['file', 'merge', a, session.write('u-b.yaml', `_format_version: "3.1"\n`)], { env: { DECK_FORMAT_VERSION: '3.0' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('_format_version: "3.1"\n');
+  });
+
+  it("writes the version as decK does (major.minor), and a later file's _transform when the first has none", async () => {
+    const a = session.write('v-a.yaml', `_format_version: "3"\n`);
+    const b = session.write('v-b.yaml', `_format_version: "3"\n_transform: true\n`);
+    const r = await runCli(['file', 'merge', a, b]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(parse(r.stdout)).toEqual({ _format_version: '3.0', _transform: true });
+  });
 });
 
 describe('kong-ctl file: decK templates', () => {

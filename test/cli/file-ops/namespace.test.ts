@@ -5,7 +5,6 @@
  * the document is edited in place; and the strip code, run under LuaJIT as Kong's pre-function
  * runs it, gives the service the paths it saw before.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -15,19 +14,9 @@ import { prefixPath, stripPrefixLua } from '../../../cli/src/file-ops/namespace'
 import { checkRoutePath } from '../../../cli/src/desired/route-paths';
 import { nockSession } from '../commands/nock-session';
 import { runCli } from '../commands/run-cli';
+import { runPreFunction as strip } from './run-pre-function';
 
 const session = nockSession('kong-ctl-namespace-');
-const LUAJIT = process.env.LUAJIT ?? 'luajit';
-const DRIVER = join(__dirname, 'kong-pre-function-uri.lua');
-
-/** The upstream URIs after the chunk ran for each, as Kong's pre-function runs it. */
-function strip(chunk: string, uris: string[]): string[] {
-  const r = spawnSync(LUAJIT, [DRIVER, ...uris], { input: chunk, encoding: 'utf8' });
-  if (r.error) throw new Error(`cannot run ${LUAJIT} (install LuaJIT, e.g. apt-get install luajit): ${r.error.message}`);
-  expect(r.stderr).toBe('');
-  expect(r.status).toBe(0);
-  return r.stdout.split('\n').slice(0, uris.length);
-}
 
 const FILE = `_format_version: "3.0"
 services:
