@@ -120,6 +120,41 @@ describe('kong-ctl file kong2kic', () => {
     expect(unset.stderr).toMatch(/<stdin>:4:\d+: error: .*DECK_NOT_SET_K2K/);
   });
 
+  it('refuses a list that is not a list of entities, as decK does, at its line, and writes nothing', async () => {
+    const bad = session.write(
+      'shape.yaml',
+      [
+        '_format_version: "3.0"',
+        'consumers:',
+        '- username: ann',
+        '  groups:',
+        '  - gold',
+        '  mtls_auth_credentials: device@example.com',
+        'consumer_groups:',
+        '- name: gold',
+        '  consumers:',
+        '  - ann',
+        '- silver',
+        'services: orders',
+        '',
+      ].join('\n'),
+    );
+    const out = join(session.dir(), 'never-shape.yaml');
+    const r = await kong2kic(['-s', bad, '-o', out]);
+    expect(r.code).toBe(1);
+    const errors = r.stderr.split('\n').filter((l) => l.includes('error:'));
+    expect(errors).toEqual([
+      expect.stringMatching(/shape\.yaml:12:11: error: services: expected a list of services$/),
+      expect.stringMatching(/shape\.yaml:5:5: error: consumers\[0\]\.groups\[0\]: expected a consumer group reference \(a mapping, \{ name: NAME \} or \{ id: ID \}\)$/),
+      expect.stringMatching(/shape\.yaml:6:26: error: consumers\[0\]\.mtls_auth_credentials: expected a list of credentials$/),
+      expect.stringMatching(/shape\.yaml:10:5: error: consumer_groups\[0\]\.consumers\[0\]: expected a consumer reference \(a mapping, \{ username: NAME \} or \{ id: ID \}\)$/),
+      expect.stringMatching(/shape\.yaml:11:3: error: consumer_groups\[1\]: expected a consumer group \(a mapping of its fields\)$/),
+    ]);
+    expect(r.stderr).toMatch(/5 problems found in .*shape\.yaml; nothing was written/);
+    expect(r.stdout).toBe('');
+    expect(() => readFileSync(out)).toThrow();
+  });
+
   it('refuses the keys of other entities kong-ctl does not manage, at their line, and writes nothing', async () => {
     const out = join(session.dir(), 'never-partials.yaml');
     const partials = await kong2kic(['-o', out], { stdin: '_format_version: "3.0"\nconsumers:\n- username: a\npartials:\n- name: p\n' });

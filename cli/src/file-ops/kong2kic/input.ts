@@ -9,9 +9,12 @@
  */
 import { loadDesired } from '../../desired/load';
 import { checkFileSchema } from '../../desired/file-schema';
+import { formatEntityPath } from '../../desired/file-format';
+import { isPlainObject } from '../../diff/values';
 import { KongCtlError, type Diagnostic } from '../../model/errors';
 import type { Io } from '../../commands/context';
 import type { PathSegment } from '../../desired/positions';
+import { checkShape } from './shape';
 import type { Obj } from './types';
 
 /** Where an unmanaged key has a KIC manifest: `consumer_groups`, and a consumer's `groups` and `mtls_auth_credentials`. */
@@ -42,6 +45,11 @@ export async function readDeckInput(name: string, io: Io): Promise<DeckInput> {
     for (const p of checkFileSchema(file.content)) {
       if (!p.unmanaged || convertedHere(p.path)) continue;
       diagnostics.push({ code: 'E_VALIDATION', message: p.message, source: { file: file.name, ...file.locate(p.path, { key: p.atKey }), path: '' } });
+    }
+    if (isPlainObject(file.content)) {
+      for (const p of checkShape(file.content)) {
+        diagnostics.push({ code: 'E_VALIDATION', message: `${formatEntityPath(p.path)}: ${p.message}`, source: { file: file.name, ...file.locate(p.path), path: '' } });
+      }
     }
   }
   return { name: file.name, content: (file.content ?? {}) as Obj, diagnostics };
