@@ -10,8 +10,9 @@
  * (the slug of the group's name), which is what KIC looks up, where decK writes the group's name
  * as the file has it (the same for a name that is already a slug); membership is also taken
  * from a consumer's own `groups` (decK reads only the group's `consumers`), each group named
- * once; and a member or group that is not in the file is said on stderr rather than skipped
- * silently.
+ * once; a member or group that is not in the file is said on stderr rather than skipped
+ * silently; and a group's plugin is written as any other KongPlugin (tags, `enabled`,
+ * `protocols`… carried over), where decK's consumer-group plugins carry the name and config only.
  */
 import { kongPlugin } from './plugin';
 import { calculateSlug } from './slug';
