@@ -99,7 +99,7 @@ export function registerFile(program: Command, io: Io, done: (o: Promise<Outcome
 
   file
     .command('kong2kic')
-    .description('convert a decK file to Kong Ingress Controller manifests, as `deck file kong2kic` does: Services, HTTPRoutes or Ingresses, KongPlugins, KongConsumers, Secrets')
+    .description('convert a decK file to Kong Ingress Controller manifests, as `deck file kong2kic` does: Services, HTTPRoutes or Ingresses, KongPlugins, KongConsumers and KongConsumerGroups, Secrets')
     .option('-s, --state <file>', 'the decK file to convert ("-", the default, reads stdin)', '-')
     .option('-o, --output-file <file>', 'write to FILE instead of stdout')
     .addOption(new Option('-f, --format <format>', 'yaml (the default) or json').choices(O2K_FORMATS).argParser(choice('--format', O2K_FORMATS)).default('yaml'))

@@ -27,6 +27,7 @@ const GOLDEN: Array<{ input: string; expected: string; args: string[] }> = [
   { input: 'upstream-input.yaml', expected: 'upstream-v3-output-expected.json', args: [] },
   { input: 'global-plugin-input.yaml', expected: 'global-plugin-output-expected.json', args: [] },
   { input: 'consumer-input.yaml', expected: 'consumer-v3-output-expected.json', args: [] },
+  { input: 'consumer-group-input.yaml', expected: 'consumer-group-output-expected.json', args: [] },
   { input: 'certificate-input.yaml', expected: 'certificate-output-expected.json', args: [] },
   { input: 'ca-certificate-input.yaml', expected: 'ca-certificate-output-expected.json', args: [] },
 ];
@@ -119,19 +120,149 @@ describe('kong-ctl file kong2kic', () => {
     expect(unset.stderr).toMatch(/<stdin>:4:\d+: error: .*DECK_NOT_SET_K2K/);
   });
 
-  it('refuses consumer groups and mTLS credentials, which kong-ctl does not manage, at their line', async () => {
-    // decK's consumer-input.yaml as decK has it: with an mTLS credential.
-    const withMtls = readFileSync(join(FIXTURES, 'consumer-input.yaml'), 'utf8').replace(
-      '    plugins:\n',
-      '    mtls_auth_credentials:\n      - id: cce8c384-721f-4f58-85dd-50834e3e733a\n        subject_name: example-user@example.com\n    plugins:\n',
+  it('refuses a list that is not a list of entities, as decK does, at its line, and writes nothing', async () => {
+    const bad = session.write(
+      'shape.yaml',
+      [
+        '_format_version: "3.0"',
+        'consumers:',
+        '- username: ann',
+        '  groups:',
+        '  - gold',
+        '  mtls_auth_credentials: device@example.com',
+        'consumer_groups:',
+        '- name: gold',
+        '  consumers:',
+        '  - ann',
+        '- silver',
+        'services: orders',
+        '',
+      ].join('\n'),
     );
-    const mtls = await kong2kic([], { stdin: withMtls });
-    expect(mtls.code).toBe(1);
-    expect(mtls.stderr).toMatch(/<stdin>:36:5: error: .*does not manage mTLS credentials/);
-    const groups = await kong2kic([], { stdin: '_format_version: "3.0"\nconsumer_groups:\n- name: gold\n' });
-    expect(groups.code).toBe(1);
-    expect(groups.stderr).toMatch(/<stdin>:2:1: error: .*does not manage consumer groups/);
-    expect(groups.stdout).toBe('');
+    const out = join(session.dir(), 'never-shape.yaml');
+    const r = await kong2kic(['-s', bad, '-o', out]);
+    expect(r.code).toBe(1);
+    const errors = r.stderr.split('\n').filter((l) => l.includes('error:'));
+    expect(errors).toEqual([
+      expect.stringMatching(/shape\.yaml:12:11: error: services: expected a list of services$/),
+      expect.stringMatching(/shape\.yaml:5:5: error: consumers\[0\]\.groups\[0\]: expected a consumer group reference \(a mapping, \{ name: NAME \} or \{ id: ID \}\)$/),
+      expect.stringMatching(/shape\.yaml:6:26: error: consumers\[0\]\.mtls_auth_credentials: expected a list of credentials$/),
+      expect.stringMatching(/shape\.yaml:10:5: error: consumer_groups\[0\]\.consumers\[0\]: expected a consumer reference \(a mapping, \{ username: NAME \} or \{ id: ID \}\)$/),
+      expect.stringMatching(/shape\.yaml:11:3: error: consumer_groups\[1\]: expected a consumer group \(a mapping of its fields\)$/),
+    ]);
+    expect(r.stderr).toMatch(/5 problems found in .*shape\.yaml; nothing was written/);
+    expect(r.stdout).toBe('');
+    expect(() => readFileSync(out)).toThrow();
+  });
+
+  it('refuses the keys of other entities kong-ctl does not manage, at their line, and writes nothing', async () => {
+    const out = join(session.dir(), 'never-partials.yaml');
+    const partials = await kong2kic(['-o', out], { stdin: '_format_version: "3.0"\nconsumers:\n- username: a\npartials:\n- name: p\n' });
+    expect(partials.code).toBe(1);
+    expect(partials.stderr).toMatch(/<stdin>:4:1: error: .*does not manage partials/);
+    expect(partials.stdout).toBe('');
+    expect(() => readFileSync(out)).toThrow();
+    const lookup = await kong2kic([], { stdin: '_format_version: "3.0"\n_info:\n  default_lookup_tags:\n    consumer_groups: [gold]\n' });
+    expect(lookup.code).toBe(1);
+    expect(lookup.stderr).toMatch(/<stdin>:4:5: error: .*does not manage consumer groups/);
+  });
+
+  it('writes consumer groups alike for KIC v2 and v3 and both APIs, as decK says they are', async () => {
+    for (const args of [['--kic-version', '2'], ['--ingress'], ['--ingress', '--kic-version', '2']]) {
+      const r = await kong2kic(['-s', join(FIXTURES, 'consumer-group-input.yaml'), ...args]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(documents(r.stdout), args.join(' ')).toEqual(expected('consumer-group-output-expected.json'));
+    }
+  });
+
+  it("takes a consumer's groups and top-level consumer-group plugins too, names groups by their KongConsumerGroup, and says what is not in the file", async () => {
+    const file = session.write(
+      'groups.yaml',
+      [
+        '_format_version: "3.0"',
+        'consumers:',
+        '- username: ann',
+        '  groups:',
+        '  - name: Gold Users',
+        '  - name: nowhere',
+        '- username: bob',
+        '  id: 8d4a6a4e-0d4f-4bd4-9a8f-2f1c2a3b4c5d',
+        'consumer_groups:',
+        '- name: silver',
+        '  consumers:',
+        '  - username: ann',
+        '  - username: carol',
+        '- name: Gold Users',
+        '  id: 5b1b2e4e-6f0e-4a57-9d1c-3f6b8a7c9d0e',
+        '  consumers:',
+        '  - id: 8d4a6a4e-0d4f-4bd4-9a8f-2f1c2a3b4c5d',
+        '  - username: ann',
+        '  plugins:',
+        '  - name: rate-limiting',
+        '    config: { minute: 5 }',
+        'plugins:',
+        '- name: request-termination',
+        '  consumer_group: 5b1b2e4e-6f0e-4a57-9d1c-3f6b8a7c9d0e',
+        '  enabled: false',
+        '  config: { status_code: 403 }',
+        '- name: cors',
+        '  consumer_group: bronze',
+        '',
+      ].join('\n'),
+    );
+    const r = await kong2kic(['-s', file]);
+    expect(r.code, r.stderr).toBe(0);
+    const docs = documents(r.stdout) as Array<{ kind: string; metadata: { name: string; annotations?: Record<string, string> }; consumerGroups?: string[]; disabled?: boolean }>;
+    const consumer = (name: string) => docs.find((d) => d.kind === 'KongConsumer' && d.metadata.name === name);
+    // In the file's order of the groups, each once, by the KongConsumerGroup's name.
+    expect(consumer('ann')?.consumerGroups).toEqual(['silver', 'gold-users']);
+    expect(consumer('bob')?.consumerGroups).toEqual(['gold-users']);
+    const groups = docs.filter((d) => d.kind === 'KongConsumerGroup');
+    expect(groups.map((g) => g.metadata.name)).toEqual(['silver', 'gold-users']);
+    expect(groups[1].metadata.annotations?.['konghq.com/plugins']).toBe('gold-users-rate-limiting,gold-users-request-termination');
+    expect(groups[0].metadata.annotations?.['konghq.com/plugins']).toBeUndefined();
+    const termination = docs.find((d) => d.kind === 'KongPlugin' && d.metadata.name === 'gold-users-request-termination');
+    expect(termination?.disabled).toBe(true);
+    expect(docs.some((d) => d.kind === 'KongClusterPlugin')).toBe(false);
+    expect(r.stderr).toMatch(/warning: .*groups\.yaml: consumer_groups\[0\]\.consumers\[1\]: consumer carol is not in the file/);
+    expect(r.stderr).toMatch(/warning: .*groups\.yaml: consumers\[0\]\.groups\[1\]: consumer group nowhere is not in the file/);
+    expect(r.stderr).toMatch(/warning: .*groups\.yaml: plugins\[1\]: .*consumer group it names is not in the file/);
+    expect(r.stderr.match(/warning/g)).toHaveLength(3);
+  });
+
+  it('writes the PEM of an mTLS credential’s CA certificate, as decK does, and says when there is none to write', async () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----';
+    const file = session.write(
+      'mtls.yaml',
+      [
+        '_format_version: "3.0"',
+        'consumers:',
+        '- username: device',
+        '  mtls_auth_credentials:',
+        '  - subject_name: device@example.com',
+        '    ca_certificate:',
+        '      cert: |-',
+        ...pem.split('\n').map((l) => `        ${l}`),
+        '- username: other',
+        '  mtls_auth_credentials:',
+        '  - subject_name: other@example.com',
+        '    ca_certificate: { id: 2e5f8ad1-21ca-47f5-8af7-899486e82731 }',
+        '',
+      ].join('\n'),
+    );
+    for (const [args, typed] of [[[], { labels: { 'konghq.com/credential': 'mtls-auth' } }], [['--kic-version', '2'], { kongCredType: 'mtls-auth' }]] as const) {
+      const r = await kong2kic(['-s', file, ...args]);
+      expect(r.code, r.stderr).toBe(0);
+      const secrets = (documents(r.stdout) as Array<{ kind: string; metadata: { name: string; labels?: unknown }; stringData: Record<string, string> }>).filter((d) => d.kind === 'Secret');
+      expect(secrets.map((s) => s.metadata.name)).toEqual(['mtls-auth-device', 'mtls-auth-other']);
+      expect(secrets.map((s) => s.stringData)).toEqual([
+        { subject_name: 'device@example.com', ca_certificate: pem, ...('kongCredType' in typed ? typed : {}) },
+        { subject_name: 'other@example.com', ...('kongCredType' in typed ? typed : {}) },
+      ]);
+      if ('labels' in typed) expect(secrets[0].metadata.labels).toEqual(typed.labels);
+      expect(r.stderr).toMatch(/warning: .*mtls\.yaml: consumers\[1\]\.mtls_auth_credentials\[0\]: its ca_certificate has no cert/);
+      expect(r.stderr.match(/warning/g)).toHaveLength(1);
+    }
   });
 
   it('writes KIC v2 credentials with their type in the Secret (kongCredType), as decK does', async () => {

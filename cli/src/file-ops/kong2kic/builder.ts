@@ -2,11 +2,13 @@
  * The four targets decK builds for (kong2kic/builder_v{2,3}_{gw,ingress}_api.go): they differ
  * in how routes are written (HTTPRoutes for the Gateway API, Ingresses for the Ingress API),
  * and, between KIC v2 and v3, in the HTTPRoute version, the upstream resource (KongIngress or
- * KongUpstreamPolicy) and how credential Secrets say their type. The rest is common.
+ * KongUpstreamPolicy) and how credential Secrets say their type. The rest is common. As decK's
+ * Director, consumer groups come after consumers, whose KongConsumers they add themselves to.
  */
 import { convertCaCertificates } from './ca-certificate';
 import { convertCertificates } from './certificate';
 import { convertConsumers } from './consumer';
+import { convertConsumerGroups } from './consumer-group';
 import { convertGlobalPlugins } from './global-plugin';
 import { convertRoutesToHTTPRoutes } from './route-gateway';
 import { convertRoutesToIngresses } from './route-ingress';
@@ -22,6 +24,7 @@ export function kong2kic(content: Obj, target: KicTarget): { out: KicContent; wa
   else convertRoutesToIngresses(nested, sink);
   convertGlobalPlugins(nested, sink);
   convertConsumers(nested, sink);
+  convertConsumerGroups(nested, sink);
   convertCaCertificates(nested, sink);
   convertCertificates(nested, sink);
   return { out: sink.out, warnings: sink.warnings };

@@ -1,10 +1,12 @@
 /**
  * Consumer credentials → Secrets the KongConsumer lists. KIC v3 tells the credential type by
  * the `konghq.com/credential` label, KIC v2 by a `kongCredType` entry of the Secret's data.
+ * mTLS credentials (of Kong Enterprise's mtls-auth plugin, which kong-ctl does not manage on a
+ * node) are converted too, as decK does: KIC configures them, so the manifest is of use.
  */
 import { calculateSlug } from './slug';
 import { INGRESS_CLASS, type Manifest, type Obj, type Sink } from './types';
-import { metadata, objs, text } from './values';
+import { isObj, metadata, objs, str, text } from './values';
 
 interface CredentialKind {
   /** The list in decK's consumer. */
@@ -22,6 +24,8 @@ const KINDS: CredentialKind[] = [
   { key: 'basicauth_credentials', type: 'basic-auth', fields: ['username', 'password'] },
   { key: 'oauth2_credentials', type: 'oauth2', fields: ['name', 'client_id', 'client_secret', 'client_type', 'hash_secret'] },
   { key: 'acls', type: 'acl', fields: ['group'] },
+  // decK adds `ca_certificate`, the PEM of the credential's CA certificate when the file gives it.
+  { key: 'mtls_auth_credentials', type: 'mtls-auth', fields: ['subject_name', 'id'] },
 ];
 
 function credentialSecret(username: string, kind: CredentialKind, credential: Obj, sink: Sink): Manifest {
@@ -33,6 +37,10 @@ function credentialSecret(username: string, kind: CredentialKind, credential: Ob
     const v = text(credential[f]);
     if (v !== undefined) stringData[f] = v;
   }
+  if (kind.type === 'mtls-auth' && isObj(credential.ca_certificate)) {
+    const pem = str(credential.ca_certificate, 'cert');
+    if (pem !== undefined) stringData.ca_certificate = pem;
+  }
   return {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -43,14 +51,20 @@ function credentialSecret(username: string, kind: CredentialKind, credential: Ob
 }
 
 /** The Secrets of a consumer's credentials; their names, for the KongConsumer. */
-export function convertCredentials(consumer: Obj, username: string, sink: Sink): string[] {
+export function convertCredentials(consumer: Obj, username: string, sink: Sink, where: string): string[] {
   const names: string[] = [];
   for (const kind of KINDS) {
-    for (const credential of objs(consumer, kind.key)) {
+    objs(consumer, kind.key).forEach((credential, j) => {
+      if (kind.type === 'mtls-auth' && credential.ca_certificate !== undefined && credential.ca_certificate !== null) {
+        if (!isObj(credential.ca_certificate) || str(credential.ca_certificate, 'cert') === undefined) {
+          // decK writes the CA certificate's PEM only, and leaves out a reference by id alone.
+          sink.warnings.push(`${where}.${kind.key}[${j}]: its ca_certificate has no cert (PEM) to write: the Secret leaves it out, so the credential is not tied to that CA`);
+        }
+      }
       const secret = credentialSecret(username, kind, credential, sink);
       names.push((secret.metadata as Obj).name as string);
       sink.out.secrets.push(secret);
-    }
+    });
   }
   return names;
 }

@@ -18,7 +18,7 @@ export function convertConsumers(content: Obj, sink: Sink): void {
     const manifest: Manifest = { apiVersion: KONG_V1, kind: 'KongConsumer', metadata: {}, username };
     const customId = str(consumer, 'custom_id');
     if (customId !== undefined) manifest.custom_id = customId;
-    const credentials = convertCredentials(consumer, username, sink);
+    const credentials = convertCredentials(consumer, username, sink, `consumers[${i}]`);
     if (credentials.length) manifest.credentials = credentials;
     for (const plugin of objs(consumer, 'plugins')) {
       const slug = kongPlugin(plugin, username, sink, `consumer ${username}`);

@@ -2,14 +2,27 @@
  * The decK file to convert, read as every kong-ctl command reads one (loadDesired: `${{ env
  * "DECK_…" }}` templates, `_format_version`, YAML errors at file:line) but, as decK's kong2kic,
  * not validated against Kong's schemas: the manifests carry the settings, KIC and Kong judge
- * them. Keys for what kong-ctl does not manage (consumer groups, mTLS credentials…) are
- * refused at their line, as everywhere in kong-ctl.
+ * them. Keys for what kong-ctl does not manage are refused at their line, as everywhere in
+ * kong-ctl, but for consumer groups (a consumer's `groups` too) and mTLS credentials: Kong
+ * Enterprise entities, which KIC configures from the KongConsumerGroups and credential Secrets
+ * decK writes for them, and kong2kic writes too.
  */
 import { loadDesired } from '../../desired/load';
 import { checkFileSchema } from '../../desired/file-schema';
+import { formatEntityPath } from '../../desired/file-format';
+import { isPlainObject } from '../../diff/values';
 import { KongCtlError, type Diagnostic } from '../../model/errors';
 import type { Io } from '../../commands/context';
+import type { PathSegment } from '../../desired/positions';
+import { checkShape } from './shape';
 import type { Obj } from './types';
+
+/** Where an unmanaged key has a KIC manifest: `consumer_groups`, and a consumer's `groups` and `mtls_auth_credentials`. */
+function convertedHere(path: PathSegment[]): boolean {
+  const key = path[path.length - 1];
+  if (path.length === 1) return key === 'consumer_groups';
+  return path.length === 3 && path[0] === 'consumers' && (key === 'groups' || key === 'mtls_auth_credentials');
+}
 
 export interface DeckInput {
   name: string;
@@ -30,8 +43,13 @@ export async function readDeckInput(name: string, io: Io): Promise<DeckInput> {
   const diagnostics = [...result.diagnostics];
   if (file.content !== undefined) {
     for (const p of checkFileSchema(file.content)) {
-      if (!p.unmanaged) continue;
+      if (!p.unmanaged || convertedHere(p.path)) continue;
       diagnostics.push({ code: 'E_VALIDATION', message: p.message, source: { file: file.name, ...file.locate(p.path, { key: p.atKey }), path: '' } });
+    }
+    if (isPlainObject(file.content)) {
+      for (const p of checkShape(file.content)) {
+        diagnostics.push({ code: 'E_VALIDATION', message: `${formatEntityPath(p.path)}: ${p.message}`, source: { file: file.name, ...file.locate(p.path), path: '' } });
+      }
     }
   }
   return { name: file.name, content: (file.content ?? {}) as Obj, diagnostics };

@@ -3,8 +3,9 @@
  * KIC attaches them to their owner. As decK (processTopLevelEntities): a top-level route joins
  * its service's routes, after the nested ones, and a scoped plugin its owner's plugins. decK
  * matches a service or route written by name only; a reference written as an id matches the
- * entity's id too here, and consumer-scoped plugins go to their consumer, where decK drops
- * them. A reference to nothing in the file is said on stderr.
+ * entity's id too here, and consumer-scoped plugins go to their consumer and consumer-group
+ * scoped ones to their consumer group, where decK drops both. A reference to nothing in the
+ * file is said on stderr.
  */
 import type { Obj, Sink } from './types';
 import { isObj, objs, refKeys, str } from './values';
@@ -22,6 +23,7 @@ function appendTo(owner: Obj, key: string, item: Obj): void {
 export function nestTopLevel(content: Obj, sink: Sink): Obj {
   const services = objs(content, 'services').map((s) => ({ ...s, routes: objs(s, 'routes').map((r) => ({ ...r })) }));
   const consumers = objs(content, 'consumers').map((c) => ({ ...c }));
+  const consumerGroups = objs(content, 'consumer_groups').map((g) => ({ ...g }));
   objs(content, 'routes').forEach((route, i) => {
     const service = services.find((s) => owns(s, route.service, 'name'));
     if (service) service.routes.push({ ...route });
@@ -32,9 +34,11 @@ export function nestTopLevel(content: Obj, sink: Sink): Obj {
     if (isObj(plugin.service) || typeof plugin.service === 'string') owner = services.find((s) => owns(s, plugin.service, 'name'));
     else if (isObj(plugin.route) || typeof plugin.route === 'string') owner = services.flatMap((s) => s.routes).find((r) => owns(r, plugin.route, 'name'));
     else if (isObj(plugin.consumer) || typeof plugin.consumer === 'string') owner = consumers.find((c) => owns(c, plugin.consumer, 'username'));
-    else return;
+    else if (isObj(plugin.consumer_group) || typeof plugin.consumer_group === 'string') {
+      owner = consumerGroups.find((g) => owns(g, plugin.consumer_group, 'name'));
+    } else return;
     if (owner) appendTo(owner, 'plugins', plugin);
-    else sink.warnings.push(`plugins[${i}]: the service, route or consumer it names is not in the file: the plugin is not converted`);
+    else sink.warnings.push(`plugins[${i}]: the service, route, consumer or consumer group it names is not in the file: the plugin is not converted`);
   });
-  return { ...content, services, consumers };
+  return { ...content, services, consumers, consumer_groups: consumerGroups };
 }

@@ -26,6 +26,7 @@ export interface KicContent {
   services: Manifest[];
   secrets: Manifest[];
   kongConsumers: Manifest[];
+  kongConsumerGroups: Manifest[];
 }
 
 export const ORDER: ReadonlyArray<keyof KicContent> = [
@@ -38,6 +39,7 @@ export const ORDER: ReadonlyArray<keyof KicContent> = [
   'services',
   'secrets',
   'kongConsumers',
+  'kongConsumerGroups',
 ];
 
 export function emptyContent(): KicContent {
@@ -51,6 +53,7 @@ export function emptyContent(): KicContent {
     services: [],
     secrets: [],
     kongConsumers: [],
+    kongConsumerGroups: [],
   };
 }
 
