@@ -278,6 +278,52 @@ describe('kong-ctl file kong2kic', () => {
     expect(documents(r.stdout)).toEqual(v2);
   });
 
+  it("gives a consumer's second credential of a type its own Secret (decK names both alike, and Kubernetes keeps one)", async () => {
+    const file = session.write(
+      'two-acls.yaml',
+      '_format_version: "3.0"\nconsumers:\n- username: ann\n  acls:\n  - group: gold\n  - group: beta\n  - group: ops\n  keyauth_credentials:\n  - key: k1\n  - key: k2\n',
+    );
+    const r = await kong2kic(['-s', file]);
+    expect(r.code, r.stderr).toBe(0);
+    const docs = documents(r.stdout) as Array<{ kind: string; metadata: { name: string }; stringData?: Record<string, string>; credentials?: string[] }>;
+    const secrets = docs.filter((d) => d.kind === 'Secret').map((d) => [d.metadata.name, d.stringData?.group ?? d.stringData?.key]);
+    expect(secrets).toEqual([
+      ['key-auth-ann', 'k1'],
+      ['key-auth-ann-2', 'k2'],
+      ['acl-ann', 'gold'],
+      ['acl-ann-2', 'beta'],
+      ['acl-ann-3', 'ops'],
+    ]);
+    expect(docs.find((d) => d.kind === 'KongConsumer')?.credentials).toEqual(['key-auth-ann', 'key-auth-ann-2', 'acl-ann', 'acl-ann-2', 'acl-ann-3']);
+  });
+
+  it('says so when a plugin loses a scope: a service plugin for one consumer would act for all of them', async () => {
+    const file = session.write(
+      'two-scopes.yaml',
+      '_format_version: "3.0"\nservices:\n- name: orders\n  host: a.internal\n  plugins:\n  - name: rate-limiting\n    consumer: ann\n    config: { minute: 5 }\n' +
+        'consumers:\n- username: ann\nplugins:\n- name: acl\n  service: orders\n  consumer_group: gold\n  config: { allow: [x] }\n',
+    );
+    const r = await kong2kic(['-s', file]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('warning:'))).toEqual([
+      expect.stringMatching(/service orders: plugin rate-limiting is also scoped to a consumer, which the KongPlugin does not keep: it acts on all of the service's traffic/),
+      expect.stringMatching(/service orders: plugin acl is also scoped to a consumer group, which the KongPlugin does not keep/),
+    ]);
+  });
+
+  it('refuses entities whose manifests would share a name, naming it, and writes nothing', async () => {
+    const file = session.write(
+      'clash.yaml',
+      '_format_version: "3.0"\nservices:\n- name: Orders\n  host: a.internal\n- name: orders\n  host: b.internal\nconsumers:\n- username: ann\n  acls: [{ group: a }, { group: b }]\n- username: ann-2\n  acls: [{ group: c }]\n',
+    );
+    const out = join(session.dir(), 'clash-out.yaml');
+    const r = await kong2kic(['-s', file, '-o', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("two different Services would both be named 'orders'");
+    expect(r.stderr).toContain("two different Secrets would both be named 'acl-ann-2'");
+    expect(() => readFileSync(out)).toThrow();
+  });
+
   it('writes to -o FILE, with a word on stderr', async () => {
     const out = join(session.dir(), 'kic.yaml');
     const r = await kong2kic(['-s', join(FIXTURES, 'global-plugin-input.yaml'), '-o', out]);

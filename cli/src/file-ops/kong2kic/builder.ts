@@ -10,6 +10,7 @@ import { convertCertificates } from './certificate';
 import { convertConsumers } from './consumer';
 import { convertConsumerGroups } from './consumer-group';
 import { convertGlobalPlugins } from './global-plugin';
+import { checkDistinctNames } from './names';
 import { convertRoutesToHTTPRoutes } from './route-gateway';
 import { convertRoutesToIngresses } from './route-ingress';
 import { convertServices } from './service';
@@ -27,5 +28,6 @@ export function kong2kic(content: Obj, target: KicTarget): { out: KicContent; wa
   convertConsumerGroups(nested, sink);
   convertCaCertificates(nested, sink);
   convertCertificates(nested, sink);
+  checkDistinctNames(sink.out);
   return { out: sink.out, warnings: sink.warnings };
 }

@@ -28,7 +28,17 @@ const KINDS: CredentialKind[] = [
   { key: 'mtls_auth_credentials', type: 'mtls-auth', fields: ['subject_name', 'id'] },
 ];
 
-function credentialSecret(username: string, kind: CredentialKind, credential: Obj, sink: Sink): Manifest {
+/**
+ * decK names every Secret of a type `TYPE-USERNAME`, so a consumer's second ACL group (or second
+ * key) gets the first one's name and Kubernetes keeps only one of them: the consumer silently
+ * loses a credential. The first keeps decK's name; the next ones are numbered from 2.
+ */
+function secretName(username: string, kind: CredentialKind, index: number): string {
+  const base = calculateSlug(`${kind.type}-${username}`);
+  return index === 0 ? base : `${base}-${index + 1}`;
+}
+
+function credentialSecret(name: string, kind: CredentialKind, credential: Obj, sink: Sink): Manifest {
   const stringData: Obj = {};
   const labels: Obj = {};
   if (sink.target.version === 3) labels['konghq.com/credential'] = kind.type;
@@ -44,7 +54,7 @@ function credentialSecret(username: string, kind: CredentialKind, credential: Ob
   return {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: metadata(calculateSlug(`${kind.type}-${username}`), { [INGRESS_CLASS]: sink.target.className }, labels),
+    metadata: metadata(name, { [INGRESS_CLASS]: sink.target.className }, labels),
     type: 'Opaque',
     stringData,
   };
@@ -61,7 +71,7 @@ export function convertCredentials(consumer: Obj, username: string, sink: Sink, 
           sink.warnings.push(`${where}.${kind.key}[${j}]: its ca_certificate has no cert (PEM) to write: the Secret leaves it out, so the credential is not tied to that CA`);
         }
       }
-      const secret = credentialSecret(username, kind, credential, sink);
+      const secret = credentialSecret(secretName(username, kind, j), kind, credential, sink);
       names.push((secret.metadata as Obj).name as string);
       sink.out.secrets.push(secret);
     });
