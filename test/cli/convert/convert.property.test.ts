@@ -51,12 +51,13 @@ const route = fc
 
 const file = fc
   .tuple(
-    fc.constantFrom('1.1', '2.1'),
+    // undefined: no _format_version, which decK reads as "1.1"
+    fc.constantFrom('1.1', '2.1', undefined),
     fc.array(fc.tuple(fc.array(route, { maxLength: 3 }), fc.array(plugin, { maxLength: 2 })), { maxLength: 3 }),
     fc.array(plugin, { maxLength: 3 }),
   )
   .map(([version, services, plugins]) => ({
-    _format_version: version,
+    ...(version === undefined ? {} : { _format_version: version }),
     services: services.map(([routes, sp], i) => ({ name: `s${i}`, url: 'http://upstream:8080', routes, plugins: sp })),
     plugins,
   }));

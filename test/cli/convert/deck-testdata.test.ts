@@ -44,6 +44,18 @@ describe("decK's convert tests: kong-gateway-2.x to kong-gateway-3.x", () => {
     expect(r.stderr).toContain(`${at('4/input.yaml')}:9:7: services[0].routes[0].paths[0]: "/status/\\\\d+" → "~/status/\\\\d+"`);
   });
 
+  it('testdata/3: a file without _format_version is a Kong 2.x one, as decK reads it ("1.1")', async () => {
+    const r = await convert('3/input.yaml');
+    expect(r.code, r.stderr).toBe(0);
+    expect(parse(r.text!)).toEqual(parse(read('3/output.yaml')));
+    // The version goes first, as decK writes it; the rest stays as written.
+    expect(r.text).toBe(`_format_version: "3.0"\n${read('3/input.yaml').replace(/- \/(status|code)\//g, '- ~/$1/')}`);
+    expect(r.stderr.split('\n')[0]).toBe(
+      `${at('3/input.yaml')}:1:1: _format_version: added "3.0": the file has none, which decK reads as "1.1", a Kong 2.x file`,
+    );
+    expect((await runCli(['validate', '-f', r.out])).code).toBe(0);
+  });
+
   it('testdata/4, deliberately different: a top-level route is migrated too (decK migrates routes nested in services only)', async () => {
     // decK's convertKongGateway2xTo3x loops over services[].routes only, so the same route
     // written at the top of the file would keep its 2.x paths, which Kong 3.x reads as prefixes.
