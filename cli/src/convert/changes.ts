@@ -5,7 +5,7 @@
 import { isPlainObject } from '../desired/kong-schema-check';
 import type { PathSegment } from '../desired/positions';
 import { migrateLegacyPath } from './legacy-path';
-import { REMOVED_FIELDS, RENAMED_CONFIG_FIELDS, SINGLE_VALUE_HEADERS, appliesTo } from './legacy-plugins';
+import { AUTO_FIELDS, REMOVED_FIELDS, RENAMED_CONFIG_FIELDS, SINGLE_VALUE_HEADERS, appliesTo } from './legacy-plugins';
 
 export const TARGET_FORMAT_VERSION = '3.0';
 /** The versions Kong 3.x itself still loads (kong/db/declarative/migrations/route_path.lua). */
@@ -118,6 +118,12 @@ function pluginChanges(content: Record<string, unknown>, found: Found): void {
       found.changes.push({ op: 'remove', path, message: `removed: ${r.why}` });
     }
     if (!config) continue;
+    for (const a of AUTO_FIELDS) {
+      if (!appliesTo(a.plugins, name) || (a.field in config && config[a.field] !== null)) continue;
+      const value = a.generate();
+      const op = a.field in config ? 'set' : 'add';
+      found.changes.push({ op, path: [...place, 'config', a.field], value, message: `added ${show(value)}, ${a.why}` });
+    }
     for (const r of RENAMED_CONFIG_FIELDS) {
       if (!appliesTo(r.plugins, name) || !(r.from in config)) continue;
       const from = [...place, 'config', r.from];

@@ -80,6 +80,13 @@ function nextLineStart(text: string, offset: number): number {
 
 function setEdit(doc: Document, text: string, c: Extract<Change, { op: 'set' }>, json: boolean): TextEdit {
   if (typeof c.value !== 'string') throw new NotEditable('only strings are written in place');
+  const written = doc.getIn(c.path, true) as Node | null | undefined;
+  if (written === null || (isScalar(written) && written.range && written.range[0] === written.range[1])) {
+    // `key:` with nothing after it: the value goes after the colon.
+    const { pair } = pairIn(doc, c.path);
+    const at = afterColon(text, pair.key.range![1]);
+    return { start: at, end: at, text: ` ${scalarSource(c.value, undefined, inFlow(doc, c.path), json)}` };
+  }
   const node = nodeIn(doc, c.path);
   // The new scalar sits where the node was, so its parent says whether it is in a flow.
   const source = scalarSource(c.value, isScalar(node) ? node.type : undefined, inFlow(doc, c.path), json);

@@ -178,6 +178,75 @@ plugins:
     expect(JSON.parse(r.text)._format_version).toBe('3.0');
   });
 
+  it('adds a pair as its neighbours are written: block, flow, JSON on lines, after an empty value', () => {
+    const ns = (text: string) => text.replace(/[0-9A-Za-z]{32}/g, 'NS');
+    const yaml = converted(`# rate limits
+plugins:
+- name: rate-limiting-advanced
+  config:
+    limit:
+    - 5   # five
+  # the next one
+- name: rate-limiting-advanced
+  config: {limit: [5]}
+- name: rate-limiting-advanced
+  config:
+    namespace:
+- name: rate-limiting-advanced
+  config:
+    window_size: [60]`);
+    expect(ns(yaml.text)).toBe(`# rate limits
+_format_version: "3.0"
+plugins:
+- name: rate-limiting-advanced
+  config:
+    limit:
+    - 5   # five
+    namespace: NS
+  # the next one
+- name: rate-limiting-advanced
+  config: {limit: [5], namespace: NS}
+- name: rate-limiting-advanced
+  config:
+    namespace: NS
+- name: rate-limiting-advanced
+  config:
+    window_size: [60]
+    namespace: NS
+`);
+    expect(yaml.layoutKept).toBe(true);
+    const json = converted(
+      `{
+  "plugins": [
+    {"name": "rate-limiting-advanced", "config": {}},
+    {
+      "name": "rate-limiting-advanced",
+      "config": {
+        "limit": [5]
+      }
+    }
+  ]
+}
+`,
+      'old.json',
+    );
+    expect(ns(json.text)).toBe(`{
+  "_format_version": "3.0",
+  "plugins": [
+    {"name": "rate-limiting-advanced", "config": {"namespace": "NS"}},
+    {
+      "name": "rate-limiting-advanced",
+      "config": {
+        "limit": [5],
+        "namespace": "NS"
+      }
+    }
+  ]
+}
+`);
+    expect(json.layoutKept).toBe(true);
+  });
+
   it('merges a deprecated list into its successor only when one of them is empty', () => {
     const r = converted(`_format_version: "1.1"
 plugins:

@@ -33,6 +33,10 @@ function converted(name: string, text: string): Extract<ConvertResult, { status:
   return r;
 }
 
+const RLA = 'rate-limiting-advanced';
+/** What decK's randomString(32) draws from (its charset, but for the 'j' it repeats). */
+const GENERATED_NAMESPACE = /^[0-9A-Za-z]{32}$/;
+
 describe("decK's convert tests: kong-gateway-2.x to kong-gateway-3.x", () => {
   it('testdata/4: a "1.1" file, its regex paths given the ~ prefix', async () => {
     const r = await convert('4/input.yaml');
@@ -65,6 +69,56 @@ describe("decK's convert tests: kong-gateway-2.x to kong-gateway-3.x", () => {
     const out = parse(r.text);
     expect(out.services).toEqual([{ name: 'svc1', host: 'mockbin.org', path: '/status/200' }]);
     expect(out.routes).toEqual([{ name: 'r1', service: 'svc1', paths: ['~/status/\\d+', '~/code/\\d+'] }]);
+  });
+
+  it('Test_convertAutoFields: rate-limiting-advanced gets the namespace Kong would generate, at every level', () => {
+    const input = read('auto-fields/input.yaml');
+    const r = converted('auto-fields/input.yaml', input);
+    const out = parse(r.text);
+    const configs = [
+      out.plugins[0].config,
+      out.services[0].plugins[0].config,
+      out.routes[0].plugins[0].config,
+      out.consumers[0].plugins[0].config,
+      out.consumer_groups[0].plugins[0].config,
+    ];
+    for (const config of configs) expect(Object.keys(config)).toEqual(['namespace']);
+    for (const config of configs) expect(config.namespace).toMatch(GENERATED_NAMESPACE);
+    // One namespace each: plugins sharing one share their counters.
+    expect(new Set(configs.map((c) => c.namespace)).size).toBe(configs.length);
+    // Nothing else changes (but _format_version, which the Go test does not look at).
+    const strip = (doc: Record<string, unknown>) => JSON.parse(JSON.stringify(doc, (k, v) => (k === 'namespace' || k === '_format_version' ? undefined : v)));
+    expect(strip(out)).toEqual(strip(parse(input)));
+    // Each one listed where its config is.
+    expect(r.changes.filter((c) => c.path.endsWith('.namespace')).map((c) => `${c.line}:${c.column} ${c.path}`)).toEqual([
+      '8:13 services[0].plugins[0].config.namespace',
+      '15:13 routes[0].plugins[0].config.namespace',
+      '20:13 consumers[0].plugins[0].config.namespace',
+      '25:13 consumer_groups[0].plugins[0].config.namespace',
+      '28:11 plugins[0].config.namespace',
+    ]);
+    expect(r.changes[1].message).toMatch(
+      /^added "[0-9A-Za-z]{32}", as decK's convert does: where a file leaves it out, Kong generates one, a new one at every load of a DB-less node, whose nodes then stop sharing counters; to keep this plugin's counters, put the namespace your Kong 2\.x shows for it instead$/,
+    );
+    expect(r.layoutKept).toBe(true);
+  });
+
+  it('Test_convertAutoFields: a namespace already set, or a plugin without config, is left alone', () => {
+    const r = converted(
+      'rla.yaml',
+      `_format_version: "1.1"\nplugins:\n- name: ${RLA}\n  config:\n    namespace: mine\n    limit: [5]\n- name: ${RLA}\n- name: rate-limiting\n  config: {}\n`,
+    );
+    expect(parse(r.text).plugins).toEqual([{ name: RLA, config: { namespace: 'mine', limit: [5] } }, { name: RLA }, { name: 'rate-limiting', config: {} }]);
+  });
+
+  it('Test_convertAutoFields, deliberately different: routes nested in a service get one too (decK skips them)', () => {
+    // decK's generateAutoFields walks services[].plugins and the top-level routes only, so a
+    // route nested in a service keeps no namespace there; kong-ctl fills every plugin wherever
+    // decK's format nests it, as it does for every other plugin change.
+    const r = converted('nested.yaml', `_format_version: "2.1"\nservices:\n- name: s\n  host: h\n  routes:\n  - name: r\n    paths: [/r]\n    plugins:\n    - name: ${RLA}\n      config:\n        limit: [5]\n`);
+    const config = parse(r.text).services[0].routes[0].plugins[0].config;
+    expect(config.namespace).toMatch(GENERATED_NAMESPACE);
+    expect(config.limit).toEqual([5]);
   });
 
   it('errors out when the input file does not exist: exit 1, the file named, nothing written', async () => {
