@@ -14,7 +14,7 @@ interface ConvertOpts extends GlobalOptions {
 }
 
 /**
- * `kong-ctl convert`: a Kong 2.x decK file (`_format_version` "1.1"/"2.1") made a Kong 3.x one,
+ * `kong-ctl convert`: a Kong 2.x decK file (`_format_version` "1.1"/"2.1", or none) made a Kong 3.x one,
  * by the rules Kong's own migration follows, edited in place so comments and layout stay; then
  * the result is validated (offline, or by the node's schemas with --online), so what is left to
  * do by hand is listed with its line.
@@ -23,7 +23,7 @@ export function registerConvert(program: Command, io: Io, done: (o: Promise<Outc
   addConnectionOptions(
     program
       .command('convert')
-      .description('convert a Kong 2.x decK file (_format_version "1.1" or "2.1") to _format_version "3.0", then validate it')
+      .description('convert a Kong 2.x decK file (_format_version "1.1", "2.1" or none) to _format_version "3.0", then validate it')
       .option('-f, --file <path>', 'the file to convert ("-" reads stdin)', collect, []),
   )
     .option('-o, --output-file <file>', 'write to FILE (may be the input itself) instead of stdout')

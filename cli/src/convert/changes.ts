@@ -5,14 +5,24 @@
 import { isPlainObject } from '../desired/kong-schema-check';
 import type { PathSegment } from '../desired/positions';
 import { migrateLegacyPath } from './legacy-path';
-import { REMOVED_FIELDS, RENAMED_CONFIG_FIELDS, SINGLE_VALUE_HEADERS, appliesTo } from './legacy-plugins';
+import { AUTO_FIELDS, REMOVED_FIELDS, RENAMED_CONFIG_FIELDS, SINGLE_VALUE_HEADERS, appliesTo } from './legacy-plugins';
 
 export const TARGET_FORMAT_VERSION = '3.0';
 /** The versions Kong 3.x itself still loads (kong/db/declarative/migrations/route_path.lua). */
 export const LEGACY_FORMAT_VERSIONS = ['1.1', '2.1'];
 
+/**
+ * A file without `_format_version` is a Kong 2.x one: decK reads it as its default "1.1" (its
+ * sync refuses to apply it to Kong 3.x, naming "1.1", and its convert tests convert one).
+ */
+export function isLegacyFormatVersion(version: unknown): boolean {
+  return version === undefined || version === null || LEGACY_FORMAT_VERSIONS.includes(String(version));
+}
+
 export type Change =
   | { op: 'set'; path: PathSegment[]; value: unknown; message: string }
+  /** A key the mapping does not have yet: `path` is the new pair's; `first` puts it at the top. */
+  | { op: 'add'; path: PathSegment[]; value: unknown; first?: boolean; message: string }
   /** `path` is the pair whose key becomes `to`. */
   | { op: 'rename'; path: PathSegment[]; to: string; message: string }
   | { op: 'remove'; path: PathSegment[]; message: string };
@@ -108,6 +118,12 @@ function pluginChanges(content: Record<string, unknown>, found: Found): void {
       found.changes.push({ op: 'remove', path, message: `removed: ${r.why}` });
     }
     if (!config) continue;
+    for (const a of AUTO_FIELDS) {
+      if (!appliesTo(a.plugins, name) || (a.field in config && config[a.field] !== null)) continue;
+      const value = a.generate();
+      const op = a.field in config ? 'set' : 'add';
+      found.changes.push({ op, path: [...place, 'config', a.field], value, message: `added ${show(value)}, ${a.why}` });
+    }
     for (const r of RENAMED_CONFIG_FIELDS) {
       if (!appliesTo(r.plugins, name) || !(r.from in config)) continue;
       const from = [...place, 'config', r.from];
@@ -143,10 +159,22 @@ function pluginChanges(content: Record<string, unknown>, found: Found): void {
 
 /** The changes for a file whose `_format_version` is legacy (checked by the caller). */
 export function findChanges(content: Record<string, unknown>): Found {
-  const found: Found = {
-    changes: [{ op: 'set', path: ['_format_version'], value: TARGET_FORMAT_VERSION, message: `${show(String(content._format_version))} → "${TARGET_FORMAT_VERSION}"` }],
-    refusals: [],
-  };
+  const version: Change =
+    content._format_version === undefined
+      ? {
+          op: 'add',
+          path: ['_format_version'],
+          value: TARGET_FORMAT_VERSION,
+          first: true,
+          message: `added "${TARGET_FORMAT_VERSION}": the file has none, which decK reads as "1.1", a Kong 2.x file`,
+        }
+      : {
+          op: 'set',
+          path: ['_format_version'],
+          value: TARGET_FORMAT_VERSION,
+          message: `${content._format_version === null ? 'null' : show(String(content._format_version))} → "${TARGET_FORMAT_VERSION}"`,
+        };
+  const found: Found = { changes: [version], refusals: [] };
   routeChanges(content, found);
   pluginChanges(content, found);
   return found;
@@ -159,7 +187,11 @@ export function applyToValue(content: Record<string, unknown>, changes: Change[]
     const parent = get(out, c.path.slice(0, -1)) as Record<PathSegment, unknown>;
     const last = c.path[c.path.length - 1];
     if (c.op === 'set') parent[last] = c.value;
-    else if (c.op === 'remove') delete parent[last];
+    else if (c.op === 'add') {
+      const rest = { ...parent };
+      for (const k of Object.keys(parent)) delete parent[k];
+      Object.assign(parent, c.first ? { [last]: c.value, ...rest } : { ...rest, [last]: c.value });
+    } else if (c.op === 'remove') delete parent[last];
     else {
       parent[c.to] = parent[last];
       delete parent[last];

@@ -1,5 +1,5 @@
 /**
- * One Kong 2.x decK file (`_format_version` "1.1" or "2.1") → the same file for Kong 3.x
+ * One Kong 2.x decK file (`_format_version` "1.1", "2.1" or none) → the same file for Kong 3.x
  * (`"3.0"`). The changes are found on the plain value, made as edits of the text as written,
  * and the result is checked: it must read back exactly as the changes applied to the value.
  * When the in-place edits cannot do that, the document is serialised anew instead (comments
@@ -11,7 +11,7 @@ import { isPlainObject, formatFieldPath } from '../desired/kong-schema-check';
 import { YAML_OPTIONS, yamlProblemText } from '../desired/parse';
 import { PositionMap, nodeAt, nodeStart, type PathSegment } from '../desired/positions';
 import type { SourceText } from '../desired/sources';
-import { LEGACY_FORMAT_VERSIONS, TARGET_FORMAT_VERSION, applyToValue, findChanges, type Change } from './changes';
+import { TARGET_FORMAT_VERSION, applyToValue, findChanges, isLegacyFormatVersion, type Change } from './changes';
 import { applyEdits, editFor, isNotEditable } from './text-edits';
 
 export interface Located {
@@ -43,7 +43,12 @@ function reserialise(doc: Document, changes: Change[], json: boolean, expected: 
   const copy = doc.clone();
   for (const c of changes) {
     if (c.op === 'set') copy.setIn(c.path, copy.createNode(c.value));
-    else if (c.op === 'remove') copy.deleteIn(c.path);
+    else if (c.op === 'add') {
+      const parent = (c.path.length > 1 ? copy.getIn(c.path.slice(0, -1), true) : copy.contents) as { items: unknown[] };
+      const pair = copy.createPair(c.path[c.path.length - 1], c.value);
+      if (c.first) parent.items.unshift(pair);
+      else parent.items.push(pair);
+    } else if (c.op === 'remove') copy.deleteIn(c.path);
     else {
       const parent = copy.getIn(c.path.slice(0, -1), true) as { items: { key: { value: unknown } }[] };
       const pair = parent.items.find((p) => String(p.key.value) === String(c.path[c.path.length - 1]));
@@ -73,11 +78,12 @@ export function convertLegacyFile(src: SourceText): ConvertResult {
   if (!isPlainObject(content)) return { status: 'refused', errors: [locate([], 'expected a mapping at the top of the file (_format_version, services, …)')], warnings: [] };
   const version = content._format_version;
   if (version === TARGET_FORMAT_VERSION) return { status: 'current', text: src.text, warnings: [] };
-  if (!LEGACY_FORMAT_VERSIONS.includes(String(version))) {
-    const what = version === undefined ? 'has no _format_version' : `has _format_version ${JSON.stringify(version)}`;
+  if (!isLegacyFormatVersion(version)) {
     return {
       status: 'refused',
-      errors: [locate(version === undefined ? [] : ['_format_version'], `${what}: convert reads decK files of Kong 2.x (_format_version "1.1" or "2.1")`)],
+      errors: [
+        locate(['_format_version'], `has _format_version ${JSON.stringify(version)}: convert reads decK files of Kong 2.x (_format_version "1.1" or "2.1", or none)`),
+      ],
       warnings: [],
     };
   }
@@ -86,7 +92,10 @@ export function convertLegacyFile(src: SourceText): ConvertResult {
   const warnings = found.refusals.filter((r) => r.severity === 'warning').map((r) => locate(r.path, r.message));
   const errors = found.refusals.filter((r) => r.severity === 'error').map((r) => locate(r.path, r.message, true));
   if (errors.length) return { status: 'refused', errors, warnings };
-  const changes = found.changes.map((c) => locate(c.path, c.message, c.op !== 'set'));
+  // A pair yet to be added is reported where its mapping is.
+  const changes = found.changes.map((c) =>
+    c.op === 'add' ? { ...locate(c.path.slice(0, -1), c.message), path: formatFieldPath(c.path) } : locate(c.path, c.message, c.op !== 'set'),
+  );
   const expected = applyToValue(content, found.changes);
   const json = isJsonText(src);
 

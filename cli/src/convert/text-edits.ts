@@ -80,6 +80,13 @@ function nextLineStart(text: string, offset: number): number {
 
 function setEdit(doc: Document, text: string, c: Extract<Change, { op: 'set' }>, json: boolean): TextEdit {
   if (typeof c.value !== 'string') throw new NotEditable('only strings are written in place');
+  const written = doc.getIn(c.path, true) as Node | null | undefined;
+  if (written === null || (isScalar(written) && written.range && written.range[0] === written.range[1])) {
+    // `key:` with nothing after it: the value goes after the colon.
+    const { pair } = pairIn(doc, c.path);
+    const at = afterColon(text, pair.key.range![1]);
+    return { start: at, end: at, text: ` ${scalarSource(c.value, undefined, inFlow(doc, c.path), json)}` };
+  }
   const node = nodeIn(doc, c.path);
   // The new scalar sits where the node was, so its parent says whether it is in a flow.
   const source = scalarSource(c.value, isScalar(node) ? node.type : undefined, inFlow(doc, c.path), json);
@@ -88,6 +95,64 @@ function setEdit(doc: Document, text: string, c: Extract<Change, { op: 'set' }>,
   // A block collection becomes a scalar on the key's own line.
   const { pair } = pairIn(doc, c.path);
   return { start: afterColon(text, pair.key.range![1]), end, text: ` ${source}` };
+}
+
+/** Start of the line holding `offset`. */
+function lineStart(text: string, offset: number): number {
+  return text.lastIndexOf('\n', offset - 1) + 1;
+}
+
+/**
+ * A new pair: first in its mapping (`_format_version`, where decK writes it) or last. Written as
+ * its neighbours are: on its own line at their indentation in a block mapping, after or before
+ * them with a comma in a flow one (on its own line too where they each have one, as JSON usually).
+ */
+function addEdit(doc: Document, text: string, c: Extract<Change, { op: 'add' }>, json: boolean): TextEdit {
+  if (typeof c.value !== 'string') throw new NotEditable('only strings are written in place');
+  const parentPath = c.path.slice(0, -1);
+  const map = parentPath.length ? doc.getIn(parentPath, true) : doc.contents;
+  if (!isMap(map) || !map.range) throw new NotEditable('not a mapping');
+  const flow = inFlow(doc, c.path);
+  const pairText = `${scalarSource(String(c.path[c.path.length - 1]), undefined, flow, json)}: ${scalarSource(c.value, undefined, flow, json)}`;
+  const keyRange = (i: number) => {
+    const item = map.items[i];
+    const range = isPair(item) && isScalar(item.key) ? item.key.range : undefined;
+    if (!range) throw new NotEditable('key without a range');
+    return range;
+  };
+  const lastEnd = () => {
+    const item = map.items[map.items.length - 1] as Pair<Node, Node | null>;
+    const range = (item.value ?? item.key)?.range;
+    if (!range) throw new NotEditable('pair without a range');
+    return range;
+  };
+  if (map.flow) {
+    const open = map.range[0];
+    if (text[open] !== '{') throw new NotEditable('no brace');
+    if (map.items.length === 0) return { start: open + 1, end: open + 1, text: pairText };
+    const first = keyRange(0)[0];
+    const between = text.slice(open + 1, first);
+    const ownLines = between.includes('\n');
+    if (c.first) {
+      const indent = ownLines ? between.slice(between.lastIndexOf('\n')) : ' ';
+      return { start: first, end: first, text: `${pairText},${indent}` };
+    }
+    const end = contentEnd(text, lastEnd()[1]);
+    const lastKey = keyRange(map.items.length - 1)[0];
+    const indent = ownLines ? `\n${text.slice(lineStart(text, lastKey), lastKey)}` : ' ';
+    return { start: end, end, text: `,${indent}${pairText}` };
+  }
+  const first = keyRange(0)[0];
+  const indent = text.slice(lineStart(text, first), first);
+  // `- name: x` opens a sequence item: the column is right, the text before it is not blank.
+  const pad = ' '.repeat(indent.length);
+  if (c.first) {
+    if (indent.trim() !== '') throw new NotEditable('the first key does not open its line');
+    return { start: lineStart(text, first), end: lineStart(text, first), text: `${indent}${pairText}\n` };
+  }
+  const at = nextLineStart(text, lastEnd()[2]);
+  const newline = at === text.length && !text.endsWith('\n') ? '\n' : '';
+  return { start: at, end: at, text: `${newline}${pad}${pairText}\n` };
 }
 
 function renameEdit(doc: Document, c: Extract<Change, { op: 'rename' }>, json: boolean): TextEdit {
@@ -133,6 +198,7 @@ function removeEdit(doc: Document, text: string, c: Extract<Change, { op: 'remov
 
 export function editFor(doc: Document, text: string, change: Change, json: boolean): TextEdit {
   if (change.op === 'set') return setEdit(doc, text, change, json);
+  if (change.op === 'add') return addEdit(doc, text, change, json);
   if (change.op === 'rename') return renameEdit(doc, change, json);
   return removeEdit(doc, text, change);
 }

@@ -29,7 +29,9 @@ export function checkFormatVersion(file: ParsedFile): Diagnostic[] {
     return [
       {
         code: 'E_FORMAT_VERSION',
-        message: `missing _format_version: kong-ctl reads decK's format for Kong 3.x, which starts with _format_version: "${FORMAT_VERSION}"`,
+        message:
+          `missing _format_version: kong-ctl reads decK's format for Kong 3.x, which starts with _format_version: "${FORMAT_VERSION}"` +
+          ' (decK reads a file without it as a Kong 2.x one: `kong-ctl convert -f FILE -o NEW` converts it)',
         source: at(file, []),
       },
     ];

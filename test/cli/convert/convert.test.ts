@@ -178,6 +178,75 @@ plugins:
     expect(JSON.parse(r.text)._format_version).toBe('3.0');
   });
 
+  it('adds a pair as its neighbours are written: block, flow, JSON on lines, after an empty value', () => {
+    const ns = (text: string) => text.replace(/[0-9A-Za-z]{32}/g, 'NS');
+    const yaml = converted(`# rate limits
+plugins:
+- name: rate-limiting-advanced
+  config:
+    limit:
+    - 5   # five
+  # the next one
+- name: rate-limiting-advanced
+  config: {limit: [5]}
+- name: rate-limiting-advanced
+  config:
+    namespace:
+- name: rate-limiting-advanced
+  config:
+    window_size: [60]`);
+    expect(ns(yaml.text)).toBe(`# rate limits
+_format_version: "3.0"
+plugins:
+- name: rate-limiting-advanced
+  config:
+    limit:
+    - 5   # five
+    namespace: NS
+  # the next one
+- name: rate-limiting-advanced
+  config: {limit: [5], namespace: NS}
+- name: rate-limiting-advanced
+  config:
+    namespace: NS
+- name: rate-limiting-advanced
+  config:
+    window_size: [60]
+    namespace: NS
+`);
+    expect(yaml.layoutKept).toBe(true);
+    const json = converted(
+      `{
+  "plugins": [
+    {"name": "rate-limiting-advanced", "config": {}},
+    {
+      "name": "rate-limiting-advanced",
+      "config": {
+        "limit": [5]
+      }
+    }
+  ]
+}
+`,
+      'old.json',
+    );
+    expect(ns(json.text)).toBe(`{
+  "_format_version": "3.0",
+  "plugins": [
+    {"name": "rate-limiting-advanced", "config": {"namespace": "NS"}},
+    {
+      "name": "rate-limiting-advanced",
+      "config": {
+        "limit": [5],
+        "namespace": "NS"
+      }
+    }
+  ]
+}
+`);
+    expect(json.layoutKept).toBe(true);
+  });
+
   it('merges a deprecated list into its successor only when one of them is empty', () => {
     const r = converted(`_format_version: "1.1"
 plugins:
@@ -235,13 +304,19 @@ routes:
       text: '_format_version: "3.0"\n# as is\n',
       warnings: [],
     });
-    expect(convertLegacyFile({ name: 'x.yaml', text: 'services: []\n' })).toMatchObject({
-      status: 'refused',
-      errors: [{ line: 1, column: 1, message: 'has no _format_version: convert reads decK files of Kong 2.x (_format_version "1.1" or "2.1")' }],
-    });
+    // No _format_version: decK reads the file as its default "1.1", so it is converted (decK's
+    // convert testdata/3, test/cli/convert/deck-testdata.test.ts), the version put first.
+    const none = converted('# old\nservices: []\n');
+    expect(none.text).toBe('# old\n_format_version: "3.0"\nservices: []\n');
+    expect(none.changes).toEqual([
+      { line: 2, column: 1, path: '_format_version', message: 'added "3.0": the file has none, which decK reads as "1.1", a Kong 2.x file' },
+    ]);
+    expect(converted('{"services": []}', 'x.json').text).toBe('{"_format_version": "3.0", "services": []}');
     expect(convertLegacyFile({ name: 'x.yaml', text: '_format_version: "0.1"\n' })).toMatchObject({
       status: 'refused',
-      errors: [{ line: 1, column: 18, path: '_format_version', message: 'has _format_version "0.1": convert reads decK files of Kong 2.x (_format_version "1.1" or "2.1")' }],
+      errors: [
+        { line: 1, column: 18, path: '_format_version', message: 'has _format_version "0.1": convert reads decK files of Kong 2.x (_format_version "1.1" or "2.1", or none)' },
+      ],
     });
     expect(convertLegacyFile({ name: 'x.yaml', text: '_format_version: "1.1"\nservices: [\n' })).toMatchObject({ status: 'refused' });
   });

@@ -19,7 +19,7 @@ describe('reading YAML and JSON', () => {
       '<stdin>:1:1: expected a mapping at the top of the file (_format_version, services, consumers, …)',
     ]);
     expect((await check('')).problems).toEqual([
-      `<stdin>:1:1: missing _format_version: kong-ctl reads decK's format for Kong 3.x, which starts with _format_version: "3.0"`,
+      `<stdin>:1:1: missing _format_version: kong-ctl reads decK's format for Kong 3.x, which starts with _format_version: "3.0" (decK reads a file without it as a Kong 2.x one: \`kong-ctl convert -f FILE -o NEW\` converts it)`,
     ]);
   });
 

@@ -100,7 +100,7 @@ describe('validateDesired: every problem, with file:line:column and entity path'
 
   it('_format_version: missing, another version, or not a string', async () => {
     expect(await problems('format-missing.yaml')).toEqual([
-      `bad/format-missing.yaml:1:1: missing _format_version: kong-ctl reads decK's format for Kong 3.x, which starts with _format_version: "3.0"`,
+      `bad/format-missing.yaml:1:1: missing _format_version: kong-ctl reads decK's format for Kong 3.x, which starts with _format_version: "3.0" (decK reads a file without it as a Kong 2.x one: \`kong-ctl convert -f FILE -o NEW\` converts it)`,
     ]);
     expect(await problems('format-1.1.yaml')).toEqual([
       'bad/format-1.1.yaml:1:18: _format_version "1.1" is not supported: kong-ctl reads decK\'s format for Kong 3.x, _format_version: "3.0" (`kong-ctl convert -f FILE -o NEW` converts a Kong 2.x file)',
