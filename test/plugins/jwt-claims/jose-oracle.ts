@@ -179,23 +179,25 @@ export async function joseVerdict(token: string, keys: KeySource, policy: Policy
       return { ok: true, claims: payload as Record<string, unknown> };
     } catch (error) {
       if (error instanceof jose.errors.JWKSMultipleMatchingKeys) {
-        let last: Verdict = { ok: false, reason: reasonOf(error) };
+        const reasons: string[] = [];
         for await (const candidate of error as unknown as AsyncIterable<jose.CryptoKey>) {
-          last = await attempt(candidate);
-          if (last.ok || CLAIM_ERRORS.has(last.reason.split(':')[0]!)) return last;
+          const verdict = await attempt(candidate);
+          if (verdict.ok || CLAIM_ERRORS.has(verdict.reason.split(':')[0]!)) return verdict;
+          reasons.push(verdict.reason);
         }
-        return last;
+        return { ok: false, reason: reasons.join(' | ') || reasonOf(error) };
       }
       return { ok: false, reason: reasonOf(error) };
     }
   };
   if ('jwks' in keys) return attempt(jose.createLocalJWKSet(keys.jwks as jose.JSONWebKeySet));
-  let last: Verdict = { ok: false, reason: 'no key configured' };
+  const reasons: string[] = [];
   for (const pem of keys.pems) {
-    last = await attempt((header: jose.JWSHeaderParameters) => jose.importSPKI(pem, String(header.alg)));
-    if (last.ok || CLAIM_ERRORS.has(last.reason.split(':')[0]!)) return last;
+    const verdict = await attempt((header: jose.JWSHeaderParameters) => jose.importSPKI(pem, String(header.alg)));
+    if (verdict.ok || CLAIM_ERRORS.has(verdict.reason.split(':')[0]!)) return verdict;
+    reasons.push(verdict.reason);
   }
-  return last;
+  return { ok: false, reason: reasons.join(' | ') || 'no key configured' };
 }
 
 export type PluginVerdict = { ok: true; claims: Record<string, unknown> } | { ok: false; failure: Failure };
