@@ -7,7 +7,8 @@
  * - `joseVerdict`: `jwtVerify` with the options equivalent to a plugin config (algorithms,
  *   issuer, audience, clockTolerance = leeway, maxTokenAge, requiredClaims, typ);
  * - `pluginVerdict`: the plugin's own `verifyToken` on the compiled config, its JWKS store fed the
- *   same key set as JSON (the harness test serves it over HTTP instead).
+ *   same key set as JSON; or, for a key set served at a URL, the plugin fetching it itself and
+ *   jose through createRemoteJWKSet (jose.harness.test.ts serves one).
  *
  * jose cannot sign or verify Ed448 (v6 dropped it; RFC 8037 EdDSA covers it and the plugin
  * verifies it): the Ed448 cases are pinned in jose-malformed.test.ts with node:crypto keys.
@@ -123,15 +124,18 @@ export const DEFAULT_POLICY: Policy = {
   tokenTypes: [],
 };
 
-/** Where the issuer's keys come from: PEMs in the config, or a JWKS document. */
-export type KeySource = { pems: readonly string[] } | { jwks: { keys: unknown[] } };
+/** Where the issuer's keys come from: PEMs in the config, a JWKS document, or a JWKS served at
+ *  a URL (which the plugin and jose's createRemoteJWKSet each fetch). */
+export type KeySource = { pems: readonly string[] } | { jwks: { keys: unknown[] } } | { jwksUrl: string };
 
 export const JWKS_URI = 'https://idp.example/.well-known/jwks.json';
 
 /** The plugin config for a policy and key source (one issuer, ISS; token cache off). */
 export function pluginConfig(policy: Policy, keys: KeySource, jwksUri = JWKS_URI): Record<string, unknown> {
   return {
-    issuers: [{ issuer: ISS, ...('pems' in keys ? { public_keys: [...keys.pems] } : { jwks_uri: jwksUri }) }],
+    issuers: [
+      { issuer: ISS, ...('pems' in keys ? { public_keys: [...keys.pems] } : { jwks_uri: 'jwksUrl' in keys ? keys.jwksUrl : jwksUri }) },
+    ],
     algorithms: [...policy.algorithms],
     audiences: [...policy.audiences],
     leeway: policy.leeway,
@@ -191,6 +195,7 @@ export async function joseVerdict(token: string, keys: KeySource, policy: Policy
     }
   };
   if ('jwks' in keys) return attempt(jose.createLocalJWKSet(keys.jwks as jose.JSONWebKeySet));
+  if ('jwksUrl' in keys) return attempt(remoteSet(keys.jwksUrl));
   const reasons: string[] = [];
   for (const pem of keys.pems) {
     const verdict = await attempt((header: jose.JWSHeaderParameters) => jose.importSPKI(pem, String(header.alg)));
@@ -198,6 +203,13 @@ export async function joseVerdict(token: string, keys: KeySource, policy: Policy
     reasons.push(verdict.reason);
   }
   return { ok: false, reason: reasons.join(' | ') || 'no key configured' };
+}
+
+/** One createRemoteJWKSet per URL, so jose fetches a served key set once, as the plugin does. */
+const remoteSets = new Map<string, ReturnType<typeof jose.createRemoteJWKSet>>();
+function remoteSet(url: string): ReturnType<typeof jose.createRemoteJWKSet> {
+  if (!remoteSets.has(url)) remoteSets.set(url, jose.createRemoteJWKSet(new URL(url)));
+  return remoteSets.get(url)!;
 }
 
 export type PluginVerdict = { ok: true; claims: Record<string, unknown> } | { ok: false; failure: Failure };
@@ -210,7 +222,10 @@ export async function pluginVerdict(token: string, keys: KeySource, policy: Poli
   const compiled = compileConfig(pluginConfig(policy, keys));
   if (!compiled.ok) throw new Error(`test config refused: ${compiled.errors.join('; ')}`);
   const body = 'jwks' in keys ? JSON.stringify(keys.jwks) : '';
-  const store = new JwksStore(JWKS_URI, compiled.config.jwks, async () => (JSON.parse(body) as { keys: unknown[] }).keys);
+  const store =
+    'jwksUrl' in keys
+      ? new JwksStore(keys.jwksUrl, compiled.config.jwks) // the plugin's own HTTP fetch
+      : new JwksStore(JWKS_URI, compiled.config.jwks, async () => (JSON.parse(body) as { keys: unknown[] }).keys);
   const result = await verifyToken(token, compiled.config, now, (issuer) => (issuer.jwksUri ? store : undefined));
   return result.ok ? { ok: true, claims: result.value.claims } : { ok: false, failure: result.failure };
 }
