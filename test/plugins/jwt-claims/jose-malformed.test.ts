@@ -175,7 +175,7 @@ describe('base64url that is not the canonical encoding (RFC 7515 §2: no padding
   }
 
   /**
-   * What jose (v6 on a runtime without Uint8Array.fromBase64, which is Node < 25) decodes anyway:
+   * What jose (v6) decodes anyway: on a runtime without Uint8Array.fromBase64 (Node 20 has none)
    * it decodes with atob() (WHATWG forgiving-base64), which strips ASCII whitespace, takes correct
    * padding and ignores trailing bits; the standard alphabet it refuses. Since the signature
    * covers the segments as sent, a producer that signed such a segment passes jose.
