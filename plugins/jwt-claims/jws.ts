@@ -1,7 +1,7 @@
 /**
  * Compact JWS parsing (RFC 7515 §7.1), strict: exactly three canonical base64url segments,
- * header and payload each the UTF-8 of a JSON object, no `crit` extensions. Key hints in the header (`jku`, `jwk`,
- * `x5u`, `x5c`) are ignored: keys only ever come from the config.
+ * header and payload each the UTF-8 of a JSON object, no `crit` extensions. Key hints in the
+ * header (`jku`, `jwk`, `x5u`, `x5c`) are ignored: keys only ever come from the config.
  */
 import { fail, ok, type Result } from './failures';
 

@@ -3,8 +3,8 @@
  * badly encoded, unsigned or HMAC-signed, with a header that does not fit the key, `crit`/`b64`,
  * odd JSON, badly encoded signatures, and JWKS key selection with keys that must not be used.
  *
- * The plugin must refuse what jose refuses. Where the two differ, the RFCs (7515, 7517, 7518,
- * 7519, 8037, 8725) and the plugin's README decide, and the test says which:
+ * Mostly both refuse. Where the two differ, the RFCs (7515, 7517, 7518, 7519, 8037, 8725) and
+ * the plugin's README decide, and the test says which:
  * - "plugin stricter, on purpose": the plugin refuses, jose accepts, and the RFC allows the
  *   refusal (or requires it: "jose lenient");
  * - "jose stricter": jose refuses something the RFCs have a verifier accept or ignore.
