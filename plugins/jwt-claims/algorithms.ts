@@ -55,10 +55,22 @@ export function keyFitsAlgorithm(key: KeyObject, alg: Algorithm): boolean {
   }
 }
 
+/**
+ * The exact length a signature must have, where the scheme fixes it: R || S for ES*, and for
+ * RS and PS the modulus length (RFC 8017 §8.1.2 and §8.2.2, step 1). OpenSSL checks the latter
+ * for PKCS#1 v1.5 but not for PSS, where a signature with its leading zero byte dropped still
+ * verifies: a second text for the same token. Ed25519/Ed448 signatures OpenSSL checks itself.
+ */
+function signatureLength(spec: AlgorithmSpec, key: KeyObject): number | undefined {
+  if (spec.family === 'RS' || spec.family === 'PS') return Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8);
+  return spec.signatureLength;
+}
+
 /** Verify a JWS signature; any crypto error counts as a bad signature. */
 export function verifySignature(alg: Algorithm, key: KeyObject, signingInput: Buffer, signature: Buffer): boolean {
   const spec = ALGORITHM_SPECS[alg];
-  if (spec.signatureLength !== undefined && signature.length !== spec.signatureLength) return false;
+  const length = signatureLength(spec, key);
+  if (length !== undefined && signature.length !== length) return false;
   try {
     switch (spec.family) {
       case 'RS':

@@ -1,7 +1,7 @@
 /**
  * Compact JWS parsing (RFC 7515 §7.1), strict: exactly three canonical base64url segments,
- * JSON-object header and payload, no `crit` extensions. Key hints in the header (`jku`, `jwk`,
- * `x5u`, `x5c`) are ignored: keys only ever come from the config.
+ * header and payload each the UTF-8 of a JSON object, no `crit` extensions. Key hints in the
+ * header (`jku`, `jwk`, `x5u`, `x5c`) are ignored: keys only ever come from the config.
  */
 import { fail, ok, type Result } from './failures';
 
@@ -29,9 +29,17 @@ export function decodeBase64Url(segment: string): Buffer | undefined {
   return bytes.toString('base64url') === segment ? bytes : undefined;
 }
 
+/**
+ * RFC 7515 §5.2 steps 3-4, RFC 7519 §7.2 step 10: the octets must be UTF-8 of a JSON object.
+ * Buffer.toString('utf8') would put U+FFFD in place of bytes that are not UTF-8, so that
+ * different tokens decode to the same claims; this decoder refuses them instead, and keeps a
+ * byte order mark (which JSON.parse then refuses: RFC 8259 §8.1, no producer sends one).
+ */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 function parseJsonObject(bytes: Buffer): Record<string, unknown> | undefined {
   try {
-    const value: unknown = JSON.parse(bytes.toString('utf8'));
+    const value: unknown = JSON.parse(utf8.decode(bytes));
     return typeof value === 'object' && value !== null && !Array.isArray(value)
       ? (value as Record<string, unknown>)
       : undefined;

@@ -21,12 +21,24 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** RFC 7517 §4.3: `key_ops` is an array of strings without duplicates; it must list `verify`. */
+function allowsVerify(keyOps: unknown): boolean {
+  return (
+    Array.isArray(keyOps) &&
+    keyOps.every((op) => typeof op === 'string') &&
+    new Set(keyOps).size === keyOps.length &&
+    keyOps.includes('verify')
+  );
+}
+
 /** A JWK usable for signature verification, or undefined (skipped, never an error: one odd key
  *  in an identity provider's set must not take the others down). */
 export function parseJwk(jwk: unknown): VerificationKey | undefined {
   if (!isObject(jwk) || typeof jwk.kty !== 'string' || !KEY_TYPES.has(jwk.kty)) return undefined;
   if (jwk.use !== undefined && jwk.use !== 'sig') return undefined;
-  if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify'))) return undefined;
+  if (jwk.key_ops !== undefined && !allowsVerify(jwk.key_ops)) return undefined;
+  // RFC 7517 §4.4: a string. Any other value is no restriction to drop: the key goes unused.
+  if (jwk.alg !== undefined && typeof jwk.alg !== 'string') return undefined;
   const publicPart: Record<string, unknown> = { ...jwk };
   for (const member of PRIVATE_MEMBERS) delete publicPart[member];
   let key: KeyObject;

@@ -104,6 +104,11 @@ describe('JwksStore', () => {
     const { state, fetcher } = fakeProvider([
       k1.jwk({ kid: 'enc', use: 'enc' }),
       k1.jwk({ kid: 'wrap', key_ops: ['wrapKey'] }),
+      // RFC 7517 §4.3/§4.4: key_ops strings without duplicates, alg a string; else not used
+      k1.jwk({ kid: 'ops-twice', key_ops: ['verify', 'verify'] }),
+      k1.jwk({ kid: 'ops-not-strings', key_ops: ['verify', 1] }),
+      k1.jwk({ kid: 'alg-not-a-string', alg: 256 }),
+      k1.jwk({ kid: 'alg-null', alg: null }),
       { kty: 'oct', k: 'c2VjcmV0', kid: 'hmac' },
       { kty: 'RSA', kid: 'broken', n: 'AQAB' },
       'junk',

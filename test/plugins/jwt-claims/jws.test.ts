@@ -47,6 +47,19 @@ describe('parseJws', () => {
     expect(parseJws(token)).toEqual({ ok: false, failure: { code: 'malformed' } });
   });
 
+  it('refuses a header or payload that is not UTF-8, or starts with a byte order mark, as malformed', () => {
+    const bytes = (...parts: Array<string | number[]>) =>
+      Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p)))).toString('base64url');
+    const rs = seg({ alg: 'RS256' });
+    for (const bad of [[0xff], [0xc3], [0xc0, 0xaf], [0xed, 0xa0, 0x80]]) {
+      expect(parseJws(`${rs}.${bytes('{"iss":"a', bad, '"}')}.c2ln`)).toEqual({ ok: false, failure: { code: 'malformed' } });
+      expect(parseJws(`${bytes('{"alg":"RS256","x":"', bad, '"}')}.${seg({})}.c2ln`)).toEqual({ ok: false, failure: { code: 'malformed' } });
+    }
+    expect(parseJws(`${rs}.${bytes([0xef, 0xbb, 0xbf], '{}')}.c2ln`)).toEqual({ ok: false, failure: { code: 'malformed' } });
+    const fine = parseJws(`${rs}.${bytes('{"n":"ü😀\\ud800"}')}.c2ln`);
+    expect(fine.ok && fine.value.payload).toEqual({ n: 'ü😀\ud800' });
+  });
+
   it('parses an unsigned token so that it can be refused for its algorithm', () => {
     const parsed = parseJws(`${seg({ alg: 'none' })}.${seg({ iss: 'x' })}.`);
     expect(parsed.ok && parsed.value.header.alg).toBe('none');

@@ -54,6 +54,23 @@ describe('verifyToken — signatures', () => {
     expect(await verifyToken(flipped, config, nowSec(), noJwks)).toEqual({ ok: false, failure: { code: 'signature' } });
   });
 
+  it.each(['PS256', 'PS384', 'PS512', 'RS256'] as const)(
+    '%s: refuses a signature shorter than the modulus (its leading zero byte dropped)',
+    async (alg) => {
+      // sign until the signature starts with a zero byte (1 in 256)
+      for (let jti = 0; ; jti++) {
+        const token = makeToken(alg, keys.rsa.privateKey, claims({ jti: String(jti) }));
+        const [h, p, s] = token.split('.') as [string, string, string];
+        const sig = Buffer.from(s, 'base64url');
+        if (sig[0] !== 0) continue;
+        expect((await verifyToken(token, config, nowSec(), noJwks)).ok).toBe(true);
+        const short = `${h}.${p}.${sig.subarray(1).toString('base64url')}`;
+        expect(await verifyToken(short, config, nowSec(), noJwks)).toEqual({ ok: false, failure: { code: 'signature' } });
+        return;
+      }
+    },
+  );
+
   it('refuses keys of the wrong type or size for the algorithm', async () => {
     const small = rsaKey(1024);
     const refused = compileConfig({ issuers: [{ issuer: ISS, public_keys: [small.pem] }] });
