@@ -29,6 +29,7 @@ import { Name } from './meta';
 import { refusalFor } from './responses';
 import { anonymousHeaders, identify } from './consumer';
 import { authenticate, jwksStoreFor, runtimeFor, type Runtime } from './runtime';
+import { disclosedNote } from './jwks';
 import {
   cookieHeaderWithout,
   lowerCaseHeaders,
@@ -42,6 +43,7 @@ const metrics = jwtClaimsMetrics();
 async function reject(kong: Kong, config: CompiledConfig, failure: Failure): Promise<void> {
   metrics.rejected(failure.code);
   if (failure.code === 'keys_unavailable') await logKeysUnavailable(kong, config);
+  if (failure.code === 'key_not_found') await logDisclosedKeysOnce(kong, config);
   const refusal = refusalFor(failure, config.realm, config.jwks.cooldownMs / 1000);
   return refuse(kong, refusal.status, refusal.message, refusal.headers);
 }
@@ -52,8 +54,22 @@ async function logKeysUnavailable(kong: Kong, config: CompiledConfig): Promise<v
   for (const issuer of config.issuers.values()) {
     const store = jwksStoreFor(issuer, config);
     if (store?.lastError) reasons.push(`${store.uri}: ${store.lastError}`);
+    else if (store?.disclosedKeys.length) reasons.push(`${store.uri}:${disclosedNote(store.disclosedKeys)}`);
   }
   await kong.log.warn(`[${Name}] signing keys unavailable: ${reasons.join('; ') || 'no key set fetched yet'}`);
+}
+
+/**
+ * A key set that publishes a private key is the identity provider's emergency, not the client's:
+ * said once per fetched set (on the first token refused for want of a key), not per request.
+ */
+async function logDisclosedKeysOnce(kong: Kong, config: CompiledConfig): Promise<void> {
+  for (const issuer of config.issuers.values()) {
+    const store = jwksStoreFor(issuer, config);
+    if (!store || store.disclosedKeys.length === 0 || store.disclosedReported) continue;
+    store.disclosedReported = true;
+    await kong.log.err(`[${Name}] ${store.uri}:${disclosedNote(store.disclosedKeys)}`);
+  }
 }
 
 async function isPreflight(kong: Kong, headers: Map<string, string[]>): Promise<boolean> {

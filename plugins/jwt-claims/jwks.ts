@@ -15,7 +15,7 @@ import http from 'node:http';
 import https from 'node:https';
 import axios from 'axios';
 import { jwtClaimsMetrics } from '../shared/metrics';
-import { parseJwk, type VerificationKey } from './keys';
+import { parseJwk, publishesPrivatePart, type VerificationKey } from './keys';
 
 /** Returns the `keys` array of the JWKS document at `uri`. */
 export type JwksFetcher = (uri: string, timeoutMs: number) => Promise<unknown[]>;
@@ -96,6 +96,10 @@ export class JwksStore {
   private inflight: Promise<void> | undefined;
   /** Why the last fetch failed (cleared by a successful one). */
   lastError: string | undefined;
+  /** Kids of the keys the last fetched set published with their private part: never used. */
+  disclosedKeys: string[] = [];
+  /** The handler logged disclosedKeys of this fetch. */
+  disclosedReported = false;
   fetches = 0;
 
   constructor(
@@ -136,12 +140,16 @@ export class JwksStore {
     try {
       const raw = await withDeadline(this.fetcher(this.uri, this.options.timeoutMs), this.options.timeoutMs);
       const keys: VerificationKey[] = [];
+      const disclosed: string[] = [];
       for (const jwk of raw) {
         const key = parseJwk(jwk);
         if (key) keys.push(key);
+        else if (publishesPrivatePart(jwk)) disclosed.push(kidOf(jwk));
         if (keys.length >= MAX_JWKS_KEYS) break;
       }
-      if (keys.length === 0) throw new Error('the JWKS holds no usable signing key');
+      if (disclosed.join() !== this.disclosedKeys.join()) this.disclosedReported = false;
+      this.disclosedKeys = disclosed;
+      if (keys.length === 0) throw new Error(`the JWKS holds no usable signing key${disclosedNote(disclosed)}`);
       this.keys = keys;
       this.fetchedAt = this.clock();
       this.lastError = undefined;
@@ -151,6 +159,16 @@ export class JwksStore {
       jwtClaimsMetrics().jwksRefresh('failure');
     }
   }
+}
+
+function kidOf(jwk: unknown): string {
+  const kid = (jwk as { kid?: unknown }).kid;
+  return typeof kid === 'string' ? JSON.stringify(kid) : '(no kid)';
+}
+
+/** What an operator must do about keys published with their private part. */
+export function disclosedNote(kids: readonly string[]): string {
+  return kids.length ? ` (key ${kids.join(', ')} published with its private part, so not used: anyone can sign with it; rotate it)` : '';
 }
 
 /** The fetch, or a rejection once `ms` have passed, whichever comes first. */

@@ -33,17 +33,23 @@ function allowsVerify(keyOps: unknown): boolean {
 
 /** A JWK usable for signature verification, or undefined (skipped, never an error: one odd key
  *  in an identity provider's set must not take the others down). */
+/** The JWK carries private key members (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 §2: `d` and friends). */
+export function publishesPrivatePart(jwk: unknown): boolean {
+  return isObject(jwk) && PRIVATE_MEMBERS.some((m) => jwk[m] !== undefined);
+}
+
 export function parseJwk(jwk: unknown): VerificationKey | undefined {
   if (!isObject(jwk) || typeof jwk.kty !== 'string' || !KEY_TYPES.has(jwk.kty)) return undefined;
   if (jwk.use !== undefined && jwk.use !== 'sig') return undefined;
   if (jwk.key_ops !== undefined && !allowsVerify(jwk.key_ops)) return undefined;
   // RFC 7517 §4.4: a string. Any other value is no restriction to drop: the key goes unused.
   if (jwk.alg !== undefined && typeof jwk.alg !== 'string') return undefined;
-  const publicPart: Record<string, unknown> = { ...jwk };
-  for (const member of PRIVATE_MEMBERS) delete publicPart[member];
+  // A private key in a key set anyone can fetch is a disclosed key: anyone can sign with it, so
+  // tokens it verifies prove nothing (jose refuses such keys too).
+  if (publishesPrivatePart(jwk)) return undefined;
   let key: KeyObject;
   try {
-    key = createPublicKey({ key: publicPart as JsonWebKey, format: 'jwk' });
+    key = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
   } catch {
     return undefined;
   }

@@ -100,7 +100,7 @@ describe('JwksStore', () => {
     expect(state.calls).toBe(1);
   });
 
-  it('skips keys not meant for signatures, private members and junk; an empty set keeps the old keys', async () => {
+  it('skips keys not meant for signatures, keys published with their private part and junk; an empty set keeps the old keys', async () => {
     const { state, fetcher } = fakeProvider([
       k1.jwk({ kid: 'enc', use: 'enc' }),
       k1.jwk({ kid: 'wrap', key_ops: ['wrapKey'] }),
@@ -118,13 +118,24 @@ describe('JwksStore', () => {
     const clock = clockAt(0);
     const store = new JwksStore('u', { ...options, cooldownMs: 0 }, fetcher, clock.read);
     const all = await store.lookup(undefined);
-    expect(all.keys.map((k) => k.kid)).toEqual(['ed-with-private-part', 'ok']);
+    // A private key anyone can fetch is a disclosed one: tokens it verifies prove nothing.
+    expect(all.keys.map((k) => k.kid)).toEqual(['ok']);
     expect(all.keys.every((k) => k.key.type === 'public')).toBe(true);
+    expect(store.disclosedKeys).toEqual(['"hmac"', '"ed-with-private-part"']);
     state.keys = [];
     clock.now = 1;
     await store.lookup('unknown');
     expect(store.lastError).toBe('the JWKS holds no usable signing key');
     expect((await store.lookup('ok')).keys).toHaveLength(1);
+  });
+
+  it('says which keys were published with their private part when no other key is usable', async () => {
+    const { fetcher } = fakeProvider([{ ...edKey().privateKey.export({ format: 'jwk' }), kid: 'leaked' }, { ...k1.jwk({}), d: 'AQAB' }]);
+    const store = new JwksStore('u', { ...options, cooldownMs: 0 }, fetcher, clockAt(0).read);
+    expect((await store.lookup('leaked')).available).toBe(false);
+    expect(store.lastError).toBe(
+      'the JWKS holds no usable signing key (key "leaked", (no kid) published with its private part, so not used: anyone can sign with it; rotate it)',
+    );
   });
 
   it(`keeps at most ${MAX_JWKS_KEYS} keys`, async () => {

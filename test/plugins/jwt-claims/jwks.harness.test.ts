@@ -156,6 +156,31 @@ describe('JWKS', () => {
     expect((await env.request(bearer(cachedRoute, cached))).status).toBe(200);
   });
 
+  it('never verifies with a key the set publishes with its private part, and logs that once', async () => {
+    const leaked = edKey();
+    const kept = ecKey('P-256');
+    const idp = await new FakeIdp().start();
+    try {
+      idp.keys = [{ ...leaked.privateKey.export({ format: 'jwk' }), kid: 'leaked' }, kept.jwk({ kid: 'kept' })];
+      const route = env.route('leaky', { issuers: [{ issuer: A, jwks_uri: idp.url }], jwks_refresh_cooldown: 3600 });
+      const forged = () => env.request(bearer(route, makeToken('EdDSA', leaked.privateKey, claims(A), { kid: 'leaked' })));
+      const first = await forged();
+      expect(first.status).toBe(401);
+      expect(first.json()).toEqual({ message: 'No matching signing key' });
+      expect(first.upstreamRequest).toBeUndefined();
+      const said = first.kongLog.filter((l) => l.message.includes('published with its private part'));
+      expect(said.map((l) => [l.level, l.message])).toEqual([
+        ['err', expect.stringContaining(`${idp.url}: (key "leaked" published with its private part, so not used: anyone can sign with it; rotate it)`)],
+      ]);
+      const second = await forged();
+      expect(second.status).toBe(401);
+      expect(second.kongLog.filter((l) => l.message.includes('private part'))).toEqual([]);
+      expect((await env.request(bearer(route, makeToken('ES256', kept.privateKey, claims(A), { kid: 'kept' })))).status).toBe(200);
+    } finally {
+      await idp.close();
+    }
+  });
+
   it('answers 503 with Retry-After when no key set could ever be fetched, and logs why', async () => {
     const dead = env.route('dead', { issuers: [{ issuer: A, jwks_uri: deadIdp.url }], jwks_refresh_cooldown: 20 });
     const res = await env.request(bearer(dead, makeToken('RS256', oldKey.privateKey, claims(A), { kid: 'old' })));
