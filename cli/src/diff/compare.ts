@@ -16,7 +16,10 @@ import { entityFields, fieldMap } from './schema-fields';
 import { dropShorthands } from './shorthand';
 import { isPlainObject, pathsOverlap } from './values';
 
-/** What changes when `current` (prepared, refs already in the desired side's keys) becomes `desired`. */
+/**
+ * What changes when `current` (prepared, refs already in the desired side's keys) becomes
+ * `desired`. A change where the file does not set the field is marked `fromDefault`.
+ */
 export function fieldChanges(desired: PreparedDesired, current: Entity, schemas: Schemas): FieldChange[] {
   const d = desired.entity;
   const { fields: list, shorthands } = entityFields(d.kind, d.fields, schemas);
@@ -25,7 +28,7 @@ export function fieldChanges(desired: PreparedDesired, current: Entity, schemas:
   df = omitPaths(df, ignored);
   cf = omitPaths(cf, ignored);
   const leaves = leafDiff(canonicalRecord(cf, list), canonicalRecord(df, list), list);
-  const changes: FieldChange[] = leaves.map((l) => withMask({ path: l.path, before: l.before, after: l.after }, d));
+  const changes: FieldChange[] = leaves.map((l) => fromDefault(withMask({ path: l.path, before: l.before, after: l.after }, d), desired.defaulted));
   for (const name of refNames(d, current)) {
     const before = current.refs[name] ?? null;
     const after = d.refs[name] ?? null;
@@ -76,6 +79,12 @@ function withMask(change: FieldChange, e: Entity): FieldChange {
   const def = KIND_DEFS[e.kind];
   const hidden = [...(e.masked ?? []), ...writeOnlyOf(def, e.fields), ...(def.sensitive ?? [])];
   if (hidden.some((p) => pathsOverlap(p, change.path))) change.masked = true;
+  return change;
+}
+
+/** Marked when the file leaves the field out: at or under a path that took Kong's default. */
+function fromDefault(change: FieldChange, defaulted: string[]): FieldChange {
+  if (defaulted.some((p) => change.path === p || change.path.startsWith(p + '.'))) change.fromDefault = true;
   return change;
 }
 

@@ -13,6 +13,13 @@ export interface FieldChange {
   after: unknown;
   /** True when either side came from `${{ env … }}` and must print as `[masked]`. */
   masked?: boolean;
+  /**
+   * update only: true when the file does not set the field, so the new value is the node's
+   * schema default (or nothing): a default Kong changed between versions, or a value set by
+   * hand through the Admin API, and not something written in the file. For display: what Kong
+   * is sent does not depend on it.
+   */
+  fromDefault?: boolean;
 }
 
 export interface Change {

@@ -16,6 +16,11 @@ export interface PlanJsonFieldChange {
   after: unknown;
   /** Present (true) when the value is hidden as `[masked]`. */
   masked?: true;
+  /**
+   * Present (true) when the file does not set the field: `after` is the node's schema default
+   * (or null), not a value written in the file. Added within format_version 1 (optional key).
+   */
+  from_default?: true;
 }
 
 export interface PlanJsonChange {
@@ -82,5 +87,6 @@ function jsonFieldChange(fc: FieldChange, secrets: string[] | null): PlanJsonFie
   const after = hide(fc.after);
   const out: PlanJsonFieldChange = { path: fc.path, before, after };
   if (before === MASK || after === MASK) out.masked = true;
+  if (fc.fromDefault) out.from_default = true;
   return out;
 }

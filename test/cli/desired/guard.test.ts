@@ -618,10 +618,12 @@ describe('the guard in plans', () => {
     expect(await plan(false, liveState(true, [lua('jwt-claims')]))).toBe(
       [
         '~ plugin jwt-claims (route orders-api)',
-        '    config.mark_passed: true → false',
+        // The file leaves mark_passed out: false is the plugin schema's default, and the plan says so.
+        '    config.mark_passed: true → false  (default: not in the file)',
         '- plugin post-function (route orders-api)',
         '',
         'Plan: 0 to add, 1 to change, 1 to destroy.',
+        "1 change comes from Kong's defaults, not from the files: set the field in the files to keep the current value (kong-ctl dump shows it)",
         '',
       ].join('\n'),
     );

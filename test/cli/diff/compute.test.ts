@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { computePlan } from '../../../cli/src/diff/compute';
 import type { Entity, Kind } from '../../../cli/src/model/entity';
 import type { FieldList, FieldSchema, Schemas } from '../../../cli/src/model/schema';
-import { entity, exchange, kong342Schemas, live } from './helpers';
+import { entity, exchange, kong342Schemas, live, withSecureDefaults } from './helpers';
 
 const schemas = kong342Schemas();
 
@@ -143,9 +143,9 @@ describe('computePlan: changes list only the changed leaves', () => {
     const d = entity('route', { name: 'billing-api', paths: ['/pay'], tags: ['team-a', 'pci'] }, { service: 'service:billing' });
     const [change] = plan([d], [liveFrom('route', '065')]).changes;
     expect(change.fieldChanges).toEqual([
-      { path: 'protocols', before: ['https'], after: ['http', 'https'] },
-      { path: 'hosts', before: ['billing.example.com'], after: null },
-      { path: 'strip_path', before: false, after: true },
+      { path: 'protocols', before: ['https'], after: ['http', 'https'], fromDefault: true },
+      { path: 'hosts', before: ['billing.example.com'], after: null, fromDefault: true },
+      { path: 'strip_path', before: false, after: true, fromDefault: true },
     ]);
   });
 
@@ -162,6 +162,51 @@ describe('computePlan: changes list only the changed leaves', () => {
     const d = entity('plugin', { name: 'rate-limiting', config: { minute: 100, redis_password: 's3cret' }, tags: ['team-a'] }, {}, { masked: ['config.redis_password'] });
     const [change] = plan([d], [c]).changes;
     expect(change.fieldChanges).toEqual([{ path: 'config.redis_password', before: null, after: 's3cret', masked: true }]);
+  });
+});
+
+describe("computePlan: changes that come from the node's defaults, not from the file", () => {
+  const secure = withSecureDefaults(schemas);
+  const ordersApi = { name: 'orders-api', paths: ['/orders', '~/orders/\\d+$'], methods: ['GET', 'POST'], tags: ['team-a'] };
+
+  it('a route the file writes without protocols, created before the default changed: marked', () => {
+    const d = entity('route', ordersApi, { service: 'service:orders' });
+    expect(plan([d], [liveFrom('route', '064')]).changes).toEqual([]);
+    const [change] = plan([d], [liveFrom('route', '064')], secure).changes;
+    expect(change.op).toBe('update');
+    expect(change.fieldChanges).toEqual([{ path: 'protocols', before: ['http', 'https'], after: ['https'], fromDefault: true }]);
+  });
+
+  it('the same change written in the file: not marked', () => {
+    const d = entity('route', { ...ordersApi, protocols: ['https'] }, { service: 'service:orders' });
+    const [change] = plan([d], [liveFrom('route', '064')], secure).changes;
+    expect(change.fieldChanges).toEqual([{ path: 'protocols', before: ['http', 'https'], after: ['https'] }]);
+  });
+
+  it('a plugin config field is marked at its nested path, next to a change the file makes', () => {
+    const withConfig = desiredFrom('plugin', '086', { service: 'service:orders' }, { config: { key_names: ['apikey', 'x-api-key'] } });
+    const [change] = plan([withConfig], [liveFrom('plugin', '086')], secure).changes;
+    expect(change.fieldChanges).toEqual([
+      { path: 'config.key_names', before: ['apikey'], after: ['apikey', 'x-api-key'] },
+      { path: 'config.hide_credentials', before: false, after: true, fromDefault: true },
+    ]);
+    // A plugin written without any config: every change in it is the node's.
+    const bare = desiredFrom('plugin', '086', { service: 'service:orders' });
+    const [only] = plan([bare], [liveFrom('plugin', '086')], secure).changes;
+    expect(only.fieldChanges).toEqual([{ path: 'config.hide_credentials', before: false, after: true, fromDefault: true }]);
+  });
+
+  it('a value set by hand through the Admin API, which the file does not mention: marked', () => {
+    const d = entity('route', ordersApi, { service: 'service:orders' });
+    const c = live('route', { ...exchange('064').response.body, hosts: ['orders.example.com'] }, KEYS);
+    const [change] = plan([d], [c]).changes;
+    expect(change.fieldChanges).toEqual([{ path: 'hosts', before: ['orders.example.com'], after: null, fromDefault: true }]);
+  });
+
+  it('creates and deletes carry no mark', () => {
+    const p = plan([entity('route', { ...ordersApi, name: 'new-api' }, { service: 'service:orders' })], [liveFrom('route', '065')], secure);
+    expect(p.changes.map((c) => c.op).sort()).toEqual(['create', 'delete']);
+    for (const c of p.changes) for (const fc of c.fieldChanges ?? []) expect(fc).not.toHaveProperty('fromDefault');
   });
 });
 

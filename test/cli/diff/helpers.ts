@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Entity, Kind } from '../../../cli/src/model/entity';
 import { KINDS } from '../../../cli/src/model/entity';
-import type { EntitySchema, FieldList, Schemas } from '../../../cli/src/model/schema';
+import type { EntitySchema, FieldList, FieldSchema, Schemas } from '../../../cli/src/model/schema';
 import { Schema as jwtClaimsSchema } from '../../../plugins/jwt-claims/schema';
 import { KIND_DEFS } from '../../../cli/src/kinds';
 
@@ -83,4 +83,22 @@ export function live(kind: Kind, body: Record<string, unknown>, keysById: Record
     } else fields[k] = v;
   }
   return entity(kind, fields, refs, { id: String(body.id) });
+}
+
+function field(list: FieldList | undefined, name: string): FieldSchema {
+  const entry = list?.find((e) => name in e);
+  if (!entry) throw new Error(`no field ${name}`);
+  return entry[name];
+}
+
+/**
+ * `base` as a Kong 3.14 node answers its schemas, where secure defaults replaced the old ones:
+ * routes default `protocols` to ["https"] (was ["http","https"]), key-auth `hide_credentials` to
+ * true (was false). Entities created before the upgrade keep the old values.
+ */
+export function withSecureDefaults(base: Schemas): Schemas {
+  const s = structuredClone(base);
+  field(s.entities.route?.fields, 'protocols').default = ['https'];
+  field(field(s.plugins['key-auth'].fields, 'config').fields, 'hide_credentials').default = true;
+  return s;
 }

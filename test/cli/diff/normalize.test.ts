@@ -105,6 +105,44 @@ describe('prepareDesired fills defaults from the live schemas', () => {
     expect(f).not.toHaveProperty('url');
   });
 
+  it('says which paths the file leaves to the node: a whole list, a record, nested config fields', () => {
+    const route = prepareDesired(entity('route', { name: 'r', paths: ['/a'], protocols: ['https'] }), schemas);
+    expect(route.defaulted).toContain('strip_path');
+    expect(route.defaulted).toContain('hosts');
+    expect(route.defaulted).not.toContain('protocols');
+    expect(route.defaulted).not.toContain('paths');
+    expect(prepareDesired(entity('route', { name: 'r', paths: ['/a'] }), schemas).defaulted).toContain('protocols');
+
+    // A plugin without config: its whole config is the schema's; one with part of it: the rest.
+    expect(prepareDesired(entity('plugin', { name: 'key-auth' }), schemas).defaulted).toContain('config');
+    const ka = prepareDesired(entity('plugin', { name: 'key-auth', config: { key_names: ['k'] } }), schemas).defaulted;
+    expect(ka).toContain('config.hide_credentials');
+    expect(ka).not.toContain('config');
+    expect(ka).not.toContain('config.key_names');
+
+    // Inside a record the file writes in part (upstream healthchecks.active), field by field.
+    const up = prepareDesired(entity('upstream', { name: 'u', healthchecks: { active: { http_path: '/h' } } }), schemas).defaulted;
+    expect(up).toContain('healthchecks.active.timeout');
+    expect(up).toContain('healthchecks.passive');
+    expect(up).not.toContain('healthchecks.active.http_path');
+    expect(up).not.toContain('healthchecks');
+  });
+
+  it('defaulted: not what the file writes through url or select tags; a gRPC route\'s strip_path is', () => {
+    const svc = prepareDesired(entity('service', { name: 's', url: 'https://x.example' }), schemas);
+    for (const f of ['protocol', 'host', 'port', 'path']) expect(svc.defaulted).not.toContain(f);
+    expect(svc.defaulted).toContain('retries');
+    expect(svc.defaulted).toContain('tags');
+    expect(prepareDesired(entity('service', { name: 's', host: 'h' }), schemas, ['team-a']).defaulted).not.toContain('tags');
+    const grpc = prepareDesired(entity('route', { name: 'g', protocols: ['grpc'], paths: ['/x.X'] }), schemas);
+    expect(grpc.entity.fields.strip_path).toBe(false);
+    expect(grpc.defaulted).toContain('strip_path');
+    // Generated fields are unmanaged, never defaulted; server-managed ones are neither.
+    const jwt = prepareDesired(entity('jwt_secret', { algorithm: 'HS256' }, { consumer: 'consumer:alice' }), schemas);
+    expect(jwt.defaulted).not.toContain('secret');
+    expect(jwt.defaulted).not.toContain('id');
+  });
+
   it('moves masked paths with the url split', () => {
     const p = prepareDesired(entity('service', { name: 's', url: 'https://x.example' }, {}, { masked: ['url'] }), schemas);
     expect(p.entity.masked?.sort()).toEqual(['host', 'path', 'port', 'protocol']);

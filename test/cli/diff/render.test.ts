@@ -4,7 +4,8 @@ import { renderPlanText } from '../../../cli/src/output/plan-text';
 import { renderPlanJson } from '../../../cli/src/output/plan-json';
 import { renderPlanMarkdown } from '../../../cli/src/output/plan-markdown';
 import type { Plan } from '../../../cli/src/model/plan';
-import { entity, exchange, kong342Schemas, live } from './helpers';
+import { entity, exchange, kong342Schemas, live, withSecureDefaults } from './helpers';
+import { planDigest } from '../../../cli/src/output/plan-digest';
 
 const schemas = kong342Schemas();
 const ORDERS = '675a0b3b-6d3a-4e1b-81d3-f2143684c19f';
@@ -190,5 +191,104 @@ describe('renderPlanMarkdown', () => {
     const md = renderPlanMarkdown(ticks, { target, secrets: [] });
     expect(md).toContain('````diff\n');
     expect(md).toContain('host: "a```b"');
+  });
+});
+
+/**
+ * Against a node whose defaults changed (withSecureDefaults: Kong 3.14's route protocols and
+ * key-auth hide_credentials), entities created before: the route's protocols and the plugin's
+ * hide_credentials come from the node; config.key_names from the file.
+ */
+function defaultsPlan(routeFields: Record<string, unknown> = {}): Plan {
+  const current = [live('route', exchange('064').response.body, keys), live('plugin', exchange('086').response.body, keys)];
+  const desired = [
+    entity('route', { name: 'orders-api', paths: ['/orders', '~/orders/\\d+$'], methods: ['GET', 'POST'], tags: ['team-a'], ...routeFields }, { service: 'service:orders' }),
+    entity('plugin', { name: 'key-auth', config: { key_names: ['apikey', 'x-api-key'] }, tags: ['team-a'] }, { service: 'service:orders' }),
+  ];
+  return computePlan({ entities: desired }, { entities: current }, withSecureDefaults(schemas));
+}
+
+const DEFAULTS_PLAN_LINES = [
+  '~ route orders-api',
+  '    protocols: ["http","https"] → ["https"]  (default: not in the file)',
+  '~ plugin key-auth (service orders)',
+  '    config.key_names: ["apikey"] → ["apikey","x-api-key"]',
+  '    config.hide_credentials: false → true  (default: not in the file)',
+];
+
+describe("changes that come from the node's defaults", () => {
+  it('text: marks them, and counts them under the plan', () => {
+    expect(renderPlanText(defaultsPlan(), { color: false, secrets: [] })).toBe(
+      [
+        ...DEFAULTS_PLAN_LINES,
+        '',
+        'Plan: 0 to add, 2 to change, 0 to destroy.',
+        "2 changes come from Kong's defaults, not from the files: set the fields in the files to keep the current values (kong-ctl dump shows them)",
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('text: the same change written in the file is not marked, and one default is one change', () => {
+    const text = renderPlanText(defaultsPlan({ protocols: ['https'] }), { color: false, secrets: [] });
+    expect(text).toContain('    protocols: ["http","https"] → ["https"]\n');
+    expect(text).toContain('    config.hide_credentials: false → true  (default: not in the file)\n');
+    expect(text.endsWith(
+      "Plan: 0 to add, 2 to change, 0 to destroy.\n1 change comes from Kong's defaults, not from the files: set the field in the files to keep the current value (kong-ctl dump shows it)\n",
+    )).toBe(true);
+    expect(renderPlanText(mixedPlan(), { color: false, secrets: [] })).not.toMatch(/default/);
+  });
+
+  it('text: the mark and the line are coloured like the signs, and plain without colour', () => {
+    const coloured = renderPlanText(defaultsPlan(), { color: true, secrets: [] });
+    expect(coloured).toContain('    protocols: ["http","https"] → ["https"]  \x1b[33m(default: not in the file)\x1b[39m\n');
+    expect(coloured).toContain("\x1b[33m2 changes come from Kong's defaults, not from the files");
+    expect(renderPlanText(defaultsPlan(), { color: false, secrets: [] })).not.toMatch(/\x1b\[/);
+  });
+
+  it('markdown: marked in the fenced plan, counted under it', () => {
+    const digest = `sha256:${'ab'.repeat(32)}`;
+    expect(renderPlanMarkdown(defaultsPlan(), { target: 'Kong 3.14.0 at http://kong:8001', secrets: [], digest })).toBe(
+      [
+        '### kong-ctl: 0 to add, 2 to change, 0 to destroy',
+        '',
+        'Against Kong 3.14.0 at http://kong:8001.',
+        '',
+        '```diff',
+        ...DEFAULTS_PLAN_LINES,
+        '```',
+        '',
+        "2 changes come from Kong's defaults, not from the files: set the fields in the files to keep the current values (`kong-ctl dump` shows them).",
+        '',
+        `Plan digest \`${digest}\` (\`kong-ctl apply --plan\` applies this plan and no other).`,
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('json: from_default on the marked field changes only', () => {
+    const [route, plugin] = renderPlanJson(defaultsPlan(), { secrets: [] }).changes;
+    expect(route.field_changes).toEqual([{ path: 'protocols', before: ['http', 'https'], after: ['https'], from_default: true }]);
+    expect(plugin.field_changes).toEqual([
+      { path: 'config.key_names', before: ['apikey'], after: ['apikey', 'x-api-key'] },
+      { path: 'config.hide_credentials', before: false, after: true, from_default: true },
+    ]);
+    expect(renderPlanJson(defaultsPlan({ protocols: ['https'] }), { secrets: [] }).changes[0].field_changes).toEqual([
+      { path: 'protocols', before: ['http', 'https'], after: ['https'] },
+    ]);
+  });
+
+  it('the digest is over what Kong is sent: the same whether a value is the default or written', () => {
+    const fromDefault = defaultsPlan();
+    const written = defaultsPlan({ protocols: ['https'] });
+    expect(renderPlanJson(fromDefault, { secrets: [] })).not.toEqual(renderPlanJson(written, { secrets: [] }));
+    expect(planDigest(fromDefault)).toBe(planDigest(written));
+    // ...and a different change is a different digest.
+    expect(planDigest(defaultsPlan({ protocols: ['http'] }))).not.toBe(planDigest(fromDefault));
+  });
+
+  it('the digest is the one kong-ctl gave this plan before the mark existed: a saved plan still applies', () => {
+    // Computed by kong-ctl at 921b846, before from_default.
+    expect(planDigest(defaultsPlan())).toBe('sha256:2b47430f88a566455aaf640ca8474b225a438b05176792ff9c57c1ee45bb3a7a');
   });
 });
