@@ -43,7 +43,7 @@ const service = fc
     fc.array(route, { maxLength: 3 }),
     fc.array(plugin, { maxLength: 2 }),
   )
-  .map(([where, tls, routes, plugins], i) => ({ name: `s${i}`, ...where, ...(tls === undefined ? {} : { tls_verify: tls }), routes, plugins }));
+  .map(([where, tls, routes, plugins]) => ({ name: 's', ...where, ...(tls === undefined ? {} : { tls_verify: tls }), routes, plugins }));
 
 const file = fc
   .tuple(fc.array(service, { maxLength: 3 }), fc.array(route, { maxLength: 2 }), fc.array(plugin, { maxLength: 3 }))
