@@ -44,7 +44,11 @@ export type ConvertResult =
   | { status: 'current'; text: string; warnings: Located[] }
   | { status: 'refused'; errors: Located[]; warnings: Located[] };
 
-/** What `--from` says the file is, checked against its `_format_version`. */
+/**
+ * What `--from` says the file is. A Kong 2.x file said to be a 3.x one is refused: pinning
+ * without the 2.x changes would leave it a 2.x file. A "3.0" file said to be a 2.x one is
+ * taken as it is, converted already (as decK's 2.x → 3.x conversion, run again, leaves it).
+ */
 export type SourceFormat = 'kong-gateway-2.x' | 'kong-gateway-3.x';
 
 export interface ConvertOptions {
@@ -118,9 +122,6 @@ export function convertFile(src: SourceText, opts: ConvertOptions = {}): Convert
       versionAt,
       `${describeVersion(version)}: a Kong 2.x file (decK reads none as "1.1"), not the Kong 3.x one --from says; without --from, --to 3.14 converts it to "3.0" first`,
     );
-  }
-  if (opts.from === 'kong-gateway-2.x' && version === TARGET_FORMAT_VERSION) {
-    return refuse(versionAt, `${describeVersion(version)}: a Kong 3.x file, not the Kong 2.x one --from kong-gateway-2.x says`);
   }
   if (version === TARGET_FORMAT_VERSION && !opts.pin314) return { status: 'current', text: src.text, warnings: [] };
   if (!legacy && version !== TARGET_FORMAT_VERSION) {
