@@ -19,13 +19,33 @@ export function isLegacyFormatVersion(version: unknown): boolean {
   return version === undefined || version === null || LEGACY_FORMAT_VERSIONS.includes(String(version));
 }
 
+/** What one change is listed as; a change that writes several values (a new `config`) lists each. */
+export interface Report {
+  path: PathSegment[];
+  message: string;
+  /** A pinned value that leaves TLS certificates unverified: the summary asks for a review. */
+  insecure?: boolean;
+}
+
+interface Listed {
+  message: string;
+  /** Instead of `path` and `message`: one line per value the change writes. */
+  reports?: Report[];
+  insecure?: boolean;
+}
+
 export type Change =
-  | { op: 'set'; path: PathSegment[]; value: unknown; message: string }
+  | ({ op: 'set'; path: PathSegment[]; value: unknown } & Listed)
   /** A key the mapping does not have yet: `path` is the new pair's; `first` puts it at the top. */
-  | { op: 'add'; path: PathSegment[]; value: unknown; first?: boolean; message: string }
+  | ({ op: 'add'; path: PathSegment[]; value: unknown; first?: boolean } & Listed)
   /** `path` is the pair whose key becomes `to`. */
-  | { op: 'rename'; path: PathSegment[]; to: string; message: string }
-  | { op: 'remove'; path: PathSegment[]; message: string };
+  | ({ op: 'rename'; path: PathSegment[]; to: string } & Listed)
+  | ({ op: 'remove'; path: PathSegment[] } & Listed);
+
+/** The lines a change is listed as. */
+export function reportsOf(c: Change): Report[] {
+  return c.reports ?? [{ path: c.path, message: c.message, insecure: c.insecure }];
+}
 
 export interface Refusal {
   path: PathSegment[];
@@ -39,13 +59,13 @@ export interface Found {
   refusals: Refusal[];
 }
 
-const TEMPLATE = /\$\{\{/;
+export const TEMPLATE = /\$\{\{/;
 const isEmpty = (v: unknown) =>
   v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0) || (isPlainObject(v) && Object.keys(v).length === 0);
 const show = (v: unknown) => JSON.stringify(v);
 
 /** Routes where Kong's own loader migrates them: top level and nested in a top-level service. */
-function routePlaces(content: Record<string, unknown>): PathSegment[][] {
+export function routePlaces(content: Record<string, unknown>): PathSegment[][] {
   const places: PathSegment[][] = [];
   const each = (list: unknown, at: PathSegment[]) => {
     if (Array.isArray(list)) list.forEach((_, i) => places.push([...at, i]));
@@ -57,7 +77,7 @@ function routePlaces(content: Record<string, unknown>): PathSegment[][] {
 }
 
 /** Every plugin of the file: top level, and nested in whatever holds a `plugins` list. */
-function pluginPlaces(node: unknown, at: PathSegment[], out: PathSegment[][] = []): PathSegment[][] {
+export function pluginPlaces(node: unknown, at: PathSegment[], out: PathSegment[][] = []): PathSegment[][] {
   if (Array.isArray(node)) node.forEach((item, i) => pluginPlaces(item, [...at, i], out));
   else if (isPlainObject(node)) {
     for (const [key, value] of Object.entries(node)) {
@@ -69,7 +89,7 @@ function pluginPlaces(node: unknown, at: PathSegment[], out: PathSegment[][] = [
   return out;
 }
 
-function get(root: unknown, path: PathSegment[]): unknown {
+export function get(root: unknown, path: PathSegment[]): unknown {
   let node = root;
   for (const seg of path) node = (node as Record<PathSegment, unknown> | undefined)?.[seg];
   return node;

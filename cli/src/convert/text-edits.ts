@@ -12,6 +12,8 @@ export interface TextEdit {
   start: number;
   end: number;
   text: string;
+  /** Among insertions at one offset, the lower rank comes first in the text (then the earlier edit). */
+  rank?: number;
 }
 
 class NotEditable extends Error {}
@@ -42,6 +44,24 @@ export function scalarSource(value: string, type: Scalar['type'], inFlow: boolea
   if (plainReadsAs(value, inFlow)) return value;
   // Single quotes spare a regex its doubled backslashes; otherwise decK's own "3.0" style.
   return value.includes('\\') ? single : JSON.stringify(value);
+}
+
+/**
+ * Any value a change writes: a string as `scalarSource` writes it (`type` is the node it
+ * replaces, if any); a boolean, number or null as YAML and JSON both write it; a list or a
+ * mapping as a flow collection on one line (`[http, https]`, `{hide_credentials: false}`),
+ * the way decK files usually write short ones, and the only way that fits where a scalar was.
+ */
+export function valueSource(value: unknown, type: Scalar['type'], inFlow: boolean, json: boolean): string {
+  if (typeof value === 'string') return scalarSource(value, type, inFlow, json);
+  if (value === null) return 'null';
+  if (typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) return String(value);
+  if (Array.isArray(value)) return `[${value.map((v) => valueSource(v, undefined, true, json)).join(', ')}]`;
+  if (typeof value === 'object') {
+    const pairs = Object.entries(value as Record<string, unknown>).map(([k, v]) => `${scalarSource(k, undefined, true, json)}: ${valueSource(v, undefined, true, json)}`);
+    return `{${pairs.join(', ')}}`;
+  }
+  throw new NotEditable(`cannot write ${typeof value}`);
 }
 
 function plainReadsAs(value: string, inFlow: boolean): boolean {
@@ -79,17 +99,16 @@ function nextLineStart(text: string, offset: number): number {
 }
 
 function setEdit(doc: Document, text: string, c: Extract<Change, { op: 'set' }>, json: boolean): TextEdit {
-  if (typeof c.value !== 'string') throw new NotEditable('only strings are written in place');
   const written = doc.getIn(c.path, true) as Node | null | undefined;
   if (written === null || (isScalar(written) && written.range && written.range[0] === written.range[1])) {
     // `key:` with nothing after it: the value goes after the colon.
     const { pair } = pairIn(doc, c.path);
     const at = afterColon(text, pair.key.range![1]);
-    return { start: at, end: at, text: ` ${scalarSource(c.value, undefined, inFlow(doc, c.path), json)}` };
+    return { start: at, end: at, text: ` ${valueSource(c.value, undefined, inFlow(doc, c.path), json)}` };
   }
   const node = nodeIn(doc, c.path);
-  // The new scalar sits where the node was, so its parent says whether it is in a flow.
-  const source = scalarSource(c.value, isScalar(node) ? node.type : undefined, inFlow(doc, c.path), json);
+  // The new value sits where the node was, so its parent says whether it is in a flow.
+  const source = valueSource(c.value, isScalar(node) ? node.type : undefined, inFlow(doc, c.path), json);
   const end = contentEnd(text, node.range![1]);
   if (isScalar(node) || ((isMap(node) || isSeq(node)) && node.flow)) return { start: node.range![0], end, text: source };
   // A block collection becomes a scalar on the key's own line.
@@ -103,17 +122,18 @@ function lineStart(text: string, offset: number): number {
 }
 
 /**
- * A new pair: first in its mapping (`_format_version`, where decK writes it) or last. Written as
- * its neighbours are: on its own line at their indentation in a block mapping, after or before
- * them with a comma in a flow one (on its own line too where they each have one, as JSON usually).
+ * New pairs of one mapping: first in it (`_format_version`, where decK writes it) or last, in
+ * the order given. Written as its neighbours are: each on its own line at their indentation in
+ * a block mapping, after or before them with a comma in a flow one (on its own line too where
+ * they each have one, as JSON usually).
  */
-function addEdit(doc: Document, text: string, c: Extract<Change, { op: 'add' }>, json: boolean): TextEdit {
-  if (typeof c.value !== 'string') throw new NotEditable('only strings are written in place');
+function addEdit(doc: Document, text: string, adds: Array<Extract<Change, { op: 'add' }>>, json: boolean): TextEdit {
+  const c = adds[0];
   const parentPath = c.path.slice(0, -1);
   const map = parentPath.length ? doc.getIn(parentPath, true) : doc.contents;
   if (!isMap(map) || !map.range) throw new NotEditable('not a mapping');
   const flow = inFlow(doc, c.path);
-  const pairText = `${scalarSource(String(c.path[c.path.length - 1]), undefined, flow, json)}: ${scalarSource(c.value, undefined, flow, json)}`;
+  const pairTexts = adds.map((a) => `${scalarSource(String(a.path[a.path.length - 1]), undefined, flow, json)}: ${valueSource(a.value, undefined, flow, json)}`);
   const keyRange = (i: number) => {
     const item = map.items[i];
     const range = isPair(item) && isScalar(item.key) ? item.key.range : undefined;
@@ -129,18 +149,18 @@ function addEdit(doc: Document, text: string, c: Extract<Change, { op: 'add' }>,
   if (map.flow) {
     const open = map.range[0];
     if (text[open] !== '{') throw new NotEditable('no brace');
-    if (map.items.length === 0) return { start: open + 1, end: open + 1, text: pairText };
+    if (map.items.length === 0) return { start: open + 1, end: open + 1, text: pairTexts.join(', ') };
     const first = keyRange(0)[0];
     const between = text.slice(open + 1, first);
     const ownLines = between.includes('\n');
     if (c.first) {
       const indent = ownLines ? between.slice(between.lastIndexOf('\n')) : ' ';
-      return { start: first, end: first, text: `${pairText},${indent}` };
+      return { start: first, end: first, text: pairTexts.map((t) => `${t},${indent}`).join('') };
     }
     const end = contentEnd(text, lastEnd()[1]);
     const lastKey = keyRange(map.items.length - 1)[0];
     const indent = ownLines ? `\n${text.slice(lineStart(text, lastKey), lastKey)}` : ' ';
-    return { start: end, end, text: `,${indent}${pairText}` };
+    return { start: end, end, text: pairTexts.map((t) => `,${indent}${t}`).join('') };
   }
   const first = keyRange(0)[0];
   const indent = text.slice(lineStart(text, first), first);
@@ -148,11 +168,12 @@ function addEdit(doc: Document, text: string, c: Extract<Change, { op: 'add' }>,
   const pad = ' '.repeat(indent.length);
   if (c.first) {
     if (indent.trim() !== '') throw new NotEditable('the first key does not open its line');
-    return { start: lineStart(text, first), end: lineStart(text, first), text: `${indent}${pairText}\n` };
+    return { start: lineStart(text, first), end: lineStart(text, first), text: pairTexts.map((t) => `${indent}${t}\n`).join('') };
   }
   const at = nextLineStart(text, lastEnd()[2]);
   const newline = at === text.length && !text.endsWith('\n') ? '\n' : '';
-  return { start: at, end: at, text: `${newline}${pad}${pairText}\n` };
+  // A mapping nested in another can end where it does: the inner one's new lines go first.
+  return { start: at, end: at, text: `${newline}${pairTexts.map((t) => `${pad}${t}\n`).join('')}`, rank: -parentPath.length };
 }
 
 function renameEdit(doc: Document, c: Extract<Change, { op: 'rename' }>, json: boolean): TextEdit {
@@ -198,14 +219,45 @@ function removeEdit(doc: Document, text: string, c: Extract<Change, { op: 'remov
 
 export function editFor(doc: Document, text: string, change: Change, json: boolean): TextEdit {
   if (change.op === 'set') return setEdit(doc, text, change, json);
-  if (change.op === 'add') return addEdit(doc, text, change, json);
+  if (change.op === 'add') return addEdit(doc, text, [change], json);
   if (change.op === 'rename') return renameEdit(doc, change, json);
   return removeEdit(doc, text, change);
 }
 
-/** Applies edits that must not overlap; throws when two do. */
+/** The edits for all the changes: the pairs added to one mapping (at its top, or at its end) as one. */
+export function editsFor(doc: Document, text: string, changes: Change[], json: boolean): TextEdit[] {
+  const adds = new Map<string, Array<Extract<Change, { op: 'add' }>>>();
+  const edits: Array<TextEdit | Array<Extract<Change, { op: 'add' }>>> = [];
+  for (const c of changes) {
+    if (c.op !== 'add') {
+      edits.push(editFor(doc, text, c, json));
+      continue;
+    }
+    const key = JSON.stringify([c.path.slice(0, -1), Boolean(c.first)]);
+    const group = adds.get(key);
+    if (group) group.push(c);
+    else {
+      const fresh = [c];
+      adds.set(key, fresh);
+      edits.push(fresh);
+    }
+  }
+  return edits.map((e) => (Array.isArray(e) ? addEdit(doc, text, e, json) : e));
+}
+
+/**
+ * Applies edits that must not overlap; throws when two do. Insertions at one offset (two keys
+ * added to one mapping) come out in the order of the edits.
+ */
 export function applyEdits(text: string, edits: TextEdit[]): string {
-  const sorted = [...edits].sort((a, b) => b.start - a.start);
+  const indexed = edits.map((e, i) => ({ e, i }));
+  // From the end of the text back; at one offset, a replacement first, then the insertions
+  // last to first, each going in front of those already made.
+  indexed.sort(
+    (a, b) =>
+      b.e.start - a.e.start || Number(b.e.end > b.e.start) - Number(a.e.end > a.e.start) || (b.e.rank ?? 0) - (a.e.rank ?? 0) || b.i - a.i,
+  );
+  const sorted = indexed.map((x) => x.e);
   let out = text;
   let floor = Infinity;
   for (const e of sorted) {
