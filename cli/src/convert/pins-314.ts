@@ -30,6 +30,13 @@ export const OLD_ROUTE_PROTOCOLS: readonly string[] = ['http', 'https'];
 /** The service protocols `tls_verify` applies to (`secureServiceProtocols`). */
 export const SECURE_SERVICE_PROTOCOLS: readonly string[] = ['https', 'tls', 'grpcs', 'wss'];
 
+/**
+ * Of those, the ones Kong's services schema does not let set `tls_verify` (its entity check: null
+ * unless the protocol is https or tls, and wss in Kong Enterprise): decK pins it there anyway,
+ * which Kong then refuses, so the file could not be applied.
+ */
+const NO_TLS_VERIFY_FIELD: readonly string[] = ['grpcs'];
+
 /** Auth plugins whose `hide_credentials` default went from false to true (`hideCredentialsPlugins`). */
 export const HIDE_CREDENTIALS_PLUGINS: readonly string[] = [
   'key-auth',
@@ -181,6 +188,16 @@ function servicePins(content: Record<string, unknown>, found: Found): void {
       return;
     }
     if (!SECURE_SERVICE_PROTOCOLS.includes(p.protocol)) return;
+    if (NO_TLS_VERIFY_FIELD.includes(p.protocol)) {
+      found.refusals.push({
+        path: p.path.length ? [...at, ...p.path] : at,
+        severity: 'warning',
+        message:
+          `a ${p.protocol} service cannot set tls_verify (Kong's services schema refuses it for protocols other than https, tls and Enterprise's wss), ` +
+          `so it is not pinned as decK's convert would pin it: check how Kong 3.14 verifies this upstream's certificate (tls_certificate_verify in kong.conf)`,
+      });
+      return;
+    }
     const source = p.from === 'protocol' ? '' : ` (its protocol, ${p.protocol}, comes from ${p.from === 'url' ? 'its url' : p.from}; decK's convert reads protocol only)`;
     found.changes.push(
       pin(

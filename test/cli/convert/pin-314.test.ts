@@ -227,9 +227,12 @@ services:
   host: d.example
 `;
     const r = pinned(text);
-    expect(r.pins.map((p) => p.path)).toEqual(['services[2].tls_verify', 'services[3].tls_verify']);
+    // grpcs: Kong refuses tls_verify on it, so a warning instead of decK's pin.
+    expect(r.pins.map((p) => p.path)).toEqual(['services[2].tls_verify']);
+    expect(r.warnings.map((w) => [w.path, w.message.slice(0, 44)])).toEqual([['services[3].protocol', 'a grpcs service cannot set tls_verify (Kong\'']]);
     expect(r.pins[0].message).toContain('(its protocol, https, comes from _info.defaults.service.protocol;');
-    expect(parse(pinned(text.replace('      protocol: https\n', '      retries: 3\n')).text).services[2]).toEqual({ name: 'from-defaults', host: 'c.example' });
+    // Without the https default nothing is left to pin: the file is current.
+    expect(parse(unchanged(text.replace('      protocol: https\n', '      retries: 3\n')).text).services[2]).toEqual({ name: 'from-defaults', host: 'c.example' });
   });
 
   it("does not pin over what the file's _info.defaults or a plugin's _plugin_configs give (decK would)", () => {
