@@ -5,9 +5,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Document, parse, parseDocument, visit } from 'yaml';
+import { parse, parseDocument } from 'yaml';
 import { applyToValue, findChanges } from '../../../cli/src/convert/changes';
 import { convertLegacyFile } from '../../../cli/src/convert/convert';
+import { writeYaml } from './yaml-writer';
 
 const PATHS = ['/orders', '/orders/\\d+', '/a/../b', '/x/(?<id>[^/]+)$', '/v1/%7Bid%7D/(a|b)', '/caf%C3%A9', '/a//b', '/%7euser'];
 
@@ -67,35 +68,6 @@ const file = fc
 /** rate-limiting-advanced's generated namespaces differ from one run of findChanges to the next. */
 function sameNamespaces(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value, (k, v) => (k === 'namespace' && typeof v === 'string' && /^[0-9A-Za-z]{32}$/.test(v) ? 'generated' : v)));
-}
-
-/** A small deterministic generator for the writing choices, so fast-check can replay a case. */
-function chooser(seed: number): (n: number) => number {
-  let s = seed >>> 0;
-  return (n) => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s % n;
-  };
-}
-
-function writeYaml(value: unknown, seed: number): string {
-  const pick = chooser(seed);
-  const doc = new Document(value);
-  visit(doc, {
-    Map(_, node) {
-      if (pick(4) === 0) node.flow = true;
-      if (pick(5) === 0) node.commentBefore = ' a note';
-    },
-    Seq(_, node) {
-      if (pick(3) === 0) node.flow = true;
-    },
-    Scalar(_, node) {
-      if (typeof node.value !== 'string') return;
-      node.type = (['PLAIN', 'PLAIN', 'QUOTE_DOUBLE', 'QUOTE_SINGLE'] as const)[pick(4)];
-      if (pick(6) === 0) node.comment = ' why';
-    },
-  });
-  return doc.toString({ indentSeq: pick(2) === 0, lineWidth: 0 });
 }
 
 describe('convert edits any way of writing a Kong 2.x file in place', () => {

@@ -5,10 +5,11 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Document, parse, parseDocument, visit } from 'yaml';
+import { parse, parseDocument } from 'yaml';
 import { applyToValue } from '../../../cli/src/convert/changes';
 import { convertFile } from '../../../cli/src/convert/convert';
 import { findPins314 } from '../../../cli/src/convert/pins-314';
+import { writeYaml } from './yaml-writer';
 
 /** Plugins with something to pin (or deliberately nothing), config absent, empty or written. */
 const plugin = fc
@@ -48,34 +49,6 @@ const service = fc
 const file = fc
   .tuple(fc.array(service, { maxLength: 3 }), fc.array(route, { maxLength: 2 }), fc.array(plugin, { maxLength: 3 }))
   .map(([services, routes, plugins]) => ({ _format_version: '3.0', services: services.map((s, i) => ({ ...s, name: `s${i}` })), routes, plugins }));
-
-function chooser(seed: number): (n: number) => number {
-  let s = seed >>> 0;
-  return (n) => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s % n;
-  };
-}
-
-function writeYaml(value: unknown, seed: number): string {
-  const pick = chooser(seed);
-  const doc = new Document(value);
-  visit(doc, {
-    Map(_, node) {
-      if (pick(4) === 0) node.flow = true;
-      if (pick(5) === 0) node.commentBefore = ' a note';
-    },
-    Seq(_, node) {
-      if (pick(3) === 0) node.flow = true;
-    },
-    Scalar(_, node) {
-      if (typeof node.value !== 'string') return;
-      node.type = (['PLAIN', 'PLAIN', 'QUOTE_DOUBLE', 'QUOTE_SINGLE'] as const)[pick(4)];
-      if (pick(6) === 0) node.comment = ' why';
-    },
-  });
-  return doc.toString({ indentSeq: pick(2) === 0, lineWidth: 0 });
-}
 
 function check(value: Record<string, unknown>, text: string, name: string, read: (t: string) => unknown): void {
   const r = convertFile({ name, text }, { pin314: true });
