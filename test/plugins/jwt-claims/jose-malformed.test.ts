@@ -700,20 +700,19 @@ describe('JWKS members: use, key_ops, alg, private parts (RFC 7517 §4)', () => 
   });
 
   /**
-   * A JWKS member that carries its private key (d, p, q, ...): jose refuses it ("JSON Web Key Set
-   * members must be public keys"); the plugin drops the private members and verifies with the
-   * public part, on purpose (keys.ts PRIVATE_MEMBERS; jwks-store.test.ts pins it). No RFC decides:
-   * RFC 7517 §9.2 only has private keys kept from disclosure. jose stricter. Worth a second look:
-   * a private key served in a public key set is a disclosed key, which anyone can sign with.
+   * A JWKS member that carries its private key (d, p, q, ...): a key set anyone can fetch that
+   * publishes a private key has disclosed it, and anyone can sign tokens it verifies. Both refuse
+   * it: jose ("JSON Web Key Set members must be public keys"), and the plugin, which never uses
+   * such a member (keys.ts publishesPrivatePart): with no other key in the set, keys_unavailable.
    */
-  it('a member with its private key: the plugin uses its public part, jose refuses it', async () => {
+  it('a member with its private key: never used, by the plugin as by jose', async () => {
     const v = await verdicts(await token(), withJwk(rsa().privateKey.export({ format: 'jwk' })));
-    expect(v.plugin.ok, show(v)).toBe(true);
+    expect(v.plugin, show(v)).toEqual({ ok: false, failure: { code: 'keys_unavailable' } });
     expect(v.jose, show(v)).toMatchObject({ ok: false, reason: expect.stringContaining('must be public keys') });
     const ec = byName('p256-1');
     const ecToken = await joseSign(ec, { alg: 'ES256', kid: 'e' }, claims());
     const ecVerdicts = await verdicts(ecToken, { jwks: { keys: [{ ...ec.privateKey.export({ format: 'jwk' }), kid: 'e' }] } });
-    expect({ plugin: ecVerdicts.plugin.ok, jose: ecVerdicts.jose.ok }, show(ecVerdicts)).toEqual({ plugin: true, jose: false });
+    expect({ plugin: ecVerdicts.plugin.ok, jose: ecVerdicts.jose.ok }, show(ecVerdicts)).toEqual({ plugin: false, jose: false });
   });
 
   /**
