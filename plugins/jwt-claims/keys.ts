@@ -31,13 +31,13 @@ function allowsVerify(keyOps: unknown): boolean {
   );
 }
 
-/** A JWK usable for signature verification, or undefined (skipped, never an error: one odd key
- *  in an identity provider's set must not take the others down). */
 /** The JWK carries private key members (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 §2: `d` and friends). */
 export function publishesPrivatePart(jwk: unknown): boolean {
   return isObject(jwk) && PRIVATE_MEMBERS.some((m) => jwk[m] !== undefined);
 }
 
+/** A JWK usable for signature verification, or undefined (skipped, never an error: one odd key
+ *  in an identity provider's set must not take the others down). */
 export function parseJwk(jwk: unknown): VerificationKey | undefined {
   if (!isObject(jwk) || typeof jwk.kty !== 'string' || !KEY_TYPES.has(jwk.kty)) return undefined;
   if (jwk.use !== undefined && jwk.use !== 'sig') return undefined;

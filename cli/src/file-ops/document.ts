@@ -11,6 +11,7 @@ import { Document, LineCounter, isMap, parseDocument, type ToStringOptions } fro
 import { KongCtlError } from '../model/errors';
 import { YAML_OPTIONS, yamlProblemText } from '../desired/parse';
 import type { SourceText } from '../desired/sources';
+import { isPlainObject } from '../desired/kong-schema-check';
 
 export type OutputFormat = 'yaml' | 'json';
 
@@ -58,6 +59,17 @@ export function restoreTemplates(d: DeckDocument, text: string, json = false): s
       const t = d.templates.get(p);
       return t === undefined ? p : JSON.stringify(backquoted(t)).slice(1, -1);
     });
+}
+
+/**
+ * Data read from the document with its templates put back, keys too: the file as written. Each
+ * file has its own placeholders, so two files' data compare equal only this way.
+ */
+export function asWritten(d: DeckDocument, v: unknown): unknown {
+  if (typeof v === 'string') return restoreTemplates(d, v);
+  if (Array.isArray(v)) return v.map((x) => asWritten(d, x));
+  if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [restoreTemplates(d, k), asWritten(d, x)]));
+  return v;
 }
 
 const MAX_ALIAS_COUNT = 1000;

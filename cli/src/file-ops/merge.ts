@@ -17,7 +17,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { isScalar, isSeq, visit, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
 import { KongCtlError } from '../model/errors';
 import { renderEnvTemplate } from '../desired/template';
-import { dataOf, positionOf, restoreTemplates, type DeckDocument } from './document';
+import { asWritten, dataOf, positionOf, restoreTemplates, type DeckDocument } from './document';
 import { nodeAt } from './select';
 
 /** Top-level keys of decK's format, other than the entity lists, that a silent replacement would change the meaning of. */
@@ -49,15 +49,7 @@ function transformOf(d: DeckDocument, data: Record<string, unknown>): boolean {
   return t;
 }
 
-/** The data with its templates as written: each template has its own placeholder, per file. */
-function written(d: DeckDocument, v: unknown): unknown {
-  if (typeof v === 'string') return restoreTemplates(d, v);
-  if (Array.isArray(v)) return v.map((x) => written(d, x));
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [restoreTemplates(d, k), written(d, x)]));
-  return v;
-}
-
-const sameValue = (a: DeckDocument, av: unknown, b: DeckDocument, bv: unknown) => isDeepStrictEqual(written(a, av), written(b, bv));
+const sameValue = (a: DeckDocument, av: unknown, b: DeckDocument, bv: unknown) => isDeepStrictEqual(asWritten(a, av), asWritten(b, bv));
 
 const keyText = (p: Pair<unknown, unknown>) => (isScalar(p.key) ? p.key.value : p.key);
 

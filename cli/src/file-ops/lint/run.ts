@@ -9,7 +9,7 @@
  */
 import { isScalar } from 'yaml';
 import { isPlainObject } from '../../desired/kong-schema-check';
-import { dataOf, restoreTemplates, type DeckDocument } from '../document';
+import { asWritten, dataOf, restoreTemplates, type DeckDocument } from '../document';
 import { nodeAt } from '../select';
 import { subject, type FunctionContext } from './functions';
 import { placeOf } from './locate';
@@ -33,13 +33,6 @@ interface Target {
   key: boolean;
   /** What messages call the property, when not the last segment of the location. */
   property?: Segment;
-}
-
-function withTemplates(d: DeckDocument, v: unknown): unknown {
-  if (typeof v === 'string') return restoreTemplates(d, v);
-  if (Array.isArray(v)) return v.map((x) => withTemplates(d, x));
-  if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withTemplates(d, x)]));
-  return v;
 }
 
 const own = (o: object, k: Segment) => Object.prototype.hasOwnProperty.call(o, k);
@@ -109,7 +102,7 @@ function messageOf(rule: Rule, error: string, vars: { property?: Segment; path: 
 }
 
 export function lintDocument(d: DeckDocument, ruleset: Ruleset): LintResult[] {
-  const data = withTemplates(d, dataOf(d));
+  const data = asWritten(d, dataOf(d));
   const results: Array<LintResult & { order: number }> = [];
   const seen = new Set<string>();
   ruleset.rules.forEach((rule, order) => {
