@@ -297,18 +297,101 @@ describe('kong-ctl file kong2kic', () => {
     expect(docs.find((d) => d.kind === 'KongConsumer')?.credentials).toEqual(['key-auth-ann', 'key-auth-ann-2', 'acl-ann', 'acl-ann-2', 'acl-ann-3']);
   });
 
-  it('says so when a plugin loses a scope: a service plugin for one consumer would act for all of them', async () => {
-    const file = session.write(
-      'two-scopes.yaml',
-      '_format_version: "3.0"\nservices:\n- name: orders\n  host: a.internal\n  plugins:\n  - name: rate-limiting\n    consumer: ann\n    config: { minute: 5 }\n' +
-        'consumers:\n- username: ann\nplugins:\n- name: acl\n  service: orders\n  consumer_group: gold\n  config: { allow: [x] }\n',
-    );
-    const r = await kong2kic(['-s', file]);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr.split('\n').filter((l) => l.startsWith('warning:'))).toEqual([
-      expect.stringMatching(/service orders: plugin rate-limiting is also scoped to a consumer, which the KongPlugin does not keep: it acts on all of the service's traffic/),
-      expect.stringMatching(/service orders: plugin acl is also scoped to a consumer group, which the KongPlugin does not keep/),
-    ]);
+  describe('a plugin scoped to a consumer (or consumer group) and a service (or route): one KongPlugin both name, which KIC combines', () => {
+    type Doc = { kind: string; metadata: { name: string; annotations?: Record<string, string> }; spec?: { rules?: Array<{ filters?: unknown[] }> }; plugin?: string; config?: unknown };
+    const pluginsOf = (docs: Doc[], kind: string, name: string) => docs.find((d) => d.kind === kind && d.metadata.name === name)?.metadata.annotations?.['konghq.com/plugins'];
+    const filtersOf = (docs: Doc[], name: string) =>
+      docs.find((d) => d.kind === 'HTTPRoute' && d.metadata.name === name)?.spec?.rules?.map((r) => (r.filters ?? []).map((f) => (f as { extensionRef: { name: string } }).extensionRef.name));
+    const warnings = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('warning:'));
+
+    it("a service's plugins for two consumers: a KongPlugin each, named by the service and by its consumer", async () => {
+      const file = session.write(
+        'combined.yaml',
+        '_format_version: "3.0"\nservices:\n- name: orders\n  host: a.internal\n  plugins:\n  - name: cors\n  - name: rate-limiting\n    consumer: ann\n    config: { minute: 5 }\n' +
+          '  - name: rate-limiting\n    consumer: { username: bob }\n    config: { minute: 50 }\n' +
+          'consumers:\n- username: ann\n  plugins:\n  - name: request-termination\n    service: orders\n    config: { status_code: 403 }\n- username: bob\n',
+      );
+      const r = await kong2kic(['-s', file]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(warnings(r.stderr)).toEqual([]);
+      const docs = documents(r.stdout) as Doc[];
+      expect(docs.filter((d) => d.kind === 'KongPlugin').map((d) => [d.metadata.name, d.plugin, d.config])).toEqual([
+        ['orders-cors', 'cors', undefined],
+        ['orders-ann-rate-limiting', 'rate-limiting', { minute: 5 }],
+        ['orders-bob-rate-limiting', 'rate-limiting', { minute: 50 }],
+        ['ann-orders-request-termination', 'request-termination', { status_code: 403 }],
+      ]);
+      expect(pluginsOf(docs, 'Service', 'orders')).toBe('orders-cors,orders-ann-rate-limiting,orders-bob-rate-limiting,ann-orders-request-termination');
+      expect(pluginsOf(docs, 'KongConsumer', 'ann')).toBe('ann-orders-request-termination,orders-ann-rate-limiting');
+      expect(pluginsOf(docs, 'KongConsumer', 'bob')).toBe('orders-bob-rate-limiting');
+    });
+
+    it('a route and a consumer: the HTTPRoute filters on every rule (Gateway API) or the Ingress annotation, and the KongConsumer', async () => {
+      const text =
+        '_format_version: "3.0"\nservices:\n- name: orders\n  host: a.internal\n  routes:\n  - name: list\n    paths: [/a, /b]\n' +
+        'consumers:\n- username: ann\nplugins:\n- name: rate-limiting\n  route: list\n  consumer: ann\n  config: { minute: 5 }\n';
+      const file = session.write('route-consumer.yaml', text);
+      const gw = await kong2kic(['-s', file]);
+      expect(gw.code, gw.stderr).toBe(0);
+      expect(warnings(gw.stderr)).toEqual([]);
+      const gwDocs = documents(gw.stdout) as Doc[];
+      expect(filtersOf(gwDocs, 'orders-list')).toEqual([['orders-list-ann-rate-limiting'], ['orders-list-ann-rate-limiting']]);
+      expect(pluginsOf(gwDocs, 'KongConsumer', 'ann')).toBe('orders-list-ann-rate-limiting');
+      const ing = await kong2kic(['-s', file, '--ingress']);
+      expect(ing.code, ing.stderr).toBe(0);
+      const ingDocs = documents(ing.stdout) as Doc[];
+      expect(pluginsOf(ingDocs, 'Ingress', 'orders-list')).toBe('orders-list-ann-rate-limiting');
+      expect(pluginsOf(ingDocs, 'KongConsumer', 'ann')).toBe('orders-list-ann-rate-limiting');
+    });
+
+    it('a consumer group and a service', async () => {
+      const file = session.write(
+        'group-service.yaml',
+        '_format_version: "3.0"\nservices:\n- name: orders\n  host: a.internal\nconsumer_groups:\n- name: gold\nplugins:\n- name: rate-limiting\n  service: orders\n  consumer_group: gold\n  config: { minute: 500 }\n',
+      );
+      const r = await kong2kic(['-s', file]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(warnings(r.stderr)).toEqual([]);
+      const docs = documents(r.stdout) as Doc[];
+      expect(pluginsOf(docs, 'Service', 'orders')).toBe('orders-gold-rate-limiting');
+      expect(pluginsOf(docs, 'KongConsumerGroup', 'gold')).toBe('orders-gold-rate-limiting');
+    });
+
+    it("a route and its own service: the route's alone, as Kong runs it (decK puts it on the whole service)", async () => {
+      const file = session.write(
+        'route-service.yaml',
+        '_format_version: "3.0"\nservices:\n- name: orders\n  host: a.internal\n  routes:\n  - name: list\n    paths: [/a]\n  - name: other\n    paths: [/o]\n' +
+          'plugins:\n- name: cors\n  service: orders\n  route: list\n',
+      );
+      const r = await kong2kic(['-s', file, '--ingress']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(warnings(r.stderr)).toEqual([]);
+      const docs = documents(r.stdout) as Doc[];
+      expect(pluginsOf(docs, 'Ingress', 'orders-list')).toBe('orders-list-cors');
+      expect(pluginsOf(docs, 'Ingress', 'orders-other')).toBeUndefined();
+      expect(pluginsOf(docs, 'Service', 'orders')).toBeUndefined();
+    });
+
+    it('says what KIC cannot combine, or a partner not in the file, and keeps the plugin on its owner alone', async () => {
+      const file = session.write(
+        'uncombinable.yaml',
+        '_format_version: "3.0"\nservices:\n- name: orders\n  host: a.internal\n  plugins:\n  - name: acl\n    consumer: ann\n    consumer_group: gold\n    config: { allow: [x] }\n' +
+          '  - name: rate-limiting\n    consumer: nobody\n    config: { minute: 5 }\n- name: billing\n  host: b.internal\n  routes:\n  - name: pay\n    paths: [/p]\n' +
+          'consumers:\n- username: ann\n  plugins:\n  - name: cors\n    consumer_group: gold\nconsumer_groups:\n- name: gold\nplugins:\n- name: key-auth\n  service: orders\n  route: pay\n',
+      );
+      const r = await kong2kic(['-s', file, '--ingress']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(warnings(r.stderr)).toEqual([
+        expect.stringMatching(/service orders: plugin acl is also scoped to a consumer and a consumer group, which KIC cannot combine with a service: the KongPlugin acts on all of the service's traffic/),
+        expect.stringMatching(/service orders: plugin rate-limiting is also scoped to consumer nobody, which is not in the file with a name: the KongPlugin acts on all of the service's traffic/),
+        expect.stringMatching(/route pay: plugin key-auth is also scoped to a service, which KIC cannot combine with a route: the KongPlugin acts on all of the route's traffic/),
+        expect.stringMatching(/consumer ann: plugin cors is also scoped to a consumer group, which KIC cannot combine with a consumer: the KongPlugin acts on all of the consumer's traffic/),
+      ]);
+      const docs = documents(r.stdout) as Doc[];
+      expect(pluginsOf(docs, 'Service', 'orders')).toBe('orders-acl,orders-rate-limiting');
+      expect(pluginsOf(docs, 'KongConsumer', 'ann')).toBe('ann-cors');
+      expect(pluginsOf(docs, 'KongConsumerGroup', 'gold')).toBeUndefined();
+    });
   });
 
   it('refuses entities whose manifests would share a name, naming it, and writes nothing', async () => {

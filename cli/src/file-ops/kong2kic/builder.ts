@@ -6,6 +6,7 @@
  * Director, consumer groups come after consumers, whose KongConsumers they add themselves to.
  */
 import { convertCaCertificates } from './ca-certificate';
+import { attachPartners } from './combined-scope';
 import { convertCertificates } from './certificate';
 import { convertConsumers } from './consumer';
 import { convertConsumerGroups } from './consumer-group';
@@ -18,8 +19,9 @@ import { nestTopLevel } from './top-level';
 import { emptyContent, type KicContent, type KicTarget, type Obj, type Sink } from './types';
 
 export function kong2kic(content: Obj, target: KicTarget): { out: KicContent; warnings: string[] } {
-  const sink: Sink = { target, out: emptyContent(), warnings: [] };
+  const sink: Sink = { target, content, out: emptyContent(), warnings: [], partners: [] };
   const nested = nestTopLevel(content, sink);
+  sink.content = nested;
   convertServices(nested, sink);
   if (target.api === 'gateway') convertRoutesToHTTPRoutes(nested, sink);
   else convertRoutesToIngresses(nested, sink);
@@ -28,6 +30,7 @@ export function kong2kic(content: Obj, target: KicTarget): { out: KicContent; wa
   convertConsumerGroups(nested, sink);
   convertCaCertificates(nested, sink);
   convertCertificates(nested, sink);
+  attachPartners(sink);
   checkDistinctNames(sink.out);
   return { out: sink.out, warnings: sink.warnings };
 }

@@ -58,7 +58,7 @@ export function convertConsumerGroups(content: Obj, sink: Sink): void {
       else sink.warnings.push(`consumer_groups[${i}].consumers[${j}]: consumer ${keys[0] ?? '(unnamed)'} is not in the file (with a username): its membership is not converted`);
     });
     for (const plugin of objs(group, 'plugins')) {
-      const pluginSlug = kongPlugin(plugin, name, sink, `consumer group ${name}`, 'consumer_group');
+      const pluginSlug = kongPlugin(plugin, { scope: 'consumer_group', name }, sink, `consumer group ${name}`);
       if (pluginSlug) addPluginAnnotation(annotations, pluginSlug);
     }
     sink.out.kongConsumerGroups.push({ apiVersion: KONG_V1BETA1, kind: 'KongConsumerGroup', metadata: metadata(slug, annotations) });

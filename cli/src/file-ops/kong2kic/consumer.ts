@@ -21,7 +21,7 @@ export function convertConsumers(content: Obj, sink: Sink): void {
     const credentials = convertCredentials(consumer, username, sink, `consumers[${i}]`);
     if (credentials.length) manifest.credentials = credentials;
     for (const plugin of objs(consumer, 'plugins')) {
-      const slug = kongPlugin(plugin, username, sink, `consumer ${username}`, 'consumer');
+      const slug = kongPlugin(plugin, { scope: 'consumer', name: username }, sink, `consumer ${username}`);
       if (slug) addPluginAnnotation(annotations, slug);
     }
     manifest.metadata = metadata(calculateSlug(username), annotations);

@@ -49,7 +49,7 @@ export function convertRoutesToHTTPRoutes(content: Obj, sink: Sink): void {
       for (const method of methods ?? []) rules.push({ matches: [withHeaders({ method })], backendRefs });
     }
     for (const plugin of objs(route, 'plugins')) {
-      const slug = kongPlugin(plugin, `${serviceName}-${routeName}`, sink, `route ${routeName}`, 'route');
+      const slug = kongPlugin(plugin, { scope: 'route', name: `${serviceName}-${routeName}`, service }, sink, `route ${routeName}`);
       if (!slug) continue;
       const filter = { type: 'ExtensionRef', extensionRef: { group: 'configuration.konghq.com', kind: 'KongPlugin', name: slug } };
       for (const r of rules) r.filters = [...((r.filters as Obj[] | undefined) ?? []), filter];

@@ -76,7 +76,7 @@ export function convertRoutesToIngresses(content: Obj, sink: Sink): void {
     const hosts = strings(route, 'hosts') ?? [];
     const rules = hosts.length ? hosts.map((host) => ({ host, http: { paths } })) : [{ http: { paths } }];
     for (const plugin of objs(route, 'plugins')) {
-      const slug = kongPlugin(plugin, `${serviceName}-${routeName}`, sink, `route ${routeName}`, 'route');
+      const slug = kongPlugin(plugin, { scope: 'route', name: `${serviceName}-${routeName}`, service }, sink, `route ${routeName}`);
       if (slug) addPluginAnnotation(annotations, slug);
     }
     const manifest: Manifest = {

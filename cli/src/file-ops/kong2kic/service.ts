@@ -58,7 +58,7 @@ export function convertServices(content: Obj, sink: Sink): void {
     addTags(annotations, service.tags);
     convertUpstream(content, name, host, annotations, sink);
     for (const plugin of objs(service, 'plugins')) {
-      const slug = kongPlugin(plugin, name, sink, `service ${name}`, 'service');
+      const slug = kongPlugin(plugin, { scope: 'service', name }, sink, `service ${name}`);
       if (slug) addPluginAnnotation(annotations, slug);
     }
     const manifest: Manifest = { apiVersion: 'v1', kind: 'Service', metadata: metadata(calculateSlug(name), annotations), spec };

@@ -3,9 +3,10 @@
  * KIC attaches them to their owner. As decK (processTopLevelEntities): a top-level route joins
  * its service's routes, after the nested ones, and a scoped plugin its owner's plugins. decK
  * matches a service or route written by name only; a reference written as an id matches the
- * entity's id too here, and consumer-scoped plugins go to their consumer and consumer-group
- * scoped ones to their consumer group, where decK drops both. A reference to nothing in the
- * file is said on stderr.
+ * entity's id too here, consumer-scoped plugins go to their consumer and consumer-group scoped
+ * ones to their consumer group, where decK drops both, and a plugin naming a route and a
+ * service goes to the route, where decK puts it under the service (whose every route it would
+ * then act on). A reference to nothing in the file is said on stderr.
  */
 import type { Obj, Sink } from './types';
 import { isObj, objs, refKeys, str } from './values';
@@ -31,8 +32,9 @@ export function nestTopLevel(content: Obj, sink: Sink): Obj {
   });
   objs(content, 'plugins').forEach((plugin, i) => {
     let owner: Obj | undefined;
-    if (isObj(plugin.service) || typeof plugin.service === 'string') owner = services.find((s) => owns(s, plugin.service, 'name'));
-    else if (isObj(plugin.route) || typeof plugin.route === 'string') owner = services.flatMap((s) => s.routes).find((r) => owns(r, plugin.route, 'name'));
+    // A route before a service: Kong runs a plugin naming both for that route alone.
+    if (isObj(plugin.route) || typeof plugin.route === 'string') owner = services.flatMap((s) => s.routes).find((r) => owns(r, plugin.route, 'name'));
+    else if (isObj(plugin.service) || typeof plugin.service === 'string') owner = services.find((s) => owns(s, plugin.service, 'name'));
     else if (isObj(plugin.consumer) || typeof plugin.consumer === 'string') owner = consumers.find((c) => owns(c, plugin.consumer, 'username'));
     else if (isObj(plugin.consumer_group) || typeof plugin.consumer_group === 'string') {
       owner = consumerGroups.find((g) => owns(g, plugin.consumer_group, 'name'));

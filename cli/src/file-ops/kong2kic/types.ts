@@ -3,6 +3,8 @@
  * in the buckets decK fills and writes in this order (kong2kic/types.go), so that a
  * manifest comes out where decK puts it.
  */
+import type { PartnerRef } from './combined-scope';
+
 export type Manifest = Record<string, unknown>;
 export type Obj = Record<string, unknown>;
 
@@ -60,8 +62,12 @@ export function emptyContent(): KicContent {
 /** Where a conversion goes: the manifests, and what it could not convert (said on stderr). */
 export interface Sink {
   target: KicTarget;
+  /** The file's content with its top-level routes and plugins nested under their owners. */
+  content: Obj;
   out: KicContent;
   warnings: string[];
+  /** KongPlugins that a second resource names too, once every manifest is made (combined-scope.ts). */
+  partners: Array<{ partner: PartnerRef; slug: string; where: string }>;
 }
 
 export const INGRESS_CLASS = 'kubernetes.io/ingress.class';
