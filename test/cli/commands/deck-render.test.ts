@@ -138,13 +138,16 @@ describe('decK render_test.go (Test_RenderPlain)', () => {
     expect(normalised(parse(r.stdout) as Obj)).toEqual(normalised(parse(text('004-expression-routes/expected.yaml')) as Obj));
   });
 
-  it('render with expression route (004), --online: a node on the default router refuses `expression` at its line', async () => {
+  it('render with expression route (004), --online: a node on another router refuses `expression` at its line, saying why', async () => {
     // decK renders without asking any Kong. The recorded Kong 3.4.2 runs router_flavor
-    // traditional_compatible, whose routes have no `expression` (kong/db/schema/entities/routes.lua).
+    // traditional_compatible, whose routes have no `expression` (kong/db/schema/entities/routes.lua):
+    // "unknown field" alone would not tell the file's author that the node's router is the matter.
     const f = write('004-online.yaml', `_format_version: "3.0"\n${text('004-expression-routes/input.yaml')}`);
     const r = await render(f, ['--online', ...addr()]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${f}:8:5: error: services[0].routes[0]: expression: unknown field`);
+    expect(r.stderr).toContain(
+      `${f}:8:5: error: services[0].routes[0]: expression: unknown field: Kong's routes have it under router_flavor = expressions only, and this node's is traditional_compatible`,
+    );
   });
 });
 
