@@ -189,8 +189,12 @@ export function printWarnings(loaded: LoadedDesired, io: Io, mask: boolean): voi
   }
 }
 
-/** Diagnostics go to stderr as `file:line:col: error: path: message`, secrets masked. */
-export function printDiagnostics(loaded: LoadedDesired, io: Io, mask: boolean, against?: string): void {
+/**
+ * Diagnostics go to stderr as `file:line:col: error: path: message`, secrets masked. `online`:
+ * the command that judges the files by a node's own schemas (render's own `--online` for render:
+ * `validate --online` would pass, and render still refuse offline).
+ */
+export function printDiagnostics(loaded: LoadedDesired, io: Io, mask: boolean, against?: string, online = 'kong-ctl validate --online'): void {
   const secrets = mask ? loaded.result.secrets : [];
   for (const d of loaded.diagnostics) write(io.stderr, maskSecrets(formatDiagnostic(d), secrets));
   if (loaded.errors) {
@@ -203,7 +207,7 @@ export function printDiagnostics(loaded: LoadedDesired, io: Io, mask: boolean, a
     write(
       io.stderr,
       `${baseline === 1 ? 'One of these problems' : `${baseline} of these problems`} (unknown field, value, plugin or vault) ` +
-        'may be fine on your Kong: a newer version, a custom plugin or a Kong Enterprise vault. `kong-ctl validate --online` checks the files against its own schemas.',
+        `may be fine on your Kong: a newer version, a custom plugin or a Kong Enterprise vault. \`${online}\` checks the files against its own schemas.`,
     );
   }
 }

@@ -30,7 +30,7 @@ export function registerRender(program: Command, io: Io, done: (o: Promise<Outco
 async function render(opts: RenderOpts, io: Io): Promise<Outcome> {
   const loaded = await loadAndValidate(opts, io, { deferBaseline: Boolean(opts.online) });
   if (loaded.errors) {
-    printDiagnostics(loaded, io, true);
+    printDiagnostics(loaded, io, true, undefined, 'kong-ctl render --online');
     return 'invalid';
   }
   let checked = loaded;

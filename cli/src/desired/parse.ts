@@ -2,6 +2,7 @@
  * One source text → templated, parsed, positioned file. YAML and JSON both go through the
  * `yaml` parser (JSON is YAML 1.2) so that every node keeps its range.
  */
+import { isScalar, visit, type Document } from 'yaml';
 import type { Diagnostic } from '../model/errors';
 import { isPlainObject } from './kong-schema-check';
 import { PositionMap, nodeAt, nodeStart } from './positions';
@@ -25,6 +26,32 @@ export const CHUNKED_PARSE_MIN_CHARS = 256 * 1024;
 export interface ParsedFile extends DesiredFile {
   substitutions: Substitution[];
   positions: PositionMap;
+}
+
+/**
+ * Each key written a second time in a mapping, at its second place. The parser says only "Map
+ * keys must be unique", and where the first one's value is empty (`routes:` then `routes:`
+ * again) it points at that empty value: a reader of the message could not tell which key, nor
+ * find the one to remove. (decK keeps the last one silently: a second `services:` would drop
+ * the first one's services.)
+ */
+function duplicateKeys(doc: Document): Array<{ key: string; first: number; repeat: number }> {
+  const out: Array<{ key: string; first: number; repeat: number }> = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Map<unknown, number>();
+      for (const pair of map.items) {
+        const k = pair.key;
+        // Merge keys (`<<`) may repeat: the parser allows it too (YAML_OPTIONS.merge).
+        if (!isScalar(k) || (k.value === '<<' && YAML_OPTIONS.merge)) continue;
+        const start = k.range?.[0] ?? 0;
+        const first = seen.get(k.value);
+        if (first === undefined) seen.set(k.value, start);
+        else out.push({ key: String(k.value), first, repeat: start });
+      }
+    },
+  });
+  return out;
 }
 
 export function parseSource(
@@ -55,10 +82,20 @@ export function parseSource(
   const doc = parseYaml(rendered.text, YAML_OPTIONS, chunkedParseMinChars);
   // After a syntax error the parser's further errors mostly echo it; duplicate keys stand alone.
   const firstSyntax = doc.errors.find((e) => e.code !== 'DUPLICATE_KEY');
-  for (const e of doc.errors.filter((x) => x === firstSyntax || x.code === 'DUPLICATE_KEY')) {
+  const duplicates = doc.errors.some((e) => e.code === 'DUPLICATE_KEY') ? duplicateKeys(doc) : [];
+  for (const e of doc.errors.filter((x) => x === firstSyntax || (x.code === 'DUPLICATE_KEY' && !duplicates.length))) {
     // The parser's own wording, without its "at line x, column y" suffix: the position is ours.
     const message = yamlProblemText(e.message);
     diagnostics.push({ code: 'E_FILE_PARSE', message: `invalid YAML/JSON: ${message}`, source: at(positions.toOriginal(e.pos[0])) });
+  }
+  // The parser's wording too, with the key named, at the key to remove.
+  for (const d of duplicates) {
+    const first = positions.fromRendered(d.first).line;
+    diagnostics.push({
+      code: 'E_FILE_PARSE',
+      message: `invalid YAML/JSON: Map keys must be unique: '${d.key}' is already at line ${first}`,
+      source: at(positions.toOriginal(d.repeat)),
+    });
   }
   if (doc.errors.length > 0) return { file, diagnostics };
   for (const w of doc.warnings) {

@@ -15,7 +15,7 @@ import { KONG_BUNDLED_PLUGINS } from './bundled-plugins';
 import { KONG_BUNDLED_PLUGIN_SCHEMAS } from './kong-plugin-schemas';
 import { LATER_BUNDLED_PLUGINS } from './kong-later-fields';
 import { formatEntityPath, parseEntityPath, splitPath } from './file-format';
-import { checkFileSchema, closest } from './file-schema';
+import { checkFileSchema, closest, type SchemaProblem } from './file-schema';
 import { checkEntityChecks, checkRecord, checkValue, formatFieldPath, isPlainObject, isVaultReference, validatorError, ONE_OF, REQUIRED_MISSING, type FieldProblem } from './kong-schema-check';
 import { KONG_BUNDLED_VAULTS, KONG_ENTITY_SCHEMAS, OFFLINE_SCHEMAS, liveSchemas, type EntitySchemaSource } from './kong-entity-schemas';
 import { KIND_DEFS, writeOnlyOf } from '../kinds';
@@ -106,11 +106,27 @@ function rawOf(r: Reporter, e: Entity): Record<string, unknown> | undefined {
   return isPlainObject(node) ? node : undefined;
 }
 
-function checkSchemas(r: Reporter, files: DesiredFile[], source: EntitySchemaSource): void {
+function checkSchemas(r: Reporter, files: DesiredFile[], source: EntitySchemaSource, routerFlavor?: string): void {
   for (const f of files) {
     if (f.content === undefined) continue;
-    for (const p of checkFileSchema(f.content, source)) r.at(f, p.path, p.message, { key: p.atKey, baseline: p.baseline });
+    for (const p of checkFileSchema(f.content, source))
+      r.at(f, p.path, withRouterReason(p, routerFlavor), { key: p.atKey, baseline: p.baseline });
   }
+}
+
+/** Route fields Kong's schema has only under `router_flavor = expressions` (kong/db/schema/entities/routes.lua). */
+const EXPRESSIONS_ROUTER_FIELDS = new Set<PathSegment>(['expression', 'priority']);
+
+/**
+ * A node on another router answers "unknown field" to a route's `expression`, which does not
+ * tell a file written for the expressions router (decK renders one) that the node's router,
+ * not the file, is the matter.
+ */
+function withRouterReason(p: SchemaProblem, routerFlavor: string | undefined): string {
+  const [field, list] = [p.path[p.path.length - 1], p.path[p.path.length - 3]];
+  if (!routerFlavor || routerFlavor === 'expressions' || !p.atKey || list !== 'routes' || !EXPRESSIONS_ROUTER_FIELDS.has(field)) return p.message;
+  if (!p.message.startsWith('unknown field')) return p.message;
+  return `unknown field: Kong's routes have it under router_flavor = expressions only, and this node's is ${routerFlavor}`;
 }
 
 /** Required fields Kong has no default for, checked after `url` and `_info.defaults` are applied. */
@@ -625,7 +641,7 @@ export function validateDesired(result: DesiredResult, opts: ValidateOptions = {
   const r = new Reporter(result.files);
   r.out.push(...result.diagnostics);
   const source = opts.kong ? liveSourceOf(opts.kong) : OFFLINE_SCHEMAS;
-  checkSchemas(r, result.files, source);
+  checkSchemas(r, result.files, source, opts.kong?.routerFlavor);
   const schemas = pluginConfigSchemas(opts);
   const known = new Set([...KONG_BUNDLED_PLUGINS, ...LATER_BUNDLED_PLUGINS.map((p) => p.name), ...schemas.keys()]);
   for (const e of result.state.entities) {

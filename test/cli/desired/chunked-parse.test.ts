@@ -206,7 +206,7 @@ describe('what is not in the safe shape is parsed whole', () => {
     const text = `${head}  - name: a\n    host: a\n    host: b\n  - name: b\n    host: "b\n`;
     const r = await load(text, 0);
     expect(validateDesired(r).map((d) => `${d.source?.line}:${d.source?.column} ${d.message}`)).toStrictEqual([
-      '5:5 invalid YAML/JSON: Map keys must be unique',
+      "5:5 invalid YAML/JSON: Map keys must be unique: 'host' is already at line 4",
       '8:1 invalid YAML/JSON: Missing closing "quote',
     ]);
   });
