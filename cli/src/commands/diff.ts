@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { createAdminClient } from '../kong/client';
 import { computePlan } from '../diff/compute';
 import { renderPlanText } from '../output/plan-text';
@@ -14,6 +14,7 @@ import { write, type Io, type Outcome } from './context';
 export function registerDiff(program: Command, io: Io, done: (o: Promise<Outcome>) => void): void {
   addOutputOptions(addConnectionOptions(addNoDeletesOption(addScopeOptions(addFileOptions(program.command('diff'))))), ['text', 'json', 'markdown'])
     .description('show what apply would change (exit 0: no drift, 2: drift, 1: error)')
+    .addOption(new Option('--non-zero-exit-code', "decK's flag: kong-ctl diff always exits 2 on drift").hideHelp())
     .action((opts: GlobalOptions) => done(diff(opts, io)));
 }
 

@@ -19,7 +19,7 @@ import { kong2kic } from '../file-ops/kong2kic/builder';
 import { renderManifests } from '../file-ops/kong2kic/writer';
 import { ORDER } from '../file-ops/kong2kic/types';
 import { collect } from './options';
-import { write, writeOutput, type Io, type Outcome } from './context';
+import { isStdout, write, writeOutput, type Io, type Outcome } from './context';
 
 /**
  * `kong-ctl file …`: decK's APIOps file commands (`deck file add-tags`, `add-plugins`, `patch`,
@@ -66,8 +66,11 @@ async function readState(opts: IoOpts, io: Io): Promise<DeckDocument> {
 
 function writeResult(d: DeckDocument, opts: IoOpts, io: Io, said: string): void {
   const text = renderDeckDocument(d, outputFormatOf(opts.format, opts.outputFile, d));
-  writeOutput(io, opts.outputFile, text, `${said} Wrote ${opts.outputFile}.`);
-  if (!opts.outputFile || opts.outputFile === '-') write(io.stderr, said);
+  if (isStdout(opts.outputFile)) {
+    // As is: a file written back unchanged may end without a newline, as it was read.
+    io.stdout.write(text);
+    write(io.stderr, said);
+  } else writeOutput(io, opts.outputFile, text, `${said} Wrote ${opts.outputFile}.`);
 }
 
 function warnUnmatched(io: Io, d: DeckDocument, unmatched: readonly string[], origin = '--selector'): void {

@@ -95,7 +95,11 @@ export function addOutputOptions(cmd: Command, formats: string[] = ['text', 'jso
   return cmd
     .addOption(new Option('-o, --output <format>', 'output format').choices(formats).default('text'))
     .option('--no-mask', 'print values substituted from environment variables instead of [masked]')
-    .option('--no-color', 'never colour the output');
+    .addOption(new Option('--no-mask-deck-env-vars-value', "decK's spelling of --no-mask").hideHelp())
+    .option('--no-color', 'never colour the output')
+    .hook('preAction', (c) => {
+      if (c.getOptionValue('maskDeckEnvVarsValue') === false) c.setOptionValue('mask', false);
+    });
 }
 
 const isTrue = (v: string | undefined) => v !== undefined && /^(1|t|true)$/i.test(v.trim());

@@ -120,6 +120,15 @@ export function expandServiceUrl(url: string): { fields: Record<string, unknown>
   return { fields };
 }
 
+/**
+ * Whether a reference written on a nested entity names the entity it is nested under (its id,
+ * name or username): redundant, and harmless, as decK reads it.
+ */
+function namesEntity(v: unknown, e: RawEntity): boolean {
+  const w = writtenReference(v);
+  return w !== undefined && (w === e.id || w === e.fields.name || w === e.fields.username);
+}
+
 function parentLabel(e: RawEntity): string {
   return KIND_DEFS[e.kind].label({ fields: e.fields, refs: {}, id: e.id });
 }
@@ -185,7 +194,7 @@ function buildOne(
   for (const fk of fkFields) {
     if (parent && parent.via.parentField === fk) {
       raw.parents[fk] = parent.entity;
-      if (obj[fk] !== undefined && obj[fk] !== null) {
+      if (obj[fk] !== undefined && obj[fk] !== null && !namesEntity(obj[fk], parent.entity)) {
         ctx.diagnostics.push({
           code: 'E_VALIDATION',
           message:

@@ -8,10 +8,28 @@ import { isPlainObject, pathsOverlap } from './values';
 
 export const MASK = '[masked]';
 
+/** Secrets shorter than this count only where they stand alone, as desired/mask.ts masks text. */
+const SHORT = 3;
+const WORD = /[A-Za-z0-9_]/;
+
+function inText(text: string, secret: string): boolean {
+  if (secret.length >= SHORT) return text.includes(secret);
+  for (let i = text.indexOf(secret); i >= 0; i = text.indexOf(secret, i + 1)) {
+    if (!WORD.test(text[i - 1] ?? '') && !WORD.test(text[i + secret.length] ?? '')) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether a value shows a secret. A number or boolean does when it is one (a port of 8080 does
+ * not show DECK_REDIS_DB=0, nor does a limit of 1000 show 100: decK's
+ * Test_Diff_Masking_ExactValueMatch); a string when it holds one, a secret of one or two
+ * characters only where it stands alone.
+ */
 export function containsSecret(value: unknown, secrets: string[]): boolean {
   if (secrets.length === 0) return false;
-  if (typeof value === 'string') return secrets.some((s) => s !== '' && value.includes(s));
-  if (typeof value === 'number' || typeof value === 'boolean') return containsSecret(String(value), secrets);
+  if (typeof value === 'string') return secrets.some((s) => s !== '' && inText(value, s));
+  if (typeof value === 'number' || typeof value === 'boolean') return secrets.includes(String(value));
   if (Array.isArray(value)) return value.some((v) => containsSecret(v, secrets));
   if (isPlainObject(value)) return Object.values(value).some((v) => containsSecret(v, secrets));
   return false;

@@ -25,6 +25,12 @@ export interface DeckDocument {
   lines: LineCounter;
   /** Placeholder → the template it stands for (merge brings in those of the other files). */
   templates: Map<string, string>;
+  /**
+   * The YAML text as read, and the document as it rendered then: when it renders the same, the
+   * command changed nothing and the text goes back as it was (rendering would still re-indent
+   * sequences, end the file with a newline, drop trailing blank lines and unfold flow scalars).
+   */
+  original?: { text: string; rendered: string };
 }
 
 const TEMPLATE = /\$\{\{[\s\S]*?\}\}/g;
@@ -90,7 +96,9 @@ export function parseDeckDocument(src: SourceText): DeckDocument {
     throw new KongCtlError('E_FILE_PARSE', `${where(doc.contents.range?.[0] ?? 0)}: the top of a decK file must be a mapping (_format_version, services…)`);
   }
   const json = /^\s*\{/.test(src.text);
-  return { name: src.name, doc, json, seqAtKeyColumn: /^([ \t]*)[^\s#-][^\n]*:[ \t]*\r?\n\1- /m.test(src.text), lines, templates };
+  const d: DeckDocument = { name: src.name, doc, json, seqAtKeyColumn: /^([ \t]*)[^\s#-][^\n]*:[ \t]*\r?\n\1- /m.test(src.text), lines, templates };
+  if (!json) d.original = { text: src.text, rendered: doc.toString(yamlOptions(d)) };
+  return d;
 }
 
 /** The plain data of the document (aliases and merge keys resolved), as the selectors see it. */
@@ -111,8 +119,13 @@ export function positionOf(d: DeckDocument, node: { range?: [number, number, num
  */
 export function renderDeckDocument(d: DeckDocument, format: OutputFormat): string {
   if (format === 'json') return restoreTemplates(d, JSON.stringify(dataOf(d), null, 2) + '\n', true);
-  const options: ToStringOptions = { lineWidth: 0, indentSeq: !d.seqAtKeyColumn, flowCollectionPadding: false };
-  return restoreTemplates(d, d.json ? new Document(dataOf(d)).toString(options) : d.doc.toString(options));
+  if (d.json) return restoreTemplates(d, new Document(dataOf(d)).toString(yamlOptions(d)));
+  const text = d.doc.toString(yamlOptions(d));
+  return d.original && text === d.original.rendered ? d.original.text : restoreTemplates(d, text);
+}
+
+function yamlOptions(d: Pick<DeckDocument, 'seqAtKeyColumn'>): ToStringOptions {
+  return { lineWidth: 0, indentSeq: !d.seqAtKeyColumn, flowCollectionPadding: false };
 }
 
 /** --format, else the output file's extension, else the input's own format. */

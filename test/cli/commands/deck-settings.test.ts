@@ -130,4 +130,17 @@ describe("decK's connection settings", () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('cannot read --ca-cert /no/such/ca.pem');
   });
+
+  it("takes decK's --no-mask-deck-env-vars-value as --no-mask", async () => {
+    const text = '_format_version: "3.0"\nservices:\n- name: ${{ env "DECK_SVC_NAME" }}\n  host: orders.internal\n';
+    const env = { DECK_SVC_NAME: 'not valid' };
+    const masked = await runCli(['validate', '-f', '-'], { stdin: text, env });
+    expect(masked.code).toBe(1);
+    expect(masked.stderr).toContain("invalid value '[masked]'");
+    for (const flag of ['--no-mask', '--no-mask-deck-env-vars-value']) {
+      const shown = await runCli(['validate', '-f', '-', flag], { stdin: text, env });
+      expect(shown.code).toBe(1);
+      expect(shown.stderr).toContain("invalid value 'not valid'");
+    }
+  });
 });

@@ -171,6 +171,37 @@ services:
     ]);
   });
 
+  it('a nested entity may name the entity it is nested under again, as decK takes it; another one is refused', async () => {
+    // decK's testdata/diff/004-no-diff-plugin/protocol-initial-order-plugins.yaml nests a plugin
+    // under a service and writes `service:` with that service's name.
+    const text = `_format_version: "3.0"
+services:
+- name: orders
+  id: 2c6bd7f3-9a58-4d84-8a4a-5b3f4c1b7e01
+  host: orders.internal
+  plugins:
+  - name: cors
+    service: orders
+  - name: key-auth
+    service: {id: 2c6bd7f3-9a58-4d84-8a4a-5b3f4c1b7e01}
+  - name: prometheus
+    service: billing
+  routes:
+  - name: orders-api
+    paths: [/orders]
+    service: {name: orders}
+consumers:
+- username: alice
+  keyauth_credentials:
+  - key: alice-key
+    consumer: alice
+`;
+    const r = await loadDesired({ files: ['-'], readStdin: async () => text, env: {} });
+    expect(validateDesired(r).map(brief)).toEqual([
+      '<stdin>:12:5 services[0].plugins[2]: service: not allowed here: this plugin is nested under service orders, which is its service',
+    ]);
+  });
+
   it('classifies each problem with a stable error code', async () => {
     const codes = async (files: string[], env: NodeJS.ProcessEnv = {}) =>
       validateDesired(await loadDesired({ files, env })).map((d) => d.code);

@@ -136,6 +136,16 @@ describe('renderPlanJson', () => {
     );
   });
 
+  it('masks a number only when it is a secret, and a short secret only where it stands alone (decK: Test_Diff_Masking_ExactValueMatch)', () => {
+    const json = renderPlanJson(mixedPlan(), { secrets: ['0', '100', '2'] });
+    const config = json.changes[1].fields?.config as Record<string, unknown>;
+    expect(config).toMatchObject({ minute: '[masked]', redis_timeout: 2000, redis_port: 6379, error_code: 429 });
+    expect(json.changes[0].field_changes).toEqual([{ path: 'paths', before: ['/orders', '~/orders/\\d+$'], after: ['/orders', '/orders/v2'] }]);
+    const text = renderPlanText(mixedPlan(), { color: false, secrets: ['0', '100', '2'] });
+    expect(text).toContain('    config.minute: [masked]');
+    expect(text).toContain('→ ["/orders","/orders/v2"]');
+  });
+
   it('leaves values as they are with mask: false (--no-mask)', () => {
     const json = renderPlanJson(mixedPlan(), { secrets: ['/orders/v2'], mask: false });
     expect(json.changes[0].field_changes?.[0]).toEqual({ path: 'paths', before: ['/orders', '~/orders/\\d+$'], after: ['/orders', '/orders/v2'] });

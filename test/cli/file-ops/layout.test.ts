@@ -32,6 +32,32 @@ describe('kong-ctl file: what no change touches stays as written', () => {
     }
     expect(changed).toEqual([]);
   });
+
+  it('a file the renderer would lay out otherwise: sequence indents mixed, a folded flow scalar, no final newline', async () => {
+    // As decK's own test files are written (testdata/dump/002-skip-consumers/kong34.yaml,
+    // 007-keys-and-key_sets/kong-jwk.yaml, 009-…/credentials.yaml).
+    const text = [
+      '_format_version: "3.0"',
+      'consumers:',
+      '  - username: foo',
+      '    tags:',
+      '    - a',
+      'keys:',
+      "- jwk: '{\"kty\": \"RSA\",",
+      "    \"e\": \"AQAB\"}'",
+      '  kid: k1',
+      '  ',
+      '',
+      'services:',
+      '- name: svc1',
+      '  host: mockbin.org',
+    ].join('\n');
+    for (const cmd of [['patch', '--value', 'no_such_key:'], ['remove-tags', 'no-such-tag']]) {
+      const r = await runCli(['file', ...cmd], { stdin: text });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe(text);
+    }
+  });
 });
 
 describe('kong-ctl file: adding tags and removing them again gives the file back', () => {
