@@ -66,8 +66,14 @@ async function readState(opts: IoOpts, io: Io): Promise<DeckDocument> {
 
 function writeResult(d: DeckDocument, opts: IoOpts, io: Io, said: string): void {
   const text = renderDeckDocument(d, outputFormatOf(opts.format, opts.outputFile, d));
+  if (!opts.outputFile || opts.outputFile === '-') {
+    // The document as it is, to stdout as to a file: a file read without a final newline and left
+    // untouched goes back without one.
+    io.stdout.write(text);
+    write(io.stderr, said);
+    return;
+  }
   writeOutput(io, opts.outputFile, text, `${said} Wrote ${opts.outputFile}.`);
-  if (!opts.outputFile || opts.outputFile === '-') write(io.stderr, said);
 }
 
 function warnUnmatched(io: Io, d: DeckDocument, unmatched: readonly string[], origin = '--selector'): void {

@@ -25,6 +25,9 @@ export interface DeckDocument {
   lines: LineCounter;
   /** Placeholder → the template it stands for (merge brings in those of the other files). */
   templates: Map<string, string>;
+  /** The text as read, and the document rendered as read: what tells an untouched document. */
+  written: string;
+  renderedAsRead: string;
 }
 
 const TEMPLATE = /\$\{\{[\s\S]*?\}\}/g;
@@ -90,7 +93,12 @@ export function parseDeckDocument(src: SourceText): DeckDocument {
     throw new KongCtlError('E_FILE_PARSE', `${where(doc.contents.range?.[0] ?? 0)}: the top of a decK file must be a mapping (_format_version, services…)`);
   }
   const json = /^\s*\{/.test(src.text);
-  return { name: src.name, doc, json, seqAtKeyColumn: /^([ \t]*)[^\s#-][^\n]*:[ \t]*\r?\n\1- /m.test(src.text), lines, templates };
+  const seqAtKeyColumn = /^([ \t]*)[^\s#-][^\n]*:[ \t]*\r?\n\1- /m.test(src.text);
+  return { name: src.name, doc, json, seqAtKeyColumn, lines, templates, written: src.text, renderedAsRead: doc.toString(yamlOptions(seqAtKeyColumn)) };
+}
+
+function yamlOptions(seqAtKeyColumn: boolean): ToStringOptions {
+  return { lineWidth: 0, indentSeq: !seqAtKeyColumn, flowCollectionPadding: false };
 }
 
 /** The plain data of the document (aliases and merge keys resolved), as the selectors see it. */
@@ -111,8 +119,13 @@ export function positionOf(d: DeckDocument, node: { range?: [number, number, num
  */
 export function renderDeckDocument(d: DeckDocument, format: OutputFormat): string {
   if (format === 'json') return restoreTemplates(d, JSON.stringify(dataOf(d), null, 2) + '\n', true);
-  const options: ToStringOptions = { lineWidth: 0, indentSeq: !d.seqAtKeyColumn, flowCollectionPadding: false };
-  return restoreTemplates(d, d.json ? new Document(dataOf(d)).toString(options) : d.doc.toString(options));
+  const options = yamlOptions(d.seqAtKeyColumn);
+  if (d.json) return restoreTemplates(d, new Document(dataOf(d)).toString(options));
+  const text = d.doc.toString(options);
+  // A document no change touched goes back as it was read, byte for byte: the yaml library
+  // writes even an untouched one in its own layout (the indentation of a sequence, the spaces
+  // before a comment, a folded scalar, the final newline).
+  return text === d.renderedAsRead ? d.written : restoreTemplates(d, text);
 }
 
 /** --format, else the output file's extension, else the input's own format. */
