@@ -115,9 +115,15 @@ describe('decK sync: explicit ids', () => {
 describe('decK sync: consumers', () => {
   it('update username on a consumer with custom_id (013, Test_Sync_UpdateUsernameInConsumerWithCustomID_3x)', async () => {
     await sync(fixture('013-update-username-consumer-with-custom-id/kong3x-initial.yaml'));
+    const before = rows('consumers')[0];
     const file = fixture('013-update-username-consumer-with-custom-id/kong3x.yaml');
-    await sync(file);
+    const r = await sync(file);
     expectKongState(sim().store, { consumers: [{ username: 'test_new', custom_id: 'custom_test' }] });
+    // decK finds the live consumer by its custom_id when the username is new (file/builder.go
+    // `consumers()`) and updates it: the same consumer, renamed, keeps its id and with it its
+    // credentials, tokens and consumer-scoped plugins.
+    expect(r.stdout).toContain('Plan: 0 to add, 1 to change, 0 to destroy.');
+    expect(rows('consumers')[0].id).toBe(before.id);
     await expectIdempotent(file);
   });
 
