@@ -126,6 +126,11 @@ export class SimStore {
   private readonly order = new Map<string, string[]>();
   /** table → "field\0value" → id, for unique fields, cache keys and endpoint keys. */
   private readonly index = new Map<string, Map<string, string>>();
+  /**
+   * Seconds of the simulated Kong's clock. Kong stamps `updated_at` with the time of each write:
+   * a write moves the clock one second on, so that an update made after a create shows a later
+   * `updated_at` as it does on a real node, deterministically.
+   */
   private clock = 1795466991;
 
   constructor(private readonly fixtures: SimFixtures) {
@@ -243,7 +248,10 @@ export class SimStore {
         : undefined;
     const id = existing ? String(existing.id) : (opts.id ?? (typeof input.id === 'string' ? input.id : randomUUID()));
     delete input.id;
-    const row = this.complete(m, input, id, existing, input);
+    // An insert or upsert stamps created_at unless the body gives one (kong/db/schema/init.lua
+    // process_auto_fields): a PUT over an existing entity starts its created_at again.
+    const createdAt = typeof input.created_at === 'number' ? input.created_at : undefined;
+    const row = this.complete(m, input, id, createdAt, input);
     this.write(m, row, existing);
     return { row, created: !existing };
   }
@@ -263,7 +271,8 @@ export class SimStore {
     delete input.id;
     const merged = mergeRecords(m.schema.fields, clone(existing), input);
     for (const k of ['id', 'created_at', 'updated_at']) delete merged[k];
-    const row = this.complete(m, merged, String(existing.id), existing, input);
+    // An update keeps created_at.
+    const row = this.complete(m, merged, String(existing.id), existing.created_at as number, input);
     this.write(m, row, existing);
     return row;
   }
@@ -330,17 +339,18 @@ export class SimStore {
    * all of its `input` fields; its `needs` come from the stored row (kong/db/schema/init.lua
    * `get_transform_args`).
    */
-  private complete(m: TableMeta, input: Obj, id: string, existing: Obj | undefined, written: Obj): Obj {
+  private complete(m: TableMeta, input: Obj, id: string, createdAt: number | undefined, written: Obj): Obj {
     const fields = this.schemaFor(m, input);
     const known = new Set(fieldEntries(fields).map(([n]) => n));
     const errors: Obj = {};
     for (const k of Object.keys(input)) if (!known.has(k)) errors[k] = 'unknown field';
     const now = m.msTimestamps ? this.clock + 0.5 : this.clock;
+    this.clock++;
     const row: Obj = { id };
     for (const [name, fs] of fieldEntries(fields)) {
       if (name === 'id') continue;
       if (name === 'created_at') {
-        row.created_at = existing?.created_at ?? now;
+        row.created_at = createdAt ?? now;
         continue;
       }
       if (name === 'updated_at') {

@@ -1,6 +1,7 @@
 /**
  * Pairing desired entities with live ones. A desired entity that names an `id` is the live
- * entity with that id (a rename with a kept id is an update); one without is matched by key.
+ * entity with that id (a rename with a kept id is an update); one without is matched by key,
+ * and failing that by another unique key of its kind (a consumer by its custom_id).
  * Kinds are matched level by level along DEPENDENCY_LEVELS so that a rename is seen by the
  * entities below it: live foreign keys are Kong ids underneath, so when route `a` is renamed
  * `b` (same id), a live plugin whose ref says `route:a` already belongs to `route:b` — its
@@ -57,6 +58,14 @@ export function matchEntities(desired: PreparedDesired[], current: Entity[]): Ma
       const content = orphaned.has(l) ? undefined : KIND_DEFS[l.current.kind].contentIdentity?.(l.translated);
       if (content !== undefined && !byKey.has(content)) byKey.set(content, l);
     }
+    // Other unique keys of the live entities (a consumer's custom_id), for file entities whose
+    // own key is new. Kong lets only one entity hold such a key; should two (null: ambiguous),
+    // neither is found by it.
+    const byAlternate = new Map<string, (typeof live)[number] | null>();
+    for (const l of live) {
+      if (orphaned.has(l)) continue;
+      for (const k of KIND_DEFS[l.current.kind].alternateKeys?.(l.translated) ?? []) byAlternate.set(k, byAlternate.has(k) ? null : l);
+    }
     const taken = new Set<(typeof live)[number]>();
     const pair = (d: PreparedDesired, l: (typeof live)[number]): void => {
       taken.add(l);
@@ -71,9 +80,28 @@ export function matchEntities(desired: PreparedDesired[], current: Entity[]): Ma
       if (l && !taken.has(l)) pair(d, l);
       else result.creates.push(d);
     }
+    const keyless: PreparedDesired[] = [];
     for (const d of withoutId) {
       const l = byKey.get(d.entity.key);
       if (l && !taken.has(l) && l.current.kind === d.entity.kind) pair(d, l);
+      else keyless.push(d);
+    }
+    // Only once every key has found its own, so that an alternate key never takes a live entity
+    // from the file entity that names it by its key. A live entity two file entities claim this
+    // way goes to neither: the files' order is no reason to pick one (Kong refuses the second).
+    const claimed = new Map<PreparedDesired, (typeof live)[number]>();
+    const claimants = new Map<(typeof live)[number], number>();
+    for (const d of keyless) {
+      const l = (KIND_DEFS[d.entity.kind].alternateKeys?.(d.entity) ?? [])
+        .map((k) => byAlternate.get(k))
+        .find((c) => c && !taken.has(c) && c.current.kind === d.entity.kind);
+      if (!l) continue;
+      claimed.set(d, l);
+      claimants.set(l, (claimants.get(l) ?? 0) + 1);
+    }
+    for (const d of keyless) {
+      const l = claimed.get(d);
+      if (l && claimants.get(l) === 1) pair(d, l);
       else result.creates.push(d);
     }
     // A deleted entity whose key lives on in the file (a new id, or another entity renamed

@@ -25,6 +25,12 @@ export interface KindDef {
    */
   contentIdentity?(e: Pick<Entity, 'fields' | 'refs' | 'id'>): string;
   /**
+   * Keys besides `identity` that Kong also keeps unique, by which an entity the file writes
+   * without an id is found live when its own key is new: a consumer whose username changed is
+   * still the one with its custom_id (decK's state builder looks it up the same way).
+   */
+  alternateKeys?(e: Pick<Entity, 'fields' | 'refs' | 'id'>): string[];
+  /**
    * Admin API paths for writes. `parentId` is the Kong id of the entity the write is nested
    * under (consumer for credentials, upstream for targets), resolved by apply.
    */

@@ -91,6 +91,22 @@ describe('simulator', () => {
     c.close();
   });
 
+  it('stamps updated_at at each write and created_at at inserts and upserts, as Kong does (decK sync case 027)', async () => {
+    // Kong's auto timestamps (kong/db/schema/init.lua process_auto_fields): updated_at on every
+    // write; created_at on an insert or upsert that does not give it, never on an update. decK's
+    // Test_Sync_DoNotUpdateCreatedAt syncs twice a second apart: updated_at must move and
+    // created_at stay (decK sends the live created_at with its PUTs for that).
+    const created = (await raw('POST', '/services', { name: 's', host: 'a.internal' })).body as Record<string, number>;
+    const patched = (await raw('PATCH', '/services/s', { port: 8080 })).body as Record<string, number>;
+    expect(patched.created_at).toBe(created.created_at);
+    expect(patched.updated_at).toBeGreaterThan(created.updated_at);
+    const put = (await raw('PUT', '/services/s', { host: 'b.internal' })).body as Record<string, number>;
+    expect(put.created_at).toBeGreaterThan(created.created_at);
+    expect(put.updated_at).toBeGreaterThan(patched.updated_at);
+    const kept = (await raw('PUT', '/services/s', { host: 'c.internal', created_at: created.created_at })).body as Record<string, number>;
+    expect(kept.created_at).toBe(created.created_at);
+  });
+
   it('serves the recorded schemas and counts requests per method', async () => {
     expect((await raw('GET', '/schemas/plugins/rate-limiting')).body).toEqual(body('043'));
     expect((await raw('GET', '/schemas/plugins/nope')).status).toBe(404);

@@ -284,6 +284,26 @@ describe('computePlan: matching', () => {
     expect(p.changes[3].id).toBe(alice.id);
   });
 
+  // decK sync case 013 (Test_Sync_UpdateUsernameInConsumerWithCustomID_3x): decK's builder finds
+  // a consumer whose username is new by its custom_id, and updates it.
+  it('a consumer renamed without an id is found by its custom_id: an update that its credentials follow', () => {
+    const alice = liveFrom('consumer', '071'); // alice, custom_id a-1
+    const cred = liveFrom('basicauth_credential', '076'); // alice's
+    const renamed = entity('consumer', { username: 'alice-2', custom_id: 'a-1', tags: ['team-a'] });
+    const credential = desiredFrom('basicauth_credential', '076', { consumer: 'consumer:alice-2' });
+    const p = plan([renamed, credential], [alice, cred]);
+    expect(p.changes.map((ch) => `${ch.op} ${ch.key}`)).toEqual(['update consumer:alice-2']);
+    expect(p.changes[0]).toMatchObject({ id: alice.id, fieldChanges: [{ path: 'username', before: 'alice', after: 'alice-2' }] });
+  });
+
+  it('a custom_id never takes a live consumer from the file consumer that has its username', () => {
+    const alice = liveFrom('consumer', '071'); // alice, custom_id a-1
+    const keepsName = entity('consumer', { username: 'alice', custom_id: 'a-9', tags: ['team-a'] });
+    const takesId = entity('consumer', { username: 'zed', custom_id: 'a-1', tags: ['team-a'] });
+    const p = plan([takesId, keepsName], [alice]);
+    expect(p.changes.map((ch) => `${ch.op} ${ch.key} ${ch.id ?? ''}`).sort()).toEqual([`create consumer:zed `, `update consumer:alice ${alice.id}`]);
+  });
+
   it('a foreign-key change is a field change', () => {
     const d = desiredFrom('route', '064', { service: 'service:billing' });
     const [change] = plan([d], [route]).changes;

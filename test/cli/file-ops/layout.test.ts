@@ -58,6 +58,29 @@ describe('kong-ctl file: what no change touches stays as written', () => {
       expect(r.stdout).toBe(text);
     }
   });
+
+  it("goes back byte for byte in a layout the yaml library would not write: decK's own test files", async () => {
+    // decK's sync test files (test/fixtures/deck-sync) mix sequences indented under their key
+    // with sequences at its column, align comments with spaces, fold a long flow scalar over
+    // lines, and some end without a newline.
+    const text = [
+      '_format_version: "3.0"',
+      'services:',
+      '  - id: 18076db2-28b6-423b-ba39-a797193017f7     # Changing ID,',
+      '    name: s1                                     # leaving the same name.',
+      '    tags:',
+      '    - a',
+      'keys:',
+      `- jwk: '{"kty": "RSA", "kid": "k", "n":`,
+      `    "v2KA", "e": "AQAB"}'`,
+      '  name: foo',
+    ].join('\n');
+    for (const args of [['patch', '--value', 'no_such_key:'], ['add-tags', '--selector', '$.routes[*]', 'x']]) {
+      const r = await runCli(['file', ...args], { stdin: text });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe(text);
+    }
+  });
 });
 
 describe('kong-ctl file: adding tags and removing them again gives the file back', () => {
