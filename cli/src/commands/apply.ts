@@ -9,6 +9,7 @@ import { isEmptyPlan, keptLine, withoutDeletes } from '../model/plan';
 import { formatDiagnostic, KongCtlError } from '../model/errors';
 import { maskSecrets } from '../desired/mask';
 import { applyPlan } from '../apply/execute';
+import { liveIds } from '../apply/live-ids';
 import { applyDbless } from '../apply/dbless';
 import { routeServicesOf } from '../apply/fail-closed-order';
 import { checkDeleteGuard, DEFAULT_MAX_DELETES } from '../apply/guard';
@@ -163,8 +164,8 @@ export async function applyLoaded(loaded: LoadedDesired, opts: ApplyOpts, io: Io
       return 'ok';
     }
 
-    // Looked-up entities are never written, but references name them by these ids.
-    const currentIds = new Map([...gw.lookup, ...gw.current.entities].filter((e) => e.id).map((e) => [e.key, e.id as string]));
+    // Looked-up entities are never written, but references name them by these ids (live-ids.ts).
+    const currentIds = liveIds([...gw.lookup, ...gw.current.entities]);
     const progress = progressReporter(io, json);
     const report = await applyPlan(plan, client, {
       parallelism,

@@ -245,7 +245,8 @@ function pluginPins(content: Record<string, unknown>, found: Found): void {
     if (!absent(own) && !isPlainObject(own)) continue;
     const config = isPlainObject(own) ? own : undefined;
 
-    // `_config: name` fills every top-level key the plugin's config leaves out (decK's fillPluginConfig).
+    // `_config: name` fills every key the plugin's config leaves out, records key by key (decK's
+    // fillPluginConfig; desired/plugin-configs.ts).
     const source = plugin._config;
     const named = typeof source === 'string' ? source : undefined;
     const shared = named !== undefined && isPlainObject(sharedConfigs[named]) ? (sharedConfigs[named] as Record<string, unknown>) : undefined;
@@ -275,7 +276,9 @@ function pluginPins(content: Record<string, unknown>, found: Found): void {
       const leaf = segs[segs.length - 1];
       if (config && segs[0] in config) {
         const parent = parentOf(config);
-        if (parent && !(leaf in parent)) pins.push({ sub: segs, message: tlsMessage(field), insecure: true });
+        // The shared record fills what the plugin's own leaves out, at every level.
+        const sharedParent = parentOf(shared);
+        if (parent && !(leaf in parent) && !(sharedParent && leaf in sharedParent)) pins.push({ sub: segs, message: tlsMessage(field), insecure: true });
       } else if (shared && segs[0] in shared) {
         // The record is the shared config's, written once for every plugin that names it.
         const parent = parentOf(shared);

@@ -97,6 +97,16 @@ export const UNMANAGED_KEYS: Record<string, Record<string, string>> = {
   route: { filter_chains: 'WebAssembly filter chains' },
 };
 
+/**
+ * Keys that scope an entity to one kong-ctl does not manage, by kind: what they make it. Unlike
+ * UNMANAGED_KEYS, the key alone must not go: a plugin without its `consumer_group` would apply
+ * to every consumer, so it is the entity that has to leave the file. Said as such offline and
+ * online alike (a Kong Enterprise node's plugins schema has `consumer_group`).
+ */
+export const UNMANAGED_SCOPES: Record<string, Record<string, string>> = {
+  plugin: { consumer_group: 'plugins scoped to a consumer group (a Kong Enterprise entity)' },
+};
+
 /** Kinds whose `_info.defaults.<kind>` decK applies. */
 export const DEFAULTABLE: Kind[] = ['service', 'route', 'upstream', 'target'];
 

@@ -12,7 +12,7 @@ import type { Kind } from '../model/entity';
 import type { FieldSchema } from '../model/schema';
 import { fieldEntries, recordShorthands } from '../model/schema';
 import { KIND_DEFS } from '../kinds';
-import { CHILDREN, DEFAULTABLE, SUGAR_FIELDS, TOP_LEVEL, UNMANAGED_KEYS } from './file-format';
+import { CHILDREN, DEFAULTABLE, SUGAR_FIELDS, TOP_LEVEL, UNMANAGED_KEYS, UNMANAGED_SCOPES } from './file-format';
 import { LOOKUP_KEYS } from './info';
 import { checkEntityChecks, fieldError, isPlainObject, isVaultReference, typeError, validatorError } from './kong-schema-check';
 import { KONG_ENTITY_SCHEMAS, OFFLINE_SCHEMAS, entityFields, type EntitySchemaSource } from './kong-entity-schemas';
@@ -246,6 +246,11 @@ function problemOfError(e: ErrorObject, content: unknown): SchemaProblem | null 
       const what = entity === undefined ? undefined : UNMANAGED_KEYS[entity]?.[prop];
       if (what) {
         const message = `kong-ctl does not manage ${what}: remove this key from the file (kong-ctl neither reads nor writes them)`;
+        return { path: [...path, prop], atKey: true, message, unmanaged: true };
+      }
+      const scope = entity === undefined ? undefined : UNMANAGED_SCOPES[entity]?.[prop];
+      if (scope) {
+        const message = `kong-ctl does not manage ${scope}: remove this ${entity} from the file, not just this key, without which it would apply more widely`;
         return { path: [...path, prop], atKey: true, message, unmanaged: true };
       }
       const known = Object.keys(((e.parentSchema as JsonSchema)?.properties ?? {}) as object);

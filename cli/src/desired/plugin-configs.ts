@@ -1,9 +1,11 @@
 /**
  * decK's shared plugin configurations: `_plugin_configs` at the top of a file names config
- * records, and a plugin's `_config: <name>` takes every top-level config key it does not set
- * itself from that record (go-database-reconciler pkg/file/builder.go `fillPluginConfig`: a
- * shallow fill, the plugin's own keys win). Names are shared by all the files of a run, so one
- * file can hold a platform team's configs and others use them.
+ * records, and a plugin's `_config: <name>` takes every config key it does not set itself from
+ * that record, records key by key at every level (go-database-reconciler pkg/file/builder.go
+ * `fillPluginConfig`, whose tests pin the nested merge: a plugin overriding only its shared
+ * `redis.host` keeps the shared port and password). The plugin's own values win, null and lists
+ * included. Names are shared by all the files of a run, so one file can hold a platform team's
+ * configs and others use them.
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Diagnostic } from '../model/errors';
@@ -71,12 +73,20 @@ export function applyPluginConfigs(raws: RawEntity[], configs: Map<string, Share
     // A config that is not a record is the schema check's to report.
     if (own !== undefined && own !== null && !isPlainObject(own)) continue;
     const config: Record<string, unknown> = isPlainObject(own) ? own : {};
-    for (const [k, v] of Object.entries(shared.value)) {
-      if (k in config) continue;
-      config[k] = structuredClone(v);
-      for (const m of shared.masked) if (m === k || m.startsWith(`${k}.`)) raw.masked.push(`config.${m}`);
-    }
+    const filled: string[] = [];
+    fillUnset(config, shared.value, '', filled);
+    for (const f of filled) for (const m of shared.masked) if (m === f || m.startsWith(`${f}.`)) raw.masked.push(`config.${m}`);
     raw.fields.config = config;
   }
   return diagnostics;
+}
+
+/** Copies into `own` what `shared` has and `own` leaves unset, descending into records both have; `filled` gets the paths copied. */
+function fillUnset(own: Record<string, unknown>, shared: Record<string, unknown>, prefix: string, filled: string[]): void {
+  for (const [k, v] of Object.entries(shared)) {
+    if (!(k in own)) {
+      own[k] = structuredClone(v);
+      filled.push(prefix + k);
+    } else if (isPlainObject(own[k]) && isPlainObject(v)) fillUnset(own[k] as Record<string, unknown>, v, `${prefix}${k}.`, filled);
+  }
 }

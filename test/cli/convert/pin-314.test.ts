@@ -277,6 +277,31 @@ plugins:
     ]);
   });
 
+  it("does not pin over a nested value the plugin's _plugin_configs record gives: records merge key by key", () => {
+    const text = `_format_version: "3.0"
+_plugin_configs:
+  verified-redis:
+    redis: {host: r, ssl_verify: true}
+  plain-redis:
+    redis: {host: r}
+plugins:
+- name: rate-limiting
+  _config: verified-redis
+  config:
+    redis: {host: mine}
+- name: response-ratelimiting
+  _config: plain-redis
+  config:
+    redis: {host: mine}
+`;
+    const r = convertFile({ name: 'n.yaml', text }, { pin314: true });
+    expect(r.status).toBe('converted');
+    if (r.status !== 'converted') return;
+    // The first takes ssl_verify from its shared record; the second's merged record has none.
+    expect(r.pins.map((p) => p.path)).toEqual(['plugins[1].config.redis.ssl_verify']);
+    expect(r.warnings).toEqual([]);
+  });
+
   it('fills null and empty values as decK does; a plugin without config gets one, acme (nothing top-level to pin) none', () => {
     const text = `_format_version: "3.0"
 services:

@@ -61,6 +61,26 @@ describe('_plugin_configs', () => {
     expect(result.secrets).toEqual(['s3cret']);
   });
 
+  it("merges records key by key: a plugin that overrides a shared record's host keeps its port and secret, still masked", async () => {
+    const shared = file(
+      'redis.yaml',
+      `_format_version: "3.0"
+_plugin_configs:
+  shared-redis:
+    policy: redis
+    redis:
+      host: redis.internal
+      port: 6380
+      password: \${{ env "DECK_REDIS_PASSWORD" }}
+`,
+    );
+    const team = file('team-redis.yaml', TEAM.replace('      minute: 5\n      hour: null', '      minute: 5\n      redis:\n        host: redis.orders').replace('strict-rate', 'shared-redis'));
+    const { result } = await load([shared, team]);
+    const plugin = result.state.entities.find((e) => e.kind === 'plugin')!;
+    expect(plugin.fields.config).toEqual({ minute: 5, policy: 'redis', redis: { host: 'redis.orders', port: 6380, password: 's3cret' } });
+    expect(plugin.masked).toEqual(['config.redis.password']);
+  });
+
   it('refuses a name no file defines, with the closest one', async () => {
     const typo = file('typo.yaml', TEAM.replace('_config: strict-rate', '_config: strict-rates'));
     const { problems } = await load([file('platform.yaml', PLATFORM), typo]);

@@ -136,6 +136,22 @@ describe('offline: the baseline and what later versions added', () => {
     ]);
   });
 
+  it('a plugin scoped to a consumer group is refused whole, not left to a node whose plugins schema has consumer_group', async () => {
+    const doc = {
+      _format_version: '3.0',
+      services: [{ name: 's', host: 'h', plugins: [{ name: 'cors', consumer_group: 'gold' }] }],
+    };
+    const node = recordedNode();
+    // A Kong Enterprise node's plugins schema (3.4 and later) has the foreign key.
+    const plugins = node.schemas.entities.plugin!;
+    const plugin = { ...plugins, fields: [...plugins.fields, { consumer_group: { type: 'foreign' as const, reference: 'consumer_groups' } }] };
+    const enterprise = { ...node, schemas: { ...node.schemas, entities: { ...node.schemas.entities, plugin } } };
+    const refused =
+      "7:9 services[0].plugins[0]: consumer_group: kong-ctl does not manage plugins scoped to a consumer group (a Kong Enterprise entity): remove this plugin from the file, not just this key, without which it would apply more widely";
+    expect(await check(doc)).toEqual([refused]);
+    expect(await check(doc, enterprise)).toEqual([refused]);
+  });
+
   it('online, the same problems are the node’s verdict, not baseline ones', async () => {
     const doc = { _format_version: '3.0', upstreams: [{ name: 'u', algorithm: 'sticky-sessions' }] };
     expect(await check(doc, recordedNode())).toEqual([

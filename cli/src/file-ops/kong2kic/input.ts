@@ -3,9 +3,9 @@
  * "DECK_…" }}` templates, `_format_version`, YAML errors at file:line) but, as decK's kong2kic,
  * not validated against Kong's schemas: the manifests carry the settings, KIC and Kong judge
  * them. Keys for what kong-ctl does not manage are refused at their line, as everywhere in
- * kong-ctl, but for consumer groups (a consumer's `groups` too) and mTLS credentials: Kong
- * Enterprise entities, which KIC configures from the KongConsumerGroups and credential Secrets
- * decK writes for them, and kong2kic writes too.
+ * kong-ctl, but for consumer groups (a consumer's `groups` and a plugin's `consumer_group` too)
+ * and mTLS credentials: Kong Enterprise entities, which KIC configures from the
+ * KongConsumerGroups and credential Secrets decK writes for them, and kong2kic writes too.
  */
 import { loadDesired } from '../../desired/load';
 import { checkFileSchema } from '../../desired/file-schema';
@@ -17,10 +17,14 @@ import type { PathSegment } from '../../desired/positions';
 import { checkShape } from './shape';
 import type { Obj } from './types';
 
-/** Where an unmanaged key has a KIC manifest: `consumer_groups`, and a consumer's `groups` and `mtls_auth_credentials`. */
+/**
+ * Where an unmanaged key has a KIC manifest: `consumer_groups`, a consumer's `groups` and
+ * `mtls_auth_credentials`, and a plugin's `consumer_group` (its KongPlugin goes to the group).
+ */
 function convertedHere(path: PathSegment[]): boolean {
   const key = path[path.length - 1];
   if (path.length === 1) return key === 'consumer_groups';
+  if (key === 'consumer_group') return path[path.length - 3] === 'plugins';
   return path.length === 3 && path[0] === 'consumers' && (key === 'groups' || key === 'mtls_auth_credentials');
 }
 
