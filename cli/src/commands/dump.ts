@@ -35,6 +35,7 @@ async function dump(opts: DumpOpts, io: Io): Promise<Outcome> {
       skipCaCertificates: Boolean(opts.skipCaCertificates),
       withIds: Boolean(opts.withId),
       outside,
+      groupPlugins: gw.groupPlugins,
     };
     const said = `Wrote ${gw.current.entities.length} entities to ${opts.outputFile}`;
     if (isJsonFile(opts.outputFile)) {

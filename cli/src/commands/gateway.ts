@@ -15,6 +15,8 @@ export interface Gateway {
   current: State;
   /** Live entities found by `_info.default_lookup_tags`: named by references, never managed. */
   lookup: Entity[];
+  /** Live plugins scoped to a consumer group (Kong Enterprise): left alone (current/fetch.ts). */
+  groupPlugins: number;
   schemas: Schemas;
 }
 
@@ -28,10 +30,10 @@ export interface Scope extends SkipScope {
 export async function readGateway(client: AdminClient, scope: Scope, desired?: State, known?: KongInfo): Promise<Gateway> {
   const info = known ?? (await getKongInfo(client));
   assertSupportedKong(info, client.baseUrl);
-  const { state: current, lookup } = await fetchCurrent(client, scope);
+  const { state: current, lookup, groupPlugins } = await fetchCurrent(client, scope);
   const { kinds, plugins, vaults } = schemasNeeded([...current.entities, ...(desired?.entities ?? [])]);
   const schemas = await fetchSchemas(client, kinds, plugins, { vaults });
-  return { info, current, lookup, schemas };
+  return { info, current, lookup, groupPlugins, schemas };
 }
 
 /** The scope and lookups of a diff or apply run. */

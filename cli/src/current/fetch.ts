@@ -43,6 +43,18 @@ export interface CurrentRead {
   raw: RawKongState;
   /** Found by the lookup tags: never part of the state, only what its references (and the files') may name. */
   lookup: Entity[];
+  /** Live plugins scoped to a consumer group (Kong Enterprise), left out of the state (scopedToGroup). */
+  groupPlugins: number;
+}
+
+/**
+ * A plugin scoped to a consumer group, an entity kong-ctl does not manage. Read as any plugin,
+ * its scope would be lost: it would match a file's plugin of the same name and owner, whose
+ * update would change the group's plugin (and leave its scope), and a dump would write it as a
+ * plugin for every consumer. So it is not read, compared, written, deleted or dumped.
+ */
+function scopedToGroup(plugin: RawEntity): boolean {
+  return plugin.consumer_group !== null && plugin.consumer_group !== undefined;
 }
 
 export function checkSelectTags(tags: string[], what = 'select tag'): void {
@@ -99,8 +111,17 @@ export async function fetchCurrent(client: AdminClient, opts: FetchCurrentOption
     if (!path || isSkippedKind(kind, opts)) continue;
     lists.set(kind, limit(() => listKind(client, kind, path, query)).then(keep));
   }
+  let groupPlugins = 0;
   const plugins = lists.get('plugin');
-  if (opts.skipConsumers && plugins) lists.set('plugin', plugins.then((list) => list.filter((p) => !isConsumerBoundRaw('plugin', p))));
+  if (plugins) {
+    lists.set(
+      'plugin',
+      plugins.then((list) => {
+        groupPlugins = list.filter(scopedToGroup).length;
+        return list.filter((p) => !scopedToGroup(p) && !(opts.skipConsumers && isConsumerBoundRaw('plugin', p)));
+      }),
+    );
+  }
 
   // Targets are only listed under their upstream. The nested endpoint's tag filtering is not
   // something to rely on, so targets are read whole and filtered here.
@@ -132,7 +153,7 @@ export async function fetchCurrent(client: AdminClient, opts: FetchCurrentOption
   const ordered: RawKongState = {};
   for (const kind of KINDS) if (raw[kind]) ordered[kind] = raw[kind];
   const lookup = buildCurrentState(lookupRaw).entities;
-  return { state: buildCurrentState(ordered, lookup), raw: ordered, lookup };
+  return { state: buildCurrentState(ordered, lookup), raw: ordered, lookup, groupPlugins };
 }
 
 /** Only the entities found by the lookup tags (validate --online, which reads no live state). */

@@ -34,6 +34,8 @@ export interface DumpOptions {
    * are written by name and `_info.default_lookup_tags` finds them, so the dump applies as is.
    */
   outside?: Entity[];
+  /** Live plugins scoped to a consumer group, not read (current/fetch.ts): said at the top. */
+  groupPlugins?: number;
 }
 
 export interface DumpContent {
@@ -406,6 +408,11 @@ function dumpNotes(opts: DumpOptions, leftOut: LeftOut, warnings: string[], look
   if (opts.skipCaCertificates) {
     notes.push(' CA certificates were not read (--skip-ca-certificates):');
     notes.push(' apply this file with --skip-ca-certificates too, or apply would delete them');
+  }
+  if (opts.groupPlugins) {
+    const n = opts.groupPlugins;
+    notes.push(` ${n} plugin${n === 1 ? '' : 's'} scoped to a consumer group (Kong Enterprise) ${n === 1 ? 'is' : 'are'} not in this file:`);
+    notes.push(' kong-ctl does not manage consumer groups, and diff and apply leave such plugins alone');
   }
   const kinds = new Set([...leftOut.values()].map((v) => v.kind));
   for (const [kind, header] of Object.entries(LEFT_OUT_HEADER)) if (kinds.has(kind as Kind)) notes.push(header);

@@ -151,6 +151,19 @@ describe('fetchCurrent', () => {
     expect(maxInflight).toBe(3);
   });
 
+  it('leaves out plugins scoped to a consumer group (Kong Enterprise), counting them: read as plugins they would lose that scope', async () => {
+    const lists = recordedLists();
+    const service = lists.service![0];
+    // As Kong Enterprise lists it: the plugin names its group by id, as any foreign key.
+    const grouped = { ...lists.plugin![0], id: 'f1f1f1f1-0000-4000-8000-000000000001', name: 'rate-limiting', route: null, consumer: null, service: { id: service.id }, consumer_group: { id: 'a0a0a0a0-0000-4000-8000-000000000002' }, config: { minute: 5 } };
+    nockLists({ ...lists, plugin: [...lists.plugin!, grouped] });
+    nock(KONG).get(`/upstreams/${UPSTREAM_ID}/targets`).query({ size: '1000' }).reply(200, { data: listData('101'), next: null });
+    const { state, groupPlugins } = await fetchCurrent(client(), { selectTags: [] });
+    expect(groupPlugins).toBe(1);
+    expect(state.entities.filter((e) => e.kind === 'plugin')).toHaveLength(lists.plugin!.length);
+    expect(state.entities.some((e) => e.id === grouped.id)).toBe(false);
+  });
+
   it('reads a DB-less node with the same GETs (3.4.2-dbless 018-020)', async () => {
     nockLists({ service: listData('018', '3.4.2-dbless'), route: listData('019', '3.4.2-dbless'), plugin: listData('020', '3.4.2-dbless') });
     const { state } = await fetchCurrent(client(), { selectTags: [] });

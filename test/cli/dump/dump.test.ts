@@ -219,6 +219,16 @@ describe('renderDump placement rules', () => {
     });
   });
 
+  it('says at the top how many plugins scoped to a consumer group it leaves out (fetch does not read them)', () => {
+    const opts = { ...plain, groupPlugins: 2 };
+    const lines = [
+      '2 plugins scoped to a consumer group (Kong Enterprise) are not in this file:',
+      'kong-ctl does not manage consumer groups, and diff and apply leave such plugins alone',
+    ];
+    expect(renderDump({ entities: [] }, schemas, opts)).toBe(`${lines.map((l) => `# ${l}`).join('\n')}\n\n_format_version: "3.0"\n`);
+    expect(renderDumpJson({ entities: [] }, schemas, opts).notes).toEqual(lines);
+  });
+
   it('renders an empty gateway as just the format version', () => {
     expect(renderDump({ entities: [] }, schemas, plain)).toBe('_format_version: "3.0"\n');
   });
