@@ -111,8 +111,20 @@ function checkSchemas(r: Reporter, files: DesiredFile[], source: EntitySchemaSou
     if (f.content === undefined) continue;
     for (const p of checkFileSchema(f.content, source))
       r.at(f, p.path, withRouterReason(p, routerFlavor), { key: p.atKey, baseline: p.baseline });
+    if (isPlainObject(f.content) && f.content._transform === false) r.at(f, ['_transform'], TRANSFORM_FALSE);
   }
 }
+
+/**
+ * `_transform: false` tells Kong the file's credentials are already transformed (basic-auth
+ * passwords hashed, as Kong's own `GET /config` and `kong config db_export` write them).
+ * kong-ctl cannot honour it: the Admin API hashes every password it is sent, and diff compares a
+ * file's password by hashing it. `true`, Kong's default, changes nothing.
+ */
+const TRANSFORM_FALSE =
+  'false (credentials already hashed, as Kong exports them) is not supported: kong-ctl sends basic-auth passwords as written, ' +
+  'for Kong to hash; write them in clear (e.g. from ${{ env "…" }}) and leave _transform out';
+
 
 /** Route fields Kong's schema has only under `router_flavor = expressions` (kong/db/schema/entities/routes.lua). */
 const EXPRESSIONS_ROUTER_FIELDS = new Set<PathSegment>(['expression', 'priority']);
