@@ -12,7 +12,7 @@ import type { Kind } from '../model/entity';
 import type { FieldSchema } from '../model/schema';
 import { fieldEntries, recordShorthands } from '../model/schema';
 import { KIND_DEFS } from '../kinds';
-import { CHILDREN, DEFAULTABLE, SUGAR_FIELDS, TOP_LEVEL, UNMANAGED_KEYS } from './file-format';
+import { CHILDREN, DEFAULTABLE, KONG_FLAT_KEYS, SUGAR_FIELDS, TOP_LEVEL, UNMANAGED_KEYS } from './file-format';
 import { LOOKUP_KEYS } from './info';
 import { checkEntityChecks, fieldError, isPlainObject, isVaultReference, typeError, validatorError } from './kong-schema-check';
 import { KONG_ENTITY_SCHEMAS, OFFLINE_SCHEMAS, entityFields, type EntitySchemaSource } from './kong-entity-schemas';
@@ -262,6 +262,11 @@ function problemOfError(e: ErrorObject, content: unknown): SchemaProblem | null 
       if (what) {
         const message = `kong-ctl does not manage ${what}: remove this key from the file (kong-ctl neither reads nor writes them)`;
         return { path: [...path, prop], atKey: true, message, unmanaged: true };
+      }
+      const flat = entity === '' ? KONG_FLAT_KEYS[prop] : undefined;
+      if (flat) {
+        const message = `a top-level list of ${flat.what} is Kong's own format, not decK's: write each under its parent (${flat.under}), as decK does`;
+        return { path: [...path, prop], atKey: true, message };
       }
       const known = Object.keys(((e.parentSchema as JsonSchema)?.properties ?? {}) as object);
       const hint = closest(prop, known);
