@@ -132,7 +132,9 @@ function namesEntity(v: unknown, e: RawEntity): boolean {
 }
 
 function parentLabel(e: RawEntity): string {
-  return KIND_DEFS[e.kind].label({ fields: e.fields, refs: {}, id: e.id });
+  const label = KIND_DEFS[e.kind].label({ fields: e.fields, refs: {}, id: e.id });
+  // Without a name or an id (`route #?`), where it is says which one.
+  return label.endsWith('#?') ? `the ${e.kind.replace(/_/g, ' ')} at ${formatEntityPath(e.path)}` : label;
 }
 
 interface BuildContext {
