@@ -36,6 +36,8 @@ export interface RawEntity {
 const SERVER_MANAGED = new Set(['id', 'created_at', 'updated_at']);
 /** decK's own keys inside an entity, never sent to Kong. */
 const DECK_KEYS: Partial<Record<Kind, string>> = { plugin: '_config' };
+/** Kong's declarative annotations (file-schema.ts): Kong checks their type and leaves them out, as kong-ctl does. */
+const ANNOTATIONS = new Set(['_comment', '_ignore']);
 
 /** decK writes references as a name or id, or as `{id: …}` / `{name: …}`. */
 export function writtenReference(v: unknown): string | undefined {
@@ -130,7 +132,9 @@ function namesEntity(v: unknown, e: RawEntity): boolean {
 }
 
 function parentLabel(e: RawEntity): string {
-  return KIND_DEFS[e.kind].label({ fields: e.fields, refs: {}, id: e.id });
+  const label = KIND_DEFS[e.kind].label({ fields: e.fields, refs: {}, id: e.id });
+  // Without a name or an id (`route #?`), where it is says which one.
+  return label.endsWith('#?') ? `the ${e.kind.replace(/_/g, ' ')} at ${formatEntityPath(e.path)}` : label;
 }
 
 interface BuildContext {
@@ -151,7 +155,8 @@ function buildOne(
   const childKeys = new Set(children.map((c) => c.key));
   const fkFields = Object.keys(def.foreignKeys);
   const sugar = new Set(SUGAR_FIELDS[kind] ?? []);
-  const isField = (k: string) => !SERVER_MANAGED.has(k) && !childKeys.has(k) && !fkFields.includes(k) && !sugar.has(k) && k !== DECK_KEYS[kind];
+  const isField = (k: string) =>
+    !SERVER_MANAGED.has(k) && !childKeys.has(k) && !fkFields.includes(k) && !sugar.has(k) && k !== DECK_KEYS[kind] && !ANNOTATIONS.has(k);
 
   const fields: Record<string, unknown> = {};
   // Copies, so that defaults and select tags never reach into the file's content; a primitive is its own copy.

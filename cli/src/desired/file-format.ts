@@ -83,12 +83,16 @@ export const UNMANAGED_KEYS: Record<string, Record<string, string>> = {
     service_packages: 'Konnect service packages',
     _konnect: 'Konnect settings',
     _workspace: 'workspaces (a Kong Enterprise feature)',
+    oauth2_tokens: 'oauth2 tokens (Kong issues them at run time)',
+    oauth2_authorization_codes: 'oauth2 authorization codes (Kong issues them at run time)',
   },
   consumer: {
     groups: 'consumer group membership (Kong Enterprise)',
     mtls_auth_credentials: 'mTLS credentials (a Kong Enterprise plugin)',
   },
   service: { filter_chains: 'WebAssembly filter chains' },
+  // Kong's own format nests an oauth2 credential's tokens under it; Kong issues them at run time.
+  oauth2_credential: { oauth2_tokens: 'oauth2 tokens (Kong issues them at run time)' },
   // `_info.default_lookup_tags`: lookups of entities kong-ctl does not manage either.
   default_lookup_tags: {
     consumer_groups: 'consumer groups (a Kong Enterprise entity)',
@@ -105,6 +109,23 @@ export const UNMANAGED_KEYS: Record<string, Record<string, string>> = {
  */
 export const UNMANAGED_SCOPES: Record<string, Record<string, string>> = {
   plugin: { consumer_group: 'plugins scoped to a consumer group (a Kong Enterprise entity)' },
+};
+
+/**
+ * Kong's own declarative format may also list these at the top of the file, each naming its
+ * parent (`targets: [{upstream: up, target: …}]`, as Kong's `GET /config` writes them). decK's
+ * format, which kong-ctl reads, nests them under their parent only: said as such, with where
+ * they go, rather than as unknown fields.
+ */
+export const KONG_FLAT_KEYS: Record<string, { what: string; under: string }> = {
+  targets: { what: 'targets', under: 'upstreams[].targets' },
+  snis: { what: 'SNIs', under: 'certificates[].snis' },
+  keyauth_credentials: { what: 'key-auth credentials', under: 'consumers[].keyauth_credentials' },
+  basicauth_credentials: { what: 'basic-auth credentials', under: 'consumers[].basicauth_credentials' },
+  hmacauth_credentials: { what: 'hmac-auth credentials', under: 'consumers[].hmacauth_credentials' },
+  jwt_secrets: { what: 'jwt secrets', under: 'consumers[].jwt_secrets' },
+  acls: { what: 'ACL groups', under: 'consumers[].acls' },
+  oauth2_credentials: { what: 'oauth2 credentials', under: 'consumers[].oauth2_credentials' },
 };
 
 /** Kinds whose `_info.defaults.<kind>` decK applies. */

@@ -12,7 +12,7 @@ import type { Kind } from '../model/entity';
 import type { FieldSchema } from '../model/schema';
 import { fieldEntries, recordShorthands } from '../model/schema';
 import { KIND_DEFS } from '../kinds';
-import { CHILDREN, DEFAULTABLE, SUGAR_FIELDS, TOP_LEVEL, UNMANAGED_KEYS, UNMANAGED_SCOPES } from './file-format';
+import { CHILDREN, DEFAULTABLE, KONG_FLAT_KEYS, SUGAR_FIELDS, TOP_LEVEL, UNMANAGED_KEYS, UNMANAGED_SCOPES } from './file-format';
 import { LOOKUP_KEYS } from './info';
 import { checkEntityChecks, fieldError, isPlainObject, isVaultReference, typeError, validatorError } from './kong-schema-check';
 import { KONG_ENTITY_SCHEMAS, OFFLINE_SCHEMAS, entityFields, type EntitySchemaSource } from './kong-entity-schemas';
@@ -90,11 +90,22 @@ function entityProperties(kind: Kind, withForeign: boolean, source: EntitySchema
 const list = (items: JsonSchema): JsonSchema => ({ type: ['array', 'null'], items, 'x-kong': { type: 'array' } });
 const ref = (kind: Kind): JsonSchema => ({ $ref: `#/$defs/${kind}` });
 
+/**
+ * Kong's declarative format lets the file and each of its entities carry a `_comment` (a string)
+ * and an `_ignore` (a list of anything), which Kong checks and then leaves out
+ * (kong/db/schema/others/declarative_config.lua `add_extra_attributes`): so does kong-ctl (build.ts).
+ */
+const ANNOTATIONS: Record<string, JsonSchema> = {
+  _comment: { type: ['string', 'null'], 'x-kong': { type: 'string' } },
+  _ignore: { type: ['array', 'null'], 'x-kong': { type: 'array' } },
+};
+
 export function buildFileJsonSchema(source: EntitySchemaSource = OFFLINE_SCHEMAS): JsonSchema {
   const defs: Record<string, JsonSchema> = {};
   for (const kind of Object.keys(KONG_ENTITY_SCHEMAS) as Kind[]) {
     const props = entityProperties(kind, true, source);
     for (const c of CHILDREN[kind]) props[c.key] = list(ref(c.kind));
+    Object.assign(props, ANNOTATIONS);
     defs[kind] = { type: 'object', properties: props, additionalProperties: false, 'x-kong': { type: 'record', entity: kind } };
   }
   const defaults: Record<string, JsonSchema> = {};
@@ -106,6 +117,10 @@ export function buildFileJsonSchema(source: EntitySchemaSource = OFFLINE_SCHEMAS
   }
   const top: Record<string, JsonSchema> = {
     _format_version: {},
+    // decK's and Kong's: whether Kong transforms what it loads (hashes basic-auth passwords);
+    // validate.ts refuses `false`, which kong-ctl cannot honour.
+    _transform: { type: ['boolean', 'null'], 'x-kong': { type: 'boolean' } },
+    ...ANNOTATIONS,
     _info: {
       type: ['object', 'null'],
       'x-kong': { type: 'record' },
@@ -252,6 +267,11 @@ function problemOfError(e: ErrorObject, content: unknown): SchemaProblem | null 
       if (scope) {
         const message = `kong-ctl does not manage ${scope}: remove this ${entity} from the file, not just this key, without which it would apply more widely`;
         return { path: [...path, prop], atKey: true, message, unmanaged: true };
+      }
+      const flat = entity === '' ? KONG_FLAT_KEYS[prop] : undefined;
+      if (flat) {
+        const message = `a top-level list of ${flat.what} is Kong's own format, not decK's: write each under its parent (${flat.under}), as decK does`;
+        return { path: [...path, prop], atKey: true, message };
       }
       const known = Object.keys(((e.parentSchema as JsonSchema)?.properties ?? {}) as object);
       const hint = closest(prop, known);

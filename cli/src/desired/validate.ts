@@ -22,6 +22,7 @@ import { KIND_DEFS, writeOnlyOf } from '../kinds';
 import { LATER_KINDS } from '../current/optional-kinds';
 import type { PathSegment } from './positions';
 import { redirectUriProblem } from './oauth2-redirect-uri';
+import { BUNDLED_URL_FIELDS, urlProblem } from './kong-url';
 import { routePathCustomCheck } from './route-paths';
 import type { DesiredFile, DesiredResult } from './types';
 import { LOOKUP_KEYS } from './info';
@@ -111,8 +112,19 @@ function checkSchemas(r: Reporter, files: DesiredFile[], source: EntitySchemaSou
     if (f.content === undefined) continue;
     for (const p of checkFileSchema(f.content, source))
       r.at(f, p.path, withRouterReason(p, routerFlavor), { key: p.atKey, baseline: p.baseline });
+    if (isPlainObject(f.content) && f.content._transform === false) r.at(f, ['_transform'], TRANSFORM_FALSE);
   }
 }
+
+/**
+ * `_transform: false` tells Kong the file's credentials are already transformed (basic-auth
+ * passwords hashed, as Kong's own `GET /config` and `kong config db_export` write them).
+ * kong-ctl cannot honour it: the Admin API hashes every password it is sent, and diff compares a
+ * file's password by hashing it. `true`, Kong's default, changes nothing.
+ */
+const TRANSFORM_FALSE =
+  'false (credentials already hashed, as Kong exports them) is not supported: kong-ctl sends basic-auth passwords as written, ' +
+  'for Kong to hash; write them in clear (e.g. from ${{ env "…" }}) and leave _transform out';
 
 /** Route fields Kong's schema has only under `router_flavor = expressions` (kong/db/schema/entities/routes.lua). */
 const EXPRESSIONS_ROUTER_FIELDS = new Set<PathSegment>(['expression', 'priority']);
@@ -267,6 +279,7 @@ function checkPlugin(r: Reporter, e: Entity, schemas: Map<string, FieldList>, kn
   }
   const fields = schemas.get(name);
   if (!fields) {
+    checkUrlFields(r, e);
     if (live) checkLivePlugin(r, e, live);
     else if (!kong && KONG_BUNDLED_PLUGIN_SCHEMAS[name]) checkBundledPluginOffline(r, e, KONG_BUNDLED_PLUGIN_SCHEMAS[name]);
     return;
@@ -276,6 +289,16 @@ function checkPlugin(r: Reporter, e: Entity, schemas: Map<string, FieldList>, kn
   const problems = checkRecord(config, fields, { path: ['config'] });
   for (const p of problems) r.entity(e, p.path, p.message, { key: p.atKey });
   if (problems.length === 0) checkProjectPluginConfig(r, e, name, config);
+}
+
+/** A bundled plugin's `typedefs.url` fields (kong-url.ts), which neither kong-ctl's nor the node's schemas check. */
+function checkUrlFields(r: Reporter, e: Entity): void {
+  for (const path of BUNDLED_URL_FIELDS[String(e.fields.name)] ?? []) {
+    let v: unknown = e.fields;
+    for (const seg of path) v = isPlainObject(v) ? v[seg] : undefined;
+    const problem = typeof v === 'string' && !isVaultReference(v) ? urlProblem(v) : undefined;
+    if (problem) r.entity(e, path, problem);
+  }
 }
 
 const PROJECT_PLUGIN_CHECKS = new Map(PROJECT_PLUGINS.map((p) => [p.Name, p]));
