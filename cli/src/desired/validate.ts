@@ -5,7 +5,7 @@
  */
 import { routeSubschemaProblems } from '../kinds/route-subschemas';
 import { hostProblem, targetProblem, upstreamNameProblem } from '../kinds/kong-ip';
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, X509Certificate } from 'node:crypto';
 import type { Entity, Kind } from '../model/entity';
 import type { Diagnostic, ErrorCode } from '../model/errors';
 import type { EntitySchema, FieldList, FieldSchema, Schemas } from '../model/schema';
@@ -464,6 +464,27 @@ function checkJwtPublicKey(r: Reporter, e: Entity, schema: EntitySchema): void {
   }
 }
 
+/**
+ * Certificates and their keys as Kong's `typedefs.certificate` and `typedefs.key` check them
+ * (resty.openssl `x509.new`, `pkey.new`): Lua custom validators, which `/schemas` strips, so an
+ * unreadable PEM would pass offline and fail at Kong. OpenSSL's own words differ between Kong's
+ * build and Node's (and Node's versions), so kong-ctl says it in its own; the verdict is the same.
+ */
+function checkCertificatePems(r: Reporter, e: Entity): void {
+  const fields = e.kind === 'certificate' ? ['cert', 'key', 'cert_alt', 'key_alt'] : e.kind === 'ca_certificate' ? ['cert'] : [];
+  for (const name of fields) {
+    const pem = e.fields[name];
+    if (typeof pem !== 'string' || pem === '' || isVaultReference(pem)) continue;
+    if (name.startsWith('cert')) {
+      try {
+        new X509Certificate(pem);
+      } catch {
+        r.entity(e, [name], 'invalid certificate: OpenSSL cannot read it as a PEM certificate');
+      }
+    } else if (!opensslTakesKey(pem)) r.entity(e, [name], 'invalid key: OpenSSL cannot read it as a PEM key');
+  }
+}
+
 /** Whether OpenSSL's pkey loader takes `pem`: a key in PEM, public or private, never a certificate. */
 function opensslTakesKey(pem: string): boolean {
   if (/-----BEGIN [A-Z0-9 ]*CERTIFICATE-----/.test(pem)) return false;
@@ -680,6 +701,7 @@ export function validateDesired(result: DesiredResult, opts: ValidateOptions = {
     checkOauth2Secret(r, e);
     checkOauth2RedirectUris(r, e);
     checkJwtPublicKey(r, e, source.schemaOf(e.kind)!);
+    checkCertificatePems(r, e);
     checkKey(r, e);
   }
   checkSelectTags(r, result);

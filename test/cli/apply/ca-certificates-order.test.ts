@@ -45,11 +45,26 @@ const liveService = {
 
 const liveCa = { id: OLD_CA, cert: pem('OLD'), cert_digest: 'a'.repeat(64), tags: null, created_at: 1795466991 };
 
+/** The new CA as the file gives it: one OpenSSL reads, as Kong's typedefs.certificate requires (test/fixtures/files/kong.yaml's). */
+const NEW_CA_PEM = [
+  '-----BEGIN CERTIFICATE-----',
+  'MIIBkTCCATegAwIBAgIUKDx+Q7SPc/OvMh08qmewqJ9JEG4wCgYIKoZIzj0EAwIw',
+  'HjEcMBoGA1UEAwwTRXhhbXBsZSBJbnRlcm5hbCBDQTAeFw0yNjExMjMyMTI2MjFa',
+  'Fw0zNjExMjAyMTI2MjFaMB4xHDAaBgNVBAMME0V4YW1wbGUgSW50ZXJuYWwgQ0Ew',
+  'WTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAT0kxR6R/gARZ++4EsWLl4ox6g5YEk6',
+  'mksXNQOiStU4G7T1aBZC3+OxnaM1Yni3+k8xFu7zUM2dsQPKttTdXjwoo1MwUTAd',
+  'BgNVHQ4EFgQU+qVD4zwTGegqlUaySP4NH4ngZwEwHwYDVR0jBBgwFoAU+qVD4zwT',
+  'GegqlUaySP4NH4ngZwEwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBF',
+  'AiBCDtiCbUeXb+um36a5CTFDTV5A55b6T/the4w/Dc1yxwIhANmTRvBfUjMIc2Z+',
+  'tEGZBEl0rnUn1ImgnrM1E7jFfaep',
+  '-----END CERTIFICATE-----',
+].join('\n');
+
 const file = `_format_version: "3.0"
 ca_certificates:
 - id: ${NEW_CA}
   cert: |
-    ${pem('NEW').split('\n').join('\n    ')}
+    ${NEW_CA_PEM.split('\n').join('\n    ')}
 services:
 - name: billing
   url: https://billing.internal:8443/v1

@@ -57,6 +57,7 @@ const CASES: KongCase[] = [
       ['vaults[2].name', "vault 'vault-not-installed' is not installed"],
     ],
     kongCtl: [
+      '29:9 certificates[1]: cert: invalid certificate: OpenSSL cannot read it as a PEM certificate',
       '57:3 consumers[1]: not_allowed: unknown field',
       '70:5 consumers[3].basicauth_credentials[1]: extra_field: unknown field',
       '81:20 plugins[0]: config.http_endpoint: missing host in url',
@@ -88,11 +89,6 @@ const CASES: KongCase[] = [
       'services[3].routes[1].plugins[1].config.not_endpoint': NEWER_KONG,
       'services[4].plugins[2].config.deeply': NEWER_KONG,
       'services[4].plugins[2].config.host': NEWER_KONG,
-    },
-    differs: {
-      'certificates[2].cert':
-        "not found offline: kong-ctl does not read certificates' PEM (Kong's typedefs.certificate runs OpenSSL, which /schemas does not show); " +
-        'a false acceptance, left open here: test/fixtures/kong-declarative/README.md, "Open"',
     },
   },
   {

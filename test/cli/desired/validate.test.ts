@@ -168,6 +168,9 @@ services:
       "bad/entity-rules.yaml:21:5 consumers[0]: at least one of these fields must be non-empty: 'custom_id', 'username'",
       'bad/entity-rules.yaml:24:9 consumers[0].jwt_secrets[0]: rsa_public_key: required field missing when algorithm is RS256',
       "bad/entity-rules.yaml:27:5 certificates[0]: all or none of these fields must be set: 'cert_alt', 'key_alt'",
+      'bad/entity-rules.yaml:28:11 certificates[0]: cert: invalid certificate: OpenSSL cannot read it as a PEM certificate',
+      'bad/entity-rules.yaml:29:10 certificates[0]: key: invalid key: OpenSSL cannot read it as a PEM key',
+      'bad/entity-rules.yaml:30:15 certificates[0]: cert_alt: invalid certificate: OpenSSL cannot read it as a PEM certificate',
     ]);
   });
 
@@ -241,6 +244,6 @@ consumers:
     const separately: string[] = [];
     for (const n of names) separately.push(...(await problems(`${n}.yaml`)));
     expect(validateDesired(r).map(brief)).toEqual(separately);
-    expect(separately.length).toBe(1 + 8 + 11 + 1);
+    expect(separately.length).toBe(1 + 8 + 14 + 1);
   });
 });
