@@ -247,10 +247,9 @@ export function buildEntities(file: ParsedFile): { entities: RawEntity[]; diagno
       // across the files as any reference is (load.ts); without one it belongs nowhere.
       const fk = top.parentField;
       if (fk && writtenReference(obj[fk]) === undefined && (obj[fk] === undefined || obj[fk] === null)) {
-        const what = top.kind.replace(/_/g, ' ');
         ctx.diagnostics.push({
           code: 'E_VALIDATION',
-          message: `${fk}: required field missing: a ${what} listed at the top of the file names its ${fk} (by ${FK_NAMES[fk]}), or nests under it (${PARENT_LIST[fk]}[].${top.key})`,
+          message: `${fk}: required field missing: an entry of the top-level ${top.key} names its ${fk} (by ${FK_NAMES[fk]}), or nests under it (${PARENT_LIST[fk]}[].${top.key})`,
           source: { file: file.name, ...file.locate(path), path: formatEntityPath(path) },
         });
       }
