@@ -137,6 +137,10 @@ function parentLabel(e: RawEntity): string {
   return label.endsWith('#?') ? `the ${e.kind.replace(/_/g, ' ')} at ${formatEntityPath(e.path)}` : label;
 }
 
+/** What a top-level entry's parent reference may hold (load.ts NAME_FIELDS), and where the parent is listed. */
+const FK_NAMES: Record<string, string> = { upstream: 'name or id', certificate: 'id', consumer: 'username or id' };
+const PARENT_LIST: Record<string, string> = { upstream: 'upstreams', certificate: 'certificates', consumer: 'consumers' };
+
 interface BuildContext {
   file: ParsedFile;
   entities: RawEntity[];
@@ -236,7 +240,19 @@ export function buildEntities(file: ParsedFile): { entities: RawEntity[]; diagno
     const list = content[top.key];
     if (!Array.isArray(list)) continue;
     list.forEach((obj, i) => {
-      if (isPlainObject(obj)) buildOne(ctx, top.kind, obj, [top.key, i]);
+      if (!isPlainObject(obj)) return;
+      const path = [top.key, i];
+      buildOne(ctx, top.kind, obj, path);
+      // Kong's own top-level list (`targets:`): the entry joins the parent it names, resolved
+      // across the files as any reference is (load.ts); without one it belongs nowhere.
+      const fk = top.parentField;
+      if (fk && writtenReference(obj[fk]) === undefined && (obj[fk] === undefined || obj[fk] === null)) {
+        ctx.diagnostics.push({
+          code: 'E_VALIDATION',
+          message: `${fk}: required field missing: an entry of the top-level ${top.key} names its ${fk} (by ${FK_NAMES[fk]}), or nests under it (${PARENT_LIST[fk]}[].${top.key})`,
+          source: { file: file.name, ...file.locate(path), path: formatEntityPath(path) },
+        });
+      }
     });
   }
   return { entities: ctx.entities, diagnostics: ctx.diagnostics };

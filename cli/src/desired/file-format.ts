@@ -13,6 +13,12 @@ export interface Collection {
   /** Key in the file: `routes`, `keyauth_credentials`. */
   key: string;
   kind: Kind;
+  /**
+   * A top-level list of Kong's own declarative format (`targets:`, `keyauth_credentials:`…, as
+   * `GET /config` and `kong config db_export` write them): the foreign key each entry must set
+   * to its parent, which decK's format sets by nesting instead.
+   */
+  parentField?: string;
 }
 
 export interface ChildCollection extends Collection {
@@ -31,6 +37,17 @@ export const TOP_LEVEL: Collection[] = [
   { key: 'upstreams', kind: 'upstream' },
   { key: 'consumers', kind: 'consumer' },
   { key: 'plugins', kind: 'plugin' },
+  // Kong's own format may also list these at the top, each naming its parent by name or id, as
+  // Kong's loader reads them (declarative_config.lua: its foreign key, required, looked up by the
+  // parent's endpoint key or id). decK nests them (CHILDREN); both give the same entities.
+  { key: 'targets', kind: 'target', parentField: 'upstream' },
+  { key: 'snis', kind: 'sni', parentField: 'certificate' },
+  { key: 'keyauth_credentials', kind: 'keyauth_credential', parentField: 'consumer' },
+  { key: 'jwt_secrets', kind: 'jwt_secret', parentField: 'consumer' },
+  { key: 'basicauth_credentials', kind: 'basicauth_credential', parentField: 'consumer' },
+  { key: 'hmacauth_credentials', kind: 'hmacauth_credential', parentField: 'consumer' },
+  { key: 'acls', kind: 'acl', parentField: 'consumer' },
+  { key: 'oauth2_credentials', kind: 'oauth2_credential', parentField: 'consumer' },
 ];
 
 export const CHILDREN: Record<Kind, ChildCollection[]> = {
@@ -109,23 +126,6 @@ export const UNMANAGED_KEYS: Record<string, Record<string, string>> = {
  */
 export const UNMANAGED_SCOPES: Record<string, Record<string, string>> = {
   plugin: { consumer_group: 'plugins scoped to a consumer group (a Kong Enterprise entity)' },
-};
-
-/**
- * Kong's own declarative format may also list these at the top of the file, each naming its
- * parent (`targets: [{upstream: up, target: …}]`, as Kong's `GET /config` writes them). decK's
- * format, which kong-ctl reads, nests them under their parent only: said as such, with where
- * they go, rather than as unknown fields.
- */
-export const KONG_FLAT_KEYS: Record<string, { what: string; under: string }> = {
-  targets: { what: 'targets', under: 'upstreams[].targets' },
-  snis: { what: 'SNIs', under: 'certificates[].snis' },
-  keyauth_credentials: { what: 'key-auth credentials', under: 'consumers[].keyauth_credentials' },
-  basicauth_credentials: { what: 'basic-auth credentials', under: 'consumers[].basicauth_credentials' },
-  hmacauth_credentials: { what: 'hmac-auth credentials', under: 'consumers[].hmacauth_credentials' },
-  jwt_secrets: { what: 'jwt secrets', under: 'consumers[].jwt_secrets' },
-  acls: { what: 'ACL groups', under: 'consumers[].acls' },
-  oauth2_credentials: { what: 'oauth2 credentials', under: 'consumers[].oauth2_credentials' },
 };
 
 /** Kinds whose `_info.defaults.<kind>` decK applies. */

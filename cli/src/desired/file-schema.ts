@@ -12,7 +12,7 @@ import type { Kind } from '../model/entity';
 import type { FieldSchema } from '../model/schema';
 import { fieldEntries, recordShorthands } from '../model/schema';
 import { KIND_DEFS } from '../kinds';
-import { CHILDREN, DEFAULTABLE, KONG_FLAT_KEYS, SUGAR_FIELDS, TOP_LEVEL, UNMANAGED_KEYS, UNMANAGED_SCOPES } from './file-format';
+import { CHILDREN, DEFAULTABLE, SUGAR_FIELDS, TOP_LEVEL, UNMANAGED_KEYS, UNMANAGED_SCOPES } from './file-format';
 import { LOOKUP_KEYS } from './info';
 import { checkEntityChecks, fieldError, isPlainObject, isVaultReference, typeError, validatorError } from './kong-schema-check';
 import { KONG_ENTITY_SCHEMAS, OFFLINE_SCHEMAS, entityFields, type EntitySchemaSource } from './kong-entity-schemas';
@@ -267,11 +267,6 @@ function problemOfError(e: ErrorObject, content: unknown): SchemaProblem | null 
       if (scope) {
         const message = `kong-ctl does not manage ${scope}: remove this ${entity} from the file, not just this key, without which it would apply more widely`;
         return { path: [...path, prop], atKey: true, message, unmanaged: true };
-      }
-      const flat = entity === '' ? KONG_FLAT_KEYS[prop] : undefined;
-      if (flat) {
-        const message = `a top-level list of ${flat.what} is Kong's own format, not decK's: write each under its parent (${flat.under}), as decK does`;
-        return { path: [...path, prop], atKey: true, message };
       }
       const known = Object.keys(((e.parentSchema as JsonSchema)?.properties ?? {}) as object);
       const hint = closest(prop, known);

@@ -6,10 +6,13 @@
  * kong-ctl reads (README, `convert`), which changes nothing else in them (plain paths, no regex).
  */
 import { describe, it } from 'vitest';
-import { checkCase, flatList, OAUTH2_NO_CLIENT_ID, UNNAMED_ROUTE, WHY, y, type KongCase } from './kong-declarative';
+import { checkCase, OAUTH2_NO_CLIENT_ID, UNNAMED_ROUTE, WHY, y, type KongCase } from './kong-declarative';
 
-const FLAT = flatList('oauth2_credentials', 'oauth2 credentials', 'consumers[].oauth2_credentials');
-const { flatLists: FLAT_LISTS, routeIdentity: ROUTE_IDENTITY, oauth2Identity: OAUTH2_IDENTITY } = WHY;
+const { unresolvedNames: UNRESOLVED, oauth2Tokens: OAUTH2_TOKENS_UNMANAGED, routeIdentity: ROUTE_IDENTITY, oauth2Identity: OAUTH2_IDENTITY } = WHY;
+const TOKENS_KEY =
+  'oauth2_tokens: kong-ctl does not manage oauth2 tokens (Kong issues them at run time): remove this key from the file (kong-ctl neither reads nor writes them)';
+const NO_CONSUMER =
+  'consumer: required field missing: an entry of the top-level oauth2_credentials names its consumer (by username or id), or nests under it (consumers[].oauth2_credentials)';
 
 const FORMAT_VERSION: KongCase[] = [
   {
@@ -246,7 +249,7 @@ const PLUGINS: KongCase[] = [
     // Kong's `validate` checks the schema alone; loading the file (`flatten`, what POST /config
     // and a DB-less start do) refuses these references, 03-flatten_spec "fails with missing
     // foreign relationships": kong-ctl's verdict is the load's.
-    verdictDiffers: "Kong's schema validation takes names it has not resolved; Kong's load of the file refuses them (03-flatten_spec), as kong-ctl does",
+    verdictDiffers: UNRESOLVED,
   },
 ];
 
@@ -546,8 +549,7 @@ const OAUTH2_CREDENTIALS: KongCase[] = [
       _format_version: "3.0"
       oauth2_credentials:
     `,
-    kongCtl: [`2:1: ${FLAT}`],
-    verdictDiffers: FLAT_LISTS,
+    kongCtl: [],
   },
   {
     kong: 'custom entities oauth2_credentials: accepts entities',
@@ -563,8 +565,15 @@ const OAUTH2_CREDENTIALS: KongCase[] = [
         redirect_uris:
         - https://example.test
     `,
-    kongCtl: [`2:1: ${FLAT}`],
-    verdictDiffers: FLAT_LISTS,
+    // Kong's top-level list, each credential naming its consumer: read as Kong reads it, but
+    // consumer foo is in no file (Kong's load refuses it too, 03-flatten_spec).
+    kongCtl: [
+      `3:3 oauth2_credentials[0]: ${OAUTH2_NO_CLIENT_ID}`,
+      "4:13 oauth2_credentials[0]: consumer: unknown consumer 'foo': no consumer with this name or id in the file(s)",
+      `7:3 oauth2_credentials[1]: ${OAUTH2_NO_CLIENT_ID}`,
+      "8:13 oauth2_credentials[1]: consumer: unknown consumer 'foo': no consumer with this name or id in the file(s)",
+    ],
+    verdictDiffers: `${UNRESOLVED}; ${OAUTH2_IDENTITY}`,
   },
   {
     kong: 'custom entities oauth2_credentials: verifies required fields',
@@ -574,8 +583,11 @@ const OAUTH2_CREDENTIALS: KongCase[] = [
       - consumer: foo
     `,
     kongErrors: [['oauth2_credentials[1].name', 'required field missing']],
-    kongCtl: [`2:1: ${FLAT}`],
-    differs: { 'oauth2_credentials[1].name': FLAT_LISTS },
+    kongCtl: [
+      '3:3 oauth2_credentials[0]: name: required field missing',
+      `3:3 oauth2_credentials[0]: ${OAUTH2_NO_CLIENT_ID}`,
+      "3:13 oauth2_credentials[0]: consumer: unknown consumer 'foo': no consumer with this name or id in the file(s)",
+    ],
   },
   {
     kong: 'custom entities oauth2_credentials: performs regular validations',
@@ -598,13 +610,14 @@ const OAUTH2_CREDENTIALS: KongCase[] = [
       ['oauth2_credentials[2].consumer', 'expected a string'],
       ['oauth2_credentials[2].redirect_uris[1]', "cannot parse 'foobar'"],
     ],
-    kongCtl: [`2:1: ${FLAT}`],
-    differs: {
-      'oauth2_credentials[1].consumer': FLAT_LISTS,
-      'oauth2_credentials[1].redirect_uris[2]': `${FLAT_LISTS}; nested under a consumer, kong-ctl reports it (oauth2 credentials in consumers, below)`,
-      'oauth2_credentials[2].consumer': FLAT_LISTS,
-      'oauth2_credentials[2].redirect_uris[1]': `${FLAT_LISTS}; nested under a consumer, kong-ctl reports it (oauth2 credentials in consumers, below)`,
-    },
+    kongCtl: [
+      `3:3 oauth2_credentials[0]: ${NO_CONSUMER}`,
+      `3:3 oauth2_credentials[0]: ${OAUTH2_NO_CLIENT_ID}`,
+      "6:5 oauth2_credentials[0]: redirect_uris[1]: cannot parse 'foobar'",
+      `7:3 oauth2_credentials[1]: ${OAUTH2_NO_CLIENT_ID}`,
+      '8:13 oauth2_credentials[1]: consumer: expected a name or an id',
+      "10:5 oauth2_credentials[1]: redirect_uris[0]: cannot parse 'foobar'",
+    ],
   },
 ];
 
@@ -695,8 +708,12 @@ const OAUTH2_TOKENS: KongCase[] = [
         - https://example.com
         oauth2_tokens:
     `,
-    kongCtl: [`2:1: ${FLAT}`],
-    verdictDiffers: FLAT_LISTS,
+    kongCtl: [
+      `3:3 oauth2_credentials[0]: ${OAUTH2_NO_CLIENT_ID}`,
+      "4:13 oauth2_credentials[0]: consumer: unknown consumer 'bob': no consumer with this name or id in the file(s)",
+      `7:3 oauth2_credentials[0]: ${TOKENS_KEY}`,
+    ],
+    verdictDiffers: `${UNRESOLVED}; ${OAUTH2_IDENTITY}; ${OAUTH2_TOKENS_UNMANAGED}`,
   },
   {
     kong: 'nested relationships: oauth2_tokens in oauth2_credentials accepts entities',
@@ -712,8 +729,12 @@ const OAUTH2_TOKENS: KongCase[] = [
         - expires_in: 10
           scope: "foo"
     `,
-    kongCtl: [`2:1: ${FLAT}`],
-    verdictDiffers: FLAT_LISTS,
+    kongCtl: [
+      `3:3 oauth2_credentials[0]: ${OAUTH2_NO_CLIENT_ID}`,
+      "4:13 oauth2_credentials[0]: consumer: unknown consumer 'bob': no consumer with this name or id in the file(s)",
+      `7:3 oauth2_credentials[0]: ${TOKENS_KEY}`,
+    ],
+    verdictDiffers: `${UNRESOLVED}; ${OAUTH2_IDENTITY}; ${OAUTH2_TOKENS_UNMANAGED}`,
   },
   {
     kong: 'nested relationships: oauth2_tokens in oauth2_credentials verifies required fields',
@@ -730,8 +751,12 @@ const OAUTH2_TOKENS: KongCase[] = [
       ['oauth2_credentials[1].consumer', 'required field missing'],
       ['oauth2_credentials[1].oauth2_tokens[1].expires_in', 'required field missing'],
     ],
-    kongCtl: [`2:1: ${FLAT}`],
-    differs: { 'oauth2_credentials[1].consumer': FLAT_LISTS, 'oauth2_credentials[1].oauth2_tokens[1].expires_in': FLAT_LISTS },
+    kongCtl: [
+      `3:3 oauth2_credentials[0]: ${NO_CONSUMER}`,
+      `3:3 oauth2_credentials[0]: ${OAUTH2_NO_CLIENT_ID}`,
+      `6:3 oauth2_credentials[0]: ${TOKENS_KEY}`,
+    ],
+    differs: { 'oauth2_credentials[1].oauth2_tokens[1].expires_in': OAUTH2_TOKENS_UNMANAGED },
   },
   {
     kong: 'nested relationships: oauth2_tokens in oauth2_credentials does not accept foreign fields',
@@ -747,8 +772,12 @@ const OAUTH2_TOKENS: KongCase[] = [
           service: svc1
     `,
     kongErrors: [['oauth2_credentials[1].oauth2_tokens[1].service', 'value must be null']],
-    kongCtl: [`2:1: ${FLAT}`],
-    differs: { 'oauth2_credentials[1].oauth2_tokens[1].service': FLAT_LISTS },
+    kongCtl: [
+      `3:3 oauth2_credentials[0]: ${OAUTH2_NO_CLIENT_ID}`,
+      "4:13 oauth2_credentials[0]: consumer: unknown consumer 'bob': no consumer with this name or id in the file(s)",
+      `7:3 oauth2_credentials[0]: ${TOKENS_KEY}`,
+    ],
+    differs: { 'oauth2_credentials[1].oauth2_tokens[1].service': OAUTH2_TOKENS_UNMANAGED },
   },
   {
     // Not Kong's input: "accepts entities" with the credential nested under its consumer, as
@@ -771,7 +800,7 @@ const OAUTH2_TOKENS: KongCase[] = [
     kongCtl: [
       '9:5 consumers[0].oauth2_credentials[0]: oauth2_tokens: kong-ctl does not manage oauth2 tokens (Kong issues them at run time): remove this key from the file (kong-ctl neither reads nor writes them)',
     ],
-    verdictDiffers: 'oauth2 tokens are what Kong issues to clients at run time: kong-ctl does not manage them, and says so at their key (README, "Entities managed")',
+    verdictDiffers: OAUTH2_TOKENS_UNMANAGED,
   },
 ];
 

@@ -52,15 +52,11 @@ export interface KongCase {
   verdictDiffers?: string;
 }
 
-/** kong-ctl's problem at a top-level list of Kong's own format (file-format.ts KONG_FLAT_KEYS). */
-export function flatList(key: string, what: string, under: string): string {
-  return `${key}: a top-level list of ${what} is Kong's own format, not decK's: write each under its parent (${under}), as decK does`;
-}
-
 /** Why kong-ctl refuses what Kong takes, where the cases meet it (docs/from-deck.md, "Kong's own declarative format"). */
 export const WHY = {
-  flatLists:
-    "kong-ctl reads decK's layout, where credentials, targets and SNIs nest under their parent; Kong's top-level lists of them are refused at their key, saying where they go",
+  unresolvedNames:
+    "Kong's schema validation takes names it has not resolved; Kong's load of the file refuses them (03-flatten_spec), as kong-ctl does",
+  oauth2Tokens: 'oauth2 tokens are what Kong issues to clients at run time: kong-ctl does not manage them, and says so at their key (README, "Entities managed")',
   routeIdentity: 'kong-ctl matches the routes of the files with those of Kong by name (or id): a route with neither is refused',
   oauth2Identity: 'kong-ctl refuses an oauth2 credential without a client_id (or id): Kong would generate a new one on every apply',
 };
