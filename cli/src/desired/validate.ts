@@ -23,6 +23,7 @@ import { LATER_KINDS } from '../current/optional-kinds';
 import type { PathSegment } from './positions';
 import { redirectUriProblem } from './oauth2-redirect-uri';
 import { BUNDLED_URL_FIELDS, urlProblem } from './kong-url';
+import { ENTITY_TYPEDEF_FIELDS, PLUGIN_TYPEDEF_FIELDS, typedefProblem, valuesAt, type TypedefField } from './kong-typedefs';
 import { routePathCustomCheck } from './route-paths';
 import type { DesiredFile, DesiredResult } from './types';
 import { LOOKUP_KEYS } from './info';
@@ -280,6 +281,7 @@ function checkPlugin(r: Reporter, e: Entity, schemas: Map<string, FieldList>, kn
   const fields = schemas.get(name);
   if (!fields) {
     checkUrlFields(r, e);
+    checkTypedefFields(r, e, PLUGIN_TYPEDEF_FIELDS[name] ?? []);
     if (live) checkLivePlugin(r, e, live);
     else if (!kong && KONG_BUNDLED_PLUGIN_SCHEMAS[name]) checkBundledPluginOffline(r, e, KONG_BUNDLED_PLUGIN_SCHEMAS[name]);
     return;
@@ -298,6 +300,19 @@ function checkUrlFields(r: Reporter, e: Entity): void {
     for (const seg of path) v = isPlainObject(v) ? v[seg] : undefined;
     const problem = typeof v === 'string' && !isVaultReference(v) ? urlProblem(v) : undefined;
     if (problem) r.entity(e, path, problem);
+  }
+}
+
+/**
+ * Fields of Kong's typedefs whose check is Lua (kong-typedefs.ts: header names, paths, SNIs,
+ * hosts, IPs or CIDRs): an entity's, or a bundled plugin's.
+ */
+function checkTypedefFields(r: Reporter, e: Entity, fields: TypedefField[]): void {
+  for (const [path, typedef] of fields) {
+    for (const v of valuesAt(e.fields, path)) {
+      const problem = isVaultReference(v.value) ? undefined : typedefProblem(typedef, v.value);
+      if (problem) r.entity(e, v.path, problem, { key: v.key });
+    }
   }
 }
 
@@ -696,6 +711,7 @@ export function validateDesired(result: DesiredResult, opts: ValidateOptions = {
     checkRoutePaths(r, e);
     checkRouteSubschemas(r, e, opts.kong);
     checkHosts(r, e);
+    checkTypedefFields(r, e, ENTITY_TYPEDEF_FIELDS[e.kind] ?? []);
     checkPlugin(r, e, schemas, known, opts.kong);
     checkVault(r, e, opts.kong);
     checkOauth2Secret(r, e);
