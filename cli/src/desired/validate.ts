@@ -5,7 +5,7 @@
  */
 import { routeSubschemaProblems } from '../kinds/route-subschemas';
 import { hostProblem, targetProblem, upstreamNameProblem } from '../kinds/kong-ip';
-import { createPublicKey, X509Certificate } from 'node:crypto';
+import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import type { Entity, Kind } from '../model/entity';
 import type { Diagnostic, ErrorCode } from '../model/errors';
 import type { EntitySchema, FieldList, FieldSchema, Schemas } from '../model/schema';
@@ -500,6 +500,55 @@ function checkCertificatePems(r: Reporter, e: Entity): void {
   }
 }
 
+/**
+ * certificates.lua's and ca_certificates.lua's `custom_entity_check`s (Lua, which `/schemas`
+ * shows only as field sources): a key that is the certificate's, an alternative pair of another
+ * key type, and a CA certificate that is one, alone and unexpired. Run only on PEMs OpenSSL
+ * reads (checkCertificatePems reports the others), in Kong's words.
+ */
+function checkCertificatePairs(r: Reporter, e: Entity, now = Date.now()): void {
+  const pem = (name: string): string | undefined => {
+    const v = e.fields[name];
+    return typeof v === 'string' && v !== '' && !isVaultReference(v) ? v : undefined;
+  };
+  const cert = (name: string): X509Certificate | undefined => {
+    const v = pem(name);
+    try {
+      return v === undefined ? undefined : new X509Certificate(v);
+    } catch {
+      return undefined;
+    }
+  };
+  const spki = (k: KeyObject) => k.export({ type: 'spki', format: 'der' }).toString('base64');
+  if (e.kind === 'certificate') {
+    for (const [c, k, message] of [
+      ['cert', 'key', 'certificate does not match key'],
+      ['cert_alt', 'key_alt', 'alternative certificate does not match key'],
+    ] as const) {
+      const x = cert(c);
+      const key = pem(k);
+      if (!x || key === undefined || !opensslTakesKey(key)) continue;
+      if (spki(x.publicKey) !== spki(createPublicKey(key))) r.entity(e, [k], message);
+    }
+    const main = cert('cert');
+    const alt = cert('cert_alt');
+    if (main && alt && main.publicKey.asymmetricKeyType === alt.publicKey.asymmetricKeyType) {
+      r.entity(e, ['cert_alt'], 'certificate and alternative certificate need to have different type (e.g. RSA and ECDSA), the provided certificates were both of the same type');
+    }
+  } else if (e.kind === 'ca_certificate') {
+    const text = pem('cert');
+    const x = cert('cert');
+    if (text === undefined || !x) return;
+    if ((text.match(/-----BEGIN CERTIFICATE-----/g) ?? []).length > 1) r.entity(e, ['cert'], 'please submit only one certificate at a time');
+    else if (!x.ca) r.entity(e, ['cert'], 'certificate does not appear to be a CA because it is missing the "CA" basic constraint');
+    // A warning: the file is as good as when it was written, the clock made it so (and a check
+    // that turns red by itself would break pipelines at random). Kong refuses it all the same.
+    else if (Date.parse(x.validTo) < now) {
+      r.entity(e, ['cert'], `certificate expired, "Not After" time is in the past (${x.validTo}): Kong refuses to create or update it`, { severity: 'warning' });
+    }
+  }
+}
+
 /** Whether OpenSSL's pkey loader takes `pem`: a key in PEM, public or private, never a certificate. */
 function opensslTakesKey(pem: string): boolean {
   if (/-----BEGIN [A-Z0-9 ]*CERTIFICATE-----/.test(pem)) return false;
@@ -718,6 +767,7 @@ export function validateDesired(result: DesiredResult, opts: ValidateOptions = {
     checkOauth2RedirectUris(r, e);
     checkJwtPublicKey(r, e, source.schemaOf(e.kind)!);
     checkCertificatePems(r, e);
+    checkCertificatePairs(r, e);
     checkKey(r, e);
   }
   checkSelectTags(r, result);
