@@ -23,6 +23,7 @@ import { LATER_KINDS } from '../current/optional-kinds';
 import type { PathSegment } from './positions';
 import { redirectUriProblem } from './oauth2-redirect-uri';
 import { BUNDLED_URL_FIELDS, urlProblem } from './kong-url';
+import { bundledPluginLuaProblems } from './kong-plugin-lua-checks';
 import { ENTITY_TYPEDEF_FIELDS, PLUGIN_TYPEDEF_FIELDS, typedefProblem, valuesAt, type TypedefField } from './kong-typedefs';
 import { routePathCustomCheck } from './route-paths';
 import type { DesiredFile, DesiredResult } from './types';
@@ -282,6 +283,7 @@ function checkPlugin(r: Reporter, e: Entity, schemas: Map<string, FieldList>, kn
   if (!fields) {
     checkUrlFields(r, e);
     checkTypedefFields(r, e, PLUGIN_TYPEDEF_FIELDS[name] ?? []);
+    for (const p of bundledPluginLuaProblems(name, e.fields.config)) r.entity(e, p.path, p.message);
     if (live) checkLivePlugin(r, e, live);
     else if (!kong && KONG_BUNDLED_PLUGIN_SCHEMAS[name]) checkBundledPluginOffline(r, e, KONG_BUNDLED_PLUGIN_SCHEMAS[name]);
     return;

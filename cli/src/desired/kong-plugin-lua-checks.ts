@@ -1,0 +1,103 @@
+/**
+ * Bundled plugins' own Lua checks (Kong 3.4 kong/plugins/<name>/schema.lua): `custom_validator`s
+ * on config fields and `custom_entity_check`s, which `GET /schemas` does not show (or shows only
+ * as field sources), so a config that fails them passed kong-ctl and failed only at Kong
+ * (`POST /config`, or an Admin API write in the middle of an apply). Kong's messages.
+ * Typedef-based checks are kong-typedefs.ts's and URLs kong-url.ts's.
+ */
+import { headerNameProblem } from './kong-typedefs';
+import { regexPathError } from './route-paths';
+
+export interface PluginLuaProblem {
+  /** Inside the plugin entity (`config`, …). */
+  path: (string | number)[];
+  message: string;
+}
+
+type Check = (config: Record<string, unknown>) => PluginLuaProblem[];
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Each string element of `config[record][list]`, with its path. */
+function elements(config: Record<string, unknown>, record: string, list: string): [string, (string | number)[]][] {
+  const r = config[record];
+  const l = isRecord(r) ? r[list] : undefined;
+  if (!Array.isArray(l)) return [];
+  return l.flatMap((v, i) => (typeof v === 'string' ? [[v, ['config', record, list, i]] as [string, (string | number)[]]] : []));
+}
+
+/** `name:value` as the transformers split it (`^([^:]+):*(.-)$`). */
+function splitPair(entry: string): { name?: string; value: string } {
+  const m = /^([^:]+):*([\s\S]*)$/.exec(entry);
+  return m ? { name: m[1], value: m[2]! } : { value: '' };
+}
+
+/** The transformers' `validate_headers`: the name (and, for a rename, the new name) is a header name. */
+function headerPairProblem(entry: string, bothNames: boolean): string | undefined {
+  const { name, value } = splitPair(entry);
+  if (name === undefined || headerNameProblem(name)) return `'${name ?? 'nil'}' is not a valid header`;
+  if (bothNames && headerNameProblem(value)) return `'${value}' is not a valid header`;
+  return undefined;
+}
+
+/** Lists whose elements the schema's (visible) `match = "^[^:]+:.*$"` checks first: only those that pass it go on. */
+const hasColonPair = (v: string) => /^[^:]+:/.test(v);
+
+const requestTransformer: Check = (config) => {
+  const out: PluginLuaProblem[] = [];
+  for (const [v, path] of elements(config, 'remove', 'headers')) {
+    const message = headerPairProblem(v, false);
+    if (message) out.push({ path, message });
+  }
+  for (const record of ['rename', 'replace', 'add', 'append']) {
+    for (const [v, path] of elements(config, record, 'headers')) {
+      // A rename's value is the new header's name; the others' values are left to the node
+      // (the value check changed after 3.4).
+      const message = hasColonPair(v) ? headerPairProblem(v, record === 'rename') : undefined;
+      if (message) out.push({ path, message });
+    }
+    // check_for_value: a body or querystring entry is `name:value`, the value not empty.
+    for (const list of ['body', 'querystring']) {
+      for (const [v, path] of elements(config, record, list)) {
+        const { name, value } = splitPair(v);
+        if (name !== undefined && value === '') out.push({ path, message: `key '${name}' has no value` });
+      }
+    }
+  }
+  return out;
+};
+
+const responseTransformer: Check = (config) =>
+  elements(config, 'rename', 'headers').flatMap(([v, path]) => {
+    const message = hasColonPair(v) ? headerPairProblem(v, true) : undefined;
+    return message ? [{ path, message }] : [];
+  });
+
+/** cors' `validate_asterisk_or_regex` (PCRE; JS decides only where it surely agrees, route-paths.ts). */
+const cors: Check = (config) => {
+  const origins = config.origins;
+  if (!Array.isArray(origins)) return [];
+  return origins.flatMap((o, i) =>
+    typeof o === 'string' && o !== '*' && regexPathError(o) !== null ? [{ path: ['config', 'origins', i], message: `'${o}' is not a valid regex` }] : [],
+  );
+};
+
+/** aws-lambda's entity check: the proxy is spoken to in plain HTTP (CONNECT), never https://. */
+const awsLambda: Check = (config) => {
+  const url = config.proxy_url;
+  const scheme = typeof url === 'string' ? /^([^:]+):\/\//.exec(url)?.[1] : undefined;
+  return scheme !== undefined && scheme !== 'http' ? [{ path: ['config', 'proxy_url'], message: 'proxy_url scheme must be http' }] : [];
+};
+
+export const BUNDLED_PLUGIN_LUA_CHECKS: Partial<Record<string, Check>> = {
+  'aws-lambda': awsLambda,
+  cors,
+  'request-transformer': requestTransformer,
+  'response-transformer': responseTransformer,
+};
+
+/** What a bundled plugin's own Lua checks refuse in this config. */
+export function bundledPluginLuaProblems(name: string, config: unknown): PluginLuaProblem[] {
+  const check = BUNDLED_PLUGIN_LUA_CHECKS[name];
+  return check && isRecord(config) ? check(config) : [];
+}
