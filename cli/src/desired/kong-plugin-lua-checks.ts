@@ -89,10 +89,56 @@ const awsLambda: Check = (config) => {
   return scheme !== undefined && scheme !== 'http' ? [{ path: ['config', 'proxy_url'], message: 'proxy_url scheme must be http' }] : [];
 };
 
+const ORDERED_PERIODS = ['second', 'minute', 'hour', 'day', 'month', 'year'];
+
+/** The rate limiters' `validate_periods_order`: a longer period never allows fewer requests than a shorter one. */
+function periodsOrderProblem(limits: Record<string, unknown>): string | undefined {
+  for (let i = 0; i < ORDERED_PERIODS.length; i++) {
+    const lower = ORDERED_PERIODS[i]!;
+    const v1 = limits[lower];
+    if (typeof v1 !== 'number') continue;
+    for (const upper of ORDERED_PERIODS.slice(i + 1)) {
+      const v2 = limits[upper];
+      if (typeof v2 === 'number' && v2 < v1) {
+        return `The limit for ${upper}(${v2.toFixed(1)}) cannot be lower than the limit for ${lower}(${v1.toFixed(1)})`;
+      }
+    }
+  }
+  return undefined;
+}
+
+const rateLimiting: Check = (config) => {
+  const message = periodsOrderProblem(config);
+  return message ? [{ path: ['config'], message }] : [];
+};
+
+/** Each named limit (`limits.<name>`) is checked on its own. */
+const responseRatelimiting: Check = (config) => {
+  const limits = config.limits;
+  if (!isRecord(limits)) return [];
+  return Object.entries(limits).flatMap(([name, l]) => {
+    const message = isRecord(l) ? periodsOrderProblem(l) : undefined;
+    return message ? [{ path: ['config', 'limits', name], message }] : [];
+  });
+};
+
+/** request-termination's config `custom_validator`: a message, or a body with its content type, or an echo. */
+const requestTermination: Check = (config) => {
+  const present = (v: unknown) => v !== undefined && v !== null && v !== '';
+  let message: string | undefined;
+  if (present(config.message) && (present(config.content_type) || present(config.body))) message = 'message cannot be used with content_type or body';
+  else if (present(config.content_type) && !present(config.body)) message = 'content_type requires a body';
+  else if (config.echo === true && (present(config.content_type) || present(config.body))) message = 'echo cannot be used with content_type and body';
+  return message ? [{ path: ['config'], message }] : [];
+};
+
 export const BUNDLED_PLUGIN_LUA_CHECKS: Partial<Record<string, Check>> = {
   'aws-lambda': awsLambda,
   cors,
+  'rate-limiting': rateLimiting,
+  'request-termination': requestTermination,
   'request-transformer': requestTransformer,
+  'response-ratelimiting': responseRatelimiting,
   'response-transformer': responseTransformer,
 };
 

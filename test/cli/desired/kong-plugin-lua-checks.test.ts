@@ -77,6 +77,57 @@ describe("bundled plugins' Lua checks, offline", () => {
     ).toEqual(['7:16 plugins[0]: config.proxy_url: proxy_url scheme must be http']);
   });
 
+  it('rate-limiting and response-ratelimiting: a longer period allowing fewer requests than a shorter one', async () => {
+    expect(
+      await validate(`plugins:
+- name: rate-limiting
+  config:
+    second: 10
+    minute: 5
+- name: response-ratelimiting
+  config:
+    limits:
+      video:
+        minute: 100
+        hour: 60.5
+`),
+    ).toEqual([
+      '5:5 plugins[0]: config: The limit for minute(5.0) cannot be lower than the limit for second(10.0)',
+      '11:9 plugins[1]: config.limits.video: The limit for hour(60.5) cannot be lower than the limit for minute(100.0)',
+    ]);
+  });
+
+  it('request-termination: message with a body, a content type without one, echo with a body', async () => {
+    expect(
+      await validate(`plugins:
+- name: request-termination
+  config:
+    message: gone
+    body: '{"gone":true}'
+- name: request-termination
+  route: r
+  config:
+    content_type: application/json
+- name: request-termination
+  service: s
+  config:
+    echo: true
+    body: x
+    content_type: text/plain
+services:
+- name: s
+  host: example.com
+  routes:
+  - name: r
+    paths: [/]
+`),
+    ).toEqual([
+      '5:5 plugins[0]: config: message cannot be used with content_type or body',
+      '10:5 plugins[1]: config: content_type requires a body',
+      '14:5 plugins[2]: config: echo cannot be used with content_type and body',
+    ]);
+  });
+
   it('leaves good configs alone', async () => {
     expect(
       await validate(`plugins:
@@ -94,6 +145,15 @@ describe("bundled plugins' Lua checks, offline", () => {
     function_name: f
     aws_region: us-east-1
     proxy_url: http://proxy.internal:3128
+- name: rate-limiting
+  config:
+    second: 5
+    hour: 5
+- name: request-termination
+  config:
+    status_code: 403
+    content_type: application/json
+    body: '{"denied":true}'
 `),
     ).toEqual([]);
   });
