@@ -132,9 +132,16 @@ const requestTermination: Check = (config) => {
   return message ? [{ path: ['config'], message }] : [];
 };
 
+const OAUTH2_FLOWS = ['enable_authorization_code', 'enable_implicit_grant', 'enable_client_credentials', 'enable_password_grant'];
+
+/** oauth2's `validate_flows`: every flow defaults to false, so a config that enables none is refused. */
+const oauth2: Check = (config) =>
+  OAUTH2_FLOWS.some((f) => config[f] === true) ? [] : [{ path: ['config'], message: `at least one of these fields must be true: ${OAUTH2_FLOWS.join(', ')}` }];
+
 export const BUNDLED_PLUGIN_LUA_CHECKS: Partial<Record<string, Check>> = {
   'aws-lambda': awsLambda,
   cors,
+  oauth2,
   'rate-limiting': rateLimiting,
   'request-termination': requestTermination,
   'request-transformer': requestTransformer,

@@ -128,6 +128,18 @@ services:
     ]);
   });
 
+  it("oauth2: a config that enables no flow (they all default to false; Kong's own spec)", async () => {
+    expect(
+      await validate(`plugins:
+- name: oauth2
+  config:
+    scopes: [read]
+`),
+    ).toEqual([
+      '5:5 plugins[0]: config: at least one of these fields must be true: enable_authorization_code, enable_implicit_grant, enable_client_credentials, enable_password_grant',
+    ]);
+  });
+
   it('leaves good configs alone', async () => {
     expect(
       await validate(`plugins:
@@ -149,6 +161,9 @@ services:
   config:
     second: 5
     hour: 5
+- name: oauth2
+  config:
+    enable_client_credentials: true
 - name: request-termination
   config:
     status_code: 403
