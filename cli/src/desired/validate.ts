@@ -4,7 +4,7 @@
  * loader's own diagnostics, sorted by file (load order), line and column.
  */
 import { routeSubschemaProblems } from '../kinds/route-subschemas';
-import { hostProblem, targetProblem, upstreamNameProblem } from '../kinds/kong-ip';
+import { hostProblem, routeHostCustomProblem, targetProblem, upstreamNameProblem } from '../kinds/kong-ip';
 import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import type { Entity, Kind } from '../model/entity';
 import type { Diagnostic, ErrorCode } from '../model/errors';
@@ -242,7 +242,7 @@ function checkRouteSubschemas(r: Reporter, e: Entity, kong: ValidateOptions['kon
 
 /**
  * Kong's host validators (kinds/kong-ip.ts), which its /schemas answers do not show: a service's
- * host, a target, an upstream's name.
+ * host, a target, an upstream's name, a route's hosts.
  */
 function checkHosts(r: Reporter, e: Entity): void {
   const check = (field: string, problemOf: (v: string) => string | undefined) => {
@@ -253,6 +253,12 @@ function checkHosts(r: Reporter, e: Entity): void {
   if (e.kind === 'service') check('host', hostProblem);
   else if (e.kind === 'target') check('target', targetProblem);
   else if (e.kind === 'upstream') check('name', upstreamNameProblem);
+  else if (e.kind === 'route' && Array.isArray(e.fields.hosts)) {
+    e.fields.hosts.forEach((h, i) => {
+      const problem = typeof h === 'string' && h !== '' ? routeHostCustomProblem(h) : undefined;
+      if (problem) r.entity(e, ['hosts', i], problem);
+    });
+  }
 }
 
 function pluginConfigSchemas(opts: ValidateOptions): Map<string, FieldList> {
