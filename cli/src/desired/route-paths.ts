@@ -79,7 +79,8 @@ export function regexPathError(regex: string): string | null {
   }
 }
 
-const RFC3986_PATH = /^\/[A-Za-z0-9.\-_~/%:@!$&'()*+,;=]*$/;
+/** typedefs.path's character check (`validate_path`): RFC 3986's unreserved and sub-delims, '%', ':', '@', '/'. */
+export const RFC3986_PATH = /^\/[A-Za-z0-9.\-_~/%:@!$&'()*+,;=]*$/;
 
 /** Regex metacharacters that hardly ever occur in a literal URL prefix. */
 const REGEX_LIKE = /[()[\]{}*+?|^$\\]/;

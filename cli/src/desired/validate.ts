@@ -4,8 +4,8 @@
  * loader's own diagnostics, sorted by file (load order), line and column.
  */
 import { routeSubschemaProblems } from '../kinds/route-subschemas';
-import { hostProblem, targetProblem, upstreamNameProblem } from '../kinds/kong-ip';
-import { createPublicKey, X509Certificate } from 'node:crypto';
+import { hostProblem, routeHostCustomProblem, targetProblem, upstreamNameProblem } from '../kinds/kong-ip';
+import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import type { Entity, Kind } from '../model/entity';
 import type { Diagnostic, ErrorCode } from '../model/errors';
 import type { EntitySchema, FieldList, FieldSchema, Schemas } from '../model/schema';
@@ -23,6 +23,8 @@ import { LATER_KINDS } from '../current/optional-kinds';
 import type { PathSegment } from './positions';
 import { redirectUriProblem } from './oauth2-redirect-uri';
 import { BUNDLED_URL_FIELDS, urlProblem } from './kong-url';
+import { bundledPluginLuaProblems } from './kong-plugin-lua-checks';
+import { ENTITY_TYPEDEF_FIELDS, PLUGIN_TYPEDEF_FIELDS, typedefProblem, valuesAt, type TypedefField } from './kong-typedefs';
 import { routePathCustomCheck } from './route-paths';
 import type { DesiredFile, DesiredResult } from './types';
 import { LOOKUP_KEYS } from './info';
@@ -240,7 +242,7 @@ function checkRouteSubschemas(r: Reporter, e: Entity, kong: ValidateOptions['kon
 
 /**
  * Kong's host validators (kinds/kong-ip.ts), which its /schemas answers do not show: a service's
- * host, a target, an upstream's name.
+ * host, a target, an upstream's name, a route's hosts.
  */
 function checkHosts(r: Reporter, e: Entity): void {
   const check = (field: string, problemOf: (v: string) => string | undefined) => {
@@ -251,6 +253,12 @@ function checkHosts(r: Reporter, e: Entity): void {
   if (e.kind === 'service') check('host', hostProblem);
   else if (e.kind === 'target') check('target', targetProblem);
   else if (e.kind === 'upstream') check('name', upstreamNameProblem);
+  else if (e.kind === 'route' && Array.isArray(e.fields.hosts)) {
+    e.fields.hosts.forEach((h, i) => {
+      const problem = typeof h === 'string' && h !== '' ? routeHostCustomProblem(h) : undefined;
+      if (problem) r.entity(e, ['hosts', i], problem);
+    });
+  }
 }
 
 function pluginConfigSchemas(opts: ValidateOptions): Map<string, FieldList> {
@@ -280,6 +288,8 @@ function checkPlugin(r: Reporter, e: Entity, schemas: Map<string, FieldList>, kn
   const fields = schemas.get(name);
   if (!fields) {
     checkUrlFields(r, e);
+    checkTypedefFields(r, e, PLUGIN_TYPEDEF_FIELDS[name] ?? []);
+    for (const p of bundledPluginLuaProblems(name, e.fields.config)) r.entity(e, p.path, p.message);
     if (live) checkLivePlugin(r, e, live);
     else if (!kong && KONG_BUNDLED_PLUGIN_SCHEMAS[name]) checkBundledPluginOffline(r, e, KONG_BUNDLED_PLUGIN_SCHEMAS[name]);
     return;
@@ -298,6 +308,19 @@ function checkUrlFields(r: Reporter, e: Entity): void {
     for (const seg of path) v = isPlainObject(v) ? v[seg] : undefined;
     const problem = typeof v === 'string' && !isVaultReference(v) ? urlProblem(v) : undefined;
     if (problem) r.entity(e, path, problem);
+  }
+}
+
+/**
+ * Fields of Kong's typedefs whose check is Lua (kong-typedefs.ts: header names, paths, SNIs,
+ * hosts, IPs or CIDRs): an entity's, or a bundled plugin's.
+ */
+function checkTypedefFields(r: Reporter, e: Entity, fields: TypedefField[]): void {
+  for (const [path, typedef] of fields) {
+    for (const v of valuesAt(e.fields, path)) {
+      const problem = isVaultReference(v.value) ? undefined : typedefProblem(typedef, v.value);
+      if (problem) r.entity(e, v.path, problem, { key: v.key });
+    }
   }
 }
 
@@ -482,6 +505,55 @@ function checkCertificatePems(r: Reporter, e: Entity): void {
         r.entity(e, [name], 'invalid certificate: OpenSSL cannot read it as a PEM certificate');
       }
     } else if (!opensslTakesKey(pem)) r.entity(e, [name], 'invalid key: OpenSSL cannot read it as a PEM key');
+  }
+}
+
+/**
+ * certificates.lua's and ca_certificates.lua's `custom_entity_check`s (Lua, which `/schemas`
+ * shows only as field sources): a key that is the certificate's, an alternative pair of another
+ * key type, and a CA certificate that is one, alone and unexpired. Run only on PEMs OpenSSL
+ * reads (checkCertificatePems reports the others), in Kong's words.
+ */
+function checkCertificatePairs(r: Reporter, e: Entity, now = Date.now()): void {
+  const pem = (name: string): string | undefined => {
+    const v = e.fields[name];
+    return typeof v === 'string' && v !== '' && !isVaultReference(v) ? v : undefined;
+  };
+  const cert = (name: string): X509Certificate | undefined => {
+    const v = pem(name);
+    try {
+      return v === undefined ? undefined : new X509Certificate(v);
+    } catch {
+      return undefined;
+    }
+  };
+  const spki = (k: KeyObject) => k.export({ type: 'spki', format: 'der' }).toString('base64');
+  if (e.kind === 'certificate') {
+    for (const [c, k, message] of [
+      ['cert', 'key', 'certificate does not match key'],
+      ['cert_alt', 'key_alt', 'alternative certificate does not match key'],
+    ] as const) {
+      const x = cert(c);
+      const key = pem(k);
+      if (!x || key === undefined || !opensslTakesKey(key)) continue;
+      if (spki(x.publicKey) !== spki(createPublicKey(key))) r.entity(e, [k], message);
+    }
+    const main = cert('cert');
+    const alt = cert('cert_alt');
+    if (main && alt && main.publicKey.asymmetricKeyType === alt.publicKey.asymmetricKeyType) {
+      r.entity(e, ['cert_alt'], 'certificate and alternative certificate need to have different type (e.g. RSA and ECDSA), the provided certificates were both of the same type');
+    }
+  } else if (e.kind === 'ca_certificate') {
+    const text = pem('cert');
+    const x = cert('cert');
+    if (text === undefined || !x) return;
+    if ((text.match(/-----BEGIN CERTIFICATE-----/g) ?? []).length > 1) r.entity(e, ['cert'], 'please submit only one certificate at a time');
+    else if (!x.ca) r.entity(e, ['cert'], 'certificate does not appear to be a CA because it is missing the "CA" basic constraint');
+    // A warning: the file is as good as when it was written, the clock made it so (and a check
+    // that turns red by itself would break pipelines at random). Kong refuses it all the same.
+    else if (Date.parse(x.validTo) < now) {
+      r.entity(e, ['cert'], `certificate expired, "Not After" time is in the past (${x.validTo}): Kong refuses to create or update it`, { severity: 'warning' });
+    }
   }
 }
 
@@ -696,12 +768,14 @@ export function validateDesired(result: DesiredResult, opts: ValidateOptions = {
     checkRoutePaths(r, e);
     checkRouteSubschemas(r, e, opts.kong);
     checkHosts(r, e);
+    checkTypedefFields(r, e, ENTITY_TYPEDEF_FIELDS[e.kind] ?? []);
     checkPlugin(r, e, schemas, known, opts.kong);
     checkVault(r, e, opts.kong);
     checkOauth2Secret(r, e);
     checkOauth2RedirectUris(r, e);
     checkJwtPublicKey(r, e, source.schemaOf(e.kind)!);
     checkCertificatePems(r, e);
+    checkCertificatePairs(r, e);
     checkKey(r, e);
   }
   checkSelectTags(r, result);

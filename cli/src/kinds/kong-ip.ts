@@ -111,3 +111,15 @@ export function routeHostProblem(host: string): string | undefined {
   if (stars === 1 && !host.startsWith('*.') && !host.endsWith('.*')) return 'invalid wildcard: must be placed at leftmost or rightmost label';
   return 'error' in normalizeIp(host.replace('*', 'wildcard')) ? `invalid value: ${host}` : undefined;
 }
+
+/**
+ * routes.hosts' custom validator (typedefs `validate_host_with_wildcards`), after the wildcard
+ * placement rules the routes schema shows: each '*' read as "abc", then a name or address with
+ * an optional port. Kong's message names the host it checked.
+ */
+export function routeHostCustomProblem(host: string): string | undefined {
+  const stars = host.split('*').length - 1;
+  if (stars > 1 || (stars === 1 && !host.startsWith('*.') && !host.endsWith('.*'))) return undefined;
+  const r = normalizeIp(host.replace(/\*/g, 'abc'));
+  return 'error' in r ? r.error : undefined;
+}

@@ -5,7 +5,7 @@
  * Refused here at their file:line, offline and --online; what Kong accepts stays accepted.
  */
 import { describe, expect, it } from 'vitest';
-import { normalizeIp } from '../../../cli/src/kinds/kong-ip';
+import { normalizeIp, routeHostCustomProblem } from '../../../cli/src/kinds/kong-ip';
 import { nockSession } from '../commands/nock-session';
 import { ADMIN, recordedNode } from '../commands/recorded-node';
 import { runCli } from '../commands/run-cli';
@@ -19,6 +19,8 @@ const FILES: Array<[string, string, string]> = [
   ['target "not a host!"', target('not a host!'), '5:13'],
   ['service host "bad host!"', `_format_version: "3.0"\nservices:\n- name: s\n  host: "bad host!"\n`, '4:9'],
   ['upstream name "up stream!"', `_format_version: "3.0"\nupstreams:\n- name: "up stream!"\n`, '3:9'],
+  ['route host "*.exa mple.com"', `_format_version: "3.0"\nroutes:\n- name: r\n  hosts: ["*.exa mple.com"]\n`, '4:11'],
+  ['route host "api.example.com:99999"', `_format_version: "3.0"\nroutes:\n- name: r\n  hosts: ["api.example.com:99999"]\n`, '4:11'],
 ];
 
 describe('validate: hosts Kong refuses', () => {
@@ -52,5 +54,18 @@ describe("Kong's normalize_ip, as kong-ctl reads it", () => {
 
   it.each(['edge-.example.com', 'a..b', 'bad host', 'x:70000', '10.0.0.256', '1.2.3', '[::1]x', 'g::1'])('refuses %s', (address) => {
     expect(normalizeIp(address)).toHaveProperty('error');
+  });
+});
+
+describe("routes' hosts: validate_host_with_wildcards, after the wildcard placement rules", () => {
+  it.each([
+    ['*.example.com', undefined],
+    ['example.*', undefined],
+    ['api.example.com:8080', undefined],
+    ['*.exa mple.com', 'invalid hostname: abc.exa mple.com'],
+    ['api.example.com:99999', 'invalid port number'],
+    ['www.*.example.com', undefined], // the placement rule's, which the schema shows
+  ])('%s: %s, as Kong answers', (host, problem) => {
+    expect(routeHostCustomProblem(host)).toBe(problem);
   });
 });
