@@ -26,30 +26,6 @@ export interface ChildCollection extends Collection {
   parentField: string;
 }
 
-export const TOP_LEVEL: Collection[] = [
-  { key: 'vaults', kind: 'vault' },
-  { key: 'key_sets', kind: 'key_set' },
-  { key: 'keys', kind: 'key' },
-  { key: 'certificates', kind: 'certificate' },
-  { key: 'ca_certificates', kind: 'ca_certificate' },
-  { key: 'services', kind: 'service' },
-  { key: 'routes', kind: 'route' },
-  { key: 'upstreams', kind: 'upstream' },
-  { key: 'consumers', kind: 'consumer' },
-  { key: 'plugins', kind: 'plugin' },
-  // Kong's own format may also list these at the top, each naming its parent by name or id, as
-  // Kong's loader reads them (declarative_config.lua: its foreign key, required, looked up by the
-  // parent's endpoint key or id). decK nests them (CHILDREN); both give the same entities.
-  { key: 'targets', kind: 'target', parentField: 'upstream' },
-  { key: 'snis', kind: 'sni', parentField: 'certificate' },
-  { key: 'keyauth_credentials', kind: 'keyauth_credential', parentField: 'consumer' },
-  { key: 'jwt_secrets', kind: 'jwt_secret', parentField: 'consumer' },
-  { key: 'basicauth_credentials', kind: 'basicauth_credential', parentField: 'consumer' },
-  { key: 'hmacauth_credentials', kind: 'hmacauth_credential', parentField: 'consumer' },
-  { key: 'acls', kind: 'acl', parentField: 'consumer' },
-  { key: 'oauth2_credentials', kind: 'oauth2_credential', parentField: 'consumer' },
-];
-
 export const CHILDREN: Record<Kind, ChildCollection[]> = {
   service: [
     { key: 'routes', kind: 'route', parentField: 'service' },
@@ -82,6 +58,24 @@ export const CHILDREN: Record<Kind, ChildCollection[]> = {
   acl: [],
   oauth2_credential: [],
 };
+
+export const TOP_LEVEL: Collection[] = [
+  { key: 'vaults', kind: 'vault' },
+  { key: 'key_sets', kind: 'key_set' },
+  { key: 'keys', kind: 'key' },
+  { key: 'certificates', kind: 'certificate' },
+  { key: 'ca_certificates', kind: 'ca_certificate' },
+  { key: 'services', kind: 'service' },
+  { key: 'routes', kind: 'route' },
+  { key: 'upstreams', kind: 'upstream' },
+  { key: 'consumers', kind: 'consumer' },
+  { key: 'plugins', kind: 'plugin' },
+  // Kong's own format may also list the entities nested under upstreams, certificates and
+  // consumers at the top, each naming its parent by name or id, as Kong's loader reads them
+  // (declarative_config.lua: its foreign key, required, looked up by the parent's endpoint key
+  // or id). decK nests them; both give the same entities. (Consumers' plugins are top-level plugins.)
+  ...(['upstream', 'certificate', 'consumer'] as const).flatMap((parent) => CHILDREN[parent].filter((c) => c.kind !== 'plugin')),
+];
 
 /**
  * Keys of decK's format (go-database-reconciler pkg/file/types.go) for entities kong-ctl does
