@@ -2,12 +2,11 @@
  * certificates.lua's and ca_certificates.lua's Lua entity checks (Kong 3.4), which `/schemas`
  * shows only as field sources: validate.ts `checkCertificatePairs`.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadDesired } from '../../../cli/src/desired/load';
-import { validateDesired } from '../../../cli/src/desired/validate';
+import { describe, expect, it } from 'vitest';
+import type { Diagnostic } from '../../../cli/src/model/errors';
+import { validateFile, yamlValidator } from './validate-yaml';
 
 const PEMS = path.resolve(__dirname, '../../fixtures/cert-pairs');
 const pem = (name: string) =>
@@ -18,19 +17,10 @@ const pem = (name: string) =>
     .map((l) => `    ${l}`)
     .join('\n');
 
-const dir = mkdtempSync(path.join(tmpdir(), 'kong-ctl-cert-pairs-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function problems(file: string): Promise<string[]> {
-  const ds = validateDesired(await loadDesired({ files: [file], env: {} }));
-  return ds.map((d) => `${d.severity === 'warning' ? 'warning ' : ''}${d.source?.path ?? ''}: ${d.message}`);
-}
-
-async function validate(yaml: string): Promise<string[]> {
-  const file = path.join(dir, `f${Math.random().toString(36).slice(2)}.yaml`);
-  writeFileSync(file, `_format_version: "3.0"\n${yaml}`);
-  return problems(file);
-}
+const diagnostics = yamlValidator('kong-ctl-cert-pairs-');
+const problem = (d: Diagnostic) => `${d.severity === 'warning' ? 'warning ' : ''}${d.source?.path ?? ''}: ${d.message}`;
+const validate = async (yaml: string) => (await diagnostics(yaml)).map(problem);
+const problems = async (file: string) => (await validateFile(file)).map(problem);
 
 describe("Kong's certificate entity checks, offline", () => {
   it('a key that is not the certificate\'s: "certificate does not match key"', async () => {

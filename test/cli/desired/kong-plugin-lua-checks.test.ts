@@ -2,22 +2,11 @@
  * Bundled plugins' own Lua checks (kong-plugin-lua-checks.ts), which `/schemas` does not show:
  * through `kong-ctl validate`, at their line, with Kong's messages.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadDesired } from '../../../cli/src/desired/load';
-import { validateDesired } from '../../../cli/src/desired/validate';
+import { describe, expect, it } from 'vitest';
+import { located, yamlValidator } from './validate-yaml';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'kong-ctl-plugin-lua-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function validate(yaml: string): Promise<string[]> {
-  const file = path.join(dir, `f${Math.random().toString(36).slice(2)}.yaml`);
-  writeFileSync(file, `_format_version: "3.0"\n${yaml}`);
-  const ds = validateDesired(await loadDesired({ files: [file], env: {} }));
-  return ds.map((d) => `${d.source?.line}:${d.source?.column} ${d.source?.path ?? ''}: ${d.message}`);
-}
+const diagnostics = yamlValidator('kong-ctl-plugin-lua-');
+const validate = async (yaml: string) => (await diagnostics(yaml)).map(located);
 
 describe("bundled plugins' Lua checks, offline", () => {
   it('request-transformer: header names, and body/querystring entries without a value', async () => {

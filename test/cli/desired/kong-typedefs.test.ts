@@ -2,12 +2,10 @@
  * Kong's typedefs whose check is Lua (kong-typedefs.ts): the fields they cover, kept equal to what
  * Kong 3.4.2's `/schemas` describes, and the checks with Kong's own verdicts and messages.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadDesired } from '../../../cli/src/desired/load';
-import { validateDesired } from '../../../cli/src/desired/validate';
+import { describe, expect, it } from 'vitest';
+import { located, yamlValidator } from './validate-yaml';
 import { ENTITY_TYPEDEF_FIELDS, PLUGIN_TYPEDEF_FIELDS, typedefProblem, type Typedef } from '../../../cli/src/desired/kong-typedefs';
 import { KONG, pluginSchemas } from './helpers';
 
@@ -119,15 +117,8 @@ describe("Kong's Lua-checked typedefs (kong-typedefs.ts)", () => {
   });
 });
 
-const dir = mkdtempSync(path.join(tmpdir(), 'kong-ctl-typedefs-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function validate(yaml: string): Promise<string[]> {
-  const file = path.join(dir, `f${Math.random().toString(36).slice(2)}.yaml`);
-  writeFileSync(file, `_format_version: "3.0"\n${yaml}`);
-  const ds = validateDesired(await loadDesired({ files: [file], env: {} }));
-  return ds.map((d) => `${d.source?.line}:${d.source?.column} ${d.source?.path ?? ''}: ${d.message}`);
-}
+const diagnostics = yamlValidator('kong-ctl-typedefs-');
+const validate = async (yaml: string) => (await diagnostics(yaml)).map(located);
 
 describe('kong-ctl validate: the typedefs Kong checks in Lua, at their line', () => {
   it("services' path, routes' header names, SNIs and sources, upstreams' header and path fields, SNI names", async () => {
