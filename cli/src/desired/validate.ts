@@ -488,84 +488,76 @@ function checkJwtPublicKey(r: Reporter, e: Entity, schema: EntitySchema): void {
 }
 
 /**
- * Certificates and their keys as Kong's `typedefs.certificate` and `typedefs.key` check them
- * (resty.openssl `x509.new`, `pkey.new`): Lua custom validators, which `/schemas` strips, so an
- * unreadable PEM would pass offline and fail at Kong. OpenSSL's own words differ between Kong's
- * build and Node's (and Node's versions), so kong-ctl says it in its own; the verdict is the same.
+ * Certificates and their keys as Kong checks them in Lua, which `/schemas` does not show, so a
+ * bad one would pass offline and fail at Kong:
+ * - each PEM as `typedefs.certificate` and `typedefs.key` read it (resty.openssl `x509.new`,
+ *   `pkey.new`), in kong-ctl's words, OpenSSL's differing between Kong's build and Node's;
+ * - then, on what reads, certificates.lua's and ca_certificates.lua's `custom_entity_check`s, in
+ *   Kong's words: a key that is the certificate's, an alternative pair of another key type, a CA
+ *   certificate that is one, alone and unexpired.
+ * Each PEM is parsed once.
  */
-function checkCertificatePems(r: Reporter, e: Entity): void {
-  const fields = e.kind === 'certificate' ? ['cert', 'key', 'cert_alt', 'key_alt'] : e.kind === 'ca_certificate' ? ['cert'] : [];
-  for (const name of fields) {
-    const pem = e.fields[name];
-    if (typeof pem !== 'string' || pem === '' || isVaultReference(pem)) continue;
-    if (name.startsWith('cert')) {
-      try {
-        new X509Certificate(pem);
-      } catch {
-        r.entity(e, [name], 'invalid certificate: OpenSSL cannot read it as a PEM certificate');
-      }
-    } else if (!opensslTakesKey(pem)) r.entity(e, [name], 'invalid key: OpenSSL cannot read it as a PEM key');
-  }
-}
-
-/**
- * certificates.lua's and ca_certificates.lua's `custom_entity_check`s (Lua, which `/schemas`
- * shows only as field sources): a key that is the certificate's, an alternative pair of another
- * key type, and a CA certificate that is one, alone and unexpired. Run only on PEMs OpenSSL
- * reads (checkCertificatePems reports the others), in Kong's words.
- */
-function checkCertificatePairs(r: Reporter, e: Entity, now = Date.now()): void {
+function checkCertificates(r: Reporter, e: Entity, now = Date.now()): void {
+  if (e.kind !== 'certificate' && e.kind !== 'ca_certificate') return;
   const pem = (name: string): string | undefined => {
     const v = e.fields[name];
     return typeof v === 'string' && v !== '' && !isVaultReference(v) ? v : undefined;
   };
   const cert = (name: string): X509Certificate | undefined => {
     const v = pem(name);
+    if (v === undefined) return undefined;
     try {
-      return v === undefined ? undefined : new X509Certificate(v);
+      return new X509Certificate(v);
     } catch {
+      r.entity(e, [name], 'invalid certificate: OpenSSL cannot read it as a PEM certificate');
       return undefined;
     }
   };
+  const key = (name: string): KeyObject | undefined => {
+    const v = pem(name);
+    if (v === undefined) return undefined;
+    const k = opensslKey(v);
+    if (!k) r.entity(e, [name], 'invalid key: OpenSSL cannot read it as a PEM key');
+    return k;
+  };
   const spki = (k: KeyObject) => k.export({ type: 'spki', format: 'der' }).toString('base64');
   if (e.kind === 'certificate') {
-    for (const [c, k, message] of [
-      ['cert', 'key', 'certificate does not match key'],
-      ['cert_alt', 'key_alt', 'alternative certificate does not match key'],
-    ] as const) {
-      const x = cert(c);
-      const key = pem(k);
-      if (!x || key === undefined || !opensslTakesKey(key)) continue;
-      if (spki(x.publicKey) !== spki(createPublicKey(key))) r.entity(e, [k], message);
-    }
     const main = cert('cert');
+    const mainKey = key('key');
     const alt = cert('cert_alt');
+    const altKey = key('key_alt');
+    if (main && mainKey && spki(main.publicKey) !== spki(mainKey)) r.entity(e, ['key'], 'certificate does not match key');
+    if (alt && altKey && spki(alt.publicKey) !== spki(altKey)) r.entity(e, ['key_alt'], 'alternative certificate does not match key');
     if (main && alt && main.publicKey.asymmetricKeyType === alt.publicKey.asymmetricKeyType) {
       r.entity(e, ['cert_alt'], 'certificate and alternative certificate need to have different type (e.g. RSA and ECDSA), the provided certificates were both of the same type');
     }
-  } else if (e.kind === 'ca_certificate') {
-    const text = pem('cert');
-    const x = cert('cert');
-    if (text === undefined || !x) return;
-    if ((text.match(/-----BEGIN CERTIFICATE-----/g) ?? []).length > 1) r.entity(e, ['cert'], 'please submit only one certificate at a time');
-    else if (!x.ca) r.entity(e, ['cert'], 'certificate does not appear to be a CA because it is missing the "CA" basic constraint');
-    // A warning: the file is as good as when it was written, the clock made it so (and a check
-    // that turns red by itself would break pipelines at random). Kong refuses it all the same.
-    else if (Date.parse(x.validTo) < now) {
-      r.entity(e, ['cert'], `certificate expired, "Not After" time is in the past (${x.validTo}): Kong refuses to create or update it`, { severity: 'warning' });
-    }
+    return;
+  }
+  const text = pem('cert');
+  const x = cert('cert');
+  if (text === undefined || !x) return;
+  if ((text.match(/-----BEGIN CERTIFICATE-----/g) ?? []).length > 1) r.entity(e, ['cert'], 'please submit only one certificate at a time');
+  else if (!x.ca) r.entity(e, ['cert'], 'certificate does not appear to be a CA because it is missing the "CA" basic constraint');
+  // A warning: the file is as good as when it was written, the clock made it so (and a check
+  // that turns red by itself would break pipelines at random). Kong refuses it all the same.
+  else if (Date.parse(x.validTo) < now) {
+    r.entity(e, ['cert'], `certificate expired, "Not After" time is in the past (${x.validTo}): Kong refuses to create or update it`, { severity: 'warning' });
   }
 }
 
-/** Whether OpenSSL's pkey loader takes `pem`: a key in PEM, public or private, never a certificate. */
-function opensslTakesKey(pem: string): boolean {
-  if (/-----BEGIN [A-Z0-9 ]*CERTIFICATE-----/.test(pem)) return false;
+/** The public key of `pem` as OpenSSL's pkey loader takes it (a key in PEM, public or private, never a certificate), or undefined. */
+function opensslKey(pem: string): KeyObject | undefined {
+  if (/-----BEGIN [A-Z0-9 ]*CERTIFICATE-----/.test(pem)) return undefined;
   try {
-    createPublicKey(pem);
-    return true;
+    return createPublicKey(pem);
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** Whether OpenSSL's pkey loader takes `pem`. */
+function opensslTakesKey(pem: string): boolean {
+  return opensslKey(pem) !== undefined;
 }
 
 /**
@@ -774,8 +766,7 @@ export function validateDesired(result: DesiredResult, opts: ValidateOptions = {
     checkOauth2Secret(r, e);
     checkOauth2RedirectUris(r, e);
     checkJwtPublicKey(r, e, source.schemaOf(e.kind)!);
-    checkCertificatePems(r, e);
-    checkCertificatePairs(r, e);
+    checkCertificates(r, e);
     checkKey(r, e);
   }
   checkSelectTags(r, result);
