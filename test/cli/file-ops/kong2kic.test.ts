@@ -344,6 +344,14 @@ describe('kong-ctl file kong2kic', () => {
       expect(pluginsOf(ingDocs, 'KongConsumer', 'ann')).toBe('orders-list-ann-rate-limiting');
     });
 
+    it('a top-level plugin naming its consumer as `{ username }`, as decK reads it, goes to that consumer', async () => {
+      const file = session.write('username-ref.yaml', '_format_version: "3.0"\nconsumers:\n- username: ann\nplugins:\n- name: cors\n  consumer: { username: ann }\n');
+      const r = await kong2kic(['-s', file]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(warnings(r.stderr)).toEqual([]);
+      expect(pluginsOf(documents(r.stdout) as Doc[], 'KongConsumer', 'ann')).toBe('ann-cors');
+    });
+
     it('a consumer group and a service', async () => {
       const file = session.write(
         'group-service.yaml',

@@ -11,7 +11,7 @@
  */
 import { calculateSlug } from './slug';
 import type { Manifest, Obj, Sink } from './types';
-import { addPluginAnnotation, isObj, objs, refKeys, str } from './values';
+import { addPluginAnnotation, isObj, objs, refersTo, refKeys, str } from './values';
 
 export type PluginScope = 'service' | 'route' | 'consumer' | 'consumer_group';
 export const SCOPES: readonly PluginScope[] = ['service', 'route', 'consumer', 'consumer_group'];
@@ -35,14 +35,7 @@ const CONSUMER_SIDE: ReadonlySet<PluginScope> = new Set(['consumer', 'consumer_g
 
 const spoken = (s: PluginScope) => s.replace('_', ' ');
 
-/** The names and ids a reference stands for; a consumer may be written `{ username }`. */
-function keysOf(ref: unknown): string[] {
-  return [...refKeys(ref), ...(isObj(ref) && typeof ref.username === 'string' ? [ref.username] : [])];
-}
-
-function matches(entity: Obj, ref: unknown, nameField: string): boolean {
-  return keysOf(ref).some((k) => k === str(entity, nameField) || k === str(entity, 'id'));
-}
+const matches = (entity: Obj, ref: unknown, nameField: string) => refersTo(ref, entity, nameField);
 
 /** The manifest the entity `ref` of kind `scope` becomes, if the file has it with the names a manifest needs. */
 function partnerManifest(scope: PluginScope, ref: unknown, sink: Sink): PartnerRef | undefined {
@@ -94,7 +87,7 @@ export function pluginPartner(plugin: Obj, owner: PluginOwner, sink: Sink, where
   }
   const partner = partnerManifest(other, plugin[other], sink);
   if (!partner) {
-    const ref = keysOf(plugin[other])[0] ?? (isObj(plugin[other]) ? '(unnamed)' : String(plugin[other]));
+    const ref = refKeys(plugin[other])[0] ?? (isObj(plugin[other]) ? '(unnamed)' : String(plugin[other]));
     sink.warnings.push(`${where}: plugin ${pluginName} is also scoped to ${spoken(other)} ${ref}, which is not in the file with a name: ${broadened}`);
     return undefined;
   }

@@ -9,12 +9,9 @@
  * then act on). A reference to nothing in the file is said on stderr.
  */
 import type { Obj, Sink } from './types';
-import { isObj, objs, refKeys, str } from './values';
+import { isObj, objs, refersTo } from './values';
 
-function owns(entity: Obj, ref: unknown, nameField: string): boolean {
-  const keys = refKeys(ref);
-  return keys.some((k) => k === str(entity, nameField) || k === str(entity, 'id'));
-}
+const owns = (entity: Obj, ref: unknown, nameField: string) => refersTo(ref, entity, nameField);
 
 function appendTo(owner: Obj, key: string, item: Obj): void {
   owner[key] = [...objs(owner, key), item];

@@ -43,11 +43,16 @@ export function text(v: unknown): string | undefined {
   return typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
-/** The names and ids a reference field (`service: x`, `service: { name: x }`) can stand for. */
+/** The names and ids a reference field (`service: x`, `service: { name: x }`, `consumer: { username: x }`) can stand for. */
 export function refKeys(v: unknown): string[] {
   if (typeof v === 'string') return [v];
-  if (isObj(v)) return [v.name, v.id].filter((x): x is string => typeof x === 'string');
+  if (isObj(v)) return [v.name, v.id, v.username].filter((x): x is string => typeof x === 'string');
   return [];
+}
+
+/** Whether `ref` names `entity`, by its `nameField` or its id. */
+export function refersTo(ref: unknown, entity: Obj, nameField: string): boolean {
+  return refKeys(ref).some((k) => k === str(entity, nameField) || k === str(entity, 'id'));
 }
 
 /** The `konghq.com/tags` annotation, when there are tags. */
