@@ -1,6 +1,6 @@
 /**
  * certificates.lua's and ca_certificates.lua's Lua entity checks (Kong 3.4), which `/schemas`
- * shows only as field sources: validate.ts `checkCertificatePairs`.
+ * shows only as field sources: validate.ts `checkCertificates`.
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
