@@ -9,7 +9,7 @@
  * fresh.
  */
 import type { HeaderValues, MultiMap } from '../shared/pdk';
-import { multiValues } from '../shared/pdk';
+import { luaTable, multiValues } from '../shared/pdk';
 
 export interface StoredResponse {
   fingerprint: string;
@@ -73,7 +73,7 @@ export function decodeResponse(bytes: Buffer): StoredResponse | undefined {
 
 /** Headers for `kong.response.exit` replaying a record: the stored ones plus the replay marker. */
 export function replayHeaders(record: StoredResponse): HeaderValues {
-  const out: HeaderValues = {};
+  const out: HeaderValues = luaTable();
   for (const [name, values] of record.headers) {
     const existing = out[name];
     out[name] = existing === undefined ? [...values] : [...multiValues(existing), ...values];

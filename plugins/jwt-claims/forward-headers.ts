@@ -4,7 +4,7 @@
  * `ngx.req.set_header`, which removes the header. So whatever a client sent under these names
  * never reaches the upstream, and it all takes one `kong.service.request.setHeaders` call.
  */
-import type { HeaderValues } from '../shared/pdk';
+import { luaTable, type HeaderValues } from '../shared/pdk';
 import { claimAt, scalarText } from './claims';
 
 export interface HeaderMapping {
@@ -25,7 +25,7 @@ export function headerValueOf(value: unknown): string | undefined {
 }
 
 export function claimHeaders(claims: Record<string, unknown>, mappings: readonly HeaderMapping[]): HeaderValues {
-  const out: HeaderValues = {};
+  const out: HeaderValues = luaTable();
   for (const { claim, header } of mappings) out[header] = headerValueOf(claimAt(claims, claim)) ?? [];
   return out;
 }

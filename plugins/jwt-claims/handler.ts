@@ -21,7 +21,7 @@ import { failClosed } from '../shared/fail-closed';
 import { jwtClaimsMetrics } from '../shared/metrics';
 import { nowSeconds } from '../shared/clock';
 import { otherSpellings } from '../shared/header-spellings';
-import { fieldCount, KONG_MAX_FIELDS, type HeaderValues, type Kong, type QueryArgs } from '../shared/pdk';
+import { fieldCount, KONG_MAX_FIELDS, luaTable, type HeaderValues, type Kong, type QueryArgs } from '../shared/pdk';
 import { refuse, UNEXPECTED_ERROR_MESSAGE } from '../shared/respond';
 import type { CompiledConfig } from './config';
 import type { Failure } from './failures';
@@ -87,7 +87,7 @@ function clearOtherSpellings(upstream: HeaderValues, config: CompiledConfig, hea
  * for (forwarded claims, X-Consumer-*), in any spelling, still never reaches the upstream.
  */
 async function clearVouchedHeaders(kong: Kong, config: CompiledConfig, headers: Map<string, string[]>): Promise<void> {
-  const upstream: HeaderValues = {};
+  const upstream: HeaderValues = luaTable();
   for (const h of config.vouched.headers) if (headers.has(h.toLowerCase())) upstream[h] = [];
   clearOtherSpellings(upstream, config, headers);
   if (Object.keys(upstream).length > 0) await kong.service.request.setHeaders(upstream);

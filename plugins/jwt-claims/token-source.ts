@@ -7,7 +7,7 @@
  * occurrence: nginx forwards it, and CGI-style upstreams read it as the same header.
  */
 import { spellingsOf } from '../shared/header-spellings';
-import { multiValues, type MultiMap, type QueryArgs } from '../shared/pdk';
+import { luaTable, multiValues, type MultiMap, type QueryArgs } from '../shared/pdk';
 
 export type TokenSource =
   | { kind: 'header'; name: string }
@@ -109,7 +109,7 @@ export function tokensInQuery(query: QueryArgs, names: readonly string[]): Found
 
 /** The query without one parameter, for `kong.service.request.setQuery`. */
 export function queryWithout(query: QueryArgs, name: string): QueryArgs {
-  const out: QueryArgs = {};
+  const out: QueryArgs = luaTable();
   for (const [key, value] of Object.entries(query)) if (key !== name) out[key] = value;
   return out;
 }

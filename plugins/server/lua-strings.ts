@@ -17,6 +17,8 @@ interface DecoderInternals {
   bytes: Uint8Array;
   pos: number;
   maxStrLength: number;
+  /** Arrays and maps being decoded; a map's state holds the object its entries go into. */
+  stack: Array<{ map?: Record<string, unknown> }>;
   stateIsMapKey(): boolean;
   decodeUtf8String(byteLength: number, headerOffset: number): string;
 }
@@ -37,6 +39,9 @@ function method<T>(proto: object, name: string): T {
 
 const baseDecodeString = method<DecoderInternals['decodeUtf8String']>(Decoder.prototype, 'decodeUtf8String');
 method(Decoder.prototype, 'stateIsMapKey');
+if (!Array.isArray((new Decoder() as unknown as DecoderInternals).stack)) {
+  throw new Error('@msgpack/msgpack has no decoding stack: `__proto__` keys need updating for this release');
+}
 const baseEncodeString = method<EncoderInternals['encodeString']>(Encoder.prototype, 'encodeString');
 method(Encoder.prototype, 'ensureBufferSizeToWrite');
 method(Encoder.prototype, 'writeStringHeader');
@@ -69,13 +74,71 @@ class KeyCache {
   }
 }
 
+/**
+ * A Lua table key `__proto__` is an ordinary key, and any client can send one: a header (Kong
+ * sets `underscores_in_headers on`), a query argument, an upstream's response header. The library
+ * refuses such a message ("The key __proto__ is not allowed"), which closes Kong's connection:
+ * Kong logs the RPC error and proxies the request without the plugin's verdict. kong-pdk's server
+ * throws it from its socket listener and exits. Here the key decodes as an own property, as
+ * JSON.parse gives it, never as the object's prototype: the library gets a stand-in key no Lua
+ * string decodes to (a lone high surrogate; escaped bytes are low ones), and `decode` renames it.
+ */
+const PROTO_KEY = Uint8Array.from(Buffer.from('__proto__', 'latin1'));
+const PROTO_STAND_IN = '\ud800__proto__';
+
+function isProtoKey(bytes: Uint8Array, offset: number): boolean {
+  for (let i = 0; i < PROTO_KEY.length; i++) if (bytes[offset + i] !== PROTO_KEY[i]) return false;
+  return true;
+}
+
+/** `map`'s stand-in key as an own `__proto__`, in the same place among its keys. */
+function restoreProtoKey(map: Record<string, unknown>): void {
+  const keys = Object.keys(map);
+  const values = keys.map((k) => map[k]);
+  for (const k of keys) delete map[k];
+  keys.forEach((k, i) => {
+    if (k === PROTO_STAND_IN) Object.defineProperty(map, '__proto__', { value: values[i], enumerable: true, writable: true, configurable: true });
+    else map[k] = values[i];
+  });
+}
+
 export class LuaStringDecoder extends Decoder {
   /** Map keys already seen: Kong's field and header names repeat. */
   readonly keyCache = new KeyCache();
+  /** Maps of the message being decoded that hold the `__proto__` stand-in. */
+  readonly protoMaps: Array<Record<string, unknown>> = [];
+
+  override decode(buffer: Parameters<Decoder['decode']>[0]): unknown {
+    this.protoMaps.length = 0;
+    try {
+      const value = super.decode(buffer);
+      for (const map of this.protoMaps) restoreProtoKey(map);
+      return value;
+    } finally {
+      this.protoMaps.length = 0;
+    }
+  }
+
+  // The stand-in is renamed by decode() only: the streaming forms would hand it out.
+  override decodeMulti(): never {
+    throw new Error('LuaStringDecoder decodes whole messages only (decode)');
+  }
+
+  override decodeAsync(): never {
+    throw new Error('LuaStringDecoder decodes whole messages only (decode)');
+  }
+
+  override decodeArrayStream(): never {
+    throw new Error('LuaStringDecoder decodes whole messages only (decode)');
+  }
+
+  override decodeStream(): never {
+    throw new Error('LuaStringDecoder decodes whole messages only (decode)');
+  }
 }
 
 (LuaStringDecoder.prototype as unknown as DecoderInternals).decodeUtf8String = function (
-  this: DecoderInternals & { keyCache: KeyCache },
+  this: DecoderInternals & { keyCache: KeyCache; protoMaps: Array<Record<string, unknown>> },
   byteLength: number,
   headerOffset: number,
 ): string {
@@ -83,6 +146,11 @@ export class LuaStringDecoder extends Decoder {
   // too long, or not all there: the library throws its own errors
   if (byteLength > this.maxStrLength || this.bytes.byteLength < offset + byteLength) {
     return baseDecodeString.call(this, byteLength, headerOffset);
+  }
+  if (byteLength === PROTO_KEY.length && isProtoKey(this.bytes, offset) && this.stateIsMapKey()) {
+    this.protoMaps.push(this.stack[this.stack.length - 1]!.map!);
+    this.pos = offset + byteLength;
+    return PROTO_STAND_IN;
   }
   const s =
     byteLength > 0 && byteLength <= KEY_CACHE_MAX_LENGTH && this.stateIsMapKey()

@@ -172,6 +172,15 @@ export function fieldCount(values: Iterable<unknown>): number {
   return n;
 }
 
+/**
+ * An empty table of headers or query arguments for Kong. Its keys are only its own: a name
+ * `__proto__` (a client's header or query argument, an upstream's header) is an entry as in Lua,
+ * where `{}[name] = v` would set the object's prototype and drop it (plugins/server/lua-strings.ts).
+ */
+export function luaTable<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 export function multiValues(value: string | string[] | undefined): string[] {
   if (value === undefined) return [];
   return Array.isArray(value) ? value : [value];

@@ -12,6 +12,7 @@
  *   (lua_transform_underscores_in_response_headers, on by default): `responseHeaderName`.
  */
 import { fromLatin1, toLatin1 } from './lua-strings';
+import { luaTable } from './lua-values';
 
 export type LuaHeaderTable = Record<string, string | string[]>;
 
@@ -132,7 +133,7 @@ export class HeaderList {
 
   /** ngx.req.get_headers(max) / ngx.resp.get_headers(max): lower-cased keys, arrays for repeats. */
   toLuaTable(max = 100): LuaHeaderTable {
-    const out: LuaHeaderTable = {};
+    const out: LuaHeaderTable = luaTable();
     let count = 0;
     for (const [k, v] of this.entries) {
       if (count >= max) break;
@@ -150,7 +151,7 @@ export class HeaderList {
    * names and values as Latin-1, so Node writes the bytes nginx would.
    */
   toOutgoing(): Record<string, string | string[]> {
-    const out: Record<string, string | string[]> = {};
+    const out: Record<string, string | string[]> = luaTable();
     const caseOf = new Map<string, string>();
     for (const [name, value] of this.entries) {
       const k = toLatin1(name);

@@ -18,6 +18,14 @@ import { luaString } from './lua-strings';
 export const EMPTY_MAP: Readonly<Record<string, never>> = Object.freeze({});
 
 /** A JS value as it arrives decoded from msgpack, turned into what Lua keeps of it. */
+/**
+ * An empty Lua table as a JS object whose keys are only its own: without a prototype, a key
+ * `__proto__` (a client's header or query argument) is an entry like any other, as in Lua.
+ */
+export function luaTable<T = unknown>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 export function luaFromMsgpack(value: unknown): unknown {
   if (value === null || value === undefined) return undefined;
   if (Buffer.isBuffer(value)) return luaString(value);
@@ -26,14 +34,14 @@ export function luaFromMsgpack(value: unknown): unknown {
     while (end > 0 && (value[end - 1] === null || value[end - 1] === undefined)) end--;
     const items = value.slice(0, end);
     if (items.every((v) => v !== null && v !== undefined)) return items.map(luaFromMsgpack);
-    const holes: Record<string, unknown> = {};
+    const holes = luaTable();
     items.forEach((v, i) => {
       if (v !== null && v !== undefined) holes[String(i + 1)] = luaFromMsgpack(v);
     });
     return holes;
   }
   if (typeof value === 'object') {
-    const out: Record<string, unknown> = {};
+    const out = luaTable();
     for (const [k, v] of Object.entries(value)) {
       if (v !== null && v !== undefined) out[k] = luaFromMsgpack(v);
     }
@@ -54,7 +62,7 @@ export function luaToWire(value: unknown): unknown {
   if (typeof value === 'object') {
     const entries = Object.entries(value).filter(([, v]) => v !== undefined);
     if (entries.length === 0) return [];
-    const out: Record<string, unknown> = {};
+    const out = luaTable();
     for (const [k, v] of entries) out[k] = luaToWire(v);
     return out;
   }

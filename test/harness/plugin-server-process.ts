@@ -158,6 +158,13 @@ export class PluginServerProcess {
     return this.child !== undefined && this.exitInfo === undefined;
   }
 
+  /** Whether the process exited on its own within `timeoutMs` (a crash under test). */
+  async exitsWithin(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.running && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    return !this.running;
+  }
+
   /** stdout and stderr lines, escape codes removed, as Kong would log them. */
   get logs(): readonly string[] {
     return this.lines;

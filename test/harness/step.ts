@@ -2,7 +2,7 @@
  * How Kong sends a PDK result back: kong/runloop/plugin_servers/rpc/mp_rpc.lua `must_fix`
  * (fix_mmap / fix_raw) and `get_step_method` (by_pdk_method).
  */
-import { EMPTY_MAP, luaToWire } from './lua-values';
+import { EMPTY_MAP, luaTable, luaToWire } from './lua-values';
 import { LuaError } from './pdk-context';
 import { luaBytes } from './lua-strings';
 
@@ -28,7 +28,7 @@ function fixMmap(t: unknown): unknown {
   if (t === null || typeof t !== 'object') throw new LuaError(`bad argument #1 to 'pairs' (table expected, got ${t === undefined ? 'nil' : typeof t})`);
   const entries = Object.entries(t as Record<string, unknown>).filter(([, v]) => v !== undefined);
   if (entries.length === 0) return EMPTY_MAP;
-  const out: Record<string, unknown> = {};
+  const out = luaTable();
   for (const [k, v] of entries) out[k] = v === true ? [] : typeof v === 'string' ? [v] : v;
   return out;
 }

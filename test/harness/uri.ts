@@ -4,6 +4,7 @@
  * and the router's upstream path join (kong/router/utils.lua get_upstream_uri_v0).
  */
 import { luaBytes, luaString } from './lua-strings';
+import { luaTable } from './lua-values';
 
 /** RFC 3986 reserved characters keep their percent-encoding (upper-cased) in normalize(). */
 const RESERVED = new Set(':/?#[]@!$&\'()*+,;='.split(''));
@@ -62,7 +63,7 @@ export type LuaArgs = Record<string, string | boolean | Array<string | boolean>>
 
 /** ngx.decode_args(str, max): `k=v` strings, bare `k` as true, repeats as arrays; the first `max` only. */
 export function decodeArgs(query: string | undefined, max = 100): LuaArgs {
-  const out: LuaArgs = {};
+  const out: LuaArgs = luaTable();
   if (!query) return out;
   let count = 0;
   for (const part of query.split('&')) {

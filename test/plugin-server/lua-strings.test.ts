@@ -129,16 +129,71 @@ describe('LuaStringDecoder / LuaStringEncoder', () => {
     );
   });
 
-  it('gives what @msgpack/msgpack gives for valid strings, both ways', () => {
+  it('gives what @msgpack/msgpack gives for valid strings, both ways (a `__proto__` key aside, below)', () => {
+    const key = fc.oneof({ weight: 1, arbitrary: fc.constant('__proto__') }, { weight: 9, arbitrary: validString });
     fc.assert(
-      fc.property(fc.array(fc.tuple(validString, validString), { maxLength: 5 }), (pairs) => {
+      fc.property(fc.array(fc.tuple(key, validString), { maxLength: 5 }), (pairs) => {
+        // Object.fromEntries defines every key as an own property, `__proto__` included
         const value = [pairs.map(([a]) => a), Object.fromEntries(pairs)];
         const bytes = libEncoder.encode(value);
         expect(Buffer.compare(Buffer.from(encoder.encode(value)), Buffer.from(bytes))).toBe(0);
-        expect(decoder.decode(bytes)).toEqual(lib.decode(bytes));
+        const decoded = decoder.decode(bytes) as [string[], Record<string, string>];
+        expect(Object.entries(decoded[1])).toEqual(Object.entries(value[1]!));
+        expect(Object.getPrototypeOf(decoded[1])).toBe(Object.prototype);
+        if (!pairs.some(([k]) => k === '__proto__')) expect(decoded).toEqual(lib.decode(bytes));
       }),
       { numRuns: 500 },
     );
+  });
+
+  describe('a `__proto__` key, which any client can send as a header or query argument', () => {
+    const proto = strOf(Uint8Array.from(Buffer.from('__proto__')));
+    const str = (s: string) => strOf(Uint8Array.from(Buffer.from(s)));
+    // [2, {a: "1", __proto__: {polluted: "yes"}, b: ["x", "y"]}, {__proto__: "z"}] as Kong writes it
+    const message = Uint8Array.from([
+      0x93, 0x02,
+      0x83, ...str('a'), ...str('1'), ...proto, 0x81, ...str('polluted'), ...str('yes'), ...str('b'), 0x92, ...str('x'), ...str('y'),
+      0x81, ...proto, ...str('z'),
+    ]);
+
+    it('is refused by @msgpack/msgpack itself (why the decoder handles it)', () => {
+      expect(() => lib.decode(message)).toThrow(/__proto__ is not allowed/);
+    });
+
+    it('decodes as an own property in its place, never as the prototype, and encodes back to the same bytes', () => {
+      const [, map, single] = decoder.decode(message) as [number, Record<string, unknown>, Record<string, unknown>];
+      expect(Object.keys(map)).toEqual(['a', '__proto__', 'b']);
+      expect(Object.getOwnPropertyDescriptor(map, '__proto__')).toEqual({ value: { polluted: 'yes' }, enumerable: true, writable: true, configurable: true });
+      expect(Object.getPrototypeOf(map)).toBe(Object.prototype);
+      expect((map as { polluted?: unknown }).polluted).toBeUndefined();
+      expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+      expect(Object.keys(single)).toEqual(['__proto__']);
+      expect(Object.getOwnPropertyDescriptor(single, '__proto__')?.value).toBe('z');
+      expect(Buffer.compare(Buffer.from(encoder.encode([2, map, single])), Buffer.from(message))).toBe(0);
+    });
+
+    it('is an ordinary string as a value, an array item, or a key of another spelling', () => {
+      const bytes = Uint8Array.from([0x93, ...proto, 0x81, ...str('k'), ...proto, 0x81, ...str('__proto_'), ...str('v')]);
+      expect(decoder.decode(bytes)).toEqual(['__proto__', { k: '__proto__' }, { __proto_: 'v' }]);
+    });
+
+    it('leaves nothing behind for the next message', () => {
+      decoder.decode(message);
+      expect(decoder.protoMaps).toEqual([]);
+      expect(() => decoder.decode(Uint8Array.from([0x81, ...proto]))).toThrow(); // the value is missing
+      expect(decoder.protoMaps).toEqual([]);
+      expect(decoder.decode(Uint8Array.from([0x81, ...str('a'), ...str('b')]))).toEqual({ a: 'b' });
+    });
+
+    it('is read through the framer, which is how the server gets it', () => {
+      const got: unknown[] = [];
+      new MessageFramer().push(Uint8Array.from([0x91, 0x81, ...proto, ...str('1')]), (m) => got.push(m));
+      expect(Object.keys((got[0] as Array<Record<string, unknown>>)[0]!)).toEqual(['__proto__']);
+    });
+
+    it('decodes whole messages only: the streaming forms would hand out the stand-in', () => {
+      expect(() => (decoder.decodeMulti as (b: Uint8Array) => unknown)(message)).toThrow(/whole messages only/);
+    });
   });
 
   it('keeps the library errors for truncated and oversized strings', () => {
