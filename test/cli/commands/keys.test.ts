@@ -9,8 +9,20 @@ import { parse } from 'yaml';
 import { runCli } from './run-cli';
 import { simSession } from './sim-session';
 
-const PRIVATE = 'c2lnbmluZy1rZXktc2VjcmV0LW1hdGVyaWFs';
-const jwk = (kid: string, k = PRIVATE) => JSON.stringify({ kty: 'oct', kid, k });
+// Real keys Kong loads (resty.openssl takes RSA, EC and OKP JWKs, never "oct", and whole PEMs only),
+// generated once with Node's crypto: EC P-256 private keys for the signing key and its rotation
+// (their private parts must never be printed), an Ed25519 public key, an EC P-256 public PEM.
+const SIGNING = { kty: 'EC', crv: 'P-256', x: '8FB-KaopdGmZJTowWmCttSQCVvSRUyMStx-zJfvDfWo', y: '7WLmpSK3__duUxMDfEBzBReYApD99DNzezKfacvKJ8s', d: '8oxRKDXiSVGLWXGkIKp2-mrkhnh_INhiU2X41N8BOBk' };
+const ROTATED = { kty: 'EC', crv: 'P-256', x: 'op5YVq9U4bva7dBJ0a-6U89OFLP_UbVe67Q2pcgXkzk', y: '81F_-rlRO5DfR-oFmjlvk3_zaKqLKia_ok-BeMzhlbo', d: 'fTIIuTZDqQ020XhrYkvDQCWmHFfpwO7amXF-V83geic' };
+const ED25519 = { kty: 'OKP', crv: 'Ed25519', x: 'VT0bK-XsEeAhQ8nmAK0W6GHuoPcIDAZF9Q-GY4eBonw' };
+const PRIVATE = SIGNING.d;
+const jwk = (kid: string, key: object = SIGNING) => JSON.stringify({ kid, ...key });
+const PUBLIC_PEM = [
+  '-----BEGIN PUBLIC KEY-----',
+  'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEULv5ef1DaFwfFpGPBCfNMF388eop',
+  'GSTQd9lNyX4MrvbfjKvv7XgPKROeHnRpmR8Nu+/mHUSeQNjcDhkC6WoD2A==',
+  '-----END PUBLIC KEY-----',
+].join('\\n');
 
 const FILE = `_format_version: "3.0"
 key_sets:
@@ -23,10 +35,10 @@ key_sets:
 keys:
 - kid: rotating-1
   set: rotating
-  jwk: '${jwk('rotating-1')}'
+  jwk: '${jwk('rotating-1', ED25519)}'
 - kid: loose-1
   pem:
-    public_key: "-----BEGIN PUBLIC KEY-----\\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\\n-----END PUBLIC KEY-----"
+    public_key: "${PUBLIC_PEM}"
 `;
 
 const { sim, addr, write, path, expectApplyWritesNothing } = simSession('kong-ctl-keys-');
@@ -58,11 +70,11 @@ describe('key sets and keys', () => {
 
   it('a rotated jwk is an update, masked; a key that moves to another set is the same kid elsewhere: a new key', async () => {
     await runCli(['apply', '-f', file, ...addr()]);
-    const rotated = write('rotated.yaml', FILE.replace(jwk('signing-1'), jwk('signing-1', 'bmV3LW1hdGVyaWFs')));
+    const rotated = write('rotated.yaml', FILE.replace(jwk('signing-1'), jwk('signing-1', ROTATED)));
     const d = await runCli(['diff', '-f', rotated, ...addr()]);
     expect(d.code).toBe(2);
     expect(d.stdout).toContain('~ key signing-1 (key set signing)\n    jwk: [masked] → [masked]');
-    expect(d.stdout).not.toContain('bmV3LW1hdGVyaWFs');
+    expect(d.stdout).not.toContain(ROTATED.d);
 
     const moved = write('moved.yaml', FILE.replace('  set: rotating\n', '  set: signing\n'));
     const m = await runCli(['diff', '-f', moved, ...addr()]);
@@ -76,7 +88,7 @@ describe('key sets and keys', () => {
     expect((await runCli(['dump', ...addr(), '-o', out])).code).toBe(0);
     const doc = parse(readFileSync(out, 'utf8'));
     expect(doc.key_sets).toEqual([
-      { name: 'rotating', keys: [{ kid: 'rotating-1', jwk: jwk('rotating-1') }] },
+      { name: 'rotating', keys: [{ kid: 'rotating-1', jwk: jwk('rotating-1', ED25519) }] },
       { name: 'signing', keys: [{ kid: 'signing-1', name: 'signing-key-1', jwk: jwk('signing-1') }] },
     ]);
     expect(doc.keys.map((k: { kid: string }) => k.kid)).toEqual(['loose-1']);
