@@ -95,15 +95,18 @@ describe('key sets and keys', () => {
     await expectApplyWritesNothing(out);
   });
 
-  it("a jwk whose kid is not the key's, or that is not JSON, is refused offline with Kong's words", async () => {
+  it("a jwk whose kid is not the key's, that is not JSON or not a key Kong loads, or a pem that is not one, is refused offline with Kong's words", async () => {
     const bad = write(
       'bad-keys.yaml',
-      `_format_version: "3.0"\nkeys:\n- kid: a\n  jwk: '${jwk('b')}'\n- kid: c\n  jwk: 'not json'\n- kid: d\n  jwk: '${jwk('d')}'\n  pem: {public_key: x}\n`,
+      `_format_version: "3.0"\nkeys:\n- kid: a\n  jwk: '${jwk('b')}'\n- kid: c\n  jwk: 'not json'\n- kid: d\n  jwk: '${jwk('d')}'\n  pem: {public_key: x}\n` +
+        `- kid: e\n  jwk: '${JSON.stringify({ kty: 'oct', kid: 'e', k: 'c2VjcmV0' })}'\n`,
     );
     const r = await runCli(['validate', '-f', bad]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${bad}:3:8: error: keys[0]: kid: kid in jwk.kid must be equal to keys.kid`);
     expect(r.stderr).toContain(`${bad}:6:8: error: keys[1]: jwk: could not json decode jwk string`);
     expect(r.stderr).toMatch(new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:7:\\d+: error: keys\\[2\\]: .*jwk.*pem`));
+    expect(r.stderr).toContain(`${bad}:9:8: error: keys[2]: pem: could not load public key`);
+    expect(r.stderr).toContain(`${bad}:11:8: error: keys[3]: jwk: could not load JWK, likely not a valid key (resty.openssl: not yet supported jwk type "oct")`);
   });
 });
