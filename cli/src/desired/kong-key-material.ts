@@ -47,8 +47,11 @@ function base64url(v: unknown): Buffer | undefined {
   return Buffer.from(body, 'base64url');
 }
 
-/** resty.openssl's `load_jwk` parameters are tested for truth: any JSON value but null is there. */
-const given = (v: unknown) => v !== undefined && v !== null;
+/**
+ * resty.openssl's `load_jwk` tests its parameters for truth: a member is there unless absent or
+ * `false`. JSON null is there (cjson's null is a truthy value in Lua), and then fails to decode.
+ */
+const given = (v: unknown) => v !== undefined && v !== false;
 
 /** JWK EC curves resty.openssl names (`ec_curves` in auxiliary/jwk.lua). */
 const EC_CURVES = new Set(['P-256', 'P-384', 'P-521']);
@@ -103,7 +106,7 @@ export function restyJwkRefusal(jwk: Record<string, unknown>): string | undefine
   if (kty === 'OKP') {
     const crv = jwk.crv;
     const length = typeof crv === 'string' && Object.hasOwn(OKP_KEY_BYTES, crv) ? OKP_KEY_BYTES[crv] : undefined;
-    if (length === undefined) return `unknown curve "${given(crv) ? String(crv) : 'nil'}`;
+    if (length === undefined) return `unknown curve "${crv === undefined ? 'nil' : String(crv)}`; // Lua's tostring
     const member = given(jwk.d) ? 'd' : given(jwk.x) ? 'x' : undefined;
     if (!member) return 'failed to construct OKP key from JWK: at least "x" or "d" parameter is required';
     // EVP_PKEY_new_raw_{private,public}_key: the raw key has the curve's length exactly.
@@ -200,7 +203,7 @@ export function pemProblem(pem: unknown): KeyProblem | undefined {
   if (!isPlainObject(pem)) return undefined;
   const [pub, priv] = [pem.public_key, pem.private_key];
   const ok = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && v !== '');
-  if (!ok(pub) || !ok(priv) || (!given(pub) && !given(priv))) return undefined;
+  if (!ok(pub) || !ok(priv) || (typeof pub !== 'string' && typeof priv !== 'string')) return undefined;
   if (isVaultReference(pub) || isVaultReference(priv)) return undefined;
   const publicKey = typeof pub === 'string' ? loadPublicPem(pub) : undefined;
   if (typeof pub === 'string' && !publicKey) return { field: 'pem', message: PEM_PUBLIC };
