@@ -26,6 +26,7 @@ import { BUNDLED_URL_FIELDS, urlProblem } from './kong-url';
 import { bundledPluginLuaProblems } from './kong-plugin-lua-checks';
 import { ENTITY_TYPEDEF_FIELDS, PLUGIN_TYPEDEF_FIELDS, typedefProblem, valuesAt, type TypedefField } from './kong-typedefs';
 import { routePathCustomCheck } from './route-paths';
+import { jwkProblem, pemProblem } from './kong-key-material';
 import type { DesiredFile, DesiredResult } from './types';
 import { LOOKUP_KEYS } from './info';
 import { mayNameLiveEntity } from './live-references';
@@ -561,20 +562,21 @@ function opensslTakesKey(pem: string): boolean {
 }
 
 /**
- * The part of keys.lua's custom check that JSON can express (`/schemas` shows only its field
- * sources): a `jwk` is JSON whose `kid` is the key's own. A vault reference is Kong's to resolve.
+ * keys.lua's custom entity check and typedefs.pem's custom validator (kong-key-material.ts), which
+ * `/schemas` shows only as field sources and a plain record: a `jwk` is JSON whose `kid` is the
+ * key's own, a key resty.openssl loads (RSA, EC, OKP) and a record typedefs.jwk takes; a `pem`'s
+ * keys load and are one pair. As in Kong, the entity check does not run once `pem` (or the
+ * schema, on `jwk` or `kid`) has failed. The mutual exclusion of `jwk` and `pem`, and the need
+ * for one, are declarative: the schema check reports them.
  */
 function checkKey(r: Reporter, e: Entity): void {
-  const jwk = e.fields.jwk;
-  if (e.kind !== 'key' || typeof jwk !== 'string' || isVaultReference(jwk)) return;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(jwk);
-  } catch {
-    r.entity(e, ['jwk'], 'could not json decode jwk string');
-    return;
-  }
-  if (!isPlainObject(parsed) || parsed.kid !== e.fields.kid) r.entity(e, ['kid'], 'kid in jwk.kid must be equal to keys.kid');
+  if (e.kind !== 'key') return;
+  const pem = pemProblem(e.fields.pem);
+  if (pem) r.entity(e, [pem.field], pem.message);
+  const { jwk, kid } = e.fields;
+  if (pem || typeof jwk !== 'string' || jwk === '' || typeof kid !== 'string' || kid === '') return;
+  const problem = jwkProblem(jwk, kid);
+  if (problem) r.entity(e, [problem.field], problem.message);
 }
 
 /** A live node without an entity the files use: the plugin that provides it is not enabled, or the node predates it. */
