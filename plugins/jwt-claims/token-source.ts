@@ -98,18 +98,23 @@ export function tokensInQuery(query: QueryArgs, names: readonly string[]): Found
   const found: FoundToken[] = [];
   for (const name of names) {
     if (!Object.prototype.hasOwnProperty.call(query, name)) continue;
+    // A bare flag (`?access_token`) is a token that is present but empty. Kong sends it as `[]`
+    // (mp_rpc's fix_mmap turns get_query's `true` into an empty array), or as `true` in an array.
     const raw = query[name];
-    for (const value of Array.isArray(raw) ? raw : [raw]) {
-      // A bare flag (`?access_token`) arrives as `true`: a token that is present but empty.
-      found.push({ token: typeof value === 'string' ? value : '', source: { kind: 'query', name } });
-    }
+    const values = Array.isArray(raw) ? (raw.length === 0 ? [true] : raw) : [raw];
+    for (const value of values) found.push({ token: typeof value === 'string' ? value : '', source: { kind: 'query', name } });
   }
   return found;
 }
 
-/** The query without one parameter, for `kong.service.request.setQuery`. */
+/**
+ * The query without one parameter, for `kong.service.request.setQuery`. A bare flag came as `[]`
+ * (fix_mmap), which set_query would encode as nothing: it goes back as `true`, a bare flag again.
+ */
 export function queryWithout(query: QueryArgs, name: string): QueryArgs {
   const out: QueryArgs = luaTable();
-  for (const [key, value] of Object.entries(query)) if (key !== name) out[key] = value;
+  for (const [key, value] of Object.entries(query)) {
+    if (key !== name) out[key] = Array.isArray(value) && value.length === 0 ? true : value;
+  }
   return out;
 }

@@ -12,7 +12,8 @@
  *  practice; a single string is tolerated. Header names arrive lower-cased. */
 export type MultiMap = Record<string, string | string[]>;
 
-/** `kong.request.get_query`: a flag argument (`?debug`) comes back as `true`. */
+/** `kong.request.get_query`: a flag argument (`?debug`) comes back as `[]` (mp_rpc's fix_mmap
+ *  turns Lua's `true` into an empty array), or `true` among other values (`?debug&debug=1`). */
 export type QueryArgs = Record<string, string | boolean | Array<string | boolean>>;
 
 /** Header values `set_headers`/`exit` accept. An empty array CLEARS the header: Kong passes it

@@ -57,9 +57,14 @@ describe('tokensInHeaders / tokensInQuery', () => {
   });
   it('reads query values, arrays and bare flags', () => {
     expect(tokensInQuery({ jwt: ['a', 'b'], other: 'x' }, ['jwt']).map((t) => t.token)).toEqual(['a', 'b']);
+    // `?jwt` as Kong sends it (fix_mmap: `true` becomes `[]`), and as Lua holds it
+    expect(tokensInQuery({ jwt: [] }, ['jwt'])).toEqual([{ token: '', source: { kind: 'query', name: 'jwt' } }]);
     expect(tokensInQuery({ jwt: true }, ['jwt'])).toEqual([{ token: '', source: { kind: 'query', name: 'jwt' } }]);
+    expect(tokensInQuery({ jwt: [true, 'a'] }, ['jwt']).map((t) => t.token)).toEqual(['', 'a']);
     expect(tokensInQuery({}, ['jwt'])).toEqual([]);
     expect(queryWithout({ jwt: 'a', q: ['1', '2'] }, 'jwt')).toEqual({ q: ['1', '2'] });
+    // a flag goes back as a flag: set_query writes `[]` as nothing
+    expect(queryWithout({ jwt: 'a', debug: [], both: [true, 'x'] }, 'jwt')).toEqual({ debug: true, both: [true, 'x'] });
   });
 });
 
