@@ -225,6 +225,24 @@ ${names.map((n) => `- name: ${n}\n  targets:\n  - target: 10.0.0.1:80`).join('\n
   });
 });
 
+describe('plugins and vaults named like Object.prototype members', () => {
+  const FILE = (n: string) => `_format_version: "3.0"\nplugins:\n- name: ${n}\n  config: {}\nvaults:\n- name: ${n}\n  prefix: v1\n`;
+
+  it('are unknown offline and not installed online, never a crash', async () => {
+    for (const n of ['constructor', '__proto__', 'toString']) {
+      const file = write('kong.yaml', FILE(n));
+      const offline = await runCli(['validate', '-f', file]);
+      expect(offline.code, offline.stderr).toBe(1);
+      expect(offline.stderr + offline.stdout).toContain(`plugins[0]: name: unknown plugin '${n}'`);
+      expect(offline.stderr + offline.stdout).toContain(`vaults[0]: name: unknown vault '${n}'`);
+      const online = await runCli(['validate', '--online', '-f', file, ...addr()]);
+      expect(online.code, online.stderr).toBe(1);
+      expect(online.stderr + online.stdout).toContain(`plugins[0]: name: plugin '${n}' is not installed on this Kong`);
+      expect(online.stderr + online.stdout).toContain(`vaults[0]: name: vault '${n}' is not installed on this Kong`);
+    }
+  });
+});
+
 describe('values and keys spelled like Object.prototype members, offline', () => {
   it('an entity key named constructor, __proto__ or toString is an unknown field, said plainly', async () => {
     const file = write(
