@@ -262,6 +262,17 @@ services:
     expect(r.stderr + r.stdout).not.toContain('native code');
   });
 
+  it('_info.defaults with a field named constructor or __proto__ is an unknown field, not a crash', async () => {
+    const file = write(
+      'kong.yaml',
+      `_format_version: "3.0"\n_info:\n  defaults:\n    service:\n      constructor: 5\n      __proto__: {a: 1}\nservices:\n- name: s\n  url: http://x\n`,
+    );
+    const r = await runCli(['validate', '-f', file]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr + r.stdout).toContain('_info.defaults.service.constructor: unknown field');
+    expect(r.stderr + r.stdout).toContain('_info.defaults.service.__proto__: unknown field');
+  });
+
   it('a route protocol named constructor is refused, not a crash', async () => {
     for (const p of ['constructor', '__proto__', 'toString']) {
       const file = write('kong.yaml', `_format_version: "3.0"\nroutes:\n- name: r\n  paths: [/x]\n  protocols: [${p}]\n`);
