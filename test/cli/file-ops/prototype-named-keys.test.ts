@@ -131,3 +131,55 @@ describe('render', () => {
     expect(own(doc.plugins[0].config.headers)).toEqual(['__proto__', 'constructor', 'x-other']);
   });
 });
+
+describe('file lint', () => {
+  const DOC = `_format_version: "3.0"
+services:
+- name: s
+  host: x
+  plugins:
+  - name: http-log
+    config:
+      headers:
+        __proto__: p
+`;
+
+  it('xor counts a property named constructor only when the value has it', async () => {
+    const rules = session.write(
+      'rules.yaml',
+      `rules:
+  one-of-them:
+    given: $.services[*]
+    severity: error
+    then:
+      function: xor
+      functionOptions:
+        properties: [constructor, host]
+`,
+    );
+    const r = await runCli(['file', 'lint', '-s', session.write('k.yaml', DOC), rules]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+  });
+
+  it('a draft-04 schema may name a property __proto__', async () => {
+    const rules = session.write(
+      'rules.yaml',
+      `rules:
+  proto-schema:
+    given: $.services[*].plugins[*].config.headers
+    severity: error
+    then:
+      function: schema
+      functionOptions:
+        schema:
+          $schema: http://json-schema.org/draft-04/schema#
+          type: object
+          properties:
+            __proto__: {type: string}
+`,
+    );
+    const r = await runCli(['file', 'lint', '-s', session.write('k.yaml', DOC), rules]);
+    expect(r.stderr).not.toContain('not a valid draft4 JSON Schema');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+  });
+});
