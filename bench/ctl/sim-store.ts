@@ -11,6 +11,7 @@ import type { EntitySchema, FieldList, FieldSchema } from '../../cli/src/model/s
 import { fieldEntries } from '../../cli/src/model/schema';
 import { KIND_DEFS } from '../../cli/src/kinds';
 import { normalizeTarget } from '../../cli/src/kinds/target';
+import { getOwn, setOwn } from '../../cli/src/model/own';
 import type { SimFixtures } from './sim-fixtures';
 
 export type Obj = Record<string, unknown>;
@@ -91,8 +92,12 @@ function schemaViolation(flatFields: Obj): SimError {
   for (const [k, v] of Object.entries(flatFields)) {
     const parts = k.split('.');
     let o = fields;
-    for (const p of parts.slice(0, -1)) o = (o[p] ??= {}) as Obj;
-    o[parts[parts.length - 1]] = v;
+    // Own keys: Kong names an unknown `config.__proto__` like any other field.
+    for (const p of parts.slice(0, -1)) {
+      if (getOwn(o, p) === undefined) setOwn(o, p, {});
+      o = o[p] as Obj;
+    }
+    setOwn(o, parts[parts.length - 1], v);
   }
   const flat: string[] = [];
   const walk = (o: unknown, prefix: string) => {
@@ -343,7 +348,8 @@ export class SimStore {
     const fields = this.schemaFor(m, input);
     const known = new Set(fieldEntries(fields).map(([n]) => n));
     const errors: Obj = {};
-    for (const k of Object.keys(input)) if (!known.has(k)) errors[k] = 'unknown field';
+    // setOwn: an unknown `__proto__` is refused by Kong like any other unknown field.
+    for (const k of Object.keys(input)) if (!known.has(k)) setOwn(errors, k, 'unknown field');
     const now = m.msTimestamps ? this.clock + 0.5 : this.clock;
     this.clock++;
     const row: Obj = { id };
@@ -499,9 +505,11 @@ function fill(fs: FieldSchema, v: unknown, path: string, errors: Obj): unknown {
     const src = (v ?? {}) as Obj;
     const out: Obj = {};
     const subs = fieldEntries(fs.fields);
-    for (const [n, sub] of subs) out[n] = fill(sub, src[n], `${path}.${n}`, errors);
-    if (subs.length > 0) for (const k of Object.keys(src)) if (!(k in out)) errors[`${path}.${k}`] = 'unknown field';
-    if (subs.length === 0) Object.assign(out, src);
+    for (const [n, sub] of subs) out[n] = fill(sub, getOwn(src, n), `${path}.${n}`, errors);
+    // Own keys: `in` finds `constructor` and `__proto__` in any object, and Kong refuses them too.
+    if (subs.length > 0) for (const k of Object.keys(src)) if (!Object.hasOwn(out, k)) errors[`${path}.${k}`] = 'unknown field';
+    // A spread keeps a `__proto__` key as a key (Object.assign would set the prototype).
+    if (subs.length === 0) return { ...src };
     return out;
   }
   if (v !== undefined) return v;
@@ -534,10 +542,11 @@ function mergeRecords(fields: FieldList | undefined, base: Obj, patch: Obj): Obj
   const schemas = new Map(fieldEntries(fields));
   for (const [k, v] of Object.entries(patch)) {
     const fs = schemas.get(k);
-    const cur = base[k];
+    const cur = getOwn(base, k);
+    // setOwn: a PATCH's unknown `__proto__` must reach the schema check, not the prototype.
     if (fs?.type === 'record' && v && typeof v === 'object' && cur && typeof cur === 'object') {
-      base[k] = mergeRecords(fs.fields, cur as Obj, v as Obj);
-    } else base[k] = v;
+      setOwn(base, k, mergeRecords(fs.fields, cur as Obj, v as Obj));
+    } else setOwn(base, k, v);
   }
   return base;
 }

@@ -13,7 +13,7 @@ import type { Obj, SimAnswer } from './sim-store';
 export interface SimulatorOptions {
   /** Delay before each answer, in ms. Default 20. */
   latencyMs?: number;
-  /** Keep a log of every request (method and path), for tests. */
+  /** Keep a log of every request (method, path and body as sent), for tests. */
   record?: boolean;
   /** Plugins beyond the recorded node's (this project's, as kong/kong.conf installs them). */
   plugins?: ReadonlyArray<{ Name: string; Schema: unknown }>;
@@ -31,7 +31,8 @@ export interface Simulator {
   url: string;
   store: SimStore;
   stats: SimulatorStats;
-  log: Array<{ method: string; path: string }>;
+  /** `body`: the request's text as it came over the wire (what a test asserts a write carried). */
+  log: Array<{ method: string; path: string; body?: string }>;
   setLatency(ms: number): void;
   resetStats(): void;
   close(): Promise<void>;
@@ -97,7 +98,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const store = new SimStore(fx);
   let latency = opts.latencyMs ?? DEFAULT_SIM_LATENCY_MS;
   const stats: SimulatorStats = { requests: 0, byMethod: {}, inFlight: 0, maxInFlight: 0 };
-  const log: Array<{ method: string; path: string }> = [];
+  const log: Simulator['log'] = [];
 
   const list = (table: string, url: URL, extra: (o: Obj) => boolean, basePath: string): SimAnswer => {
     const sizeRaw = url.searchParams.get('size');
@@ -206,10 +207,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       stats.inFlight++;
       stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
       const url = new URL(req.url ?? '/', 'http://sim');
-      if (opts.record) log.push({ method, path: url.pathname + url.search });
+      const text = Buffer.concat(chunks).toString('utf8');
+      if (opts.record) log.push({ method, path: url.pathname + url.search, ...(text ? { body: text } : {}) });
       const answer = (): SimAnswer => {
         try {
-          const text = Buffer.concat(chunks).toString('utf8');
           const body = text ? (JSON.parse(text) as Obj) : {};
           return handle(method, url, body);
         } catch (err) {

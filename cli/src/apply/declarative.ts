@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import type { Entity, Kind, SourceRef, State } from '../model/entity';
 import { DEPENDENCY_LEVELS, kindDef } from '../kinds';
 import { shortKey } from '../kinds/kind';
+import { setOwn } from '../model/own';
 
 /** Kinds whose `name` is unique and is the declarative endpoint key. */
 const NAMED: ReadonlySet<Kind> = new Set<Kind>(['service', 'route', 'upstream', 'sni']);
@@ -45,7 +46,8 @@ function canonical(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canonical);
   if (v && typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v as Record<string, unknown>).sort()) out[k] = canonical((v as Record<string, unknown>)[k]);
+    // setOwn: a map's key named `__proto__` is a key to Kong, not this object's prototype.
+    for (const k of Object.keys(v as Record<string, unknown>).sort()) setOwn(out, k, canonical((v as Record<string, unknown>)[k]));
     return out;
   }
   return v;

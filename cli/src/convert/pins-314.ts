@@ -21,6 +21,7 @@
  * Only a value that is absent is pinned; one written explicitly is never touched.
  */
 import { isPlainObject } from '../desired/kong-schema-check';
+import { getOwn } from '../model/own';
 import type { PathSegment } from '../desired/positions';
 import { TEMPLATE, get, pluginPlaces, routePlaces, type Change, type Found, type Report } from './changes';
 
@@ -238,7 +239,8 @@ function pluginPins(content: Record<string, unknown>, found: Found): void {
       continue;
     }
     const hide = HIDE_CREDENTIALS_PLUGINS.includes(name);
-    const fields = TLS_VERIFY_FIELDS[name] ?? [];
+    // getOwn: a custom plugin named `constructor` has no TLS fields (not Object's function).
+    const fields = (getOwn(TLS_VERIFY_FIELDS, name) as string[] | undefined) ?? [];
     if (!hide && fields.length === 0) continue;
     const own = plugin.config;
     // A config written as one `${{ env … }}` (or not a record) is set as a whole.
@@ -249,7 +251,8 @@ function pluginPins(content: Record<string, unknown>, found: Found): void {
     // fillPluginConfig; desired/plugin-configs.ts).
     const source = plugin._config;
     const named = typeof source === 'string' ? source : undefined;
-    const shared = named !== undefined && isPlainObject(sharedConfigs[named]) ? (sharedConfigs[named] as Record<string, unknown>) : undefined;
+    const sharedValue = named === undefined ? undefined : getOwn(sharedConfigs, named);
+    const shared = isPlainObject(sharedValue) ? sharedValue : undefined;
     const unknownShared = named !== undefined && !shared;
     const has = (key: string) => Boolean(config && key in config) || Boolean(shared && key in shared);
 

@@ -11,6 +11,7 @@ import type { EntitySchema, Schemas } from '../model/schema';
 import { KIND_DEFS } from '../kinds';
 import { mayBeMissing } from './optional-kinds';
 import { markRandomDefaults } from './random-defaults';
+import { setOwn } from '../model/own';
 import { AdminApiError, type AdminClient } from '../kong/types';
 
 
@@ -70,7 +71,8 @@ export async function fetchSchemas(
     [...new Set(names)].map(async (name) => {
       const path = `/schemas/${setting}/${encodeURIComponent(name)}`;
       const schema = await cached(client, path, () => limit(() => getSchema(client, path)));
-      if (schema) out[setting][name] = setting === 'plugins' ? markRandomDefaults(name, schema) : schema;
+      // setOwn: a plugin named `__proto__` would otherwise replace the map's prototype.
+      if (schema) setOwn(out[setting], name, setting === 'plugins' ? markRandomDefaults(name, schema) : schema);
       else if (!opts.omitMissing) {
         throw new KongCtlError(
           'E_VALIDATION',

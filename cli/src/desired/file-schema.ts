@@ -18,6 +18,7 @@ import { checkEntityChecks, fieldError, isPlainObject, isVaultReference, typeErr
 import { KONG_ENTITY_SCHEMAS, OFFLINE_SCHEMAS, entityFields, type EntitySchemaSource } from './kong-entity-schemas';
 import type { PathSegment } from './positions';
 import { closest } from './closest';
+import { getOwn } from '../model/own';
 
 export { closest };
 
@@ -258,12 +259,13 @@ function problemOfError(e: ErrorObject, content: unknown): SchemaProblem | null 
     case 'additionalProperties': {
       const prop = String((e.params as { additionalProperty: string }).additionalProperty);
       const entity = (kong as { entity?: string }).entity;
-      const what = entity === undefined ? undefined : UNMANAGED_KEYS[entity]?.[prop];
+      // getOwn: an unknown key named `constructor` is no unmanaged decK key (Object's function).
+      const what = entity === undefined ? undefined : (getOwn(UNMANAGED_KEYS[entity] ?? {}, prop) as string | undefined);
       if (what) {
         const message = `kong-ctl does not manage ${what}: remove this key from the file (kong-ctl neither reads nor writes them)`;
         return { path: [...path, prop], atKey: true, message, unmanaged: true };
       }
-      const scope = entity === undefined ? undefined : UNMANAGED_SCOPES[entity]?.[prop];
+      const scope = entity === undefined ? undefined : (getOwn(UNMANAGED_SCOPES[entity] ?? {}, prop) as string | undefined);
       if (scope) {
         const message = `kong-ctl does not manage ${scope}: remove this ${entity} from the file, not just this key, without which it would apply more widely`;
         return { path: [...path, prop], atKey: true, message, unmanaged: true };

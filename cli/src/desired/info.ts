@@ -6,6 +6,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Kind } from '../model/entity';
 import type { Diagnostic } from '../model/errors';
+import { getOwn, setOwn } from '../model/own';
 import type { RawEntity } from './build';
 import { DEFAULTABLE, FORMAT_VERSION } from './file-format';
 import { isPlainObject } from './kong-schema-check';
@@ -200,8 +201,9 @@ export function mergeDefaults(files: ParsedFile[], maskedOf: (f: ParsedFile, p: 
       const merged = (defaults[kind] ??= {});
       for (const [field, value] of Object.entries(forKind)) {
         const id = `${kind}.${field}`;
-        if (merged[field] === undefined) {
-          merged[field] = structuredClone(value);
+        // Own keys: a field written `constructor` (unknown, reported as such) is no earlier default.
+        if (getOwn(merged, field) === undefined) {
+          setOwn(merged, field, structuredClone(value));
           origin[id] = file;
         } else if (!isDeepStrictEqual(merged[field], value)) {
           diagnostics.push({
@@ -221,9 +223,9 @@ export function mergeDefaults(files: ParsedFile[], maskedOf: (f: ParsedFile, p: 
 
 function fillMissing(target: Record<string, unknown>, defaults: Record<string, unknown>, prefix: string, filled: string[]): void {
   for (const [k, v] of Object.entries(defaults)) {
-    const t = target[k];
+    const t = getOwn(target, k);
     if (t === undefined || t === null) {
-      target[k] = structuredClone(v);
+      setOwn(target, k, structuredClone(v));
       filled.push(prefix + k);
     } else if (isPlainObject(t) && isPlainObject(v)) fillMissing(t, v, `${prefix}${k}.`, filled);
   }

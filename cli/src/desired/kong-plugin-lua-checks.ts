@@ -151,6 +151,7 @@ export const BUNDLED_PLUGIN_LUA_CHECKS: Partial<Record<string, Check>> = {
 
 /** What a bundled plugin's own Lua checks refuse in this config. */
 export function bundledPluginLuaProblems(name: string, config: unknown): PluginLuaProblem[] {
-  const check = BUNDLED_PLUGIN_LUA_CHECKS[name];
+  // Own keys only: a custom plugin named `constructor` has no check here (not Object).
+  const check = Object.hasOwn(BUNDLED_PLUGIN_LUA_CHECKS, name) ? BUNDLED_PLUGIN_LUA_CHECKS[name] : undefined;
   return check && isRecord(config) ? check(config) : [];
 }

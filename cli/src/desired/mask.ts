@@ -5,6 +5,8 @@
  * they stand alone (not inside a longer word or number): masking every "1" in a plan would
  * destroy it while hiding nothing.
  */
+import { setOwn } from '../model/own';
+
 export const MASK = '[masked]';
 
 const SHORT = 3;
@@ -40,7 +42,8 @@ export function maskValue(value: unknown, secrets: string[]): unknown {
     if (Array.isArray(v)) return v.map(walk);
     if (v && typeof v === 'object') {
       const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) out[k] = walk(x);
+      // setOwn: keys are kept, also one named `__proto__` (a header's, a map's).
+      for (const [k, x] of Object.entries(v)) setOwn(out, k, walk(x));
       return out;
     }
     return v;

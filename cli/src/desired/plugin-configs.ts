@@ -15,6 +15,7 @@ import { closest } from './closest';
 import { formatEntityPath } from './file-format';
 import { at } from './info';
 import { isPlainObject } from './kong-schema-check';
+import { setOwn } from '../model/own';
 import type { ParsedFile } from './parse';
 
 export const PLUGIN_CONFIGS_KEY = '_plugin_configs';
@@ -84,8 +85,9 @@ export function applyPluginConfigs(raws: RawEntity[], configs: Map<string, Share
 /** Copies into `own` what `shared` has and `own` leaves unset, descending into records both have; `filled` gets the paths copied. */
 function fillUnset(own: Record<string, unknown>, shared: Record<string, unknown>, prefix: string, filled: string[]): void {
   for (const [k, v] of Object.entries(shared)) {
-    if (!(k in own)) {
-      own[k] = structuredClone(v);
+    // Own keys only: `in` finds Object.prototype's `constructor`, and `own['__proto__'] =` sets no key.
+    if (!Object.hasOwn(own, k)) {
+      setOwn(own, k, structuredClone(v));
       filled.push(prefix + k);
     } else if (isPlainObject(own[k]) && isPlainObject(v)) fillUnset(own[k] as Record<string, unknown>, v, `${prefix}${k}.`, filled);
   }

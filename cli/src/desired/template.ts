@@ -5,6 +5,7 @@
  * Supported: `env "NAME"` optionally piped into `toBool`, `toInt` or `toFloat` (decK's funcs),
  * and `/* comments *\/`; names must start with `DECK_` or `KONG_CTL_`.
  */
+import { getOwn } from '../model/own';
 
 export const ENV_PREFIXES = ['DECK_', 'KONG_CTL_'] as const;
 
@@ -54,7 +55,9 @@ const MOCKS: Record<string, string> = { toBool: 'false', toInt: '42', toFloat: '
 function convert(value: string, fn: string | undefined): { value: string } | { error: string } {
   if (!fn) return { value };
   if (fn === 'toBool') {
-    return value in BOOLS ? { value: String(BOOLS[value]) } : { error: `'${value}' is not a boolean` };
+    // Own keys only: `constructor` or `toString` is no boolean, though `in` finds them.
+    const b = getOwn(BOOLS, value);
+    return typeof b === 'boolean' ? { value: String(b) } : { error: `'${value}' is not a boolean` };
   }
   if (fn === 'toInt') {
     return /^[+-]?\d+$/.test(value) ? { value: String(BigInt(value)) } : { error: `'${value}' is not an integer` };

@@ -30,6 +30,7 @@ import { jwkProblem, pemProblem } from './kong-key-material';
 import type { DesiredFile, DesiredResult } from './types';
 import { LOOKUP_KEYS } from './info';
 import { mayNameLiveEntity } from './live-references';
+import { getOwn } from '../model/own';
 
 export interface ValidateOptions {
   /** Config fields of plugins known beyond the bundled ones: their configs are checked too (offline). */
@@ -273,7 +274,9 @@ function pluginConfigSchemas(opts: ValidateOptions): Map<string, FieldList> {
 function checkPlugin(r: Reporter, e: Entity, schemas: Map<string, FieldList>, known: Set<string>, kong: ValidateOptions['kong']): void {
   if (e.kind !== 'plugin' || typeof e.fields.name !== 'string' || e.fields.name === '') return;
   const name = e.fields.name;
-  const live = kong?.schemas.plugins[name];
+  // Own keys, here and in the tables by plugin name below: a plugin named `constructor` is one
+  // the node has or not, never Object's function (which passed for installed, then crashed).
+  const live = kong ? (getOwn(kong.schemas.plugins, name) as EntitySchema | undefined) : undefined;
   if (kong ? !live : !known.has(name)) {
     const hint = closest(name, kong ? Object.keys(kong.schemas.plugins) : known);
     const didYouMean = hint ? ` (did you mean '${hint}'?)` : '';
@@ -289,10 +292,10 @@ function checkPlugin(r: Reporter, e: Entity, schemas: Map<string, FieldList>, kn
   const fields = schemas.get(name);
   if (!fields) {
     checkUrlFields(r, e);
-    checkTypedefFields(r, e, PLUGIN_TYPEDEF_FIELDS[name] ?? []);
+    checkTypedefFields(r, e, (getOwn(PLUGIN_TYPEDEF_FIELDS, name) as TypedefField[] | undefined) ?? []);
     for (const p of bundledPluginLuaProblems(name, e.fields.config)) r.entity(e, p.path, p.message);
     if (live) checkLivePlugin(r, e, live);
-    else if (!kong && KONG_BUNDLED_PLUGIN_SCHEMAS[name]) checkBundledPluginOffline(r, e, KONG_BUNDLED_PLUGIN_SCHEMAS[name]);
+    else if (!kong && getOwn(KONG_BUNDLED_PLUGIN_SCHEMAS, name)) checkBundledPluginOffline(r, e, KONG_BUNDLED_PLUGIN_SCHEMAS[name]);
     return;
   }
   const config = e.fields.config ?? {};
@@ -304,7 +307,7 @@ function checkPlugin(r: Reporter, e: Entity, schemas: Map<string, FieldList>, kn
 
 /** A bundled plugin's `typedefs.url` fields (kong-url.ts), which neither kong-ctl's nor the node's schemas check. */
 function checkUrlFields(r: Reporter, e: Entity): void {
-  for (const path of BUNDLED_URL_FIELDS[String(e.fields.name)] ?? []) {
+  for (const path of (getOwn(BUNDLED_URL_FIELDS, String(e.fields.name)) as string[][] | undefined) ?? []) {
     let v: unknown = e.fields;
     for (const seg of path) v = isPlainObject(v) ? v[seg] : undefined;
     const problem = typeof v === 'string' && !isVaultReference(v) ? urlProblem(v) : undefined;
@@ -437,7 +440,8 @@ function checkVault(r: Reporter, e: Entity, kong: ValidateOptions['kong']): void
   if (e.kind !== 'vault' || typeof e.fields.name !== 'string' || e.fields.name === '') return;
   const name = e.fields.name;
   const schemas = kong ? (kong.schemas.vaults ?? {}) : KONG_BUNDLED_VAULTS;
-  const schema = schemas[name];
+  // getOwn: a vault named `constructor` is unknown (it passed as known, with Object for schema).
+  const schema = getOwn(schemas, name) as EntitySchema | undefined;
   if (schema) return checkOwnConfig(r, e, schema, { offline: !kong });
   const hint = closest(name, Object.keys(schemas));
   const didYouMean = hint ? ` (did you mean '${hint}'?)` : '';

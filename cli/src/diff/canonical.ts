@@ -7,11 +7,13 @@
 import type { FieldList, FieldSchema } from '../model/schema';
 import { fieldMap } from './schema-fields';
 import { isPlainObject, stableStringify } from './values';
+import { setOwn } from '../model/own';
 
 export function canonicalRecord(obj: Record<string, unknown>, fields: FieldList | undefined): Record<string, unknown> {
   const byName = fieldMap(fields);
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj)) out[k] = canonicalValue(v, byName.get(k));
+  // setOwn: a map's keys are the user's (a header named `__proto__` would otherwise vanish).
+  for (const [k, v] of Object.entries(obj)) setOwn(out, k, canonicalValue(v, byName.get(k)));
   return out;
 }
 
@@ -28,7 +30,7 @@ export function canonicalValue(v: unknown, schema: FieldSchema | undefined): unk
     if (schema?.type === 'record') return canonicalRecord(v, schema.fields);
     if (schema?.type === 'map') {
       const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) out[k] = canonicalValue(x, schema.values);
+      for (const [k, x] of Object.entries(v)) setOwn(out, k, canonicalValue(x, schema.values));
       return out;
     }
     return canonicalRecord(v, undefined);

@@ -6,6 +6,7 @@
 import type { FieldList, FieldSchema } from '../model/schema';
 import { isPlainObject, sameValue } from './values';
 import { fieldMap, fieldsOf } from './schema-fields';
+import { getOwn } from '../model/own';
 
 export interface Leaf {
   path: string;
@@ -22,11 +23,12 @@ export function leafDiff(
 ): Leaf[] {
   const schemaOrder = fieldsOf(fields);
   const byName = fieldMap(fields);
-  for (const [name, schema] of schemaOrder) visit(before[name], after[name], schema, prefix + name, out);
+  // Own values only: a key one side lacks (a header named `constructor`) is null there, not Object.
+  for (const [name, schema] of schemaOrder) visit(getOwn(before, name), getOwn(after, name), schema, prefix + name, out);
   const others = new Set<string>();
   for (const k of Object.keys(before)) if (!byName.has(k)) others.add(k);
   for (const k of Object.keys(after)) if (!byName.has(k)) others.add(k);
-  for (const name of [...others].sort()) visit(before[name], after[name], undefined, prefix + name, out);
+  for (const name of [...others].sort()) visit(getOwn(before, name), getOwn(after, name), undefined, prefix + name, out);
   return out;
 }
 
@@ -43,7 +45,7 @@ function visit(b: unknown, a: unknown, schema: FieldSchema | undefined, path: st
   const aRec = aObj ? a : {};
   if (schema?.type === 'map') {
     const keys = [...new Set([...Object.keys(bRec), ...Object.keys(aRec)])].sort();
-    for (const k of keys) visit(bRec[k], aRec[k], schema.values, `${path}.${k}`, out);
+    for (const k of keys) visit(getOwn(bRec, k), getOwn(aRec, k), schema.values, `${path}.${k}`, out);
     return;
   }
   leafDiff(bRec, aRec, schema?.type === 'record' ? schema.fields : undefined, path + '.', out);

@@ -5,6 +5,7 @@
  * (inside a URL, a list, a nested record).
  */
 import { isPlainObject, pathsOverlap } from './values';
+import { setOwn } from '../model/own';
 
 export const MASK = '[masked]';
 
@@ -46,7 +47,8 @@ export function maskFields(
   prefix = '',
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(fields)) out[k] = maskValue(v, prefix + k, maskedPaths, secrets);
+  // setOwn: under `config` the keys can be a map's, the user's own (`headers: { __proto__: … }`).
+  for (const [k, v] of Object.entries(fields)) setOwn(out, k, maskValue(v, prefix + k, maskedPaths, secrets));
   return out;
 }
 

@@ -1,3 +1,5 @@
+import { getOwn, setOwn } from '../model/own';
+
 /**
  * Value helpers shared by normalisation and comparison. "Empty" is Kong's idea of nothing:
  * Kong returns unset collections as `null` while a file may write `[]`, so absent, null, an
@@ -36,7 +38,8 @@ export function sameValue(a: unknown, b: unknown): boolean {
   }
   if (isPlainObject(a) && isPlainObject(b)) {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    for (const k of keys) if (!sameValue(a[k], b[k])) return false;
+    // Own values only: a key on one side only (a header named `constructor`) is compared with nothing.
+    for (const k of keys) if (!sameValue(getOwn(a, k), getOwn(b, k))) return false;
     return true;
   }
   return a === b;
@@ -46,7 +49,7 @@ export function deepClone<T>(v: T): T {
   if (Array.isArray(v)) return v.map(deepClone) as T;
   if (isPlainObject(v)) {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = deepClone(x);
+    for (const [k, x] of Object.entries(v)) setOwn(out, k, deepClone(x));
     return out as T;
   }
   return v;

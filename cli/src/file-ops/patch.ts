@@ -10,6 +10,7 @@
  */
 import { isMap, isSeq, type YAMLMap } from 'yaml';
 import { KongCtlError } from '../model/errors';
+import { setOwn } from '../model/own';
 import { isPlainObject } from '../desired/kong-schema-check';
 import { dataOf, positionOf, type DeckDocument } from './document';
 import { checkMetaVersion, stringList } from './meta-file';
@@ -56,12 +57,14 @@ export function parseValueFlags(flags: readonly string[]): Pick<Patch, 'values' 
       continue;
     }
     try {
-      values[key] = JSON.parse(text);
+      // setOwn: the key is the user's, `__proto__` included (a header's name, a map's key).
+      setOwn(values, key, JSON.parse(text));
     } catch {
       throw new KongCtlError('E_USAGE', `--value '${flag}': ${text} is not JSON (a string is quoted: ${key}:${JSON.stringify(text)})`);
     }
   }
-  const both = remove.find((k) => k in values);
+  // Own keys: `in` would find `constructor` in any object, and refuse removing it.
+  const both = remove.find((k) => Object.hasOwn(values, k));
   if (both) throw new KongCtlError('E_USAGE', `--value sets and removes '${both}' at once`);
   if (append.length && (remove.length || Object.keys(values).length)) {
     throw new KongCtlError('E_USAGE', '--value: a JSON array appends to lists, key:value sets keys on mappings: give one kind per command (decK would drop the keys)');
@@ -155,7 +158,7 @@ export function parsePatchFile(d: DeckDocument): Patch[] {
       throw new KongCtlError('E_USAGE', `${at(['patches', i, 'values'])}: patches[${i}].values must be a mapping (keys to set) or a list (items to append)`);
     }
     const values = (Array.isArray(entry.values) ? {} : (entry.values ?? {})) as Record<string, unknown>;
-    const both = remove.find((k) => k in values);
+    const both = remove.find((k) => Object.hasOwn(values, k));
     if (both) throw new KongCtlError('E_USAGE', `${where}: patches[${i}] sets and removes '${both}' at once`);
     return { origin, selectors, values, remove };
   });

@@ -12,6 +12,7 @@
  * The expressions router (`router_flavor = expressions`) has none of this; a route written with
  * an `expression` is one for that router.
  */
+import { getOwn } from '../model/own';
 
 export interface RouteSubschemaProblem {
   /** The field at fault, when one is (a forbidden field); else the route as a whole. */
@@ -60,7 +61,8 @@ function protocolsOf(route: Record<string, unknown>): string[] {
 
 /** The subschema Kong picks: that of the first protocol that has one. */
 function familyOf(route: Record<string, unknown>): Family | undefined {
-  for (const p of protocolsOf(route)) if (FAMILY_OF[p]) return FAMILY_OF[p];
+  // getOwn: a protocol written `constructor` (invalid, reported elsewhere) has no family, not Object.
+  for (const p of protocolsOf(route)) if (getOwn(FAMILY_OF, p)) return FAMILY_OF[p];
   return undefined;
 }
 

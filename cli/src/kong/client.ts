@@ -167,7 +167,11 @@ export function createAdminClient(opts: ConnectionOptions, tuning: Partial<Retry
     if (method !== 'GET') stats.writes++;
 
     const reqHeaders: Record<string, string> = { ...headers };
-    let data: unknown = ro.body;
+    // Serialised here, not by axios: its config merge deep-copies an object body and skips every
+    // `__proto__`, `constructor` and `prototype` key at any depth (its prototype-pollution guard),
+    // so a plugin's `headers: { constructor: … }` would never reach Kong.
+    let data: unknown = ro.body === undefined ? undefined : JSON.stringify(ro.body);
+    if (data !== undefined) reqHeaders['Content-Type'] = 'application/json';
     if (ro.rawBody) {
       reqHeaders['Content-Type'] = ro.rawBody.contentType;
       data = ro.rawBody.text;

@@ -14,6 +14,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import draft06 from 'ajv/dist/refs/json-schema-draft-06.json';
 import { isPlainObject } from '../../desired/kong-schema-check';
+import { setOwn } from '../../model/own';
 import type { Segment } from './paths';
 
 export interface FunctionResult {
@@ -302,7 +303,8 @@ const xor: LintFunction<string[]> = {
   prepare: (o) => propertyList('xor', o, '{ "properties": ["url", "host"] }'),
   run(v, properties) {
     if (!isPlainObject(v)) return undefined;
-    const present = properties.filter((p) => p in v);
+    // Own keys, as Spectral reads Object.keys: `in` finds `constructor` in every object.
+    const present = properties.filter((p) => Object.hasOwn(v, p));
     if (present.length === 1) return undefined;
     return [{ message: present.length === 0 ? noneDefined(properties) : `just one of ${list(present, 'and')} must be defined` }];
   },
@@ -311,7 +313,7 @@ const xor: LintFunction<string[]> = {
 const or: LintFunction<string[]> = {
   prepare: (o) => propertyList('or', o, '{ "properties": ["username", "custom_id"] }'),
   run(v, properties) {
-    if (!isPlainObject(v) || properties.some((p) => p in v)) return undefined;
+    if (!isPlainObject(v) || properties.some((p) => Object.hasOwn(v, p))) return undefined;
     return [{ message: noneDefined(properties) }];
   },
 };
@@ -336,7 +338,8 @@ function fromDraft4(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(fromDraft4);
   if (!isPlainObject(v)) return v;
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) out[k === 'id' && typeof x === 'string' ? '$id' : k] = fromDraft4(x);
+  // setOwn: a schema's `properties` may name `__proto__`, a property like any other.
+  for (const [k, x] of Object.entries(v)) setOwn(out, k === 'id' && typeof x === 'string' ? '$id' : k, fromDraft4(x));
   for (const [flag, bound] of [
     ['exclusiveMinimum', 'minimum'],
     ['exclusiveMaximum', 'maximum'],

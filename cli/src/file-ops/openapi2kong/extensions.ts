@@ -5,6 +5,7 @@
  */
 import { deepCopy, isObject } from './go-json';
 import { specError, type Location, type Spec } from './spec';
+import { getOwn } from '../../model/own';
 
 export type Obj = Record<string, unknown>;
 
@@ -80,7 +81,8 @@ export function xKongObject(spec: Spec, at: Extended, key: string, components: C
   let path = '#/components/x-kong';
   for (const segment of ref.split('/').slice(3)) {
     path = `${path}/${segment}`;
-    const next = target[segment];
+    // getOwn: `#/components/x-kong/constructor` is not found unless written, never Object.
+    const next = getOwn(target, segment);
     if (next === undefined || next === null) throw specError(spec, [...location, '$ref'], `reference '${ref}' not found`);
     if (!isObject(next)) throw specError(spec, [...location, '$ref'], `expected '${path}' to be a JSON object`);
     target = next;

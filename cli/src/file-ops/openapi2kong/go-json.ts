@@ -4,6 +4,8 @@
  * output, so their exact text (sorted keys, no spaces, `<`, `>` and `&` escaped) is part of what
  * must match.
  */
+import { setOwn } from '../../model/own';
+
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 function goString(s: string): string {
@@ -33,7 +35,8 @@ export function sortKeysDeep<T>(value: T): T {
   if (value && typeof value === 'object') {
     const obj = value as Record<string, unknown>;
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(obj).sort(byteOrder)) if (obj[k] !== undefined) out[k] = sortKeysDeep(obj[k]);
+    // setOwn: keys are the user's (a plugin's `headers: { __proto__: … }`), kept as keys.
+    for (const k of Object.keys(obj).sort(byteOrder)) if (obj[k] !== undefined) setOwn(out, k, sortKeysDeep(obj[k]));
     return out as T;
   }
   return value;

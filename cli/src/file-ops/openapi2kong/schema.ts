@@ -6,6 +6,7 @@
  */
 import { goJson, isObject } from './go-json';
 import { lookupRef, resolve, type Location, type Spec } from './spec';
+import { setOwn } from '../../model/own';
 
 const COMPONENT_SCHEMAS = '#/components/schemas/';
 
@@ -43,7 +44,8 @@ export function extractSchema(spec: Spec, schema: unknown, location: Location): 
   const data: Record<string, unknown> = { ...schema };
   if (seen.size > 0) {
     const definitions: Record<string, unknown> = {};
-    for (const [ref, value] of seen) definitions[ref.replace(COMPONENT_SCHEMAS, '')] = value;
+    // setOwn: a component schema may be named `__proto__`; its $ref must still find it.
+    for (const [ref, value] of seen) setOwn(definitions, ref.replace(COMPONENT_SCHEMAS, ''), value);
     data.definitions = definitions;
   }
   const text = goJson(data).split(`"$ref":"${COMPONENT_SCHEMAS}`).join('"$ref":"#/definitions/');
