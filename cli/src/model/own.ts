@@ -8,7 +8,10 @@
 
 /** Sets `k` as an own, enumerable key of `o`, whatever its name (what JSON.parse does). */
 export function setOwn(o: Record<string, unknown>, k: string, v: unknown): void {
-  Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+  // Object.prototype's only setter is `__proto__`; its other members are writable data, which
+  // assignment shadows with an own key. Plain assignment keeps the copies of large configs fast.
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+  else o[k] = v;
 }
 
 /** `o[k]` when `o` has `k` itself; undefined otherwise, never an inherited member. */
