@@ -13,18 +13,14 @@
  * - cjson encodes an empty table as `{}`, escapes `/` as `\/`, and prints numbers with `%.14g`.
  */
 import { luaString } from './lua-strings';
+import { luaTable } from '../../plugins/shared/pdk';
 
 /** mp_rpc.lua `mp_empty_map`: an empty multimap that must be packed as `{}`, not `[]`. */
 export const EMPTY_MAP: Readonly<Record<string, never>> = Object.freeze({});
 
 /** A JS value as it arrives decoded from msgpack, turned into what Lua keeps of it. */
-/**
- * An empty Lua table as a JS object whose keys are only its own: without a prototype, a key
- * `__proto__` (a client's header or query argument) is an entry like any other, as in Lua.
- */
-export function luaTable<T = unknown>(): Record<string, T> {
-  return Object.create(null) as Record<string, T>;
-}
+/** An empty Lua table whose keys are only its own (`__proto__` an entry like any other): the plugins' own. */
+export { luaTable };
 
 export function luaFromMsgpack(value: unknown): unknown {
   if (value === null || value === undefined) return undefined;
