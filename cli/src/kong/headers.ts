@@ -30,11 +30,19 @@ export function parseHeader(raw: string): [string, string] {
   return [name, value];
 }
 
+/**
+ * axios skips these exact keys wherever it merges objects (its prototype-pollution guard), so a
+ * header spelled so would silently never be sent. Header names are case-insensitive (RFC 9110
+ * §5.1): the upper-case spelling is the same header, and axios keeps it.
+ */
+const DROPPED_BY_AXIOS = new Set(['__proto__', 'constructor', 'prototype']);
+
 /** Later headers of the same name (case-insensitively) replace earlier ones, so the command line wins over KONG_CTL_HEADERS. */
 export function parseHeaders(raws: string[]): Record<string, string> {
   const out = new Map<string, [string, string]>();
   for (const raw of raws) {
-    const [name, value] = parseHeader(raw);
+    const [parsed, value] = parseHeader(raw);
+    const name = DROPPED_BY_AXIOS.has(parsed) ? parsed.toUpperCase() : parsed;
     out.set(name.toLowerCase(), [name, value]);
   }
   return Object.fromEntries([...out.values()]);

@@ -304,3 +304,23 @@ describe('TLS', () => {
     );
   });
 });
+
+describe('--header names', () => {
+  it('sends every header given, those named like Object.prototype members too', async () => {
+    let seen: string[] = [];
+    const port = await listen(
+      http.createServer((req, res) => {
+        seen = req.rawHeaders;
+        answerJson(res, ROOT);
+      }),
+    );
+    const given = ['constructor: a', '__proto__: b', 'prototype: c', 'toString: d', 'hasOwnProperty: e', 'Kong-Admin-Token: f'];
+    await client({ kongAddr: `http://127.0.0.1:${port}`, headers: given }).request('GET', '/');
+    const received = new Map<string, string>();
+    for (let i = 0; i < seen.length; i += 2) received.set(seen[i]!.toLowerCase(), seen[i + 1]!);
+    for (const raw of given) {
+      const [name, value] = raw.split(': ');
+      expect(received.get(name!.toLowerCase()), name).toBe(value);
+    }
+  });
+});
