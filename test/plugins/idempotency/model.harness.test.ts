@@ -1,0 +1,534 @@
+/**
+ * A stateful property: arbitrary sequences of requests through the real plugin server (two
+ * nodes, KongSim playing Kong 3.4.2, a real loopback upstream), each step checked against a
+ * small model of what the issue promises:
+ *
+ * - a key is scoped by (client identity, route): key-auth consumer when one authenticated, else
+ *   the configured client header, else the client IP; with the memory store also by node (each
+ *   node's plugin server keeps its own), with Redis shared by both nodes;
+ * - the model holds, per scope and key: nothing, a request in flight (its fingerprint), or a
+ *   stored response (fingerprint, status, headers, body, and when it was stored);
+ * - first request: proxied once; 2xx/3xx/4xx stored (but 408/425/429), 5xx, Kong's 502 for a
+ *   failed connection and a response above max_response_size release the key;
+ * - same key, same payload (method, target, body bytes): the stored status, headers and body byte
+ *   for byte with `Idempotent-Replayed: true`, the upstream not called; another payload: 422;
+ *   while the first is in flight: 409 + Retry-After (422 for another payload);
+ * - a key header that is malformed or too long: 400 problem+json; no key, or a method the route
+ *   does not guard (GET by default): proxied untouched, nothing stored;
+ * - ttl 1 s: a record older than that is gone (a step waits past it); within the few ms where the
+ *   record may or may not have expired yet, either answer is taken and the model follows it;
+ * - every event answered: no RPC error in Kong's log, no handler error, the server still up.
+ *
+ * The upstream's answer is picked by a request header (not part of the fingerprint), so one
+ * payload can meet every outcome. Run on the memory store and on a real redis-server.
+ *
+ * A failure prints fast-check's seed and path; re-run it with
+ * `FC_SEED=<seed> FC_PATH=<path> npx vitest run test/plugins/idempotency/model.harness.test.ts`.
+ */
+import fc from 'fast-check';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SimRequest, SimResult } from '../../harness';
+import { TEST_PLUGIN_SERVER } from '../../harness/plugin-server-process';
+import { closeAllStores } from '../../../plugins/shared/store';
+import { RedisServer } from '../../support/redis-server';
+import { Cluster, problemOf, startNode, type Node } from './env';
+
+// ------------------------------------------------------------------ the upstream
+
+const TAIL = Buffer.from([0x00, 0xff, 0x0d, 0x0a, 0xc3, 0x28, 0xfe]);
+const MAX_RESPONSE_SIZE = 2048;
+const TTL_S = 1;
+/** ms of clock skew between this process's timestamps and the store's expiry. */
+const SLACK_MS = 60;
+
+const OUTCOMES = ['200', '201', '204', '400', '409', '429', '500', '503', 'reset', 'big'] as const;
+type Outcome = (typeof OUTCOMES)[number];
+
+/** What the upstream sends for request `id` and `outcome` (undefined: the connection is dropped). */
+function upstreamAnswer(id: string, outcome: Outcome): { status: number; headers: Array<[string, string]>; body: Buffer } | undefined {
+  if (outcome === 'reset') return undefined;
+  const status = outcome === 'big' ? 201 : Number(outcome);
+  const body =
+    status === 204
+      ? Buffer.alloc(0)
+      : outcome === 'big'
+        ? Buffer.concat([Buffer.from(`{"req":"${id}"}`), Buffer.alloc(MAX_RESPONSE_SIZE * 2, 0x61)])
+        : Buffer.concat([Buffer.from(`{"req":"${id}"}`), TAIL]);
+  const headers: Array<[string, string]> = [
+    ['Content-Type', 'application/octet-stream'],
+    ['X-Req', id],
+    ['Set-Cookie', `a=${id}; Path=/`],
+    ['Set-Cookie', 'b=2; Path=/'],
+  ];
+  if (status !== 204) headers.push(['Content-Length', String(body.length)]);
+  return { status, headers, body };
+}
+
+/** Answers by the request's X-Outcome, holds a request with X-Gate until open(gate). */
+class ModelUpstream {
+  readonly hitsById = new Map<string, number>();
+  total = 0;
+  port = 0;
+  private server: http.Server | undefined;
+  private readonly gates = new Map<string, { open: boolean; waiting: Array<() => void>; arrivals: Array<() => void>; arrived: boolean }>();
+
+  async start(): Promise<void> {
+    this.server = http.createServer((req, res) => {
+      req.on('data', () => {});
+      req.on('end', () => void this.answer(req, res));
+    });
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  private gate(name: string) {
+    let g = this.gates.get(name);
+    if (!g) this.gates.set(name, (g = { open: false, waiting: [], arrivals: [], arrived: false }));
+    return g;
+  }
+
+  arrived(name: string): Promise<void> {
+    const g = this.gate(name);
+    return g.arrived ? Promise.resolve() : new Promise((r) => g.arrivals.push(r));
+  }
+
+  open(name: string): void {
+    const g = this.gate(name);
+    g.open = true;
+    for (const w of g.waiting.splice(0)) w();
+  }
+
+  hits(id: string): number {
+    return this.hitsById.get(id) ?? 0;
+  }
+
+  private async answer(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const id = String(req.headers['x-req'] ?? '');
+    this.total++;
+    this.hitsById.set(id, this.hits(id) + 1);
+    const gateName = req.headers['x-gate'];
+    if (typeof gateName === 'string') {
+      const g = this.gate(gateName);
+      g.arrived = true;
+      for (const a of g.arrivals.splice(0)) a();
+      if (!g.open) await new Promise<void>((r) => g.waiting.push(r));
+    }
+    const answer = upstreamAnswer(id, String(req.headers['x-outcome']) as Outcome);
+    if (!answer) return void req.socket.destroy();
+    res.writeHead(answer.status, answer.headers.flat() as unknown as http.OutgoingHttpHeaders);
+    res.end(answer.body);
+  }
+
+  async close(): Promise<void> {
+    for (const name of this.gates.keys()) this.open(name);
+    const server = this.server;
+    if (server) await new Promise<void>((r) => server.close(() => r()));
+  }
+}
+
+// ------------------------------------------------------------------ the universe
+
+interface Client {
+  name: string;
+  ip: string;
+  headers: Array<[string, string]>;
+  /** The key-auth consumer its apikey authenticates, on the auth route. */
+  consumer?: string;
+  /** Its X-Client-Id, which identifies it on the open route. */
+  clientId?: string;
+}
+
+type KeySpec =
+  | { kind: 'none' }
+  | { kind: 'ok'; id: 'k1' | 'k2'; quoted: boolean }
+  | { kind: 'malformed'; wire: string }
+  | { kind: 'twice' }
+  | { kind: 'long' };
+
+const METHODS = ['POST', 'PATCH', 'GET'] as const;
+const PATHS = ['/a', '/b'] as const;
+const BINARY = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), TAIL]);
+/** json, binary, empty without Content-Length, empty with `Content-Length: 0`: the last two are one payload. */
+const BODIES: ReadonlyArray<{ bytes: Buffer; fp: string; contentLength0?: boolean }> = [
+  { bytes: Buffer.from('{"amount":100}'), fp: 'json' },
+  { bytes: BINARY, fp: 'binary' },
+  { bytes: Buffer.alloc(0), fp: 'empty' },
+  { bytes: Buffer.alloc(0), fp: 'empty', contentLength0: true },
+];
+
+interface Req {
+  node: 0 | 1;
+  client: number;
+  route: 'open' | 'auth';
+  method: (typeof METHODS)[number];
+  path: (typeof PATHS)[number];
+  body: number;
+  key: KeySpec;
+  outcome: Outcome;
+}
+
+const keySpec: fc.Arbitrary<KeySpec> = fc.oneof(
+  { weight: 14, arbitrary: fc.record({ kind: fc.constant('ok' as const), id: fc.constantFrom('k1' as const, 'k2' as const), quoted: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.constant({ kind: 'none' as const }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('malformed' as const), wire: fc.constantFrom('a b', '"unterminated', 'k1,k2', '""', '"a\\bc"') }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'twice' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'long' as const }) },
+);
+
+const outcomeArb: fc.Arbitrary<Outcome> = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom('200' as const, '201' as const) },
+  { weight: 3, arbitrary: fc.constantFrom(...OUTCOMES) },
+);
+
+/** Clients 0-2 are anonymous (key-auth refuses them on the auth route), 3-4 consumers: drawn more. */
+function clientArb(clients: number): fc.Arbitrary<number> {
+  return fc.oneof({ weight: 1, arbitrary: fc.nat({ max: clients - 1 }) }, { weight: 1, arbitrary: fc.constantFrom(clients - 2, clients - 1) });
+}
+
+/** A request's payload and sender; node and outcome are drawn per step. */
+type Template = Omit<Req, 'node' | 'outcome'>;
+
+function templateArb(clients: number): fc.Arbitrary<Template> {
+  return fc.record({
+    client: clientArb(clients),
+    route: fc.constantFrom('open' as const, 'auth' as const),
+    method: fc.oneof({ weight: 4, arbitrary: fc.constant('POST' as const) }, { weight: 1, arbitrary: fc.constantFrom('PATCH' as const, 'GET' as const) }),
+    path: fc.oneof({ weight: 4, arbitrary: fc.constant('/a' as const) }, { weight: 1, arbitrary: fc.constant('/b' as const) }),
+    body: fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constantFrom(1, 2, 3) }),
+    key: keySpec,
+  });
+}
+
+/** One field of a template changed: another sender, payload or key for the same rest. */
+function tweakArb(clients: number): fc.Arbitrary<Partial<Template>> {
+  return fc.oneof(
+    fc.record({ client: clientArb(clients) }),
+    fc.record({ route: fc.constantFrom('open' as const, 'auth' as const) }),
+    fc.record({ method: fc.constantFrom(...METHODS) }),
+    fc.record({ path: fc.constantFrom(...PATHS) }),
+    fc.record({ body: fc.nat({ max: BODIES.length - 1 }) }),
+    fc.record({ key: keySpec }),
+  );
+}
+
+/** A request of the run: template `tpl`, maybe tweaked, to a node, meeting an outcome. */
+interface Ref {
+  tpl: number;
+  tweak: Partial<Template> | null;
+  node: 0 | 1;
+  outcome: Outcome;
+}
+
+type StepRef = { kind: 'one'; req: Ref } | { kind: 'pair'; first: Ref; second: Ref } | { kind: 'wait' };
+
+function refArb(clients: number): fc.Arbitrary<Ref> {
+  return fc.record({
+    tpl: fc.nat({ max: 2 }),
+    tweak: fc.option(tweakArb(clients), { freq: 3, nil: null }),
+    node: fc.constantFrom(0 as const, 1 as const),
+    outcome: outcomeArb,
+  });
+}
+
+/** Runs of up to 12 steps over three request templates, so that keys meet again. */
+function runArb(clients: number): fc.Arbitrary<{ templates: Template[]; steps: StepRef[] }> {
+  const step: fc.Arbitrary<StepRef> = fc.oneof(
+    { weight: 12, arbitrary: refArb(clients).map((req) => ({ kind: 'one' as const, req })) },
+    { weight: 5, arbitrary: fc.record({ kind: fc.constant('pair' as const), first: refArb(clients), second: refArb(clients) }) },
+    { weight: 1, arbitrary: fc.constant({ kind: 'wait' as const }) },
+  );
+  return fc.record({ templates: fc.array(templateArb(clients), { minLength: 3, maxLength: 3 }), steps: fc.array(step, { minLength: 1, maxLength: 12 }) });
+}
+
+function resolve(templates: Template[], ref: Ref): Req {
+  return { ...templates[ref.tpl]!, ...(ref.tweak ?? {}), node: ref.node, outcome: ref.outcome };
+}
+
+// ------------------------------------------------------------------ the model
+
+interface Stored {
+  fp: string;
+  status: number;
+  headers: string;
+  body: Buffer;
+  /** When the request that stored it started and ended (Date.now()). */
+  start: number;
+  end: number;
+}
+
+type Slot = { kind: 'stored'; stored: Stored } | { kind: 'inflight'; fp: string };
+
+/** What the plugin is expected to do with a request, before the store is consulted. */
+type Class =
+  | { kind: 'key-auth-401' }
+  | { kind: 'pass' }
+  | { kind: 'bad-key'; title: string }
+  | { kind: 'guarded'; scope: string; fp: string };
+
+const KONG_OWN = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'date', 'server', 'via', 'idempotent-replayed']);
+
+/** The headers a replay must repeat, as one comparable string: Kong's own left out, values in order per name. */
+function replayable(res: SimResult): string {
+  const byName = new Map<string, string[]>();
+  for (const [name, value] of res.headers.all()) {
+    const n = name.toLowerCase();
+    if (KONG_OWN.has(n) || n.startsWith('x-kong-')) continue;
+    byName.set(n, [...(byName.get(n) ?? []), value]);
+  }
+  return JSON.stringify([...byName.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+function isStoredOutcome(outcome: Outcome): boolean {
+  return ['200', '201', '204', '400', '409'].includes(outcome);
+}
+
+/** What the runs met, printed with FC_STATS=1: a property that never meets a case proves nothing about it. */
+const stats = new Map<string, number>();
+const seen = (what: string) => void stats.set(what, (stats.get(what) ?? 0) + 1);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const DRAFT = 'https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/';
+
+// ------------------------------------------------------------------ the property
+
+const upstream = new ModelUpstream();
+let redis: RedisServer | undefined;
+
+beforeAll(async () => {
+  await upstream.start();
+  redis = await RedisServer.start();
+});
+afterAll(async () => {
+  if (process.env.FC_STATS) console.log(JSON.stringify(Object.fromEntries([...stats.entries()].sort()), null, 1));
+  await closeAllStores();
+  await upstream.close();
+  await redis?.close();
+});
+
+const FC_SEED = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED);
+const FC_PATH = process.env.FC_PATH;
+const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 30);
+
+describe.each(['memory', 'redis'] as const)(`idempotency model on the %s store (${TEST_PLUGIN_SERVER} plugin server)`, (strategy) => {
+  let nodes: Node[];
+  let clients: Client[];
+  let openPath: string;
+  let authPath: string;
+  const AUTH_METHODS = new Set(['POST', 'PATCH', 'GET']);
+  const OPEN_METHODS = new Set(['POST', 'PATCH']);
+
+  beforeAll(async () => {
+    const store = strategy === 'redis' ? { strategy, redis: { host: '127.0.0.1', port: redis!.port } } : { strategy };
+    const common = { ...store, ttl: TTL_S, max_response_size: MAX_RESPONSE_SIZE };
+    const cluster = new Cluster(upstream.port);
+    openPath = cluster.route({ name: `model-${strategy}-open`, config: { ...common, client_header: 'X-Client-Id' } });
+    authPath = cluster.route({ name: `model-${strategy}-auth`, config: { ...common, methods: [...AUTH_METHODS] }, keyAuth: true });
+    const alice = cluster.tenant(`alice-${strategy}`);
+    const bob = cluster.tenant(`bob-${strategy}`);
+    clients = [
+      { name: 'ip1', ip: '10.0.0.1', headers: [] },
+      { name: 'ip2', ip: '10.0.0.2', headers: [] },
+      { name: 'hdr-x', ip: '10.0.0.2', headers: [['X-Client-Id', 'x']], clientId: 'x' },
+      // from ip1's address: on the open route (no key-auth) alice is ip1
+      { name: 'alice', ip: '10.0.0.1', headers: [['apikey', alice.apikey]], consumer: alice.consumer.id },
+      { name: 'bob', ip: '10.0.0.1', headers: [['apikey', bob.apikey]], consumer: bob.consumer.id },
+    ];
+    nodes = [await startNode(cluster), await startNode(cluster)];
+  });
+  afterAll(async () => {
+    await Promise.all((nodes ?? []).map((n) => n.close()));
+  });
+
+  it('every step answers as the model says', async () => {
+    let runSeq = 0;
+    await fc.assert(
+      fc.asyncProperty(runArb(5), async ({ templates, steps: refs }) => {
+        const steps = refs.map((r) =>
+          r.kind === 'one' ? { kind: r.kind, req: resolve(templates, r.req) } : r.kind === 'pair' ? { kind: r.kind, first: resolve(templates, r.first), second: resolve(templates, r.second) } : r,
+        );
+        const run = `${strategy}${process.pid}r${runSeq++}`;
+        const model = new Map<string, Slot>();
+        let reqSeq = 0;
+
+        const classify = (req: Req): Class => {
+          const client = clients[req.client]!;
+          if (req.route === 'auth' && client.consumer === undefined) return { kind: 'key-auth-401' };
+          if (!(req.route === 'auth' ? AUTH_METHODS : OPEN_METHODS).has(req.method)) return { kind: 'pass' };
+          switch (req.key.kind) {
+            case 'none':
+              return { kind: 'pass' };
+            case 'malformed':
+            case 'twice':
+              return { kind: 'bad-key', title: 'Idempotency-Key is malformed' };
+            case 'long':
+              return { kind: 'bad-key', title: 'Idempotency-Key is too long' };
+            case 'ok': {
+              const identity =
+                req.route === 'auth' ? `consumer:${client.consumer}` : client.clientId !== undefined ? `header:${client.clientId}` : `ip:${client.ip}`;
+              const where = strategy === 'memory' ? `node${req.node}` : 'redis';
+              return { kind: 'guarded', scope: `${where}|${req.route}|${identity}|${req.key.id}`, fp: `${req.method} ${req.path} ${BODIES[req.body]!.fp}` };
+            }
+          }
+        };
+
+        const build = (req: Req, id: string, gate?: string): SimRequest => {
+          const client = clients[req.client]!;
+          const body = BODIES[req.body]!;
+          const headers: Array<[string, string]> = [...client.headers, ['X-Req', id], ['X-Outcome', req.outcome]];
+          if (gate) headers.push(['X-Gate', gate]);
+          if (body.contentLength0) headers.push(['Content-Length', '0']);
+          const k = req.key;
+          if (k.kind === 'ok') headers.push(['Idempotency-Key', k.quoted ? `"${run}-${k.id}"` : `${run}-${k.id}`]);
+          else if (k.kind === 'malformed') headers.push(['Idempotency-Key', k.wire]);
+          else if (k.kind === 'twice') headers.push(['Idempotency-Key', `${run}-k1`], ['Idempotency-Key', `${run}-k1`]);
+          else if (k.kind === 'long') headers.push(['Idempotency-Key', `${run}-${'k'.repeat(256)}`]);
+          return { method: req.method, path: `${req.route === 'open' ? openPath : authPath}${req.path}`, headers, body: body.bytes, clientIp: client.ip };
+        };
+
+        const answered = (res: SimResult, what: string) => {
+          const bad = res.kongLog.filter((l) => (l.plugin === undefined && (l.level === 'err' || l.level === 'crit') && !/^upstream /.test(l.message)) || (l.plugin === 'idempotency' && l.level === 'err'));
+          expect(bad.map((l) => l.message), `${what}: errors in Kong's log`).toEqual([]);
+          expect(nodes.every((n) => n.server.running), `${what}: a plugin server exited`).toBe(true);
+          expect(
+            res.kongLog.filter((l) => l.plugin === 'idempotency' && /lock expired|response handler failed|stays locked/.test(l.message)).map((l) => l.message),
+            what,
+          ).toEqual([]);
+        };
+
+        const expectProxied = (res: SimResult, req: Req, id: string, what: string) => {
+          seen(`proxied ${req.outcome}${what.includes('not guarded') ? ' unguarded' : ''}`);
+          const sent = upstreamAnswer(id, req.outcome);
+          expect(upstream.hits(id), `${what}: upstream hits`).toBe(1);
+          expect(res.headers.first('idempotent-replayed'), what).toBeUndefined();
+          if (!sent) {
+            expect(res.status, what).toBe(502);
+            expect(res.source, what).toBe('error');
+            return;
+          }
+          expect(res.status, what).toBe(sent.status);
+          expect(res.source, what).toBe('service');
+          expect(res.body.equals(sent.body), `${what}: body as the upstream sent it`).toBe(true);
+          expect(res.headers.values('set-cookie'), what).toEqual([`a=${id}; Path=/`, 'b=2; Path=/']);
+        };
+
+        const expectProblem = (res: SimResult, id: string, status: number, title: string, what: string) => {
+          seen(`problem ${status} ${title}${what.includes('in flight') ? ' in flight' : ''}`);
+          expect(upstream.hits(id), `${what}: upstream hits`).toBe(0);
+          expect(res.status, `${what}: ${res.text()}`).toBe(status);
+          expect(res.source, what).toBe('exit');
+          const p = problemOf(res);
+          expect(p.title, what).toBe(title);
+          expect(p.type, what).toBe(status === 409 || status === 422 || status === 400 ? DRAFT : 'about:blank');
+          if (status === 409) expect(res.headers.first('retry-after'), what).toBe('1');
+          else expect(res.headers.first('retry-after'), what).toBeUndefined();
+        };
+
+        const expectReplay = (res: SimResult, id: string, stored: Stored, what: string) => {
+          seen(`replay ${stored.status}`);
+          expect(upstream.hits(id), `${what}: the upstream was called for a stored key`).toBe(0);
+          expect(res.status, `${what}: ${res.text()}`).toBe(stored.status);
+          expect(res.source, what).toBe('exit');
+          expect(res.headers.first('idempotent-replayed'), what).toBe('true');
+          expect(res.headers.values('idempotent-replayed'), what).toEqual(['true']);
+          expect(res.body.equals(stored.body), `${what}: replayed body ${JSON.stringify(res.body.toString('latin1'))} vs stored ${JSON.stringify(stored.body.toString('latin1'))}`).toBe(true);
+          expect(replayable(res), `${what}: replayed headers`).toBe(stored.headers);
+          if (stored.status !== 204) expect(res.headers.first('content-length'), what).toBe(String(stored.body.length));
+        };
+
+        /** Checks a finished request against the model and moves the model on. */
+        const check = (req: Req, id: string, res: SimResult, start: number, end: number, what: string) => {
+          answered(res, what);
+          const c = classify(req);
+          if (c.kind === 'key-auth-401') {
+            seen('key-auth 401');
+            expect(res.status, what).toBe(401);
+            expect(upstream.hits(id), what).toBe(0);
+            return;
+          }
+          if (c.kind === 'pass') return expectProxied(res, req, id, `${what} (not guarded)`);
+          if (c.kind === 'bad-key') return expectProblem(res, id, 400, c.title, what);
+          const slot = model.get(c.scope);
+          if (slot?.kind === 'inflight') {
+            return slot.fp === c.fp
+              ? expectProblem(res, id, 409, 'A request is outstanding for this Idempotency-Key', `${what} (in flight)`)
+              : expectProblem(res, id, 422, 'Idempotency-Key is already used', `${what} (in flight, other payload)`);
+          }
+          let stored = slot?.kind === 'stored' ? slot.stored : undefined;
+          if (stored) {
+            // The record lives ttl from its completion, somewhere in [start, end] of its request;
+            // this request's claim happened somewhere in [start, end] of its own.
+            const surelyAlive = end < stored.start + TTL_S * 1000 - SLACK_MS;
+            const surelyGone = start > stored.end + TTL_S * 1000 + SLACK_MS;
+            const looksReplayed = res.headers.first('idempotent-replayed') !== undefined || res.status === 422;
+            seen(surelyGone ? 'record expired' : surelyAlive ? 'record alive' : `record maybe expired: ${looksReplayed ? 'kept' : 'gone'}`);
+            if (surelyGone || (!surelyAlive && !looksReplayed)) stored = undefined;
+          }
+          if (stored) {
+            if (stored.fp === c.fp) expectReplay(res, id, stored, `${what} (stored ${stored.status})`);
+            else expectProblem(res, id, 422, 'Idempotency-Key is already used', `${what} (stored, other payload)`);
+            return;
+          }
+          expectProxied(res, req, id, `${what} (first)`);
+          if (isStoredOutcome(req.outcome)) {
+            model.set(c.scope, { kind: 'stored', stored: { fp: c.fp, status: res.status, headers: replayable(res), body: Buffer.from(res.body), start, end } });
+          } else model.delete(c.scope);
+        };
+
+        const one = async (req: Req, what: string) => {
+          const id = `${run}-q${reqSeq++}`;
+          const start = Date.now();
+          const res = await nodes[req.node]!.request(build(req, id));
+          const end = Date.now();
+          check(req, id, res, start, end, what);
+        };
+
+        for (const [i, step] of steps.entries()) {
+          const what = `step ${i} ${JSON.stringify(step)}`;
+          if (step.kind === 'wait') {
+            await sleep(TTL_S * 1000 + 2 * SLACK_MS);
+            continue;
+          }
+          if (step.kind === 'one') {
+            await one(step.req, what);
+            continue;
+          }
+          // A pair: the first held at the upstream (if it gets there) while the second is sent.
+          const gate = `${run}-g${i}`;
+          const firstId = `${run}-q${reqSeq++}`;
+          const start = Date.now();
+          const firstDone = nodes[step.first.node]!.request(build(step.first, firstId, gate)).then((res) => ({ res, end: Date.now() }));
+          const raced = await Promise.race([upstream.arrived(gate).then(() => 'arrived' as const), firstDone.then(() => 'done' as const)]);
+          if (raced === 'done') {
+            const { res, end } = await firstDone;
+            check(step.first, firstId, res, start, end, `${what} first (answered without the upstream)`);
+            await one(step.second, `${what} second`);
+            continue;
+          }
+          const c = classify(step.first);
+          seen(`pair in flight${c.kind === 'guarded' ? ' guarded' : ''}${step.first.node !== step.second.node ? ' across nodes' : ''}`);
+          if (c.kind === 'guarded') {
+            const previous = model.get(c.scope);
+            const stored = previous?.kind === 'stored' ? previous.stored : undefined;
+            if (stored && Date.now() < stored.start + TTL_S * 1000 - SLACK_MS) {
+              upstream.open(gate);
+              await firstDone;
+              expect.fail(`${what}: the first request reached the upstream although its key holds a live stored response`);
+            }
+            model.set(c.scope, { kind: 'inflight', fp: c.fp });
+          }
+          try {
+            await one(step.second, `${what} second (first in flight)`);
+          } finally {
+            upstream.open(gate);
+          }
+          const { res, end } = await firstDone;
+          if (c.kind === 'guarded') model.delete(c.scope);
+          check(step.first, firstId, res, start, end, `${what} first (after the gate)`);
+        }
+      }),
+      { numRuns: NUM_RUNS, seed: FC_SEED, path: FC_PATH, endOnFailure: FC_PATH !== undefined, verbose: 1 },
+    );
+  }, 600_000);
+});
