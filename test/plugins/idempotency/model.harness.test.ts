@@ -43,17 +43,27 @@ const TTL_S = 1;
 /** ms of clock skew between this process's timestamps and the store's expiry. */
 const SLACK_MS = 60;
 
-const OUTCOMES = ['200', '201', '204', '400', '409', '429', '500', '503', 'reset', 'big'] as const;
+/** Kong's read_timeout on the service: an upstream slower than this gets Kong's 504. */
+const READ_TIMEOUT_MS = 800;
+/** lock_ttl: how long a claim Kong's 504 left behind stays locked. */
+const LOCK_TTL_S = 2;
+
+/**
+ * Statuses the upstream answers with; `chunked`: 201 without Content-Length; `big`: 201 with a
+ * body over max_response_size (`big-chunked` without Content-Length); `reset`: the connection
+ * dropped before any answer (Kong's 502); `slow`: an answer after Kong's read_timeout (Kong's 504).
+ */
+const OUTCOMES = ['200', '201', '204', '302', '400', '408', '409', '429', '500', '502', '503', '504', 'chunked', 'big', 'big-chunked', 'reset', 'slow'] as const;
 type Outcome = (typeof OUTCOMES)[number];
 
 /** What the upstream sends for request `id` and `outcome` (undefined: the connection is dropped). */
 function upstreamAnswer(id: string, outcome: Outcome): { status: number; headers: Array<[string, string]>; body: Buffer } | undefined {
-  if (outcome === 'reset') return undefined;
-  const status = outcome === 'big' ? 201 : Number(outcome);
+  if (outcome === 'reset' || outcome === 'slow') return undefined;
+  const status = Number(outcome) || 201;
   const body =
     status === 204
       ? Buffer.alloc(0)
-      : outcome === 'big'
+      : outcome.startsWith('big')
         ? Buffer.concat([Buffer.from(`{"req":"${id}"}`), Buffer.alloc(MAX_RESPONSE_SIZE * 2, 0x61)])
         : Buffer.concat([Buffer.from(`{"req":"${id}"}`), TAIL]);
   const headers: Array<[string, string]> = [
@@ -62,7 +72,8 @@ function upstreamAnswer(id: string, outcome: Outcome): { status: number; headers
     ['Set-Cookie', `a=${id}; Path=/`],
     ['Set-Cookie', 'b=2; Path=/'],
   ];
-  if (status !== 204) headers.push(['Content-Length', String(body.length)]);
+  if (status === 302) headers.push(['Location', `/elsewhere/${id}`]);
+  if (status !== 204 && !outcome.endsWith('chunked')) headers.push(['Content-Length', String(body.length)]);
   return { status, headers, body };
 }
 
@@ -115,7 +126,13 @@ class ModelUpstream {
       for (const a of g.arrivals.splice(0)) a();
       if (!g.open) await new Promise<void>((r) => g.waiting.push(r));
     }
-    const answer = upstreamAnswer(id, String(req.headers['x-outcome']) as Outcome);
+    const outcome = String(req.headers['x-outcome']) as Outcome;
+    if (outcome === 'slow') {
+      await new Promise((r) => setTimeout(r, READ_TIMEOUT_MS + 150));
+      res.writeHead(201, { 'Content-Type': 'text/plain', 'Content-Length': '4' });
+      return void res.end('late');
+    }
+    const answer = upstreamAnswer(id, outcome);
     if (!answer) return void req.socket.destroy();
     res.writeHead(answer.status, answer.headers.flat() as unknown as http.OutgoingHttpHeaders);
     res.end(answer.body);
@@ -138,6 +155,8 @@ interface Client {
   consumer?: string;
   /** Its X-Client-Id, which identifies it on the open route. */
   clientId?: string;
+  /** Sends X-Client-Id twice: refused on the open route, where it would identify the client. */
+  clientIdTwice?: boolean;
 }
 
 type KeySpec =
@@ -178,8 +197,10 @@ const keySpec: fc.Arbitrary<KeySpec> = fc.oneof(
 );
 
 const outcomeArb: fc.Arbitrary<Outcome> = fc.oneof(
-  { weight: 3, arbitrary: fc.constantFrom('200' as const, '201' as const) },
-  { weight: 3, arbitrary: fc.constantFrom(...OUTCOMES) },
+  { weight: 6, arbitrary: fc.constantFrom('200' as const, '201' as const) },
+  { weight: 6, arbitrary: fc.constantFrom(...OUTCOMES.filter((o) => o !== 'slow')) },
+  // costs a read_timeout
+  { weight: 1, arbitrary: fc.constant('slow' as const) },
 );
 
 /** Clients 0-2 are anonymous (key-auth refuses them on the auth route), 3-4 consumers: drawn more. */
@@ -242,8 +263,11 @@ function runArb(clients: number): fc.Arbitrary<{ templates: Template[]; steps: S
   return fc.record({ templates: fc.array(templateArb(clients), { minLength: 3, maxLength: 3 }), steps: fc.array(step, { minLength: 1, maxLength: 12 }) });
 }
 
-function resolve(templates: Template[], ref: Ref): Req {
-  return { ...templates[ref.tpl]!, ...(ref.tweak ?? {}), node: ref.node, outcome: ref.outcome };
+function resolve(templates: Template[], ref: Ref, held = false): Req {
+  // While a first request is held at the upstream the second must not take Kong's read_timeout,
+  // or the first would time out too.
+  const outcome = held && ref.outcome === 'slow' ? '201' : ref.outcome;
+  return { ...templates[ref.tpl]!, ...(ref.tweak ?? {}), node: ref.node, outcome };
 }
 
 // ------------------------------------------------------------------ the model
@@ -258,7 +282,8 @@ interface Stored {
   end: number;
 }
 
-type Slot = { kind: 'stored'; stored: Stored } | { kind: 'inflight'; fp: string };
+/** inflight: held at the upstream now; locked: Kong's 504 left the claim until lock_ttl (claimed in [start, end]). */
+type Slot = { kind: 'stored'; stored: Stored } | { kind: 'inflight'; fp: string } | { kind: 'locked'; fp: string; start: number; end: number };
 
 /** What the plugin is expected to do with a request, before the store is consulted. */
 type Class =
@@ -281,7 +306,7 @@ function replayable(res: SimResult): string {
 }
 
 function isStoredOutcome(outcome: Outcome): boolean {
-  return ['200', '201', '204', '400', '409'].includes(outcome);
+  return ['200', '201', '204', '302', '400', '409', 'chunked'].includes(outcome);
 }
 
 /** What the runs met, printed with FC_STATS=1: a property that never meets a case proves nothing about it. */
@@ -321,8 +346,9 @@ describe.each(['memory', 'redis'] as const)(`idempotency model on the %s store (
 
   beforeAll(async () => {
     const store = strategy === 'redis' ? { strategy, redis: { host: '127.0.0.1', port: redis!.port } } : { strategy };
-    const common = { ...store, ttl: TTL_S, max_response_size: MAX_RESPONSE_SIZE };
+    const common = { ...store, ttl: TTL_S, lock_ttl: LOCK_TTL_S, max_response_size: MAX_RESPONSE_SIZE };
     const cluster = new Cluster(upstream.port);
+    Object.assign(cluster.service, { read_timeout: READ_TIMEOUT_MS, retries: 0 });
     openPath = cluster.route({ name: `model-${strategy}-open`, config: { ...common, client_header: 'X-Client-Id' } });
     authPath = cluster.route({ name: `model-${strategy}-auth`, config: { ...common, methods: [...AUTH_METHODS] }, keyAuth: true });
     const alice = cluster.tenant(`alice-${strategy}`);
@@ -331,6 +357,9 @@ describe.each(['memory', 'redis'] as const)(`idempotency model on the %s store (
       { name: 'ip1', ip: '10.0.0.1', headers: [] },
       { name: 'ip2', ip: '10.0.0.2', headers: [] },
       { name: 'hdr-x', ip: '10.0.0.2', headers: [['X-Client-Id', 'x']], clientId: 'x' },
+      // an empty client header identifies no one: the IP does (ip1's)
+      { name: 'hdr-empty', ip: '10.0.0.1', headers: [['X-Client-Id', '']] },
+      { name: 'hdr-twice', ip: '10.0.0.2', headers: [['X-Client-Id', 'x'], ['X-Client-Id', 'y']], clientIdTwice: true },
       // from ip1's address: on the open route (no key-auth) alice is ip1
       { name: 'alice', ip: '10.0.0.1', headers: [['apikey', alice.apikey]], consumer: alice.consumer.id },
       { name: 'bob', ip: '10.0.0.1', headers: [['apikey', bob.apikey]], consumer: bob.consumer.id },
@@ -344,9 +373,9 @@ describe.each(['memory', 'redis'] as const)(`idempotency model on the %s store (
   it('every step answers as the model says', async () => {
     let runSeq = 0;
     await fc.assert(
-      fc.asyncProperty(runArb(5), async ({ templates, steps: refs }) => {
+      fc.asyncProperty(runArb(clients.length), async ({ templates, steps: refs }) => {
         const steps = refs.map((r) =>
-          r.kind === 'one' ? { kind: r.kind, req: resolve(templates, r.req) } : r.kind === 'pair' ? { kind: r.kind, first: resolve(templates, r.first), second: resolve(templates, r.second) } : r,
+          r.kind === 'one' ? { kind: r.kind, req: resolve(templates, r.req) } : r.kind === 'pair' ? { kind: r.kind, first: resolve(templates, r.first), second: resolve(templates, r.second, true) } : r,
         );
         const run = `${strategy}${process.pid}r${runSeq++}`;
         const model = new Map<string, Slot>();
@@ -365,6 +394,7 @@ describe.each(['memory', 'redis'] as const)(`idempotency model on the %s store (
             case 'long':
               return { kind: 'bad-key', title: 'Idempotency-Key is too long' };
             case 'ok': {
+              if (req.route === 'open' && client.clientIdTwice) return { kind: 'bad-key', title: 'Bad Request' };
               const identity =
                 req.route === 'auth' ? `consumer:${client.consumer}` : client.clientId !== undefined ? `header:${client.clientId}` : `ip:${client.ip}`;
               const where = strategy === 'memory' ? `node${req.node}` : 'redis';
@@ -392,7 +422,10 @@ describe.each(['memory', 'redis'] as const)(`idempotency model on the %s store (
           expect(bad.map((l) => l.message), `${what}: errors in Kong's log`).toEqual([]);
           expect(nodes.every((n) => n.server.running), `${what}: a plugin server exited`).toBe(true);
           expect(
-            res.kongLog.filter((l) => l.plugin === 'idempotency' && /lock expired|response handler failed|stays locked/.test(l.message)).map((l) => l.message),
+            res.kongLog
+              .filter((l) => l.plugin === 'idempotency' && /lock expired|response handler failed|stays locked/.test(l.message))
+              .filter((l) => !(/Kong got no response from it in time \(504\)/.test(l.message) && res.status === 504 && res.source === 'error'))
+              .map((l) => l.message),
             what,
           ).toEqual([]);
         };
@@ -402,6 +435,11 @@ describe.each(['memory', 'redis'] as const)(`idempotency model on the %s store (
           const sent = upstreamAnswer(id, req.outcome);
           expect(upstream.hits(id), `${what}: upstream hits`).toBe(1);
           expect(res.headers.first('idempotent-replayed'), what).toBeUndefined();
+          if (req.outcome === 'slow') {
+            expect(res.status, what).toBe(504);
+            expect(res.source, what).toBe('error');
+            return;
+          }
           if (!sent) {
             expect(res.status, what).toBe(502);
             expect(res.source, what).toBe('error');
@@ -420,7 +458,7 @@ describe.each(['memory', 'redis'] as const)(`idempotency model on the %s store (
           expect(res.source, what).toBe('exit');
           const p = problemOf(res);
           expect(p.title, what).toBe(title);
-          expect(p.type, what).toBe(status === 409 || status === 422 || status === 400 ? DRAFT : 'about:blank');
+          expect(p.type, what).toBe(title === 'Bad Request' ? 'about:blank' : DRAFT);
           if (status === 409) expect(res.headers.first('retry-after'), what).toBe('1');
           else expect(res.headers.first('retry-after'), what).toBeUndefined();
         };
@@ -450,7 +488,18 @@ describe.each(['memory', 'redis'] as const)(`idempotency model on the %s store (
           if (c.kind === 'pass') return expectProxied(res, req, id, `${what} (not guarded)`);
           if (c.kind === 'bad-key') return expectProblem(res, id, 400, c.title, what);
           const slot = model.get(c.scope);
-          if (slot?.kind === 'inflight') {
+          if (slot?.kind === 'locked') {
+            // Locked from its claim (in [start, end] of its request) for lock_ttl.
+            const surelyLocked = end < slot.start + LOCK_TTL_S * 1000 - SLACK_MS;
+            const surelyFree = start > slot.end + LOCK_TTL_S * 1000 + SLACK_MS;
+            const looksLocked = res.status === 409 || res.status === 422;
+            seen(surelyFree ? 'lock expired' : surelyLocked ? 'lock alive' : `lock maybe expired: ${looksLocked ? 'kept' : 'gone'}`);
+            if (surelyLocked || (!surelyFree && looksLocked)) {
+              return slot.fp === c.fp
+                ? expectProblem(res, id, 409, 'A request is outstanding for this Idempotency-Key', `${what} (locked after Kong's 504)`)
+                : expectProblem(res, id, 422, 'Idempotency-Key is already used', `${what} (locked after Kong's 504, other payload)`);
+            }
+          } else if (slot?.kind === 'inflight') {
             return slot.fp === c.fp
               ? expectProblem(res, id, 409, 'A request is outstanding for this Idempotency-Key', `${what} (in flight)`)
               : expectProblem(res, id, 422, 'Idempotency-Key is already used', `${what} (in flight, other payload)`);
@@ -473,6 +522,8 @@ describe.each(['memory', 'redis'] as const)(`idempotency model on the %s store (
           expectProxied(res, req, id, `${what} (first)`);
           if (isStoredOutcome(req.outcome)) {
             model.set(c.scope, { kind: 'stored', stored: { fp: c.fp, status: res.status, headers: replayable(res), body: Buffer.from(res.body), start, end } });
+          } else if (req.outcome === 'slow') {
+            model.set(c.scope, { kind: 'locked', fp: c.fp, start, end });
           } else model.delete(c.scope);
         };
 
@@ -511,10 +562,11 @@ describe.each(['memory', 'redis'] as const)(`idempotency model on the %s store (
           if (c.kind === 'guarded') {
             const previous = model.get(c.scope);
             const stored = previous?.kind === 'stored' ? previous.stored : undefined;
-            if (stored && Date.now() < stored.start + TTL_S * 1000 - SLACK_MS) {
+            const locked = previous?.kind === 'locked' && Date.now() < previous.start + LOCK_TTL_S * 1000 - SLACK_MS;
+            if (locked || (stored && Date.now() < stored.start + TTL_S * 1000 - SLACK_MS)) {
               upstream.open(gate);
               await firstDone;
-              expect.fail(`${what}: the first request reached the upstream although its key holds a live stored response`);
+              expect.fail(`${what}: the first request reached the upstream although its key holds a live stored response or lock`);
             }
             model.set(c.scope, { kind: 'inflight', fp: c.fp });
           }
