@@ -86,6 +86,32 @@ describe('X-Forwarded-* upstream (kong/runloop/handler.lua access.before, nginx_
   });
 });
 
+describe('a request body without a declared length (nginx proxy_request_buffering, $proxy_internal_body_length)', () => {
+  it.each([
+    ['an HTTP/2 GET with a body', { method: 'GET', httpVersion: 2 }],
+    ['an HTTP/2 POST', { method: 'POST', httpVersion: 2 }],
+    ['a chunked GET', { method: 'GET', headers: [['Transfer-Encoding', 'chunked']] as Array<[string, string]> }],
+  ])('%s reaches the upstream with the Content-Length nginx read, as one request', async (_, req) => {
+    const kong = sim();
+    const res = await kong.request({ path: '/t/x', body: '{"a":1}', ...req });
+    kong.close();
+    expect(res.status).toBe(200);
+    expect(res.upstreamRequest?.headers.first('content-length')).toBe('7');
+    const echoed = res.json() as { method: string; headers: Record<string, string>; body: string };
+    expect(echoed.method).toBe(req.method);
+    expect(echoed.headers['content-length']).toBe('7');
+    expect(echoed.headers['transfer-encoding']).toBeUndefined();
+    expect(echoed.body).toBe('{"a":1}');
+  });
+
+  it('an HTTP/2 GET without a body gets none', async () => {
+    const kong = sim();
+    const res = await kong.request({ path: '/t/x', method: 'GET', httpVersion: 2 });
+    kong.close();
+    expect(res.upstreamRequest?.headers.has('content-length')).toBe(false);
+  });
+});
+
 describe('kong.log.serialize() (kong/pdk/log.lua)', () => {
   it("reports the client's forwarded address as client_ip", async () => {
     const kong = sim({ withPlugin: true, trustedIps: ['10.0.0.0/8'] });
