@@ -374,7 +374,7 @@ describe.each(['memory', 'redis'] as const)(`webhook de-duplication model on the
           check(step.first, firstId, res, start, end, `${what} first (after the gate)`);
         }
       }),
-      { numRuns: NUM_RUNS, seed: FC_SEED, path: FC_PATH, endOnFailure: FC_PATH !== undefined, verbose: 1 },
+      { numRuns: NUM_RUNS, seed: FC_SEED, path: FC_PATH, endOnFailure: FC_PATH !== undefined },
     );
   }, 600_000);
 });
