@@ -190,7 +190,8 @@ const CHUNKED = 5;
 interface Req {
   node: 0 | 1;
   client: number;
-  route: 'open' | 'auth';
+  /** open: no auth, client_header; auth: key-auth, GET guarded too; anon: key-auth with an anonymous consumer, client_header. */
+  route: 'open' | 'auth' | 'anon';
   method: (typeof METHODS)[number];
   path: (typeof PATHS)[number];
   body: number;
@@ -226,7 +227,7 @@ type Template = Omit<Req, 'node' | 'outcome'>;
 function templateArb(clients: number): fc.Arbitrary<Template> {
   return fc.record({
     client: clientArb(clients),
-    route: fc.constantFrom('open' as const, 'auth' as const),
+    route: fc.constantFrom('open' as const, 'auth' as const, 'anon' as const),
     method: fc.oneof({ weight: 4, arbitrary: fc.constant('POST' as const) }, { weight: 1, arbitrary: fc.constantFrom('PATCH' as const, 'GET' as const) }),
     path: fc.oneof({ weight: 4, arbitrary: fc.constant('/a' as const) }, { weight: 1, arbitrary: fc.constant('/b' as const) }),
     body: fc.oneof({ weight: 8, arbitrary: fc.constant(0) }, { weight: 3, arbitrary: fc.constantFrom(1, 2, 3) }, { weight: 1, arbitrary: fc.constantFrom(HUGE, CHUNKED) }),
@@ -239,7 +240,7 @@ function templateArb(clients: number): fc.Arbitrary<Template> {
 function tweakArb(clients: number): fc.Arbitrary<Partial<Template>> {
   return fc.oneof(
     fc.record({ client: clientArb(clients) }),
-    fc.record({ route: fc.constantFrom('open' as const, 'auth' as const) }),
+    fc.record({ route: fc.constantFrom('open' as const, 'auth' as const, 'anon' as const) }),
     fc.record({ method: fc.constantFrom(...METHODS) }),
     fc.record({ path: fc.constantFrom(...PATHS) }),
     fc.record({ body: fc.nat({ max: BODIES.length - 1 }) }),
@@ -357,8 +358,8 @@ const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 40);
 describe.each(['memory', 'redis'] as const)(`idempotency model on the %s store (${TEST_PLUGIN_SERVER} plugin server)`, (strategy) => {
   let nodes: Node[];
   let clients: Client[];
-  let openPath: string;
-  let authPath: string;
+  let paths: Record<Req['route'], string>;
+  let anonymousId: string;
   const AUTH_METHODS = new Set(['POST', 'PATCH', 'GET']);
   const OPEN_METHODS = new Set(['POST', 'PATCH']);
 
@@ -367,10 +368,19 @@ describe.each(['memory', 'redis'] as const)(`idempotency model on the %s store (
     const common = { ...store, ttl: TTL_S, lock_ttl: LOCK_TTL_S, max_response_size: MAX_RESPONSE_SIZE };
     const cluster = new Cluster(upstream.port);
     Object.assign(cluster.service, { read_timeout: READ_TIMEOUT_MS, retries: 0 });
-    openPath = cluster.route({ name: `model-${strategy}-open`, config: { ...common, client_header: 'X-Client-Id' } });
-    authPath = cluster.route({ name: `model-${strategy}-auth`, config: { ...common, methods: [...AUTH_METHODS] }, keyAuth: true });
     const alice = cluster.tenant(`alice-${strategy}`);
     const bob = cluster.tenant(`bob-${strategy}`);
+    // a consumer whose credential nobody uses: key-auth's `anonymous`
+    anonymousId = cluster.tenant(`anonymous-${strategy}`).consumer.id;
+    paths = {
+      open: cluster.route({ name: `model-${strategy}-open`, config: { ...common, client_header: 'X-Client-Id' } }),
+      auth: cluster.route({ name: `model-${strategy}-auth`, config: { ...common, methods: [...AUTH_METHODS] }, keyAuth: true }),
+      anon: cluster.route({
+        name: `model-${strategy}-anon`,
+        config: { ...common, client_header: 'X-Client-Id' },
+        plugins: [{ name: 'key-auth', config: { anonymous: anonymousId } }],
+      }),
+    };
     clients = [
       { name: 'ip1', ip: '10.0.0.1', headers: [] },
       { name: 'ip2', ip: '10.0.0.2', headers: [] },
@@ -380,6 +390,8 @@ describe.each(['memory', 'redis'] as const)(`idempotency model on the %s store (
       // an empty client header identifies no one: the IP does (ip1's)
       { name: 'hdr-empty', ip: '10.0.0.1', headers: [['X-Client-Id', '']] },
       { name: 'hdr-twice', ip: '10.0.0.2', headers: [['X-Client-Id', 'x'], ['X-Client-Id', 'y']], clientIdTwice: true },
+      // an apikey nobody has: refused on the auth route, the anonymous consumer on the anon route
+      { name: 'wrong-apikey', ip: '10.0.0.2', headers: [['apikey', 'nobody-has-this-key']] },
       // from ip1's address: on the open route (no key-auth) alice is ip1
       { name: 'alice', ip: '10.0.0.1', headers: [['apikey', alice.apikey]], consumer: alice.consumer.id },
       { name: 'bob', ip: '10.0.0.1', headers: [['apikey', bob.apikey]], consumer: bob.consumer.id },
@@ -416,9 +428,13 @@ describe.each(['memory', 'redis'] as const)(`idempotency model on the %s store (
             case 'ok': {
               if (BODIES[req.body]!.declared) return { kind: 'bad-key', title: 'Content Too Large', status: 413 };
               if (BODIES[req.body]!.chunked) return { kind: 'bad-key', title: 'Length Required', status: 411 };
-              if (req.route === 'open' && client.clientIdTwice) return { kind: 'bad-key', title: 'Bad Request' };
-              const identity =
-                req.route === 'auth' ? `consumer:${client.consumer}` : client.clientId !== undefined ? `header:${client.clientId}` : `ip:${client.ip}`;
+              // the client header identifies only a client without a credential
+              const fallback = client.clientId !== undefined ? `header:${client.clientId}` : `ip:${client.ip}`;
+              let identity: string;
+              if (req.route === 'open') identity = fallback;
+              else if (client.consumer !== undefined) identity = `consumer:${client.consumer}`;
+              else identity = `consumer:${anonymousId}|${fallback}`; // anon route only: auth refused it above
+              if (client.clientIdTwice && !(req.route !== 'open' && client.consumer !== undefined)) return { kind: 'bad-key', title: 'Bad Request' };
               const where = strategy === 'memory' ? `node${req.node}` : 'redis';
               return { kind: 'guarded', scope: `${where}|${req.route}|${identity}|${req.key.id}`, fp: `${req.method} ${req.path} ${BODIES[req.body]!.fp}` };
             }
@@ -438,7 +454,7 @@ describe.each(['memory', 'redis'] as const)(`idempotency model on the %s store (
           else if (k.kind === 'malformed') headers.push(['Idempotency-Key', k.wire]);
           else if (k.kind === 'twice') headers.push(['Idempotency-Key', `${run}-k1`], ['Idempotency-Key', `${run}-k1`]);
           else if (k.kind === 'long') headers.push(['Idempotency-Key', `${run}-${'k'.repeat(256)}`]);
-          return { method: req.method, path: `${req.route === 'open' ? openPath : authPath}${req.path}`, headers, body: body.bytes, clientIp: client.ip, httpVersion: req.h2 ? 2 : 1.1 };
+          return { method: req.method, path: `${paths[req.route]}${req.path}`, headers, body: body.bytes, clientIp: client.ip, httpVersion: req.h2 ? 2 : 1.1 };
         };
 
         const answered = (res: SimResult, what: string, mayLock: boolean) => {
