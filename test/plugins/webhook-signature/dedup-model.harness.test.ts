@@ -104,7 +104,8 @@ class ModelUpstream {
 
 // ------------------------------------------------------------------ deliveries
 
-type Signing = 'valid' | 'unsigned' | 'tampered-body' | 'tampered-id' | 'wrong-secret';
+/** resigned: the sender's retry, signed again 2 min later (within tolerance); stale: signed 10 min ago (std only: GitHub signs no time). */
+type Signing = 'valid' | 'resigned' | 'stale' | 'unsigned' | 'tampered-body' | 'tampered-id' | 'wrong-secret';
 
 interface Delivery {
   node: 0 | 1;
@@ -139,7 +140,9 @@ const tweakArb: fc.Arbitrary<Partial<Template>> = fc.oneof(
   fc.record({ body: fc.constantFrom(0 as const, 1 as const) }),
 );
 const signingArb: fc.Arbitrary<Signing> = fc.oneof(
-  { weight: 10, arbitrary: fc.constant('valid' as const) },
+  { weight: 8, arbitrary: fc.constant('valid' as const) },
+  { weight: 2, arbitrary: fc.constant('resigned' as const) },
+  { weight: 1, arbitrary: fc.constant('stale' as const) },
   { weight: 3, arbitrary: fc.constantFrom('unsigned' as const, 'tampered-body' as const, 'tampered-id' as const, 'wrong-secret' as const) },
 );
 const outcomeArb: fc.Arbitrary<Outcome> = fc.oneof(
@@ -226,7 +229,8 @@ describe.each(['memory', 'redis'] as const)(`webhook de-duplication model on the
 
         /** What the plugin does before the store: 401 (not verified), 400 (no id), or the key it claims. */
         const classify = (d: Delivery): { kind: '401' } | { kind: '400'; message: string } | { kind: 'dedup'; key: string } => {
-          if (d.signing !== 'valid') return { kind: '401' };
+          if (d.signing === 'stale' && d.route === 'std') return { kind: '401' };
+          if (d.signing !== 'valid' && d.signing !== 'resigned' && d.signing !== 'stale') return { kind: '401' };
           if (d.event === null) return d.route === 'std' ? { kind: '401' } : { kind: '400', message: 'Missing webhook event id (x-github-delivery header)' };
           const where = strategy === 'memory' ? `node${d.node}` : 'redis';
           // the id alone when signed (std); with the body when not (gh)
@@ -242,7 +246,8 @@ describe.each(['memory', 'redis'] as const)(`webhook de-duplication model on the
           let signed: Array<[string, string]> = [];
           if (d.route === 'std') {
             const signedId = d.signing === 'tampered-id' ? `${eventId ?? ''}x` : (eventId ?? '');
-            signed = standardHeaders(d.signing === 'wrong-secret' ? newWhsec() : secret, signedId, T, signedBody);
+            const ts = d.signing === 'resigned' ? T + 120 : d.signing === 'stale' ? T - 600 : T;
+            signed = standardHeaders(d.signing === 'wrong-secret' ? newWhsec() : secret, signedId, ts, signedBody);
             if (eventId === undefined) signed = signed.filter(([n]) => n !== 'webhook-id');
             else signed = signed.map(([n, v]): [string, string] => (n === 'webhook-id' ? [n, eventId] : [n, v]));
           } else {
