@@ -257,7 +257,8 @@ interface Ref {
   outcome: Outcome;
 }
 
-type StepRef = { kind: 'one'; req: Ref } | { kind: 'pair'; first: Ref; second: Ref } | { kind: 'wait' };
+/** pair: the first held at the upstream while the second is sent; race: both sent at once, nothing held. */
+type StepRef = { kind: 'one'; req: Ref } | { kind: 'pair' | 'race'; first: Ref; second: Ref } | { kind: 'wait' };
 
 function refArb(clients: number): fc.Arbitrary<Ref> {
   return fc.record({
@@ -273,6 +274,20 @@ function runArb(clients: number): fc.Arbitrary<{ templates: Template[]; steps: S
   const step: fc.Arbitrary<StepRef> = fc.oneof(
     { weight: 12, arbitrary: refArb(clients).map((req) => ({ kind: 'one' as const, req })) },
     { weight: 5, arbitrary: fc.record({ kind: fc.constant('pair' as const), first: refArb(clients), second: refArb(clients) }) },
+    {
+      weight: 4,
+      // mostly the same request twice (a client's retry racing its original), to either node
+      arbitrary: refArb(clients).chain((first) =>
+        fc.record({
+          kind: fc.constant('race' as const),
+          first: fc.constant(first),
+          second: fc.oneof(
+            { weight: 3, arbitrary: fc.record({ node: fc.constantFrom(0 as const, 1 as const), outcome: outcomeArb }).map((o) => ({ ...first, ...o })) },
+            { weight: 1, arbitrary: refArb(clients) },
+          ),
+        }),
+      ),
+    },
     { weight: 1, arbitrary: fc.constant({ kind: 'wait' as const }) },
   );
   return fc.record({ templates: fc.array(templateArb(clients), { minLength: 3, maxLength: 3 }), steps: fc.array(step, { minLength: 1, maxLength: 12 }) });
@@ -407,10 +422,14 @@ describe.each(['memory', 'redis'] as const)(`idempotency model on the %s store (
     await fc.assert(
       fc.asyncProperty(runArb(clients.length), async ({ templates, steps: refs }) => {
         const steps = refs.map((r) =>
-          r.kind === 'one' ? { kind: r.kind, req: resolve(templates, r.req) } : r.kind === 'pair' ? { kind: r.kind, first: resolve(templates, r.first), second: resolve(templates, r.second, true) } : r,
+          r.kind === 'one'
+            ? { kind: r.kind, req: resolve(templates, r.req) }
+            : r.kind === 'wait'
+              ? r
+              : { kind: r.kind, first: resolve(templates, r.first, r.kind === 'race'), second: resolve(templates, r.second, true) },
         );
         const run = `${strategy}${process.pid}r${runSeq++}`;
-        const model = new Map<string, Slot>();
+        let model = new Map<string, Slot>();
         let reqSeq = 0;
 
         const classify = (req: Req): Class => {
@@ -589,6 +608,51 @@ describe.each(['memory', 'redis'] as const)(`idempotency model on the %s store (
           }
           if (step.kind === 'one') {
             await one(step.req, what);
+            continue;
+          }
+          if (step.kind === 'race') {
+            // Both at once: the answers must be those of some order of the two, or of one of
+            // them seen in flight by the other (409/422); never two executions of one key.
+            const [a, b] = [step.first, step.second];
+            const ids = [`${run}-q${reqSeq++}`, `${run}-q${reqSeq++}`] as const;
+            const start = Date.now();
+            const [ra, rb] = await Promise.all(
+              [a, b].map((req, j) => nodes[req.node]!.request(build(req, ids[j]!)).then((res) => ({ res, end: Date.now() }))),
+            );
+            const checkA = () => check(a, ids[0], ra!.res, start, ra!.end, `${what} race a`);
+            const checkB = () => check(b, ids[1], rb!.res, start, rb!.end, `${what} race b`);
+            const whileInFlight = (first: Req, firstCheck: () => void, secondCheck: () => void) => () => {
+              const c = classify(first);
+              if (c.kind !== 'guarded') throw new Error('not guarded: no claim to see');
+              const before = model.get(c.scope);
+              model.set(c.scope, { kind: 'inflight', fp: c.fp });
+              secondCheck();
+              if (before) model.set(c.scope, before);
+              else model.delete(c.scope);
+              firstCheck();
+            };
+            const orders: Array<[string, () => void]> = [
+              ['a then b', () => (checkA(), checkB())],
+              ['b then a', () => (checkB(), checkA())],
+              ['b while a in flight', whileInFlight(a, checkA, checkB)],
+              ['a while b in flight', whileInFlight(b, checkB, checkA)],
+            ];
+            const failures: string[] = [];
+            let explained = false;
+            for (const [name, order] of orders) {
+              const saved = model;
+              model = new Map(saved);
+              try {
+                order();
+                explained = true;
+                seen(`race explained by ${name}`);
+                break;
+              } catch (error) {
+                failures.push(`${name}: ${(error as Error).message.split('\n')[0]}`);
+                model = saved;
+              }
+            }
+            if (!explained) expect.fail(`${what}: no order of the two explains their answers:\n${failures.join('\n')}`);
             continue;
           }
           // A pair: the first held at the upstream (if it gets there) while the second is sent.
