@@ -111,8 +111,8 @@ interface Delivery {
   node: 0 | 1;
   /** std: Standard Webhooks (webhook-id signed); gh: GitHub (X-GitHub-Delivery not signed). */
   route: 'std' | 'gh';
-  /** null: no event id header. */
-  event: 'e1' | 'e2' | null;
+  /** null: no event id header; twice: e1's header sent twice (ambiguous: no event id). */
+  event: 'e1' | 'e2' | null | 'twice';
   body: 0 | 1;
   signing: Signing;
   outcome: Outcome;
@@ -126,17 +126,18 @@ interface Ref {
   signing: Signing;
   outcome: Outcome;
 }
-type StepRef = { kind: 'one'; d: Ref } | { kind: 'pair'; first: Ref; second: Ref } | { kind: 'wait' };
-type Step = { kind: 'one'; d: Delivery } | { kind: 'pair'; first: Delivery; second: Delivery } | { kind: 'wait' };
+/** pair: the first held at the upstream while the second is sent; race: both at once, nothing held. */
+type StepRef = { kind: 'one'; d: Ref } | { kind: 'pair' | 'race'; first: Ref; second: Ref } | { kind: 'wait' };
+type Step = { kind: 'one'; d: Delivery } | { kind: 'pair' | 'race'; first: Delivery; second: Delivery } | { kind: 'wait' };
 
 const templateArb: fc.Arbitrary<Template> = fc.record({
   route: fc.constantFrom('std' as const, 'gh' as const),
-  event: fc.oneof({ weight: 8, arbitrary: fc.constantFrom('e1' as const, 'e2' as const) }, { weight: 1, arbitrary: fc.constant(null) }),
+  event: fc.oneof({ weight: 8, arbitrary: fc.constantFrom('e1' as const, 'e2' as const) }, { weight: 1, arbitrary: fc.constantFrom(null, 'twice' as const) }),
   body: fc.constantFrom(0 as const, 1 as const),
 });
 const tweakArb: fc.Arbitrary<Partial<Template>> = fc.oneof(
   fc.record({ route: fc.constantFrom('std' as const, 'gh' as const) }),
-  fc.record({ event: fc.constantFrom('e1' as const, 'e2' as const, null) }),
+  fc.record({ event: fc.constantFrom('e1' as const, 'e2' as const, null, 'twice' as const) }),
   fc.record({ body: fc.constantFrom(0 as const, 1 as const) }),
 );
 const signingArb: fc.Arbitrary<Signing> = fc.oneof(
@@ -162,7 +163,18 @@ const runArb = fc.record({
   steps: fc.array(
     fc.oneof(
       { weight: 10, arbitrary: refArb.map((d): StepRef => ({ kind: 'one', d })) },
-      { weight: 5, arbitrary: fc.record({ first: refArb, second: refArb }).map((p): StepRef => ({ kind: 'pair', ...p })) },
+      { weight: 5, arbitrary: fc.record({ kind: fc.constantFrom('pair' as const, 'race' as const), first: refArb, second: refArb }) },
+      // the sender's redelivery while the first is still in progress: the same delivery, to either node
+      {
+        weight: 5,
+        arbitrary: refArb.chain((first) =>
+          fc.record({
+            kind: fc.constantFrom('pair' as const, 'race' as const),
+            first: fc.constant(first),
+            second: fc.record({ node: fc.constantFrom(0 as const, 1 as const), outcome: outcomeArb, signing: signingArb }).map((o) => ({ ...first, ...o })),
+          }),
+        ),
+      },
       { weight: 1, arbitrary: fc.constant<StepRef>({ kind: 'wait' }) },
     ),
     { minLength: 1, maxLength: 12 },
@@ -219,10 +231,14 @@ describe.each(['memory', 'redis'] as const)(`webhook de-duplication model on the
     await fc.assert(
       fc.asyncProperty(runArb, async ({ templates, steps: refs }) => {
         const steps: Step[] = refs.map((r) =>
-          r.kind === 'one' ? { kind: 'one', d: resolve(templates, r.d) } : r.kind === 'pair' ? { kind: 'pair', first: resolve(templates, r.first), second: resolve(templates, r.second, true) } : r,
+          r.kind === 'one'
+            ? { kind: 'one', d: resolve(templates, r.d) }
+            : r.kind === 'wait'
+              ? r
+              : { kind: r.kind, first: resolve(templates, r.first, r.kind === 'race'), second: resolve(templates, r.second, true) },
         );
         const run = `${strategy}${process.pid}r${runSeq++}`;
-        const model = new Map<string, Slot>();
+        let model = new Map<string, Slot>();
         let reqSeq = 0;
 
         const bodyOf = (d: Delivery) => `{"type":"invoice.paid","n":${d.body},"run":"${run}"}`;
@@ -231,7 +247,8 @@ describe.each(['memory', 'redis'] as const)(`webhook de-duplication model on the
         const classify = (d: Delivery): { kind: '401' } | { kind: '400'; message: string } | { kind: 'dedup'; key: string } => {
           if (d.signing === 'stale' && d.route === 'std') return { kind: '401' };
           if (d.signing !== 'valid' && d.signing !== 'resigned' && d.signing !== 'stale') return { kind: '401' };
-          if (d.event === null) return d.route === 'std' ? { kind: '401' } : { kind: '400', message: 'Missing webhook event id (x-github-delivery header)' };
+          // std signs its id: none, or two, fail verification; gh's unsigned id is looked for after it
+          if (d.event === null || d.event === 'twice') return d.route === 'std' ? { kind: '401' } : { kind: '400', message: 'Missing webhook event id (x-github-delivery header)' };
           const where = strategy === 'memory' ? `node${d.node}` : 'redis';
           // the id alone when signed (std); with the body when not (gh)
           return { kind: 'dedup', key: `${where}|${d.route}|${d.event}${d.route === 'gh' ? `|${d.body}` : ''}` };
@@ -239,7 +256,7 @@ describe.each(['memory', 'redis'] as const)(`webhook de-duplication model on the
 
         const build = (d: Delivery, id: string, gate?: string): SimRequest => {
           const body = bodyOf(d);
-          const eventId = d.event === null ? undefined : `${run}-${d.event}`;
+          const eventId = d.event === null ? undefined : `${run}-${d.event === 'twice' ? 'e1' : d.event}`;
           const extra: Array<[string, string]> = [['X-Req', id], ['X-Outcome', d.outcome]];
           if (gate) extra.push(['X-Gate', gate]);
           const signedBody = d.signing === 'tampered-body' ? `${body} ` : body;
@@ -249,11 +266,12 @@ describe.each(['memory', 'redis'] as const)(`webhook de-duplication model on the
             const ts = d.signing === 'resigned' ? T + 120 : d.signing === 'stale' ? T - 600 : T;
             signed = standardHeaders(d.signing === 'wrong-secret' ? newWhsec() : secret, signedId, ts, signedBody);
             if (eventId === undefined) signed = signed.filter(([n]) => n !== 'webhook-id');
-            else signed = signed.map(([n, v]): [string, string] => (n === 'webhook-id' ? [n, eventId] : [n, v]));
+            else signed = signed.flatMap(([n, v]): Array<[string, string]> => (n === 'webhook-id' ? (d.event === 'twice' ? [[n, eventId], [n, eventId]] : [[n, eventId]]) : [[n, v]]));
           } else {
             signed = [['X-Hub-Signature-256', githubHeader(d.signing === 'wrong-secret' ? 'not-the-secret' : GH_SECRET, signedBody)]];
             // GitHub does not sign its delivery id: "tampered-id" is a captured delivery under another id, verified
             if (eventId !== undefined) signed.push(['X-GitHub-Delivery', d.signing === 'tampered-id' ? `${eventId}-forged` : eventId]);
+            if (d.event === 'twice') signed.push(['X-GitHub-Delivery', eventId!]);
           }
           if (d.signing === 'unsigned') signed = signed.filter(([n]) => !/signature/i.test(n));
           return post(paths[strategy][d.route], [...signed, ...extra], body);
@@ -265,9 +283,18 @@ describe.each(['memory', 'redis'] as const)(`webhook de-duplication model on the
           expect(env.nodes.every((n) => n.server.running), `${what}: a plugin server exited`).toBe(true);
         };
 
+        /** A GitHub delivery replayed under a made-up id is verified: it claims (made-up id, body). */
+        const forgedGh = (d: Delivery) => d.route === 'gh' && d.signing === 'tampered-id';
+        const classifyAny = (d: Delivery) => (forgedGh(d) ? classify({ ...d, signing: 'valid' }) : classify(d));
+        /** The store key the delivery claims, undefined when it is refused before any claim. */
+        const keyOf = (d: Delivery): string | undefined => {
+          const c = classifyAny(d);
+          return c.kind !== 'dedup' ? undefined : forgedGh(d) ? `${c.key}|forged` : c.key;
+        };
+
         const check = (d: Delivery, id: string, res: SimResult, start: number, end: number, what: string) => {
           answered(res, what);
-          const c = d.route === 'gh' && d.signing === 'tampered-id' ? classify({ ...d, signing: 'valid' }) : classify(d);
+          const c = classifyAny(d);
           if (c.kind === '401') {
             seen('401');
             expect(res.status, `${what}: ${res.text()}`).toBe(401);
@@ -281,8 +308,7 @@ describe.each(['memory', 'redis'] as const)(`webhook de-duplication model on the
             expect(upstream.hits(id), what).toBe(0);
             return;
           }
-          // A GitHub delivery replayed under a made-up id is verified: it claims (made-up id, body).
-          const key = d.route === 'gh' && d.signing === 'tampered-id' ? `${c.key}|forged` : c.key;
+          const key = keyOf(d)!;
           const slot = model.get(key);
           if (slot?.kind === 'inflight') {
             seen('409 in flight');
@@ -342,6 +368,49 @@ describe.each(['memory', 'redis'] as const)(`webhook de-duplication model on the
             await one(step.d, what);
             continue;
           }
+          if (step.kind === 'race') {
+            // Both at once: the answers must be those of some order of the two, or of one seen in
+            // flight by the other (409); never two deliveries of one event to the upstream.
+            const [a, b] = [step.first, step.second];
+            const ids = [`${run}-q${reqSeq++}`, `${run}-q${reqSeq++}`] as const;
+            const start = Date.now();
+            const [ra, rb] = await Promise.all([a, b].map((d, j) => env.request(build(d, ids[j]!), d.node).then((res) => ({ res, end: Date.now() }))));
+            const checkA = () => check(a, ids[0], ra!.res, start, ra!.end, `${what} race a`);
+            const checkB = () => check(b, ids[1], rb!.res, start, rb!.end, `${what} race b`);
+            const whileInFlight = (first: Delivery, firstCheck: () => void, secondCheck: () => void) => () => {
+              const key = keyOf(first);
+              if (key === undefined) throw new Error('refused before any claim');
+              const before = model.get(key);
+              model.set(key, { kind: 'inflight' });
+              secondCheck();
+              if (before) model.set(key, before);
+              else model.delete(key);
+              firstCheck();
+            };
+            const orders: Array<[string, () => void]> = [
+              ['a then b', () => (checkA(), checkB())],
+              ['b then a', () => (checkB(), checkA())],
+              ['b while a in flight', whileInFlight(a, checkA, checkB)],
+              ['a while b in flight', whileInFlight(b, checkB, checkA)],
+            ];
+            const failures: string[] = [];
+            let explained = false;
+            for (const [name, order] of orders) {
+              const saved = model;
+              model = new Map(saved);
+              try {
+                order();
+                explained = true;
+                seen(`race explained by ${name}`);
+                break;
+              } catch (error) {
+                failures.push(`${name}: ${(error as Error).message.split('\n')[0]}`);
+                model = saved;
+              }
+            }
+            if (!explained) expect.fail(`${what}: no order of the two explains their answers:\n${failures.join('\n')}`);
+            continue;
+          }
           const gate = `${run}-g${i}`;
           const firstId = `${run}-q${reqSeq++}`;
           const start = Date.now();
@@ -353,8 +422,7 @@ describe.each(['memory', 'redis'] as const)(`webhook de-duplication model on the
             await one(step.second, `${what} second`);
             continue;
           }
-          const c = step.first.route === 'gh' && step.first.signing === 'tampered-id' ? classify({ ...step.first, signing: 'valid' }) : classify(step.first);
-          const key = c.kind === 'dedup' ? (step.first.route === 'gh' && step.first.signing === 'tampered-id' ? `${c.key}|forged` : c.key) : undefined;
+          const key = keyOf(step.first);
           seen(`pair in flight${step.first.node !== step.second.node ? ' across nodes' : ''}`);
           if (key !== undefined) {
             const previous = model.get(key);
