@@ -1,29 +1,36 @@
 /**
  * A stateful property: arbitrary sequences of requests through the real plugin server (two
- * nodes, KongSim playing Kong 3.4.2, a real loopback upstream), each step checked against a
- * small model of what the issue promises:
+ * nodes, KongSim playing Kong 3.4.2, and 3.9.1 on Redis, a real loopback upstream), each step
+ * checked against a small model of what the issue promises:
  *
  * - a key is scoped by (client identity, route): key-auth consumer when one authenticated, else
- *   the configured client header, else the client IP; with the memory store also by node (each
- *   node's plugin server keeps its own), with Redis shared by both nodes;
- * - the model holds, per scope and key: nothing, a request in flight (its fingerprint), or a
- *   stored response (fingerprint, status, headers, body, and when it was stored);
+ *   the configured client header, else the client IP (key-auth's anonymous consumer plus that
+ *   fallback; X-Forwarded-For/X-Real-IP from an untrusted peer change nothing); with the memory
+ *   store also by node (each node's plugin server keeps its own), with Redis shared by both nodes;
+ * - the model holds, per scope and key: nothing, a request in flight (its fingerprint), a claim
+ *   Kong's 504 left locked until lock_ttl, or a stored response (fingerprint, status, headers,
+ *   body, and when it was stored);
  * - first request: proxied once; 2xx/3xx/4xx stored (but 408/425/429), 5xx, Kong's 502 for a
- *   failed connection and a response above max_response_size release the key;
+ *   failed connection and a response above max_response_size release the key; Kong's 504 keeps
+ *   it; over HTTP/2 on Kong 3.4 (unbuffered) nothing is stored, failures still release;
  * - same key, same payload (method, target, body bytes): the stored status, headers and body byte
  *   for byte with `Idempotent-Replayed: true`, the upstream not called; another payload: 422;
  *   while the first is in flight: 409 + Retry-After (422 for another payload);
- * - a key header that is malformed or too long: 400 problem+json; no key, or a method the route
- *   does not guard (GET by default): proxied untouched, nothing stored;
+ * - a key header that is malformed, sent twice or too long, a repeated client header, a body over
+ *   max_request_body_size or of unknown length: 400/413/411 problem+json; no key, or a method the
+ *   route does not guard (GET by default): proxied untouched, nothing stored;
  * - ttl 1 s: a record older than that is gone (a step waits past it); within the few ms where the
  *   record may or may not have expired yet, either answer is taken and the model follows it;
+ * - two requests at once (one held at the upstream, or a plain race): answers some order of the
+ *   two explains, never two executions of one key;
  * - every event answered: no RPC error in Kong's log, no handler error, the server still up.
  *
  * The upstream's answer is picked by a request header (not part of the fingerprint), so one
  * payload can meet every outcome. Run on the memory store and on a real redis-server.
  *
  * A failure prints fast-check's seed and path; re-run it with
- * `FC_SEED=<seed> FC_PATH=<path> npx vitest run test/plugins/idempotency/model.harness.test.ts`.
+ * `FC_SEED=<seed> FC_PATH=<path> npx vitest run test/plugins/idempotency/model.harness.test.ts`
+ * (FC_NUM_RUNS for more runs, FC_STATS=1 to print which cases the runs met).
  */
 import fc from 'fast-check';
 import http from 'node:http';

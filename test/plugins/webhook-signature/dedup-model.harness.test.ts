@@ -10,13 +10,16 @@
  *   it (Standard Webhooks' webhook-id), together with the body when it does not (GitHub's
  *   X-GitHub-Delivery); with the memory store per node, with Redis on both nodes;
  * - per such key: nothing, in flight, or processed (for dedup.ttl, 1 s here);
- * - processed: 200 + `Webhook-Duplicate: true`, never the upstream; in flight: 409 + Retry-After;
+ * - processed: 200 + `Webhook-Duplicate: true`, never the upstream; in flight: 409 + Retry-After
+ *   (a redelivery held against, or racing, its original: some order of the two explains the
+ *   answers, never two deliveries of one event to the upstream);
  * - the upstream answered 2xx: processed; anything else (4xx, 5xx, Kong's 502 for a dropped
  *   connection, Kong's 504 for a slow upstream): released, so the sender's retry goes through;
  * - every event answered: no RPC error in Kong's log, no plugin error, the servers still up.
  *
  * A failure prints fast-check's seed and path; re-run it with
- * `FC_SEED=<seed> FC_PATH=<path> npx vitest run test/plugins/webhook-signature/dedup-model.harness.test.ts`.
+ * `FC_SEED=<seed> FC_PATH=<path> npx vitest run test/plugins/webhook-signature/dedup-model.harness.test.ts`
+ * (FC_NUM_RUNS for more runs, FC_STATS=1 to print which cases the runs met).
  */
 import fc from 'fast-check';
 import http from 'node:http';
