@@ -25,8 +25,9 @@
  *   buffering subrequest, whose error page Kong.response then treats as the response).
  * log — likewise none while no claim is held; else ctx.shared.get, and for a claim the response
  *   phase never settled nginx.getCtx('KONG_PROXIED'): a request Kong never proxied (a later
- *   plugin refused it in access) is released; one it proxied is kept until lock_ttl, with one
- *   more getCtx('buffered_proxying') to say why in the warning.
+ *   plugin refused it in access) is released; for one it proxied getCtx('buffered_proxying'), and
+ *   when Kong did not buffer it getStatus [+ getSource for a status that may release the key]: an
+ *   unstored upstream status or Kong's 502 is released, anything else kept until lock_ttl (warn).
  */
 import { failClosed } from '../shared/fail-closed';
 import { KEPT_AFTER_LOCK_MS } from '../shared/held-claims';
@@ -320,21 +321,37 @@ async function kongError(kong: Kong, runtime: Runtime, flight: InFlight, status:
  * before the balancer; a later plugin's refusal leaves it unset, and the key is released. Once
  * proxied, the upstream got the request: Kong did not buffer its response (HTTP/2 before 3.9, a
  * connection upgrade: Kong.access cleared buffered_proxying), or cut it off (res.truncated: Kong's
- * error handler cleared buffered_proxying and answered 502 without a response phase), or a plugin
- * before this one ended the response phase. Releasing would let the retry run the operation
- * again, so the key stays locked until lock_ttl (the draft's 409 meanwhile), with a warning.
+ * error handler cleared buffered_proxying and answered 502 without a response phase, get_source
+ * "exit"), or a plugin before this one ended the response phase (buffered_proxying still set).
+ * Releasing would let the retry run the operation again, so the key stays locked until lock_ttl
+ * (the draft's 409 meanwhile), with a warning. Except what releases a key in the response phase,
+ * which an unbuffered response settles here: an upstream status that is not stored (every 5xx,
+ * 408, 425, 429) and Kong's own 5xx but 504 (its 502: the connection failed), as the issue asks
+ * that 5xx and connection failures let the client retry whatever the transport.
  */
 export async function log(kong: Kong, runtime: Runtime): Promise<void> {
-  if (!runtime.config || !runtime.store) return;
-  const flight = await heldFlight(kong, runtime.config);
+  const config = runtime.config;
+  if (!config || !runtime.store) return;
+  const flight = await heldFlight(kong, config);
   if (!flight || !heldClaims.settle(flight.token)) return;
   if ((await kong.nginx.getCtx('KONG_PROXIED')) !== true) {
     return release(kong, runtime, flight, 'the request never reached the upstream');
   }
-  const why =
-    (await kong.nginx.getCtx('buffered_proxying')) === true
-      ? 'the upstream got the request but the response phase did not reach this plugin'
-      : 'response not buffered by Kong: cannot be stored (HTTP/2 before Kong 3.9, a connection upgrade, or a response body cut off before its end)';
+  const buffered = (await kong.nginx.getCtx('buffered_proxying')) === true;
+  if (!buffered) {
+    // Unbuffered: the response phase never runs, so what it would release is released here.
+    const status = await kong.response.getStatus();
+    if (typeof status === 'number' && (status >= 500 || !isStoredStatus(config, status))) {
+      const source = await kong.response.getSource();
+      if (source === 'error' && status >= 500) return kongError(kong, runtime, flight, status);
+      if (source === 'service' && !isStoredStatus(config, status)) {
+        return release(kong, runtime, flight, `upstream status ${status} is not stored`);
+      }
+    }
+  }
+  const why = buffered
+    ? 'the upstream got the request but the response phase did not reach this plugin'
+    : 'response not buffered by Kong: cannot be stored (HTTP/2 before Kong 3.9, a connection upgrade, or a response body cut off before its end)';
   await kong.log.warn(`[${Name}] ${why}; the key stays locked until lock_ttl so that a retry does not run the request again`);
 }
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort } from '../support/ports';
-import { KongSim, kongRoute, kongService, type KongSimOptions, type NativePlugin, type SimResult } from '../harness';
+import { KongSim, keyAuthCredential, kongConsumer, kongRoute, kongService, type KongSimOptions, type NativePlugin, type SimResult } from '../harness';
 import { echoUpstream, startUpstream, type TestUpstream } from './helpers';
 import { servePlugin, stopAll, type ServedPlugin } from './servers';
 
@@ -83,6 +83,73 @@ describe('X-Forwarded-* upstream (kong/runloop/handler.lua access.before, nginx_
     const b = await older.request({ path: '/t/x', clientIp: '198.51.100.1', headers });
     older.close();
     expect(b.upstreamRequest?.headers.first('x-forwarded-for')).toBe('1.1.1.1, 2.2.2.2, 198.51.100.1');
+  });
+});
+
+describe('a request body without a declared length (nginx proxy_request_buffering, $proxy_internal_body_length)', () => {
+  it.each([
+    ['an HTTP/2 GET with a body', { method: 'GET', httpVersion: 2 }],
+    ['an HTTP/2 POST', { method: 'POST', httpVersion: 2 }],
+    ['a chunked GET', { method: 'GET', headers: [['Transfer-Encoding', 'chunked']] as Array<[string, string]> }],
+  ])('%s reaches the upstream with the Content-Length nginx read, as one request', async (_, req) => {
+    const kong = sim();
+    const res = await kong.request({ path: '/t/x', body: '{"a":1}', ...req });
+    kong.close();
+    expect(res.status).toBe(200);
+    expect(res.upstreamRequest?.headers.first('content-length')).toBe('7');
+    const echoed = res.json() as { method: string; headers: Record<string, string>; body: string };
+    expect(echoed.method).toBe(req.method);
+    expect(echoed.headers['content-length']).toBe('7');
+    expect(echoed.headers['transfer-encoding']).toBeUndefined();
+    expect(echoed.body).toBe('{"a":1}');
+  });
+
+  it('an HTTP/2 GET without a body gets none', async () => {
+    const kong = sim();
+    const res = await kong.request({ path: '/t/x', method: 'GET', httpVersion: 2 });
+    kong.close();
+    expect(res.upstreamRequest?.headers.has('content-length')).toBe(false);
+  });
+});
+
+describe('key-auth with `anonymous` (kong/plugins/key-auth/handler.lua)', () => {
+  const consumer = kongConsumer({ username: 'anon' });
+  const alice = kongConsumer({ username: 'alice' });
+  const credential = keyAuthCredential({ consumer: { id: alice.id }, key: 'alice-key' });
+  function anonSim(): KongSim {
+    const service = kongService({ host: '127.0.0.1', port: upstream.port, retries: 0 });
+    const route = kongRoute({ paths: ['/t'], service: { id: service.id } });
+    return new KongSim({
+      services: [service],
+      routes: [route],
+      consumers: [consumer, alice],
+      credentials: [credential],
+      plugins: [{ name: 'key-auth', route: route.id, config: { anonymous: consumer.id } }],
+    });
+  }
+
+  it.each([
+    ['no key', []],
+    ['a key nobody has', [['apikey', 'nope']]],
+    ['two keys', [['apikey', 'a'], ['apikey', 'b']]],
+  ] as Array<[string, Array<[string, string]>]>)('%s: proxied as the anonymous consumer, without a credential', async (_, headers) => {
+    const kong = anonSim();
+    const res = await kong.request({ path: '/t/x', headers });
+    kong.close();
+    expect(res.status).toBe(200);
+    expect(res.state.consumer?.id).toBe(consumer.id);
+    expect(res.state.credential).toBeUndefined();
+    expect(res.upstreamRequest?.headers.first('x-anonymous-consumer')).toBe('true');
+    expect(res.upstreamRequest?.headers.first('x-consumer-id')).toBe(consumer.id);
+  });
+
+  it('a valid key: its consumer and credential, not the anonymous one', async () => {
+    const kong = anonSim();
+    const res = await kong.request({ path: '/t/x', headers: [['apikey', 'alice-key']] });
+    kong.close();
+    expect(res.state.consumer?.id).toBe(alice.id);
+    expect(res.state.credential?.id).toBe(credential.id);
+    expect(res.upstreamRequest?.headers.has('x-anonymous-consumer')).toBe(false);
   });
 });
 

@@ -692,6 +692,14 @@ export class KongSim {
     else headers.clear('X-Forwarded-Prefix');
     headers.set('X-Real-IP', s.realIp(this.env));
     if (this.version.atLeast(3, 5)) headers.set('X-Kong-Request-Id', s.requestId);
+    // nginx reads the whole body before proxying (proxy_request_buffering on, Kong's default) and,
+    // when the client declared no length (HTTP/2 DATA frames, a chunked body), sends the length it
+    // read: content_length_n is set to what was received, and nginx's own proxy headers carry
+    // `Content-Length: $proxy_internal_body_length` (Transfer-Encoding is hop-by-hop). Without it
+    // a body would reach the upstream unframed, e.g. after a GET's head, as a second request.
+    if (!headers.has('content-length') && (s.body.length > 0 || headers.has('transfer-encoding'))) {
+      headers.set('Content-Length', String(s.body.length));
+    }
     return {
       scheme: u.scheme,
       host: u.host,

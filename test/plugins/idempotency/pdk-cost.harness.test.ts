@@ -252,11 +252,20 @@ describe('response and log while no request here holds a claim', () => {
 });
 
 describe('log for a claim the response phase never settled (rare: a cut-off response, no buffering)', () => {
-  it('Kong proxied it (here a body cut off, Kong\'s 502 without a response phase): ctx.shared.get, get_ctx KONG_PROXIED, get_ctx buffered_proxying, one warn; no store release', async () => {
+  // Unbuffered (buffered_proxying cleared), the status and its source say whether the response
+  // phase would have released the key: here Kong's 502 for a cut-off body is an exit, kept.
+  it('Kong proxied it (here a body cut off, Kong\'s 502 without a response phase): ctx.shared.get, get_ctx KONG_PROXIED, get_ctx buffered_proxying, get_status, get_source, one warn; no store release', async () => {
     const failed = await node.request(post(`${api}/cut-off`, freshKey()));
     expect(failed.status).toBe(502);
     expect(phaseCalls(failed, 'response')).toEqual([]);
-    expect(phaseCalls(failed, 'log')).toEqual(['kong.ctx.shared.get', 'kong.nginx.get_ctx', 'kong.nginx.get_ctx', 'kong.log.warn']);
+    expect(phaseCalls(failed, 'log')).toEqual([
+      'kong.ctx.shared.get',
+      'kong.nginx.get_ctx',
+      'kong.nginx.get_ctx',
+      'kong.response.get_status',
+      'kong.response.get_source',
+      'kong.log.warn',
+    ]);
     expect(failed.calls.filter((c) => c.method === 'kong.nginx.get_ctx').map((c) => c.args[0])).toEqual(['KONG_PROXIED', 'buffered_proxying']);
   });
 
