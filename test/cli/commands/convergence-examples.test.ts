@@ -1,0 +1,42 @@
+/**
+ * Plain examples of what the convergence properties (convergence*.property.test.ts) found,
+ * against the simulator: each applies one file, then another, and expects the second to be
+ * what Kong holds afterwards, with nothing left to plan.
+ */
+import { describe, expect, it } from 'vitest';
+import { runCli } from './run-cli';
+import { simSession } from './sim-session';
+
+const { sim, addr, write } = simSession('kong-ctl-convergence-examples-');
+
+async function applyThenConverge(first: string, second: string) {
+  const a = write('a.yaml', first);
+  const b = write('b.yaml', second);
+  const ra = await runCli(['apply', '-f', a, ...addr()]);
+  expect(ra.code, ra.stdout + ra.stderr).toBe(0);
+  const rb = await runCli(['apply', '-f', b, ...addr()]);
+  expect(rb.code, rb.stdout + rb.stderr).toBe(0);
+  const d = await runCli(['diff', '-f', b, ...addr()]);
+  expect(d.code, d.stdout + d.stderr).toBe(0);
+}
+
+describe('convergence examples', () => {
+  it('a plugin config field the file drops is cleared in Kong (PATCH merges records, so it is sent as null)', async () => {
+    await applyThenConverge(
+      `_format_version: "3.0"\nplugins:\n- name: cors\n  config:\n    max_age: 1\n    origins: [https://a.example]\n`,
+      `_format_version: "3.0"\nplugins:\n- name: cors\n`,
+    );
+    const config = sim().store.all('plugins')[0].config as Record<string, unknown>;
+    expect(config.max_age).toBeNull();
+    expect(config.origins).toBeNull();
+  });
+
+  it('a nested record field the file drops is cleared too (upstream healthchecks)', async () => {
+    await applyThenConverge(
+      `_format_version: "3.0"\nupstreams:\n- name: up\n  healthchecks:\n    active:\n      https_sni: a.example.com\n`,
+      `_format_version: "3.0"\nupstreams:\n- name: up\n`,
+    );
+    const up = sim().store.all('upstreams')[0] as { healthchecks: { active: Record<string, unknown> } };
+    expect(up.healthchecks.active.https_sni).toBeNull();
+  });
+});
