@@ -138,8 +138,16 @@ export function buildWrite(change: Change, ids: IdResolvers, newId: () => string
   }
   // PATCH sets the listed fields to the values given; sending the same body twice leaves the
   // entity exactly as once (records such as `config` are sent whole, never as increments), so
-  // a PATCH whose answer was lost may be retried.
-  return { method: 'PATCH', path, body, idempotent: true, id };
+  // a PATCH whose answer was lost may be retried. Except a move to another parent (a credential
+  // to another consumer): it is sent to the old parent's path, which answers 404 once the move
+  // is made (kong/plugins/*/api.lua check the credential's consumer), so a repeat of a move that
+  // Kong made but whose answer was lost would fail, and one it did not make is safer left to a
+  // second apply than repeated blind.
+  const moves = pathParents(def).some((f) => {
+    const to = desired.refs[f];
+    return (to ? ids.desired(to) : undefined) !== parentIds[f];
+  });
+  return { method: 'PATCH', path, body, idempotent: !moves, id };
 }
 
 /**

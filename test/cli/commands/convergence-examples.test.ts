@@ -39,4 +39,24 @@ describe('convergence examples', () => {
     const up = sim().store.all('upstreams')[0] as { healthchecks: { active: Record<string, unknown> } };
     expect(up.healthchecks.active.https_sni).toBeNull();
   });
+
+  it('a credential moved to another consumer is not sent twice when the answer is lost: the repeat would meet a 404', async () => {
+    const a = write('a.yaml', `_format_version: "3.0"\nconsumers:\n- username: alice\n  hmacauth_credentials:\n  - username: hmac-2\n    secret: s\n- username: bob\n`);
+    const b = write('b.yaml', `_format_version: "3.0"\nconsumers:\n- username: alice\n- username: bob\n  hmacauth_credentials:\n  - username: hmac-2\n    secret: s\n`);
+    expect((await runCli(['apply', '-f', a, ...addr()])).code).toBe(0);
+    // The move reaches Kong and is made, then a balancer in front loses the answer (502).
+    let calls = 0;
+    sim().setFaults({ rate: 0.5, faults: ['502-after'], methods: ['PATCH'], random: () => (calls++ < 2 ? 0 : 0.9) });
+    sim().resetStats();
+    const moved = await runCli(['apply', '-f', b, ...addr()]);
+    sim().setFaults(null);
+    const patches = sim().log.filter((l) => l.method === 'PATCH');
+    expect(patches, moved.stdout).toHaveLength(1);
+    expect(moved.code).toBe(1);
+    expect(moved.stdout).toMatch(/update hmac-auth credential hmac-2 \(consumer bob\) failed \(502\)/);
+    // It was made: the second apply has nothing left to do.
+    const again = await runCli(['apply', '-f', b, ...addr()]);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect((await runCli(['diff', '-f', b, ...addr()])).code).toBe(0);
+  });
 });
