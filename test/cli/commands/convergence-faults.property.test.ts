@@ -116,8 +116,10 @@ async function faultyRun(a: Model, b: Model, plan: { rate: number; faults: SimFa
       const [, method, reqPath] = /\[(\w+) (\S+)\]$/.exec(l) ?? [];
       expect(method, `failure line without its request\n${context}`).toBeDefined();
       const hits = injected.filter((f) => f.method === method && f.path === reqPath).length;
-      // (Targets of one upstream share their POST's path: at least one of those failed.)
-      if (method === 'POST') expect(hits, `${l}\n${context}`).toBeGreaterThanOrEqual(1);
+      // Sent once: a POST, or a PATCH moving a credential to another consumer (its repeat would
+      // meet a 404). Targets of one upstream share their POST's path: one of those failed.
+      const once = method === 'POST' || writes.some((w) => w.method === 'PATCH' && w.path === reqPath && /"consumer":/.test(w.body ?? ''));
+      if (once) expect(hits, `${l}\n${context}`).toBeGreaterThanOrEqual(1);
       else expect(hits, `${l}\n${context}`).toBe(5);
     }
   }
@@ -129,21 +131,26 @@ async function faultyRun(a: Model, b: Model, plan: { rate: number; faults: SimFa
   expectStoreHolds(sim().store, b);
 }
 
-/** One defect Kong refuses, added to a valid file as a new element, and the words saying why. */
-type Defect = { name: string; add(doc: Record<string, unknown>): void };
+/**
+ * One defect Kong refuses, added to a valid file as a new element. `baseline`: a check of a
+ * bundled plugin's config or scope, or an unknown plugin, which offline `validate` only warns
+ * about (a newer Kong or a node with custom plugins may accept it: README); diff and apply
+ * check it against the node's own schema and refuse it.
+ */
+type Defect = { name: string; baseline?: boolean; add(doc: Record<string, unknown>): void };
 const push = (doc: Record<string, unknown>, key: string, v: unknown) => void (doc[key] = [...((doc[key] as unknown[]) ?? []), v]);
 const DEFECTS: Defect[] = [
   { name: 'port out of range', add: (d) => push(d, 'services', { name: 'bad-svc', host: 'x.internal', port: 70000 }) },
   { name: 'route path without a slash', add: (d) => push(d, 'routes', { name: 'bad-route', paths: ['no-slash'] }) },
   { name: 'duplicate service name', add: (d) => (push(d, 'services', { name: 'dup', host: 'x.internal' }), push(d, 'services', { name: 'dup', host: 'y.internal' })) },
-  { name: 'rate-limiting without a limit', add: (d) => push(d, 'plugins', { name: 'rate-limiting', config: { policy: 'local' }, tags: ['bad'] }) },
+  { name: 'rate-limiting without a limit', baseline: true, add: (d) => push(d, 'plugins', { name: 'rate-limiting', config: { policy: 'local' }, tags: ['bad'] }) },
   { name: 'unknown consumer field', add: (d) => push(d, 'consumers', { username: 'zed', colour: 'blue' }) },
   { name: 'plugin naming a missing service', add: (d) => push(d, 'plugins', { name: 'cors', service: 'nowhere' }) },
-  { name: 'key-auth on a consumer', add: (d) => push(d, 'consumers', { username: 'zed', plugins: [{ name: 'key-auth' }] }) },
+  { name: 'key-auth on a consumer', baseline: true, add: (d) => push(d, 'consumers', { username: 'zed', plugins: [{ name: 'key-auth' }] }) },
   { name: 'target weight out of range', add: (d) => push(d, 'upstreams', { name: 'bad-up', targets: [{ target: '10.9.9.9:80', weight: 70000 }] }) },
-  { name: 'acl with allow and deny', add: (d) => push(d, 'plugins', { name: 'acl', config: { allow: ['a'], deny: ['b'] }, tags: ['bad'] }) },
+  { name: 'acl with allow and deny', baseline: true, add: (d) => push(d, 'plugins', { name: 'acl', config: { allow: ['a'], deny: ['b'] }, tags: ['bad'] }) },
   { name: 'unknown protocol', add: (d) => push(d, 'services', { name: 'bad-proto', host: 'x.internal', protocol: 'gopher' }) },
-  { name: 'unknown plugin', add: (d) => push(d, 'plugins', { name: 'no-such-plugin' }) },
+  { name: 'unknown plugin', baseline: true, add: (d) => push(d, 'plugins', { name: 'no-such-plugin' }) },
 ];
 
 function snapshot(): string {
@@ -168,8 +175,13 @@ describe('bad input, as a property', () => {
         const args = command === 'validate' ? ['validate', '-f', fb] : [command, '-f', fb, '--allow-mass-delete'].slice(0, command === 'diff' ? 3 : 4);
         const r = command === 'validate' ? await runCli(args) : await run(args);
         const context = `${defect.name}: kong-ctl ${args.join(' ')}\n${r.stdout}\n${r.stderr}`;
-        expect(r.code, context).toBe(1);
-        expect(`${r.stdout}\n${r.stderr}`, context).toMatch(new RegExp(`${fb.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: error`));
+        const where = fb.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        if (command === 'validate' && defect.baseline && r.code === 0) {
+          expect(`${r.stdout}\n${r.stderr}`, context).toMatch(new RegExp(`${where}:\\d+:\\d+: warning`));
+        } else {
+          expect(r.code, context).toBe(1);
+          expect(`${r.stdout}\n${r.stderr}`, context).toMatch(new RegExp(`${where}:\\d+:\\d+: error`));
+        }
         expect(sim().log.filter((l) => WRITES.includes(l.method)), context).toEqual([]);
         expect(snapshot(), context).toBe(before);
       }),

@@ -530,3 +530,27 @@ export function expectStoreHolds(store: SimStore, m: Model): void {
     expectFields(`vault ${v.prefix}`, row, { name: 'env', ...v.fields }, vaultSchema, []);
   }
 }
+
+/**
+ * The same model with every name Kong keeps unique renamed (`svc-a` → `xsvc-a`), references
+ * included: a second team's file that shares no name with the first's.
+ */
+export function renamed(m: Model, p: string): Model {
+  const n = (s: string) => (s.startsWith('*.') ? `*.${p}${s.slice(2)}` : `${p}${s}`);
+  const scope = (s: Scope): Scope => defined({ service: s.service && n(s.service), route: s.route && n(s.route), consumer: s.consumer && n(s.consumer) }) as Scope;
+  const credField: Record<Cred['kind'], string | null> = { keyauth_credentials: 'key', basicauth_credentials: 'username', jwt_secrets: 'key', hmacauth_credentials: 'username', acls: null };
+  return {
+    services: m.services.map((s) => ({ ...s, name: n(s.name) })),
+    routes: m.routes.map((r) => ({ ...r, name: n(r.name), service: n(r.service) })),
+    plugins: m.plugins.map((x) => ({ ...x, scope: scope(x.scope) })),
+    consumers: m.consumers.map((c) => ({ username: n(c.username), fields: defined({ ...c.fields, custom_id: typeof c.fields.custom_id === 'string' ? n(c.fields.custom_id) : undefined }) })),
+    creds: m.creds.map((c) => {
+      const f = credField[c.kind];
+      return { ...c, consumer: n(c.consumer), fields: f ? { ...c.fields, [f]: n(String(c.fields[f])) } : c.fields };
+    }),
+    upstreams: m.upstreams.map((u) => ({ ...u, name: n(u.name) })),
+    certificates: m.certificates.map((c) => ({ ...c, snis: c.snis.map(n) })),
+    caCertificates: m.caCertificates,
+    vaults: m.vaults.map((v) => ({ ...v, prefix: n(v.prefix) })),
+  };
+}
