@@ -35,6 +35,15 @@ const JWT_KEYS = ['iss-1', 'iss-2'];
 const HMAC_USERS = ['hmac-1', 'hmac-2'];
 const GROUPS = ['gold', 'silver', 'bronze'];
 const VAULTS = ['env-a', 'env-b'];
+const OAUTH_CLIENTS = ['client-1', 'client-2'];
+const KEY_SETS = ['ks-1', 'ks-2'];
+/** JWKs of test/fixtures/files/kong.yaml. */
+const JWKS = [
+  { kid: 'signing-1', jwk: '{"kty":"EC","crv":"P-256","kid":"signing-1","x":"ULv5ef1DaFwfFpGPBCfNMF388eopGSTQd9lNyX4MrvY","y":"34yr7-14DykTnh50aZkfDbvv5h1EnkDY3A4ZAulqA9g"}' },
+  { kid: 'loose-1', jwk: '{"kty":"OKP","crv":"Ed25519","kid":"loose-1","x":"CsyTNEusLUQxTwQo14c_T3EpgpPN6DB3hhK3GW2_flU"}' },
+];
+/** Fixed ids for the CA certificates, so services can name them in `ca_certificates`. */
+const CA_IDS = ['6f1e2d3c-4b5a-4968-8776-a5b4c3d2e101', '6f1e2d3c-4b5a-4968-8776-a5b4c3d2e102'];
 
 const PAIRS_DIR = join(__dirname, '..', '..', 'fixtures', 'cert-pairs');
 const pem = (f: string) => readFileSync(join(PAIRS_DIR, f), 'utf8');
@@ -66,6 +75,8 @@ export interface Service {
   url?: string;
   fields: Obj; // host/port/protocol/path when no url, plus retries, timeouts, tags, enabled
   clientCert?: PairName;
+  /** Indexes into CA_CERTS: the service's `ca_certificates`, by id. */
+  caCerts?: number[];
 }
 export interface Route {
   name: string;
@@ -85,7 +96,7 @@ export interface Consumer {
   fields: Obj; // custom_id, tags
 }
 export interface Cred {
-  kind: 'keyauth_credentials' | 'basicauth_credentials' | 'jwt_secrets' | 'hmacauth_credentials' | 'acls';
+  kind: 'keyauth_credentials' | 'basicauth_credentials' | 'jwt_secrets' | 'hmacauth_credentials' | 'acls' | 'oauth2_credentials';
   consumer: string;
   fields: Obj;
 }
@@ -104,6 +115,18 @@ export interface Certificate {
   snis: string[];
   tags?: string[];
 }
+export interface KeySet {
+  name: string;
+  tags?: string[];
+}
+export interface Key {
+  kid: string;
+  jwk: string;
+  name?: string;
+  set?: string;
+  /** Under its set in the file, or at the top naming it. */
+  nested: boolean;
+}
 export interface Vault {
   prefix: string;
   fields: Obj;
@@ -117,7 +140,11 @@ export interface Model {
   upstreams: Upstream[];
   certificates: Certificate[];
   caCertificates: number[];
+  /** CA certificates written with their fixed id (CA_IDS). */
+  caWithId: boolean[];
   vaults: Vault[];
+  keySets: KeySet[];
+  keys: Key[];
 }
 
 // ---- arbitraries -------------------------------------------------------------------------
@@ -140,14 +167,18 @@ const serviceArb = (name: string) =>
     enabled: opt(fc.boolean()),
     tags,
     clientCert: opt(fc.constantFrom(...PAIR_NAMES)),
+    caCerts: opt(subset([0, 1], 1)),
+    tls_verify: opt(fc.boolean()),
   }).map((s): Service => {
     const extra = defined({ retries: s.retries, connect_timeout: s.connect_timeout, read_timeout: s.read_timeout, enabled: s.enabled, tags: s.tags });
     const clientCert = s.protocol === 'https' ? s.clientCert : undefined;
+    const caCerts = s.protocol === 'https' ? s.caCerts : undefined;
+    if (s.protocol === 'https' && s.tls_verify !== undefined) extra.tls_verify = s.tls_verify;
     if (s.form === 'url') {
       const url = `${s.protocol}://${s.host}${s.port !== undefined ? `:${s.port}` : ''}${s.path ?? ''}`;
-      return { name, url, fields: extra, clientCert };
+      return { name, url, fields: extra, clientCert, caCerts };
     }
-    return { name, fields: defined({ protocol: s.protocol, host: s.host, port: s.port, path: s.path, ...extra }), clientCert };
+    return { name, fields: defined({ protocol: s.protocol, host: s.host, port: s.port, path: s.path, ...extra }), clientCert, caCerts };
   });
 
 const routeArb = (name: string) =>
@@ -208,6 +239,9 @@ const scopeArb: fc.Arbitrary<Scope> = fc.oneof(
   fc.constantFrom(...SERVICES).map((service) => ({ service })),
   fc.constantFrom(...ROUTES).map((route) => ({ route })),
   fc.constantFrom(...CONSUMERS).map((consumer) => ({ consumer })),
+  fc.record({ service: fc.constantFrom(...SERVICES), route: fc.constantFrom(...ROUTES) }),
+  fc.record({ route: fc.constantFrom(...ROUTES), consumer: fc.constantFrom(...CONSUMERS) }),
+  fc.record({ service: fc.constantFrom(...SERVICES), consumer: fc.constantFrom(...CONSUMERS) }),
 );
 
 const pluginArb: fc.Arbitrary<Plugin> = fc
@@ -247,13 +281,25 @@ function credsArb(): fc.Arbitrary<Cred[]> {
     ...HMAC_USERS.map((u) => fc.record({ owner, secret: fc.constantFrom('h-1', 'h-2') }).map(({ owner, secret }) => owner && ({ kind: 'hmacauth_credentials' as const, consumer: owner, fields: { username: u, secret } }))),
   );
   const acls = fc.tuple(...CONSUMERS.map((c) => subset(GROUPS).map((gs) => gs.map((group) => ({ kind: 'acls' as const, consumer: c, fields: { group } })))));
-  return fc.tuple(keyauth, basic, jwt, hmac, acls).map(([a, b, c, d, e]) => ([...a, ...b, ...c, ...d, ...e.flat()] as Array<Cred | undefined>).filter((x): x is Cred => Boolean(x)));
+  const oauth2 = fc.tuple(
+    ...OAUTH_CLIENTS.map((id) =>
+      fc
+        .record({ owner, name: fc.constantFrom('app-1', 'app-2'), secret: fc.constantFrom('cs-1', 'cs-2'), hash: opt(fc.boolean()), uris: subset(['https://a.example/cb', 'https://b.example/cb'], 1) })
+        .map(({ owner, name, secret, hash, uris }) => owner && ({ kind: 'oauth2_credentials' as const, consumer: owner, fields: defined({ name, client_id: id, client_secret: secret, hash_secret: hash, redirect_uris: uris }) })),
+    ),
+  );
+  return fc
+    .tuple(keyauth, basic, jwt, hmac, acls, oauth2)
+    .map(([a, b, c, d, e, f]) => ([...a, ...b, ...c, ...d, ...e.flat(), ...f] as Array<Cred | undefined>).filter((x): x is Cred => Boolean(x)));
 }
 
 const upstreamArb = (name: string) =>
   fc.record({
     algorithm: opt(fc.constantFrom('round-robin', 'consistent-hashing', 'least-connections')),
     slots: opt(fc.integer({ min: 10, max: 65536 })),
+    healthchecks: opt(
+      fc.record({ active: fc.record({ http_path: opt(fc.constantFrom('/health', '/ready')), https_sni: opt(fc.constantFrom('a.example.com')), healthy: opt(fc.record({ interval: fc.integer({ min: 0, max: 60 }) })) }).map(defined) }),
+    ),
     tags,
     targets: subset(TARGETS).chain((ts) => fc.tuple(...ts.map((target) => opt(fc.integer({ min: 0, max: 1000 })).map((weight) => ({ target, weight }))))),
   }).map(({ targets, ...f }): Upstream => ({ name, fields: defined(f), targets: targets.map((t) => (t.weight === undefined ? { target: t.target } : t)) }));
@@ -272,7 +318,14 @@ export const modelArb: fc.Arbitrary<Model> = fc
     certs: fc.tuple(...PAIR_NAMES.map((p) => opt(fc.record({ withId: fc.boolean(), tags }).map(({ withId, tags }) => defined({ pair: p, withId, tags }) as unknown as Certificate)))),
     sniOwners: fc.tuple(...SNIS.map(() => opt(fc.constantFrom(...PAIR_NAMES)))),
     caCertificates: subset([0, 1]),
+    caWithId: fc.tuple(fc.boolean(), fc.boolean()),
     vaults: fc.tuple(...VAULTS.map((p) => opt(vaultArb(p)))),
+    keySets: fc.tuple(...KEY_SETS.map((name) => opt(fc.record({ name: fc.constant(name), tags }).map((k) => defined(k) as unknown as KeySet)))),
+    keys: fc.tuple(
+      ...JWKS.map((j) =>
+        opt(fc.record({ set: opt(fc.constantFrom(...KEY_SETS)), name: opt(fc.constantFrom(`${j.kid}-a`, `${j.kid}-b`)), nested: fc.boolean() }).map((k) => defined({ ...j, ...k }) as unknown as Key)),
+      ),
+    ),
   })
   .map((r): Model => {
     const services = r.services.filter((s): s is Service => Boolean(s));
@@ -292,11 +345,22 @@ export const modelArb: fc.Arbitrary<Model> = fc
       .filter((c): c is Certificate => Boolean(c))
       .map((c) => ({ ...c, snis: SNIS.filter((_, i) => r.sniOwners[i] === c.pair) }));
     const certByPair = new Map(certificates.map((c) => [c.pair, c]));
+    const caWithId = [...r.caWithId];
     for (const s of services) {
       // A client certificate is named by id (decK has no other name for a certificate).
       if (s.clientCert && certByPair.has(s.clientCert)) certByPair.get(s.clientCert)!.withId = true;
       else delete s.clientCert;
+      // So are CA certificates, in a service's `ca_certificates`.
+      const cas = (s.caCerts ?? []).filter((i) => r.caCertificates.includes(i));
+      for (const i of cas) caWithId[i] = true;
+      if (cas.length) s.caCerts = cas;
+      else delete s.caCerts;
     }
+    const keySets = r.keySets.filter((k): k is KeySet => Boolean(k));
+    const setNames = new Set(keySets.map((k) => k.name));
+    const keys = r.keys
+      .filter((k): k is Key => Boolean(k))
+      .map((k) => (k.set && !setNames.has(k.set) ? { ...k, set: undefined, nested: false } : k.set ? k : { ...k, nested: false }));
     const seen = new Set<string>();
     const plugins = r.plugins.filter((p) => {
       if (p.scope.service && !svcNames.has(p.scope.service)) return false;
@@ -316,7 +380,10 @@ export const modelArb: fc.Arbitrary<Model> = fc
       upstreams: r.upstreams.filter((u): u is Upstream => Boolean(u)),
       certificates,
       caCertificates: r.caCertificates,
+      caWithId,
       vaults: r.vaults.filter((v): v is Vault => Boolean(v)),
+      keySets,
+      keys,
     };
   });
 
@@ -345,6 +412,7 @@ export function toDeck(m: Model): Obj {
         ...(s.url ? { url: s.url } : {}),
         ...s.fields,
         ...(s.clientCert ? { client_certificate: CERT_PAIRS[s.clientCert].id } : {}),
+        ...(s.caCerts ? { ca_certificates: s.caCerts.map((i) => CA_IDS[i]) } : {}),
         ...(routes.length ? { routes } : {}),
         ...(plugins.length ? { plugins } : {}),
       };
@@ -355,7 +423,7 @@ export function toDeck(m: Model): Obj {
   if (m.consumers.length) {
     doc.consumers = m.consumers.map((c) => {
       const out: Obj = { username: c.username, ...c.fields };
-      for (const kind of ['keyauth_credentials', 'basicauth_credentials', 'jwt_secrets', 'hmacauth_credentials', 'acls'] as const) {
+      for (const kind of ['keyauth_credentials', 'basicauth_credentials', 'jwt_secrets', 'hmacauth_credentials', 'acls', 'oauth2_credentials'] as const) {
         const list = m.creds.filter((x) => x.kind === kind && x.consumer === c.username).map((x) => x.fields);
         if (list.length) out[kind] = list;
       }
@@ -376,8 +444,17 @@ export function toDeck(m: Model): Obj {
       ...(c.snis.length ? { snis: c.snis.map((name) => ({ name })) } : {}),
     }));
   }
-  if (m.caCertificates.length) doc.ca_certificates = m.caCertificates.map((i) => ({ cert: CA_CERTS[i] }));
+  if (m.caCertificates.length) doc.ca_certificates = m.caCertificates.map((i) => ({ ...(m.caWithId[i] ? { id: CA_IDS[i] } : {}), cert: CA_CERTS[i] }));
   if (m.vaults.length) doc.vaults = m.vaults.map((v) => ({ name: 'env', prefix: v.prefix, ...v.fields }));
+  const keyDoc = (k: Key, withSet: boolean) => defined({ kid: k.kid, name: k.name, jwk: k.jwk, set: withSet ? k.set : undefined });
+  if (m.keySets.length) {
+    doc.key_sets = m.keySets.map((ks) => {
+      const keys = m.keys.filter((k) => k.nested && k.set === ks.name).map((k) => keyDoc(k, false));
+      return defined({ name: ks.name, tags: ks.tags, keys: keys.length ? keys : undefined });
+    });
+  }
+  const topKeys = m.keys.filter((k) => !k.nested);
+  if (topKeys.length) doc.keys = topKeys.map((k) => keyDoc(k, true));
   return doc;
 }
 
@@ -387,7 +464,9 @@ export const deckYaml = (m: Model): string => stringify(toDeck(m), { lineWidth: 
 export function entityCount(m: Model): number {
   const snis = m.certificates.reduce((n, c) => n + c.snis.length, 0);
   const targets = m.upstreams.reduce((n, u) => n + u.targets.length, 0);
-  return m.services.length + m.routes.length + m.plugins.length + m.consumers.length + m.creds.length + m.upstreams.length + targets + m.certificates.length + snis + m.caCertificates.length + m.vaults.length;
+  return (
+    m.services.length + m.routes.length + m.plugins.length + m.consumers.length + m.creds.length + m.upstreams.length + targets + m.certificates.length + snis + m.caCertificates.length + m.vaults.length + m.keySets.length + m.keys.length
+  );
 }
 
 // ---- the store holds exactly the model ---------------------------------------------------
@@ -451,6 +530,7 @@ export function expectStoreHolds(store: SimStore, m: Model): void {
     expectFields(`service ${s.name}`, row, set, svcSchema, ['retries', 'connect_timeout', 'read_timeout', 'write_timeout', 'enabled', 'protocol']);
     if (!s.url && !('path' in s.fields)) expect(row.path, `service ${s.name}.path`).toBeNull();
     expect(refId(row, 'client_certificate'), `service ${s.name}.client_certificate`).toBe(s.clientCert ? CERT_PAIRS[s.clientCert].id : null);
+    expect(row.ca_certificates ?? null, `service ${s.name}.ca_certificates`).toEqual(s.caCerts ? s.caCerts.map((i) => CA_IDS[i]) : null);
   }
 
   const routeSchema = schemaFields('/schemas/routes');
@@ -482,18 +562,24 @@ export function expectStoreHolds(store: SimStore, m: Model): void {
     if (!('custom_id' in c.fields)) expect(row.custom_id ?? null, `consumer ${c.username}.custom_id`).toBeNull();
   }
 
-  for (const kind of ['keyauth_credentials', 'basicauth_credentials', 'jwt_secrets', 'hmacauth_credentials', 'acls'] as const) {
+  for (const kind of ['keyauth_credentials', 'basicauth_credentials', 'jwt_secrets', 'hmacauth_credentials', 'acls', 'oauth2_credentials'] as const) {
     const mine = m.creds.filter((c) => c.kind === kind);
     expect(store.count(kind), kind).toBe(mine.length);
     const schema = schemaFields(`/schemas/${kind}`);
     for (const c of mine) {
       const consumerId = idOf('consumers', 'username', c.consumer);
-      const [field, value] = kind === 'acls' ? ['group', c.fields.group] : kind === 'keyauth_credentials' || kind === 'jwt_secrets' ? ['key', c.fields.key] : ['username', c.fields.username];
+      const [field, value] =
+        kind === 'acls' ? ['group', c.fields.group] : kind === 'oauth2_credentials' ? ['client_id', c.fields.client_id] : kind === 'keyauth_credentials' || kind === 'jwt_secrets' ? ['key', c.fields.key] : ['username', c.fields.username];
       const what = `${kind} ${String(value)} of ${c.consumer}`;
       const row = one(kind, (o) => o[field] === value && (kind !== 'acls' || refId(o, 'consumer') === consumerId), what);
       expect(refId(row, 'consumer'), `${what}.consumer`).toBe(consumerId);
       const set = { ...c.fields };
       if (kind === 'basicauth_credentials') set.password = createHash('sha1').update(`${String(c.fields.password)}${consumerId}`).digest('hex');
+      if (kind === 'oauth2_credentials' && c.fields.hash_secret === true) {
+        // Stored hashed (PBKDF2 in PHC form): only its shape can be checked.
+        expect(String(row.client_secret), `${what}.client_secret`).toMatch(/^\$pbkdf2-sha512\$/);
+        delete set.client_secret;
+      }
       expectFields(what, row, set, schema, kind === 'jwt_secrets' ? ['algorithm'] : []);
     }
   }
@@ -523,6 +609,18 @@ export function expectStoreHolds(store: SimStore, m: Model): void {
   expect(store.count('ca_certificates'), 'ca_certificates').toBe(m.caCertificates.length);
   for (const i of m.caCertificates) one('ca_certificates', (o) => o.cert === CA_CERTS[i], `ca_certificate ${i}`);
 
+  for (const i of m.caCertificates) if (m.caWithId[i]) expect(one('ca_certificates', (o) => o.cert === CA_CERTS[i], `ca_certificate ${i}`).id, `ca_certificate ${i}.id`).toBe(CA_IDS[i]);
+
+  expect(store.count('key_sets'), 'key_sets').toBe(m.keySets.length);
+  for (const ks of m.keySets) expect(canon(one('key_sets', (o) => o.name === ks.name, `key set ${ks.name}`).tags, { type: 'set' }), `key set ${ks.name}.tags`).toEqual(canon(ks.tags, { type: 'set' }));
+  expect(store.count('keys'), 'keys').toBe(m.keys.length);
+  for (const k of m.keys) {
+    const row = one('keys', (o) => o.kid === k.kid, `key ${k.kid}`);
+    expect(row.jwk, `key ${k.kid}.jwk`).toBe(k.jwk);
+    expect(row.name ?? null, `key ${k.kid}.name`).toBe(k.name ?? null);
+    expect(refId(row, 'set'), `key ${k.kid}.set`).toBe(k.set ? idOf('key_sets', 'name', k.set) : null);
+  }
+
   const vaultSchema = schemaFields('/schemas/vaults');
   expect(store.count('vaults'), 'vaults').toBe(m.vaults.length);
   for (const v of m.vaults) {
@@ -538,7 +636,7 @@ export function expectStoreHolds(store: SimStore, m: Model): void {
 export function renamed(m: Model, p: string): Model {
   const n = (s: string) => (s.startsWith('*.') ? `*.${p}${s.slice(2)}` : `${p}${s}`);
   const scope = (s: Scope): Scope => defined({ service: s.service && n(s.service), route: s.route && n(s.route), consumer: s.consumer && n(s.consumer) }) as Scope;
-  const credField: Record<Cred['kind'], string | null> = { keyauth_credentials: 'key', basicauth_credentials: 'username', jwt_secrets: 'key', hmacauth_credentials: 'username', acls: null };
+  const credField: Record<Cred['kind'], string | null> = { keyauth_credentials: 'key', basicauth_credentials: 'username', jwt_secrets: 'key', hmacauth_credentials: 'username', acls: null, oauth2_credentials: 'client_id' };
   return {
     services: m.services.map((s) => ({ ...s, name: n(s.name) })),
     routes: m.routes.map((r) => ({ ...r, name: n(r.name), service: n(r.service) })),
@@ -551,6 +649,9 @@ export function renamed(m: Model, p: string): Model {
     upstreams: m.upstreams.map((u) => ({ ...u, name: n(u.name) })),
     certificates: m.certificates.map((c) => ({ ...c, snis: c.snis.map(n) })),
     caCertificates: m.caCertificates,
+    caWithId: m.caWithId,
     vaults: m.vaults.map((v) => ({ ...v, prefix: n(v.prefix) })),
+    keySets: m.keySets.map((k) => ({ ...k, name: n(k.name) })),
+    keys: m.keys.map((k) => ({ ...k, name: k.name && n(k.name), set: k.set && n(k.set) })),
   };
 }
