@@ -43,6 +43,8 @@ const JWKS = [
   { kid: 'loose-1', jwk: '{"kty":"OKP","crv":"Ed25519","kid":"loose-1","x":"CsyTNEusLUQxTwQo14c_T3EpgpPN6DB3hhK3GW2_flU"}' },
 ];
 /** Fixed ids for the CA certificates, so services can name them in `ca_certificates`. */
+/** Ids a file may give services: the same id under another name is a rename. */
+const SERVICE_IDS = ['5a0e0000-0000-4000-8000-00000000000a', '5a0e0000-0000-4000-8000-00000000000b', '5a0e0000-0000-4000-8000-00000000000c'];
 const CA_IDS = ['6f1e2d3c-4b5a-4968-8776-a5b4c3d2e101', '6f1e2d3c-4b5a-4968-8776-a5b4c3d2e102'];
 
 const PAIRS_DIR = join(__dirname, '..', '..', 'fixtures', 'cert-pairs');
@@ -72,6 +74,7 @@ export const CA_CERTS = [pem('rsa.crt'), CA_FROM_SAMPLE];
 
 export interface Service {
   name: string;
+  id?: string;
   url?: string;
   fields: Obj; // host/port/protocol/path when no url, plus retries, timeouts, tags, enabled
   clientCert?: PairName;
@@ -169,6 +172,7 @@ const serviceArb = (name: string) =>
     clientCert: opt(fc.constantFrom(...PAIR_NAMES)),
     caCerts: opt(subset([0, 1], 1)),
     tls_verify: opt(fc.boolean()),
+    id: opt(fc.constantFrom(...SERVICE_IDS)),
   }).map((s): Service => {
     const extra = defined({ retries: s.retries, connect_timeout: s.connect_timeout, read_timeout: s.read_timeout, enabled: s.enabled, tags: s.tags });
     const clientCert = s.protocol === 'https' ? s.clientCert : undefined;
@@ -176,9 +180,9 @@ const serviceArb = (name: string) =>
     if (s.protocol === 'https' && s.tls_verify !== undefined) extra.tls_verify = s.tls_verify;
     if (s.form === 'url') {
       const url = `${s.protocol}://${s.host}${s.port !== undefined ? `:${s.port}` : ''}${s.path ?? ''}`;
-      return { name, url, fields: extra, clientCert, caCerts };
+      return { name, id: s.id, url, fields: extra, clientCert, caCerts };
     }
-    return { name, fields: defined({ protocol: s.protocol, host: s.host, port: s.port, path: s.path, ...extra }), clientCert, caCerts };
+    return { name, id: s.id, fields: defined({ protocol: s.protocol, host: s.host, port: s.port, path: s.path, ...extra }), clientCert, caCerts };
   });
 
 const routeArb = (name: string) =>
@@ -329,6 +333,13 @@ export const modelArb: fc.Arbitrary<Model> = fc
   })
   .map((r): Model => {
     const services = r.services.filter((s): s is Service => Boolean(s));
+    // Ids are unique: a later service drawing a taken one goes without.
+    const ids = new Set<string>();
+    for (const s of services) {
+      if (!s.id) delete s.id;
+      else if (ids.has(s.id)) delete s.id;
+      else ids.add(s.id);
+    }
     const svcNames = new Set(services.map((s) => s.name));
     const routes = r.routes.filter((x): x is Route => Boolean(x) && svcNames.has(x!.service));
     const routeNames = new Set(routes.map((x) => x.name));
@@ -408,6 +419,7 @@ export function toDeck(m: Model): Obj {
       const routes = m.routes.filter((r) => r.nested && r.service === s.name).map((r) => routeDoc(r, true));
       const plugins = nestedPlugins('service', s.name);
       return {
+        ...(s.id ? { id: s.id } : {}),
         name: s.name,
         ...(s.url ? { url: s.url } : {}),
         ...s.fields,
@@ -525,6 +537,7 @@ export function expectStoreHolds(store: SimStore, m: Model): void {
   expect(store.count('services'), 'services').toBe(m.services.length);
   for (const s of m.services) {
     const row = one('services', (o) => o.name === s.name, `service ${s.name}`);
+    if (s.id) expect(row.id, `service ${s.name}.id`).toBe(s.id);
     const set = { ...(s.url ? expandUrl(s.url) : {}), ...s.fields };
     if (!s.url && set.port === undefined) set.port = 80;
     expectFields(`service ${s.name}`, row, set, svcSchema, ['retries', 'connect_timeout', 'read_timeout', 'write_timeout', 'enabled', 'protocol']);
@@ -638,7 +651,8 @@ export function renamed(m: Model, p: string): Model {
   const scope = (s: Scope): Scope => defined({ service: s.service && n(s.service), route: s.route && n(s.route), consumer: s.consumer && n(s.consumer) }) as Scope;
   const credField: Record<Cred['kind'], string | null> = { keyauth_credentials: 'key', basicauth_credentials: 'username', jwt_secrets: 'key', hmacauth_credentials: 'username', acls: null, oauth2_credentials: 'client_id' };
   return {
-    services: m.services.map((s) => ({ ...s, name: n(s.name) })),
+    // Ids of their own too: `…0a` → `…fa`.
+    services: m.services.map((s) => defined({ ...s, name: n(s.name), id: s.id && `${s.id.slice(0, -2)}f${s.id.slice(-1)}` }) as unknown as Service),
     routes: m.routes.map((r) => ({ ...r, name: n(r.name), service: n(r.service) })),
     plugins: m.plugins.map((x) => ({ ...x, scope: scope(x.scope) })),
     consumers: m.consumers.map((c) => ({ username: n(c.username), fields: defined({ ...c.fields, custom_id: typeof c.fields.custom_id === 'string' ? n(c.fields.custom_id) : undefined }) })),

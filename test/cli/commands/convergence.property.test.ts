@@ -26,9 +26,9 @@ async function run(args: string[]) {
 }
 
 /** apply, and what the store saw: creates (PUT, POST), updates (PATCH), deletes. */
-async function applyCounting(file: string) {
+async function applyCounting(file: string, parallelism: number) {
   sim().resetStats();
-  const r = await run(['apply', '-f', file, '--allow-mass-delete']);
+  const r = await run(['apply', '-f', file, '--allow-mass-delete', '--parallelism', String(parallelism)]);
   const writes = sim().log.filter((l) => WRITE_METHODS.includes(l.method));
   const count = (...ms: string[]) => writes.filter((w) => ms.includes(w.method)).length;
   return { r, seen: { add: count('PUT', 'POST'), change: count('PATCH'), destroy: count('DELETE') }, writes };
@@ -39,12 +39,12 @@ async function expectNoDrift(file: string, what: string) {
   expect(d.code, `${what}: diff after apply should find nothing\n${d.all}`).toBe(0);
 }
 
-async function converge(a: Model, b: Model) {
+async function converge(a: Model, b: Model, parallelism: number) {
   sim().store.clear();
   const fa = write('a.yaml', deckYaml(a));
   const fb = write('b.yaml', deckYaml(b));
 
-  const first = await applyCounting(fa);
+  const first = await applyCounting(fa, parallelism);
   expect(first.r.code, first.r.all).toBe(0);
   await expectNoDrift(fa, 'A');
   expectStoreHolds(sim().store, a);
@@ -53,7 +53,7 @@ async function converge(a: Model, b: Model) {
   expect([0, 2], planned.all).toContain(planned.code);
   const summary = (JSON.parse(planned.stdout) as { summary: { add: number; change: number; destroy: number } }).summary;
 
-  const second = await applyCounting(fb);
+  const second = await applyCounting(fb, parallelism);
   expect(second.r.code, second.r.all).toBe(0);
   expect(second.seen, `writes apply made vs the plan diff showed\n${planned.stdout}\n${second.writes.map((w) => `${w.method} ${w.path}`).join('\n')}`).toEqual(summary);
   expect(planned.code).toBe(summary.add + summary.change + summary.destroy === 0 ? 0 : 2);
@@ -70,8 +70,8 @@ describe('convergence, as a property', () => {
   it('any file converges from any live state, as planned, and its dump diffs clean', async () => {
     console.log(`convergence property: seed ${seed}, ${numRuns} runs`);
     await fc.assert(
-      fc.asyncProperty(modelArb, modelArb, async (a, b) => {
-        await converge(a, b);
+      fc.asyncProperty(modelArb, modelArb, fc.constantFrom(1, 3, 10), async (a, b, parallelism) => {
+        await converge(a, b, parallelism);
       }),
       { numRuns, seed },
     );
