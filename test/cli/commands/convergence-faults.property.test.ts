@@ -1,9 +1,11 @@
 /**
- * Properties of apply when things go wrong.
+ * Properties of kong-ctl when things go wrong.
  * - Faults: with a fraction of the writes failing as a node or a balancer in front of it fails
  *   (Kong's 500, a 503, a dropped connection, an answer lost after the write was made), only
  *   idempotent writes are repeated, a failed apply exits 1 with a line per failed change naming
  *   its op, kind, name and cause, and applying the same file again converges.
+ * - Reads: a converged node read through failing GETs (retried, as every read is) is never
+ *   taken for drift: diff exits 0, or 1 with an error; apply writes nothing; a dump diffs clean.
  * - Bad input: a file with one defect Kong would refuse writes nothing, and says where.
  * Reproduce a failure with the seed printed (CONVERGENCE_SEED=… CONVERGENCE_RUNS=…).
  */
@@ -17,7 +19,7 @@ import { deckYaml, expectStoreHolds, modelArb, toDeck, type Model } from './conv
 import { runCli } from './run-cli';
 import { simSession } from './sim-session';
 
-const { sim, addr, write } = simSession('kong-ctl-convergence-faults-');
+const { sim, addr, write, path } = simSession('kong-ctl-convergence-faults-');
 
 const seed = process.env.CONVERGENCE_SEED ? Number(process.env.CONVERGENCE_SEED) : Date.now() ^ (Math.random() * 0x7fffffff);
 const runs = (n: number) => (process.env.CONVERGENCE_RUNS ? Number(process.env.CONVERGENCE_RUNS) : n);
@@ -64,6 +66,38 @@ describe('apply under faults, as a property', () => {
     await fc.assert(
       fc.asyncProperty(modelArb, modelArb, faultPlanArb, (a, b, plan) => traced(() => faultyRun(a, b, plan))),
       { numRuns: runs(30), seed, endOnFailure: Boolean(process.env.CONVERGENCE_NO_SHRINK) },
+    );
+  }, 300_000);
+});
+
+describe('reads under faults, as a property', () => {
+  it('a converged node read through failing GETs is never seen as drift: diff exits 0, or 1 with an error, and apply writes nothing', async () => {
+    console.log(`read-faults property: seed ${seed}`);
+    await fc.assert(
+      fc.asyncProperty(modelArb, faultPlanArb, (b, plan) =>
+        traced(async () => {
+          sim().setFaults(null);
+          sim().store.clear();
+          const fb = write('b.yaml', deckYaml(b));
+          const applied = await run(['apply', '-f', fb, '--allow-mass-delete']);
+          expect(applied.code, applied.all).toBe(0);
+          sim().resetStats();
+          sim().setFaults({ rate: plan.rate, faults: plan.faults, methods: ['GET'], random: dice(plan.seed) });
+          const d = await run(['diff', '-f', fb]);
+          const ap = await run(['apply', '-f', fb, '--allow-mass-delete']);
+          const dumped = await run(['dump', '-o', path('dump.yaml')]);
+          sim().setFaults(null);
+          const context = `${d.all}\n${ap.all}\n${dumped.all}\nfaults: ${JSON.stringify(sim().faults)}`;
+          expect([0, 1], context).toContain(d.code);
+          if (d.code === 1) expect(d.stderr, context).toMatch(/error/);
+          expect([0, 1], context).toContain(ap.code);
+          expect(sim().log.filter((l) => WRITES.includes(l.method)), context).toEqual([]);
+          expect([0, 1], context).toContain(dumped.code);
+          if (dumped.code === 0) expect((await run(['diff', '-f', path('dump.yaml')])).code, context).toBe(0);
+          expectStoreHolds(sim().store, b);
+        }),
+      ),
+      { numRuns: runs(12), seed, endOnFailure: Boolean(process.env.CONVERGENCE_NO_SHRINK) },
     );
   }, 300_000);
 });
