@@ -669,3 +669,26 @@ export function renamed(m: Model, p: string): Model {
     keys: m.keys.map((k) => ({ ...k, name: k.name && n(k.name), set: k.set && n(k.set) })),
   };
 }
+
+/**
+ * Whether going from `a` to `b` may need a cycle of unique-value hand-overs that kong-ctl
+ * cannot order (a known bug, see the `it.fails` examples in convergence-examples.test.ts): a
+ * custom_id handed to another consumer while its holder stays, or a service id kept under a
+ * name another service of `a` holds. Left out of the properties until fixed; plain hand-overs
+ * (a consumer renamed and found by its custom_id, a service renamed by id) are kept.
+ */
+export function knownUnorderable(a: Model, b: Model): boolean {
+  const bUsers = new Set(b.consumers.map((c) => c.username));
+  for (const c of b.consumers) {
+    const holder = a.consumers.find((x) => x.fields.custom_id !== undefined && x.fields.custom_id === c.fields.custom_id);
+    if (holder && holder.username !== c.username && bUsers.has(holder.username)) return true;
+  }
+  for (const s of b.services) {
+    const before = s.id && a.services.find((x) => x.id === s.id);
+    if (before && before.name !== s.name && a.services.some((x) => x.name === s.name)) return true;
+  }
+  return false;
+}
+
+/** Two models, the second reachable from the first as far as kong-ctl can order (above). */
+export const pairArb: fc.Arbitrary<[Model, Model]> = fc.tuple(modelArb, modelArb).filter(([a, b]) => !knownUnorderable(a, b));

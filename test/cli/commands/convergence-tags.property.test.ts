@@ -10,7 +10,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deckYaml, entityCount, modelArb, renamed, type Model } from './convergence-model';
+import { deckYaml, entityCount, modelArb, pairArb, renamed, type Model } from './convergence-model';
 import { runCli } from './run-cli';
 import { simSession } from './sim-session';
 
@@ -65,7 +65,7 @@ describe('select tags, as a property', () => {
   it("another team's tagged files converge and never touch an untagged entity", async () => {
     console.log(`select-tag property: seed ${seed}, ${numRuns} runs`);
     await fc.assert(
-      fc.asyncProperty(modelArb, modelArb, modelArb, async (a, b1, b2) => {
+      fc.asyncProperty(modelArb, pairArb, async (a, [b1, b2]) => {
         sim().store.clear();
         const fa = write('a.yaml', deckYaml(a));
         const first = await run(['apply', '-f', fa, '--allow-mass-delete']);
