@@ -19,6 +19,32 @@ export interface SimulatorOptions {
   plugins?: ReadonlyArray<{ Name: string; Schema: unknown }>;
 }
 
+/**
+ * How a request may fail, as it does in front of a real node:
+ * - `500`: Kong's answer when its database falters (kong/api/endpoints.lua: a DATABASE_ERROR
+ *   is "An unexpected error occurred"); the transaction did not commit, nothing was written.
+ * - `503`: a load balancer in front with no healthy node; the request never reached Kong.
+ * - `reset-before`: the connection drops before the request reached Kong (a keep-alive socket
+ *   the balancer closed); nothing was written.
+ * - `502-after`, `reset-after`: the request reached Kong and was done, but the answer was lost
+ *   on the way back (a balancer's 502, or the connection dropped): the write happened.
+ */
+export type SimFault = '500' | '503' | 'reset-before' | '502-after' | 'reset-after';
+
+export interface SimFaultPlan {
+  /** Chance, per request of the methods below, that it fails. */
+  rate: number;
+  faults: SimFault[];
+  /** Methods that may fail. Default: the writes (POST, PUT, PATCH, DELETE). */
+  methods?: string[];
+  /**
+   * Uniform in [0, 1), asked twice per request that may fail (whether, then which fault). It is
+   * given the request, so that a test can decide by what the request is rather than by its
+   * place among concurrent ones, and replay a run whatever order the writes arrive in.
+   */
+  random: (request: { method: string; path: string; body: string }) => number;
+}
+
 export interface SimulatorStats {
   requests: number;
   byMethod: Record<string, number>;
@@ -34,6 +60,10 @@ export interface Simulator {
   /** `body`: the request's text as it came over the wire (what a test asserts a write carried). */
   log: Array<{ method: string; path: string; body?: string }>;
   setLatency(ms: number): void;
+  /** Test-only: make requests fail as a real node or a balancer in front of it may (null: never). */
+  setFaults(plan: SimFaultPlan | null): void;
+  /** The faults injected since the last resetStats, in order. */
+  faults: Array<{ method: string; path: string; fault: SimFault }>;
   resetStats(): void;
   close(): Promise<void>;
 }
@@ -99,6 +129,14 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   let latency = opts.latencyMs ?? DEFAULT_SIM_LATENCY_MS;
   const stats: SimulatorStats = { requests: 0, byMethod: {}, inFlight: 0, maxInFlight: 0 };
   const log: Simulator['log'] = [];
+  let faultPlan: SimFaultPlan | null = null;
+  const faults: Simulator['faults'] = [];
+  const pickFault = (request: { method: string; path: string; body: string }): SimFault | undefined => {
+    if (!faultPlan || faultPlan.faults.length === 0) return undefined;
+    if (!(faultPlan.methods ?? ['POST', 'PUT', 'PATCH', 'DELETE']).includes(request.method)) return undefined;
+    if (faultPlan.random(request) >= faultPlan.rate) return undefined;
+    return faultPlan.faults[Math.floor(faultPlan.random(request) * faultPlan.faults.length)];
+  };
 
   const list = (table: string, url: URL, extra: (o: Obj) => boolean, basePath: string): SimAnswer => {
     const sizeRaw = url.searchParams.get('size');
@@ -218,8 +256,23 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
           return { status: 500, body: { message: `An unexpected error occurred: ${(err as Error).message}` } };
         }
       };
+      const fault = pickFault({ method, path: url.pathname + url.search, body: text });
+      if (fault) faults.push({ method, path: url.pathname + url.search, fault });
       setTimeout(() => {
-        const a = answer();
+        if (fault === 'reset-before' || fault === 'reset-after') {
+          if (fault === 'reset-after') answer();
+          stats.inFlight--;
+          req.socket.destroy();
+          return;
+        }
+        const a: SimAnswer =
+          fault === '500'
+            ? { status: 500, body: { message: 'An unexpected error occurred' } }
+            : fault === '503'
+              ? { status: 503, body: { message: 'no healthy upstream' } }
+              : fault === '502-after'
+                ? (answer(), { status: 502, body: { message: 'An invalid response was received from the upstream server' } })
+                : answer();
         stats.inFlight--;
         if (a.body === undefined || a.status === 204) {
           res.writeHead(a.status, { 'x-kong-admin-latency': String(latency), server: 'kong/3.4.2' });
@@ -249,11 +302,16 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     setLatency(ms: number) {
       latency = ms;
     },
+    faults,
+    setFaults(plan: SimFaultPlan | null) {
+      faultPlan = plan;
+    },
     resetStats() {
       stats.requests = 0;
       stats.byMethod = {};
       stats.maxInFlight = stats.inFlight;
       log.length = 0;
+      faults.length = 0;
     },
     close() {
       return new Promise<void>((resolve) => {

@@ -131,12 +131,40 @@ export function buildWrite(change: Change, ids: IdResolvers, newId: () => string
     if (top in def.foreignKeys) body[top] = foreignValue(top, desired.refs[top], ids);
     else body[top] = desired.fields[top] === undefined ? null : desired.fields[top];
   }
+  for (const path of change.clearPaths ?? []) if (path.split('.')[0] in body) setNull(body, path.split('.'));
   for (const [field, companions] of Object.entries(def.sendWith ?? {})) {
     if (!(field in body)) continue;
     for (const c of companions) if (!(c in body) && desired.fields[c] !== undefined) body[c] = desired.fields[c];
   }
   // PATCH sets the listed fields to the values given; sending the same body twice leaves the
   // entity exactly as once (records such as `config` are sent whole, never as increments), so
-  // a PATCH whose answer was lost may be retried.
-  return { method: 'PATCH', path, body, idempotent: true, id };
+  // a PATCH whose answer was lost may be retried. Except a move to another parent (a credential
+  // to another consumer): it is sent to the old parent's path, which answers 404 once the move
+  // is made (kong/plugins/*/api.lua check the credential's consumer), so a repeat of a move that
+  // Kong made but whose answer was lost would fail, and one it did not make is safer left to a
+  // second apply than repeated blind.
+  const moves = pathParents(def).some((f) => {
+    const to = desired.refs[f];
+    return (to ? ids.desired(to) : undefined) !== parentIds[f];
+  });
+  return { method: 'PATCH', path, body, idempotent: !moves, id };
+}
+
+/**
+ * `null` at a dotted path inside the body's records, copying each record on the way (the body
+ * shares them with the plan's desired entity). Kong's PATCH merges records field by field, so a
+ * field only left out would keep its old value.
+ */
+function setNull(body: Record<string, unknown>, segs: string[]): void {
+  const [head, ...rest] = segs;
+  const inner = body[head];
+  // The leaf, or a record the desired entity leaves empty as a whole: null there.
+  if (rest.length === 0 || inner === null || inner === undefined) {
+    body[head] = null;
+    return;
+  }
+  if (typeof inner !== 'object' || Array.isArray(inner)) return;
+  const copy = { ...(inner as Record<string, unknown>) };
+  body[head] = copy;
+  setNull(copy, rest);
 }

@@ -3,14 +3,15 @@
  * the same plan (see order.ts). Both states are already scoped: the reader only returns live
  * entities inside the select tags, so every unmatched live entity is a delete.
  */
-import type { State } from '../model/entity';
-import type { Change, Plan } from '../model/plan';
+import type { Entity, State } from '../model/entity';
+import type { Change, FieldChange, Plan } from '../model/plan';
 import type { Schemas } from '../model/schema';
 import { createdFields, fieldChanges, writeOnlyChanges } from './compare';
 import { matchEntities } from './match';
 import type { PreparedDesired } from './normalize';
 import { prepareCurrent, prepareDesired } from './normalize';
 import { sortChanges } from './order';
+import { entityFields, fieldMap } from './schema-fields';
 
 export interface ComputePlanOptions {
   /** Added to the tags of every desired entity: everything kong-ctl writes carries them. */
@@ -31,6 +32,7 @@ export function computePlan(desired: State, current: State, schemas: Schemas, op
     const moved = Object.keys(d.entity.refs).some((f) => (d.entity.refs[f] ?? null) !== (translated.refs[f] ?? null));
     diff.push(...writeOnlyChanges(d.entity, live, moved, idOf));
     if (diff.length === 0) continue;
+    const clearPaths = recordClears(d.entity, diff, schemas);
     changes.push({
       op: 'update',
       kind: d.entity.kind,
@@ -40,6 +42,7 @@ export function computePlan(desired: State, current: State, schemas: Schemas, op
       desired: d.entity,
       current: live,
       fieldChanges: diff,
+      ...(clearPaths.length ? { clearPaths } : {}),
     });
   }
   return { changes: sortChanges(changes) };
@@ -52,4 +55,31 @@ function createChange(d: PreparedDesired, schemas: Schemas): Change {
 
 function deleteChange(live: State['entities'][number]): Change {
   return { op: 'delete', kind: live.kind, key: live.key, label: live.label, id: live.id, current: live };
+}
+
+/**
+ * The changed leaves the desired entity empties (`after` null) that lie inside records all the
+ * way down (`config.max_age`, `healthchecks.active.http_path`): Kong's PATCH merges records
+ * field by field, so the write must name each with null (requests.ts). Not inside a map: Kong
+ * replaces a map whole, and the map sent already lacks the key.
+ */
+function recordClears(desired: Entity, diff: FieldChange[], schemas: Schemas): string[] {
+  const { fields: list } = entityFields(desired.kind, desired.fields, schemas);
+  const out: string[] = [];
+  for (const fc of diff) {
+    if (fc.after !== null || !fc.path.includes('.')) continue;
+    const segs = fc.path.split('.');
+    let fields = list;
+    let throughRecords = true;
+    for (const seg of segs.slice(0, -1)) {
+      const schema = fieldMap(fields).get(seg);
+      if (schema?.type !== 'record') {
+        throughRecords = false;
+        break;
+      }
+      fields = schema.fields;
+    }
+    if (throughRecords && fieldMap(fields).has(segs[segs.length - 1])) out.push(fc.path);
+  }
+  return out;
 }

@@ -38,6 +38,13 @@ export interface Change {
    * other than the schema default, then its foreign keys (`before` is null), for display.
    */
   fieldChanges?: FieldChange[];
+  /**
+   * update only: dotted paths, inside records (`config.max_age`), that the desired entity leaves
+   * empty while Kong holds a value there. Kong's PATCH merges records field by field
+   * (kong/db/schema/init.lua `merge_values`), so a field merely left out of the record sent
+   * would keep its old value: the write sends an explicit null at each of these paths.
+   */
+  clearPaths?: string[];
 }
 
 export interface Plan {

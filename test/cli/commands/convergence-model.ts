@@ -1,0 +1,694 @@
+/**
+ * Arbitrary valid decK files over most kinds kong-ctl manages, for the convergence properties:
+ * a small model (names from small pools, so two files overlap: updates, renames, moves of a
+ * route between services, of a plugin between scopes, of a credential between consumers,
+ * deletes), its decK document, and the check that a simulator's store holds exactly it.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { expect } from 'vitest';
+import { stringify } from 'yaml';
+import { loadSimFixtures } from '../../../bench/ctl/sim-fixtures';
+import type { SimStore } from '../../../bench/ctl/sim-store';
+import { normalizeTarget } from '../../../cli/src/kinds/target';
+
+type Obj = Record<string, unknown>;
+
+// ---- pools -------------------------------------------------------------------------------
+
+export const SERVICES = ['svc-a', 'svc-b', 'svc-c'] as const;
+export const ROUTES = ['rt-1', 'rt-2', 'rt-3', 'rt-4'] as const;
+export const CONSUMERS = ['alice', 'bob', 'carol'] as const;
+export const UPSTREAMS = ['up-a', 'up-b'] as const;
+const TAGS = ['t1', 't2', 't3'];
+const HOSTS = ['a.internal', 'b.internal', 'up-a'];
+const PATHS = ['/a', '/b', '/c/d', '/e/', '~/items/\\d+$'];
+const ROUTE_HOSTS = ['shop.example.com', '*.example.org', 'api.example.net'];
+const METHODS = ['GET', 'POST', 'PUT', 'DELETE'];
+const TARGETS = ['10.0.0.1:80', '10.0.0.2', 'host.internal:8080', '[::1]:9000'];
+const SNIS = ['a.example.com', 'b.example.com', '*.c.example.com'];
+const KEYS = ['key-1', 'key-2', 'key-3'];
+const BASIC_USERS = ['basic-1', 'basic-2'];
+const JWT_KEYS = ['iss-1', 'iss-2'];
+const HMAC_USERS = ['hmac-1', 'hmac-2'];
+const GROUPS = ['gold', 'silver', 'bronze'];
+const VAULTS = ['env-a', 'env-b'];
+const OAUTH_CLIENTS = ['client-1', 'client-2'];
+const KEY_SETS = ['ks-1', 'ks-2'];
+/** JWKs of test/fixtures/files/kong.yaml. */
+const JWKS = [
+  { kid: 'signing-1', jwk: '{"kty":"EC","crv":"P-256","kid":"signing-1","x":"ULv5ef1DaFwfFpGPBCfNMF388eopGSTQd9lNyX4MrvY","y":"34yr7-14DykTnh50aZkfDbvv5h1EnkDY3A4ZAulqA9g"}' },
+  { kid: 'loose-1', jwk: '{"kty":"OKP","crv":"Ed25519","kid":"loose-1","x":"CsyTNEusLUQxTwQo14c_T3EpgpPN6DB3hhK3GW2_flU"}' },
+];
+/** Fixed ids for the CA certificates, so services can name them in `ca_certificates`. */
+/** Ids a file may give services: the same id under another name is a rename. */
+const SERVICE_IDS = ['5a0e0000-0000-4000-8000-00000000000a', '5a0e0000-0000-4000-8000-00000000000b', '5a0e0000-0000-4000-8000-00000000000c'];
+const CA_IDS = ['6f1e2d3c-4b5a-4968-8776-a5b4c3d2e101', '6f1e2d3c-4b5a-4968-8776-a5b4c3d2e102'];
+
+const PAIRS_DIR = join(__dirname, '..', '..', 'fixtures', 'cert-pairs');
+const pem = (f: string) => readFileSync(join(PAIRS_DIR, f), 'utf8');
+export const CERT_PAIRS = {
+  rsa: { cert: pem('rsa.crt'), key: pem('rsa.key'), id: '0b3c4c6e-1f0a-4d8e-9a51-5a2c1e7f0001' },
+  ec: { cert: pem('ec.crt'), key: pem('ec.key'), id: '0b3c4c6e-1f0a-4d8e-9a51-5a2c1e7f0002' },
+  leaf: { cert: pem('leaf.crt'), key: pem('leaf.key'), id: '0b3c4c6e-1f0a-4d8e-9a51-5a2c1e7f0003' },
+} as const;
+type PairName = keyof typeof CERT_PAIRS;
+const PAIR_NAMES = Object.keys(CERT_PAIRS) as PairName[];
+/** CA certificates (CA:TRUE): the RSA pair's, and the one of test/fixtures/files/kong.yaml. */
+const KONG_YAML = readFileSync(join(__dirname, '..', '..', 'fixtures', 'files', 'kong.yaml'), 'utf8');
+const CA_FROM_SAMPLE = (() => {
+  const i = KONG_YAML.indexOf('ca_certificates:');
+  const block = KONG_YAML.slice(i).split('\n').slice(2);
+  const lines: string[] = [];
+  for (const l of block) {
+    lines.push(l.trim());
+    if (l.includes('END CERTIFICATE')) break;
+  }
+  return lines.join('\n') + '\n';
+})();
+export const CA_CERTS = [pem('rsa.crt'), CA_FROM_SAMPLE];
+
+// ---- model -------------------------------------------------------------------------------
+
+export interface Service {
+  name: string;
+  id?: string;
+  url?: string;
+  fields: Obj; // host/port/protocol/path when no url, plus retries, timeouts, tags, enabled
+  clientCert?: PairName;
+  /** Indexes into CA_CERTS: the service's `ca_certificates`, by id. */
+  caCerts?: number[];
+}
+export interface Route {
+  name: string;
+  service: string;
+  nested: boolean;
+  fields: Obj;
+}
+export type Scope = { service?: string; route?: string; consumer?: string };
+export interface Plugin {
+  name: string;
+  scope: Scope;
+  nested: boolean;
+  fields: Obj; // config, enabled, tags, protocols
+}
+export interface Consumer {
+  username: string;
+  fields: Obj; // custom_id, tags
+}
+export interface Cred {
+  kind: 'keyauth_credentials' | 'basicauth_credentials' | 'jwt_secrets' | 'hmacauth_credentials' | 'acls' | 'oauth2_credentials';
+  consumer: string;
+  fields: Obj;
+}
+export interface Target {
+  target: string;
+  weight?: number;
+}
+export interface Upstream {
+  name: string;
+  fields: Obj;
+  targets: Target[];
+}
+export interface Certificate {
+  pair: PairName;
+  withId: boolean;
+  snis: string[];
+  tags?: string[];
+}
+export interface KeySet {
+  name: string;
+  tags?: string[];
+}
+export interface Key {
+  kid: string;
+  jwk: string;
+  name?: string;
+  set?: string;
+  /** Under its set in the file, or at the top naming it. */
+  nested: boolean;
+}
+export interface Vault {
+  prefix: string;
+  fields: Obj;
+}
+export interface Model {
+  services: Service[];
+  routes: Route[];
+  plugins: Plugin[];
+  consumers: Consumer[];
+  creds: Cred[];
+  upstreams: Upstream[];
+  certificates: Certificate[];
+  caCertificates: number[];
+  /** CA certificates written with their fixed id (CA_IDS). */
+  caWithId: boolean[];
+  vaults: Vault[];
+  keySets: KeySet[];
+  keys: Key[];
+}
+
+// ---- arbitraries -------------------------------------------------------------------------
+
+const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined, freq: 2 });
+const subset = <T>(xs: readonly T[], min = 0) => fc.subarray([...xs], { minLength: min });
+const tags = opt(subset(TAGS, 1));
+const defined = (o: Obj): Obj => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+
+const serviceArb = (name: string) =>
+  fc.record({
+    form: fc.constantFrom('url', 'fields'),
+    protocol: fc.constantFrom('http', 'https'),
+    host: fc.constantFrom(...HOSTS),
+    port: opt(fc.constantFrom(80, 443, 8080, 9000)),
+    path: opt(fc.constantFrom('/v1', '/v1/x', '/')),
+    retries: opt(fc.integer({ min: 0, max: 10 })),
+    connect_timeout: opt(fc.integer({ min: 1, max: 120000 })),
+    read_timeout: opt(fc.integer({ min: 1, max: 120000 })),
+    enabled: opt(fc.boolean()),
+    tags,
+    clientCert: opt(fc.constantFrom(...PAIR_NAMES)),
+    caCerts: opt(subset([0, 1], 1)),
+    tls_verify: opt(fc.boolean()),
+    id: opt(fc.constantFrom(...SERVICE_IDS)),
+  }).map((s): Service => {
+    const extra = defined({ retries: s.retries, connect_timeout: s.connect_timeout, read_timeout: s.read_timeout, enabled: s.enabled, tags: s.tags });
+    const clientCert = s.protocol === 'https' ? s.clientCert : undefined;
+    const caCerts = s.protocol === 'https' ? s.caCerts : undefined;
+    if (s.protocol === 'https' && s.tls_verify !== undefined) extra.tls_verify = s.tls_verify;
+    if (s.form === 'url') {
+      const url = `${s.protocol}://${s.host}${s.port !== undefined ? `:${s.port}` : ''}${s.path ?? ''}`;
+      return { name, id: s.id, url, fields: extra, clientCert, caCerts };
+    }
+    return { name, id: s.id, fields: defined({ protocol: s.protocol, host: s.host, port: s.port, path: s.path, ...extra }), clientCert, caCerts };
+  });
+
+const routeArb = (name: string) =>
+  fc.record({
+    service: fc.constantFrom(...SERVICES),
+    nested: fc.boolean(),
+    paths: opt(subset(PATHS, 1)),
+    hosts: opt(subset(ROUTE_HOSTS, 1)),
+    methods: opt(subset(METHODS, 1)),
+    headers: opt(fc.constantFrom({ 'x-team': ['a'] }, { 'x-team': ['a', 'b'], 'x-env': ['prod'] })),
+    strip_path: opt(fc.boolean()),
+    preserve_host: opt(fc.boolean()),
+    regex_priority: opt(fc.integer({ min: 0, max: 100 })),
+    https_redirect_status_code: opt(fc.constantFrom(426, 301, 302, 307, 308)),
+    path_handling: opt(fc.constantFrom('v0', 'v1')),
+    protocols: opt(fc.constantFrom(['http', 'https'], ['https'], ['http'])),
+    tags,
+  }).map(({ service, nested, ...f }): Route => {
+    // An http route needs one of paths, hosts, methods or headers.
+    const fields = defined(f);
+    if (!fields.paths && !fields.hosts && !fields.methods && !fields.headers) fields.paths = ['/' + name];
+    return { name, service, nested, fields };
+  });
+
+/** Configs Kong 3.4 takes for each plugin, and the scopes it allows (`consumer = typedefs.no_consumer`). */
+const PLUGINS: Record<string, { config: fc.Arbitrary<Obj>; consumer: boolean }> = {
+  'key-auth': {
+    consumer: false,
+    config: fc.record({ key_names: opt(subset(['apikey', 'x-api-key'], 1)), hide_credentials: opt(fc.boolean()) }).map(defined),
+  },
+  'rate-limiting': {
+    consumer: true,
+    config: fc
+      .record({ which: fc.constantFrom('second', 'minute', 'hour'), n: fc.integer({ min: 1, max: 1000 }), fault_tolerant: opt(fc.boolean()) })
+      .map(({ which, n, fault_tolerant }) => defined({ [which]: n, policy: 'local', fault_tolerant })),
+  },
+  cors: {
+    consumer: false,
+    config: fc.record({ origins: opt(subset(['https://a.example', 'https://b.example'], 1)), credentials: opt(fc.boolean()), max_age: opt(fc.integer({ min: 1, max: 3600 })) }).map(defined),
+  },
+  'request-transformer': {
+    consumer: true,
+    config: fc.record({ add: opt(fc.record({ headers: subset(['x-a:1', 'x-b:2'], 1) })), remove: opt(fc.record({ querystring: subset(['debug', 'trace'], 1) })) }).map(defined),
+  },
+  'http-log': {
+    consumer: true,
+    config: fc.record({ http_endpoint: fc.constantFrom('http://log.example.com/a', 'https://log.example.com/b'), method: opt(fc.constantFrom('POST', 'PUT', 'PATCH')), timeout: opt(fc.integer({ min: 1, max: 20000 })) }).map(defined),
+  },
+  acl: {
+    consumer: false,
+    config: fc.record({ list: subset(GROUPS, 1), deny: fc.boolean(), hide_groups_header: opt(fc.boolean()) }).map(({ list, deny, hide_groups_header }) => defined({ [deny ? 'deny' : 'allow']: list, hide_groups_header })),
+  },
+};
+const PLUGIN_NAMES = Object.keys(PLUGINS);
+
+const scopeArb: fc.Arbitrary<Scope> = fc.oneof(
+  fc.constant({}),
+  fc.constantFrom(...SERVICES).map((service) => ({ service })),
+  fc.constantFrom(...ROUTES).map((route) => ({ route })),
+  fc.constantFrom(...CONSUMERS).map((consumer) => ({ consumer })),
+  fc.record({ service: fc.constantFrom(...SERVICES), route: fc.constantFrom(...ROUTES) }),
+  fc.record({ route: fc.constantFrom(...ROUTES), consumer: fc.constantFrom(...CONSUMERS) }),
+  fc.record({ service: fc.constantFrom(...SERVICES), consumer: fc.constantFrom(...CONSUMERS) }),
+);
+
+const pluginArb: fc.Arbitrary<Plugin> = fc
+  .constantFrom(...PLUGIN_NAMES)
+  .chain((name) =>
+    fc.record({
+      name: fc.constant(name),
+      scope: scopeArb,
+      nested: fc.boolean(),
+      config: PLUGINS[name].config,
+      enabled: opt(fc.boolean()),
+      tags,
+    }),
+  )
+  .map(({ name, scope, nested, config, enabled, tags }) => ({ name, scope, nested, fields: defined({ config, enabled, tags }) }));
+
+const consumerArb = (username: string) =>
+  fc.record({ custom_id: opt(fc.constantFrom('cid-1', 'cid-2', 'cid-3')), tags }).map((f): Consumer => ({ username, fields: defined(f) }));
+
+/** Each credential value of a pool owned by at most one consumer: unique, and movable between consumers. */
+function credsArb(): fc.Arbitrary<Cred[]> {
+  const owner = opt(fc.constantFrom(...CONSUMERS));
+  const keyauth = fc.tuple(...KEYS.map((k) => fc.record({ owner, tags }).map(({ owner, tags }) => owner && ({ kind: 'keyauth_credentials' as const, consumer: owner, fields: defined({ key: k, tags }) }))));
+  const basic = fc.tuple(
+    ...BASIC_USERS.map((u) =>
+      fc.record({ owner, password: fc.constantFrom('pw-1', 'pw-2') }).map(({ owner, password }) => owner && ({ kind: 'basicauth_credentials' as const, consumer: owner, fields: { username: u, password } })),
+    ),
+  );
+  const jwt = fc.tuple(
+    ...JWT_KEYS.map((k) =>
+      fc.record({ owner, secret: fc.constantFrom('s-1', 's-2'), algorithm: opt(fc.constantFrom('HS256', 'HS384')) }).map(
+        ({ owner, secret, algorithm }) => owner && ({ kind: 'jwt_secrets' as const, consumer: owner, fields: defined({ key: k, secret, algorithm }) }),
+      ),
+    ),
+  );
+  const hmac = fc.tuple(
+    ...HMAC_USERS.map((u) => fc.record({ owner, secret: fc.constantFrom('h-1', 'h-2') }).map(({ owner, secret }) => owner && ({ kind: 'hmacauth_credentials' as const, consumer: owner, fields: { username: u, secret } }))),
+  );
+  const acls = fc.tuple(...CONSUMERS.map((c) => subset(GROUPS).map((gs) => gs.map((group) => ({ kind: 'acls' as const, consumer: c, fields: { group } })))));
+  const oauth2 = fc.tuple(
+    ...OAUTH_CLIENTS.map((id) =>
+      fc
+        .record({ owner, name: fc.constantFrom('app-1', 'app-2'), secret: fc.constantFrom('cs-1', 'cs-2'), hash: opt(fc.boolean()), uris: subset(['https://a.example/cb', 'https://b.example/cb'], 1) })
+        .map(({ owner, name, secret, hash, uris }) => owner && ({ kind: 'oauth2_credentials' as const, consumer: owner, fields: defined({ name, client_id: id, client_secret: secret, hash_secret: hash, redirect_uris: uris }) })),
+    ),
+  );
+  return fc
+    .tuple(keyauth, basic, jwt, hmac, acls, oauth2)
+    .map(([a, b, c, d, e, f]) => ([...a, ...b, ...c, ...d, ...e.flat(), ...f] as Array<Cred | undefined>).filter((x): x is Cred => Boolean(x)));
+}
+
+const upstreamArb = (name: string) =>
+  fc.record({
+    algorithm: opt(fc.constantFrom('round-robin', 'consistent-hashing', 'least-connections')),
+    slots: opt(fc.integer({ min: 10, max: 65536 })),
+    healthchecks: opt(
+      fc.record({ active: fc.record({ http_path: opt(fc.constantFrom('/health', '/ready')), https_sni: opt(fc.constantFrom('a.example.com')), healthy: opt(fc.record({ interval: fc.integer({ min: 0, max: 60 }) })) }).map(defined) }),
+    ),
+    tags,
+    targets: subset(TARGETS).chain((ts) => fc.tuple(...ts.map((target) => opt(fc.integer({ min: 0, max: 1000 })).map((weight) => ({ target, weight }))))),
+  }).map(({ targets, ...f }): Upstream => ({ name, fields: defined(f), targets: targets.map((t) => (t.weight === undefined ? { target: t.target } : t)) }));
+
+const vaultArb = (prefix: string) =>
+  fc.record({ description: opt(fc.constantFrom('one', 'two')), config: fc.record({ prefix: fc.constantFrom('APP_', 'SECRET_') }), tags }).map((f): Vault => ({ prefix, fields: defined(f) }));
+
+export const modelArb: fc.Arbitrary<Model> = fc
+  .record({
+    services: fc.tuple(...SERVICES.map((n) => opt(serviceArb(n)))),
+    routes: fc.tuple(...ROUTES.map((n) => opt(routeArb(n)))),
+    plugins: fc.array(pluginArb, { maxLength: 6 }),
+    consumers: fc.tuple(...CONSUMERS.map((n) => opt(consumerArb(n)))),
+    creds: credsArb(),
+    upstreams: fc.tuple(...UPSTREAMS.map((n) => opt(upstreamArb(n)))),
+    certs: fc.tuple(...PAIR_NAMES.map((p) => opt(fc.record({ withId: fc.boolean(), tags }).map(({ withId, tags }) => defined({ pair: p, withId, tags }) as unknown as Certificate)))),
+    sniOwners: fc.tuple(...SNIS.map(() => opt(fc.constantFrom(...PAIR_NAMES)))),
+    caCertificates: subset([0, 1]),
+    caWithId: fc.tuple(fc.boolean(), fc.boolean()),
+    vaults: fc.tuple(...VAULTS.map((p) => opt(vaultArb(p)))),
+    keySets: fc.tuple(...KEY_SETS.map((name) => opt(fc.record({ name: fc.constant(name), tags }).map((k) => defined(k) as unknown as KeySet)))),
+    keys: fc.tuple(
+      ...JWKS.map((j) =>
+        opt(fc.record({ set: opt(fc.constantFrom(...KEY_SETS)), name: opt(fc.constantFrom(`${j.kid}-a`, `${j.kid}-b`)), nested: fc.boolean() }).map((k) => defined({ ...j, ...k }) as unknown as Key)),
+      ),
+    ),
+  })
+  .map((r): Model => {
+    const services = r.services.filter((s): s is Service => Boolean(s));
+    // Ids are unique: a later service drawing a taken one goes without.
+    const ids = new Set<string>();
+    for (const s of services) {
+      if (!s.id) delete s.id;
+      else if (ids.has(s.id)) delete s.id;
+      else ids.add(s.id);
+    }
+    const svcNames = new Set(services.map((s) => s.name));
+    const routes = r.routes.filter((x): x is Route => Boolean(x) && svcNames.has(x!.service));
+    const routeNames = new Set(routes.map((x) => x.name));
+    const consumers = r.consumers.filter((c): c is Consumer => Boolean(c));
+    // custom_id is unique in Kong: a later consumer drawing a taken one goes without.
+    const customIds = new Set<unknown>();
+    for (const c of consumers) {
+      if (c.fields.custom_id === undefined) continue;
+      if (customIds.has(c.fields.custom_id)) delete c.fields.custom_id;
+      else customIds.add(c.fields.custom_id);
+    }
+    const consumerNames = new Set(consumers.map((c) => c.username));
+    const certificates = r.certs
+      .filter((c): c is Certificate => Boolean(c))
+      .map((c) => ({ ...c, snis: SNIS.filter((_, i) => r.sniOwners[i] === c.pair) }));
+    const certByPair = new Map(certificates.map((c) => [c.pair, c]));
+    const caWithId = [...r.caWithId];
+    for (const s of services) {
+      // A client certificate is named by id (decK has no other name for a certificate).
+      if (s.clientCert && certByPair.has(s.clientCert)) certByPair.get(s.clientCert)!.withId = true;
+      else delete s.clientCert;
+      // So are CA certificates, in a service's `ca_certificates`.
+      const cas = (s.caCerts ?? []).filter((i) => r.caCertificates.includes(i));
+      for (const i of cas) caWithId[i] = true;
+      if (cas.length) s.caCerts = cas;
+      else delete s.caCerts;
+    }
+    const keySets = r.keySets.filter((k): k is KeySet => Boolean(k));
+    const setNames = new Set(keySets.map((k) => k.name));
+    const keys = r.keys
+      .filter((k): k is Key => Boolean(k))
+      .map((k) => (k.set && !setNames.has(k.set) ? { ...k, set: undefined, nested: false } : k.set ? k : { ...k, nested: false }));
+    const seen = new Set<string>();
+    const plugins = r.plugins.filter((p) => {
+      if (p.scope.service && !svcNames.has(p.scope.service)) return false;
+      if (p.scope.route && !routeNames.has(p.scope.route)) return false;
+      if (p.scope.consumer && (!consumerNames.has(p.scope.consumer) || !PLUGINS[p.name].consumer)) return false;
+      const k = `${p.name}|${p.scope.service ?? ''}|${p.scope.route ?? ''}|${p.scope.consumer ?? ''}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+    return {
+      services,
+      routes,
+      plugins,
+      consumers,
+      creds: r.creds.filter((c) => consumerNames.has(c.consumer)),
+      upstreams: r.upstreams.filter((u): u is Upstream => Boolean(u)),
+      certificates,
+      caCertificates: r.caCertificates,
+      caWithId,
+      vaults: r.vaults.filter((v): v is Vault => Boolean(v)),
+      keySets,
+      keys,
+    };
+  });
+
+// ---- the decK document -------------------------------------------------------------------
+
+const scopeRef = (s: Scope): Obj => defined({ service: s.service, route: s.route, consumer: s.consumer });
+
+export function toDeck(m: Model): Obj {
+  const doc: Obj = { _format_version: '3.0' };
+  const plugin = (p: Plugin, omit: keyof Scope | null): Obj => {
+    const ref = scopeRef(p.scope);
+    if (omit) delete ref[omit];
+    return { name: p.name, ...ref, ...p.fields };
+  };
+  const nestedPlugins = (where: keyof Scope, name: string) => m.plugins.filter((p) => p.nested && p.scope[where] === name && Object.keys(p.scope).length === 1).map((p) => plugin(p, where));
+  const routeDoc = (r: Route, nested: boolean): Obj => {
+    const plugins = nestedPlugins('route', r.name);
+    return { name: r.name, ...(nested ? {} : { service: r.service }), ...r.fields, ...(plugins.length ? { plugins } : {}) };
+  };
+  if (m.services.length) {
+    doc.services = m.services.map((s) => {
+      const routes = m.routes.filter((r) => r.nested && r.service === s.name).map((r) => routeDoc(r, true));
+      const plugins = nestedPlugins('service', s.name);
+      return {
+        ...(s.id ? { id: s.id } : {}),
+        name: s.name,
+        ...(s.url ? { url: s.url } : {}),
+        ...s.fields,
+        ...(s.clientCert ? { client_certificate: CERT_PAIRS[s.clientCert].id } : {}),
+        ...(s.caCerts ? { ca_certificates: s.caCerts.map((i) => CA_IDS[i]) } : {}),
+        ...(routes.length ? { routes } : {}),
+        ...(plugins.length ? { plugins } : {}),
+      };
+    });
+  }
+  const topRoutes = m.routes.filter((r) => !r.nested);
+  if (topRoutes.length) doc.routes = topRoutes.map((r) => routeDoc(r, false));
+  if (m.consumers.length) {
+    doc.consumers = m.consumers.map((c) => {
+      const out: Obj = { username: c.username, ...c.fields };
+      for (const kind of ['keyauth_credentials', 'basicauth_credentials', 'jwt_secrets', 'hmacauth_credentials', 'acls', 'oauth2_credentials'] as const) {
+        const list = m.creds.filter((x) => x.kind === kind && x.consumer === c.username).map((x) => x.fields);
+        if (list.length) out[kind] = list;
+      }
+      const plugins = nestedPlugins('consumer', c.username);
+      if (plugins.length) out.plugins = plugins;
+      return out;
+    });
+  }
+  const topPlugins = m.plugins.filter((p) => !p.nested || Object.keys(p.scope).length !== 1);
+  if (topPlugins.length) doc.plugins = topPlugins.map((p) => plugin(p, null));
+  if (m.upstreams.length) doc.upstreams = m.upstreams.map((u) => ({ name: u.name, ...u.fields, ...(u.targets.length ? { targets: u.targets } : {}) }));
+  if (m.certificates.length) {
+    doc.certificates = m.certificates.map((c) => ({
+      ...(c.withId ? { id: CERT_PAIRS[c.pair].id } : {}),
+      cert: CERT_PAIRS[c.pair].cert,
+      key: CERT_PAIRS[c.pair].key,
+      ...(c.tags ? { tags: c.tags } : {}),
+      ...(c.snis.length ? { snis: c.snis.map((name) => ({ name })) } : {}),
+    }));
+  }
+  if (m.caCertificates.length) doc.ca_certificates = m.caCertificates.map((i) => ({ ...(m.caWithId[i] ? { id: CA_IDS[i] } : {}), cert: CA_CERTS[i] }));
+  if (m.vaults.length) doc.vaults = m.vaults.map((v) => ({ name: 'env', prefix: v.prefix, ...v.fields }));
+  const keyDoc = (k: Key, withSet: boolean) => defined({ kid: k.kid, name: k.name, jwk: k.jwk, set: withSet ? k.set : undefined });
+  if (m.keySets.length) {
+    doc.key_sets = m.keySets.map((ks) => {
+      const keys = m.keys.filter((k) => k.nested && k.set === ks.name).map((k) => keyDoc(k, false));
+      return defined({ name: ks.name, tags: ks.tags, keys: keys.length ? keys : undefined });
+    });
+  }
+  const topKeys = m.keys.filter((k) => !k.nested);
+  if (topKeys.length) doc.keys = topKeys.map((k) => keyDoc(k, true));
+  return doc;
+}
+
+export const deckYaml = (m: Model): string => stringify(toDeck(m), { lineWidth: 0 });
+
+/** Entities the model makes Kong hold, counted as the Admin API counts them. */
+export function entityCount(m: Model): number {
+  const snis = m.certificates.reduce((n, c) => n + c.snis.length, 0);
+  const targets = m.upstreams.reduce((n, u) => n + u.targets.length, 0);
+  return (
+    m.services.length + m.routes.length + m.plugins.length + m.consumers.length + m.creds.length + m.upstreams.length + targets + m.certificates.length + snis + m.caCertificates.length + m.vaults.length + m.keySets.length + m.keys.length
+  );
+}
+
+// ---- the store holds exactly the model ---------------------------------------------------
+
+const fx = loadSimFixtures();
+type FieldSchema = { type?: string; default?: unknown; fields?: Array<Record<string, FieldSchema>> };
+function schemaFields(path: string): Map<string, FieldSchema> {
+  const s = fx.schemas.get(path) as { fields: Array<Record<string, FieldSchema>> } | undefined;
+  if (!s) throw new Error(`no schema ${path}`);
+  return new Map(s.fields.map((f) => Object.entries(f)[0]));
+}
+
+/** Sets (tags, methods, protocols…) compare unordered. */
+function canon(v: unknown, fs?: FieldSchema): unknown {
+  if (Array.isArray(v) && fs?.type === 'set') return [...v].map(String).sort();
+  return v ?? null;
+}
+
+/**
+ * Every field `set` sets has its value in `row`; every other field of `checked` has its schema
+ * default (records: field by field, recursively).
+ */
+function expectFields(what: string, row: Obj, set: Obj, schema: Map<string, FieldSchema>, checked: string[]): void {
+  for (const [k, v] of Object.entries(set)) {
+    const fs = schema.get(k);
+    if (fs?.type === 'record' && v && typeof v === 'object' && !Array.isArray(v)) {
+      const sub = new Map((fs.fields ?? []).map((f) => Object.entries(f)[0]));
+      expectFields(`${what}.${k}`, (row[k] ?? {}) as Obj, v as Obj, sub, [...sub.keys()]);
+    } else expect(canon(row[k], fs), `${what}.${k}`).toEqual(canon(v, fs));
+  }
+  for (const k of checked) {
+    if (k in set) continue;
+    const fs = schema.get(k);
+    if (!fs || !('default' in fs)) continue;
+    if (fs.type === 'record') continue;
+    expect(canon(row[k], fs), `${what}.${k} (default)`).toEqual(canon(fs.default, fs));
+  }
+}
+
+function expandUrl(url: string): Obj {
+  const u = new URL(url);
+  const protocol = u.protocol.replace(/:$/, '');
+  return { protocol, host: u.hostname, port: u.port ? Number(u.port) : protocol === 'https' ? 443 : 80, path: u.pathname === '/' && !url.endsWith('/') ? null : u.pathname };
+}
+
+export function expectStoreHolds(store: SimStore, m: Model): void {
+  const one = (table: string, pred: (o: Obj) => boolean, what: string): Obj => {
+    const rows = store.all(table).filter(pred);
+    expect(rows.length, `${what}: ${rows.length} in Kong`).toBe(1);
+    return rows[0];
+  };
+  const idOf = (table: string, field: string, value: string) => String(one(table, (o) => o[field] === value, `${table} ${value}`).id);
+  const refId = (o: Obj, f: string) => ((o[f] as Obj | null)?.id as string | undefined) ?? null;
+
+  const svcSchema = schemaFields('/schemas/services');
+  expect(store.count('services'), 'services').toBe(m.services.length);
+  for (const s of m.services) {
+    const row = one('services', (o) => o.name === s.name, `service ${s.name}`);
+    if (s.id) expect(row.id, `service ${s.name}.id`).toBe(s.id);
+    const set = { ...(s.url ? expandUrl(s.url) : {}), ...s.fields };
+    if (!s.url && set.port === undefined) set.port = 80;
+    expectFields(`service ${s.name}`, row, set, svcSchema, ['retries', 'connect_timeout', 'read_timeout', 'write_timeout', 'enabled', 'protocol']);
+    if (!s.url && !('path' in s.fields)) expect(row.path, `service ${s.name}.path`).toBeNull();
+    expect(refId(row, 'client_certificate'), `service ${s.name}.client_certificate`).toBe(s.clientCert ? CERT_PAIRS[s.clientCert].id : null);
+    expect(row.ca_certificates ?? null, `service ${s.name}.ca_certificates`).toEqual(s.caCerts ? s.caCerts.map((i) => CA_IDS[i]) : null);
+  }
+
+  const routeSchema = schemaFields('/schemas/routes');
+  expect(store.count('routes'), 'routes').toBe(m.routes.length);
+  for (const r of m.routes) {
+    const row = one('routes', (o) => o.name === r.name, `route ${r.name}`);
+    expectFields(`route ${r.name}`, row, r.fields, routeSchema, ['strip_path', 'preserve_host', 'regex_priority', 'https_redirect_status_code', 'path_handling', 'protocols']);
+    expect(refId(row, 'service'), `route ${r.name}.service`).toBe(idOf('services', 'name', r.service));
+  }
+
+  expect(store.count('plugins'), 'plugins').toBe(m.plugins.length);
+  for (const p of m.plugins) {
+    const want = {
+      service: p.scope.service ? idOf('services', 'name', p.scope.service) : null,
+      route: p.scope.route ? idOf('routes', 'name', p.scope.route) : null,
+      consumer: p.scope.consumer ? idOf('consumers', 'username', p.scope.consumer) : null,
+    };
+    const what = `plugin ${p.name} ${JSON.stringify(p.scope)}`;
+    const row = one('plugins', (o) => o.name === p.name && refId(o, 'service') === want.service && refId(o, 'route') === want.route && refId(o, 'consumer') === want.consumer, what);
+    const schema = new Map([...schemaFields('/schemas/plugins'), ...schemaFields(`/schemas/plugins/${p.name}`)]);
+    expectFields(what, row, { ...p.fields, config: p.fields.config ?? {} }, schema, ['enabled']);
+  }
+
+  const consumerSchema = schemaFields('/schemas/consumers');
+  expect(store.count('consumers'), 'consumers').toBe(m.consumers.length);
+  for (const c of m.consumers) {
+    const row = one('consumers', (o) => o.username === c.username, `consumer ${c.username}`);
+    expectFields(`consumer ${c.username}`, row, c.fields, consumerSchema, []);
+    if (!('custom_id' in c.fields)) expect(row.custom_id ?? null, `consumer ${c.username}.custom_id`).toBeNull();
+  }
+
+  for (const kind of ['keyauth_credentials', 'basicauth_credentials', 'jwt_secrets', 'hmacauth_credentials', 'acls', 'oauth2_credentials'] as const) {
+    const mine = m.creds.filter((c) => c.kind === kind);
+    expect(store.count(kind), kind).toBe(mine.length);
+    const schema = schemaFields(`/schemas/${kind}`);
+    for (const c of mine) {
+      const consumerId = idOf('consumers', 'username', c.consumer);
+      const [field, value] =
+        kind === 'acls' ? ['group', c.fields.group] : kind === 'oauth2_credentials' ? ['client_id', c.fields.client_id] : kind === 'keyauth_credentials' || kind === 'jwt_secrets' ? ['key', c.fields.key] : ['username', c.fields.username];
+      const what = `${kind} ${String(value)} of ${c.consumer}`;
+      const row = one(kind, (o) => o[field] === value && (kind !== 'acls' || refId(o, 'consumer') === consumerId), what);
+      expect(refId(row, 'consumer'), `${what}.consumer`).toBe(consumerId);
+      const set = { ...c.fields };
+      if (kind === 'basicauth_credentials') set.password = createHash('sha1').update(`${String(c.fields.password)}${consumerId}`).digest('hex');
+      if (kind === 'oauth2_credentials' && c.fields.hash_secret === true) {
+        // Stored hashed (PBKDF2 in PHC form): only its shape can be checked.
+        expect(String(row.client_secret), `${what}.client_secret`).toMatch(/^\$pbkdf2-sha512\$/);
+        delete set.client_secret;
+      }
+      expectFields(what, row, set, schema, kind === 'jwt_secrets' ? ['algorithm'] : []);
+    }
+  }
+
+  const upSchema = schemaFields('/schemas/upstreams');
+  const targetSchema = schemaFields('/schemas/targets');
+  expect(store.count('upstreams'), 'upstreams').toBe(m.upstreams.length);
+  expect(store.count('targets'), 'targets').toBe(m.upstreams.reduce((n, u) => n + u.targets.length, 0));
+  for (const u of m.upstreams) {
+    const row = one('upstreams', (o) => o.name === u.name, `upstream ${u.name}`);
+    expectFields(`upstream ${u.name}`, row, u.fields, upSchema, ['algorithm', 'slots', 'hash_on']);
+    for (const t of u.targets) {
+      const tr = one('targets', (o) => refId(o, 'upstream') === row.id && o.target === normalizeTarget(t.target), `target ${t.target} of ${u.name}`);
+      expectFields(`target ${t.target}`, tr, t.weight === undefined ? {} : { weight: t.weight }, targetSchema, ['weight']);
+    }
+  }
+
+  expect(store.count('certificates'), 'certificates').toBe(m.certificates.length);
+  expect(store.count('snis'), 'snis').toBe(m.certificates.reduce((n, c) => n + c.snis.length, 0));
+  for (const c of m.certificates) {
+    const row = one('certificates', (o) => o.cert === CERT_PAIRS[c.pair].cert, `certificate ${c.pair}`);
+    if (c.withId) expect(row.id, `certificate ${c.pair}.id`).toBe(CERT_PAIRS[c.pair].id);
+    expect(canon(row.tags, { type: 'set' }), `certificate ${c.pair}.tags`).toEqual(canon(c.tags, { type: 'set' }));
+    for (const sni of c.snis) expect(refId(one('snis', (o) => o.name === sni, `sni ${sni}`), 'certificate'), `sni ${sni}.certificate`).toBe(row.id);
+  }
+
+  expect(store.count('ca_certificates'), 'ca_certificates').toBe(m.caCertificates.length);
+  for (const i of m.caCertificates) one('ca_certificates', (o) => o.cert === CA_CERTS[i], `ca_certificate ${i}`);
+
+  for (const i of m.caCertificates) if (m.caWithId[i]) expect(one('ca_certificates', (o) => o.cert === CA_CERTS[i], `ca_certificate ${i}`).id, `ca_certificate ${i}.id`).toBe(CA_IDS[i]);
+
+  expect(store.count('key_sets'), 'key_sets').toBe(m.keySets.length);
+  for (const ks of m.keySets) expect(canon(one('key_sets', (o) => o.name === ks.name, `key set ${ks.name}`).tags, { type: 'set' }), `key set ${ks.name}.tags`).toEqual(canon(ks.tags, { type: 'set' }));
+  expect(store.count('keys'), 'keys').toBe(m.keys.length);
+  for (const k of m.keys) {
+    const row = one('keys', (o) => o.kid === k.kid, `key ${k.kid}`);
+    expect(row.jwk, `key ${k.kid}.jwk`).toBe(k.jwk);
+    expect(row.name ?? null, `key ${k.kid}.name`).toBe(k.name ?? null);
+    expect(refId(row, 'set'), `key ${k.kid}.set`).toBe(k.set ? idOf('key_sets', 'name', k.set) : null);
+  }
+
+  const vaultSchema = schemaFields('/schemas/vaults');
+  expect(store.count('vaults'), 'vaults').toBe(m.vaults.length);
+  for (const v of m.vaults) {
+    const row = one('vaults', (o) => o.prefix === v.prefix, `vault ${v.prefix}`);
+    expectFields(`vault ${v.prefix}`, row, { name: 'env', ...v.fields }, vaultSchema, []);
+  }
+}
+
+/**
+ * The same model with every name Kong keeps unique renamed (`svc-a` → `xsvc-a`), references
+ * included: a second team's file that shares no name with the first's.
+ */
+export function renamed(m: Model, p: string): Model {
+  const n = (s: string) => (s.startsWith('*.') ? `*.${p}${s.slice(2)}` : `${p}${s}`);
+  const scope = (s: Scope): Scope => defined({ service: s.service && n(s.service), route: s.route && n(s.route), consumer: s.consumer && n(s.consumer) }) as Scope;
+  const credField: Record<Cred['kind'], string | null> = { keyauth_credentials: 'key', basicauth_credentials: 'username', jwt_secrets: 'key', hmacauth_credentials: 'username', acls: null, oauth2_credentials: 'client_id' };
+  return {
+    // Ids of their own too: `…0a` → `…fa`.
+    services: m.services.map((s) => defined({ ...s, name: n(s.name), id: s.id && `${s.id.slice(0, -2)}f${s.id.slice(-1)}` }) as unknown as Service),
+    routes: m.routes.map((r) => ({ ...r, name: n(r.name), service: n(r.service) })),
+    plugins: m.plugins.map((x) => ({ ...x, scope: scope(x.scope) })),
+    consumers: m.consumers.map((c) => ({ username: n(c.username), fields: defined({ ...c.fields, custom_id: typeof c.fields.custom_id === 'string' ? n(c.fields.custom_id) : undefined }) })),
+    creds: m.creds.map((c) => {
+      const f = credField[c.kind];
+      return { ...c, consumer: n(c.consumer), fields: f ? { ...c.fields, [f]: n(String(c.fields[f])) } : c.fields };
+    }),
+    upstreams: m.upstreams.map((u) => ({ ...u, name: n(u.name) })),
+    certificates: m.certificates.map((c) => ({ ...c, snis: c.snis.map(n) })),
+    caCertificates: m.caCertificates,
+    caWithId: m.caWithId,
+    vaults: m.vaults.map((v) => ({ ...v, prefix: n(v.prefix) })),
+    keySets: m.keySets.map((k) => ({ ...k, name: n(k.name) })),
+    keys: m.keys.map((k) => ({ ...k, name: k.name && n(k.name), set: k.set && n(k.set) })),
+  };
+}
+
+/**
+ * Whether going from `a` to `b` may need a cycle of unique-value hand-overs that kong-ctl
+ * cannot order (a known bug, see the `it.fails` examples in convergence-examples.test.ts): a
+ * custom_id handed to another consumer while its holder stays, or a service id kept under a
+ * name another service of `a` holds. Left out of the properties until fixed; plain hand-overs
+ * (a consumer renamed and found by its custom_id, a service renamed by id) are kept.
+ */
+export function knownUnorderable(a: Model, b: Model): boolean {
+  const bUsers = new Set(b.consumers.map((c) => c.username));
+  for (const c of b.consumers) {
+    const holder = a.consumers.find((x) => x.fields.custom_id !== undefined && x.fields.custom_id === c.fields.custom_id);
+    if (holder && holder.username !== c.username && bUsers.has(holder.username)) return true;
+  }
+  for (const s of b.services) {
+    const before = s.id && a.services.find((x) => x.id === s.id);
+    if (before && before.name !== s.name && a.services.some((x) => x.name === s.name)) return true;
+  }
+  return false;
+}
+
+/** Two models, the second reachable from the first as far as kong-ctl can order (above). */
+export const pairArb: fc.Arbitrary<[Model, Model]> = fc.tuple(modelArb, modelArb).filter(([a, b]) => !knownUnorderable(a, b));
