@@ -8,7 +8,7 @@
  * Re-running converges: creates are PUTs to an id chosen before sending, updates PATCH absolute
  * values, deletes of missing entities succeed, and a later run plans only what is still missing.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { AdminClient } from '../kong/types';
 import { AdminApiError } from '../kong/types';
@@ -17,6 +17,7 @@ import type { Change } from '../model/plan';
 import { levelOf } from '../kinds';
 import { buildDependencies } from './graph';
 import { buildWrite, UnresolvedReference } from './requests';
+import { temporaryReleases } from './temporary-release';
 import type { IdResolvers } from './requests';
 import type { ApplyOptions, ApplyReport, ApplyResult } from './types';
 import { DEFAULT_PARALLELISM } from './types';
@@ -31,14 +32,24 @@ export async function applyPlan(
   client: AdminClient,
   opts: ApplyOptions,
 ): Promise<ApplyReport> {
-  const changes = plan.changes;
-  assertSelectTags(changes, opts.selectTags);
-  const graph = buildDependencies(changes, { routeServices: opts.routeServices });
+  assertSelectTags(plan.changes, opts.selectTags);
+  const context = { routeServices: opts.routeServices };
+  let changes = plan.changes;
+  let graph = buildDependencies(changes, context);
 
   if (opts.dryRun) {
     // The graph is built (and its checks run) all the same; only the writes are skipped.
     return { results: changes.map((change) => ({ change, status: 'not_attempted' })), writes: 0, dryRun: true };
   }
+
+  // Hand-overs of unique values in a cycle: one more write sets each aside first.
+  const setAsides = temporaryReleases(changes, graph, () => randomBytes(4).toString('hex'));
+  if (setAsides.length > 0) {
+    changes = [...changes, ...setAsides];
+    graph = buildDependencies(changes, context);
+  }
+  // A set-aside is reported only when it failed: the plan did not list it.
+  const reported = (all: ApplyResult[]) => all.filter((r) => !r.change.temporaryRelease || r.status === 'failed');
 
   const ids = idResolvers(changes, opts.currentIds);
   const results: ApplyResult[] = changes.map((change) => ({ change, status: 'not_attempted' }));
@@ -58,7 +69,7 @@ export async function applyPlan(
 
   return new Promise<ApplyReport>((resolve, reject) => {
     const finishIfDone = () => {
-      if (settled === n) resolve({ results, writes });
+      if (settled === n) resolve({ results: reported(results), writes });
     };
 
     const settle = (i: number) => {

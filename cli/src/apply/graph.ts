@@ -13,7 +13,8 @@
  *  3. unique values — a change that claims a unique value (name, username, key, plugin scope…)
  *     waits for the change that releases it (a delete, or an update renaming away), so renames
  *     never meet a 409. Added one by one, skipping any edge that would close a cycle (a swap of
- *     two names cannot be ordered; Kong will answer 409 and the report will say so).
+ *     two names): those are `unorderedClaims`, which apply breaks with one more write that sets
+ *     the value aside first (temporary-release.ts) where the field allows it.
  *  4. fail-closed guard — a kong-ctl guard's create or update waits for the changes that make the
  *     security plugins it checks mark requests, and a change that stops one marking waits for the
  *     deletes and updates of the guards that check it (fail-closed-order.ts), so no guard refuses
@@ -41,7 +42,8 @@ import type { Change } from '../model/plan';
 import { caCertificateEdges } from './ca-certificate-order';
 import { failClosedGuardEdges } from './fail-closed-order';
 import type { RouteServices } from './fail-closed-order';
-import { uniqueValues } from './unique';
+import type { UnorderedClaim } from './temporary-release';
+import { claimedValues, releasedValues } from './unique';
 import { vaultReferenceEdges } from './vault-order';
 
 export interface GraphContext {
@@ -54,6 +56,8 @@ export interface DependencyGraph {
   deps: number[][];
   /** Ordering edges left out because they would have closed a cycle. */
   droppedEdges: number;
+  /** The unique-value edges among them: claims that may meet Kong's 409 (temporary-release.ts). */
+  unorderedClaims: UnorderedClaim[];
   /** Deletes that also wait for every create and update to succeed (7. above). */
   afterWrites: number[];
 }
@@ -68,9 +72,18 @@ export function buildDependencies(changes: Change[], context: GraphContext = {})
     if (c.op === 'delete') deleteByKey.set(c.current?.key ?? c.key, i);
   });
 
+  // 0. a set-aside (temporary-release.ts) comes before the real change of its entity, and,
+  // as it keeps the entity where it is, waits for nothing of 1. and 2.
+  const realUpdate = new Map<string, number>();
+  changes.forEach((c, i) => c.op === 'update' && !c.temporaryRelease && realUpdate.set(entityOf(c), i));
+  changes.forEach((c, i) => {
+    const real = c.temporaryRelease ? realUpdate.get(entityOf(c)) : undefined;
+    if (real !== undefined) deps[real].add(i);
+  });
+
   // 1. references
   changes.forEach((c, i) => {
-    if (c.op === 'delete' || !c.desired) return;
+    if (c.op === 'delete' || !c.desired || c.temporaryRelease) return;
     for (const ref of Object.values(c.desired.refs)) {
       if (!ref) continue;
       const j = createByKey.get(ref);
@@ -86,7 +99,7 @@ export function buildDependencies(changes: Change[], context: GraphContext = {})
       if (j !== undefined) removal.push([i, j]);
       return;
     }
-    if (!c.current) return;
+    if (!c.current || c.temporaryRelease) return;
     for (const [fieldName, ref] of Object.entries(c.current.refs)) {
       if (!ref) continue;
       const j = deleteByKey.get(ref);
@@ -108,23 +121,26 @@ export function buildDependencies(changes: Change[], context: GraphContext = {})
   const releasedBy = new Map<string, number[]>();
   const claims: Array<[number, string]> = [];
   changes.forEach((c, i) => {
-    const before = c.current ? uniqueValues(c.kind, c.current) : [];
-    const after = c.desired && c.op !== 'delete' ? uniqueValues(c.kind, c.desired) : [];
-    const afterSet = new Set(after);
-    const beforeSet = new Set(before);
-    for (const v of before) {
-      if (afterSet.has(v)) continue;
+    for (const v of releasedValues(c)) {
       const list = releasedBy.get(v);
       if (list) list.push(i);
       else releasedBy.set(v, [i]);
     }
-    for (const v of after) if (!beforeSet.has(v)) claims.push([i, v]);
+    for (const v of claimedValues(c)) claims.push([i, v]);
   });
+  // An entity whose value is set aside first (temporary-release.ts): a claim of that value waits
+  // for the set-aside, not for the entity's real change.
+  const setAside = new Set<string>();
+  for (const c of changes) if (c.temporaryRelease) for (const v of releasedValues(c)) setAside.add(`${entityOf(c)}\0${v}`);
+  const unorderedClaims: UnorderedClaim[] = [];
   for (const [claimer, value] of claims) {
     for (const releaser of releasedBy.get(value) ?? []) {
       if (releaser === claimer || deps[claimer].has(releaser)) continue;
+      const r = changes[releaser];
+      if (!r.temporaryRelease && setAside.has(`${entityOf(r)}\0${value}`)) continue;
       if (waitsFor(deps, releaser, claimer)) {
         dropped++;
+        unorderedClaims.push({ claimer, releaser, value });
         continue;
       }
       deps[claimer].add(releaser);
@@ -140,7 +156,12 @@ export function buildDependencies(changes: Change[], context: GraphContext = {})
   // 6. CA certificate lists
   dropped += addUnlessKnotted(deps, caCertificateEdges(changes));
 
-  return { deps: deps.map((s) => [...s]), droppedEdges: dropped, afterWrites: deletesAfterWrites(changes, deps) };
+  return { deps: deps.map((s) => [...s]), droppedEdges: dropped, unorderedClaims, afterWrites: deletesAfterWrites(changes, deps) };
+}
+
+/** The live entity a change writes: kind and id (an update's or a delete's). */
+function entityOf(c: Change): string {
+  return `${c.kind}\0${c.id ?? c.current?.id ?? c.key}`;
 }
 
 /** The deletes no create or update waits for, even transitively: they can all wait for the writes. */

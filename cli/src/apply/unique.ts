@@ -8,6 +8,7 @@
  * conflicts than Kong would (never fewer), which costs at most an unneeded ordering edge.
  */
 import type { Entity, Kind } from '../model/entity';
+import type { Change } from '../model/plan';
 import { certDigest } from '../kinds/certificate';
 import { normalizeTarget } from '../kinds/target';
 
@@ -67,4 +68,18 @@ export function uniqueValues(kind: Kind, e: Holder): string[] {
     if (v !== null) out.push(`${kind}:${v}`);
   }
   return out;
+}
+
+/** The unique values a change takes that the entity did not hold before. */
+export function claimedValues(c: Change): string[] {
+  const before = new Set(c.current ? uniqueValues(c.kind, c.current) : []);
+  const after = c.desired && c.op !== 'delete' ? uniqueValues(c.kind, c.desired) : [];
+  return after.filter((v) => !before.has(v));
+}
+
+/** The unique values a change gives up (a delete all of them, an update those it changes). */
+export function releasedValues(c: Change): string[] {
+  const before = c.current ? uniqueValues(c.kind, c.current) : [];
+  const after = new Set(c.desired && c.op !== 'delete' ? uniqueValues(c.kind, c.desired) : []);
+  return before.filter((v) => !after.has(v));
 }

@@ -45,6 +45,11 @@ export interface Change {
    * would keep its old value: the write sends an explicit null at each of these paths.
    */
   clearPaths?: string[];
+  /**
+   * apply only, never in a plan: this update is the extra write that sets a unique value aside
+   * (a temporary value) so that a cycle of hand-overs can be ordered (apply/temporary-release.ts).
+   */
+  temporaryRelease?: { field: string };
 }
 
 export interface Plan {

@@ -1,0 +1,123 @@
+/**
+ * Unique values handed over in a cycle: two services swapping names, a custom_id passed to a new
+ * consumer by an update that itself waits (through a delete and a credential move) for that new
+ * consumer. No order of the plan's own writes avoids Kong's 409: each claim waits for a release
+ * that waits for it. What breaks the cycle is one more write, as a person would do it by hand:
+ * first set the value aside (PATCH it to a temporary value no one holds), then let the claimer
+ * take it, and only then write the entity's real change.
+ *
+ * Only plain string fields that Kong lets be any unique string are set aside; composite values
+ * (a plugin's scope, a target, an ACL group per consumer) and hostnames (upstreams, SNIs) cannot
+ * be, and such cycles stay what they were: Kong answers 409 and the report says which write.
+ * A run that stops after a set-aside leaves the temporary value in Kong; the next run plans the
+ * real change and converges.
+ */
+import type { Kind } from '../model/entity';
+import type { Change } from '../model/plan';
+import { claimedValues, releasedValues } from './unique';
+
+/**
+ * Per kind, the unique fields a temporary value may stand in: names and usernames Kong checks
+ * only for uniqueness and characters (utf8_name: letters, digits, `.-_~`), credential keys.
+ */
+const SET_ASIDE: Partial<Record<Kind, string[]>> = {
+  service: ['name'],
+  route: ['name'],
+  consumer: ['username', 'custom_id'],
+  key_set: ['name'],
+  key: ['name'],
+  keyauth_credential: ['key'],
+  jwt_secret: ['key'],
+  basicauth_credential: ['username'],
+  hmacauth_credential: ['username'],
+  oauth2_credential: ['client_id'],
+};
+
+/** A claim the graph could not order after its release (graph.ts, 3.). */
+export interface UnorderedClaim {
+  claimer: number;
+  releaser: number;
+  /** As unique.ts spells it: `service:name=orders`. */
+  value: string;
+}
+
+/** The field of `value` the update `c` may set aside, if any. */
+export function settableAside(c: Change, value: string): string | undefined {
+  if (c.op !== 'update' || !c.current || c.temporaryRelease) return undefined;
+  for (const field of SET_ASIDE[c.kind] ?? []) {
+    const v = c.current.fields[field];
+    if (typeof v === 'string' && value === `${c.kind}:${field}=${v}`) return field;
+  }
+  return undefined;
+}
+
+/**
+ * The set-aside writes that break the cycles behind `unordered`. For each, the releaser itself
+ * when it can set its value aside; else every update on the cycle (what the releaser waits for,
+ * and what waits for the claimer) that releases a value someone else on it claims.
+ */
+export function temporaryReleases(
+  changes: Change[],
+  graph: { deps: number[][]; unorderedClaims: UnorderedClaim[] },
+  suffix: () => string,
+): Change[] {
+  const { deps, unorderedClaims: unordered } = graph;
+  const wanted = new Map<string, { at: number; field: string }>();
+  const want = (at: number, field: string) => wanted.set(`${at}\0${field}`, { at, field });
+  const dependents: number[][] = changes.map(() => []);
+  deps.forEach((d, i) => d.forEach((j) => dependents[j].push(i)));
+  for (const u of unordered) {
+    const own = settableAside(changes[u.releaser], u.value);
+    if (own) {
+      want(u.releaser, own);
+      continue;
+    }
+    // The cycle: what the releaser (transitively) waits for and what (transitively) waits for
+    // the claimer; the claimer and releaser themselves.
+    const onCycle = intersect(reach(u.releaser, deps), reach(u.claimer, dependents));
+    onCycle.add(u.releaser).add(u.claimer);
+    const claimed = new Set([...onCycle].flatMap((i) => claimedValues(changes[i])));
+    for (const x of onCycle) {
+      for (const v of releasedValues(changes[x])) {
+        const field = claimed.has(v) ? settableAside(changes[x], v) : undefined;
+        if (field) want(x, field);
+      }
+    }
+  }
+  return [...wanted.values()].map(({ at, field }) => setAside(changes[at], field, suffix()));
+}
+
+function setAside(c: Change, field: string, suffix: string): Change {
+  const current = c.current!;
+  const before = current.fields[field];
+  const after = `${String(before)}-kong-ctl-${suffix}`;
+  return {
+    op: 'update',
+    kind: c.kind,
+    key: c.key,
+    label: `${c.label} (${field} set aside for the hand-over)`,
+    id: c.id ?? current.id,
+    desired: { ...current, fields: { ...current.fields, [field]: after } },
+    current,
+    fieldChanges: [{ path: field, before, after, ...(c.fieldChanges?.find((f) => f.path === field)?.masked ? { masked: true } : {}) }],
+    temporaryRelease: { field },
+  };
+}
+
+function reach(from: number, edges: number[][]): Set<number> {
+  const seen = new Set<number>();
+  const stack = [from];
+  while (stack.length) {
+    for (const y of edges[stack.pop()!]) {
+      if (!seen.has(y)) {
+        seen.add(y);
+        stack.push(y);
+      }
+    }
+  }
+  return seen;
+}
+
+function intersect(a: Set<number>, b: Set<number>): Set<number> {
+  return new Set([...a].filter((x) => b.has(x)));
+}
