@@ -44,7 +44,7 @@ export interface ApplyResult {
 }
 
 export interface ApplyReport {
-  /** One per plan change, in plan order. */
+  /** One per plan change, in plan order; then any set-aside write that failed (temporary-release.ts). */
   results: ApplyResult[];
   /** Write requests sent (retries not counted; see the client's stats). */
   writes: number;
