@@ -34,7 +34,7 @@
  */
 import fc from 'fast-check';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { GatedUpstream } from '../gated-upstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimRequest, SimResult } from '../../harness';
 import { TEST_PLUGIN_SERVER } from '../../harness/plugin-server-process';
@@ -84,72 +84,17 @@ function upstreamAnswer(id: string, outcome: Outcome): { status: number; headers
   return { status, headers, body };
 }
 
-/** Answers by the request's X-Outcome, holds a request with X-Gate until open(gate). */
-class ModelUpstream {
-  readonly hitsById = new Map<string, number>();
-  total = 0;
-  port = 0;
-  private server: http.Server | undefined;
-  private readonly gates = new Map<string, { open: boolean; waiting: Array<() => void>; arrivals: Array<() => void>; arrived: boolean }>();
-
-  async start(): Promise<void> {
-    this.server = http.createServer((req, res) => {
-      req.on('data', () => {});
-      req.on('end', () => void this.answer(req, res));
-    });
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    this.port = (this.server.address() as AddressInfo).port;
+/** Answers by the request's X-Outcome (upstreamAnswer); a request with X-Gate is held until open(gate). */
+async function respond(id: string, outcome: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  if (outcome === 'slow') {
+    await new Promise((r) => setTimeout(r, READ_TIMEOUT_MS + 150));
+    res.writeHead(201, { 'Content-Type': 'text/plain', 'Content-Length': '4' });
+    return void res.end('late');
   }
-
-  private gate(name: string) {
-    let g = this.gates.get(name);
-    if (!g) this.gates.set(name, (g = { open: false, waiting: [], arrivals: [], arrived: false }));
-    return g;
-  }
-
-  arrived(name: string): Promise<void> {
-    const g = this.gate(name);
-    return g.arrived ? Promise.resolve() : new Promise((r) => g.arrivals.push(r));
-  }
-
-  open(name: string): void {
-    const g = this.gate(name);
-    g.open = true;
-    for (const w of g.waiting.splice(0)) w();
-  }
-
-  hits(id: string): number {
-    return this.hitsById.get(id) ?? 0;
-  }
-
-  private async answer(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const id = String(req.headers['x-req'] ?? '');
-    this.total++;
-    this.hitsById.set(id, this.hits(id) + 1);
-    const gateName = req.headers['x-gate'];
-    if (typeof gateName === 'string') {
-      const g = this.gate(gateName);
-      g.arrived = true;
-      for (const a of g.arrivals.splice(0)) a();
-      if (!g.open) await new Promise<void>((r) => g.waiting.push(r));
-    }
-    const outcome = String(req.headers['x-outcome']) as Outcome;
-    if (outcome === 'slow') {
-      await new Promise((r) => setTimeout(r, READ_TIMEOUT_MS + 150));
-      res.writeHead(201, { 'Content-Type': 'text/plain', 'Content-Length': '4' });
-      return void res.end('late');
-    }
-    const answer = upstreamAnswer(id, outcome);
-    if (!answer) return void req.socket.destroy();
-    res.writeHead(answer.status, answer.headers.flat() as unknown as http.OutgoingHttpHeaders);
-    res.end(answer.body);
-  }
-
-  async close(): Promise<void> {
-    for (const name of this.gates.keys()) this.open(name);
-    const server = this.server;
-    if (server) await new Promise<void>((r) => server.close(() => r()));
-  }
+  const answer = upstreamAnswer(id, outcome as Outcome);
+  if (!answer) return void req.socket.destroy();
+  res.writeHead(answer.status, answer.headers.flat() as unknown as http.OutgoingHttpHeaders);
+  res.end(answer.body);
 }
 
 // ------------------------------------------------------------------ the universe
@@ -359,7 +304,7 @@ const DRAFT = 'https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-k
 
 // ------------------------------------------------------------------ the property
 
-const upstream = new ModelUpstream();
+const upstream = new GatedUpstream(respond);
 let redis: RedisServer | undefined;
 
 beforeAll(async () => {
