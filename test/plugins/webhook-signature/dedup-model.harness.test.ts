@@ -24,6 +24,7 @@
 import fc from 'fast-check';
 import http from 'node:http';
 import { GatedUpstream } from '../gated-upstream';
+import { explainRace } from '../model-race';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimRequest, SimResult } from '../../harness';
 import { TEST_PLUGIN_SERVER } from '../../harness/plugin-server-process';
@@ -344,22 +345,12 @@ describe.each(['memory', 'redis'] as const)(`webhook de-duplication model on the
               ['b while a in flight', whileInFlight(a, checkA, checkB)],
               ['a while b in flight', whileInFlight(b, checkB, checkA)],
             ];
-            const failures: string[] = [];
-            let explained = false;
-            for (const [name, order] of orders) {
+            const fork = () => {
               const saved = model;
               model = new Map(saved);
-              try {
-                order();
-                explained = true;
-                seen(`race explained by ${name}`);
-                break;
-              } catch (error) {
-                failures.push(`${name}: ${(error as Error).message.split('\n')[0]}`);
-                model = saved;
-              }
-            }
-            if (!explained) expect.fail(`${what}: no order of the two explains their answers:\n${failures.join('\n')}`);
+              return () => void (model = saved);
+            };
+            explainRace(what, orders, fork, seen);
             continue;
           }
           const gate = `${run}-g${i}`;
