@@ -204,7 +204,8 @@ function idResolvers(
   const created = new Map<string, string>();
   const updated = new Map<string, string>();
   for (const c of changes) {
-    if (c.op !== 'update') continue;
+    // A set-aside names its entity by the value it gives up, which another entity now claims.
+    if (c.op !== 'update' || c.temporaryRelease) continue;
     const id = c.id ?? c.current?.id;
     if (!id) continue;
     updated.set(c.key, id);

@@ -91,6 +91,18 @@ describe('convergence examples', () => {
     ]);
   });
 
+  it('a swap of names leaves every reference where the file puts it (a new route on each swapped service)', async () => {
+    await applyThenConverge(
+      `_format_version: "3.0"\nservices:\n- id: 5a0e0000-0000-4000-8000-0000000000d1\n  name: one\n  host: a.internal\n- id: 5a0e0000-0000-4000-8000-0000000000d2\n  name: two\n  host: b.internal\n`,
+      `_format_version: "3.0"\nservices:\n- id: 5a0e0000-0000-4000-8000-0000000000d1\n  name: two\n  host: a.internal\n  routes:\n  - name: to-d1\n    paths: [/d1]\n- id: 5a0e0000-0000-4000-8000-0000000000d2\n  name: one\n  host: b.internal\n  routes:\n  - name: to-d2\n    paths: [/d2]\n`,
+    );
+    const routes = sim().store.all('routes') as Array<{ name: string; service: { id: string } }>;
+    expect(routes.map((r) => [r.name, r.service.id]).sort()).toEqual([
+      ['to-d1', '5a0e0000-0000-4000-8000-0000000000d1'],
+      ['to-d2', '5a0e0000-0000-4000-8000-0000000000d2'],
+    ]);
+  });
+
   it('a set-aside that fails is reported, its entity is not attempted, and the next apply converges', async () => {
     const one = `_format_version: "3.0"\nconsumers:\n- id: 5a0e0000-0000-4000-8000-0000000000c1\n  username: x\n- id: 5a0e0000-0000-4000-8000-0000000000c2\n  username: y\n`;
     const swapped = `_format_version: "3.0"\nconsumers:\n- id: 5a0e0000-0000-4000-8000-0000000000c1\n  username: y\n- id: 5a0e0000-0000-4000-8000-0000000000c2\n  username: x\n`;
