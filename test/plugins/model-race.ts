@@ -5,17 +5,34 @@
  */
 import { expect } from 'vitest';
 
-/**
- * `fork` copies the model the checks read and write, and returns what puts the original back;
- * `seen` counts which order explained the race (FC_STATS).
- */
-export function explainRace(what: string, orders: Array<[string, () => void]>, fork: () => () => void, seen: (what: string) => void): void {
+export interface RaceModel {
+  /** Copies the model the checks read and write; returns what puts the original back. */
+  fork(): () => void;
+  /** Marks the request's claim as in flight in the model (throws if it makes none); returns what undoes it. */
+  inFlight(which: 'a' | 'b'): () => void;
+  /** Counts which order explained the race (FC_STATS). */
+  seen(what: string): void;
+}
+
+export function explainRace(what: string, checkA: () => void, checkB: () => void, model: RaceModel): void {
+  const whileInFlight = (first: 'a' | 'b', firstCheck: () => void, secondCheck: () => void) => () => {
+    const undo = model.inFlight(first);
+    secondCheck();
+    undo();
+    firstCheck();
+  };
+  const orders: Array<[string, () => void]> = [
+    ['a then b', () => (checkA(), checkB())],
+    ['b then a', () => (checkB(), checkA())],
+    ['b while a in flight', whileInFlight('a', checkA, checkB)],
+    ['a while b in flight', whileInFlight('b', checkB, checkA)],
+  ];
   const failures: string[] = [];
   for (const [name, order] of orders) {
-    const rollback = fork();
+    const rollback = model.fork();
     try {
       order();
-      seen(`race explained by ${name}`);
+      model.seen(`race explained by ${name}`);
       return;
     } catch (error) {
       failures.push(`${name}: ${(error as Error).message.split('\n')[0]}`);

@@ -591,28 +591,22 @@ describe.each([
             );
             const checkA = () => check(a, ids[0], ra!.res, start, ra!.end, `${what} race a`);
             const checkB = () => check(b, ids[1], rb!.res, start, rb!.end, `${what} race b`);
-            const whileInFlight = (first: Req, firstCheck: () => void, secondCheck: () => void) => () => {
-              const c = classify(first);
-              if (c.kind !== 'guarded') throw new Error('not guarded: no claim to see');
-              const before = model.get(c.scope);
-              model.set(c.scope, { kind: 'inflight', fp: c.fp });
-              secondCheck();
-              if (before) model.set(c.scope, before);
-              else model.delete(c.scope);
-              firstCheck();
-            };
-            const orders: Array<[string, () => void]> = [
-              ['a then b', () => (checkA(), checkB())],
-              ['b then a', () => (checkB(), checkA())],
-              ['b while a in flight', whileInFlight(a, checkA, checkB)],
-              ['a while b in flight', whileInFlight(b, checkB, checkA)],
-            ];
             const fork = () => {
               const saved = model;
               model = new Map(saved);
               return () => void (model = saved);
             };
-            explainRace(what, orders, fork, seen);
+            const inFlight = (which: 'a' | 'b') => {
+              const c = classify(which === 'a' ? a : b);
+              if (c.kind !== 'guarded') throw new Error('not guarded: no claim to see');
+              const before = model.get(c.scope);
+              model.set(c.scope, { kind: 'inflight', fp: c.fp });
+              return () => {
+                if (before) model.set(c.scope, before);
+                else model.delete(c.scope);
+              };
+            };
+            explainRace(what, checkA, checkB, { fork, inFlight, seen });
             continue;
           }
           // A pair: the first held at the upstream (if it gets there) while the second is sent.

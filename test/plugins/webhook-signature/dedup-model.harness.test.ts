@@ -329,28 +329,22 @@ describe.each(['memory', 'redis'] as const)(`webhook de-duplication model on the
             const [ra, rb] = await Promise.all([a, b].map((d, j) => env.request(build(d, ids[j]!), d.node).then((res) => ({ res, end: Date.now() }))));
             const checkA = () => check(a, ids[0], ra!.res, start, ra!.end, `${what} race a`);
             const checkB = () => check(b, ids[1], rb!.res, start, rb!.end, `${what} race b`);
-            const whileInFlight = (first: Delivery, firstCheck: () => void, secondCheck: () => void) => () => {
-              const key = keyOf(first);
-              if (key === undefined) throw new Error('refused before any claim');
-              const before = model.get(key);
-              model.set(key, { kind: 'inflight' });
-              secondCheck();
-              if (before) model.set(key, before);
-              else model.delete(key);
-              firstCheck();
-            };
-            const orders: Array<[string, () => void]> = [
-              ['a then b', () => (checkA(), checkB())],
-              ['b then a', () => (checkB(), checkA())],
-              ['b while a in flight', whileInFlight(a, checkA, checkB)],
-              ['a while b in flight', whileInFlight(b, checkB, checkA)],
-            ];
             const fork = () => {
               const saved = model;
               model = new Map(saved);
               return () => void (model = saved);
             };
-            explainRace(what, orders, fork, seen);
+            const inFlight = (which: 'a' | 'b') => {
+              const key = keyOf(which === 'a' ? a : b);
+              if (key === undefined) throw new Error('refused before any claim');
+              const before = model.get(key);
+              model.set(key, { kind: 'inflight' });
+              return () => {
+                if (before) model.set(key, before);
+                else model.delete(key);
+              };
+            };
+            explainRace(what, checkA, checkB, { fork, inFlight, seen });
             continue;
           }
           const gate = `${run}-g${i}`;
