@@ -215,11 +215,13 @@ export class ModelBreaker {
   }
 
   /** On the wall clock: when the open period ends (open only), and when the window next moves. */
-  deadlines(): { openUntilMs: number | null; nextRotationMs: number } {
+  deadlines(): { openUntilMs: number | null; nextRotationMs: number; nextExpiryMs: number | null } {
     const bucketMs = this.settings.windowMs / this.settings.windowBuckets;
+    const expiries = [...this.pending.map((c) => c.expiresAtMs), ...this.probes.values()];
     return {
       openUntilMs: this.state === 'open' ? this.openUntilMs - this.clockOffsetMs : null,
       nextRotationMs: this.originMs + (this.rotations + 1) * bucketMs - this.clockOffsetMs,
+      nextExpiryMs: expiries.length > 0 ? Math.min(...expiries) - this.clockOffsetMs : null,
     };
   }
 

@@ -124,8 +124,9 @@ type Step =
   | { kind: 'burst'; route: number; host: number; n: number; status: number }
   | { kind: 'release'; which: number }
   | { kind: 'advance'; ms: number }
-  /** To the end of a breaker's open period, or its window's next rotation, give or take `delta` ms. */
-  | { kind: 'deadline'; which: 'open' | 'bucket'; delta: number }
+  /** To the end of a breaker's open period, its window's next rotation, or the pending timeout of
+   *  a call or probe in flight, give or take `delta` ms. */
+  | { kind: 'deadline'; which: 'open' | 'bucket' | 'pending'; delta: number }
   | { kind: 'back'; ms: number }
   | { kind: 'reconfig'; entity: number; config: number }
   | { kind: 'state' };
@@ -169,7 +170,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   },
   {
     weight: 3,
-    arbitrary: fc.record({ kind: fc.constant('deadline' as const), which: fc.constantFrom('open' as const, 'bucket' as const), delta: fc.constantFrom(-1, 0, 0, 1, 500) }),
+    arbitrary: fc.record({ kind: fc.constant('deadline' as const), which: fc.constantFrom('open' as const, 'bucket' as const, 'pending' as const), delta: fc.constantFrom(-1, 0, 0, 1, 500) }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('back' as const), ms: fc.constantFrom(1500, 5000, 40_000) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reconfig' as const), entity: fc.nat({ max: 2 }), config: fc.nat({ max: 1 }) }) },
@@ -318,8 +319,11 @@ describe(`circuit-breaker model (${TEST_PLUGIN_SERVER} plugin server)`, () => {
           if (e.scope === 'route') return `route ${e.routeId}${named}`;
           return `service ${e.serviceId}${named} host ${e.host}`;
         };
+        /** A state change since the last step: the state endpoint is read after the step. */
+        let changed = false;
         const lines = (e: ModelEntry, ts: Transition[]): string[] =>
           ts.map((t) => {
+            changed = true;
             if (t.to === 'open') return `warn [circuit-breaker] circuit opened${t.from === 'half_open' ? ' again' : ''} for ${who(e)}: ${t.reason}; requests get 503 for ${t.openForMs} ms`;
             if (t.to === 'half_open') return `notice [circuit-breaker] circuit half-open for ${who(e)}: ${t.reason}`;
             return `notice [circuit-breaker] circuit closed for ${who(e)}: ${t.reason}`;
@@ -568,7 +572,10 @@ describe(`circuit-breaker model (${TEST_PLUGIN_SERVER} plugin server)`, () => {
                 const targets = [...families.values()]
                   .flatMap((f) => [...f.breakers.values()])
                   .sort((a, b) => (a.key < b.key ? -1 : 1))
-                  .map((e) => (step.which === 'open' ? e.breaker.deadlines().openUntilMs : e.breaker.deadlines().nextRotationMs))
+                  .map((e) => {
+                    const d = e.breaker.deadlines();
+                    return step.which === 'open' ? d.openUntilMs : step.which === 'bucket' ? d.nextRotationMs : d.nextExpiryMs;
+                  })
                   .filter((t): t is number => t !== null && t + step.delta > now);
                 if (targets.length === 0) break;
                 env.setClock((targets[0]! + step.delta) / 1000);
@@ -580,10 +587,11 @@ describe(`circuit-breaker model (${TEST_PLUGIN_SERVER} plugin server)`, () => {
                 await checkState(what);
                 break;
             }
-            if (restarted) {
-              // a new instance may retire a config: read the state now, as the sweep timer may
-              restarted = false;
-              await checkState(`${what} (after an instance restart)`);
+            if (restarted || changed) {
+              // a new instance may retire a config: read the state now, as the sweep timer may;
+              // and a state change is worth a look at the state endpoint
+              await checkState(`${what} (after ${restarted ? 'an instance restart' : 'a state change'})`);
+              restarted = changed = false;
             }
           }
           while (held.length > 0) await release(0);
