@@ -20,9 +20,15 @@
  * - every answer is checked: proxied (the upstream called exactly once) or 503 with
  *   X-Circuit-Breaker-State and Retry-After, and the state-change lines the request logged; the
  *   state endpoint's entry of every breaker of the run (state, since, window counts, pending
- *   calls, probes, open deadline, rejected, last transition) after every clock move.
+ *   calls, probes, open deadline, rejected, last transition) after every clock move and state
+ *   change.
  *
- * The state endpoint is read after each clock move and after a plugin instance restart: it
+ * Not modelled: a config change while a request is in flight (which instance logs it is Kong's
+ * business), the plugin attached globally, buffered proxying, refused connections (a closed port:
+ * the connection reset stands for Kong's 502), backward clock steps under 1 s (jitter, not
+ * absorbed), the service_host LRU bounds, invalid configs, PDK round trips (pdk-cost.harness).
+ *
+ * The state endpoint is read after each clock move, state change and plugin instance restart: it
  * sweeps every breaker at that clock value, so the 1 s sweep timer of the plugin server cannot
  * see a clock value the model did not.
  *
