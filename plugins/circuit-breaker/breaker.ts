@@ -123,6 +123,8 @@ export class Breaker {
    * clock, which tests set): only compared with the `started_at` of requests.
    */
   private openedAtWallMs = Number.NEGATIVE_INFINITY;
+  /** When the circuit last closed, on the same wall clock (a late probe's request started before). */
+  private closedAtWallMs = Number.NEGATIVE_INFINITY;
   /** Backward steps of the wall clock absorbed so far (`steady`). */
   private clockOffsetMs = 0;
   private lastRawMs: number;
@@ -205,6 +207,16 @@ export class Breaker {
       call.reject(new UpstreamCallFailed(outcome.detail));
     }
     await call.counted;
+  }
+
+  /**
+   * Whether Kong received the request (`started_at`) before the circuit last closed. Then, with the
+   * circuit closed, it may be a probe of the trial that closed it, whose place went to another
+   * request after `pendingTimeoutMs` (a long-lived connection): its marker tells, and its late
+   * outcome is over with that trial — it must not settle a call of the recovered period.
+   */
+  receivedBeforeClose(startedAtWallMs: number | undefined): boolean {
+    return startedAtWallMs !== undefined && startedAtWallMs < this.closedAtWallMs;
   }
 
   /** Whether a log event may be a probe's (then its `kong.ctx.shared` marker is worth reading). */
@@ -400,6 +412,7 @@ export class Breaker {
     const from = this.state;
     const n = this.probeSuccesses;
     this.state = 'closed';
+    this.closedAtWallMs = Date.now();
     this.sinceMs = this.nowMs;
     this.failedTrials = 0;
     this.probes.clear();

@@ -12,7 +12,8 @@
  * half-open — a probe: the key call if any + ctx.shared.set (its marker); log: serialize +
  *   ctx.shared.get. Other requests: the key call if any + exit; log: serialize + ctx.shared.get
  *   too, since a probe is in flight whenever no probe place is free (the log event may be its).
- * A state change adds one kong.log call, in the request that observed it.
+ * A state change adds one kong.log call, in the request that observed it. A request let through
+ * before the circuit last closed and logged after it adds ctx.shared.get (a late probe?).
  *
  * An access event with no PDK call is fine on the project's plugin server (plugins/server frees
  * every event when its handler returns). kong-pdk 0.6.0's kong-js-pluginserver never forgets such
@@ -149,8 +150,14 @@ export async function log(kong: Kong, instance: Instance): Promise<void> {
       return logTransitions(kong, entry.key, breaker);
     }
   }
-  const outcome: Outcome = breaker.currentState === 'closed' ? await outcomeOf() : { kind: 'none' };
-  await breaker.settle(outcome, now, startedAt(data));
+  let outcome: Outcome = breaker.currentState === 'closed' ? await outcomeOf() : { kind: 'none' };
+  const started = startedAt(data);
+  // in flight across the latest close: a probe of the trial that closed it, answering after its
+  // place was given up, says nothing about the recovered period (rare: one more round trip)
+  if (outcome.kind !== 'none' && breaker.receivedBeforeClose(started) && breaker.probeTicket(await kong.ctx.shared.get(PROBE_MARKER_KEY)) !== undefined) {
+    outcome = { kind: 'none' };
+  }
+  await breaker.settle(outcome, now, started);
   await logTransitions(kong, entry.key, breaker);
 }
 

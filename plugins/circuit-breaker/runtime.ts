@@ -10,7 +10,9 @@
  * Families are never evicted by count (an evicted family took its open breakers out of the state
  * endpoint, and an instance restarted with the same config found its circuits closed again). A
  * family leaves the map when it holds no breaker; an instance still holding it puts it back
- * (`live`), so one config never has two family objects. Breakers are forgotten when that loses
+ * (`live`), or takes the one a newer instance of the config made meanwhile, so one config never
+ * has two family objects in use. Which plugin entities run with a config is kept apart from the
+ * family objects (`usersOfFamily`), so it survives that. Breakers are forgotten when that loses
  * nothing (closed and idle, breaker.ts `isIdle`), and whatever their state once their family is
  * retired: every plugin entity that used it (`__plugin_id`) now runs with another config.
  */
@@ -31,10 +33,6 @@ export interface Family {
   breakers: LRUCache<string, Entry>;
   /** When a config problem was last logged (plugin clock, ms). */
   lastProblemLogMs: number;
-  /** Plugin entities (`__plugin_id`) whose latest instance runs with this config. */
-  pluginIds: Set<string>;
-  /** Every plugin entity that used it moved to another config: its breakers serve nobody. */
-  retired: boolean;
 }
 
 export interface Entry {
@@ -65,6 +63,16 @@ const SWEEP_INTERVAL_MS = 1000;
 const families = new Map<string, Family>();
 /** Plugin entity id → the id of the family its latest instance uses. */
 const familyOfPlugin = new Map<string, string>();
+/**
+ * Family id → the plugin entities (`__plugin_id`) whose latest instance runs with it. Kept apart
+ * from the family objects: a family leaves the map once it has no breaker, and the object
+ * `familyFor` then makes for a restarted instance must not forget the entities still running
+ * with the config (they would retire it when that one instance moved on, and their open breakers
+ * were forgotten).
+ */
+const usersOfFamily = new Map<string, Set<string>>();
+/** Every plugin entity that used these families moved to another config: their breakers serve nobody. */
+const retiredFamilies = new Set<string>();
 
 // the state gauge reads every breaker when Prometheus scrapes, as the state endpoint does
 circuitBreakerMetrics().trackBreakers(() => {
@@ -89,8 +97,6 @@ export function familyFor(rawConfig: unknown): Family {
       errors: compiled.ok ? [] : compiled.errors,
       breakers: breakerCache(compiled.ok ? compiled.config : undefined),
       lastProblemLogMs: Number.NEGATIVE_INFINITY,
-      pluginIds: new Set(),
-      retired: false,
     };
     families.set(id, family);
   }
@@ -103,15 +109,19 @@ export function familyFor(rawConfig: unknown): Family {
 function usedBy(family: Family, pluginId: string): void {
   const before = familyOfPlugin.get(pluginId);
   if (before !== undefined && before !== family.id) {
-    const previous = families.get(before);
-    if (previous) {
-      previous.pluginIds.delete(pluginId);
-      if (previous.pluginIds.size === 0) previous.retired = true;
+    const users = usersOfFamily.get(before);
+    users?.delete(pluginId);
+    if (!users || users.size === 0) {
+      usersOfFamily.delete(before);
+      // a family no longer in the map has no breaker: nothing to retire
+      if (families.has(before)) retiredFamilies.add(before);
     }
   }
   familyOfPlugin.set(pluginId, family.id);
-  family.pluginIds.add(pluginId);
-  family.retired = false;
+  let users = usersOfFamily.get(family.id);
+  if (!users) usersOfFamily.set(family.id, (users = new Set()));
+  users.add(pluginId);
+  retiredFamilies.delete(family.id);
 }
 
 /** The family object of this config in the map: an instance's own, put back if it had left. */
@@ -132,8 +142,6 @@ export function unusableFamily(message: string): Family {
     errors: [message],
     breakers: new LRUCache<string, Entry>({ max: 1 }),
     lastProblemLogMs: Number.NEGATIVE_INFINITY,
-    pluginIds: new Set(),
-    retired: false,
   };
 }
 
@@ -172,13 +180,17 @@ export function everyBreaker(now: number): Array<{ family: Family; entry: Entry 
  */
 export function sweepAll(now: number): void {
   for (const family of families.values()) {
+    const retired = retiredFamilies.has(family.id);
     const forget: string[] = [];
     for (const [key, entry] of family.breakers.entries()) {
       entry.breaker.sweep(now);
-      if (entry.breaker.isIdle(now) || (family.retired && entry.breaker.isUnused(now))) forget.push(key);
+      if (entry.breaker.isIdle(now) || (retired && entry.breaker.isUnused(now))) forget.push(key);
     }
     for (const key of forget) family.breakers.delete(key);
-    if (family.breakers.size === 0) families.delete(family.id);
+    if (family.breakers.size === 0) {
+      families.delete(family.id);
+      retiredFamilies.delete(family.id);
+    }
   }
 }
 

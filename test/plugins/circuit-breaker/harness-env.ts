@@ -119,7 +119,13 @@ export async function startBreakerEnv(options: StartOptions = {}): Promise<Break
   for (const t of TERMINATORS) sim.addPlugin({ name: t.name });
   const setClock = (seconds: number) => {
     clock = seconds;
-    fs.writeFileSync(clockFile, String(seconds));
+    // atomically: the plugin server's 1 s sweep reads the file whenever it likes, and a read
+    // between writeFileSync's truncate and its write finds it empty, which means the real clock
+    // (months before T0): every breaker then absorbed that as a backward step of the clock, and
+    // its steady time jumped ahead by the difference once the test clock was read again
+    const tmp = `${clockFile}.tmp`;
+    fs.writeFileSync(tmp, String(seconds));
+    fs.renameSync(tmp, clockFile);
   };
   return {
     server,

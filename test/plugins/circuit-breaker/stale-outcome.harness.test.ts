@@ -7,7 +7,7 @@
  * now tells them apart.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { breakerConfig, startBreakerEnvWithState, type BreakerEnv } from './harness-env';
+import { breakerConfig, breakerLog, callsIn, startBreakerEnvWithState, type BreakerEnv } from './harness-env';
 import type { StateJson } from '../../../plugins/circuit-breaker/state-view';
 
 let env: BreakerEnv;
@@ -58,4 +58,44 @@ it('failures of calls let through before the circuit opened do not count after i
   const next = await env.get(api.path);
   expect(next.headers.first('x-circuit-breaker-state')).toBeUndefined();
   expect(next.status).toBe(200);
+});
+
+// Found by model.harness.test.ts. A probe whose outcome is late (a long-lived connection, a
+// pending_timeout below the service's timeouts) gives its place up after pending_timeout_ms; once
+// another probe has closed the circuit, its log event came with no probe in flight, went down the
+// closed-circuit path, settled the oldest pending call of the recovered period with the failure
+// of the trial before, and reopened the circuit.
+it('a probe answering after the circuit closed without it does not count against the recovered period', async () => {
+  const api = env.api('stale-probe', { config: breakerConfig({ minimum_requests: 1, pending_timeout_ms: 1000, open_duration_ms: 30_000 }) });
+  env.upstream.set('stale-probe', { status: 500 });
+  expect((await env.get(api.path)).status).toBe(500);
+  expect((await env.get(api.path)).status).toBe(503); // open
+
+  // half-open: the probe hangs (it will answer 500), and outlives pending_timeout_ms
+  env.advance(30_000);
+  env.upstream.set('stale-probe', { status: 500, hold: true });
+  const lateProbe = env.get(api.path);
+  await env.upstream.heldCount('stale-probe', 1);
+  env.advance(1000);
+
+  // its place went to the next request, which succeeds: closed
+  env.upstream.set('stale-probe', { status: 200 });
+  const probe = await env.get(api.path);
+  expect(probe.status).toBe(200);
+  expect(breakerLog(probe).map((l) => l.message)).toEqual([expect.stringContaining('circuit closed')]);
+
+  // a call of the recovered period without outcome yet (a later plugin refused it)
+  expect((await env.get(api.path, [['X-Terminate-After', '418']])).status).toBe(418);
+
+  // the old probe answers 500 at last: it says nothing about the recovered upstream
+  env.upstream.release('stale-probe');
+  const late = await lateProbe;
+  expect(late.status).toBe(500);
+  expect(breakerLog(late).map((l) => l.message)).toEqual([expect.stringContaining('circuit half-open')]); // its access, as a probe
+  expect(callsIn(late, 'log')).toEqual(['kong.log.serialize', 'kong.ctx.shared.get']); // the one extra round trip
+  const state = ((await env.get(statePath)).json() as StateJson).breakers.find((b) => b.key === `service:${api.service.id}`);
+  expect({ state: state?.state, failures: state?.window.failures, pending: state?.pending_calls }).toEqual({ state: 'closed', failures: 0, pending: 1 });
+  const next = await env.get(api.path);
+  expect(next.status).toBe(200);
+  expect(next.headers.first('x-circuit-breaker-state')).toBeUndefined();
 });

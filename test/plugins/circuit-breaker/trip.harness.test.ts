@@ -55,6 +55,20 @@ describe('opening', () => {
     expect(env.upstream.hits('threshold')).toBe(5);
   });
 
+  it('decides when a failure is counted: a success reaching the minimum does not open, the next failure does', async () => {
+    const api = env.api('decide-on-failure', { config: breakerConfig({ minimum_requests: 4, error_threshold_percentage: 50 }) });
+    env.upstream.set('decide-on-failure', { status: 500 });
+    expect(await burst(env, api.path, 3)).toEqual([500, 500, 500]); // 3 calls: below the minimum
+    env.upstream.set('decide-on-failure', { status: 200 });
+    expect((await env.get(api.path)).status).toBe(200); // 3 of 4 failed (75 %), but a success
+    env.upstream.set('decide-on-failure', { status: 500 });
+    const failure = await env.get(api.path);
+    expect(failure.status).toBe(500);
+    expect(breakerLog(failure).map((l) => l.message)).toEqual([expect.stringContaining('4 of 5 calls failed (80%)')]);
+    expect((await env.get(api.path)).status).toBe(503);
+    expect(env.upstream.hits('decide-on-failure')).toBe(5);
+  });
+
   it('Retry-After is the time left, counted on the plugin clock', async () => {
     const api = env.api('retry', { config: breakerConfig({ open_duration_ms: 45000 }) });
     env.upstream.set('retry', { status: 500 });
