@@ -23,6 +23,7 @@ import {
 import { TEST_CLOCK_ENV } from '../../../plugins/shared/clock';
 import { assertPluginBuilt } from '../support/plugin-build';
 import { FlakyUpstream } from './upstream';
+import { writeTestClock } from '../support/test-clock';
 
 export const PLUGIN_DIR = path.join(REPO_ROOT, 'dist', 'kong-plugins', 'circuit-breaker');
 /** The plugin's clock at the start of every test file (epoch seconds). */
@@ -119,13 +120,8 @@ export async function startBreakerEnv(options: StartOptions = {}): Promise<Break
   for (const t of TERMINATORS) sim.addPlugin({ name: t.name });
   const setClock = (seconds: number) => {
     clock = seconds;
-    // atomically: the plugin server's 1 s sweep reads the file whenever it likes, and a read
-    // between writeFileSync's truncate and its write finds it empty, which means the real clock
-    // (months before T0): every breaker then absorbed that as a backward step of the clock, and
-    // its steady time jumped ahead by the difference once the test clock was read again
-    const tmp = `${clockFile}.tmp`;
-    fs.writeFileSync(tmp, String(seconds));
-    fs.renameSync(tmp, clockFile);
+    // a torn write read by the 1 s sweep was a backward clock step for every breaker
+    writeTestClock(clockFile, seconds);
   };
   return {
     server,

@@ -11,6 +11,7 @@ import { KongSim, REPO_ROOT, type KongSimOptions, type PluginServerProcess } fro
 import { TEST_CLOCK_ENV } from '../../../plugins/shared/clock';
 import { ourDumpAllPlugins, ourServer } from '../../plugin-server/helpers';
 import { metricsUrlOf, scrape, type Scrape } from './scrape';
+import { writeTestClock } from '../support/test-clock';
 
 export interface MetricsNode {
   server: PluginServerProcess;
@@ -53,7 +54,7 @@ export async function startMetricsNode(options: NodeOptions): Promise<MetricsNod
   assertBuiltFrom('plugins/server', 'plugins/shared', `plugins/${options.plugin}`);
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), `metrics-${options.plugin}-`));
   const clockFile = path.join(prefix, 'clock');
-  const setClock = (seconds: number | undefined) => fs.writeFileSync(clockFile, seconds === undefined ? '' : String(seconds));
+  const setClock = (seconds: number | undefined) => writeTestClock(clockFile, seconds);
   setClock(options.clock);
   const dir = pluginDir(options.plugin);
   const server = ourServer({

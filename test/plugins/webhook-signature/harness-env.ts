@@ -25,6 +25,7 @@ import {
 } from '../../harness';
 import { TEST_CLOCK_ENV } from '../../../plugins/shared/clock';
 import { assertPluginBuilt } from '../support/plugin-build';
+import { writeTestClock } from '../support/test-clock';
 
 export const PLUGIN = 'webhook-signature';
 export const PLUGIN_DIR = path.join(REPO_ROOT, 'dist', 'kong-plugins', PLUGIN);
@@ -146,7 +147,7 @@ export async function startWebhookEnv(options: EnvOptions = {}): Promise<Webhook
     nodes,
     upstream,
     clockFile,
-    setClock: (seconds) => fs.writeFileSync(clockFile, seconds === undefined ? '' : String(seconds)),
+    setClock: (seconds) => writeTestClock(clockFile, seconds),
     route: (name, config) => {
       const route = kongRoute({ name, paths: [`/${name}`], service: { id: service.id } });
       const pluginId = randomUUID();
