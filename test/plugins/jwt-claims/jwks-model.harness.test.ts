@@ -324,6 +324,8 @@ type Step =
   | { kind: 'cache-control'; idp: 0 | 1; value: string | undefined }
   | { kind: 'clock'; by: number }
   | { kind: 'request'; route: number; token: TokenSpec }
+  /** The last single request again (its route and token spec), after `by` seconds. */
+  | { kind: 'again'; by: number }
   | { kind: 'burst'; reqs: Array<{ route: number; token: TokenSpec }> }
   | { kind: 'restart-instance'; route: number; change: boolean }
   | { kind: 'restart-server' };
@@ -366,6 +368,7 @@ const modeArb: fc.Arbitrary<Mode> = fc.oneof(
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 24, arbitrary: fc.record({ kind: fc.constant('request' as const), route: fc.nat({ max: 2 }), token: tokenArb }) },
+  { weight: 8, arbitrary: fc.record({ kind: fc.constant('again' as const), by: fc.constantFrom(0, ...ADVANCES) }) },
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('burst' as const), reqs: fc.array(reqArb, { minLength: 2, maxLength: 4 }) }) },
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('publish' as const), idp: idpArb, entry: entryArb }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('rekey' as const), idp: idpArb, n: fc.nat({ max: 9 }), mat: fc.nat({ max: MATERIALS.length - 1 }) }) },
@@ -415,7 +418,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const FC_SEED = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED);
 const FC_PATH = process.env.FC_PATH;
-const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 30);
+const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 40);
 
 const PROBE_ISS = 'https://probe.example/';
 const probeKey = ecKey('P-256');
@@ -605,8 +608,18 @@ describe(`jwt-claims JWKS lifecycle model (${TEST_PLUGIN_SERVER} plugin server)`
 
         await settle(expectedHits);
         checkHits('start');
-        for (const [i, step] of steps.entries()) {
-          const what = `run ${run} step ${i} ${JSON.stringify(step)}`;
+        let last: { route: number; token: TokenSpec } | undefined;
+        for (const [i, original] of steps.entries()) {
+          let step = original;
+          if (step.kind === 'again') {
+            if (!last) continue;
+            if (step.by > 0) {
+              now += step.by;
+              env.setClock(now);
+            }
+            step = { kind: 'request', ...last };
+          }
+          const what = `run ${run} step ${i} ${JSON.stringify(original)}${original === step ? '' : ` (now ${now - T0} s)`}`;
           if (process.env.FC_TRACE) console.log(what.slice(0, 160));
           switch (step.kind) {
             case 'publish':
@@ -660,6 +673,7 @@ describe(`jwt-claims JWKS lifecycle model (${TEST_PLUGIN_SERVER} plugin server)`
               tokenCaches = new Map();
               break;
             case 'request': {
+              last = { route: step.route, token: step.token };
               const route = routes[step.route % routes.length]!;
               const token = tokenFor(route.spec, step.token);
               const cache = tokenCache(route);
