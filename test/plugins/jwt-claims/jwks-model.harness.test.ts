@@ -26,11 +26,12 @@
  * The model per key set: keys (undefined until a fetch succeeded), when they were fetched, when
  * a fetch was last attempted. A request: verified-token cache hit (cache on) → 200; untrusted
  * issuer → 401; no set yet → fetch now if the cooldown allows; set older than jwks_cache_ttl →
- * fetch in the background if the cooldown allows (this request uses the old keys); kid not in
- * the set → refetch and wait if the cooldown allows (or join the background fetch); no set →
- * 503 + Retry-After; else keys of that kid (all keys for a token without kid) whose alg and kty
- * fit the token's alg, at most 8 tried → 200, or 401 No matching signing key / Invalid signature.
- * A failed fetch keeps the old keys.
+ * fetch in the background if the cooldown allows (this request uses the old keys); no set →
+ * 503 + Retry-After; else the keys of the token's kid (all keys for a token without kid) whose
+ * alg and kty fit the token's alg, at most 8 tried; none verifies → refetch and wait if this
+ * request has not waited for a fetch yet and the cooldown allows (or join the background fetch),
+ * then try the new keys of that kid with what is left of the 8; → 200, or 401 No matching
+ * signing key / Invalid signature. A failed fetch keeps the old keys.
  *
  * A failure prints fast-check's seed and path; re-run it with
  * `FC_SEED=<seed> FC_PATH=<path> npx vitest run test/plugins/jwt-claims/jwks-model.harness.test.ts`
@@ -254,18 +255,32 @@ const cloneStore = (s: StoreModel): StoreModel => ({ ...s, keys: s.keys ? [...s.
 
 const select = (keys: readonly Usable[], kid: string | null): Usable[] => (kid === null ? [...keys] : keys.filter((k) => k.kid === kid));
 
+/** Whether any of `keys` verifies `token` (the plugin's 8 signature checks per token, `budget`). */
+function verifies(keys: readonly Usable[], token: Token, budget: { left: number }): boolean {
+  for (const k of keys) {
+    if ((k.alg !== undefined && k.alg !== token.alg) || !fits(k.mat, token.alg)) continue;
+    if (budget.left <= 0) return false;
+    budget.left -= 1;
+    if (k.mat === token.mat) return true;
+  }
+  return false;
+}
+
 /**
- * One request's key lookup on `st` (mutated), every fetch answering `out`: the README's rules.
- * Returns the keys of the token's kid, or undefined when no key set was ever fetched.
+ * One request's answer on key set `st` (mutated), every fetch answering `out`: the README's
+ * rules. No set yet: fetch and wait (cooldown permitting). Older than the TTL: fetch in the
+ * background (cooldown permitting) and judge with the keys held. No held key (of the token's
+ * kid, or any without kid) verifies it: refetch and wait (or wait for the background fetch),
+ * unless this request already waited for one or the cooldown forbids, and judge again.
  */
-function lookup(
+function judge(
   st: StoreModel,
   spec: RouteSpec,
   now: number,
-  kid: string | null,
+  token: Token,
   out: Outcome,
   note: (what: string) => void = () => {},
-): { found: Usable[] | undefined; fetches: number } {
+): { answer: Answer; fetches: number } {
   let fetches = 0;
   const allowed = (): boolean => now - st.lastAttemptAt >= spec.cooldown;
   const apply = (): void => {
@@ -274,15 +289,20 @@ function lookup(
       st.fetchedAt = now;
     }
   };
-  const fetchNow = (why: string): void => {
-    if (!allowed()) return note(`${why}: blocked by the cooldown`);
+  const fetchNow = (why: string): boolean => {
+    if (!allowed()) {
+      note(`${why}: blocked by the cooldown`);
+      return false;
+    }
     note(`${why}: fetch ${out.ok ? 'succeeds' : 'fails'}`);
     st.lastAttemptAt = now;
     fetches += 1;
     apply();
+    return true;
   };
+  let waited = false;
   let background = false;
-  if (st.keys === undefined) fetchNow(st.lastAttemptAt === -Infinity ? 'first use' : 'no key set yet');
+  if (st.keys === undefined) waited = fetchNow(st.lastAttemptAt === -Infinity ? 'first use' : 'no key set yet');
   else if (now - st.fetchedAt >= spec.ttl) {
     if (allowed()) {
       note(`stale: background fetch ${out.ok ? 'succeeds' : 'fails'}`);
@@ -291,26 +311,27 @@ function lookup(
       background = true;
     } else note('stale: refresh blocked by the cooldown');
   }
-  if (st.keys === undefined) return { found: undefined, fetches };
-  let found = select(st.keys, kid);
-  if (found.length === 0 && kid !== null) {
-    // an unknown kid waits for the background fetch, or fetches itself
+  if (st.keys === undefined) return { answer: { kind: 'unavailable', retryAfter: String(Math.max(1, spec.cooldown)) }, fetches };
+  const budget = { left: MAX_VERIFY_ATTEMPTS };
+  let found = select(st.keys, token.kid);
+  let ok = verifies(found, token, budget);
+  if (!ok && !waited) {
+    const why = token.kid === null ? 'no key verifies the kid-less token' : found.length === 0 ? 'unknown kid' : 'no key of its kid verifies it';
     if (background) {
-      note('unknown kid: joins the background fetch');
+      note(`${why}: joins the background fetch`);
       apply();
       background = false;
-    } else fetchNow('unknown kid');
-    found = select(st.keys, kid);
+      waited = true;
+    } else waited = fetchNow(why);
+    if (waited) {
+      found = select(st.keys, token.kid);
+      ok = verifies(found, token, budget);
+    }
   }
   if (background) apply();
-  return { found, fetches };
-}
-
-function verdict(found: Usable[] | undefined, token: Token, spec: RouteSpec): Answer {
-  if (found === undefined) return { kind: 'unavailable', retryAfter: String(Math.max(1, spec.cooldown)) };
+  if (ok) return { answer: { kind: 'pass' }, fetches };
   const usable = found.filter((k) => (k.alg === undefined || k.alg === token.alg) && fits(k.mat, token.alg));
-  if (usable.length === 0) return { kind: 'refuse', message: 'No matching signing key' };
-  return usable.slice(0, MAX_VERIFY_ATTEMPTS).some((k) => k.mat === token.mat) ? { kind: 'pass' } : { kind: 'refuse', message: 'Invalid signature' };
+  return { answer: { kind: 'refuse', message: usable.length === 0 ? 'No matching signing key' : 'Invalid signature' }, fetches };
 }
 
 // ------------------------------------------------------------------ steps
@@ -548,8 +569,8 @@ describe(`jwt-claims JWKS lifecycle model (${TEST_PLUGIN_SERVER} plugin server)`
           if (!route.spec.idps.includes(token.idp)) return { answer: { kind: 'refuse', message: 'Untrusted token issuer' } as Answer, fetches: 0, store: undefined, cached: false };
           const key = storeKey(token.idp, route.spec);
           const st = lookupStores(key);
-          const { found, fetches } = lookup(st, route.spec, now, token.kid, outcomeOf(token.idp), note);
-          return { answer: verdict(found, token, route.spec), fetches, store: key, cached: false };
+          const { answer, fetches } = judge(st, route.spec, now, token, outcomeOf(token.idp), note);
+          return { answer, fetches, store: key, cached: false };
         };
 
         const probe = async () => {
