@@ -2,8 +2,10 @@
  * One issuer's JSON Web Key Set, cached at module scope (instances come and go; keys stay).
  * - fetched on first use, then refreshed in the background once older than `ttl`: requests keep
  *   being served from the cached keys, also while the identity provider is down;
- * - an unknown `kid` triggers a refetch (key rotation), at most once per `cooldown`, so tokens
- *   with random `kid`s cannot make the gateway hammer the identity provider;
+ * - a token no cached key verifies (an unknown `kid`, a set without `kid`s that rotated, a key
+ *   re-issued under its `kid`) triggers a refetch (key rotation), at most once per `cooldown`, so
+ *   tokens with random `kid`s or signatures cannot make the gateway hammer the identity provider;
+ *   a request waits for at most one fetch;
  * - concurrent refreshes are coalesced into one request; a failed or empty fetch keeps the old keys.
  * The fetch itself is bounded in time and size, and aborted (not merely abandoned) at either
  * bound: a JWKS endpoint, its CDN or anyone on the path of an http:// URI could otherwise stall a
@@ -109,30 +111,39 @@ export class JwksStore {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  async lookup(kid: string | undefined): Promise<KeyLookup> {
+  /**
+   * The cached keys of `kid` (every key for a token without one). When none `verifies` the token,
+   * the set may have changed since it was fetched: it is refetched (or the refresh under way
+   * awaited) unless this lookup already waited for a fetch or the cooldown forbids, and the keys
+   * of `kid` in the new set are offered to `verifies` again. The default asks only for a key.
+   */
+  async lookup(kid: string | undefined, verifies: (keys: VerificationKey[]) => boolean = (keys) => keys.length > 0): Promise<KeyLookup> {
+    let waited = false;
     if (this.keys === undefined) {
-      await this.refreshIfAllowed();
+      waited = await this.refreshIfAllowed();
     } else if (this.clock() - this.fetchedAt >= this.options.ttlMs) {
       void this.refreshIfAllowed();
     }
     if (this.keys === undefined) return { keys: [], available: false };
     let found = selectByKid(this.keys, kid);
-    if (found.length === 0 && kid !== undefined) {
-      await this.refreshIfAllowed();
+    if (!verifies(found) && !waited && (await this.refreshIfAllowed())) {
       found = selectByKid(this.keys, kid);
+      verifies(found);
     }
     return { keys: found, available: true };
   }
 
-  private refreshIfAllowed(): Promise<void> {
-    if (this.inflight) return this.inflight;
+  /** Starts a fetch, or joins the one under way; false (no fetch) within the cooldown. */
+  private refreshIfAllowed(): Promise<boolean> {
+    if (this.inflight) return this.inflight.then(() => true);
     const now = this.clock();
-    if (now - this.lastAttemptAt < this.options.cooldownMs) return Promise.resolve();
+    if (now - this.lastAttemptAt < this.options.cooldownMs) return Promise.resolve(false);
     this.lastAttemptAt = now;
-    this.inflight = this.refresh().finally(() => {
+    const inflight = this.refresh().finally(() => {
       this.inflight = undefined;
     });
-    return this.inflight;
+    this.inflight = inflight;
+    return inflight.then(() => true);
   }
 
   private async refresh(): Promise<void> {

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { nowSeconds } from '../shared/clock';
 import { ConfigScoped, configKey, pluginSettings } from '../shared/config-key';
 import { checkTimeClaims } from './claims';
 import { compileConfig, withDefaults, type CompiledConfig, type CompiledIssuer } from './config';
@@ -23,10 +24,14 @@ export interface Runtime {
 const runtimes = new ConfigScoped<Runtime>(128);
 const jwksStores = new ConfigScoped<JwksStore>(256);
 
+const jwksClock = (): number => nowSeconds() * 1000;
+
 export function jwksStoreFor(issuer: CompiledIssuer, config: CompiledConfig): JwksStore | undefined {
   if (issuer.jwksUri === null) return undefined;
   const uri = issuer.jwksUri;
-  return jwksStores.get(configKey({ uri, ...config.jwks }), () => new JwksStore(uri, config.jwks, fetchJwks));
+  // The plugin's clock (KONG_PLUGINS_TEST_CLOCK_FILE in tests, else Date.now), as for tokens and
+  // consumer lookups: tests move jwks_cache_ttl and jwks_refresh_cooldown without sleeping.
+  return jwksStores.get(configKey({ uri, ...config.jwks }), () => new JwksStore(uri, config.jwks, fetchJwks, jwksClock));
 }
 
 export function runtimeFor(rawConfig: unknown): Runtime {

@@ -283,7 +283,7 @@ export const Schema: KongFieldList = [
       type: 'integer',
       between: [0, 3600],
       default: 30,
-      description: 'Minimum seconds between two fetches of the same JWKS (unknown `kid`, failures).',
+      description: 'Minimum seconds between two fetches of the same JWKS (a token no cached key verifies, failures).',
     },
   },
   {

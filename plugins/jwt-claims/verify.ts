@@ -48,11 +48,12 @@ async function checkSignature(
   if (anyVerifies(alg, staticKeys, jws, budget)) return undefined;
   if (!jwks) return { code: staticKeys.length > 0 ? 'signature' : 'key_not_found' };
   const kid = typeof jws.header.kid === 'string' ? jws.header.kid : undefined;
-  const lookup = await jwks.lookup(kid);
+  // no cached key that verifies the token: the store refetches once (rotation) and asks again
+  let verified = false;
+  const lookup = await jwks.lookup(kid, (keys) => (verified = anyVerifies(alg, usableKeys(keys, alg), jws, budget)));
   if (!lookup.available) return { code: 'keys_unavailable' };
-  const keys = usableKeys(lookup.keys, alg);
-  if (keys.length === 0 && staticKeys.length === 0) return { code: 'key_not_found' };
-  return anyVerifies(alg, keys, jws, budget) ? undefined : { code: 'signature' };
+  if (verified) return undefined;
+  return usableKeys(lookup.keys, alg).length === 0 && staticKeys.length === 0 ? { code: 'key_not_found' } : { code: 'signature' };
 }
 
 export async function verifyToken(

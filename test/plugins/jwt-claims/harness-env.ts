@@ -40,6 +40,8 @@ export interface JwtClaimsEnv {
   setClock(seconds: number | undefined): void;
   /** A route `/<name>` to the service with jwt-claims configured; returns the path. */
   route(name: string, config: Record<string, unknown>): string;
+  /** As route(), also returning the plugin entity's id (for sim.updatePlugin). */
+  pluginRoute(name: string, config: Record<string, unknown>): { path: string; pluginId: string };
   request(req: SimRequest): Promise<SimResult>;
   close(): Promise<void>;
 }
@@ -75,17 +77,19 @@ export async function startJwtClaims(options: StartOptions = {}): Promise<JwtCla
     services: [service],
     upstream: options.upstream ?? echoTransport(upstream),
   });
+  const pluginRoute = (name: string, config: Record<string, unknown>) => {
+    const route = sim.addRoute(kongRoute({ name, paths: [`/${name}`], service: { id: service.id } }));
+    const plugin = sim.addPlugin({ name: 'jwt-claims', route: route.id, config });
+    return { path: `/${name}`, pluginId: plugin.id };
+  };
   return {
     server,
     sim,
     upstream,
     clockFile,
     setClock: (seconds) => fs.writeFileSync(clockFile, seconds === undefined ? '' : String(seconds)),
-    route: (name, config) => {
-      const route = sim.addRoute(kongRoute({ name, paths: [`/${name}`], service: { id: service.id } }));
-      sim.addPlugin({ name: 'jwt-claims', route: route.id, config });
-      return `/${name}`;
-    },
+    route: (name, config) => pluginRoute(name, config).path,
+    pluginRoute,
     request: (req) => sim.request(req),
     close: async () => {
       sim.close();

@@ -156,6 +156,55 @@ describe('JWKS', () => {
     expect((await env.request(bearer(cachedRoute, cached))).status).toBe(200);
   });
 
+  it('picks up a rotation no kid reveals (a set without kids, a key re-issued under its kid) at the next request, not after jwks_cache_ttl', async () => {
+    // Found by the JWKS model (jwks-model.harness.test.ts): only an unknown kid made the plugin
+    // refetch, so after such a rotation every new token got 401 until jwks_cache_ttl (10 min).
+    const [first, second, third] = [rsaKey(), rsaKey(), ecKey('P-256')];
+    const idp = await new FakeIdp().start();
+    try {
+      idp.keys = [first.jwk({ alg: 'RS256' }), first.jwk({ kid: 'main' })];
+      const route = env.route('rotating-quietly', { issuers: [{ issuer: A, jwks_uri: idp.url }], jwks_cache_ttl: 600, jwks_refresh_cooldown: 0 });
+      const send = (alg: 'RS256' | 'ES256', key: typeof first, header: Record<string, unknown>, n: number) =>
+        env.request(bearer(route, makeToken(alg, key.privateKey, { ...claims(A), n }, header)));
+      expect((await send('RS256', first, {}, 1)).status).toBe(200);
+      expect((await send('RS256', first, { kid: 'main' }, 2)).status).toBe(200);
+      expect(idp.hits).toBe(1);
+
+      // the kid-less key is replaced by another of the same type, and "main" re-issued
+      idp.keys = [second.jwk({ alg: 'RS256' }), second.jwk({ kid: 'main' })];
+      expect((await send('RS256', second, {}, 3)).status).toBe(200);
+      expect(idp.hits).toBe(2);
+      expect((await send('RS256', second, { kid: 'main' }, 4)).status).toBe(200);
+      expect(idp.hits).toBe(2);
+
+      // a kid-less key of a type the cached set lacks
+      idp.keys = [second.jwk({ alg: 'RS256' }), third.jwk({})];
+      expect((await send('ES256', third, {}, 5)).status).toBe(200);
+      expect(idp.hits).toBe(3);
+    } finally {
+      await idp.close();
+    }
+  });
+
+  it('refetches for tokens no cached key verifies at most once per cooldown', async () => {
+    const known = rsaKey();
+    const forger = rsaKey();
+    const idp = await new FakeIdp().start();
+    try {
+      idp.keys = [known.jwk({})];
+      const route = env.route('forged-kidless', { issuers: [{ issuer: A, jwks_uri: idp.url }], jwks_refresh_cooldown: 3600 });
+      expect((await env.request(bearer(route, makeToken('RS256', known.privateKey, claims(A)))) ).status).toBe(200);
+      for (let n = 0; n < 5; n++) {
+        const res = await env.request(bearer(route, makeToken('RS256', forger.privateKey, { ...claims(A), n })));
+        expect(res.status).toBe(401);
+        expect(res.json()).toEqual({ message: 'Invalid signature' });
+      }
+      expect(idp.hits).toBe(1);
+    } finally {
+      await idp.close();
+    }
+  });
+
   it('never verifies with a key the set publishes with its private part, and logs that once', async () => {
     const leaked = edKey();
     const kept = ecKey('P-256');
