@@ -21,6 +21,7 @@ import {
 } from '../../harness';
 import { TEST_CLOCK_ENV } from '../../../plugins/shared/clock';
 import { assertPluginBuilt } from '../support/plugin-build';
+import { writeTestClock } from '../support/test-clock';
 
 export const PLUGIN_DIR = path.join(REPO_ROOT, 'dist', 'kong-plugins', 'jwt-claims');
 
@@ -87,7 +88,7 @@ export async function startJwtClaims(options: StartOptions = {}): Promise<JwtCla
     sim,
     upstream,
     clockFile,
-    setClock: (seconds) => fs.writeFileSync(clockFile, seconds === undefined ? '' : String(seconds)),
+    setClock: (seconds) => writeTestClock(clockFile, seconds),
     route: (name, config) => pluginRoute(name, config).path,
     pluginRoute,
     request: (req) => sim.request(req),
