@@ -37,6 +37,8 @@ const GROUPS = ['gold', 'silver', 'bronze'];
 const VAULTS = ['env-a', 'env-b'];
 const OAUTH_CLIENTS = ['client-1', 'client-2'];
 const KEY_SETS = ['ks-1', 'ks-2'];
+/** Names either key may have (a key's name is unique): two keys may swap them. */
+const KEY_NAMES = ['jwk-1', 'jwk-2'];
 /** JWKs of test/fixtures/files/kong.yaml. */
 const JWKS = [
   { kid: 'signing-1', jwk: '{"kty":"EC","crv":"P-256","kid":"signing-1","x":"ULv5ef1DaFwfFpGPBCfNMF388eopGSTQd9lNyX4MrvY","y":"34yr7-14DykTnh50aZkfDbvv5h1EnkDY3A4ZAulqA9g"}' },
@@ -357,7 +359,7 @@ export const modelArb: fc.Arbitrary<Model> = fc
     keySets: fc.tuple(...KEY_SETS.map((name) => opt(fc.record({ name: fc.constant(name), tags, id: opt(fc.constantFrom(...KEY_SET_IDS)) }).map((k) => defined(k) as unknown as KeySet)))),
     keys: fc.tuple(
       ...JWKS.map((j) =>
-        opt(fc.record({ set: opt(fc.constantFrom(...KEY_SETS)), name: opt(fc.constantFrom(`${j.kid}-a`, `${j.kid}-b`)), nested: fc.boolean() }).map((k) => defined({ ...j, ...k }) as unknown as Key)),
+        opt(fc.record({ set: opt(fc.constantFrom(...KEY_SETS)), name: opt(fc.constantFrom(`${j.kid}-a`, ...KEY_NAMES)), nested: fc.boolean() }).map((k) => defined({ ...j, ...k }) as unknown as Key)),
       ),
     ),
   })
@@ -399,9 +401,16 @@ export const modelArb: fc.Arbitrary<Model> = fc
     }
     const keySets = uniqueIds(r.keySets.filter((k): k is KeySet => Boolean(k)));
     const setNames = new Set(keySets.map((k) => k.name));
+    const keyNames = new Set<string>();
     const keys = r.keys
       .filter((k): k is Key => Boolean(k))
-      .map((k) => (k.set && !setNames.has(k.set) ? { ...k, set: undefined, nested: false } : k.set ? k : { ...k, nested: false }));
+      .map((k) => (k.set && !setNames.has(k.set) ? { ...k, set: undefined, nested: false } : k.set ? k : { ...k, nested: false }))
+      .map((k) => {
+        // A name is unique: a later key drawing a taken one goes without.
+        if (k.name === undefined || !keyNames.has(k.name)) return k.name === undefined ? k : (keyNames.add(k.name), k);
+        const { name: _taken, ...rest } = k;
+        return rest;
+      });
     const seen = new Set<string>();
     const plugins = r.plugins.filter((p) => {
       if (p.scope.service && !svcNames.has(p.scope.service)) return false;
@@ -432,8 +441,18 @@ export const modelArb: fc.Arbitrary<Model> = fc
 
 const scopeRef = (s: Scope): Obj => defined({ service: s.service, route: s.route, consumer: s.consumer });
 
+/**
+ * The model's decK document. An entity whose parent the model lacks (a partial file, applied
+ * with --no-deletes over a live parent) is written at the top, naming its parent.
+ */
 export function toDeck(m: Model): Obj {
   const doc: Obj = { _format_version: '3.0' };
+  const has = {
+    service: new Set(m.services.map((s) => s.name)),
+    route: new Set(m.routes.map((r) => r.name)),
+    consumer: new Set(m.consumers.map((c) => c.username)),
+  };
+  const underParent = (p: Plugin) => p.nested && Object.keys(p.scope).length === 1 && (Object.keys(p.scope) as Array<keyof Scope>).every((k) => has[k].has(p.scope[k]!));
   const plugin = (p: Plugin, omit: keyof Scope | null): Obj => {
     const ref = scopeRef(p.scope);
     if (omit) delete ref[omit];
@@ -460,7 +479,7 @@ export function toDeck(m: Model): Obj {
       };
     });
   }
-  const topRoutes = m.routes.filter((r) => !r.nested);
+  const topRoutes = m.routes.filter((r) => !r.nested || !has.service.has(r.service));
   if (topRoutes.length) doc.routes = topRoutes.map((r) => routeDoc(r, false));
   if (m.consumers.length) {
     doc.consumers = m.consumers.map((c) => {
@@ -474,7 +493,11 @@ export function toDeck(m: Model): Obj {
       return out;
     });
   }
-  const topPlugins = m.plugins.filter((p) => !p.nested || Object.keys(p.scope).length !== 1);
+  const topPlugins = m.plugins.filter((p) => !underParent(p));
+  for (const kind of ['keyauth_credentials', 'basicauth_credentials', 'jwt_secrets', 'hmacauth_credentials', 'acls', 'oauth2_credentials'] as const) {
+    const orphans = m.creds.filter((x) => x.kind === kind && !has.consumer.has(x.consumer));
+    if (orphans.length) doc[kind] = orphans.map((x) => ({ ...(x.id ? { id: x.id } : {}), consumer: x.consumer, ...x.fields }));
+  }
   if (topPlugins.length) doc.plugins = topPlugins.map((p) => plugin(p, null));
   if (m.upstreams.length) doc.upstreams = m.upstreams.map((u) => ({ name: u.name, ...u.fields, ...(u.targets.length ? { targets: u.targets } : {}) }));
   if (m.certificates.length) {
@@ -495,7 +518,7 @@ export function toDeck(m: Model): Obj {
       return defined({ id: ks.id, name: ks.name, tags: ks.tags, keys: keys.length ? keys : undefined });
     });
   }
-  const topKeys = m.keys.filter((k) => !k.nested);
+  const topKeys = m.keys.filter((k) => !k.nested || !m.keySets.some((ks) => ks.name === k.set));
   if (topKeys.length) doc.keys = topKeys.map((k) => keyDoc(k, true));
   return doc;
 }
@@ -717,12 +740,14 @@ export function renamed(m: Model, p: string): Model {
  * the file gives one, else by name (unless a file entity with an id took it), else (consumers) by
  * custom_id.
  */
-type Handed = { id?: string };
+type Handed = { id?: string; kid?: string };
 interface HandOverKind<T extends Handed> {
   kind: string;
   list(m: Model): T[];
   /** The values Kong keeps unique, the first of them the entity's name in the file. */
   values: Array<(t: T) => string | undefined>;
+  /** For a kind the file gives no ids: what makes a file entity the live one. */
+  same?: (live: T, mine: T) => boolean;
 }
 const HAND_OVER_KINDS = {
   service: { kind: 'service', list: (m: Model) => m.services, values: [(s: Service) => s.name] } as HandOverKind<Service>,
@@ -734,6 +759,8 @@ const HAND_OVER_KINDS = {
   } as HandOverKind<Consumer>,
   key_set: { kind: 'key_set', list: (m: Model) => m.keySets, values: [(k: KeySet) => k.name] } as HandOverKind<KeySet>,
   keyauth: { kind: 'keyauth', list: (m: Model) => m.creds.filter((c) => c.kind === 'keyauth_credentials'), values: [(c: Cred) => String(c.fields.key)] } as HandOverKind<Cred>,
+  // A key is its kid in its set (set names as written: a set renamed under a kept id is missed).
+  key: { kind: 'key', list: (m: Model) => m.keys, values: [(k: Key) => k.name], same: (l: Key, k: Key) => l.kid === k.kid && l.set === k.set } as HandOverKind<Key>,
 };
 type HandOverKindName = keyof typeof HAND_OVER_KINDS;
 const HAND_OVER_KIND_NAMES = Object.keys(HAND_OVER_KINDS) as HandOverKindName[];
@@ -745,8 +772,8 @@ function matchOf<T extends Handed>(k: HandOverKind<T>, a: Model, b: Model): Map<
   const out = new Map<T, T | undefined>();
   const taken = new Set<T>();
   for (const e of want) {
-    if (!e.id) continue;
-    const x = live.find((l) => l.id === e.id);
+    if (!e.id && !k.same) continue;
+    const x = live.find((l) => (k.same ? k.same(l, e) : l.id === e.id));
     out.set(e, x);
     if (x) taken.add(x);
   }
@@ -877,6 +904,97 @@ export function knownUnorderable(a: Model, b: Model): boolean {
   return handOvers(a, b).handed.size > 0;
 }
 
+/**
+ * A partial file for --no-deletes: `b` with some of its services, consumers and key sets left
+ * out, the entities under them naming them (a route, a plugin, a credential, a key added to a
+ * live parent). So that leaving a parent out changes nothing, `full` is `b` with each of them
+ * exactly as `a` has it (only those `a` has, that hand nothing over and clash with nothing in
+ * `b`). Undefined when there is none.
+ */
+export function partialOf(a: Model, b: Model, kinds: Array<'service' | 'consumer' | 'key_set'>, pick: number): { full: Model; partial: Model; references: number } | undefined {
+  const full = structuredClone(b);
+  const handed = handOvers(a, b).handed;
+  const left: { service: string[]; consumer: string[]; key_set: string[] } = { service: [], consumer: [], key_set: [] };
+  const choose = <T extends { id?: string }>(kind: 'service' | 'consumer' | 'key_set', live: T[], mine: T[], nameOf: (t: T) => string, fits: (t: T) => boolean) => {
+    if (!kinds.includes(kind)) return;
+    const fitting = live.filter((t) => {
+      const n = nameOf(t);
+      const same = mine.find((x) => nameOf(x) === n);
+      if (handed.get(kind)?.has(n)) return false;
+      if (same && same.id !== t.id && same.id !== undefined) return false;
+      if (t.id && mine.some((x) => x.id === t.id && nameOf(x) !== n)) return false;
+      return fits(t);
+    });
+    if (!fitting.length) return;
+    const t = fitting[pick % fitting.length];
+    const i = mine.findIndex((x) => nameOf(x) === nameOf(t));
+    if (i >= 0) mine[i] = structuredClone(t);
+    else mine.push(structuredClone(t));
+    left[kind].push(nameOf(t));
+  };
+  choose('service', a.services, full.services, (s) => s.name, (s) => !s.clientCert && !s.caCerts);
+  choose('consumer', a.consumers, full.consumers, (c) => c.username, (c) => c.fields.custom_id === undefined || !full.consumers.some((x) => x.username !== c.username && x.fields.custom_id === c.fields.custom_id));
+  choose('key_set', a.keySets, full.keySets, (k) => k.name, () => true);
+  if (!left.service.length && !left.consumer.length && !left.key_set.length) return undefined;
+  const partial = structuredClone(full);
+  partial.services = partial.services.filter((s) => !left.service.includes(s.name));
+  partial.consumers = partial.consumers.filter((c) => !left.consumer.includes(c.username));
+  partial.keySets = partial.keySets.filter((k) => !left.key_set.includes(k.name));
+  // How many of its entities name a parent it leaves out.
+  const references =
+    partial.routes.filter((r) => left.service.includes(r.service)).length +
+    partial.plugins.filter((p) => left.service.includes(p.scope.service ?? '') || left.consumer.includes(p.scope.consumer ?? '')).length +
+    partial.creds.filter((c) => left.consumer.includes(c.consumer)).length +
+    partial.keys.filter((k) => left.key_set.includes(k.set ?? '')).length;
+  return { full, partial, references };
+}
+
+/**
+ * `b` without the ids that would make it replace a live entity of `a` (the same name under
+ * another id, or an id where `a`'s file gave none, so Kong chose one): each takes the id `a`
+ * gave its namesake, if any. What --no-deletes cannot apply (the live entity would have to go
+ * first) becomes what it can. Certificates and CA certificates keep `a`'s choice of an id, and a
+ * service naming one by an id it will not have leaves it out.
+ */
+export function withoutReplacements(a: Model, b0: Model): Model {
+  const b = structuredClone(b0);
+  const align = <T extends { id?: string }>(live: T[], mine: T[], nameOf: (t: T) => string) => {
+    for (const t of mine) {
+      const namesake = live.find((l) => nameOf(l) === nameOf(t));
+      if (!namesake) continue;
+      if (namesake.id) t.id = namesake.id;
+      else delete t.id;
+    }
+    // An id now on two: the one that is not its live holder's namesake goes without.
+    for (const t of mine) {
+      if (t.id && mine.some((x) => x !== t && x.id === t.id) && !live.some((l) => l.id === t.id && nameOf(l) === nameOf(t))) delete t.id;
+    }
+  };
+  align(a.services, b.services, (s) => s.name);
+  align(a.routes, b.routes, (r) => r.name);
+  align(a.consumers, b.consumers, (c) => c.username);
+  align(a.keySets, b.keySets, (k) => k.name);
+  align(
+    a.creds.filter((c) => c.kind === 'keyauth_credentials'),
+    b.creds.filter((c) => c.kind === 'keyauth_credentials'),
+    (c) => String(c.fields.key),
+  );
+  for (const c of b.certificates) {
+    const live = a.certificates.find((x) => x.pair === c.pair);
+    if (live) c.withId = live.withId;
+  }
+  for (const i of b.caCertificates) if (a.caCertificates.includes(i)) b.caWithId[i] = a.caWithId[i];
+  for (const s of b.services) {
+    if (s.clientCert && !b.certificates.find((c) => c.pair === s.clientCert)?.withId) delete s.clientCert;
+    if (s.caCerts) {
+      const cas = s.caCerts.filter((i) => b.caWithId[i]);
+      if (cas.length) s.caCerts = cas;
+      else delete s.caCerts;
+    }
+  }
+  return b;
+}
+
 // ---- pairs of models ---------------------------------------------------------------------
 
 /**
@@ -907,6 +1025,7 @@ const POOLS: Record<HandOverKindName, { names: readonly string[]; ids: readonly 
   consumer: { names: CONSUMERS, ids: CONSUMER_IDS },
   key_set: { names: KEY_SETS, ids: KEY_SET_IDS },
   keyauth: { names: KEYS, ids: KEYAUTH_IDS },
+  key: { names: KEY_NAMES, ids: [] },
 };
 
 export function withHandOvers(a0: Model, b0: Model, plan: HandOverPlan): [Model, Model] {
@@ -919,9 +1038,21 @@ export function withHandOvers(a0: Model, b0: Model, plan: HandOverPlan): [Model,
     consumer: (m, name) => (m.consumers.push({ username: name, fields: {} }), true),
     key_set: (m, name) => (m.keySets.push({ name }), true),
     keyauth: (m, name) => (m.consumers.length ? (m.creds.push({ kind: 'keyauth_credentials', consumer: m.consumers[0].username, fields: { key: name } }), true) : false),
+    key: () => false,
   };
   for (const kind of HAND_OVER_KIND_NAMES) {
     if (!plan.kinds.includes(kind)) continue;
+    if (kind === 'key') {
+      // Keys have no ids in the file: both keys, outside any set (so each is its kid), swap names.
+      for (const m of [a, b]) {
+        for (const j of JWKS) if (!m.keys.some((k) => k.kid === j.kid)) m.keys.push({ ...j, nested: false });
+        for (const k of m.keys) Object.assign(k, { set: undefined, nested: false });
+        m.keys = m.keys.map((k) => defined({ ...k }) as unknown as Key);
+      }
+      a.keys.forEach((k) => (k.name = KEY_NAMES[JWKS.findIndex((j) => j.kid === k.kid)]));
+      b.keys.forEach((k) => (k.name = KEY_NAMES[(JWKS.findIndex((j) => j.kid === k.kid) + 1) % KEY_NAMES.length]));
+      continue;
+    }
     const k = HAND_OVER_KINDS[kind] as unknown as HandOverKind<Handed>;
     const { names, ids } = POOLS[kind];
     const nameOf = (t: Handed) => k.values[0](t)!;

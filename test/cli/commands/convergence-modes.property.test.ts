@@ -5,7 +5,9 @@
  *   deleted, and every live entity B does not name stays exactly as it was; afterwards the
  *   no-deletes plan is empty and the full plan holds exactly the deletes it kept. It may fail only
  *   where the full apply must delete before it writes (a live entity B replaces: another id for
- *   its name), and then only with Kong's 409.
+ *   its name), and then only with Kong's 409. B is often partial: services, consumers or key
+ *   sets left out, live as the full file has them, and named by what B adds under them; and
+ *   half the time B replaces no live entity (its ids are the live ones' where it gives any).
  * - `apply --plan FILE` (FILE: a saved `diff -o json`): applies exactly the reviewed plan when it
  *   is still the plan, and converges; refuses, writing nothing, whenever the plan's digest has
  *   changed since, because the gateway changed (another apply got there first) or the files did.
@@ -15,7 +17,7 @@
 import fc from 'fast-check';
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { deckYaml, expectStoreHolds, handOverLabel, modelArb, pairArb, type Model } from './convergence-model';
+import { deckYaml, entityCount, expectStoreHolds, handOverLabel, modelArb, pairArb, partialOf, withoutReplacements, type Model } from './convergence-model';
 import { runCli } from './run-cli';
 import { simSession } from './sim-session';
 
@@ -94,28 +96,38 @@ async function applyA(a: Model) {
 }
 
 const labels = new Map<string, number>();
-const outcomes = { converged: 0, refused409: 0, planApplied: 0, planRefused: 0, staleButSame: 0 };
+const partialChoiceArb = fc.option(fc.record({ kinds: fc.subarray(['service', 'consumer', 'key_set'] as const, { minLength: 1 }), pick: fc.nat(5) }), { nil: undefined, freq: 2 });
+const outcomes = { partial: 0, partialNaming: 0, converged: 0, refused409: 0, planApplied: 0, planRefused: 0, staleButSame: 0 };
 
 describe('apply --no-deletes, as a property', () => {
   it('creates and updates what the file names, keeps every other live entity as it was, and the full apply then deletes exactly those', async () => {
     console.log(`no-deletes property: seed ${seed}`);
     await fc.assert(
-      fc.asyncProperty(pairArb, fc.constantFrom(1, 3, 10), async ([a, b], parallelism) => {
-        const label = handOverLabel(a, b);
+      fc.asyncProperty(pairArb, fc.boolean(), partialChoiceArb, fc.constantFrom(1, 3, 10), async ([a, drawn], compatible, choice, parallelism) => {
+        // Half the time B replaces no live entity, which is what --no-deletes is for.
+        const b0 = compatible ? withoutReplacements(a, drawn) : drawn;
+        const label = handOverLabel(a, b0);
         labels.set(label, (labels.get(label) ?? 0) + 1);
+        // B: the whole file (fb), and what is applied (fp): the same, or B without some parents.
+        const cut = choice && partialOf(a, b0, choice.kinds, choice.pick);
+        const b = cut ? cut.full : b0;
+        if (cut) outcomes.partial++;
+        if (cut?.references) outcomes.partialNaming++;
         await applyA(a);
         const fb = write('b.yaml', deckYaml(b));
+        const fp = cut ? write('b-partial.yaml', deckYaml(cut.partial)) : fb;
         const full = await planOf(['-f', fb]);
         const kept = new Set(full.changes.filter((c) => c.op === 'delete').map(rowKey));
-        const partial = await planOf(['-f', fb, '--no-deletes']);
+        const partial = await planOf(['-f', fp, '--no-deletes']);
         expect(partial.summary, partial.text).toEqual({ add: full.summary.add, change: full.summary.change, destroy: 0 });
-        expect(partial.kept_by_no_deletes, partial.text).toBe(kept.size);
+        // The parents left out are kept too.
+        expect(partial.kept_by_no_deletes, partial.text).toBe(kept.size + (cut ? entityCount(b) - entityCount(cut.partial) : 0));
 
         const before = rows();
         sim().resetStats();
-        const r = await run(['apply', '-f', fb, '--no-deletes', '--parallelism', String(parallelism)]);
+        const r = await run(['apply', '-f', fp, '--no-deletes', '--parallelism', String(parallelism)]);
         const { writes, seen } = writesSeen();
-        const context = `${r.all}\nfull plan:\n${full.text}\nwrites:\n${writes.map((w) => `${w.method} ${w.path} ${w.body ?? ''}`).join('\n')}`;
+        const context = `${r.all}\n${cut ? `partial file:\n${deckYaml(cut.partial)}\n` : ''}full plan:\n${full.text}\nwrites:\n${writes.map((w) => `${w.method} ${w.path} ${w.body ?? ''}`).join('\n')}`;
         expect([0, 1], context).toContain(r.code);
         expect(seen.destroy, context).toBe(0);
         // What B does not name is untouched: not deleted, not written.
@@ -125,8 +137,10 @@ describe('apply --no-deletes, as a property', () => {
         if (r.code === 0) {
           outcomes.converged++;
           expect(seen, context).toEqual(partial.summary);
-          const again = await run(['diff', '-f', fb, '--no-deletes']);
-          expect(again.code, `${again.all}\n${context}`).toBe(0);
+          for (const f of new Set([fb, fp])) {
+            const again = await run(['diff', '-f', f, '--no-deletes']);
+            expect(again.code, `${again.all}\n${context}`).toBe(0);
+          }
           const rest = await planOf(['-f', fb]);
           expect(new Set(rest.changes.map((c) => `${c.op} ${rowKey(c)}`)), `${rest.text}\n${context}`).toEqual(new Set([...kept].map((k) => `delete ${k}`)));
         } else {
@@ -150,7 +164,7 @@ describe('apply --no-deletes, as a property', () => {
       }),
       { numRuns: runs(15), seed, endOnFailure: Boolean(process.env.CONVERGENCE_NO_SHRINK) },
     );
-    console.log(`no-deletes property: ${outcomes.converged} converged, ${outcomes.refused409} refused by Kong (409) for want of a delete; ${[...labels].map(([l, n]) => `${n} ${l}`).join(', ')}`);
+    console.log(`no-deletes property: ${outcomes.partial} partial files (${outcomes.partialNaming} naming a live parent they leave out); ${outcomes.converged} converged, ${outcomes.refused409} refused by Kong (409) for want of a delete; ${[...labels].map(([l, n]) => `${n} ${l}`).join(', ')}`);
   }, 300_000);
 });
 
