@@ -915,6 +915,11 @@ export function partialOf(a: Model, b: Model, kinds: Array<'service' | 'consumer
   const full = structuredClone(b);
   const handed = handOvers(a, b).handed;
   const left: { service: string[]; consumer: string[]; key_set: string[] } = { service: [], consumer: [], key_set: [] };
+  const referenced = {
+    service: new Set([...b.routes.map((r) => r.service), ...b.plugins.map((p) => p.scope.service)]),
+    consumer: new Set([...b.creds.map((c) => c.consumer), ...b.plugins.map((p) => p.scope.consumer)]),
+    key_set: new Set(b.keys.map((k) => k.set)),
+  };
   const choose = <T extends { id?: string }>(kind: 'service' | 'consumer' | 'key_set', live: T[], mine: T[], nameOf: (t: T) => string, fits: (t: T) => boolean) => {
     if (!kinds.includes(kind)) return;
     const fitting = live.filter((t) => {
@@ -926,7 +931,10 @@ export function partialOf(a: Model, b: Model, kinds: Array<'service' | 'consumer
       return fits(t);
     });
     if (!fitting.length) return;
-    const t = fitting[pick % fitting.length];
+    // Those the file names from below first: what a partial file is for.
+    const named = fitting.filter((t) => referenced[kind].has(nameOf(t)));
+    const from = named.length ? named : fitting;
+    const t = from[pick % from.length];
     const i = mine.findIndex((x) => nameOf(x) === nameOf(t));
     if (i >= 0) mine[i] = structuredClone(t);
     else mine.push(structuredClone(t));
@@ -954,7 +962,8 @@ export function partialOf(a: Model, b: Model, kinds: Array<'service' | 'consumer
  * another id, or an id where `a`'s file gave none, so Kong chose one): each takes the id `a`
  * gave its namesake, if any. What --no-deletes cannot apply (the live entity would have to go
  * first) becomes what it can. Certificates and CA certificates keep `a`'s choice of an id, and a
- * service naming one by an id it will not have leaves it out.
+ * service naming one by an id it will not have leaves it out; a key stays in its live set; and a
+ * custom_id or key name that a live entity the file does not name holds is left out.
  */
 export function withoutReplacements(a: Model, b0: Model): Model {
   const b = structuredClone(b0);
@@ -979,6 +988,31 @@ export function withoutReplacements(a: Model, b0: Model): Model {
     b.creds.filter((c) => c.kind === 'keyauth_credentials'),
     (c) => String(c.fields.key),
   );
+  // A custom_id or a key's name taken from a live entity the file does not name (that stays).
+  for (const c of b.consumers) {
+    const v = c.fields.custom_id;
+    const holder = v === undefined ? undefined : a.consumers.find((x) => x.fields.custom_id === v);
+    if (!holder || holder.username === c.username || (c.id !== undefined && c.id === holder.id)) continue;
+    const named = b.consumers.some((x) => x !== c && ((x.id !== undefined && x.id === holder.id) || x.username === holder.username));
+    // A file consumer with a new username and no id is the holder, found by its custom_id.
+    const isHolder = c.id === undefined && !a.consumers.some((x) => x.username === c.username);
+    if (!named && !isHolder) delete c.fields.custom_id;
+  }
+  for (const k of b.keys) {
+    const holder = k.name === undefined ? undefined : a.keys.find((x) => x.name === k.name && x.kid !== k.kid);
+    if (holder && !b.keys.some((x) => x.kid === holder.kid)) delete k.name;
+  }
+  // A key is its kid in its set: one moved to another set is a new key, which would meet its
+  // live self's name. It stays in its live set when the file has that set, else goes without
+  // that name.
+  for (const k of b.keys) {
+    const live = a.keys.find((x) => x.kid === k.kid);
+    if (!live || live.set === k.set) continue;
+    if (live.set === undefined || b.keySets.some((ks) => ks.name === live.set)) {
+      k.set = live.set;
+      if (!k.set) k.nested = false;
+    } else if (live.name !== undefined && k.name === live.name) delete k.name;
+  }
   for (const c of b.certificates) {
     const live = a.certificates.find((x) => x.pair === c.pair);
     if (live) c.withId = live.withId;
