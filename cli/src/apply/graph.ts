@@ -72,10 +72,11 @@ export function buildDependencies(changes: Change[], context: GraphContext = {})
     if (c.op === 'delete') deleteByKey.set(c.current?.key ?? c.key, i);
   });
 
-  // 0. a set-aside (temporary-release.ts) comes before the real change of its entity, and,
-  // as it keeps the entity where it is, waits for nothing of 1. and 2.
+  // 0. a set-aside (temporary-release.ts) comes before the real change of its entity (an update,
+  // or a delete: the set-aside's PATCH would find nothing after it), and, as it keeps the entity
+  // where it is, waits for nothing of 1. and 2.
   const realUpdate = new Map<string, number>();
-  changes.forEach((c, i) => c.op === 'update' && !c.temporaryRelease && realUpdate.set(entityOf(c), i));
+  changes.forEach((c, i) => c.op !== 'create' && !c.temporaryRelease && realUpdate.set(entityOf(c), i));
   changes.forEach((c, i) => {
     const real = c.temporaryRelease ? realUpdate.get(entityOf(c)) : undefined;
     if (real !== undefined) deps[real].add(i);

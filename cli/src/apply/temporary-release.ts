@@ -4,7 +4,8 @@
  * consumer. No order of the plan's own writes avoids Kong's 409: each claim waits for a release
  * that waits for it. What breaks the cycle is one more write, as a person would do it by hand:
  * first set the value aside (PATCH it to a temporary value no one holds), then let the claimer
- * take it, and only then write the entity's real change.
+ * take it, and only then write the entity's real change (an update, or a delete that waits for
+ * writes that need its value).
  *
  * Only plain string fields that Kong lets be any unique string are set aside; composite values
  * (a plugin's scope, a target, an ACL group per consumer) and hostnames (upstreams, SNIs) cannot
@@ -41,9 +42,14 @@ export interface UnorderedClaim {
   value: string;
 }
 
-/** The field of `value` the update `c` may set aside, if any. */
+/**
+ * The field of `value` the update or delete `c` may set aside, if any. A delete's entity is live
+ * until it runs, so its value can be set aside as an update's can: the delete may have to wait
+ * for writes that wait for its value (a credential moving off a consumer before Kong would
+ * cascade it, to the new consumer that takes the deleted one's custom_id).
+ */
 export function settableAside(c: Change, value: string): string | undefined {
-  if (c.op !== 'update' || !c.current || c.temporaryRelease) return undefined;
+  if ((c.op !== 'update' && c.op !== 'delete') || !c.current || c.temporaryRelease) return undefined;
   for (const field of SET_ASIDE[c.kind] ?? []) {
     const v = c.current.fields[field];
     if (typeof v === 'string' && value === `${c.kind}:${field}=${v}`) return field;

@@ -72,6 +72,24 @@ describe('convergence examples', () => {
     );
   });
 
+  it('a custom_id handed from a consumer that is deleted to a new one, the delete waiting for a credential moving to the new one, converges', async () => {
+    // The new consumer's id differs from the live one's, so the live one is deleted, and Kong
+    // would delete its credential with it: the delete waits for the credential's move, the move
+    // for the new consumer, the new consumer for the custom_id the delete frees.
+    const applied = await applyThenConverge(
+      `_format_version: "3.0"\nconsumers:\n- username: alice\n  custom_id: cid-1\n  keyauth_credentials:\n  - key: key-1\n`,
+      `_format_version: "3.0"\nconsumers:\n- id: 5a0e0000-0000-4000-8000-0000000000e1\n  username: carol\n  custom_id: cid-1\n  keyauth_credentials:\n  - key: key-1\n`,
+    );
+    expect(applied.stdout).toMatch(/Apply: 3 done, 0 failed, 0 not attempted\./);
+    const [carol] = sim().store.all('consumers');
+    expect(sim().store.all('consumers')).toHaveLength(1);
+    expect([carol.id, carol.username, carol.custom_id]).toEqual(['5a0e0000-0000-4000-8000-0000000000e1', 'carol', 'cid-1']);
+    expect((sim().store.all('keyauth_credentials')[0].consumer as { id: string }).id).toBe(carol.id);
+    // The set-aside, then the create, the move and the delete.
+    expect(applied.writes.map((w) => w.method)).toEqual(['PATCH', 'PUT', 'PATCH', 'DELETE']);
+    expect(applied.writes[0].body).toMatch(/"custom_id":"cid-1-kong-ctl-[0-9a-f]{8}"/);
+  });
+
   it('two services swapping their names (kept ids) converge', async () => {
     const applied = await applyThenConverge(
       `_format_version: "3.0"\nservices:\n- id: 5a0e0000-0000-4000-8000-00000000000a\n  name: one\n  host: a.internal\n- id: 5a0e0000-0000-4000-8000-00000000000b\n  name: two\n  host: b.internal\n`,

@@ -37,6 +37,8 @@ const GROUPS = ['gold', 'silver', 'bronze'];
 const VAULTS = ['env-a', 'env-b'];
 const OAUTH_CLIENTS = ['client-1', 'client-2'];
 const KEY_SETS = ['ks-1', 'ks-2'];
+/** Names either key may have (a key's name is unique): two keys may swap them. */
+const KEY_NAMES = ['jwk-1', 'jwk-2'];
 /** JWKs of test/fixtures/files/kong.yaml. */
 const JWKS = [
   { kid: 'signing-1', jwk: '{"kty":"EC","crv":"P-256","kid":"signing-1","x":"ULv5ef1DaFwfFpGPBCfNMF388eopGSTQd9lNyX4MrvY","y":"34yr7-14DykTnh50aZkfDbvv5h1EnkDY3A4ZAulqA9g"}' },
@@ -45,6 +47,11 @@ const JWKS = [
 /** Fixed ids for the CA certificates, so services can name them in `ca_certificates`. */
 /** Ids a file may give services: the same id under another name is a rename. */
 const SERVICE_IDS = ['5a0e0000-0000-4000-8000-00000000000a', '5a0e0000-0000-4000-8000-00000000000b', '5a0e0000-0000-4000-8000-00000000000c'];
+/** The same for routes, consumers, key sets and key-auth credentials (one pool per kind). */
+const ROUTE_IDS = ['7a0e0000-0000-4000-8000-00000000000a', '7a0e0000-0000-4000-8000-00000000000b', '7a0e0000-0000-4000-8000-00000000000c', '7a0e0000-0000-4000-8000-00000000000d'];
+const CONSUMER_IDS = ['8a0e0000-0000-4000-8000-00000000000a', '8a0e0000-0000-4000-8000-00000000000b', '8a0e0000-0000-4000-8000-00000000000c'];
+const KEY_SET_IDS = ['9a0e0000-0000-4000-8000-00000000000a', '9a0e0000-0000-4000-8000-00000000000b'];
+const KEYAUTH_IDS = ['4a0e0000-0000-4000-8000-00000000000a', '4a0e0000-0000-4000-8000-00000000000b', '4a0e0000-0000-4000-8000-00000000000c'];
 const CA_IDS = ['6f1e2d3c-4b5a-4968-8776-a5b4c3d2e101', '6f1e2d3c-4b5a-4968-8776-a5b4c3d2e102'];
 
 const PAIRS_DIR = join(__dirname, '..', '..', 'fixtures', 'cert-pairs');
@@ -83,6 +90,7 @@ export interface Service {
 }
 export interface Route {
   name: string;
+  id?: string;
   service: string;
   nested: boolean;
   fields: Obj;
@@ -96,11 +104,14 @@ export interface Plugin {
 }
 export interface Consumer {
   username: string;
+  id?: string;
   fields: Obj; // custom_id, tags
 }
 export interface Cred {
   kind: 'keyauth_credentials' | 'basicauth_credentials' | 'jwt_secrets' | 'hmacauth_credentials' | 'acls' | 'oauth2_credentials';
   consumer: string;
+  /** key-auth only: a kept id under another key is a change of key. */
+  id?: string;
   fields: Obj;
 }
 export interface Target {
@@ -120,6 +131,7 @@ export interface Certificate {
 }
 export interface KeySet {
   name: string;
+  id?: string;
   tags?: string[];
 }
 export interface Key {
@@ -151,6 +163,17 @@ export interface Model {
 }
 
 // ---- arbitraries -------------------------------------------------------------------------
+
+/** Ids are unique per kind: a later entity drawing a taken one goes without. */
+function uniqueIds<T extends { id?: string }>(xs: T[]): T[] {
+  const ids = new Set<string>();
+  for (const x of xs) {
+    if (x.id === undefined) continue;
+    if (ids.has(x.id)) delete x.id;
+    else ids.add(x.id);
+  }
+  return xs;
+}
 
 const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined, freq: 2 });
 const subset = <T>(xs: readonly T[], min = 0) => fc.subarray([...xs], { minLength: min });
@@ -200,11 +223,12 @@ const routeArb = (name: string) =>
     path_handling: opt(fc.constantFrom('v0', 'v1')),
     protocols: opt(fc.constantFrom(['http', 'https'], ['https'], ['http'])),
     tags,
-  }).map(({ service, nested, ...f }): Route => {
+    id: opt(fc.constantFrom(...ROUTE_IDS)),
+  }).map(({ service, nested, id, ...f }): Route => {
     // An http route needs one of paths, hosts, methods or headers.
     const fields = defined(f);
     if (!fields.paths && !fields.hosts && !fields.methods && !fields.headers) fields.paths = ['/' + name];
-    return { name, service, nested, fields };
+    return defined({ name, id, service, nested, fields }) as unknown as Route;
   });
 
 /** Configs Kong 3.4 takes for each plugin, and the scopes it allows (`consumer = typedefs.no_consumer`). */
@@ -263,12 +287,20 @@ const pluginArb: fc.Arbitrary<Plugin> = fc
   .map(({ name, scope, nested, config, enabled, tags }) => ({ name, scope, nested, fields: defined({ config, enabled, tags }) }));
 
 const consumerArb = (username: string) =>
-  fc.record({ custom_id: opt(fc.constantFrom('cid-1', 'cid-2', 'cid-3')), tags }).map((f): Consumer => ({ username, fields: defined(f) }));
+  fc
+    .record({ custom_id: opt(fc.constantFrom('cid-1', 'cid-2', 'cid-3')), tags, id: opt(fc.constantFrom(...CONSUMER_IDS)) })
+    .map(({ id, ...f }): Consumer => defined({ username, id, fields: defined(f) }) as unknown as Consumer);
 
 /** Each credential value of a pool owned by at most one consumer: unique, and movable between consumers. */
 function credsArb(): fc.Arbitrary<Cred[]> {
   const owner = opt(fc.constantFrom(...CONSUMERS));
-  const keyauth = fc.tuple(...KEYS.map((k) => fc.record({ owner, tags }).map(({ owner, tags }) => owner && ({ kind: 'keyauth_credentials' as const, consumer: owner, fields: defined({ key: k, tags }) }))));
+  const keyauth = fc.tuple(
+    ...KEYS.map((k) =>
+      fc
+        .record({ owner, tags, id: opt(fc.constantFrom(...KEYAUTH_IDS)) })
+        .map(({ owner, tags, id }) => owner && (defined({ kind: 'keyauth_credentials' as const, consumer: owner, id, fields: defined({ key: k, tags }) }) as unknown as Cred)),
+    ),
+  );
   const basic = fc.tuple(
     ...BASIC_USERS.map((u) =>
       fc.record({ owner, password: fc.constantFrom('pw-1', 'pw-2') }).map(({ owner, password }) => owner && ({ kind: 'basicauth_credentials' as const, consumer: owner, fields: { username: u, password } })),
@@ -324,10 +356,10 @@ export const modelArb: fc.Arbitrary<Model> = fc
     caCertificates: subset([0, 1]),
     caWithId: fc.tuple(fc.boolean(), fc.boolean()),
     vaults: fc.tuple(...VAULTS.map((p) => opt(vaultArb(p)))),
-    keySets: fc.tuple(...KEY_SETS.map((name) => opt(fc.record({ name: fc.constant(name), tags }).map((k) => defined(k) as unknown as KeySet)))),
+    keySets: fc.tuple(...KEY_SETS.map((name) => opt(fc.record({ name: fc.constant(name), tags, id: opt(fc.constantFrom(...KEY_SET_IDS)) }).map((k) => defined(k) as unknown as KeySet)))),
     keys: fc.tuple(
       ...JWKS.map((j) =>
-        opt(fc.record({ set: opt(fc.constantFrom(...KEY_SETS)), name: opt(fc.constantFrom(`${j.kid}-a`, `${j.kid}-b`)), nested: fc.boolean() }).map((k) => defined({ ...j, ...k }) as unknown as Key)),
+        opt(fc.record({ set: opt(fc.constantFrom(...KEY_SETS)), name: opt(fc.constantFrom(`${j.kid}-a`, ...KEY_NAMES)), nested: fc.boolean() }).map((k) => defined({ ...j, ...k }) as unknown as Key)),
       ),
     ),
   })
@@ -341,9 +373,9 @@ export const modelArb: fc.Arbitrary<Model> = fc
       else ids.add(s.id);
     }
     const svcNames = new Set(services.map((s) => s.name));
-    const routes = r.routes.filter((x): x is Route => Boolean(x) && svcNames.has(x!.service));
+    const routes = uniqueIds(r.routes.filter((x): x is Route => Boolean(x) && svcNames.has(x!.service)));
     const routeNames = new Set(routes.map((x) => x.name));
-    const consumers = r.consumers.filter((c): c is Consumer => Boolean(c));
+    const consumers = uniqueIds(r.consumers.filter((c): c is Consumer => Boolean(c)));
     // custom_id is unique in Kong: a later consumer drawing a taken one goes without.
     const customIds = new Set<unknown>();
     for (const c of consumers) {
@@ -367,11 +399,18 @@ export const modelArb: fc.Arbitrary<Model> = fc
       if (cas.length) s.caCerts = cas;
       else delete s.caCerts;
     }
-    const keySets = r.keySets.filter((k): k is KeySet => Boolean(k));
+    const keySets = uniqueIds(r.keySets.filter((k): k is KeySet => Boolean(k)));
     const setNames = new Set(keySets.map((k) => k.name));
+    const keyNames = new Set<string>();
     const keys = r.keys
       .filter((k): k is Key => Boolean(k))
-      .map((k) => (k.set && !setNames.has(k.set) ? { ...k, set: undefined, nested: false } : k.set ? k : { ...k, nested: false }));
+      .map((k) => (k.set && !setNames.has(k.set) ? { ...k, set: undefined, nested: false } : k.set ? k : { ...k, nested: false }))
+      .map((k) => {
+        // A name is unique: a later key drawing a taken one goes without.
+        if (k.name === undefined || !keyNames.has(k.name)) return k.name === undefined ? k : (keyNames.add(k.name), k);
+        const { name: _taken, ...rest } = k;
+        return rest;
+      });
     const seen = new Set<string>();
     const plugins = r.plugins.filter((p) => {
       if (p.scope.service && !svcNames.has(p.scope.service)) return false;
@@ -387,7 +426,7 @@ export const modelArb: fc.Arbitrary<Model> = fc
       routes,
       plugins,
       consumers,
-      creds: r.creds.filter((c) => consumerNames.has(c.consumer)),
+      creds: uniqueIds(r.creds.filter((c) => consumerNames.has(c.consumer))),
       upstreams: r.upstreams.filter((u): u is Upstream => Boolean(u)),
       certificates,
       caCertificates: r.caCertificates,
@@ -402,8 +441,18 @@ export const modelArb: fc.Arbitrary<Model> = fc
 
 const scopeRef = (s: Scope): Obj => defined({ service: s.service, route: s.route, consumer: s.consumer });
 
+/**
+ * The model's decK document. An entity whose parent the model lacks (a partial file, applied
+ * with --no-deletes over a live parent) is written at the top, naming its parent.
+ */
 export function toDeck(m: Model): Obj {
   const doc: Obj = { _format_version: '3.0' };
+  const has = {
+    service: new Set(m.services.map((s) => s.name)),
+    route: new Set(m.routes.map((r) => r.name)),
+    consumer: new Set(m.consumers.map((c) => c.username)),
+  };
+  const underParent = (p: Plugin) => p.nested && Object.keys(p.scope).length === 1 && (Object.keys(p.scope) as Array<keyof Scope>).every((k) => has[k].has(p.scope[k]!));
   const plugin = (p: Plugin, omit: keyof Scope | null): Obj => {
     const ref = scopeRef(p.scope);
     if (omit) delete ref[omit];
@@ -412,7 +461,7 @@ export function toDeck(m: Model): Obj {
   const nestedPlugins = (where: keyof Scope, name: string) => m.plugins.filter((p) => p.nested && p.scope[where] === name && Object.keys(p.scope).length === 1).map((p) => plugin(p, where));
   const routeDoc = (r: Route, nested: boolean): Obj => {
     const plugins = nestedPlugins('route', r.name);
-    return { name: r.name, ...(nested ? {} : { service: r.service }), ...r.fields, ...(plugins.length ? { plugins } : {}) };
+    return { ...(r.id ? { id: r.id } : {}), name: r.name, ...(nested ? {} : { service: r.service }), ...r.fields, ...(plugins.length ? { plugins } : {}) };
   };
   if (m.services.length) {
     doc.services = m.services.map((s) => {
@@ -430,13 +479,13 @@ export function toDeck(m: Model): Obj {
       };
     });
   }
-  const topRoutes = m.routes.filter((r) => !r.nested);
+  const topRoutes = m.routes.filter((r) => !r.nested || !has.service.has(r.service));
   if (topRoutes.length) doc.routes = topRoutes.map((r) => routeDoc(r, false));
   if (m.consumers.length) {
     doc.consumers = m.consumers.map((c) => {
-      const out: Obj = { username: c.username, ...c.fields };
+      const out: Obj = { ...(c.id ? { id: c.id } : {}), username: c.username, ...c.fields };
       for (const kind of ['keyauth_credentials', 'basicauth_credentials', 'jwt_secrets', 'hmacauth_credentials', 'acls', 'oauth2_credentials'] as const) {
-        const list = m.creds.filter((x) => x.kind === kind && x.consumer === c.username).map((x) => x.fields);
+        const list = m.creds.filter((x) => x.kind === kind && x.consumer === c.username).map((x) => (x.id ? { id: x.id, ...x.fields } : x.fields));
         if (list.length) out[kind] = list;
       }
       const plugins = nestedPlugins('consumer', c.username);
@@ -444,7 +493,11 @@ export function toDeck(m: Model): Obj {
       return out;
     });
   }
-  const topPlugins = m.plugins.filter((p) => !p.nested || Object.keys(p.scope).length !== 1);
+  const topPlugins = m.plugins.filter((p) => !underParent(p));
+  for (const kind of ['keyauth_credentials', 'basicauth_credentials', 'jwt_secrets', 'hmacauth_credentials', 'acls', 'oauth2_credentials'] as const) {
+    const orphans = m.creds.filter((x) => x.kind === kind && !has.consumer.has(x.consumer));
+    if (orphans.length) doc[kind] = orphans.map((x) => ({ ...(x.id ? { id: x.id } : {}), consumer: x.consumer, ...x.fields }));
+  }
   if (topPlugins.length) doc.plugins = topPlugins.map((p) => plugin(p, null));
   if (m.upstreams.length) doc.upstreams = m.upstreams.map((u) => ({ name: u.name, ...u.fields, ...(u.targets.length ? { targets: u.targets } : {}) }));
   if (m.certificates.length) {
@@ -462,10 +515,10 @@ export function toDeck(m: Model): Obj {
   if (m.keySets.length) {
     doc.key_sets = m.keySets.map((ks) => {
       const keys = m.keys.filter((k) => k.nested && k.set === ks.name).map((k) => keyDoc(k, false));
-      return defined({ name: ks.name, tags: ks.tags, keys: keys.length ? keys : undefined });
+      return defined({ id: ks.id, name: ks.name, tags: ks.tags, keys: keys.length ? keys : undefined });
     });
   }
-  const topKeys = m.keys.filter((k) => !k.nested);
+  const topKeys = m.keys.filter((k) => !k.nested || !m.keySets.some((ks) => ks.name === k.set));
   if (topKeys.length) doc.keys = topKeys.map((k) => keyDoc(k, true));
   return doc;
 }
@@ -550,6 +603,7 @@ export function expectStoreHolds(store: SimStore, m: Model): void {
   expect(store.count('routes'), 'routes').toBe(m.routes.length);
   for (const r of m.routes) {
     const row = one('routes', (o) => o.name === r.name, `route ${r.name}`);
+    if (r.id) expect(row.id, `route ${r.name}.id`).toBe(r.id);
     expectFields(`route ${r.name}`, row, r.fields, routeSchema, ['strip_path', 'preserve_host', 'regex_priority', 'https_redirect_status_code', 'path_handling', 'protocols']);
     expect(refId(row, 'service'), `route ${r.name}.service`).toBe(idOf('services', 'name', r.service));
   }
@@ -571,6 +625,7 @@ export function expectStoreHolds(store: SimStore, m: Model): void {
   expect(store.count('consumers'), 'consumers').toBe(m.consumers.length);
   for (const c of m.consumers) {
     const row = one('consumers', (o) => o.username === c.username, `consumer ${c.username}`);
+    if (c.id) expect(row.id, `consumer ${c.username}.id`).toBe(c.id);
     expectFields(`consumer ${c.username}`, row, c.fields, consumerSchema, []);
     if (!('custom_id' in c.fields)) expect(row.custom_id ?? null, `consumer ${c.username}.custom_id`).toBeNull();
   }
@@ -586,6 +641,7 @@ export function expectStoreHolds(store: SimStore, m: Model): void {
       const what = `${kind} ${String(value)} of ${c.consumer}`;
       const row = one(kind, (o) => o[field] === value && (kind !== 'acls' || refId(o, 'consumer') === consumerId), what);
       expect(refId(row, 'consumer'), `${what}.consumer`).toBe(consumerId);
+      if (c.id) expect(row.id, `${what}.id`).toBe(c.id);
       const set = { ...c.fields };
       if (kind === 'basicauth_credentials') set.password = createHash('sha1').update(`${String(c.fields.password)}${consumerId}`).digest('hex');
       if (kind === 'oauth2_credentials' && c.fields.hash_secret === true) {
@@ -625,7 +681,11 @@ export function expectStoreHolds(store: SimStore, m: Model): void {
   for (const i of m.caCertificates) if (m.caWithId[i]) expect(one('ca_certificates', (o) => o.cert === CA_CERTS[i], `ca_certificate ${i}`).id, `ca_certificate ${i}.id`).toBe(CA_IDS[i]);
 
   expect(store.count('key_sets'), 'key_sets').toBe(m.keySets.length);
-  for (const ks of m.keySets) expect(canon(one('key_sets', (o) => o.name === ks.name, `key set ${ks.name}`).tags, { type: 'set' }), `key set ${ks.name}.tags`).toEqual(canon(ks.tags, { type: 'set' }));
+  for (const ks of m.keySets) {
+    const row = one('key_sets', (o) => o.name === ks.name, `key set ${ks.name}`);
+    if (ks.id) expect(row.id, `key set ${ks.name}.id`).toBe(ks.id);
+    expect(canon(row.tags, { type: 'set' }), `key set ${ks.name}.tags`).toEqual(canon(ks.tags, { type: 'set' }));
+  }
   expect(store.count('keys'), 'keys').toBe(m.keys.length);
   for (const k of m.keys) {
     const row = one('keys', (o) => o.kid === k.kid, `key ${k.kid}`);
@@ -650,31 +710,178 @@ export function renamed(m: Model, p: string): Model {
   const n = (s: string) => (s.startsWith('*.') ? `*.${p}${s.slice(2)}` : `${p}${s}`);
   const scope = (s: Scope): Scope => defined({ service: s.service && n(s.service), route: s.route && n(s.route), consumer: s.consumer && n(s.consumer) }) as Scope;
   const credField: Record<Cred['kind'], string | null> = { keyauth_credentials: 'key', basicauth_credentials: 'username', jwt_secrets: 'key', hmacauth_credentials: 'username', acls: null, oauth2_credentials: 'client_id' };
+  // Ids of their own too: `…0a` → `…fa`.
+  const id = (i: string | undefined) => i && `${i.slice(0, -2)}f${i.slice(-1)}`;
   return {
-    // Ids of their own too: `…0a` → `…fa`.
-    services: m.services.map((s) => defined({ ...s, name: n(s.name), id: s.id && `${s.id.slice(0, -2)}f${s.id.slice(-1)}` }) as unknown as Service),
-    routes: m.routes.map((r) => ({ ...r, name: n(r.name), service: n(r.service) })),
+    services: m.services.map((s) => defined({ ...s, name: n(s.name), id: id(s.id) }) as unknown as Service),
+    routes: m.routes.map((r) => defined({ ...r, name: n(r.name), service: n(r.service), id: id(r.id) }) as unknown as Route),
     plugins: m.plugins.map((x) => ({ ...x, scope: scope(x.scope) })),
-    consumers: m.consumers.map((c) => ({ username: n(c.username), fields: defined({ ...c.fields, custom_id: typeof c.fields.custom_id === 'string' ? n(c.fields.custom_id) : undefined }) })),
+    consumers: m.consumers.map((c) => defined({ id: id(c.id), username: n(c.username), fields: defined({ ...c.fields, custom_id: typeof c.fields.custom_id === 'string' ? n(c.fields.custom_id) : undefined }) }) as unknown as Consumer),
     creds: m.creds.map((c) => {
       const f = credField[c.kind];
-      return { ...c, consumer: n(c.consumer), fields: f ? { ...c.fields, [f]: n(String(c.fields[f])) } : c.fields };
+      return defined({ ...c, id: id(c.id), consumer: n(c.consumer), fields: f ? { ...c.fields, [f]: n(String(c.fields[f])) } : c.fields }) as unknown as Cred;
     }),
     upstreams: m.upstreams.map((u) => ({ ...u, name: n(u.name) })),
     certificates: m.certificates.map((c) => ({ ...c, snis: c.snis.map(n) })),
     caCertificates: m.caCertificates,
     caWithId: m.caWithId,
     vaults: m.vaults.map((v) => ({ ...v, prefix: n(v.prefix) })),
-    keySets: m.keySets.map((k) => ({ ...k, name: n(k.name) })),
+    keySets: m.keySets.map((k) => defined({ ...k, name: n(k.name), id: id(k.id) }) as unknown as KeySet),
     keys: m.keys.map((k) => ({ ...k, name: k.name && n(k.name), set: k.set && n(k.set) })),
   };
+}
+
+// ---- hand-overs of unique values ------------------------------------------------------------
+
+/**
+ * The kinds whose unique values the file may hand from one live entity to another: the entity is
+ * the same (the file keeps its id) while its name, username or key changes to one another live
+ * entity holds. `match` finds a file entity's live counterpart as diff/match.ts does: by id when
+ * the file gives one, else by name (unless a file entity with an id took it), else (consumers) by
+ * custom_id.
+ */
+type Handed = { id?: string; kid?: string };
+interface HandOverKind<T extends Handed> {
+  kind: string;
+  list(m: Model): T[];
+  /** The values Kong keeps unique, the first of them the entity's name in the file. */
+  values: Array<(t: T) => string | undefined>;
+  /** For a kind the file gives no ids: what makes a file entity the live one. */
+  same?: (live: T, mine: T) => boolean;
+}
+const HAND_OVER_KINDS = {
+  service: { kind: 'service', list: (m: Model) => m.services, values: [(s: Service) => s.name] } as HandOverKind<Service>,
+  route: { kind: 'route', list: (m: Model) => m.routes, values: [(r: Route) => r.name] } as HandOverKind<Route>,
+  consumer: {
+    kind: 'consumer',
+    list: (m: Model) => m.consumers,
+    values: [(c: Consumer) => c.username, (c: Consumer) => (typeof c.fields.custom_id === 'string' ? c.fields.custom_id : undefined)],
+  } as HandOverKind<Consumer>,
+  key_set: { kind: 'key_set', list: (m: Model) => m.keySets, values: [(k: KeySet) => k.name] } as HandOverKind<KeySet>,
+  keyauth: { kind: 'keyauth', list: (m: Model) => m.creds.filter((c) => c.kind === 'keyauth_credentials'), values: [(c: Cred) => String(c.fields.key)] } as HandOverKind<Cred>,
+  // A key is its kid in its set (set names as written: a set renamed under a kept id is missed).
+  key: { kind: 'key', list: (m: Model) => m.keys, values: [(k: Key) => k.name], same: (l: Key, k: Key) => l.kid === k.kid && l.set === k.set } as HandOverKind<Key>,
+};
+type HandOverKindName = keyof typeof HAND_OVER_KINDS;
+const HAND_OVER_KIND_NAMES = Object.keys(HAND_OVER_KINDS) as HandOverKindName[];
+
+/** For each entity of `b` of the kind, its live counterpart in `a` (undefined: a create). */
+function matchOf<T extends Handed>(k: HandOverKind<T>, a: Model, b: Model): Map<T, T | undefined> {
+  const live = k.list(a);
+  const want = k.list(b);
+  const out = new Map<T, T | undefined>();
+  const taken = new Set<T>();
+  for (const e of want) {
+    if (!e.id && !k.same) continue;
+    const x = live.find((l) => (k.same ? k.same(l, e) : l.id === e.id));
+    out.set(e, x);
+    if (x) taken.add(x);
+  }
+  for (const [i, value] of k.values.entries()) {
+    for (const e of want) {
+      if (e.id || out.get(e)) continue;
+      const v = value(e);
+      const x = v === undefined ? undefined : live.find((l) => value(l) === v && !taken.has(l));
+      // Only by name, or (consumers) by custom_id when the name is new.
+      if (i > 0 && live.some((l) => k.values[0](l) === k.values[0](e))) continue;
+      if (x) {
+        out.set(e, x);
+        taken.add(x);
+      }
+    }
+  }
+  for (const e of want) if (!out.has(e)) out.set(e, undefined);
+  return out;
+}
+
+/**
+ * The hand-overs from `a` to `b`: per kind, the file entities that take a unique value another
+ * live entity holds, that entity staying (matched by another file entity), so that the value
+ * changes hands between two entities Kong keeps (`handed`, by their names in `b`); `swapped`,
+ * those of them on a cycle (two services swapping names, three usernames rotated), which no
+ * order of the plan's writes hands over without a set-aside. And `newRefs`: entities of `b`
+ * whose reference to a swapped entity is new (the referring entity is new, or referred to another
+ * live entity before).
+ */
+export function handOvers(a: Model, b: Model): { handed: Map<HandOverKindName, Set<string>>; swapped: Map<HandOverKindName, Set<string>>; newRefs: Set<string> } {
+  const handed = new Map<HandOverKindName, Set<string>>();
+  const swapped = new Map<HandOverKindName, Set<string>>();
+  const matches = new Map<HandOverKindName, Map<Handed, Handed | undefined>>();
+  const add = (m: Map<HandOverKindName, Set<string>>, kind: HandOverKindName, names: string[]) => {
+    const set = m.get(kind) ?? new Set<string>();
+    for (const n of names) set.add(n);
+    m.set(kind, set);
+  };
+  for (const name of HAND_OVER_KIND_NAMES) {
+    const k = HAND_OVER_KINDS[name] as unknown as HandOverKind<Handed>;
+    const match = matchOf(k, a, b);
+    matches.set(name, match);
+    const staying = new Map<Handed, Handed>();
+    for (const [e, x] of match) if (x) staying.set(x, e);
+    for (const value of k.values) {
+      // live entity → the live entity whose value its file counterpart takes.
+      const takes = new Map<Handed, Handed>();
+      for (const [e, x] of match) {
+        const v = value(e);
+        if (v === undefined) continue;
+        const holder = k.list(a).find((l) => value(l) === v);
+        if (!holder || holder === x || !staying.has(holder)) continue;
+        add(handed, name, [k.values[0](e)!, k.values[0](staying.get(holder)!)!]);
+        if (x) takes.set(x, holder);
+      }
+      for (const start of takes.keys()) {
+        const path = [start];
+        for (let y = takes.get(start); y !== undefined && !path.includes(y); y = takes.get(y)) path.push(y);
+        if (takes.get(path[path.length - 1]) === start) add(swapped, name, path.map((x) => k.values[0](staying.get(x)!)!));
+      }
+    }
+  }
+  // The live entity a name of `b` stands for (null: a new one), and the one a name of `a` does.
+  const inB = (kind: HandOverKindName, name: string | undefined) => {
+    const k = HAND_OVER_KINDS[kind] as unknown as HandOverKind<Handed>;
+    const e = k.list(b).find((t) => k.values[0](t) === name);
+    return e ? (matches.get(kind)!.get(e) ?? null) : null;
+  };
+  const inA = (kind: HandOverKindName, name: string | undefined) => {
+    const k = HAND_OVER_KINDS[kind] as unknown as HandOverKind<Handed>;
+    return k.list(a).find((t) => k.values[0](t) === name) ?? null;
+  };
+  const newRefs = new Set<string>();
+  const check = (what: string, kind: HandOverKindName, refB: string | undefined, before: { ref: string | undefined } | undefined) => {
+    if (refB === undefined || !swapped.get(kind)?.has(refB)) return;
+    const target = inB(kind, refB);
+    if (!before || target === null || inA(kind, before.ref) !== target) newRefs.add(`${what}→${kind}`);
+  };
+  for (const r of b.routes) check('route', 'service', r.service, a.routes.find((x) => x.name === r.name) && { ref: a.routes.find((x) => x.name === r.name)!.service });
+  for (const p of b.plugins) {
+    const before = a.plugins.find((x) => x.name === p.name && JSON.stringify(scopeRef(x.scope)) === JSON.stringify(scopeRef(p.scope)));
+    check('plugin', 'service', p.scope.service, before && { ref: before.scope.service });
+    check('plugin', 'route', p.scope.route, before && { ref: before.scope.route });
+    check('plugin', 'consumer', p.scope.consumer, before && { ref: before.scope.consumer });
+  }
+  for (const c of b.creds) {
+    const before = a.creds.find((x) => x.kind === c.kind && JSON.stringify(x.fields) === JSON.stringify(c.fields));
+    check(c.kind, 'consumer', c.consumer, before && { ref: before.consumer });
+  }
+  for (const k of b.keys) {
+    const before = a.keys.find((x) => x.kid === k.kid);
+    check('key', 'key_set', k.set, before && { ref: before.set });
+  }
+  return { handed, swapped, newRefs };
+}
+
+/** Labels for fast-check's statistics: which kinds hand a value over, and whether a new reference meets one. */
+export function handOverLabel(a: Model, b: Model): string {
+  const { handed, swapped, newRefs } = handOvers(a, b);
+  if (swapped.size) return `cycle of hand-overs${newRefs.size ? ' + new reference' : ''}`;
+  return handed.size ? 'chain of hand-overs' : 'no hand-over';
 }
 
 /**
  * Whether going from `a` to `b` may need a cycle of unique-value hand-overs, which no order of
  * the plan's own writes can make without Kong's 409 (convergence-examples.test.ts): a custom_id
- * handed to another consumer while its holder stays, or a service id kept under a name another
- * service of `a` holds. Only then may apply add a write that sets a value aside
+ * handed to another consumer (its holder staying, or deleted), or an id kept under a name,
+ * username or key another live entity holds. Only then may apply add a write that sets a value aside
  * (apply/temporary-release.ts).
  */
 export function knownUnorderable(a: Model, b: Model): boolean {
@@ -687,8 +894,262 @@ export function knownUnorderable(a: Model, b: Model): boolean {
     const before = s.id && a.services.find((x) => x.id === s.id);
     if (before && before.name !== s.name && a.services.some((x) => x.name === s.name)) return true;
   }
-  return false;
+  // A custom_id taken from a live consumer that goes (deleted, as the file gives its taker another
+  // id): the delete may wait for credentials moving to the taker, which waits for the value.
+  const consumers = matchOf(HAND_OVER_KINDS.consumer, a, b);
+  for (const [c, x] of consumers) {
+    const holder = a.consumers.find((h) => h.fields.custom_id !== undefined && h.fields.custom_id === c.fields.custom_id);
+    if (holder && holder !== x) return true;
+  }
+  return handOvers(a, b).handed.size > 0;
 }
 
-/** Two models: a live state and the file applied over it. */
-export const pairArb: fc.Arbitrary<[Model, Model]> = fc.tuple(modelArb, modelArb);
+/**
+ * A partial file for --no-deletes: `b` with some of its services, consumers and key sets left
+ * out, the entities under them naming them (a route, a plugin, a credential, a key added to a
+ * live parent). So that leaving a parent out changes nothing, `full` is `b` with each of them
+ * exactly as `a` has it (only those `a` has, that hand nothing over and clash with nothing in
+ * `b`). Undefined when there is none.
+ */
+export function partialOf(a: Model, b: Model, kinds: Array<'service' | 'consumer' | 'key_set'>, pick: number): { full: Model; partial: Model; references: number } | undefined {
+  const full = structuredClone(b);
+  const handed = handOvers(a, b).handed;
+  const left: { service: string[]; consumer: string[]; key_set: string[] } = { service: [], consumer: [], key_set: [] };
+  const referenced = {
+    service: new Set([...b.routes.map((r) => r.service), ...b.plugins.map((p) => p.scope.service)]),
+    consumer: new Set([...b.creds.map((c) => c.consumer), ...b.plugins.map((p) => p.scope.consumer)]),
+    key_set: new Set(b.keys.map((k) => k.set)),
+  };
+  const choose = <T extends { id?: string }>(kind: 'service' | 'consumer' | 'key_set', live: T[], mine: T[], nameOf: (t: T) => string, fits: (t: T) => boolean) => {
+    if (!kinds.includes(kind)) return;
+    const fitting = live.filter((t) => {
+      const n = nameOf(t);
+      const same = mine.find((x) => nameOf(x) === n);
+      if (handed.get(kind)?.has(n)) return false;
+      if (same && same.id !== t.id && same.id !== undefined) return false;
+      if (t.id && mine.some((x) => x.id === t.id && nameOf(x) !== n)) return false;
+      return fits(t);
+    });
+    if (!fitting.length) return;
+    // Those the file names from below first: what a partial file is for.
+    const named = fitting.filter((t) => referenced[kind].has(nameOf(t)));
+    const from = named.length ? named : fitting;
+    const t = from[pick % from.length];
+    const i = mine.findIndex((x) => nameOf(x) === nameOf(t));
+    if (i >= 0) mine[i] = structuredClone(t);
+    else mine.push(structuredClone(t));
+    left[kind].push(nameOf(t));
+  };
+  choose('service', a.services, full.services, (s) => s.name, (s) => !s.clientCert && !s.caCerts);
+  choose('consumer', a.consumers, full.consumers, (c) => c.username, (c) => c.fields.custom_id === undefined || !full.consumers.some((x) => x.username !== c.username && x.fields.custom_id === c.fields.custom_id));
+  choose('key_set', a.keySets, full.keySets, (k) => k.name, () => true);
+  if (!left.service.length && !left.consumer.length && !left.key_set.length) return undefined;
+  const partial = structuredClone(full);
+  partial.services = partial.services.filter((s) => !left.service.includes(s.name));
+  partial.consumers = partial.consumers.filter((c) => !left.consumer.includes(c.username));
+  partial.keySets = partial.keySets.filter((k) => !left.key_set.includes(k.name));
+  // How many of its entities name a parent it leaves out.
+  const references =
+    partial.routes.filter((r) => left.service.includes(r.service)).length +
+    partial.plugins.filter((p) => left.service.includes(p.scope.service ?? '') || left.consumer.includes(p.scope.consumer ?? '')).length +
+    partial.creds.filter((c) => left.consumer.includes(c.consumer)).length +
+    partial.keys.filter((k) => left.key_set.includes(k.set ?? '')).length;
+  return { full, partial, references };
+}
+
+/**
+ * `b` without the ids that would make it replace a live entity of `a` (the same name under
+ * another id, or an id where `a`'s file gave none, so Kong chose one): each takes the id `a`
+ * gave its namesake, if any. What --no-deletes cannot apply (the live entity would have to go
+ * first) becomes what it can. Certificates and CA certificates keep `a`'s choice of an id, and a
+ * service naming one by an id it will not have leaves it out; a key stays in its live set; and a
+ * custom_id or key name that a live entity the file does not name holds is left out.
+ */
+export function withoutReplacements(a: Model, b0: Model): Model {
+  const b = structuredClone(b0);
+  const align = <T extends { id?: string }>(live: T[], mine: T[], nameOf: (t: T) => string) => {
+    for (const t of mine) {
+      const namesake = live.find((l) => nameOf(l) === nameOf(t));
+      if (!namesake) continue;
+      if (namesake.id) t.id = namesake.id;
+      else delete t.id;
+    }
+    // An id now on two: the one that is not its live holder's namesake goes without.
+    for (const t of mine) {
+      if (t.id && mine.some((x) => x !== t && x.id === t.id) && !live.some((l) => l.id === t.id && nameOf(l) === nameOf(t))) delete t.id;
+    }
+  };
+  align(a.services, b.services, (s) => s.name);
+  align(a.routes, b.routes, (r) => r.name);
+  align(a.consumers, b.consumers, (c) => c.username);
+  align(a.keySets, b.keySets, (k) => k.name);
+  align(
+    a.creds.filter((c) => c.kind === 'keyauth_credentials'),
+    b.creds.filter((c) => c.kind === 'keyauth_credentials'),
+    (c) => String(c.fields.key),
+  );
+  // A custom_id or a key's name taken from a live entity the file does not name (that stays).
+  for (const c of b.consumers) {
+    const v = c.fields.custom_id;
+    const holder = v === undefined ? undefined : a.consumers.find((x) => x.fields.custom_id === v);
+    if (!holder || holder.username === c.username || (c.id !== undefined && c.id === holder.id)) continue;
+    const named = b.consumers.some((x) => x !== c && ((x.id !== undefined && x.id === holder.id) || x.username === holder.username));
+    // A file consumer with a new username and no id is the holder, found by its custom_id.
+    const isHolder = c.id === undefined && !a.consumers.some((x) => x.username === c.username);
+    if (!named && !isHolder) delete c.fields.custom_id;
+  }
+  for (const k of b.keys) {
+    const holder = k.name === undefined ? undefined : a.keys.find((x) => x.name === k.name && x.kid !== k.kid);
+    if (holder && !b.keys.some((x) => x.kid === holder.kid)) delete k.name;
+  }
+  // A key is its kid in its set: one moved to another set is a new key, which would meet its
+  // live self's name. It stays in its live set when the file has that set, else goes without
+  // that name.
+  for (const k of b.keys) {
+    const live = a.keys.find((x) => x.kid === k.kid);
+    if (!live || live.set === k.set) continue;
+    if (live.set === undefined || b.keySets.some((ks) => ks.name === live.set)) {
+      k.set = live.set;
+      if (!k.set) k.nested = false;
+    } else if (live.name !== undefined && k.name === live.name) delete k.name;
+  }
+  for (const c of b.certificates) {
+    const live = a.certificates.find((x) => x.pair === c.pair);
+    if (live) c.withId = live.withId;
+  }
+  for (const i of b.caCertificates) if (a.caCertificates.includes(i)) b.caWithId[i] = a.caWithId[i];
+  for (const s of b.services) {
+    if (s.clientCert && !b.certificates.find((c) => c.pair === s.clientCert)?.withId) delete s.clientCert;
+    if (s.caCerts) {
+      const cas = s.caCerts.filter((i) => b.caWithId[i]);
+      if (cas.length) s.caCerts = cas;
+      else delete s.caCerts;
+    }
+  }
+  return b;
+}
+
+// ---- pairs of models ---------------------------------------------------------------------
+
+/**
+ * What `withHandOvers` adds to a pair: for each kind, the live entities of that kind (two at
+ * least, added when `a` lacks them) keep their ids in `b` under one another's names, rotated;
+ * with `newRefs`, `b` also refers anew to one of them (a route and a plugin on a service that
+ * took another's name, a plugin on such a route, a key-auth credential and a plugin under such a
+ * consumer, a key in such a key set).
+ */
+export interface HandOverPlan {
+  kinds: HandOverKindName[];
+  newRefs: boolean;
+  /** Which of the rotated entities new references go to, and whether they are nested. */
+  pick: number;
+  nested: boolean;
+}
+
+const handOverPlanArb: fc.Arbitrary<HandOverPlan> = fc.record({
+  kinds: fc.subarray(HAND_OVER_KIND_NAMES, { minLength: 1, maxLength: 3 }),
+  newRefs: fc.boolean(),
+  pick: fc.nat(5),
+  nested: fc.boolean(),
+});
+
+const POOLS: Record<HandOverKindName, { names: readonly string[]; ids: readonly string[] }> = {
+  service: { names: SERVICES, ids: SERVICE_IDS },
+  route: { names: ROUTES, ids: ROUTE_IDS },
+  consumer: { names: CONSUMERS, ids: CONSUMER_IDS },
+  key_set: { names: KEY_SETS, ids: KEY_SET_IDS },
+  keyauth: { names: KEYS, ids: KEYAUTH_IDS },
+  key: { names: KEY_NAMES, ids: [] },
+};
+
+export function withHandOvers(a0: Model, b0: Model, plan: HandOverPlan): [Model, Model] {
+  const a = structuredClone(a0);
+  const b = structuredClone(b0);
+  const rotated = new Map<HandOverKindName, string[]>();
+  const minimal: Record<HandOverKindName, (m: Model, name: string) => boolean> = {
+    service: (m, name) => (m.services.push({ name, fields: { host: 'a.internal' } }), true),
+    route: (m, name) => (m.services.length ? (m.routes.push({ name, service: m.services[0].name, nested: false, fields: { paths: [`/${name}`] } }), true) : false),
+    consumer: (m, name) => (m.consumers.push({ username: name, fields: {} }), true),
+    key_set: (m, name) => (m.keySets.push({ name }), true),
+    keyauth: (m, name) => (m.consumers.length ? (m.creds.push({ kind: 'keyauth_credentials', consumer: m.consumers[0].username, fields: { key: name } }), true) : false),
+    key: () => false,
+  };
+  for (const kind of HAND_OVER_KIND_NAMES) {
+    if (!plan.kinds.includes(kind)) continue;
+    if (kind === 'key') {
+      // Keys have no ids in the file: both keys, outside any set (so each is its kid), swap names.
+      for (const m of [a, b]) {
+        for (const j of JWKS) if (!m.keys.some((k) => k.kid === j.kid)) m.keys.push({ ...j, nested: false });
+        for (const k of m.keys) Object.assign(k, { set: undefined, nested: false });
+        m.keys = m.keys.map((k) => defined({ ...k }) as unknown as Key);
+      }
+      a.keys.forEach((k) => (k.name = KEY_NAMES[JWKS.findIndex((j) => j.kid === k.kid)]));
+      b.keys.forEach((k) => (k.name = KEY_NAMES[(JWKS.findIndex((j) => j.kid === k.kid) + 1) % KEY_NAMES.length]));
+      continue;
+    }
+    const k = HAND_OVER_KINDS[kind] as unknown as HandOverKind<Handed>;
+    const { names, ids } = POOLS[kind];
+    const nameOf = (t: Handed) => k.values[0](t)!;
+    // Two at least on each side.
+    for (const n of names) if (k.list(a).length < 2 && !k.list(a).some((t) => nameOf(t) === n)) minimal[kind](a, n);
+    const parts = k.list(a).map(nameOf);
+    if (parts.length < 2) continue;
+    for (const n of parts) if (!k.list(b).some((t) => nameOf(t) === n) && !minimal[kind](b, n)) break;
+    if (!parts.every((n) => k.list(b).some((t) => nameOf(t) === n))) continue;
+    const idOf = (n: string) => ids[names.indexOf(n)];
+    for (const t of k.list(a)) t.id = idOf(nameOf(t));
+    for (const t of k.list(b)) {
+      const i = parts.indexOf(nameOf(t));
+      if (i < 0) delete t.id;
+      else t.id = idOf(parts[(i + 1) % parts.length]);
+    }
+    rotated.set(kind, parts);
+  }
+  if (plan.newRefs) {
+    const pickOf = (kind: HandOverKindName) => {
+      const parts = rotated.get(kind);
+      return parts && parts[plan.pick % parts.length];
+    };
+    const addPlugin = (p: Plugin) => {
+      if (!b.plugins.some((x) => x.name === p.name && JSON.stringify(scopeRef(x.scope)) === JSON.stringify(scopeRef(p.scope)))) b.plugins.push(p);
+    };
+    const s = pickOf('service');
+    if (s) {
+      const fresh = ROUTES.find((r) => !a.routes.some((x) => x.name === r) && !rotated.get('route')?.includes(r)) ?? ROUTES.find((r) => !rotated.get('route')?.includes(r));
+      if (fresh) {
+        const r = b.routes.find((x) => x.name === fresh);
+        if (r) r.service = s;
+        else b.routes.push({ name: fresh, service: s, nested: plan.nested, fields: { paths: [`/${fresh}`] } });
+      }
+      addPlugin({ name: 'cors', scope: { service: s }, nested: plan.nested, fields: { config: {} } });
+    }
+    const r = pickOf('route');
+    if (r) addPlugin({ name: 'request-transformer', scope: { route: r }, nested: plan.nested, fields: { config: {} } });
+    const c = pickOf('consumer');
+    if (c) {
+      const key = KEYS.find((x) => !a.creds.some((y) => y.kind === 'keyauth_credentials' && y.fields.key === x)) ?? KEYS[plan.pick % KEYS.length];
+      const cred = b.creds.find((y) => y.kind === 'keyauth_credentials' && y.fields.key === key);
+      if (cred) cred.consumer = c;
+      else b.creds.push({ kind: 'keyauth_credentials', consumer: c, fields: { key } });
+      addPlugin({ name: 'rate-limiting', scope: { consumer: c }, nested: plan.nested, fields: { config: { minute: 10, policy: 'local' } } });
+    }
+    const ks = pickOf('key_set');
+    if (ks) {
+      const j = JWKS.find((x) => !a.keys.some((y) => y.kid === x.kid)) ?? JWKS[plan.pick % JWKS.length];
+      const key = b.keys.find((y) => y.kid === j.kid);
+      if (key) key.set = ks;
+      else b.keys.push({ ...j, set: ks, nested: plan.nested });
+    }
+  }
+  return [a, b];
+}
+
+/**
+ * Two models: a live state and the file applied over it. Most are drawn independently; the rest
+ * (two in five) hand unique values over between entities Kong keeps, often with new references
+ * to them, which independent draws rarely do.
+ */
+export const pairArb: fc.Arbitrary<[Model, Model]> = fc.oneof(
+  { weight: 3, arbitrary: fc.tuple(modelArb, modelArb) },
+  { weight: 2, arbitrary: fc.tuple(modelArb, modelArb, handOverPlanArb).map(([a, b, plan]) => withHandOvers(a, b, plan)) },
+);

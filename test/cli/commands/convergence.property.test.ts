@@ -9,7 +9,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deckYaml, expectStoreHolds, knownUnorderable, pairArb, type Model } from './convergence-model';
+import { deckYaml, expectStoreHolds, handOverLabel, knownUnorderable, pairArb, type Model } from './convergence-model';
 import { runCli } from './run-cli';
 import { simSession } from './sim-session';
 
@@ -19,6 +19,8 @@ const seed = process.env.CONVERGENCE_SEED ? Number(process.env.CONVERGENCE_SEED)
 const numRuns = process.env.CONVERGENCE_RUNS ? Number(process.env.CONVERGENCE_RUNS) : 40;
 
 const WRITE_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'];
+/** How many runs handed unique values over, and how many of those in a cycle met a new reference (convergence-model.ts handOvers). */
+const labels = new Map<string, number>();
 
 async function run(args: string[]) {
   const r = await runCli([...args, ...addr()]);
@@ -74,9 +76,13 @@ describe('convergence, as a property', () => {
     console.log(`convergence property: seed ${seed}, ${numRuns} runs`);
     await fc.assert(
       fc.asyncProperty(pairArb, fc.constantFrom(1, 3, 10), async ([a, b], parallelism) => {
+        const label = handOverLabel(a, b);
+        labels.set(label, (labels.get(label) ?? 0) + 1);
         await converge(a, b, parallelism);
       }),
       { numRuns, seed, endOnFailure: Boolean(process.env.CONVERGENCE_NO_SHRINK) },
     );
+    // Counted over every run tried, shrinking included.
+    console.log(`convergence property: ${[...labels].map(([l, n]) => `${n} ${l}`).join(', ')}`);
   }, Number(process.env.CONVERGENCE_TIMEOUT_MS ?? 300_000));
 });
