@@ -25,6 +25,7 @@ import { PluginServerError } from './errors';
 import { LogThrottle, describeError, type Logger } from './logger';
 import type { PluginInstance } from './instances';
 import { PLUGIN_PHASES } from './plugin-loader';
+import { randomIdBase } from './id-base';
 
 const KNOWN_PHASES = new Set<string>(PLUGIN_PHASES);
 
@@ -145,7 +146,7 @@ export class EventTable {
   private readonly live = new Map<number, KongEvent>();
   /** Events waiting for Kong's next Step, longest-waiting first (re-inserted on every wait). */
   private readonly awaiting = new Map<number, KongEvent>();
-  private nextId = 0;
+  private nextId = randomIdBase();
   private refusing: string | undefined;
   private idleWaiters: Array<() => void> = [];
   /** One exception line per plugin phase and second, one refusal line per second. */

@@ -44,7 +44,7 @@ class Reader {
     return this.b[this.pos++]!;
   }
 
-  /** A non-negative integer in fixint, uint8, uint16 or uint32 form. */
+  /** A non-negative integer in fixint, uint8, uint16, uint32 or uint64 form, up to 2^53 - 1. */
   uint(): number {
     const t = this.byte();
     if (t <= 0x7f) return t;
@@ -61,6 +61,12 @@ class Reader {
     if (t === 0xce && p + 4 <= b.length) {
       this.pos = p + 4;
       return b[p]! * 0x1000000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);
+    }
+    // instance and event ids start at a random point below 2^52 (id-base.ts)
+    if (t === 0xcf && p + 8 <= b.length && b[p] === 0 && b[p + 1]! <= 0x1f) {
+      this.pos = p + 8;
+      const high = b[p + 1]! * 0x10000 + ((b[p + 2]! << 8) | b[p + 3]!);
+      return high * 0x100000000 + (b[p + 4]! * 0x1000000 + ((b[p + 5]! << 16) | (b[p + 6]! << 8) | b[p + 7]!));
     }
     this.ok = false;
     return 0;
@@ -154,14 +160,16 @@ export function decodeHotRequest(bytes: Uint8Array): unknown[] | undefined {
   return [0, msgid, method, [params]];
 }
 
-/** A non-negative integer in MessagePack's smallest form, up to uint32; undefined beyond. */
+/** A non-negative integer in MessagePack's smallest form, up to 2^53 - 1; undefined beyond. */
 export function uintBytes(n: number): number[] | undefined {
-  if (!Number.isInteger(n) || n < 0) return undefined;
+  if (!Number.isSafeInteger(n) || n < 0) return undefined;
   if (n <= 0x7f) return [n];
   if (n <= 0xff) return [0xcc, n];
   if (n <= 0xffff) return [0xcd, n >> 8, n & 0xff];
   if (n <= 0xffffffff) return [0xce, (n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
-  return undefined;
+  const high = Math.floor(n / 0x100000000);
+  const low = n >>> 0;
+  return [0xcf, 0, (high >>> 16) & 0xff, (high >>> 8) & 0xff, high & 0xff, (low >>> 24) & 0xff, (low >>> 16) & 0xff, (low >>> 8) & 0xff, low & 0xff];
 }
 
 /** `[1, msgid, nil, {Data: "ret", EventId: eventId}]` as bytes, or undefined for ids it does not cover. */

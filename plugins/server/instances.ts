@@ -8,6 +8,7 @@
  */
 import type { LoadedPlugin, PluginObject } from './plugin-loader';
 import type { Logger } from './logger';
+import { randomIdBase } from './id-base';
 
 export class PluginInstance {
   /** ms since the epoch; 0 = never used (expiry then counts from the start, as in kong-pdk). */
@@ -48,7 +49,7 @@ export interface InstanceTableOptions {
 
 export class InstanceTable {
   private readonly instances = new Map<number, PluginInstance>();
-  private nextId = 0;
+  private nextId = randomIdBase();
   private readonly now: () => number;
 
   constructor(private readonly options: InstanceTableOptions) {

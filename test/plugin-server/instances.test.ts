@@ -30,16 +30,38 @@ describe('plugin instances', () => {
     const { rpc } = await serve();
     const first = await rpc.call('plugin.StartInstance', { Name: 'ender', Config: JSON.stringify(config) });
     const second = await rpc.call('plugin.StartInstance', { Name: 'ender', Config: JSON.stringify(config) });
-    expect(first).toMatchObject({ ok: true, result: { Name: 'ender', Id: 0, Config: config } });
-    expect(second).toMatchObject({ ok: true, result: { Id: 1 } });
+    const a = (first as { result: { Id: number } }).result.Id;
+    expect(first).toMatchObject({ ok: true, result: { Name: 'ender', Id: a, Config: config } });
+    expect(second).toMatchObject({ ok: true, result: { Id: a + 1 } });
     expect(typeof (first as { result: { StartTime: number } }).result.StartTime).toBe('number');
-    expect(await rpc.call('plugin.InstanceStatus', 1)).toMatchObject({ ok: true, result: { Name: 'ender', Id: 1, Config: config } });
-    expect(await rpc.call('plugin.CloseInstance', 0)).toEqual({ ok: true, result: { Name: 'ender', Id: 0, Config: config } });
-    expect(await rpc.call('plugin.CloseInstance', 0)).toEqual({ ok: false, error: 'no plugin instance #0', stage: 'remote' });
-    expect(await rpc.call('plugin.HandleEvent', { InstanceId: 0, EventName: 'access' })).toEqual({ ok: false, error: 'no plugin instance #0', stage: 'remote' });
+    expect(await rpc.call('plugin.InstanceStatus', a + 1)).toMatchObject({ ok: true, result: { Name: 'ender', Id: a + 1, Config: config } });
+    expect(await rpc.call('plugin.CloseInstance', a)).toEqual({ ok: true, result: { Name: 'ender', Id: a, Config: config } });
+    expect(await rpc.call('plugin.CloseInstance', a)).toEqual({ ok: false, error: `no plugin instance #${a}`, stage: 'remote' });
+    expect(await rpc.call('plugin.HandleEvent', { InstanceId: a, EventName: 'access' })).toEqual({ ok: false, error: `no plugin instance #${a}`, stage: 'remote' });
     const bad = await rpc.call('plugin.StartInstance', { Name: 'ender', Config: '{not json' });
     expect(bad).toMatchObject({ ok: false, stage: 'remote', error: expect.stringContaining('JSON') });
     rpc.close();
+  });
+
+  it('numbers instances and events from a random point, so ids Kong kept from a restarted server meet nothing', async () => {
+    // Kong keeps instance ids across a plugin-server restart until one is answered "no plugin
+    // instance": numbered from 0 again, route B's kept id named route A's new instance
+    const firsts: number[] = [];
+    const events: number[] = [];
+    for (let run = 0; run < 2; run++) {
+      const { server, rpc } = await serve();
+      const started = await rpc.call('plugin.StartInstance', { Name: 'ender', Config: JSON.stringify({ access: 'return' }) });
+      const id = (started as { result: { Id: number } }).result.Id;
+      const handled = await rpc.call('plugin.HandleEvent', { InstanceId: id, EventName: 'access' });
+      firsts.push(id);
+      events.push((handled as { result: { EventId: number } }).result.EventId);
+      rpc.close();
+      await server.stop('SIGKILL');
+    }
+    for (const ids of [firsts, events]) {
+      expect(ids[0]).not.toBe(ids[1]);
+      for (const id of ids) expect(Number.isSafeInteger(id) && id >= 0 && id < 2 ** 52).toBe(true);
+    }
   });
 
   it('expires an idle instance when it is next looked up, without any timer', async () => {
@@ -64,16 +86,18 @@ describe('plugin instances', () => {
 
   it('keeps at most --max-instances, dropping the least recently used', async () => {
     const { server, rpc } = await serve(['--max-instances', '2']);
-    for (let i = 0; i < 2; i++) await rpc.call('plugin.StartInstance', { Name: 'ender', Config: JSON.stringify(config) });
+    const ids: number[] = [];
+    const start = async () => ids.push(((await rpc.call('plugin.StartInstance', { Name: 'ender', Config: JSON.stringify(config) })) as { result: { Id: number } }).result.Id);
+    for (let i = 0; i < 2; i++) await start();
     await sleep(5);
-    expect(await rpc.call('plugin.HandleEvent', { InstanceId: 0, EventName: 'access' })).toMatchObject({ ok: true });
+    expect(await rpc.call('plugin.HandleEvent', { InstanceId: ids[0], EventName: 'access' })).toMatchObject({ ok: true });
     await sleep(5);
-    await rpc.call('plugin.StartInstance', { Name: 'ender', Config: JSON.stringify(config) });
-    expect(await rpc.call('plugin.InstanceStatus', 1)).toEqual({ ok: false, error: 'no plugin instance #1', stage: 'remote' });
-    expect(await rpc.call('plugin.InstanceStatus', 0)).toMatchObject({ ok: true });
-    expect(await rpc.call('plugin.InstanceStatus', 2)).toMatchObject({ ok: true });
+    await start();
+    expect(await rpc.call('plugin.InstanceStatus', ids[1])).toEqual({ ok: false, error: `no plugin instance #${ids[1]}`, stage: 'remote' });
+    expect(await rpc.call('plugin.InstanceStatus', ids[0])).toMatchObject({ ok: true });
+    expect(await rpc.call('plugin.InstanceStatus', ids[2])).toMatchObject({ ok: true });
     expect((await serverStatus(server.socketPath)).InstanceCount).toBe(2);
-    await server.waitForLog('2 plugin instances: dropping the least recently used, #1 of ender');
+    await server.waitForLog(`2 plugin instances: dropping the least recently used, #${ids[1]} of ender`);
     rpc.close();
   });
 
@@ -99,5 +123,41 @@ describe('plugin instances', () => {
     expect(access.map((e) => e.outcome)).toEqual(['rpc-error', 'ret']);
     expect(access[0].error).toMatch(/^no plugin instance #\d+$/);
     expect(access[1].instanceId).not.toBe(first.events[0].instanceId);
+  });
+
+  it.each(['3.4.2', '3.9.1'])('after a plugin-server restart, Kong %s never runs a route with the instance of another', async (kongVersion) => {
+    // Kong keeps the instance ids the dead process gave until one is answered "no plugin
+    // instance". Numbered from 0 again, the first instance started after the restart (a route
+    // Kong had not served yet, or one whose config changed) took the id Kong kept for the
+    // closed route, whose requests then ran the open config and passed.
+    const { server, rpc } = await serve();
+    rpc.close();
+    upstream ??= await echoUpstream();
+    const service = kongService({ host: '127.0.0.1', port: upstream.port });
+    const closed = kongRoute({ paths: ['/closed'], service: { id: service.id } });
+    const later = kongRoute({ paths: ['/later'], service: { id: service.id } });
+    const sim = new KongSim({
+      kongVersion,
+      servers: [{ name: 'ender', socketPath: server.socketPath, plugins: await ourDumpAllPlugins(fixtureDir('ender')) }],
+      services: [service],
+      routes: [closed, later],
+      plugins: [
+        { name: 'ender', route: closed.id, config: { access: 'exit' } },
+        { name: 'ender', route: later.id, config: { access: 'return' } },
+      ],
+    });
+    try {
+      expect((await sim.request({ method: 'GET', path: '/closed' })).status).toBe(403);
+      await server.restart();
+      const first = await sim.request({ method: 'GET', path: '/later' });
+      expect(first.status).toBe(200);
+      expect(first.events.filter((e) => e.phase === 'access').map((e) => e.outcome)).toEqual(['ret']);
+      const again = await sim.request({ method: 'GET', path: '/closed' });
+      expect(again.status).toBe(403);
+      // the kept id meets nothing: Kong starts the closed route's instance again
+      expect(again.events.filter((e) => e.phase === 'access').map((e) => e.outcome)).toEqual(['rpc-error', 'exit']);
+    } finally {
+      sim.close();
+    }
   });
 });

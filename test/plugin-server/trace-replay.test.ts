@@ -8,7 +8,9 @@
  * and Kong proxies (fail open); ours answers `kong.response.exit(500, {message = "An unexpected
  * error occurred"})`, so Kong ends that request with its 500, never proxies, and runs no response
  * phase — one event and one RPC fewer. Every other request must be identical; ids (msgid,
- * EventId) are compared relative to the request's first, since the throw request shifts them.
+ * EventId) are compared relative to the request's first, since the throw request shifts them,
+ * and instance ids relative to the conversation's first: kong-pdk numbers them from 0, ours
+ * from a random point (plugins/server/id-base.ts).
  */
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,8 +21,18 @@ import { ourDumpAllPlugins, ourServer } from './helpers';
 
 type Line = { dir: string; msg: unknown[] };
 
-/** One request's messages, run-specific values masked, msgid and EventId relative to the request's first. */
-function normalizeSegment(lines: Line[]): unknown[] {
+/** The first instance id a conversation's StartInstance answers gave. */
+function firstInstanceId(lines: Line[]): number {
+  const answer = lines.find((l) => l.dir === 'ps->kong' && typeof (l.msg[3] as { Id?: unknown } | null)?.Id === 'number');
+  if (!answer) throw new Error('no StartInstance answer in the conversation');
+  return (answer.msg[3] as { Id: number }).Id;
+}
+
+/**
+ * One request's messages, run-specific values masked, msgid and EventId relative to the
+ * request's first, instance ids relative to `instanceBase`.
+ */
+function normalizeSegment(lines: Line[], instanceBase: number): unknown[] {
   let last: { method: string; args: unknown[] } | undefined;
   const firstMsgid = lines[0].msg[1] as number;
   let firstEvent: number | undefined;
@@ -29,6 +41,7 @@ function normalizeSegment(lines: Line[]): unknown[] {
     msg[1] = (msg[1] as number) - firstMsgid;
     if (line.dir === 'ps->kong' && msg[0] === 1 && msg[3] && typeof msg[3] === 'object') {
       if ('StartTime' in msg[3]) msg[3].StartTime = RS;
+      if (typeof msg[3].Id === 'number') msg[3].Id -= instanceBase;
       const data = msg[3].Data;
       if (data?.Method === 'kong.ctx.shared.set' && data.Args[0] === 'probe_access_result') data.Args[1] = maskProbeResult(data.Args[1]);
       if (typeof msg[3].EventId === 'number') {
@@ -46,6 +59,8 @@ function normalizeSegment(lines: Line[]): unknown[] {
       if (m === 'kong.log.serialize') p.Data = maskSerialize(p.Data);
     }
     if (line.dir === 'kong->ps' && msg[2] === 'plugin.StartInstance') msg[3][0].Config = JSON.parse(msg[3][0].Config);
+    if (line.dir === 'kong->ps' && msg[2] === 'plugin.HandleEvent') msg[3][0].InstanceId -= instanceBase;
+    if (line.dir === 'kong->ps' && (msg[2] === 'plugin.CloseInstance' || msg[2] === 'plugin.InstanceStatus')) msg[3][0] -= instanceBase;
     const data = (line.msg[3] as { Data?: any } | undefined)?.Data;
     if (line.dir === 'ps->kong') last = data && typeof data === 'object' && 'Method' in data ? { method: data.Method, args: data.Args } : undefined;
     return { dir: line.dir, msg };
@@ -108,15 +123,17 @@ describe('the recorded Kong 3.4.2 conversation, replayed against our plugin serv
     expect(throwIndex).toBe(4);
     for (let i = 0; i < theirs.length; i++) {
       if (i === throwIndex) continue;
-      const a = normalizeSegment(ours[i]);
-      const b = normalizeSegment(theirs[i]);
+      const a = normalizeSegment(ours[i], firstInstanceId(wire));
+      const b = normalizeSegment(theirs[i], firstInstanceId(trace as TraceLine[]));
       const firstDiff = b.findIndex((m, j) => !isDeepStrictEqual(m, a[j]));
       if (firstDiff >= 0) expect({ request: modes[i], index: firstDiff, ...(a[firstDiff] as object) }).toEqual({ request: modes[i], index: firstDiff, ...(b[firstDiff] as object) });
       expect(a).toEqual(b);
     }
-    // ids as kong-pdk hands them out: instances and events from 0, one new instance per request
-    expect((wire[1].msg[3] as { Id: number }).Id).toBe(0);
-    expect((wire[3].msg[3] as { EventId: number }).EventId).toBe(0);
+    // kong-pdk hands ids out from 0 (the trace), ours from a random point, one new instance per request
+    expect((trace[1].msg[3] as { Id: number }).Id).toBe(0);
+    expect((trace[3].msg[3] as { EventId: number }).EventId).toBe(0);
+    expect((wire[1].msg[3] as { Id: number }).Id).toBe(firstInstanceId(wire));
+    expect((wire[3].msg[3] as { EventId: number }).EventId).toBeGreaterThan(0);
   });
 
   it('answers the throw with Kong\'s 500 exit instead of "ret", so no response phase runs', () => {
@@ -132,7 +149,7 @@ describe('the recorded Kong 3.4.2 conversation, replayed against our plugin serv
       ...recorded.slice(logStart),
     ];
     expect(shape(ours)).toEqual(expected);
-    expect(normalizeSegment(ours).slice(0, 2)).toEqual(normalizeSegment(theirs).slice(0, 2));
+    expect(normalizeSegment(ours, firstInstanceId(wire)).slice(0, 2)).toEqual(normalizeSegment(theirs, firstInstanceId(trace as TraceLine[])).slice(0, 2));
     expect((ours[3].msg[3] as { Data: unknown }).Data).toEqual({ Method: 'kong.response.exit', Args: [500, { message: 'An unexpected error occurred' }] });
     const thrown = results.get('throw') as SimResult;
     expect(thrown.status).toBe(500);
@@ -142,7 +159,9 @@ describe('the recorded Kong 3.4.2 conversation, replayed against our plugin serv
     expect(thrown.events.map((e) => e.phase)).toEqual(['access', 'log']);
     const status = thrown.calls.find((c) => c.phase === 'log' && c.method === 'kong.response.get_status');
     expect(status?.data).toBe(500);
-    expect(server.logs.some((l) => /\[WARN\] unhandled exception in pdk-probe\.access on instance #4 \(event #\d+\); answered 500: Error: probe: deliberate throw/.test(l))).toBe(true);
+    const instance = firstInstanceId(wire) + throwIndex;
+    const logged = new RegExp(`\\[WARN\\] unhandled exception in pdk-probe\\.access on instance #${instance} \\(event #\\d+\\); answered 500: Error: probe: deliberate throw`);
+    expect(server.logs.some((l) => logged.test(l))).toBe(true);
   });
 
   it('answers with the Step type Kong chose for every PDK method, and no Step follows exit/error', () => {

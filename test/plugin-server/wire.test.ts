@@ -87,13 +87,15 @@ describe('our plugin server on the wire', () => {
   });
 
   it("answers Kong's requests and mistakes with kong-pdk's exact answers and error texts", async () => {
+    const INSTANCE = '<the started instance>';
+    const EVENT = '<the started event>';
     const requests: Array<[string, ...unknown[]]> = [
       ['plugin.GetPluginInfo', 'ender'],
       ['plugin.GetPluginInfo', 'nope'],
       ['plugin.StartInstance', { Name: 'nope', Config: '{}' }],
       ['plugin.StartInstance', start({ access: 'zero' })],
-      ['plugin.InstanceStatus', 0],
-      ['plugin.HandleEvent', { InstanceId: 0, EventName: 'access' }],
+      ['plugin.InstanceStatus', INSTANCE],
+      ['plugin.HandleEvent', { InstanceId: INSTANCE, EventName: 'access' }],
       ['plugin.HandleEvent', { InstanceId: 42, EventName: 'access' }],
       ['plugin.InstanceStatus', 42],
       ['plugin.CloseInstance', 42],
@@ -107,24 +109,34 @@ describe('our plugin server on the wire', () => {
       ['plugin.StepMemoryStats', { EventId: 999 }],
       ['plugin.NoSuchMethod'],
       ['other.GetStatus'],
-      ['plugin.CloseInstance', 0],
-      ['plugin.CloseInstance', 0],
+      ['plugin.CloseInstance', INSTANCE],
+      ['plugin.CloseInstance', INSTANCE],
     ];
+    // kong-pdk numbers instances and events from 0, ours from a random point (id-base.ts): the
+    // ids handed out are named by what they are, and the requests use the one StartInstance gave
     const run = async (server: PluginServerProcess): Promise<unknown[][]> => {
       const c = await RawConnection.open(server.socketPath);
+      let instance: number | undefined;
+      let event: number | undefined;
       for (let i = 0; i < requests.length; i++) {
         const [method, ...params] = requests[i];
-        await c.write(c.request(i + 1, method, ...params));
-        await c.waitFor(i + 1);
+        const sent = JSON.parse(JSON.stringify(params).replaceAll(`"${INSTANCE}"`, String(instance)));
+        await c.write(c.request(i + 1, method, ...sent));
+        const answer = (await c.waitFor(i + 1))[i] as [number, number, unknown, any];
+        if (method === 'plugin.StartInstance' && answer[3]?.Id !== undefined) instance = answer[3].Id;
+        if (method === 'plugin.HandleEvent' && answer[3]?.EventId !== undefined) event = answer[3].EventId;
       }
       c.close();
       return c.received.map((m) => {
         const copy = structuredClone(m) as any[];
         if (copy[3] && typeof copy[3] === 'object' && 'StartTime' in copy[3]) copy[3].StartTime = typeof copy[3].StartTime;
+        if (copy[3]?.Id === instance) copy[3].Id = INSTANCE;
+        if (copy[3]?.EventId === event) copy[3].EventId = EVENT;
+        if (typeof copy[2] === 'string') copy[2] = copy[2].replace(`#${instance}`, `#${INSTANCE}`);
         return copy;
       });
     };
-    // fresh servers: ids count from 0 in both
+    // fresh servers: one instance started in each
     const freshOurs = ourServer({ pluginsDirectory: fixtureDir('ender'), sockName: 'fresh.sock' });
     const freshTheirs = PluginServerProcess.kongJs({ pluginsDirectory: fixtureDir('ender'), sockName: 'fresh-kp.sock' });
     await Promise.all([freshOurs.start(), freshTheirs.start()]);
@@ -148,7 +160,7 @@ describe('our plugin server on the wire', () => {
       'unknown RPC method plugin.NoSuchMethod; this server answers plugin.HandleEvent, plugin.StepError, plugin.Step, plugin.StepMultiMap, plugin.StepService, plugin.StepConsumer, plugin.StepRoute, plugin.StepPlugin, plugin.StepCredential, plugin.StepMemoryStats, plugin.GetStatus, plugin.GetPluginInfo, plugin.StartInstance, plugin.InstanceStatus, plugin.CloseInstance',
       'RPC for other is not supported',
       null,
-      'no plugin instance #0',
+      `no plugin instance #${INSTANCE}`,
     ]);
   });
 
