@@ -35,7 +35,7 @@
 import fc from 'fast-check';
 import http from 'node:http';
 import { GatedUpstream } from '../gated-upstream';
-import { explainRace } from '../model-race';
+import { driveSteps, type ModelStep } from '../model-race';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimRequest, SimResult } from '../../harness';
 import { TEST_PLUGIN_SERVER } from '../../harness/plugin-server-process';
@@ -211,7 +211,7 @@ interface Ref {
 }
 
 /** pair: the first held at the upstream while the second is sent; race: both sent at once, nothing held. */
-type StepRef = { kind: 'one'; req: Ref } | { kind: 'pair' | 'race'; first: Ref; second: Ref } | { kind: 'wait' };
+type StepRef = ModelStep<Ref>;
 
 function refArb(clients: number): fc.Arbitrary<Ref> {
   return fc.record({
@@ -307,7 +307,6 @@ function isStoredOutcome(outcome: Outcome): boolean {
 const stats = new Map<string, number>();
 const seen = (what: string) => void stats.set(what, (stats.get(what) ?? 0) + 1);
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const DRAFT = 'https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/';
 
 // ------------------------------------------------------------------ the property
@@ -391,7 +390,7 @@ describe.each([
     let runSeq = 0;
     await fc.assert(
       fc.asyncProperty(runArb(clients.length), async ({ templates, steps: refs }) => {
-        const steps = refs.map((r) =>
+        const steps = refs.map((r): ModelStep<Req> =>
           r.kind === 'one'
             ? { kind: r.kind, req: resolve(templates, r.req) }
             : r.kind === 'wait'
@@ -400,7 +399,6 @@ describe.each([
         );
         const run = `${strategy}${kongVersion}-${process.pid}r${runSeq++}`;
         let model = new Map<string, Slot>();
-        let reqSeq = 0;
 
         const classify = (req: Req): Class => {
           const client = clients[req.client]!;
@@ -562,87 +560,42 @@ describe.each([
           } else model.delete(c.scope);
         };
 
-        const one = async (req: Req, what: string) => {
-          const id = `${run}-q${reqSeq++}`;
-          const start = Date.now();
-          const res = await nodes[req.node]!.request(build(req, id));
-          const end = Date.now();
-          check(req, id, res, start, end, what);
-        };
-
-        for (const [i, step] of steps.entries()) {
-          const what = `step ${i} ${JSON.stringify(step)}`;
-          if (step.kind === 'wait') {
-            await sleep(TTL_S * 1000 + 2 * SLACK_MS);
-            continue;
-          }
-          if (step.kind === 'one') {
-            await one(step.req, what);
-            continue;
-          }
-          if (step.kind === 'race') {
-            // Both at once: the answers must be those of some order of the two, or of one of
-            // them seen in flight by the other (409/422); never two executions of one key.
-            const [a, b] = [step.first, step.second];
-            const ids = [`${run}-q${reqSeq++}`, `${run}-q${reqSeq++}`] as const;
-            const start = Date.now();
-            const [ra, rb] = await Promise.all(
-              [a, b].map((req, j) => nodes[req.node]!.request(build(req, ids[j]!)).then((res) => ({ res, end: Date.now() }))),
-            );
-            const checkA = () => check(a, ids[0], ra!.res, start, ra!.end, `${what} race a`);
-            const checkB = () => check(b, ids[1], rb!.res, start, rb!.end, `${what} race b`);
-            const fork = () => {
-              const saved = model;
-              model = new Map(saved);
-              return () => void (model = saved);
+        await driveSteps(steps, {
+          run,
+          upstream,
+          waitMs: TTL_S * 1000 + 2 * SLACK_MS,
+          send: (req, id, gate) => nodes[req.node]!.request(build(req, id, gate)),
+          check,
+          fork: () => {
+            const saved = model;
+            model = new Map(saved);
+            return () => void (model = saved);
+          },
+          inFlight: (req) => {
+            const c = classify(req);
+            if (c.kind !== 'guarded') throw new Error('not guarded: no claim to see');
+            const before = model.get(c.scope);
+            model.set(c.scope, { kind: 'inflight', fp: c.fp });
+            return () => {
+              if (before) model.set(c.scope, before);
+              else model.delete(c.scope);
             };
-            const inFlight = (which: 'a' | 'b') => {
-              const c = classify(which === 'a' ? a : b);
-              if (c.kind !== 'guarded') throw new Error('not guarded: no claim to see');
-              const before = model.get(c.scope);
-              model.set(c.scope, { kind: 'inflight', fp: c.fp });
-              return () => {
-                if (before) model.set(c.scope, before);
-                else model.delete(c.scope);
-              };
-            };
-            explainRace(what, checkA, checkB, { fork, inFlight, seen });
-            continue;
-          }
-          // A pair: the first held at the upstream (if it gets there) while the second is sent.
-          const gate = `${run}-g${i}`;
-          const firstId = `${run}-q${reqSeq++}`;
-          const start = Date.now();
-          const firstDone = nodes[step.first.node]!.request(build(step.first, firstId, gate)).then((res) => ({ res, end: Date.now() }));
-          const raced = await Promise.race([upstream.arrived(gate).then(() => 'arrived' as const), firstDone.then(() => 'done' as const)]);
-          if (raced === 'done') {
-            const { res, end } = await firstDone;
-            check(step.first, firstId, res, start, end, `${what} first (answered without the upstream)`);
-            await one(step.second, `${what} second`);
-            continue;
-          }
-          const c = classify(step.first);
-          seen(`pair in flight${c.kind === 'guarded' ? ' guarded' : ''}${step.first.node !== step.second.node ? ' across nodes' : ''}`);
-          if (c.kind === 'guarded') {
+          },
+          seen,
+          held: (first, second) => {
+            const c = classify(first);
+            seen(`pair in flight${c.kind === 'guarded' ? ' guarded' : ''}${first.node !== second.node ? ' across nodes' : ''}`);
+            if (c.kind !== 'guarded') return { undo: () => {} };
             const previous = model.get(c.scope);
             const stored = previous?.kind === 'stored' ? previous.stored : undefined;
             const locked = previous?.kind === 'locked' && Date.now() < previous.start + LOCK_TTL_S * 1000 - SLACK_MS;
             if (locked || (stored && Date.now() < stored.start + TTL_S * 1000 - SLACK_MS)) {
-              upstream.open(gate);
-              await firstDone;
-              expect.fail(`${what}: the first request reached the upstream although its key holds a live stored response or lock`);
+              return { fail: 'the first request reached the upstream although its key holds a live stored response or lock' };
             }
             model.set(c.scope, { kind: 'inflight', fp: c.fp });
-          }
-          try {
-            await one(step.second, `${what} second (first in flight)`);
-          } finally {
-            upstream.open(gate);
-          }
-          const { res, end } = await firstDone;
-          if (c.kind === 'guarded') model.delete(c.scope);
-          check(step.first, firstId, res, start, end, `${what} first (after the gate)`);
-        }
+            return { undo: () => void model.delete(c.scope) };
+          },
+        });
       }),
       { numRuns: NUM_RUNS, seed: FC_SEED, path: FC_PATH, endOnFailure: FC_PATH !== undefined },
     );

@@ -24,7 +24,7 @@
 import fc from 'fast-check';
 import http from 'node:http';
 import { GatedUpstream } from '../gated-upstream';
-import { explainRace } from '../model-race';
+import { driveSteps, type ModelStep } from '../model-race';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimRequest, SimResult } from '../../harness';
 import { TEST_PLUGIN_SERVER } from '../../harness/plugin-server-process';
@@ -79,8 +79,8 @@ interface Ref {
   outcome: Outcome;
 }
 /** pair: the first held at the upstream while the second is sent; race: both at once, nothing held. */
-type StepRef = { kind: 'one'; d: Ref } | { kind: 'pair' | 'race'; first: Ref; second: Ref } | { kind: 'wait' };
-type Step = { kind: 'one'; d: Delivery } | { kind: 'pair' | 'race'; first: Delivery; second: Delivery } | { kind: 'wait' };
+type StepRef = ModelStep<Ref>;
+type Step = ModelStep<Delivery>;
 
 const templateArb: fc.Arbitrary<Template> = fc.record({
   route: fc.constantFrom('std' as const, 'gh' as const),
@@ -114,7 +114,7 @@ const runArb = fc.record({
   templates: fc.array(templateArb, { minLength: 3, maxLength: 3 }),
   steps: fc.array(
     fc.oneof(
-      { weight: 10, arbitrary: refArb.map((d): StepRef => ({ kind: 'one', d })) },
+      { weight: 10, arbitrary: refArb.map((req): StepRef => ({ kind: 'one', req })) },
       { weight: 5, arbitrary: fc.record({ kind: fc.constantFrom('pair' as const, 'race' as const), first: refArb, second: refArb }) },
       // the sender's redelivery while the first is still in progress: the same delivery, to either node
       {
@@ -169,7 +169,6 @@ afterAll(async () => {
 
 const stats = new Map<string, number>();
 const seen = (what: string) => void stats.set(what, (stats.get(what) ?? 0) + 1);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const FC_SEED = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED);
 const FC_PATH = process.env.FC_PATH;
@@ -184,14 +183,13 @@ describe.each(['memory', 'redis'] as const)(`webhook de-duplication model on the
       fc.asyncProperty(runArb, async ({ templates, steps: refs }) => {
         const steps: Step[] = refs.map((r) =>
           r.kind === 'one'
-            ? { kind: 'one', d: resolve(templates, r.d) }
+            ? { kind: 'one', req: resolve(templates, r.req) }
             : r.kind === 'wait'
               ? r
               : { kind: r.kind, first: resolve(templates, r.first, r.kind === 'race'), second: resolve(templates, r.second, true) },
         );
         const run = `${strategy}${process.pid}r${runSeq++}`;
         let model = new Map<string, Slot>();
-        let reqSeq = 0;
 
         const bodyOf = (d: Delivery) => `{"type":"invoice.paid","n":${d.body},"run":"${run}"}`;
 
@@ -303,85 +301,40 @@ describe.each(['memory', 'redis'] as const)(`webhook de-duplication model on the
           else model.delete(key);
         };
 
-        const one = async (d: Delivery, what: string) => {
-          const id = `${run}-q${reqSeq++}`;
-          const start = Date.now();
-          const res = await env.request(build(d, id), d.node);
-          check(d, id, res, start, Date.now(), what);
-        };
-
-        for (const [i, step] of steps.entries()) {
-          const what = `step ${i} ${JSON.stringify(step)}`;
-          if (step.kind === 'wait') {
-            await sleep(TTL_S * 1000 + 2 * SLACK_MS);
-            continue;
-          }
-          if (step.kind === 'one') {
-            await one(step.d, what);
-            continue;
-          }
-          if (step.kind === 'race') {
-            // Both at once: the answers must be those of some order of the two, or of one seen in
-            // flight by the other (409); never two deliveries of one event to the upstream.
-            const [a, b] = [step.first, step.second];
-            const ids = [`${run}-q${reqSeq++}`, `${run}-q${reqSeq++}`] as const;
-            const start = Date.now();
-            const [ra, rb] = await Promise.all([a, b].map((d, j) => env.request(build(d, ids[j]!), d.node).then((res) => ({ res, end: Date.now() }))));
-            const checkA = () => check(a, ids[0], ra!.res, start, ra!.end, `${what} race a`);
-            const checkB = () => check(b, ids[1], rb!.res, start, rb!.end, `${what} race b`);
-            const fork = () => {
-              const saved = model;
-              model = new Map(saved);
-              return () => void (model = saved);
+        await driveSteps(steps, {
+          run,
+          upstream,
+          waitMs: TTL_S * 1000 + 2 * SLACK_MS,
+          send: (d, id, gate) => env.request(build(d, id, gate), d.node),
+          check,
+          fork: () => {
+            const saved = model;
+            model = new Map(saved);
+            return () => void (model = saved);
+          },
+          inFlight: (d) => {
+            const key = keyOf(d);
+            if (key === undefined) throw new Error('refused before any claim');
+            const before = model.get(key);
+            model.set(key, { kind: 'inflight' });
+            return () => {
+              if (before) model.set(key, before);
+              else model.delete(key);
             };
-            const inFlight = (which: 'a' | 'b') => {
-              const key = keyOf(which === 'a' ? a : b);
-              if (key === undefined) throw new Error('refused before any claim');
-              const before = model.get(key);
-              model.set(key, { kind: 'inflight' });
-              return () => {
-                if (before) model.set(key, before);
-                else model.delete(key);
-              };
-            };
-            explainRace(what, checkA, checkB, { fork, inFlight, seen });
-            continue;
-          }
-          const gate = `${run}-g${i}`;
-          const firstId = `${run}-q${reqSeq++}`;
-          const start = Date.now();
-          const firstDone = env.request(build(step.first, firstId, gate), step.first.node).then((res) => ({ res, end: Date.now() }));
-          const raced = await Promise.race([upstream.arrived(gate).then(() => 'arrived' as const), firstDone.then(() => 'done' as const)]);
-          if (raced === 'done') {
-            const { res, end } = await firstDone;
-            check(step.first, firstId, res, start, end, `${what} first (answered without the upstream)`);
-            await one(step.second, `${what} second`);
-            continue;
-          }
-          const key = keyOf(step.first);
-          seen(`pair in flight${step.first.node !== step.second.node ? ' across nodes' : ''}`);
-          if (key !== undefined) {
+          },
+          seen,
+          held: (first, second) => {
+            const key = keyOf(first);
+            seen(`pair in flight${first.node !== second.node ? ' across nodes' : ''}`);
+            if (key === undefined) return { fail: 'a delivery that should have been refused reached the upstream' };
             const previous = model.get(key);
             if (previous?.kind === 'processed' && Date.now() < previous.start + TTL_S * 1000 - SLACK_MS) {
-              upstream.open(gate);
-              await firstDone;
-              expect.fail(`${what}: the first delivery reached the upstream although its id was processed`);
+              return { fail: 'the first delivery reached the upstream although its id was processed' };
             }
             model.set(key, { kind: 'inflight' });
-          } else {
-            upstream.open(gate);
-            await firstDone;
-            expect.fail(`${what}: a delivery that should have been refused reached the upstream`);
-          }
-          try {
-            await one(step.second, `${what} second (first in flight)`);
-          } finally {
-            upstream.open(gate);
-          }
-          const { res, end } = await firstDone;
-          model.delete(key);
-          check(step.first, firstId, res, start, end, `${what} first (after the gate)`);
-        }
+            return { undo: () => void model.delete(key) };
+          },
+        });
       }),
       { numRuns: NUM_RUNS, seed: FC_SEED, path: FC_PATH, endOnFailure: FC_PATH !== undefined },
     );
