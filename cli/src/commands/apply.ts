@@ -127,7 +127,7 @@ export async function applyLoaded(loaded: LoadedDesired, opts: ApplyOpts, io: Io
     const gw = await readGateway(client, scopeOf(result, opts), result.state, info);
     if (!resolveAgainstGateway(loaded, liveOf(gw), opts, io, `Kong ${info.version} at ${client.baseUrl}`)) return 'invalid';
     const full = computePlan(result.state, gw.current, gw.schemas, { selectTags: result.selectTags });
-    const { plan, kept } = withoutDeletes(full, opts.deletes === false);
+    const { plan, kept, overwrites } = withoutDeletes(full, opts.deletes === false);
     const digest = planDigest(plan);
     const planJson = () => ({
       ...renderPlanJson(plan, { secrets: result.secrets, mask: opts.mask }),
@@ -147,6 +147,7 @@ export async function applyLoaded(loaded: LoadedDesired, opts: ApplyOpts, io: Io
           }
         : null,
       checkDeleteGuard(plan, gw.current.entities.length, { maxDeletes, allowDeletes: Boolean(opts.allowMassDelete) }),
+      ...overwrites,
       ...(await findOutOfScopeConflicts(plan, client, result.selectTags, parallelism)),
     ].filter((d) => d !== null);
     if (refusals.length) {

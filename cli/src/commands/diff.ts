@@ -10,6 +10,8 @@ import { addConnectionOptions, addFileOptions, addNoDeletesOption, addOutputOpti
 import { checkAgainstKong, loadAndValidate, printDiagnostics, printWarnings, resolveAgainstGateway, writeProblemsDocument } from './desired';
 import { liveOf, readGateway, scopeOf } from './gateway';
 import { write, type Io, type Outcome } from './context';
+import { maskSecrets } from '../desired/mask';
+import { formatDiagnostic } from '../model/errors';
 
 export function registerDiff(program: Command, io: Io, done: (o: Promise<Outcome>) => void): void {
   addOutputOptions(addConnectionOptions(addNoDeletesOption(addScopeOptions(addFileOptions(program.command('diff'))))), ['text', 'json', 'markdown'])
@@ -34,8 +36,10 @@ async function diff(opts: GlobalOptions, io: Io): Promise<Outcome> {
     const gw = await readGateway(client, scopeOf(result, opts), result.state, checked.info);
     if (!resolveAgainstGateway(loaded, liveOf(gw), opts, io, `Kong ${checked.info.version} at ${client.baseUrl}`)) return 'invalid';
     const full = computePlan(result.state, gw.current, gw.schemas, { selectTags: result.selectTags });
-    const { plan, kept } = withoutDeletes(full, opts.deletes === false);
+    const { plan, kept, overwrites } = withoutDeletes(full, opts.deletes === false);
     const drift = !isEmptyPlan(plan);
+    // The plan is still the drift; what apply --no-deletes would refuse in it is said as it will be.
+    for (const d of overwrites) write(io.stderr, maskSecrets(formatDiagnostic({ ...d, severity: 'warning', message: `apply --no-deletes refuses this plan: ${d.message}` }), opts.mask ? result.secrets : []));
     if (opts.output === 'json') {
       const extra = opts.deletes === false ? { kept_by_no_deletes: kept } : {};
       const digest = planDigest(plan);

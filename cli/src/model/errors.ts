@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'E_OUT_OF_SCOPE'
   | 'E_DELETE_GUARD'
   | 'E_PLAN_CHANGED'
+  | 'E_NO_DELETES_CONFLICT'
   | 'E_APPLY_FAILED'
   | 'E_RULESET'
   | 'E_OPENAPI';

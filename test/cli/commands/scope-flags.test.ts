@@ -178,6 +178,36 @@ describe('--no-deletes', () => {
     expect(sim().store.count('consumers')).toBe(1);
     expect(sim().store.count('keyauth_credentials')).toBe(1);
   });
+  it('refuses, writing nothing, a create that would overwrite by id a live entity it keeps', async () => {
+    // Live: alice with credential K, and carol. The files rename carol to alice and give K to
+    // her: the full plan replaces alice, so K is deleted with her and created again under carol.
+    // Without that delete, PUT /consumers/carol/key-auth/K would move and rewrite the kept K.
+    const K = '4a0e0000-0000-4000-8000-00000000000a';
+    const CAROL = '8a0e0000-0000-4000-8000-00000000000b';
+    const live = write(
+      'live.yaml',
+      `_format_version: "3.0"\nconsumers:\n- username: alice\n  keyauth_credentials:\n  - id: ${K}\n    key: k-old\n- username: carol\n  id: ${CAROL}\n`,
+    );
+    expect((await runCli(['apply', '-f', live, ...addr()])).code).toBe(0);
+    const renamed = write('renamed.yaml', `_format_version: "3.0"\nconsumers:\n- username: alice\n  id: ${CAROL}\n  keyauth_credentials:\n  - id: ${K}\n    key: k-new\n`);
+    const before = JSON.stringify(sim().store.all('keyauth_credentials'));
+
+    const d = await runCli(['diff', '-f', renamed, ...addr(), '--no-deletes']);
+    expect(d.code, d.stdout + d.stderr).toBe(2);
+    expect(d.stderr).toContain(`${renamed}:6:5: warning: consumers[0].keyauth_credentials[0]: apply --no-deletes refuses this plan: create key-auth credential of alice #4a0e0000 would overwrite the live key-auth credential of alice #4a0e0000 (id ${K}), which --no-deletes keeps`);
+
+    sim().resetStats();
+    const a = await runCli(['apply', '-f', renamed, ...addr(), '--no-deletes']);
+    expect(a.code, a.stdout + a.stderr).toBe(1);
+    expect(a.stderr).toContain(`${renamed}:6:5: error: consumers[0].keyauth_credentials[0]: create key-auth credential of alice #4a0e0000 would overwrite`);
+    expect(a.stderr).toContain('Nothing was written to Kong.');
+    expect(writes()).toBe(0);
+    expect(JSON.stringify(sim().store.all('keyauth_credentials'))).toBe(before);
+
+    // The full apply replaces alice and K, as the files say.
+    expect((await runCli(['apply', '-f', renamed, ...addr()])).code).toBe(0);
+    expect(sim().store.all('keyauth_credentials')).toMatchObject([{ id: K, key: 'k-new', consumer: { id: CAROL } }]);
+  });
 });
 
 describe('warnings of valid files', () => {
