@@ -143,10 +143,14 @@ export function buildWrite(change: Change, ids: IdResolvers, newId: () => string
   // is made (kong/plugins/*/api.lua check the credential's consumer), so a repeat of a move that
   // Kong made but whose answer was lost would fail, and one it did not make is safer left to a
   // second apply than repeated blind.
-  const moves = pathParents(def).some((f) => {
-    const to = desired.refs[f];
-    return (to ? ids.desired(to) : undefined) !== parentIds[f];
-  });
+  // A set-aside changes one value of the entity as it lives: its refs are the live ones, keys
+  // that renames in the same run may give to other entities, and it moves nothing.
+  const moves =
+    !change.temporaryRelease &&
+    pathParents(def).some((f) => {
+      const to = desired.refs[f];
+      return (to ? ids.desired(to) : undefined) !== parentIds[f];
+    });
   return { method: 'PATCH', path, body, idempotent: !moves, id };
 }
 

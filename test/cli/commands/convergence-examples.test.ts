@@ -135,4 +135,24 @@ describe('convergence examples', () => {
     expect((await runCli(['apply', '-f', write('c2.yaml', swapped), ...addr()])).code).toBe(0);
     expect((await runCli(['diff', '-f', write('c2.yaml', swapped), ...addr()])).code).toBe(0);
   });
+
+  it('a set-aside of a credential whose consumer swaps names with another is retried like any PATCH: it moves nothing', async () => {
+    // The set-aside names the consumer by its live name, which the swap gives the other consumer.
+    const [B, C, K1, K2] = ['8a0e0000-0000-4000-8000-00000000000b', '8a0e0000-0000-4000-8000-00000000000c', '4a0e0000-0000-4000-8000-00000000000a', '4a0e0000-0000-4000-8000-00000000000b'];
+    const consumers = (b: string, c: string, k1: string, k2: string) =>
+      `_format_version: "3.0"\nconsumers:\n- username: ${b}\n  id: ${B}\n  keyauth_credentials:\n  - id: ${K1}\n    key: ${k1}\n  - id: ${K2}\n    key: ${k2}\n- username: ${c}\n  id: ${C}\n`;
+    expect((await runCli(['apply', '-f', write('k1.yaml', consumers('bob', 'carol', 'key-1', 'key-2')), ...addr()])).code).toBe(0);
+    // A 503 (nothing written) for the first attempt of each credential write.
+    const seen = new Set<string>();
+    sim().setFaults({ rate: 0.5, faults: ['503'], methods: ['PATCH'], random: (r) => (r.path.includes('/key-auth/') && !seen.has(r.body) && seen.add(r.body) ? 0 : 0.99) });
+    sim().resetStats();
+    const swapped = write('k2.yaml', consumers('carol', 'bob', 'key-2', 'key-1'));
+    const r = await runCli(['apply', '-f', swapped, ...addr()]);
+    sim().setFaults(null);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(sim().faults.length).toBeGreaterThan(0);
+    const setAside = sim().log.filter((l) => l.method === 'PATCH' && l.path.includes('/key-auth/') && l.body?.includes('-kong-ctl-'));
+    expect(setAside).toHaveLength(2);
+    expect((await runCli(['diff', '-f', swapped, ...addr()])).code).toBe(0);
+  });
 });
