@@ -7,7 +7,7 @@
  * - Reads: a converged node read through failing GETs (retried, as every read is) is never
  *   taken for drift: diff exits 0, or 1 with an error; apply writes nothing; a dump diffs clean.
  * - Bad input: a file with one defect Kong would refuse writes nothing, and says where.
- * Reproduce a failure with the seed printed (CONVERGENCE_SEED=… CONVERGENCE_RUNS=…).
+ * Reproduce a failure with the seed printed (convergence-params.ts).
  */
 import { createHash } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
@@ -18,11 +18,10 @@ import type { SimFault } from '../../../bench/ctl/simulator';
 import { deckYaml, expectStoreHolds, modelArb, pairArb, toDeck, type Model } from './convergence-model';
 import { runCli } from './run-cli';
 import { simSession } from './sim-session';
+import { propertyParams, seed, TEST_TIMEOUT_MS } from './convergence-params';
 
-const { sim, addr, write, path } = simSession('kong-ctl-convergence-faults-');
+const { sim, addr, write, path, pinned } = simSession('kong-ctl-convergence-faults-');
 
-const seed = process.env.CONVERGENCE_SEED ? Number(process.env.CONVERGENCE_SEED) : Date.now() ^ (Math.random() * 0x7fffffff);
-const runs = (n: number) => (process.env.CONVERGENCE_RUNS ? Number(process.env.CONVERGENCE_RUNS) : n);
 const WRITES = ['POST', 'PUT', 'PATCH', 'DELETE'];
 
 async function run(args: string[]) {
@@ -65,9 +64,9 @@ describe('apply under faults, as a property', () => {
     console.log(`faults property: seed ${seed}`);
     await fc.assert(
       fc.asyncProperty(pairArb, faultPlanArb, ([a, b], plan) => traced(() => faultyRun(a, b, plan))),
-      { numRuns: runs(30), seed, endOnFailure: Boolean(process.env.CONVERGENCE_NO_SHRINK) },
+      propertyParams(30),
     );
-  }, 300_000);
+  }, TEST_TIMEOUT_MS);
 });
 
 describe('reads under faults, as a property', () => {
@@ -97,17 +96,20 @@ describe('reads under faults, as a property', () => {
           expectStoreHolds(sim().store, b);
         }),
       ),
-      { numRuns: runs(12), seed, endOnFailure: Boolean(process.env.CONVERGENCE_NO_SHRINK) },
+      propertyParams(12),
     );
-  }, 300_000);
+  }, TEST_TIMEOUT_MS);
 });
 
-/** CONVERGENCE_TRACE=file: each run's time and failure appended there, to watch a long run. */
+/**
+ * One run, pinned to its test (convergence-params.ts). CONVERGENCE_TRACE=file: each run's time
+ * and failure appended there, to watch a long run.
+ */
 async function traced(body: () => Promise<void>): Promise<void> {
   const trace = process.env.CONVERGENCE_TRACE;
   const t0 = Date.now();
   try {
-    await body();
+    await pinned(body);
     if (trace) appendFileSync(trace, `ok ${Date.now() - t0} ms\n`);
   } catch (err) {
     if (trace) appendFileSync(trace, `FAILED ${Date.now() - t0} ms: ${String((err as Error).message)}\n`);
@@ -196,7 +198,7 @@ describe('bad input, as a property', () => {
   it('a file Kong would refuse writes nothing: exit 1, the store unchanged, the error at its file:line', async () => {
     console.log(`bad-input property: seed ${seed}`);
     await fc.assert(
-      fc.asyncProperty(modelArb, modelArb, fc.constantFrom(...DEFECTS), fc.constantFrom('apply', 'diff', 'validate'), async (a: Model, b: Model, defect, command) => {
+      fc.asyncProperty(modelArb, modelArb, fc.constantFrom(...DEFECTS), fc.constantFrom('apply', 'diff', 'validate'), (a: Model, b: Model, defect, command) => pinned(async () => {
         sim().setFaults(null);
         sim().store.clear();
         const fa = write('a.yaml', deckYaml(a));
@@ -218,8 +220,8 @@ describe('bad input, as a property', () => {
         }
         expect(sim().log.filter((l) => WRITES.includes(l.method)), context).toEqual([]);
         expect(snapshot(), context).toBe(before);
-      }),
-      { numRuns: runs(40), seed },
+      })),
+      propertyParams(40),
     );
-  }, 300_000);
+  }, TEST_TIMEOUT_MS);
 });

@@ -6,18 +6,18 @@
  * exactly the file, with nothing left to plan within the tag. A collision Kong refuses (a global
  * plugin or a CA certificate both teams declare) may fail the apply, and still changes nothing
  * untagged.
- * Reproduce a failure with the seed printed (CONVERGENCE_SEED=… CONVERGENCE_RUNS=…).
+ * Reproduce a failure with the seed printed (convergence-params.ts).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { deckYaml, entityCount, modelArb, pairArb, renamed, type Model } from './convergence-model';
 import { runCli } from './run-cli';
 import { simSession } from './sim-session';
+import { propertyParams, runs, seed, TEST_TIMEOUT_MS } from './convergence-params';
 
-const { sim, addr, write } = simSession('kong-ctl-convergence-tags-');
+const { sim, addr, write, pinned } = simSession('kong-ctl-convergence-tags-');
 
-const seed = process.env.CONVERGENCE_SEED ? Number(process.env.CONVERGENCE_SEED) : Date.now() ^ (Math.random() * 0x7fffffff);
-const numRuns = process.env.CONVERGENCE_RUNS ? Number(process.env.CONVERGENCE_RUNS) : 25;
+const numRuns = runs(25);
 const TAG = 'team-x';
 const outcomes = { applied: 0, collided: 0 };
 
@@ -65,16 +65,18 @@ describe('select tags, as a property', () => {
   it("another team's tagged files converge and never touch an untagged entity", async () => {
     console.log(`select-tag property: seed ${seed}, ${numRuns} runs`);
     await fc.assert(
-      fc.asyncProperty(modelArb, pairArb, async (a, [b1, b2]) => {
-        sim().store.clear();
-        const fa = write('a.yaml', deckYaml(a));
-        const first = await run(['apply', '-f', fa, '--allow-mass-delete']);
-        expect(first.code, first.all).toBe(0);
-        const theirs = untagged();
-        if (await applyTagged(b1, 'b1.yaml', theirs)) await applyTagged(b2, 'b2.yaml', theirs);
-      }),
-      { numRuns, seed },
+      fc.asyncProperty(modelArb, pairArb, (a, [b1, b2]) =>
+        pinned(async () => {
+          sim().store.clear();
+          const fa = write('a.yaml', deckYaml(a));
+          const first = await run(['apply', '-f', fa, '--allow-mass-delete']);
+          expect(first.code, first.all).toBe(0);
+          const theirs = untagged();
+          if (await applyTagged(b1, 'b1.yaml', theirs)) await applyTagged(b2, 'b2.yaml', theirs);
+        }),
+      ),
+      propertyParams(25),
     );
     console.log(`select-tag property: ${outcomes.applied} tagged applies converged, ${outcomes.collided} refused for a collision`);
-  }, 300_000);
+  }, TEST_TIMEOUT_MS);
 });

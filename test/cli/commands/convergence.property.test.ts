@@ -5,18 +5,18 @@
  * overlap. Apply A to an empty Kong, then B: each time `diff` finds nothing left, Kong holds
  * exactly the file, `diff -f B` beforehand planned exactly the writes apply made, and a dump of
  * the result diffs clean against the node.
- * Reproduce a failure with the seed printed (CONVERGENCE_SEED=… CONVERGENCE_RUNS=…).
+ * Reproduce a failure with the seed printed (convergence-params.ts).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { deckYaml, expectStoreHolds, handOverLabel, knownUnorderable, pairArb, type Model } from './convergence-model';
 import { runCli } from './run-cli';
 import { simSession } from './sim-session';
+import { propertyParams, runs, seed, TEST_TIMEOUT_MS } from './convergence-params';
 
-const { sim, addr, write, path } = simSession('kong-ctl-convergence-');
+const { sim, addr, write, path, pinned } = simSession('kong-ctl-convergence-');
 
-const seed = process.env.CONVERGENCE_SEED ? Number(process.env.CONVERGENCE_SEED) : Date.now() ^ (Math.random() * 0x7fffffff);
-const numRuns = process.env.CONVERGENCE_RUNS ? Number(process.env.CONVERGENCE_RUNS) : 40;
+const numRuns = runs(40);
 
 const WRITE_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'];
 /** How many runs handed unique values over, and how many of those in a cycle met a new reference (convergence-model.ts handOvers). */
@@ -75,14 +75,14 @@ describe('convergence, as a property', () => {
   it('any file converges from any live state, as planned, and its dump diffs clean', async () => {
     console.log(`convergence property: seed ${seed}, ${numRuns} runs`);
     await fc.assert(
-      fc.asyncProperty(pairArb, fc.constantFrom(1, 3, 10), async ([a, b], parallelism) => {
+      fc.asyncProperty(pairArb, fc.constantFrom(1, 3, 10), ([a, b], parallelism) => {
         const label = handOverLabel(a, b);
         labels.set(label, (labels.get(label) ?? 0) + 1);
-        await converge(a, b, parallelism);
+        return pinned(() => converge(a, b, parallelism));
       }),
-      { numRuns, seed, endOnFailure: Boolean(process.env.CONVERGENCE_NO_SHRINK) },
+      propertyParams(40),
     );
     // Counted over every run tried, shrinking included.
     console.log(`convergence property: ${[...labels].map(([l, n]) => `${n} ${l}`).join(', ')}`);
-  }, Number(process.env.CONVERGENCE_TIMEOUT_MS ?? 300_000));
+  }, TEST_TIMEOUT_MS);
 });

@@ -2,7 +2,8 @@
  * A fresh Admin API simulator for each test of a file, and a temporary folder for the decK files
  * the tests write: the set-up and checks the command tests against the simulator share.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
@@ -26,27 +27,46 @@ export interface SimSession {
   path(name: string): string;
   /** `apply -f file` must succeed with "No changes." and send Kong no write. */
   expectApplyWritesNothing(file: string, env?: NodeJS.ProcessEnv): Promise<void>;
+  /**
+   * Runs `body` with this test's simulator and folder pinned: whatever it goes on doing after its
+   * test has ended (a property run abandoned at a timeout) reaches the closed simulator and the
+   * old folder, never the next test's.
+   */
+  pinned<T>(body: () => Promise<T>): Promise<T>;
+}
+
+interface TestState {
+  sim: Simulator;
+  dir: string;
 }
 
 /** `options`: what the simulated node has beyond the recorded one (this project's plugins). */
 export function simSession(prefix: string, options: Pick<SimulatorOptions, 'plugins'> = {}): SimSession {
   let sim: Simulator | undefined;
-  let dir = '';
-  beforeAll(() => void (dir = mkdtempSync(join(tmpdir(), prefix))));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  beforeEach(async () => void (sim = await startSimulator({ ...options, latencyMs: 0, record: true })));
+  let root = '';
+  let tests = 0;
+  const pin = new AsyncLocalStorage<TestState>();
+  beforeAll(() => void (root = mkdtempSync(join(tmpdir(), prefix))));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  beforeEach(async () => {
+    tests++;
+    sim = await startSimulator({ ...options, latencyMs: 0, record: true });
+  });
   afterEach(async () => sim?.close());
   const current = () => {
-    if (!sim) throw new Error('no simulator outside a test');
-    return sim;
+    const s = pin.getStore()?.sim ?? sim;
+    if (!s) throw new Error('no simulator outside a test');
+    return s;
   };
+  // Files written outside a pinned run (set-up in beforeAll included) share the session folder.
+  const dir = () => pin.getStore()?.dir ?? root;
   const writes = () => WRITES.reduce((n, m) => n + (current().stats.byMethod[m] ?? 0), 0);
   return {
     sim: current,
     addr: () => ['--kong-addr', current().url],
     writes,
     writePaths: () => current().log.filter((r) => WRITES.includes(r.method)).map((r) => `${r.method} ${r.path}`),
-    path: (name) => join(dir, name),
+    path: (name) => join(dir(), name),
     expectApplyWritesNothing: async (file, env = {}) => {
       current().resetStats();
       const r = await runCli(['apply', '-f', file, '--kong-addr', current().url], { env });
@@ -54,8 +74,13 @@ export function simSession(prefix: string, options: Pick<SimulatorOptions, 'plug
       expect(r.stdout).toContain('No changes.');
       expect(writes()).toBe(0);
     },
+    pinned: (body) => {
+      const own = join(root, `test-${tests}`);
+      mkdirSync(own, { recursive: true });
+      return pin.run({ sim: current(), dir: own }, body);
+    },
     write: (name, text) => {
-      const f = join(dir, name);
+      const f = join(dir(), name);
       writeFileSync(f, text);
       return f;
     },
