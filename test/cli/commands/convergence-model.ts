@@ -126,6 +126,8 @@ export interface Upstream {
 export interface Certificate {
   pair: PairName;
   withId: boolean;
+  /** With withId: an id of its own instead of the pair's (another team's files: `renamed`). */
+  id?: string;
   snis: string[];
   tags?: string[];
 }
@@ -472,7 +474,7 @@ export function toDeck(m: Model): Obj {
         name: s.name,
         ...(s.url ? { url: s.url } : {}),
         ...s.fields,
-        ...(s.clientCert ? { client_certificate: CERT_PAIRS[s.clientCert].id } : {}),
+        ...(s.clientCert ? { client_certificate: certIdOf(m, s.clientCert) } : {}),
         ...(s.caCerts ? { ca_certificates: s.caCerts.map((i) => CA_IDS[i]) } : {}),
         ...(routes.length ? { routes } : {}),
         ...(plugins.length ? { plugins } : {}),
@@ -502,7 +504,7 @@ export function toDeck(m: Model): Obj {
   if (m.upstreams.length) doc.upstreams = m.upstreams.map((u) => ({ name: u.name, ...u.fields, ...(u.targets.length ? { targets: u.targets } : {}) }));
   if (m.certificates.length) {
     doc.certificates = m.certificates.map((c) => ({
-      ...(c.withId ? { id: CERT_PAIRS[c.pair].id } : {}),
+      ...(c.withId ? { id: c.id ?? CERT_PAIRS[c.pair].id } : {}),
       cert: CERT_PAIRS[c.pair].cert,
       key: CERT_PAIRS[c.pair].key,
       ...(c.tags ? { tags: c.tags } : {}),
@@ -595,7 +597,7 @@ export function expectStoreHolds(store: SimStore, m: Model): void {
     if (!s.url && set.port === undefined) set.port = 80;
     expectFields(`service ${s.name}`, row, set, svcSchema, ['retries', 'connect_timeout', 'read_timeout', 'write_timeout', 'enabled', 'protocol']);
     if (!s.url && !('path' in s.fields)) expect(row.path, `service ${s.name}.path`).toBeNull();
-    expect(refId(row, 'client_certificate'), `service ${s.name}.client_certificate`).toBe(s.clientCert ? CERT_PAIRS[s.clientCert].id : null);
+    expect(refId(row, 'client_certificate'), `service ${s.name}.client_certificate`).toBe(s.clientCert ? certIdOf(m, s.clientCert) : null);
     expect(row.ca_certificates ?? null, `service ${s.name}.ca_certificates`).toEqual(s.caCerts ? s.caCerts.map((i) => CA_IDS[i]) : null);
   }
 
@@ -670,7 +672,7 @@ export function expectStoreHolds(store: SimStore, m: Model): void {
   expect(store.count('snis'), 'snis').toBe(m.certificates.reduce((n, c) => n + c.snis.length, 0));
   for (const c of m.certificates) {
     const row = one('certificates', (o) => o.cert === CERT_PAIRS[c.pair].cert, `certificate ${c.pair}`);
-    if (c.withId) expect(row.id, `certificate ${c.pair}.id`).toBe(CERT_PAIRS[c.pair].id);
+    if (c.withId) expect(row.id, `certificate ${c.pair}.id`).toBe(c.id ?? CERT_PAIRS[c.pair].id);
     expect(canon(row.tags, { type: 'set' }), `certificate ${c.pair}.tags`).toEqual(canon(c.tags, { type: 'set' }));
     for (const sni of c.snis) expect(refId(one('snis', (o) => o.name === sni, `sni ${sni}`), 'certificate'), `sni ${sni}.certificate`).toBe(row.id);
   }
@@ -702,9 +704,15 @@ export function expectStoreHolds(store: SimStore, m: Model): void {
   }
 }
 
+/** The id a service's client certificate (a pair the model holds, with its id) has. */
+function certIdOf(m: Model, pair: PairName): string {
+  return m.certificates.find((c) => c.pair === pair)?.id ?? CERT_PAIRS[pair].id;
+}
+
 /**
  * The same model with every name Kong keeps unique renamed (`svc-a` → `xsvc-a`), references
- * included: a second team's file that shares no name with the first's.
+ * included, and ids and kids of its own: a second team's file that shares with the first's only
+ * what cannot be told apart (a CA certificate, a global plugin).
  */
 export function renamed(m: Model, p: string): Model {
   const n = (s: string) => (s.startsWith('*.') ? `*.${p}${s.slice(2)}` : `${p}${s}`);
@@ -722,12 +730,13 @@ export function renamed(m: Model, p: string): Model {
       return defined({ ...c, id: id(c.id), consumer: n(c.consumer), fields: f ? { ...c.fields, [f]: n(String(c.fields[f])) } : c.fields }) as unknown as Cred;
     }),
     upstreams: m.upstreams.map((u) => ({ ...u, name: n(u.name) })),
-    certificates: m.certificates.map((c) => ({ ...c, snis: c.snis.map(n) })),
+    certificates: m.certificates.map((c) => defined({ ...c, id: c.withId ? id(CERT_PAIRS[c.pair].id) : undefined, snis: c.snis.map(n) }) as unknown as Certificate),
     caCertificates: m.caCertificates,
     caWithId: m.caWithId,
     vaults: m.vaults.map((v) => ({ ...v, prefix: n(v.prefix) })),
     keySets: m.keySets.map((k) => defined({ ...k, name: n(k.name), id: id(k.id) }) as unknown as KeySet),
-    keys: m.keys.map((k) => ({ ...k, name: k.name && n(k.name), set: k.set && n(k.set) })),
+    // A kid of their own, in the JWK too (Kong wants the two equal).
+    keys: m.keys.map((k) => ({ ...k, kid: n(k.kid), jwk: k.jwk.replace(`"kid":"${k.kid}"`, `"kid":"${n(k.kid)}"`), name: k.name && n(k.name), set: k.set && n(k.set) })),
   };
 }
 

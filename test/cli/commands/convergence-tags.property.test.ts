@@ -20,6 +20,8 @@ const { sim, addr, write, pinned } = simSession('kong-ctl-convergence-tags-');
 const numRuns = runs(25);
 const TAG = 'team-x';
 const outcomes = { applied: 0, collided: 0 };
+/** What the collisions were, by the kind of entity both teams declared. */
+const collisions = new Map<string, number>();
 
 async function run(args: string[]) {
   const r = await runCli([...args, ...addr()]);
@@ -52,6 +54,10 @@ async function applyTagged(m: Model, name: string, theirs: Map<string, string>) 
     // refused before any write, or what Kong itself refuses (a global plugin, a CA certificate).
     expect(r.all).toMatch(/already exists in Kong outside the select tags|failed \(409\): UNIQUE violation/);
     outcomes.collided++;
+    for (const line of r.all.split('\n').filter((l) => /already exists in Kong outside the select tags|failed \(409\)/.test(l))) {
+      const what = /(?:create |: )(ca_certificate|certificate|plugin|key set|key|vault|sni|upstream|service|route|consumer|target|[\w-]+ credential|acl|jwt secret)\b/.exec(line)?.[1] ?? 'other';
+      collisions.set(what, (collisions.get(what) ?? 0) + 1);
+    }
     return false;
   }
   outcomes.applied++;
@@ -77,6 +83,6 @@ describe('select tags, as a property', () => {
       ),
       propertyParams(25),
     );
-    console.log(`select-tag property: ${outcomes.applied} tagged applies converged, ${outcomes.collided} refused for a collision`);
+    console.log(`select-tag property: ${outcomes.applied} tagged applies converged, ${outcomes.collided} refused for a collision (${[...collisions].map(([k, n]) => `${n} ${k}`).join(', ')})`);
   }, TEST_TIMEOUT_MS);
 });
