@@ -6,6 +6,7 @@ import { renderPlanJson } from '../output/plan-json';
 import { planDigest } from '../output/plan-digest';
 import { readFileSync } from 'node:fs';
 import { isEmptyPlan, keptLine, withoutDeletes } from '../model/plan';
+import { noDeletesConflicts } from '../apply/no-deletes';
 import { formatDiagnostic, KongCtlError } from '../model/errors';
 import { maskSecrets } from '../desired/mask';
 import { applyPlan } from '../apply/execute';
@@ -127,7 +128,8 @@ export async function applyLoaded(loaded: LoadedDesired, opts: ApplyOpts, io: Io
     const gw = await readGateway(client, scopeOf(result, opts), result.state, info);
     if (!resolveAgainstGateway(loaded, liveOf(gw), opts, io, `Kong ${info.version} at ${client.baseUrl}`)) return 'invalid';
     const full = computePlan(result.state, gw.current, gw.schemas, { selectTags: result.selectTags });
-    const { plan, kept, overwrites } = withoutDeletes(full, opts.deletes === false);
+    const { plan, kept } = withoutDeletes(full, opts.deletes === false);
+    const conflicts = opts.deletes === false ? noDeletesConflicts(full) : [];
     const digest = planDigest(plan);
     const planJson = () => ({
       ...renderPlanJson(plan, { secrets: result.secrets, mask: opts.mask }),
@@ -147,7 +149,7 @@ export async function applyLoaded(loaded: LoadedDesired, opts: ApplyOpts, io: Io
           }
         : null,
       checkDeleteGuard(plan, gw.current.entities.length, { maxDeletes, allowDeletes: Boolean(opts.allowMassDelete) }),
-      ...overwrites,
+      ...conflicts,
       ...(await findOutOfScopeConflicts(plan, client, result.selectTags, parallelism)),
     ].filter((d) => d !== null);
     if (refusals.length) {

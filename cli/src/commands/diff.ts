@@ -6,6 +6,7 @@ import { renderPlanJson } from '../output/plan-json';
 import { planDigest } from '../output/plan-digest';
 import { renderPlanMarkdown } from '../output/plan-markdown';
 import { isEmptyPlan, keptLine, withoutDeletes } from '../model/plan';
+import { noDeletesConflicts } from '../apply/no-deletes';
 import { addConnectionOptions, addFileOptions, addNoDeletesOption, addOutputOptions, addScopeOptions, connectionFrom, useColor, type GlobalOptions } from './options';
 import { checkAgainstKong, loadAndValidate, printDiagnostics, printWarnings, resolveAgainstGateway, writeProblemsDocument } from './desired';
 import { liveOf, readGateway, scopeOf } from './gateway';
@@ -36,10 +37,11 @@ async function diff(opts: GlobalOptions, io: Io): Promise<Outcome> {
     const gw = await readGateway(client, scopeOf(result, opts), result.state, checked.info);
     if (!resolveAgainstGateway(loaded, liveOf(gw), opts, io, `Kong ${checked.info.version} at ${client.baseUrl}`)) return 'invalid';
     const full = computePlan(result.state, gw.current, gw.schemas, { selectTags: result.selectTags });
-    const { plan, kept, overwrites } = withoutDeletes(full, opts.deletes === false);
+    const { plan, kept } = withoutDeletes(full, opts.deletes === false);
+    const conflicts = opts.deletes === false ? noDeletesConflicts(full) : [];
     const drift = !isEmptyPlan(plan);
     // The plan is still the drift; what apply --no-deletes would refuse in it is said as it will be.
-    for (const d of overwrites) write(io.stderr, maskSecrets(formatDiagnostic({ ...d, severity: 'warning', message: `apply --no-deletes refuses this plan: ${d.message}` }), opts.mask ? result.secrets : []));
+    for (const d of conflicts) write(io.stderr, maskSecrets(formatDiagnostic({ ...d, severity: 'warning', message: `apply --no-deletes refuses this plan: ${d.message}` }), opts.mask ? result.secrets : []));
     if (opts.output === 'json') {
       const extra = opts.deletes === false ? { kept_by_no_deletes: kept } : {};
       const digest = planDigest(plan);

@@ -3,7 +3,6 @@
  * and executed separately (apply/).
  */
 import type { Entity, Kind } from './entity';
-import type { Diagnostic } from './errors';
 
 export type Op = 'create' | 'update' | 'delete';
 
@@ -79,29 +78,13 @@ export function isEmptyPlan(plan: Plan): boolean {
 
 /**
  * `--no-deletes` (decK's `gateway apply`): files that describe part of a gateway create and
- * update, and never remove what they do not name. The plan without its deletes, how many live
- * entities that keeps, and the creates it cannot make: a create that reuses the id of a live
- * entity the full plan replaces (its parent goes away and comes back under the same name, so
- * the id is deleted, then created again below the new parent). Without the delete, Kong's PUT
- * by id would overwrite the entity --no-deletes promised to keep, and no 409 would say so.
+ * update, and never remove what they do not name. The plan without its deletes, and how many
+ * live entities that keeps (what it cannot then do: apply/no-deletes.ts).
  */
-export function withoutDeletes(plan: Plan, noDeletes = true): { plan: Plan; kept: number; overwrites: Diagnostic[] } {
-  if (!noDeletes) return { plan, kept: 0, overwrites: [] };
+export function withoutDeletes(plan: Plan, noDeletes = true): { plan: Plan; kept: number } {
+  if (!noDeletes) return { plan, kept: 0 };
   const changes = plan.changes.filter((c) => c.op !== 'delete');
-  const keptById = new Map(plan.changes.filter((c) => c.op === 'delete' && c.id).map((c) => [`${c.kind}#${c.id}`, c]));
-  const overwrites: Diagnostic[] = [];
-  for (const c of changes) {
-    const held = c.op === 'create' && c.desired?.id ? keptById.get(`${c.kind}#${c.desired.id}`) : undefined;
-    if (!held) continue;
-    overwrites.push({
-      code: 'E_NO_DELETES_CONFLICT',
-      message:
-        `${c.op} ${c.label} would overwrite the live ${held.label} (id ${c.desired!.id}), which --no-deletes keeps: ` +
-        'the files replace that entity, and only its delete frees the id. Apply without --no-deletes, or give the entity another id in the files.',
-      source: c.desired!.source,
-    });
-  }
-  return { plan: { changes }, kept: plan.changes.length - changes.length, overwrites };
+  return { plan: { changes }, kept: plan.changes.length - changes.length };
 }
 
 /** The line that says what `--no-deletes` kept; empty when it kept nothing. */

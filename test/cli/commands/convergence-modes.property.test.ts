@@ -5,8 +5,9 @@
  *   deleted, and every live entity B does not name stays exactly as it was; afterwards the
  *   no-deletes plan is empty and the full plan holds exactly the deletes it kept. It may fail only
  *   where the full apply must delete before it writes (a live entity B replaces: another id for
- *   its name), and then only with Kong's 409, or refused before any write where a create would
- *   overwrite by id an entity it keeps (one below the replaced entity). B is often partial: services, consumers or key
+ *   its name): refused before any write where a write would take a unique value an entity it
+ *   keeps holds, or a create would overwrite by id an entity it keeps (one below the replaced
+ *   entity); else, for a value scoped by a parent, with Kong's 409. B is often partial: services, consumers or key
  *   sets left out, live as the full file has them, and named by what B adds under them; and
  *   half the time B replaces no live entity (its ids are the live ones' where it gives any).
  * - `apply --plan FILE` (FILE: a saved `diff -o json`): applies exactly the reviewed plan when it
@@ -97,7 +98,7 @@ async function applyA(a: Model) {
 
 const labels = new Map<string, number>();
 const partialChoiceArb = fc.option(fc.record({ kinds: fc.subarray(['service', 'consumer', 'key_set'] as const, { minLength: 1 }), pick: fc.nat(5) }), { nil: undefined, freq: 2 });
-const outcomes = { partial: 0, partialNaming: 0, converged: 0, refused409: 0, refusedOverwrite: 0, planApplied: 0, planRefused: 0, staleButSame: 0 };
+const outcomes = { partial: 0, partialNaming: 0, converged: 0, refused409: 0, refusedBefore: 0, planApplied: 0, planRefused: 0, staleButSame: 0 };
 
 describe('apply --no-deletes, as a property', () => {
   it('creates and updates what the file names, keeps every other live entity as it was, and the full apply then deletes exactly those', async () => {
@@ -143,10 +144,10 @@ describe('apply --no-deletes, as a property', () => {
           }
           const rest = await planOf(['-f', fb]);
           expect(new Set(rest.changes.map((c) => `${c.op} ${rowKey(c)}`)), `${rest.text}\n${context}`).toEqual(new Set([...kept].map((k) => `delete ${k}`)));
-        } else if (/would overwrite the live/.test(r.stderr)) {
-          // A create would overwrite by id what --no-deletes keeps: refused before any write.
-          outcomes.refusedOverwrite++;
-          expect(r.stderr, context).toMatch(/:\d+:\d+: error: \S+: create .+ would overwrite the live .+, which --no-deletes keeps/);
+        } else if (/ which --no-deletes keeps| holds and --no-deletes keeps/.test(r.stderr)) {
+          // A write would take what --no-deletes keeps (a value, or an id): refused before any write.
+          outcomes.refusedBefore++;
+          expect(r.stderr, context).toMatch(/:\d+:\d+: error: \S+: (create|update) .+ would (overwrite the live .+, which|take .+, which the live .+ holds and) --no-deletes keeps/);
           expect(r.stderr, context).toContain('Nothing was written to Kong.');
           expect(writes, context).toEqual([]);
         } else {
@@ -174,7 +175,7 @@ describe('apply --no-deletes, as a property', () => {
       })),
       propertyParams(15),
     );
-    console.log(`no-deletes property: ${outcomes.partial} partial files (${outcomes.partialNaming} naming a live parent they leave out); ${outcomes.converged} converged, ${outcomes.refused409} refused by Kong (409) for want of a delete, ${outcomes.refusedOverwrite} refused before any write (an overwrite by id); ${[...labels].map(([l, n]) => `${n} ${l}`).join(', ')}`);
+    console.log(`no-deletes property: ${outcomes.partial} partial files (${outcomes.partialNaming} naming a live parent they leave out); ${outcomes.converged} converged, ${outcomes.refused409} refused by Kong (409) for want of a delete, ${outcomes.refusedBefore} refused before any write; ${[...labels].map(([l, n]) => `${n} ${l}`).join(', ')}`);
   }, TEST_TIMEOUT_MS);
 });
 

@@ -200,6 +200,8 @@ describe('--no-deletes', () => {
     const a = await runCli(['apply', '-f', renamed, ...addr(), '--no-deletes']);
     expect(a.code, a.stdout + a.stderr).toBe(1);
     expect(a.stderr).toContain(`${renamed}:6:5: error: consumers[0].keyauth_credentials[0]: create key-auth credential of alice #4a0e0000 would overwrite`);
+    // The rename itself would meet Kong's 409: the kept alice holds the username.
+    expect(a.stderr).toContain(`${renamed}:3:3: error: consumers[0]: update consumer alice would take username "alice", which the live consumer alice holds and --no-deletes keeps: Kong would refuse it (409).`);
     expect(a.stderr).toContain('Nothing was written to Kong.');
     expect(writes()).toBe(0);
     expect(JSON.stringify(sim().store.all('keyauth_credentials'))).toBe(before);
@@ -207,6 +209,28 @@ describe('--no-deletes', () => {
     // The full apply replaces alice and K, as the files say.
     expect((await runCli(['apply', '-f', renamed, ...addr()])).code).toBe(0);
     expect(sim().store.all('keyauth_credentials')).toMatchObject([{ id: K, key: 'k-new', consumer: { id: CAROL } }]);
+  });
+  it('refuses, writing nothing, a file whose writes would meet a 409 from an entity it keeps, and hides a key it names', async () => {
+    const live = write('live2.yaml', '_format_version: "3.0"\nservices:\n- name: orders\n  url: http://orders.internal\nconsumers:\n- username: alice\n  keyauth_credentials:\n  - key: k-secret\n');
+    expect((await runCli(['apply', '-f', live, ...addr()])).code).toBe(0);
+    // Alice comes back under a new id with her key, and a new service goes with them: the full
+    // apply replaces alice; --no-deletes keeps her, and so her username and key.
+    const again = write(
+      'again.yaml',
+      '_format_version: "3.0"\nservices:\n- name: billing\n  url: http://billing.internal\nconsumers:\n- username: alice\n  id: 8a0e0000-0000-4000-8000-0000000000a2\n  keyauth_credentials:\n  - key: k-secret\n',
+    );
+    expect((await runCli(['apply', '-f', again, ...addr(), '--dry-run'])).code).toBe(0);
+    sim().resetStats();
+    const a = await runCli(['apply', '-f', again, ...addr(), '--no-deletes']);
+    expect(a.code, a.stdout + a.stderr).toBe(1);
+    expect(a.stderr).toContain(`${again}:6:3: error: consumers[0]: create consumer alice would take username "alice", which the live consumer alice holds and --no-deletes keeps: Kong would refuse it (409).`);
+    expect(a.stderr).toContain(`${again}:9:5: error: consumers[0].keyauth_credentials[0]: create key-auth credential of alice would take its key ([masked]), which the live key-auth credential of alice #`);
+    expect(a.stderr).not.toContain('k-secret');
+    expect(a.stderr).toContain('Nothing was written to Kong.');
+    expect(writes()).toBe(0);
+    expect(sim().store.count('services')).toBe(1);
+    // Without --no-deletes the same file applies.
+    expect((await runCli(['apply', '-f', again, ...addr()])).code).toBe(0);
   });
 });
 
