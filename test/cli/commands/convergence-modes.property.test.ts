@@ -156,6 +156,8 @@ describe('apply --no-deletes, as a property', () => {
           const failed = r.stdout.split('\n').filter((l) => / failed( \(\d+\))?: /.test(l));
           expect(failed.length, context).toBeGreaterThan(0);
           for (const l of failed) expect(l, context).toMatch(/ failed \(409\): UNIQUE violation/);
+          // Only for a value unique within a parent: any other the plan shows, and apply refuses first.
+          for (const l of failed) expect(l, `a 409 apply could have seen\n${context}`).toMatch(/: (create|update) (target|acl|plugin|key) /);
         }
 
         // The full apply converges on B, and had to free a value of an entity it deletes before a
