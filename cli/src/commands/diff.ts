@@ -41,16 +41,18 @@ async function diff(opts: GlobalOptions, io: Io): Promise<Outcome> {
     const conflicts = opts.deletes === false ? noDeletesConflicts(full) : [];
     const drift = !isEmptyPlan(plan);
     // The plan is still the drift; what apply --no-deletes would refuse in it is said as it will be.
-    for (const d of conflicts) write(io.stderr, maskSecrets(formatDiagnostic({ ...d, severity: 'warning', message: `apply --no-deletes refuses this plan: ${d.message}` }), opts.mask ? result.secrets : []));
+    const secrets = opts.mask ? result.secrets : [];
+    const refusals = conflicts.map((d) => maskSecrets(formatDiagnostic(d), secrets));
+    for (const d of conflicts) write(io.stderr, maskSecrets(formatDiagnostic({ ...d, severity: 'warning', message: `apply --no-deletes refuses this plan: ${d.message}` }), secrets));
     if (opts.output === 'json') {
-      const extra = opts.deletes === false ? { kept_by_no_deletes: kept } : {};
+      const extra = opts.deletes === false ? { kept_by_no_deletes: kept, refused_by_no_deletes: refusals } : {};
       const digest = planDigest(plan);
       write(io.stdout, JSON.stringify({ ...renderPlanJson(plan, { secrets: result.secrets, mask: opts.mask }), drift, digest, ...extra }, null, 2));
     } else if (opts.output === 'markdown') {
       const target = `Kong ${checked.info.version} at ${client.baseUrl}`;
       write(
         io.stdout,
-        renderPlanMarkdown(plan, { target, secrets: result.secrets, mask: opts.mask, kept: opts.deletes === false ? kept : undefined, digest: planDigest(plan) }),
+        renderPlanMarkdown(plan, { target, secrets: result.secrets, mask: opts.mask, kept: opts.deletes === false ? kept : undefined, digest: planDigest(plan), refusals }),
       );
     } else {
       write(io.stdout, renderPlanText(plan, { color: useColor(opts, io.stdout, io.env), secrets: result.secrets, mask: opts.mask }));

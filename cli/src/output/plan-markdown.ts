@@ -16,6 +16,8 @@ export interface PlanMarkdownOptions extends Omit<PlanTextOptions, 'color'> {
   kept?: number;
   /** The plan's digest (plan-digest.ts): said under the plan, so the reviewed plan can be told from another. */
   digest?: string;
+  /** `--no-deletes`: why apply would refuse this plan (apply/no-deletes.ts), one formatted line each. */
+  refusals?: string[];
 }
 
 /** Plans longer than this many lines are folded under a `<details>`. */
@@ -39,5 +41,11 @@ export function renderPlanMarkdown(plan: Plan, opts: PlanMarkdownOptions): strin
   const note = defaultsNote(plan, (s) => `\`${s}\``);
   const defaults = note ? `\n\n${note}.` : '';
   const digest = opts.digest ? `\n\nPlan digest \`${opts.digest}\` (\`kong-ctl apply --plan\` applies this plan and no other).` : '';
-  return `### kong-ctl: ${n.add} to add, ${n.change} to change, ${n.destroy} to destroy\n\nAgainst ${opts.target}.${kept}\n\n${body}${defaults}${digest}\n`;
+  const refused = opts.refusals?.length ? `\n\n**\`kong-ctl apply --no-deletes\` refuses this plan:**\n\n${fenced(opts.refusals.join('\n'))}` : '';
+  return `### kong-ctl: ${n.add} to add, ${n.change} to change, ${n.destroy} to destroy\n\nAgainst ${opts.target}.${kept}\n\n${body}${defaults}${refused}${digest}\n`;
+}
+
+function fenced(text: string): string {
+  const fence = fenceFor(text);
+  return `${fence}\n${text}\n${fence}`;
 }

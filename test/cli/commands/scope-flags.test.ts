@@ -195,6 +195,12 @@ describe('--no-deletes', () => {
     const d = await runCli(['diff', '-f', renamed, ...addr(), '--no-deletes']);
     expect(d.code, d.stdout + d.stderr).toBe(2);
     expect(d.stderr).toContain(`${renamed}:6:5: warning: consumers[0].keyauth_credentials[0]: apply --no-deletes refuses this plan: create key-auth credential of alice #4a0e0000 would overwrite the live key-auth credential of alice #4a0e0000 (id ${K}), which --no-deletes keeps`);
+    // In JSON, and in the pull-request comment, as apply will print them.
+    const json = JSON.parse((await runCli(['diff', '-f', renamed, ...addr(), '--no-deletes', '-o', 'json'])).stdout) as { refused_by_no_deletes: string[] };
+    expect(json.refused_by_no_deletes).toHaveLength(2);
+    expect(json.refused_by_no_deletes[1]).toMatch(new RegExp(`^${renamed.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:6:5: error: consumers\\[0\\]\\.keyauth_credentials\\[0\\]: create key-auth credential of alice #4a0e0000 would overwrite`));
+    const md = (await runCli(['diff', '-f', renamed, ...addr(), '--no-deletes', '-o', 'markdown'])).stdout;
+    expect(md).toContain(`**\`kong-ctl apply --no-deletes\` refuses this plan:**\n\n\`\`\`\n${json.refused_by_no_deletes.join('\n')}\n\`\`\``);
 
     sim().resetStats();
     const a = await runCli(['apply', '-f', renamed, ...addr(), '--no-deletes']);
