@@ -5,24 +5,34 @@
  *   replace, created again below the new one) would be a PUT by id over the kept entity: Kong
  *   would move and rewrite it, and no 409 would say so;
  * - a create or update that takes a unique value a kept entity holds (a consumer renamed into
- *   the username of one the files replace) meets Kong's 409 once the writes before it are made.
+ *   the username of one the files replace) meets Kong's 409 once the writes before it are made
+ *   (or, for a target its upstream already has, rewrites the kept one).
  * Each is an error at the file:line of the entity that would write, and apply writes nothing.
- * Only values with no foreign key inside are compared (unique.ts `global`): for those, equal
- * means equal to Kong, so a refusal is never a guess. A value scoped by a parent (a target in
- * its upstream, an ACL group of a consumer) is left to Kong, whose 409 the apply reports.
+ * Values are compared as Kong compares them, so a refusal is never a guess: a foreign key inside
+ * a value (the upstream of a target, the consumer of an ACL group, the scope of a plugin) is the
+ * Kong id it stands for, resolved as apply resolves it (execute.ts `idResolvers`), not the key a
+ * file names it by. By keys, a consumer that takes the username of a kept one would pass for it,
+ * and its ACL groups for a collision Kong would not see.
  */
 import type { Diagnostic } from '../model/errors';
 import type { Change, Plan } from '../model/plan';
-import { claimedValues, uniqueValues } from './unique';
+import type { Entity } from '../model/entity';
+import { uniqueValues } from './unique';
 import { KIND_DEFS } from '../kinds';
 import { MASK } from '../diff/mask';
 
-export function noDeletesConflicts(full: Plan): Diagnostic[] {
+/** `currentIds`: the Kong id behind each key of a live entity, looked-up ones included (live-ids.ts). */
+export function noDeletesConflicts(full: Plan, currentIds: Map<string, string>): Diagnostic[] {
   const kept = full.changes.filter((c) => c.op === 'delete');
   if (!kept.length) return [];
   const keptById = new Map(kept.filter((c) => c.id).map((c) => [`${c.kind}#${c.id}`, c]));
+  const kong = kongRefs(full, currentIds);
+  const valuesOf = (c: Change, side: 'current' | 'desired'): string[] => {
+    const e = c[side];
+    return e ? uniqueValues(c.kind, kong[side](e)) : [];
+  };
   const keptByValue = new Map<string, Change>();
-  for (const c of kept) if (c.current) for (const v of uniqueValues(c.kind, c.current, 'global')) keptByValue.set(v, c);
+  for (const c of kept) for (const v of valuesOf(c, 'current')) keptByValue.set(v, c);
 
   const out: Diagnostic[] = [];
   for (const c of full.changes) {
@@ -32,12 +42,56 @@ export function noDeletesConflicts(full: Plan): Diagnostic[] {
       out.push(conflict(c, `would overwrite the live ${held.label} (id ${c.desired.id}), which --no-deletes keeps: the files replace that entity, and only its delete frees the id`));
       continue;
     }
-    for (const v of claimedValues(c, 'global')) {
-      const holder = keptByValue.get(v);
-      if (holder) out.push(conflict(c, `would take ${describe(c, v)}, which the live ${holder.label} holds and --no-deletes keeps: Kong would refuse it (409)`));
+    // What the write takes that its entity does not hold yet.
+    const before = new Set(valuesOf(c, 'current'));
+    for (const v of valuesOf(c, 'desired')) {
+      const holder = before.has(v) ? undefined : keptByValue.get(v);
+      if (holder) out.push(conflict(c, `would take ${describe(c, v)}, which the live ${holder.label} holds and --no-deletes keeps: ${kongAnswer(c)}`));
     }
   }
   return out;
+}
+
+type Refs = Entity['refs'];
+type Resolve = (e: Entity) => Pick<Entity, 'fields' | 'refs'>;
+
+/**
+ * Entities with each foreign key as the Kong id it stands for: a live entity's as read; a
+ * desired entity's as apply will send it, a parent the plan creates being a new id (never a
+ * kept entity's: a create that reuses one is refused above). A key that resolves to nothing
+ * gets a value of its own, which equals nothing else.
+ */
+function kongRefs(full: Plan, currentIds: Map<string, string>): { current: Resolve; desired: Resolve } {
+  const created = new Set<string>();
+  const updated = new Map<string, string>();
+  for (const c of full.changes) {
+    if (c.op === 'create') created.add(c.key);
+    const id = c.id ?? c.current?.id;
+    if (c.op === 'update' && id) {
+      updated.set(c.key, id);
+      if (c.desired) updated.set(c.desired.key, id);
+    }
+  }
+  let unknown = 0;
+  const resolveWith = (idOf: (key: string) => string | undefined): Resolve => (e) => {
+    const refs: Refs = {};
+    for (const [name, key] of Object.entries(e.refs)) {
+      if (key === null) refs[name] = null;
+      else refs[name] = idOf(key) ?? `unresolved#${++unknown}`;
+    }
+    return { fields: e.fields, refs };
+  };
+  return {
+    current: resolveWith((key) => currentIds.get(key)),
+    desired: resolveWith((key) => (created.has(key) ? `created:${key}` : (updated.get(key) ?? currentIds.get(key)))),
+  };
+}
+
+/** What Kong does with such a write: a 409, but for a target POSTed where its upstream has one. */
+function kongAnswer(c: Change): string {
+  // kong/api/routes/upstreams.lua update_existent_target: the POST updates the live target.
+  if (c.op === 'create' && c.kind === 'target') return 'Kong would rewrite that target instead of creating one';
+  return 'Kong would refuse it (409)';
 }
 
 function conflict(c: Change, what: string): Diagnostic {
@@ -48,8 +102,20 @@ function conflict(c: Change, what: string): Diagnostic {
   };
 }
 
+/** A value scoped by a parent, said by what it holds there (the holder's label names the parent). */
+const SCOPED: Array<[RegExp, (m: RegExpExecArray) => string]> = [
+  [/^target:upstream=.*?,target=(.*)$/s, (m) => `target ${JSON.stringify(m[1])} in the same upstream`],
+  [/^acl:consumer=.*?,group=(.*)$/s, (m) => `group ${JSON.stringify(m[1])} of the same consumer`],
+  [/^key:set=(.*?),kid=(.*)$/s, (m) => `kid ${JSON.stringify(m[2])} ${m[1] ? 'in the same key set' : 'among the keys of no set'}`],
+  [/^plugin:name=(.*?),service=/s, (m) => `the place of a ${m[1]} plugin at that scope (one per scope)`],
+];
+
 /** `consumer:username=alice` → `username "alice"`; a sensitive field (a key-auth key) unshown. */
 function describe(c: Change, value: string): string {
+  for (const [re, say] of SCOPED) {
+    const m = re.exec(value);
+    if (m) return say(m);
+  }
   const [, field, v] = /^[^:]+:([^=]+)=(.*)$/s.exec(value) ?? [];
   if (field === 'cert_digest') return 'its certificate (a CA certificate is unique by its content)';
   if (KIND_DEFS[c.kind].sensitive?.includes(field)) return `its ${field} (${MASK})`;

@@ -6,6 +6,7 @@
  *
  * Foreign keys inside a value are entity keys, not Kong ids: comparing keys can only see more
  * conflicts than Kong would (never fewer), which costs at most an unneeded ordering edge.
+ * A refusal may not guess: no-deletes.ts gives the same functions Kong ids for keys.
  */
 import type { Entity, Kind } from '../model/entity';
 import type { Change } from '../model/plan';
@@ -13,22 +14,17 @@ import { certDigest } from '../kinds/certificate';
 import { normalizeTarget } from '../kinds/target';
 
 type Holder = Pick<Entity, 'fields' | 'refs'>;
-/** A unique value, or null; `global` marks a value with no foreign key in it, so its key is exact. */
-type UniqueFn = ((e: Holder) => string | null) & { global?: true };
+type UniqueFn = (e: Holder) => string | null;
 
 function nonEmpty(v: unknown): string | null {
   return typeof v === 'string' && v !== '' ? v : null;
 }
 
 function field(name: string): UniqueFn {
-  return global((e) => {
+  return (e) => {
     const v = nonEmpty(e.fields[name]);
     return v === null ? null : `${name}=${v}`;
-  });
-}
-
-function global(fn: (e: Holder) => string | null): UniqueFn {
-  return Object.assign(fn, { global: true as const });
+  };
 }
 
 const UNIQUE_VALUES: Record<Kind, UniqueFn[]> = {
@@ -37,7 +33,7 @@ const UNIQUE_VALUES: Record<Kind, UniqueFn[]> = {
   // key cache_key = {kid, set}; name is unique too.
   key: [(e) => (nonEmpty(e.fields.kid) ? `set=${e.refs.set ?? ''},kid=${String(e.fields.kid)}` : null), field('name')],
   certificate: [],
-  ca_certificate: [global((e) => (e.fields.cert ? `cert_digest=${certDigest(e.fields.cert)}` : null))],
+  ca_certificate: [(e) => (e.fields.cert ? `cert_digest=${certDigest(e.fields.cert)}` : null)],
   sni: [field('name')],
   service: [field('name')],
   upstream: [field('name')],
@@ -65,14 +61,10 @@ const UNIQUE_VALUES: Record<Kind, UniqueFn[]> = {
   ],
 };
 
-/**
- * Every unique value the entity holds, prefixed with its kind: `service:name=orders`. `global`:
- * only those with no foreign key inside, whose equality means Kong's equality.
- */
-export function uniqueValues(kind: Kind, e: Holder, only?: 'global'): string[] {
+/** Every unique value the entity holds, prefixed with its kind: `service:name=orders`. */
+export function uniqueValues(kind: Kind, e: Holder): string[] {
   const out: string[] = [];
   for (const fn of UNIQUE_VALUES[kind]) {
-    if (only === 'global' && !fn.global) continue;
     const v = fn(e);
     if (v !== null) out.push(`${kind}:${v}`);
   }
@@ -80,9 +72,9 @@ export function uniqueValues(kind: Kind, e: Holder, only?: 'global'): string[] {
 }
 
 /** The unique values a change takes that the entity did not hold before. */
-export function claimedValues(c: Change, only?: 'global'): string[] {
-  const before = new Set(c.current ? uniqueValues(c.kind, c.current, only) : []);
-  const after = c.desired && c.op !== 'delete' ? uniqueValues(c.kind, c.desired, only) : [];
+export function claimedValues(c: Change): string[] {
+  const before = new Set(c.current ? uniqueValues(c.kind, c.current) : []);
+  const after = c.desired && c.op !== 'delete' ? uniqueValues(c.kind, c.desired) : [];
   return after.filter((v) => !before.has(v));
 }
 

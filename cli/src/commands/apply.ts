@@ -129,7 +129,9 @@ export async function applyLoaded(loaded: LoadedDesired, opts: ApplyOpts, io: Io
     if (!resolveAgainstGateway(loaded, liveOf(gw), opts, io, `Kong ${info.version} at ${client.baseUrl}`)) return 'invalid';
     const full = computePlan(result.state, gw.current, gw.schemas, { selectTags: result.selectTags });
     const { plan, kept } = withoutDeletes(full, opts.deletes === false);
-    const conflicts = opts.deletes === false ? noDeletesConflicts(full) : [];
+    // Looked-up entities are never written, but references name them by these ids (live-ids.ts).
+    const currentIds = liveIds([...gw.lookup, ...gw.current.entities]);
+    const conflicts = opts.deletes === false ? noDeletesConflicts(full, currentIds) : [];
     const digest = planDigest(plan);
     const planJson = () => ({
       ...renderPlanJson(plan, { secrets: result.secrets, mask: opts.mask }),
@@ -167,8 +169,6 @@ export async function applyLoaded(loaded: LoadedDesired, opts: ApplyOpts, io: Io
       return 'ok';
     }
 
-    // Looked-up entities are never written, but references name them by these ids (live-ids.ts).
-    const currentIds = liveIds([...gw.lookup, ...gw.current.entities]);
     const progress = progressReporter(io, json);
     const report = await applyPlan(plan, client, {
       parallelism,

@@ -7,6 +7,7 @@ import { planDigest } from '../output/plan-digest';
 import { renderPlanMarkdown } from '../output/plan-markdown';
 import { isEmptyPlan, keptLine, withoutDeletes } from '../model/plan';
 import { noDeletesConflicts } from '../apply/no-deletes';
+import { liveIds } from '../apply/live-ids';
 import { addConnectionOptions, addFileOptions, addNoDeletesOption, addOutputOptions, addScopeOptions, connectionFrom, useColor, type GlobalOptions } from './options';
 import { checkAgainstKong, loadAndValidate, printDiagnostics, printWarnings, resolveAgainstGateway, writeProblemsDocument } from './desired';
 import { liveOf, readGateway, scopeOf } from './gateway';
@@ -38,7 +39,7 @@ async function diff(opts: GlobalOptions, io: Io): Promise<Outcome> {
     if (!resolveAgainstGateway(loaded, liveOf(gw), opts, io, `Kong ${checked.info.version} at ${client.baseUrl}`)) return 'invalid';
     const full = computePlan(result.state, gw.current, gw.schemas, { selectTags: result.selectTags });
     const { plan, kept } = withoutDeletes(full, opts.deletes === false);
-    const conflicts = opts.deletes === false ? noDeletesConflicts(full) : [];
+    const conflicts = opts.deletes === false ? noDeletesConflicts(full, liveIds([...gw.lookup, ...gw.current.entities])) : [];
     const drift = !isEmptyPlan(plan);
     // The plan is still the drift; what apply --no-deletes would refuse in it is said as it will be.
     const secrets = opts.mask ? result.secrets : [];

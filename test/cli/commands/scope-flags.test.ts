@@ -238,6 +238,32 @@ describe('--no-deletes', () => {
     // Without --no-deletes the same file applies.
     expect((await runCli(['apply', '-f', again, ...addr()])).code).toBe(0);
   });
+  it('refuses, writing nothing, what would meet a 409 from a kept entity in the same parent', async () => {
+    // The files give a target, an ACL group and a global plugin new ids: the full apply replaces
+    // each (delete, then create); --no-deletes keeps the old ones, which hold the place.
+    const id = (n: number) => `5a0e0000-0000-4000-8000-00000000000${n}`;
+    const gateway = (t: number, a: number, p: number) =>
+      `_format_version: "3.0"\nupstreams:\n- name: up\n  targets:\n  - target: 10.0.0.1:80\n    id: ${id(t)}\nconsumers:\n- username: alice\n  acls:\n  - group: gold\n    id: ${id(a)}\nplugins:\n- name: cors\n  id: ${id(p)}\n`;
+    expect((await runCli(['apply', '-f', write('live3.yaml', gateway(1, 2, 3)), ...addr()])).code).toBe(0);
+    const again = write('again3.yaml', gateway(4, 5, 6));
+    const before = JSON.stringify([sim().store.all('targets'), sim().store.all('acls'), sim().store.all('plugins')]);
+
+    const d = await runCli(['diff', '-f', again, ...addr(), '--no-deletes']);
+    expect(d.code, d.stdout + d.stderr).toBe(2);
+    expect(d.stderr).toContain(`${again}:5:5: warning: upstreams[0].targets[0]: apply --no-deletes refuses this plan: create target 10.0.0.1:80 (upstream up) would take target "10.0.0.1:80" in the same upstream`);
+    sim().resetStats();
+    const a = await runCli(['apply', '-f', again, ...addr(), '--no-deletes']);
+    expect(a.code, a.stdout + a.stderr).toBe(1);
+    expect(a.stderr).toContain(`${again}:5:5: error: upstreams[0].targets[0]: create target 10.0.0.1:80 (upstream up) would take target "10.0.0.1:80" in the same upstream, which the live target 10.0.0.1:80 (upstream up) holds and --no-deletes keeps: Kong would rewrite that target instead of creating one.`);
+    expect(a.stderr).toContain(`${again}:10:5: error: consumers[0].acls[0]: create acl gold (consumer alice) would take group "gold" of the same consumer, which the live acl gold (consumer alice) holds`);
+    expect(a.stderr).toContain(`${again}:13:3: error: plugins[0]: create plugin cors (global) would take the place of a cors plugin at that scope (one per scope), which the live plugin cors (global) holds`);
+    expect(a.stderr).toContain('Nothing was written to Kong.');
+    expect(writes()).toBe(0);
+    expect(JSON.stringify([sim().store.all('targets'), sim().store.all('acls'), sim().store.all('plugins')])).toBe(before);
+    // Without --no-deletes the same file applies.
+    expect((await runCli(['apply', '-f', again, ...addr()])).code).toBe(0);
+    expect(sim().store.all('plugins').map((p) => p.id)).toEqual([id(6)]);
+  });
 });
 
 describe('warnings of valid files', () => {
