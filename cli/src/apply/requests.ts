@@ -6,7 +6,8 @@
  *   nested credential routes in kong/plugins/<auth>/api.lua have it too), so a create that is
  *   retried after a lost answer replaces the entity it already made instead of making a second.
  * - update: `PATCH {entityPath}` with only the changed top-level fields (and what a kind's
- *   `sendWith` says must travel with them).
+ *   `sendWith` says must travel with them); one that changes a field the kind's `replaceOn`
+ *   names (a plugin's name) is a `PUT {entityPath}` of the whole entity.
  * - delete: `DELETE {entityPath}`.
  * Foreign keys are always sent as `{ "id": … }`.
  */
@@ -89,21 +90,11 @@ function foreignValue(field: string, ref: string | null | undefined, ids: IdReso
 /** Throws UnresolvedReference when a foreign key cannot be turned into a Kong id. */
 export function buildWrite(change: Change, ids: IdResolvers, newId: () => string): WriteRequest {
   const def = kindDef(change.kind);
-  const parents = pathParents(def);
   if (change.op === 'create') {
     const desired = change.desired!;
     const id = desired.id ?? newId();
     const parentIds = resolveParents(def, desired.refs, ids.desired);
-    // Absent and null mean the same to a PUT (full replace), except for `auto` fields: Kong
-    // generates a value only when the field is absent (a key-auth `key: null` would be stored
-    // as null), so nulls are left out.
-    const body: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(desired.fields)) if (k !== 'id' && v !== null && v !== undefined) body[k] = v;
-    for (const f of Object.keys(def.foreignKeys)) {
-      if (parents.includes(f)) continue;
-      const v = foreignValue(f, desired.refs[f], ids);
-      if (v) body[f] = v;
-    }
+    const body = wholeBody(def, change, ids);
     if (CREATE_BY_POST.has(change.kind)) {
       return { method: 'POST', path: def.createPath(parentIds), body: { id, ...body }, idempotent: false, id };
     }
@@ -124,6 +115,9 @@ export function buildWrite(change: Change, ids: IdResolvers, newId: () => string
   }
 
   const desired = change.desired!;
+  if (def.replaceOn?.some((f) => change.fieldChanges?.some((fc) => fc.path === f))) {
+    return { method: 'PUT', path, body: wholeBody(def, change, ids), idempotent: true, id };
+  }
   const body: Record<string, unknown> = {};
   for (const fc of change.fieldChanges ?? []) {
     const top = fc.path.split('.')[0];
@@ -152,6 +146,25 @@ export function buildWrite(change: Change, ids: IdResolvers, newId: () => string
       return (to ? ids.desired(to) : undefined) !== parentIds[f];
     });
   return { method: 'PATCH', path, body, idempotent: !moves, id };
+}
+
+/**
+ * The desired entity as a PUT sends it: every field and foreign key but the path's parents.
+ * Absent and null mean the same to a PUT (full replace), except for `auto` fields: Kong
+ * generates a value only when the field is absent (a key-auth `key: null` would be stored as
+ * null), so nulls are left out.
+ */
+function wholeBody(def: KindDef, change: Change, ids: IdResolvers): Record<string, unknown> {
+  const desired = change.desired!;
+  const parents = pathParents(def);
+  const body: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(desired.fields)) if (k !== 'id' && v !== null && v !== undefined) body[k] = v;
+  for (const f of Object.keys(def.foreignKeys)) {
+    if (parents.includes(f)) continue;
+    const v = foreignValue(f, desired.refs[f], ids);
+    if (v) body[f] = v;
+  }
+  return body;
 }
 
 /**

@@ -58,8 +58,12 @@ export interface KindDef {
   sendWith?: Record<string, string[]>;
   /** Canonical form of a field set so desired and live compare equal; pure. */
   normalize?(fields: Record<string, unknown>): Record<string, unknown>;
-  /** Fields whose change Kong cannot apply in place: the entity is deleted and recreated. */
-  immutable?: string[];
+  /**
+   * Fields that pick the schema of the rest (a plugin's or a vault's `name` picks its `config`).
+   * Kong's PATCH merges the live `config` into the one sent and then refuses the old schema's
+   * fields (400), so an update that changes one is a PUT of the whole entity: Kong's replace.
+   */
+  replaceOn?: string[];
 }
 
 /** The write-only fields of an entity of `def`'s kind with these fields. */

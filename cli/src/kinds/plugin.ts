@@ -18,6 +18,7 @@ export const plugin: KindDef = {
   schema: 'plugins',
   listPath: '/plugins',
   foreignKeys: { service: 'service', route: 'route', consumer: 'consumer' },
+  replaceOn: ['name'],
   identity: (e) => `plugin:${String(e.fields.name)}@${pluginScope(e.refs)}`,
   label: (e) => {
     const scope = pluginScope(e.refs);

@@ -11,6 +11,7 @@ export const vault: KindDef = {
   schema: 'vaults',
   listPath: '/vaults',
   foreignKeys: {},
+  replaceOn: ['name'],
   identity: (e) => `vault:${typeof e.fields.prefix === 'string' ? e.fields.prefix : '#' + e.id}`,
   label: (e) => (typeof e.fields.prefix === 'string' ? `vault ${e.fields.prefix}` : `vault #${e.id ?? '?'}`),
   createPath: () => '/vaults',

@@ -34,6 +34,18 @@ describe('convergence examples', () => {
     expect(config.origins).toBeNull();
   });
 
+  it('a plugin whose id the file gives to a plugin of another name is replaced whole (PUT), not merged into (PATCH)', async () => {
+    // A PATCH would merge the live rate-limiting config into cors's, which Kong refuses (400).
+    const id = '3a0e0000-0000-4000-8000-0000000000f0';
+    const { writes } = await applyThenConverge(
+      `_format_version: "3.0"\nplugins:\n- id: ${id}\n  name: rate-limiting\n  config:\n    minute: 5\n    policy: local\n`,
+      `_format_version: "3.0"\nplugins:\n- id: ${id}\n  name: cors\n  config:\n    max_age: 7\n`,
+    );
+    expect(writes.map((w) => `${w.method} ${w.path}`)).toEqual([`PUT /plugins/${id}`]);
+    expect(sim().store.all('plugins')).toMatchObject([{ id, name: 'cors', config: { max_age: 7 } }]);
+    expect((sim().store.all('plugins')[0].config as Record<string, unknown>).minute).toBeUndefined();
+  });
+
   it('a nested record field the file drops is cleared too (upstream healthchecks)', async () => {
     await applyThenConverge(
       `_format_version: "3.0"\nupstreams:\n- name: up\n  healthchecks:\n    active:\n      https_sni: a.example.com\n`,
