@@ -98,6 +98,8 @@ export interface Route {
 export type Scope = { service?: string; route?: string; consumer?: string };
 export interface Plugin {
   name: string;
+  /** One of its name's two (PLUGIN_IDS), or one any name may take. */
+  id?: string;
   scope: Scope;
   nested: boolean;
   fields: Obj; // config, enabled, tags, protocols
@@ -263,6 +265,14 @@ const PLUGINS: Record<string, { config: fc.Arbitrary<Obj>; consumer: boolean }> 
   },
 };
 const PLUGIN_NAMES = Object.keys(PLUGINS);
+/**
+ * Two ids per plugin name: the same plugin at another scope (an update of its scope), or another
+ * id at the same scope (a replacement: delete, then create, which --no-deletes cannot do). And
+ * one any name may take: a live plugin given another name under its id (Kong's PUT replaces it).
+ * The name's index comes before the last two digits, which renamed() changes (`0j` → `fj`).
+ */
+const SHARED_PLUGIN_ID = '3a0e0000-0000-4000-8000-ffffffffff0a';
+const PLUGIN_IDS = Object.fromEntries(PLUGIN_NAMES.map((n, i) => [n, [0, 1].map((j) => `3a0e0000-0000-4000-8000-${i.toString(16).padStart(10, '0')}0${j}`)]));
 
 const scopeArb: fc.Arbitrary<Scope> = fc.oneof(
   fc.constant({}),
@@ -284,9 +294,10 @@ const pluginArb: fc.Arbitrary<Plugin> = fc
       config: PLUGINS[name].config,
       enabled: opt(fc.boolean()),
       tags,
+      id: opt(fc.constantFrom(...PLUGIN_IDS[name], SHARED_PLUGIN_ID)),
     }),
   )
-  .map(({ name, scope, nested, config, enabled, tags }) => ({ name, scope, nested, fields: defined({ config, enabled, tags }) }));
+  .map(({ name, scope, nested, config, enabled, tags, id }) => defined({ name, id, scope, nested, fields: defined({ config, enabled, tags }) }) as unknown as Plugin);
 
 const consumerArb = (username: string) =>
   fc
@@ -426,7 +437,7 @@ export const modelArb: fc.Arbitrary<Model> = fc
     return {
       services,
       routes,
-      plugins,
+      plugins: uniqueIds(plugins),
       consumers,
       creds: uniqueIds(r.creds.filter((c) => consumerNames.has(c.consumer))),
       upstreams: r.upstreams.filter((u): u is Upstream => Boolean(u)),
@@ -458,7 +469,7 @@ export function toDeck(m: Model): Obj {
   const plugin = (p: Plugin, omit: keyof Scope | null): Obj => {
     const ref = scopeRef(p.scope);
     if (omit) delete ref[omit];
-    return { name: p.name, ...ref, ...p.fields };
+    return { ...(p.id ? { id: p.id } : {}), name: p.name, ...ref, ...p.fields };
   };
   const nestedPlugins = (where: keyof Scope, name: string) => m.plugins.filter((p) => p.nested && p.scope[where] === name && Object.keys(p.scope).length === 1).map((p) => plugin(p, where));
   const routeDoc = (r: Route, nested: boolean): Obj => {
@@ -619,6 +630,7 @@ export function expectStoreHolds(store: SimStore, m: Model): void {
     };
     const what = `plugin ${p.name} ${JSON.stringify(p.scope)}`;
     const row = one('plugins', (o) => o.name === p.name && refId(o, 'service') === want.service && refId(o, 'route') === want.route && refId(o, 'consumer') === want.consumer, what);
+    if (p.id) expect(row.id, `${what}.id`).toBe(p.id);
     const schema = new Map([...schemaFields('/schemas/plugins'), ...schemaFields(`/schemas/plugins/${p.name}`)]);
     expectFields(what, row, { ...p.fields, config: p.fields.config ?? {} }, schema, ['enabled']);
   }
@@ -723,7 +735,7 @@ export function renamed(m: Model, p: string): Model {
   return {
     services: m.services.map((s) => defined({ ...s, name: n(s.name), id: id(s.id) }) as unknown as Service),
     routes: m.routes.map((r) => defined({ ...r, name: n(r.name), service: n(r.service), id: id(r.id) }) as unknown as Route),
-    plugins: m.plugins.map((x) => ({ ...x, scope: scope(x.scope) })),
+    plugins: m.plugins.map((x) => defined({ ...x, id: id(x.id), scope: scope(x.scope) }) as unknown as Plugin),
     consumers: m.consumers.map((c) => defined({ id: id(c.id), username: n(c.username), fields: defined({ ...c.fields, custom_id: typeof c.fields.custom_id === 'string' ? n(c.fields.custom_id) : undefined }) }) as unknown as Consumer),
     creds: m.creds.map((c) => {
       const f = credField[c.kind];
@@ -738,6 +750,20 @@ export function renamed(m: Model, p: string): Model {
     // A kid of their own, in the JWK too (Kong wants the two equal).
     keys: m.keys.map((k) => ({ ...k, kid: n(k.kid), jwk: k.jwk.replace(`"kid":"${k.kid}"`, `"kid":"${n(k.kid)}"`), name: k.name && n(k.name), set: k.set && n(k.set) })),
   };
+}
+
+/**
+ * The writes an apply made, counted as its plan counts changes: a create is a PUT or a POST, an
+ * update a PATCH (but the set-asides of a cycle of hand-overs, apply/temporary-release.ts), or a
+ * PUT to an entity the plan updates (a plugin given another name under its id is replaced
+ * whole), a delete a DELETE.
+ */
+export function countWrites(writes: Array<{ method: string; path: string; body?: string }>, plan: { changes: Array<{ op: string; id?: string }> }) {
+  const updated = new Set(plan.changes.filter((c) => c.op === 'update' && c.id).map((c) => c.id!));
+  const replaces = (w: { method: string; path: string }) => w.method === 'PUT' && updated.has(w.path.split('/').pop()!);
+  const setAsides = writes.filter((w) => w.method === 'PATCH' && /-kong-ctl-[0-9a-f]{8}"/.test(w.body ?? '')).length;
+  const count = (...ms: string[]) => writes.filter((w) => ms.includes(w.method) && !replaces(w)).length;
+  return { setAsides, seen: { add: count('PUT', 'POST'), change: count('PATCH') - setAsides + writes.filter(replaces).length, destroy: count('DELETE') } };
 }
 
 // ---- hand-overs of unique values ------------------------------------------------------------
@@ -992,6 +1018,7 @@ export function withoutReplacements(a: Model, b0: Model): Model {
   align(a.routes, b.routes, (r) => r.name);
   align(a.consumers, b.consumers, (c) => c.username);
   align(a.keySets, b.keySets, (k) => k.name);
+  align(a.plugins, b.plugins, (p) => `${p.name} ${JSON.stringify(scopeRef(p.scope))}`);
   align(
     a.creds.filter((c) => c.kind === 'keyauth_credentials'),
     b.creds.filter((c) => c.kind === 'keyauth_credentials'),
@@ -1154,11 +1181,39 @@ export function withHandOvers(a0: Model, b0: Model, plan: HandOverPlan): [Model,
 }
 
 /**
+ * `b` with `a`'s plugins where `b` has their scope (a global cors plugin added to `a` when none
+ * is), each (by `picks`) under its live id, its name's other id (a replacement: Kong keeps one
+ * plugin per name and scope, so the live one must go first), or none (found by its scope);
+ * independent draws rarely put one plugin at one scope. Nothing else in `b` replaces a live
+ * entity, so what --no-deletes makes of a plugin's replacement is not hidden behind another.
+ */
+export function withLivePlugins(a0: Model, b0: Model, picks: number[]): [Model, Model] {
+  const a = structuredClone(a0);
+  const b = withoutReplacements(a, b0);
+  const has = { service: new Set(b.services.map((s) => s.name)), route: new Set(b.routes.map((r) => r.name)), consumer: new Set(b.consumers.map((c) => c.username)) };
+  const placeable = (p: Plugin) => (Object.keys(p.scope) as Array<keyof Scope>).every((k) => has[k].has(p.scope[k]!));
+  const at = (p: Plugin) => `${p.name} ${JSON.stringify(scopeRef(p.scope))}`;
+  if (!a.plugins.some(placeable)) {
+    const cors: Plugin = { name: 'cors', scope: {}, nested: false, fields: { config: {} }, id: picks[0] === 2 ? undefined : PLUGIN_IDS.cors[0] };
+    a.plugins = [...a.plugins.filter((p) => at(p) !== at(cors) && p.id !== cors.id), defined({ ...cors }) as unknown as Plugin];
+  }
+  a.plugins.forEach((p, i) => {
+    if (!placeable(p)) return;
+    const pick = picks[i % picks.length] ?? 0;
+    const id = pick === 0 ? p.id : pick === 1 ? PLUGIN_IDS[p.name].find((x) => x !== p.id) : undefined;
+    b.plugins = b.plugins.filter((x) => at(x) !== at(p) && (id === undefined || x.id !== id));
+    b.plugins.push(defined({ ...structuredClone(p), id }) as unknown as Plugin);
+  });
+  return [a, b];
+}
+
+/**
  * Two models: a live state and the file applied over it. Most are drawn independently; the rest
- * (two in five) hand unique values over between entities Kong keeps, often with new references
- * to them, which independent draws rarely do.
+ * hand unique values over between entities Kong keeps, often with new references to them, or
+ * hold the live plugins again, which independent draws rarely do.
  */
 export const pairArb: fc.Arbitrary<[Model, Model]> = fc.oneof(
   { weight: 3, arbitrary: fc.tuple(modelArb, modelArb) },
   { weight: 2, arbitrary: fc.tuple(modelArb, modelArb, handOverPlanArb).map(([a, b, plan]) => withHandOvers(a, b, plan)) },
+  { weight: 2, arbitrary: fc.tuple(modelArb, modelArb, fc.array(fc.constantFrom(0, 1, 1, 2), { minLength: 1, maxLength: 6 })).map(([a, b, picks]) => withLivePlugins(a, b, picks)) },
 );

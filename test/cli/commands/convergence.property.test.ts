@@ -9,7 +9,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deckYaml, expectStoreHolds, handOverLabel, knownUnorderable, pairArb, type Model } from './convergence-model';
+import { countWrites, deckYaml, expectStoreHolds, handOverLabel, knownUnorderable, pairArb, type Model } from './convergence-model';
 import { runCli } from './run-cli';
 import { simSession } from './sim-session';
 import { propertyParams, runs, seed, TEST_TIMEOUT_MS } from './convergence-params';
@@ -27,15 +27,12 @@ async function run(args: string[]) {
   return { ...r, all: `$ kong-ctl ${args.join(' ')}\n${r.stdout}\n${r.stderr}` };
 }
 
-/** apply, and what the store saw: creates (PUT, POST), updates (PATCH), deletes. */
-async function applyCounting(file: string, parallelism: number) {
+/** apply, and what the store saw, counted as `plan` counts changes (countWrites). */
+async function applyCounting(file: string, parallelism: number, plan: { changes: Array<{ op: string; id?: string }> } = { changes: [] }) {
   sim().resetStats();
   const r = await run(['apply', '-f', file, '--allow-mass-delete', '--parallelism', String(parallelism)]);
   const writes = sim().log.filter((l) => WRITE_METHODS.includes(l.method));
-  // The writes that set a unique value aside for a cycle of hand-overs (apply/temporary-release.ts).
-  const setAsides = writes.filter((w) => w.method === 'PATCH' && /-kong-ctl-[0-9a-f]{8}"/.test(w.body ?? '')).length;
-  const count = (...ms: string[]) => writes.filter((w) => ms.includes(w.method)).length;
-  return { r, seen: { add: count('PUT', 'POST'), change: count('PATCH') - setAsides, destroy: count('DELETE') }, setAsides, writes };
+  return { r, ...countWrites(writes, plan), writes };
 }
 
 async function expectNoDrift(file: string, what: string) {
@@ -55,9 +52,10 @@ async function converge(a: Model, b: Model, parallelism: number) {
 
   const planned = await run(['diff', '-f', fb, '-o', 'json']);
   expect([0, 2], planned.all).toContain(planned.code);
-  const summary = (JSON.parse(planned.stdout) as { summary: { add: number; change: number; destroy: number } }).summary;
+  const plan = JSON.parse(planned.stdout) as { summary: { add: number; change: number; destroy: number }; changes: Array<{ op: string; id?: string }> };
+  const summary = plan.summary;
 
-  const second = await applyCounting(fb, parallelism);
+  const second = await applyCounting(fb, parallelism, plan);
   expect(second.r.code, second.r.all).toBe(0);
   expect(second.seen, `writes apply made vs the plan diff showed\n${planned.stdout}\n${second.writes.map((w) => `${w.method} ${w.path}`).join('\n')}`).toEqual(summary);
   expect(planned.code).toBe(summary.add + summary.change + summary.destroy === 0 ? 0 : 2);
