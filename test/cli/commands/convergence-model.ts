@@ -28,6 +28,8 @@ const PATHS = ['/a', '/b', '/c/d', '/e/', '~/items/\\d+$'];
 const ROUTE_HOSTS = ['shop.example.com', '*.example.org', 'api.example.net'];
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE'];
 const TARGETS = ['10.0.0.1:80', '10.0.0.2', 'host.internal:8080', '[::1]:9000'];
+/** Two ids per target (renamed() changes the next-to-last digit): see PLUGIN_IDS. */
+const TARGET_IDS = Object.fromEntries(TARGETS.map((t, i) => [t, [0, 1].map((j) => `1b0e0000-0000-4000-8000-${i.toString(16).padStart(10, '0')}0${j}`)]));
 const SNIS = ['a.example.com', 'b.example.com', '*.c.example.com'];
 const KEYS = ['key-1', 'key-2', 'key-3'];
 const BASIC_USERS = ['basic-1', 'basic-2'];
@@ -118,6 +120,8 @@ export interface Cred {
 }
 export interface Target {
   target: string;
+  /** One of its target's two (TARGET_IDS): the same target, or another in its place. */
+  id?: string;
   weight?: number;
 }
 export interface Upstream {
@@ -167,6 +171,12 @@ export interface Model {
 }
 
 // ---- arbitraries -------------------------------------------------------------------------
+
+/** Target ids are unique across upstreams: a later target drawing a taken one goes without. */
+function withUniqueTargetIds(ups: Upstream[]): Upstream[] {
+  uniqueIds(ups.flatMap((u) => u.targets));
+  return ups;
+}
 
 /** Ids are unique per kind: a later entity drawing a taken one goes without. */
 function uniqueIds<T extends { id?: string }>(xs: T[]): T[] {
@@ -350,8 +360,10 @@ const upstreamArb = (name: string) =>
       fc.record({ active: fc.record({ http_path: opt(fc.constantFrom('/health', '/ready')), https_sni: opt(fc.constantFrom('a.example.com')), healthy: opt(fc.record({ interval: fc.integer({ min: 0, max: 60 }) })) }).map(defined) }),
     ),
     tags,
-    targets: subset(TARGETS).chain((ts) => fc.tuple(...ts.map((target) => opt(fc.integer({ min: 0, max: 1000 })).map((weight) => ({ target, weight }))))),
-  }).map(({ targets, ...f }): Upstream => ({ name, fields: defined(f), targets: targets.map((t) => (t.weight === undefined ? { target: t.target } : t)) }));
+    targets: subset(TARGETS).chain((ts) =>
+      fc.tuple(...ts.map((target) => fc.record({ weight: opt(fc.integer({ min: 0, max: 1000 })), id: opt(fc.constantFrom(...TARGET_IDS[target])) }).map((t) => defined({ target, ...t }) as unknown as Target))),
+    ),
+  }).map(({ targets, ...f }): Upstream => ({ name, fields: defined(f), targets }));
 
 const vaultArb = (prefix: string) =>
   fc.record({ description: opt(fc.constantFrom('one', 'two')), config: fc.record({ prefix: fc.constantFrom('APP_', 'SECRET_') }), tags }).map((f): Vault => ({ prefix, fields: defined(f) }));
@@ -440,7 +452,7 @@ export const modelArb: fc.Arbitrary<Model> = fc
       plugins: uniqueIds(plugins),
       consumers,
       creds: uniqueIds(r.creds.filter((c) => consumerNames.has(c.consumer))),
-      upstreams: r.upstreams.filter((u): u is Upstream => Boolean(u)),
+      upstreams: withUniqueTargetIds(r.upstreams.filter((u): u is Upstream => Boolean(u))),
       certificates,
       caCertificates: r.caCertificates,
       caWithId,
@@ -676,6 +688,7 @@ export function expectStoreHolds(store: SimStore, m: Model): void {
     expectFields(`upstream ${u.name}`, row, u.fields, upSchema, ['algorithm', 'slots', 'hash_on']);
     for (const t of u.targets) {
       const tr = one('targets', (o) => refId(o, 'upstream') === row.id && o.target === normalizeTarget(t.target), `target ${t.target} of ${u.name}`);
+      if (t.id) expect(tr.id, `target ${t.target} of ${u.name}.id`).toBe(t.id);
       expectFields(`target ${t.target}`, tr, t.weight === undefined ? {} : { weight: t.weight }, targetSchema, ['weight']);
     }
   }
@@ -741,7 +754,7 @@ export function renamed(m: Model, p: string): Model {
       const f = credField[c.kind];
       return defined({ ...c, id: id(c.id), consumer: n(c.consumer), fields: f ? { ...c.fields, [f]: n(String(c.fields[f])) } : c.fields }) as unknown as Cred;
     }),
-    upstreams: m.upstreams.map((u) => ({ ...u, name: n(u.name) })),
+    upstreams: m.upstreams.map((u) => ({ ...u, name: n(u.name), targets: u.targets.map((t) => defined({ ...t, id: id(t.id) }) as unknown as Target) })),
     certificates: m.certificates.map((c) => defined({ ...c, id: c.withId ? id(CERT_PAIRS[c.pair].id) : undefined, snis: c.snis.map(n) }) as unknown as Certificate),
     caCertificates: m.caCertificates,
     caWithId: m.caWithId,
@@ -1019,6 +1032,9 @@ export function withoutReplacements(a: Model, b0: Model): Model {
   align(a.consumers, b.consumers, (c) => c.username);
   align(a.keySets, b.keySets, (k) => k.name);
   align(a.plugins, b.plugins, (p) => `${p.name} ${JSON.stringify(scopeRef(p.scope))}`);
+  const upOf = new Map<Target, string>();
+  for (const m of [a, b]) for (const u of m.upstreams) for (const t of u.targets) upOf.set(t, u.name);
+  align(a.upstreams.flatMap((u) => u.targets), b.upstreams.flatMap((u) => u.targets), (t) => `${upOf.get(t)} ${normalizeTarget(t.target)}`);
   align(
     a.creds.filter((c) => c.kind === 'keyauth_credentials'),
     b.creds.filter((c) => c.kind === 'keyauth_credentials'),
