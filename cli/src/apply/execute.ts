@@ -33,7 +33,7 @@ export async function applyPlan(
   opts: ApplyOptions,
 ): Promise<ApplyReport> {
   assertSelectTags(plan.changes, opts.selectTags);
-  const context = { routeServices: opts.routeServices };
+  const context = { routeServices: opts.routeServices, currentIds: opts.currentIds };
   let changes = plan.changes;
   let graph = buildDependencies(changes, context);
 

@@ -12,7 +12,9 @@
  *     points at: fixture 125), and a create waits for the delete of the same key (recreate).
  *  3. unique values — a change that claims a unique value (name, username, key, plugin scope…)
  *     waits for the change that releases it (a delete, or an update renaming away), so renames
- *     never meet a 409. Added one by one, skipping any edge that would close a cycle (a swap of
+ *     never meet a 409. Values are compared by the keys the entities go by and by the Kong ids
+ *     of their foreign keys (unique.ts): a consumer renamed under its id is one parent to Kong
+ *     under two keys. Added one by one, skipping any edge that would close a cycle (a swap of
  *     two names): those are `unorderedClaims`, which apply breaks with one more write that sets
  *     the value aside first (temporary-release.ts) where the field allows it.
  *  4. fail-closed guard — a kong-ctl guard's create or update waits for the changes that make the
@@ -43,12 +45,14 @@ import { caCertificateEdges } from './ca-certificate-order';
 import { failClosedGuardEdges } from './fail-closed-order';
 import type { RouteServices } from './fail-closed-order';
 import type { UnorderedClaim } from './temporary-release';
-import { claimedValues, releasedValues } from './unique';
+import { claimedValues, kongRefs, releasedValues, type KongRefs } from './unique';
 import { vaultReferenceEdges } from './vault-order';
 
 export interface GraphContext {
   /** Which service each route points at: guards and security plugins meet on a route's requests through its service. */
   routeServices?: RouteServices;
+  /** The Kong id of every live key (live-ids.ts): unique values are compared by ids too. */
+  currentIds?: ReadonlyMap<string, string>;
 }
 
 export interface DependencyGraph {
@@ -119,15 +123,18 @@ export function buildDependencies(changes: Change[], context: GraphContext = {})
   }
 
   // 3. unique values
+  // By keys and by Kong ids (unique.ts): a value one of them misses, the other sees.
+  const refs = context.currentIds && kongRefs(changes, context.currentIds);
+  const both = (values: (c: Change, r?: KongRefs) => string[], c: Change) => new Set([...values(c), ...(refs ? values(c, refs) : [])]);
   const releasedBy = new Map<string, number[]>();
   const claims: Array<[number, string]> = [];
   changes.forEach((c, i) => {
-    for (const v of releasedValues(c)) {
+    for (const v of both(releasedValues, c)) {
       const list = releasedBy.get(v);
       if (list) list.push(i);
       else releasedBy.set(v, [i]);
     }
-    for (const v of claimedValues(c)) claims.push([i, v]);
+    for (const v of both(claimedValues, c)) claims.push([i, v]);
   });
   // An entity whose value is set aside first (temporary-release.ts): a claim of that value waits
   // for the set-aside, not for the entity's real change.

@@ -10,14 +10,13 @@
  * Each is an error at the file:line of the entity that would write, and apply writes nothing.
  * Values are compared as Kong compares them, so a refusal is never a guess: a foreign key inside
  * a value (the upstream of a target, the consumer of an ACL group, the scope of a plugin) is the
- * Kong id it stands for, resolved as apply resolves it (execute.ts `idResolvers`), not the key a
+ * Kong id it stands for, resolved as apply resolves it (unique.ts `kongRefs`), not the key a
  * file names it by. By keys, a consumer that takes the username of a kept one would pass for it,
  * and its ACL groups for a collision Kong would not see.
  */
 import type { Diagnostic } from '../model/errors';
 import type { Change, Plan } from '../model/plan';
-import type { Entity } from '../model/entity';
-import { uniqueValues } from './unique';
+import { claimedValues, kongRefs, releasedValues } from './unique';
 import { KIND_DEFS } from '../kinds';
 import { MASK } from '../diff/mask';
 
@@ -26,13 +25,9 @@ export function noDeletesConflicts(full: Plan, currentIds: Map<string, string>):
   const kept = full.changes.filter((c) => c.op === 'delete');
   if (!kept.length) return [];
   const keptById = new Map(kept.filter((c) => c.id).map((c) => [`${c.kind}#${c.id}`, c]));
-  const kong = kongRefs(full, currentIds);
-  const valuesOf = (c: Change, side: 'current' | 'desired'): string[] => {
-    const e = c[side];
-    return e ? uniqueValues(c.kind, kong[side](e)) : [];
-  };
+  const kong = kongRefs(full.changes, currentIds);
   const keptByValue = new Map<string, Change>();
-  for (const c of kept) for (const v of valuesOf(c, 'current')) keptByValue.set(v, c);
+  for (const c of kept) for (const v of releasedValues(c, kong)) keptByValue.set(v, c);
 
   const out: Diagnostic[] = [];
   for (const c of full.changes) {
@@ -42,49 +37,12 @@ export function noDeletesConflicts(full: Plan, currentIds: Map<string, string>):
       out.push(conflict(c, `would overwrite the live ${held.label} (id ${c.desired.id}), which --no-deletes keeps: the files replace that entity, and only its delete frees the id`));
       continue;
     }
-    // What the write takes that its entity does not hold yet.
-    const before = new Set(valuesOf(c, 'current'));
-    for (const v of valuesOf(c, 'desired')) {
-      const holder = before.has(v) ? undefined : keptByValue.get(v);
+    for (const v of claimedValues(c, kong)) {
+      const holder = keptByValue.get(v);
       if (holder) out.push(conflict(c, `would take ${describe(c, v)}, which the live ${holder.label} holds and --no-deletes keeps: ${kongAnswer(c)}`));
     }
   }
   return out;
-}
-
-type Refs = Entity['refs'];
-type Resolve = (e: Entity) => Pick<Entity, 'fields' | 'refs'>;
-
-/**
- * Entities with each foreign key as the Kong id it stands for: a live entity's as read; a
- * desired entity's as apply will send it, a parent the plan creates being a new id (never a
- * kept entity's: a create that reuses one is refused above). A key that resolves to nothing
- * gets a value of its own, which equals nothing else.
- */
-function kongRefs(full: Plan, currentIds: Map<string, string>): { current: Resolve; desired: Resolve } {
-  const created = new Set<string>();
-  const updated = new Map<string, string>();
-  for (const c of full.changes) {
-    if (c.op === 'create') created.add(c.key);
-    const id = c.id ?? c.current?.id;
-    if (c.op === 'update' && id) {
-      updated.set(c.key, id);
-      if (c.desired) updated.set(c.desired.key, id);
-    }
-  }
-  let unknown = 0;
-  const resolveWith = (idOf: (key: string) => string | undefined): Resolve => (e) => {
-    const refs: Refs = {};
-    for (const [name, key] of Object.entries(e.refs)) {
-      if (key === null) refs[name] = null;
-      else refs[name] = idOf(key) ?? `unresolved#${++unknown}`;
-    }
-    return { fields: e.fields, refs };
-  };
-  return {
-    current: resolveWith((key) => currentIds.get(key)),
-    desired: resolveWith((key) => (created.has(key) ? `created:${key}` : (updated.get(key) ?? currentIds.get(key)))),
-  };
 }
 
 /** What Kong does with such a write: a 409, but for a target POSTed where its upstream has one. */

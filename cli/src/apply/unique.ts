@@ -4,9 +4,12 @@
  * the order "release, then claim": that is what lets a rename, a moved route or a reused username
  * go through without a 409.
  *
- * Foreign keys inside a value are entity keys, not Kong ids: comparing keys can only see more
- * conflicts than Kong would (never fewer), which costs at most an unneeded ordering edge.
- * A refusal may not guess: no-deletes.ts gives the same functions Kong ids for keys.
+ * Foreign keys inside a value are entity keys as the entities are named: a live entity's refs
+ * as read, a desired one's as the files name them. Keys can see a conflict Kong would not (an
+ * unneeded ordering edge at most), and miss one: a consumer renamed under its id is the same
+ * Kong entity under another key, so its live ACL group and the one the files give it anew (a
+ * new id) hold one value to Kong. `kongRefs` resolves keys to the Kong ids apply will send;
+ * the graph compares values both ways, and no-deletes.ts, which may not guess, by ids only.
  */
 import type { Entity, Kind } from '../model/entity';
 import type { Change } from '../model/plan';
@@ -71,16 +74,64 @@ export function uniqueValues(kind: Kind, e: Holder): string[] {
   return out;
 }
 
+/** The values of both sides of a change, foreign keys as keys or, with `refs`, as Kong ids. */
+function sides(c: Change, refs?: KongRefs): { before: string[]; after: string[] } {
+  const before = c.current ? uniqueValues(c.kind, refs ? refs.current(c.current) : c.current) : [];
+  const after = c.desired && c.op !== 'delete' ? uniqueValues(c.kind, refs ? refs.desired(c.desired) : c.desired) : [];
+  return { before, after };
+}
+
 /** The unique values a change takes that the entity did not hold before. */
-export function claimedValues(c: Change): string[] {
-  const before = new Set(c.current ? uniqueValues(c.kind, c.current) : []);
-  const after = c.desired && c.op !== 'delete' ? uniqueValues(c.kind, c.desired) : [];
-  return after.filter((v) => !before.has(v));
+export function claimedValues(c: Change, refs?: KongRefs): string[] {
+  const { before, after } = sides(c, refs);
+  const held = new Set(before);
+  return after.filter((v) => !held.has(v));
 }
 
 /** The unique values a change gives up (a delete all of them, an update those it changes). */
-export function releasedValues(c: Change): string[] {
-  const before = c.current ? uniqueValues(c.kind, c.current) : [];
-  const after = new Set(c.desired && c.op !== 'delete' ? uniqueValues(c.kind, c.desired) : []);
-  return before.filter((v) => !after.has(v));
+export function releasedValues(c: Change, refs?: KongRefs): string[] {
+  const { before, after } = sides(c, refs);
+  const kept = new Set(after);
+  return before.filter((v) => !kept.has(v));
+}
+
+/** An entity with each foreign key as the Kong id it stands for. */
+export type RefResolve = (e: Holder) => Holder;
+export interface KongRefs {
+  /** A live entity's refs, as read: the live ids. */
+  current: RefResolve;
+  /** A desired entity's refs as apply will send them. */
+  desired: RefResolve;
+}
+
+/**
+ * Foreign keys as the Kong ids apply will send (execute.ts `idResolvers`): a parent the plan
+ * creates is a new id (`created:` its key, never a live entity's), one it updates keeps its
+ * live id under the key the files give it, any other is the live entity's (`currentIds`,
+ * live-ids.ts). A key that resolves to nothing gets a value of its own, which equals nothing.
+ */
+export function kongRefs(changes: readonly Change[], currentIds: ReadonlyMap<string, string>): KongRefs {
+  const created = new Set<string>();
+  const updated = new Map<string, string>();
+  for (const c of changes) {
+    if (c.op === 'create') created.add(c.key);
+    const id = c.id ?? c.current?.id;
+    // A set-aside names its entity by the value it gives up, which another entity now claims.
+    if (c.op === 'update' && id && !c.temporaryRelease) {
+      updated.set(c.key, id);
+      if (c.desired) updated.set(c.desired.key, id);
+    }
+  }
+  let unknown = 0;
+  const resolveWith =
+    (idOf: (key: string) => string | undefined): RefResolve =>
+    (e) => {
+      const refs: Holder['refs'] = {};
+      for (const [name, key] of Object.entries(e.refs)) refs[name] = key === null ? null : (idOf(key) ?? `unresolved#${++unknown}`);
+      return { fields: e.fields, refs };
+    };
+  return {
+    current: resolveWith((key) => currentIds.get(key)),
+    desired: resolveWith((key) => (created.has(key) ? `created:${key}` : (updated.get(key) ?? currentIds.get(key)))),
+  };
 }

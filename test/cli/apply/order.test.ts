@@ -281,6 +281,21 @@ describe('a delete that frees a unique value runs before the change that takes i
     expect(topologicalOrder(graph)).toEqual([2, 1, 0]);
   });
 
+  it('orders a value unique within a parent by the parent\'s Kong id: a consumer renamed under its id keeps its ACL group', () => {
+    // carol becomes alice (same id); the files give her ACL group a new id, so the plan deletes
+    // the live one (refs as read: consumer:carol) and creates one under consumer:alice. By keys
+    // the two hold different values; to Kong both are {carol's id, gold}: delete first.
+    const carol = entity('consumer', { username: 'carol' }, {}, { id: '8a0e0000-0000-4000-8000-00000000000b' });
+    const alice = entity('consumer', { username: 'alice' }, {}, { id: carol.id });
+    const gold = entity('acl', { group: 'gold' }, { consumer: carol.key }, { id: '2c0e0000-0000-4000-8000-000000000000' });
+    const again = entity('acl', { group: 'gold' }, { consumer: alice.key }, { id: '2c0e0000-0000-4000-8000-000000000001' });
+    const changes = [update(carol, alice, ['username']), create(again), remove(gold)];
+    expect(buildDependencies(changes).deps[1]).toEqual([]);
+    const graph = buildDependencies(changes, { currentIds: idsMap([carol, gold]) });
+    expect(graph.deps[1]).toEqual([2]);
+    expect(topologicalOrder(graph).indexOf(2)).toBeLessThan(topologicalOrder(graph).indexOf(1));
+  });
+
   it('holds every other delete until the creates and updates are done, its own removal order kept', () => {
     const svc = entity('service', { name: 'legacy' }, {}, { id: '00000000-0000-4000-8000-0000000000a1' });
     const route = entity('route', { name: 'legacy-api', paths: ['/legacy'] }, { service: svc.key }, { id: '00000000-0000-4000-8000-0000000000a2' });

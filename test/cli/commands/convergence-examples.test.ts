@@ -46,6 +46,17 @@ describe('convergence examples', () => {
     expect((sim().store.all('plugins')[0].config as Record<string, unknown>).minute).toBeUndefined();
   });
 
+  it('an ACL group given a new id under a consumer renamed under its id: the old one goes first (one value to Kong)', async () => {
+    const carol = '8a0e0000-0000-4000-8000-00000000000b';
+    const { writes } = await applyThenConverge(
+      `_format_version: "3.0"\nconsumers:\n- username: carol\n  id: ${carol}\n  acls:\n  - group: gold\n    id: 2c0e0000-0000-4000-8000-000000000000\n`,
+      `_format_version: "3.0"\nconsumers:\n- username: alice\n  id: ${carol}\n  acls:\n  - group: gold\n    id: 2c0e0000-0000-4000-8000-000000000001\n`,
+    );
+    const order = writes.map((w) => `${w.method} ${w.path}`);
+    expect(order.indexOf(`DELETE /consumers/${carol}/acls/2c0e0000-0000-4000-8000-000000000000`)).toBeLessThan(order.indexOf(`PUT /consumers/${carol}/acls/2c0e0000-0000-4000-8000-000000000001`));
+    expect(sim().store.all('acls')).toMatchObject([{ id: '2c0e0000-0000-4000-8000-000000000001', group: 'gold', consumer: { id: carol } }]);
+  });
+
   it('a nested record field the file drops is cleared too (upstream healthchecks)', async () => {
     await applyThenConverge(
       `_format_version: "3.0"\nupstreams:\n- name: up\n  healthchecks:\n    active:\n      https_sni: a.example.com\n`,
