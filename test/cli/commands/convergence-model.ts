@@ -36,6 +36,8 @@ const BASIC_USERS = ['basic-1', 'basic-2'];
 const JWT_KEYS = ['iss-1', 'iss-2'];
 const HMAC_USERS = ['hmac-1', 'hmac-2'];
 const GROUPS = ['gold', 'silver', 'bronze'];
+/** Two ids per ACL group (renamed() changes the next-to-last digit): see PLUGIN_IDS. */
+const ACL_IDS = Object.fromEntries(GROUPS.map((g, i) => [g, [0, 1].map((j) => `2c0e0000-0000-4000-8000-${i.toString(16).padStart(10, '0')}0${j}`)]));
 const VAULTS = ['env-a', 'env-b'];
 const OAUTH_CLIENTS = ['client-1', 'client-2'];
 const KEY_SETS = ['ks-1', 'ks-2'];
@@ -114,7 +116,10 @@ export interface Consumer {
 export interface Cred {
   kind: 'keyauth_credentials' | 'basicauth_credentials' | 'jwt_secrets' | 'hmacauth_credentials' | 'acls' | 'oauth2_credentials';
   consumer: string;
-  /** key-auth only: a kept id under another key is a change of key. */
+  /**
+   * key-auth: a kept id under another key is a change of key; acls: one of its group's two
+   * (ACL_IDS), the same group at another consumer (a move) or another in its place.
+   */
   id?: string;
   fields: Obj;
 }
@@ -339,7 +344,13 @@ function credsArb(): fc.Arbitrary<Cred[]> {
   const hmac = fc.tuple(
     ...HMAC_USERS.map((u) => fc.record({ owner, secret: fc.constantFrom('h-1', 'h-2') }).map(({ owner, secret }) => owner && ({ kind: 'hmacauth_credentials' as const, consumer: owner, fields: { username: u, secret } }))),
   );
-  const acls = fc.tuple(...CONSUMERS.map((c) => subset(GROUPS).map((gs) => gs.map((group) => ({ kind: 'acls' as const, consumer: c, fields: { group } })))));
+  const acls = fc.tuple(
+    ...CONSUMERS.map((c) =>
+      subset(GROUPS).chain((gs) =>
+        fc.tuple(...gs.map((group) => opt(fc.constantFrom(...ACL_IDS[group])).map((id) => defined({ kind: 'acls' as const, consumer: c, id, fields: { group } }) as unknown as Cred))),
+      ),
+    ),
+  );
   const oauth2 = fc.tuple(
     ...OAUTH_CLIENTS.map((id) =>
       fc
@@ -1039,6 +1050,11 @@ export function withoutReplacements(a: Model, b0: Model): Model {
     a.creds.filter((c) => c.kind === 'keyauth_credentials'),
     b.creds.filter((c) => c.kind === 'keyauth_credentials'),
     (c) => String(c.fields.key),
+  );
+  align(
+    a.creds.filter((c) => c.kind === 'acls'),
+    b.creds.filter((c) => c.kind === 'acls'),
+    (c) => `${c.consumer} ${String(c.fields.group)}`,
   );
   // A custom_id or a key's name taken from a live entity the file does not name (that stays).
   for (const c of b.consumers) {
