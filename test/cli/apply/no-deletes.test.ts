@@ -65,6 +65,19 @@ describe('noDeletesConflicts', () => {
     ]);
   });
 
+  it('refuses a kid taken again in the same key set, or among the keys of no set', () => {
+    const SET = entity('key_set', { name: 'signing' }, {}, { id: '9a0e0000-0000-4000-8000-0000000000e1' });
+    const inSet = entity('key', { kid: 'k1' }, { set: SET.key }, { id: '7b0e0000-0000-4000-8000-00000000000a' });
+    const again = entity('key', { kid: 'k1' }, { set: SET.key }, { id: '7b0e0000-0000-4000-8000-00000000000b', source: src(6, 'key_sets[0].keys[0]') });
+    const loose = entity('key', { kid: 'k2' }, { set: null }, { id: '7b0e0000-0000-4000-8000-00000000000c' });
+    const looseAgain = entity('key', { kid: 'k2' }, { set: null }, { id: '7b0e0000-0000-4000-8000-00000000000d', source: src(9, 'keys[0]') });
+    const found = noDeletesConflicts({ changes: [remove(inSet), create(again), remove(loose), create(looseAgain)] }, live(SET, inSet, loose));
+    expect(found.map((d) => [d.source?.line, d.message.match(/would take (.*), which/)?.[1]])).toEqual([
+      [6, 'kid "k1" in the same key set'],
+      [9, 'kid "k2" among the keys of no set'],
+    ]);
+  });
+
   it('compares a parent by the Kong id apply will send, not by the key the file names it by', () => {
     // carol takes alice's username (refused by itself); alice's kept ACL group is not carol's.
     const carol = entity('consumer', { username: 'carol' }, {}, { id: '8a0e0000-0000-4000-8000-0000000000c2' });
