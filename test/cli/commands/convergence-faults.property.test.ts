@@ -152,9 +152,10 @@ async function faultyRun(a: Model, b: Model, plan: { rate: number; faults: SimFa
       const [, method, reqPath] = /\[(\w+) (\S+)\]$/.exec(l) ?? [];
       expect(method, `failure line without its request\n${context}`).toBeDefined();
       const hits = injected.filter((f) => f.method === method && f.path === reqPath).length;
-      // Sent once: a POST, or a PATCH moving a credential to another consumer (its repeat would
-      // meet a 404). Targets of one upstream share their POST's path: one of those failed.
-      const once = method === 'POST' || writes.some((w) => w.method === 'PATCH' && w.path === reqPath && /"consumer":/.test(w.body ?? ''));
+      // Sent once: a POST, or a PATCH moving a credential to another consumer or a target to
+      // another upstream (sent to the old parent's path, its repeat would meet a 404). Targets
+      // of one upstream share their POST's path: one of those failed.
+      const once = method === 'POST' || writes.some((w) => w.method === 'PATCH' && w.path === reqPath && /"(consumer|upstream)":/.test(w.body ?? ''));
       if (once) expect(hits, `${l}\n${context}`).toBeGreaterThanOrEqual(1);
       else expect(hits, `${l}\n${context}`).toBe(5);
     }
