@@ -16,6 +16,7 @@ import { KongCtlError, formatDiagnostic } from '../model/errors';
 import type { Change } from '../model/plan';
 import { levelOf } from '../kinds';
 import { buildDependencies } from './graph';
+import { updatedIds } from './live-ids';
 import { buildWrite, UnresolvedReference } from './requests';
 import { temporaryReleases } from './temporary-release';
 import type { IdResolvers } from './requests';
@@ -202,15 +203,7 @@ function idResolvers(
   currentIds: Map<string, string>,
 ): { resolvers: IdResolvers; created: Map<string, string> } {
   const created = new Map<string, string>();
-  const updated = new Map<string, string>();
-  for (const c of changes) {
-    // A set-aside names its entity by the value it gives up, which another entity now claims.
-    if (c.op !== 'update' || c.temporaryRelease) continue;
-    const id = c.id ?? c.current?.id;
-    if (!id) continue;
-    updated.set(c.key, id);
-    if (c.desired) updated.set(c.desired.key, id);
-  }
+  const updated = updatedIds(changes);
   return {
     created,
     resolvers: {

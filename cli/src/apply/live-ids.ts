@@ -6,6 +6,7 @@
  * refers to it by that key (decK's builder gives such a certificate the live one's id).
  */
 import type { Entity } from '../model/entity';
+import type { Change } from '../model/plan';
 import { KIND_DEFS } from '../kinds';
 
 export function liveIds(entities: Entity[]): Map<string, string> {
@@ -17,4 +18,21 @@ export function liveIds(entities: Entity[]): Map<string, string> {
     if (content !== undefined && !ids.has(content)) ids.set(content, e.id!);
   }
   return ids;
+}
+
+/**
+ * The live ids of the entities a plan updates, under the key the plan knows each by and the key
+ * the files give it: a ref to a renamed entity is the same Kong entity. A set-aside is left out:
+ * it names its entity by the value it gives up, which another entity now claims.
+ */
+export function updatedIds(changes: readonly Change[]): Map<string, string> {
+  const updated = new Map<string, string>();
+  for (const c of changes) {
+    if (c.op !== 'update' || c.temporaryRelease) continue;
+    const id = c.id ?? c.current?.id;
+    if (!id) continue;
+    updated.set(c.key, id);
+    if (c.desired) updated.set(c.desired.key, id);
+  }
+  return updated;
 }

@@ -15,6 +15,7 @@ import type { Entity, Kind } from '../model/entity';
 import type { Change } from '../model/plan';
 import { certDigest } from '../kinds/certificate';
 import { normalizeTarget } from '../kinds/target';
+import { updatedIds } from './live-ids';
 
 type Holder = Pick<Entity, 'fields' | 'refs'>;
 type UniqueFn = (e: Holder) => string | null;
@@ -111,17 +112,8 @@ export interface KongRefs {
  * live-ids.ts). A key that resolves to nothing gets a value of its own, which equals nothing.
  */
 export function kongRefs(changes: readonly Change[], currentIds: ReadonlyMap<string, string>): KongRefs {
-  const created = new Set<string>();
-  const updated = new Map<string, string>();
-  for (const c of changes) {
-    if (c.op === 'create') created.add(c.key);
-    const id = c.id ?? c.current?.id;
-    // A set-aside names its entity by the value it gives up, which another entity now claims.
-    if (c.op === 'update' && id && !c.temporaryRelease) {
-      updated.set(c.key, id);
-      if (c.desired) updated.set(c.desired.key, id);
-    }
-  }
+  const created = new Set(changes.filter((c) => c.op === 'create').map((c) => c.key));
+  const updated = updatedIds(changes);
   let unknown = 0;
   const resolveWith =
     (idOf: (key: string) => string | undefined): RefResolve =>

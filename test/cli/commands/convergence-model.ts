@@ -776,6 +776,9 @@ export function renamed(m: Model, p: string): Model {
   };
 }
 
+/** A set-aside's temporary value in a write's body (apply/temporary-release.ts). */
+export const SET_ASIDE = /-kong-ctl-[0-9a-f]{8}"/;
+
 /**
  * The writes an apply made, counted as its plan counts changes: a create is a PUT or a POST, an
  * update a PATCH (but the set-asides of a cycle of hand-overs, apply/temporary-release.ts), or a
@@ -785,7 +788,7 @@ export function renamed(m: Model, p: string): Model {
 export function countWrites(writes: Array<{ method: string; path: string; body?: string }>, plan: { changes: Array<{ op: string; id?: string }> }) {
   const updated = new Set(plan.changes.filter((c) => c.op === 'update' && c.id).map((c) => c.id!));
   const replaces = (w: { method: string; path: string }) => w.method === 'PUT' && updated.has(w.path.split('/').pop()!);
-  const setAsides = writes.filter((w) => w.method === 'PATCH' && /-kong-ctl-[0-9a-f]{8}"/.test(w.body ?? '')).length;
+  const setAsides = writes.filter((w) => w.method === 'PATCH' && SET_ASIDE.test(w.body ?? '')).length;
   const count = (...ms: string[]) => writes.filter((w) => ms.includes(w.method) && !replaces(w)).length;
   return { setAsides, seen: { add: count('PUT', 'POST'), change: count('PATCH') - setAsides + writes.filter(replaces).length, destroy: count('DELETE') } };
 }

@@ -20,14 +20,13 @@
 import fc from 'fast-check';
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { countWrites, deckYaml, entityCount, expectStoreHolds, handOverLabel, modelArb, pairArb, partialOf, withoutReplacements, type Model } from './convergence-model';
+import { SET_ASIDE, countWrites, deckYaml, entityCount, expectStoreHolds, handOverLabel, modelArb, pairArb, partialOf, withoutReplacements, type Model } from './convergence-model';
 import { runCli } from './run-cli';
 import { simSession } from './sim-session';
 import { propertyParams, seed, TEST_TIMEOUT_MS } from './convergence-params';
 
 const { sim, addr, write, path, pinned } = simSession('kong-ctl-convergence-modes-');
 const WRITES = ['POST', 'PUT', 'PATCH', 'DELETE'];
-const SET_ASIDE = /-kong-ctl-[0-9a-f]{8}"/;
 
 type PlanDoc = {
   summary: { add: number; change: number; destroy: number };
