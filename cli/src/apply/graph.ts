@@ -9,7 +9,8 @@
  *     Refs only point at lower DEPENDENCY_LEVELS, so these edges can never form a cycle.
  *  2. removals — a delete waits for the deletes of the entities that reference it, and for the
  *     updates that move a reference away from it (Kong refuses to delete a service a route still
- *     points at: fixture 125), and a create waits for the delete of the same key (recreate).
+ *     points at: fixture 125), and a create waits for the delete of the same key or id (recreate,
+ *     replacement).
  *  3. unique values — a change that claims a unique value (name, username, key, plugin scope…)
  *     waits for the change that releases it (a delete, or an update renaming away), so renames
  *     never meet a 409. Values are compared by the keys the entities go by and by the Kong ids
@@ -71,9 +72,11 @@ export function buildDependencies(changes: Change[], context: GraphContext = {})
   const deps: Array<Set<number>> = Array.from({ length: n }, () => new Set<number>());
   const createByKey = new Map<string, number>();
   const deleteByKey = new Map<string, number>();
+  const deleteById = new Map<string, number>();
   changes.forEach((c, i) => {
     if (c.op === 'create') createByKey.set(c.desired?.key ?? c.key, i);
     if (c.op === 'delete') deleteByKey.set(c.current?.key ?? c.key, i);
+    if (c.op === 'delete' && c.id) deleteById.set(`${c.kind}#${c.id}`, i);
   });
 
   // 0. a set-aside (temporary-release.ts) comes before the real change of its entity (an update,
@@ -102,6 +105,9 @@ export function buildDependencies(changes: Change[], context: GraphContext = {})
     if (c.op === 'create') {
       const j = deleteByKey.get(c.desired?.key ?? c.key);
       if (j !== undefined) removal.push([i, j]);
+      // A replacement (diff/replacements.ts): created again with the id its delete frees.
+      const k = c.desired?.id === undefined ? undefined : deleteById.get(`${c.kind}#${c.desired.id}`);
+      if (k !== undefined && k !== j) removal.push([i, k]);
       return;
     }
     if (!c.current || c.temporaryRelease) return;

@@ -16,9 +16,7 @@
  */
 import type { Diagnostic } from '../model/errors';
 import type { Change, Plan } from '../model/plan';
-import { claimedValues, kongRefs, releasedValues } from './unique';
-import { KIND_DEFS } from '../kinds';
-import { MASK } from '../diff/mask';
+import { claimedValues, describeValue, kongRefs, releasedValues } from './unique';
 
 /** `currentIds`: the Kong id behind each key of a live entity, looked-up ones included (live-ids.ts). */
 export function noDeletesConflicts(full: Plan, currentIds: Map<string, string>): Diagnostic[] {
@@ -39,7 +37,7 @@ export function noDeletesConflicts(full: Plan, currentIds: Map<string, string>):
     }
     for (const v of claimedValues(c, kong)) {
       const holder = keptByValue.get(v);
-      if (holder) out.push(conflict(c, `would take ${describe(c, v)}, which the live ${holder.label} holds and --no-deletes keeps: ${kongAnswer(c)}`));
+      if (holder) out.push(conflict(c, `would take ${describeValue(c.kind, v)}, which the live ${holder.label} holds and --no-deletes keeps: ${kongAnswer(c)}`));
     }
   }
   return out;
@@ -60,22 +58,3 @@ function conflict(c: Change, what: string): Diagnostic {
   };
 }
 
-/** A value scoped by a parent, said by what it holds there (the holder's label names the parent). */
-const SCOPED: Array<[RegExp, (m: RegExpExecArray) => string]> = [
-  [/^target:upstream=.*?,target=(.*)$/s, (m) => `target ${JSON.stringify(m[1])} in the same upstream`],
-  [/^acl:consumer=.*?,group=(.*)$/s, (m) => `group ${JSON.stringify(m[1])} of the same consumer`],
-  [/^key:set=(.*?),kid=(.*)$/s, (m) => `kid ${JSON.stringify(m[2])} ${m[1] ? 'in the same key set' : 'among the keys of no set'}`],
-  [/^plugin:name=(.*?),service=/s, (m) => `the place of a ${m[1]} plugin at that scope (one per scope)`],
-];
-
-/** `consumer:username=alice` → `username "alice"`; a sensitive field (a key-auth key) unshown. */
-function describe(c: Change, value: string): string {
-  for (const [re, say] of SCOPED) {
-    const m = re.exec(value);
-    if (m) return say(m);
-  }
-  const [, field, v] = /^[^:]+:([^=]+)=(.*)$/s.exec(value) ?? [];
-  if (field === 'cert_digest') return 'its certificate (a CA certificate is unique by its content)';
-  if (KIND_DEFS[c.kind].sensitive?.includes(field)) return `its ${field} (${MASK})`;
-  return `${field} ${JSON.stringify(v)}`;
-}

@@ -13,7 +13,9 @@
  */
 import type { Entity, Kind } from '../model/entity';
 import type { Change } from '../model/plan';
+import { KIND_DEFS } from '../kinds';
 import { certDigest } from '../kinds/certificate';
+import { MASK } from '../diff/mask';
 import { normalizeTarget } from '../kinds/target';
 import { updatedIds } from './live-ids';
 
@@ -126,4 +128,27 @@ export function kongRefs(changes: readonly Change[], currentIds: ReadonlyMap<str
     current: resolveWith((key) => currentIds.get(key)),
     desired: resolveWith((key) => (created.has(key) ? `created:${key}` : (updated.get(key) ?? currentIds.get(key)))),
   };
+}
+
+/** A value scoped by a parent, said by what it holds there (the holder's label names the parent). */
+const SCOPED: Array<[RegExp, (m: RegExpExecArray) => string]> = [
+  [/^target:upstream=.*?,target=(.*)$/s, (m) => `target ${JSON.stringify(m[1])} in the same upstream`],
+  [/^acl:consumer=.*?,group=(.*)$/s, (m) => `group ${JSON.stringify(m[1])} of the same consumer`],
+  [/^key:set=(.*?),kid=(.*)$/s, (m) => `kid ${JSON.stringify(m[2])} ${m[1] ? 'in the same key set' : 'among the keys of no set'}`],
+  [/^plugin:name=(.*?),service=/s, (m) => `the place of a ${m[1]} plugin at that scope (one per scope)`],
+];
+
+/**
+ * A unique value as a person reads it, for messages: `consumer:username=alice` → `username
+ * "alice"`; a sensitive field (a key-auth key) unshown.
+ */
+export function describeValue(kind: Kind, value: string): string {
+  for (const [re, say] of SCOPED) {
+    const m = re.exec(value);
+    if (m) return say(m);
+  }
+  const [, field, v] = /^[^:]+:([^=]+)=(.*)$/s.exec(value) ?? [];
+  if (field === 'cert_digest') return 'its certificate (a CA certificate is unique by its content)';
+  if (KIND_DEFS[kind].sensitive?.includes(field)) return `its ${field} (${MASK})`;
+  return `${field} ${JSON.stringify(v)}`;
 }

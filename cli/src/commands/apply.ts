@@ -127,10 +127,10 @@ export async function applyLoaded(loaded: LoadedDesired, opts: ApplyOpts, io: Io
     printWarnings(checked.checked, io, opts.mask);
     const gw = await readGateway(client, scopeOf(result, opts), result.state, info);
     if (!resolveAgainstGateway(loaded, liveOf(gw), opts, io, `Kong ${info.version} at ${client.baseUrl}`)) return 'invalid';
-    const full = computePlan(result.state, gw.current, gw.schemas, { selectTags: result.selectTags });
-    const { plan, kept } = withoutDeletes(full, opts.deletes === false);
     // Looked-up entities are never written, but references name them by these ids (live-ids.ts).
     const currentIds = liveIds([...gw.lookup, ...gw.current.entities]);
+    const full = computePlan(result.state, gw.current, gw.schemas, { selectTags: result.selectTags, currentIds });
+    const { plan, kept } = withoutDeletes(full, opts.deletes === false);
     const conflicts = opts.deletes === false ? noDeletesConflicts(full, currentIds) : [];
     const digest = planDigest(plan);
     const planJson = () => ({

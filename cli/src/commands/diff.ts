@@ -37,9 +37,11 @@ async function diff(opts: GlobalOptions, io: Io): Promise<Outcome> {
     printWarnings(checked.checked, io, opts.mask);
     const gw = await readGateway(client, scopeOf(result, opts), result.state, checked.info);
     if (!resolveAgainstGateway(loaded, liveOf(gw), opts, io, `Kong ${checked.info.version} at ${client.baseUrl}`)) return 'invalid';
-    const full = computePlan(result.state, gw.current, gw.schemas, { selectTags: result.selectTags });
+    // Looked-up entities are never written, but references name them by these ids (live-ids.ts).
+    const currentIds = liveIds([...gw.lookup, ...gw.current.entities]);
+    const full = computePlan(result.state, gw.current, gw.schemas, { selectTags: result.selectTags, currentIds });
     const { plan, kept } = withoutDeletes(full, opts.deletes === false);
-    const conflicts = opts.deletes === false ? noDeletesConflicts(full, liveIds([...gw.lookup, ...gw.current.entities])) : [];
+    const conflicts = opts.deletes === false ? noDeletesConflicts(full, currentIds) : [];
     const drift = !isEmptyPlan(plan);
     // The plan is still the drift; what apply --no-deletes would refuse in it is said as it will be.
     const secrets = opts.mask ? result.secrets : [];

@@ -11,11 +11,18 @@ import { matchEntities } from './match';
 import type { PreparedDesired } from './normalize';
 import { prepareCurrent, prepareDesired } from './normalize';
 import { sortChanges } from './order';
+import { replaceUnorderable } from './replacements';
+import { liveIds } from '../apply/live-ids';
 import { entityFields, fieldMap } from './schema-fields';
 
 export interface ComputePlanOptions {
   /** Added to the tags of every desired entity: everything kong-ctl writes carries them. */
   selectTags?: string[];
+  /**
+   * The Kong id behind each live key, looked-up entities included (apply/live-ids.ts); default:
+   * the current entities'. Updates no order of writes can make are found with it (replacements.ts).
+   */
+  currentIds?: ReadonlyMap<string, string>;
 }
 
 export function computePlan(desired: State, current: State, schemas: Schemas, opts: ComputePlanOptions = {}): Plan {
@@ -25,6 +32,7 @@ export function computePlan(desired: State, current: State, schemas: Schemas, op
   for (const e of current.entities) if (e.id) idByKey.set(e.key, e.id);
   const idOf = (key: string) => idByKey.get(key);
   const changes: Change[] = [];
+  const preparedOf = new Map<Change, PreparedDesired>();
   for (const d of creates) changes.push(createChange(d, schemas));
   for (const live of deletes) changes.push(deleteChange(live));
   for (const { desired: d, current: live, translated } of pairs) {
@@ -33,7 +41,7 @@ export function computePlan(desired: State, current: State, schemas: Schemas, op
     diff.push(...writeOnlyChanges(d.entity, live, moved, idOf));
     if (diff.length === 0) continue;
     const clearPaths = recordClears(d.entity, diff, schemas);
-    changes.push({
+    const update: Change = {
       op: 'update',
       kind: d.entity.kind,
       key: d.entity.key,
@@ -43,9 +51,15 @@ export function computePlan(desired: State, current: State, schemas: Schemas, op
       current: live,
       fieldChanges: diff,
       ...(clearPaths.length ? { clearPaths } : {}),
-    });
+    };
+    changes.push(update);
+    preparedOf.set(update, d);
   }
-  return { changes: sortChanges(changes) };
+  const replaced = replaceUnorderable(changes, {
+    currentIds: opts.currentIds ?? liveIds(current.entities),
+    createdFields: (update) => createdFields(preparedOf.get(update)!, schemas),
+  });
+  return { changes: sortChanges(replaced) };
 }
 
 function createChange(d: PreparedDesired, schemas: Schemas): Change {

@@ -50,6 +50,12 @@ export interface Change {
    * (a temporary value) so that a cycle of hand-overs can be ordered (apply/temporary-release.ts).
    */
   temporaryRelease?: { field: string };
+  /**
+   * On a delete and the create that follows it with the same id: an update no order of writes
+   * can make (a cycle of unique values that cannot be set aside), made as a delete and a create
+   * instead (diff/replacements.ts). `reason` says which cycle, for people.
+   */
+  replacement?: { id: string; reason: string };
 }
 
 export interface Plan {

@@ -1,7 +1,8 @@
 /**
  * A plan's fingerprint, for `apply --plan`: sha256 over what the plan would do, values unmasked
  * (a secret that changed since the plan was reviewed changes it too) and without where things
- * are written in the files (moving a line changes nothing Kong would see) or whether a value is
+ * are written in the files (moving a line changes nothing Kong would see), why a delete and a
+ * create replace an update (their ops and ids say what is done) or whether a value is
  * the node's default or written in the file (`from_default`: Kong is sent the same either way,
  * and plans saved before the marker existed keep their digest). Object keys are sorted, so the
  * same plan always has the same digest.
@@ -22,7 +23,7 @@ function canonical(v: unknown): string {
 }
 
 export function planDigest(plan: Plan): string {
-  const changes = renderPlanJson(plan, { secrets: [], mask: false }).changes.map(({ source: _source, label: _label, ...what }) =>
+  const changes = renderPlanJson(plan, { secrets: [], mask: false }).changes.map(({ source: _source, label: _label, replacement: _why, ...what }) =>
     what.field_changes ? { ...what, field_changes: what.field_changes.map(({ from_default: _fromDefault, ...fc }) => fc) } : what,
   );
   return `sha256:${createHash('sha256').update(canonical(changes)).digest('hex')}`;

@@ -38,6 +38,11 @@ export interface PlanJsonChange {
   refs?: Record<string, string | null>;
   /** update: the changed leaf fields and foreign keys only. */
   field_changes?: PlanJsonFieldChange[];
+  /**
+   * On the delete and the create that stand for an update no order of writes can make
+   * (diff/replacements.ts): the id both have, and why. Added within format_version 1 (optional key).
+   */
+  replacement?: { id: string; reason: string };
 }
 
 export interface PlanJson {
@@ -77,6 +82,7 @@ function jsonChange(c: Change, secrets: string[] | null): PlanJsonChange {
     out.refs = { ...c.desired.refs };
   }
   if (c.op === 'update') out.field_changes = (c.fieldChanges ?? []).map((fc) => jsonFieldChange(fc, secrets));
+  if (c.replacement) out.replacement = { ...c.replacement };
   return out;
 }
 

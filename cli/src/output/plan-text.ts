@@ -13,6 +13,9 @@
  * paths, a delete nothing. Values print as compact JSON; foreign keys print as the key of the
  * entity they point at (`service:orders`). Masked values print as `[masked]`.
  *
+ * An update no order of writes can make (two plugins swapping scopes under their ids) is a
+ * delete and a create with the same id (diff/replacements.ts), each with a line saying why.
+ *
  * An update's field the file does not set takes the node's default, which can differ from what
  * the entity holds (a default Kong changed between versions, a value set by hand through the
  * Admin API): such a change is marked, and a line under the plan counts them, since applying
@@ -60,6 +63,7 @@ export function planLines(plan: Plan, opts: PlanTextOptions): string[] {
   const lines: string[] = [];
   for (const change of plan.changes) {
     lines.push(`${sign[change.op]} ${change.label}`);
+    if (change.replacement) lines.push(`    ${c.yellow(replacementNote(change))}`);
     if (change.op === 'delete') continue;
     for (const fc of change.fieldChanges ?? []) {
       const show = (v: unknown) => formatValue(change, fc, v, opts.mask === false ? null : opts.secrets);
@@ -68,6 +72,14 @@ export function planLines(plan: Plan, opts: PlanTextOptions): string[] {
     }
   }
   return lines;
+}
+
+/** Under each half of a replacement (diff/replacements.ts): why an update became a delete and a create. */
+export function replacementNote(change: Change): string {
+  const r = change.replacement!;
+  return change.op === 'delete'
+    ? `(replaced: created again with its id ${r.id}: ${r.reason})`
+    : `(replaces the live one with id ${r.id}, deleted first: ${r.reason})`;
 }
 
 /** How many field changes of updates take the node's default where the files say nothing. */

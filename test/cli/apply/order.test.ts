@@ -281,6 +281,16 @@ describe('a delete that frees a unique value runs before the change that takes i
     expect(topologicalOrder(graph)).toEqual([2, 1, 0]);
   });
 
+  it('creates a replaced entity again only after its delete (same id: diff/replacements.ts), and exempts that delete from waiting for the writes', () => {
+    const id = '3a0e0000-0000-4000-8000-0000000000c0';
+    const live = entity('plugin', { name: 'cors' }, { service: 'service:a', route: null, consumer: null }, { id });
+    const again = entity('plugin', { name: 'cors' }, { service: 'service:b', route: null, consumer: null }, { id });
+    const changes = [create(again), remove(live)];
+    const graph = buildDependencies(changes);
+    expect(graph.deps).toEqual([[1], []]);
+    expect(graph.afterWrites).toEqual([]);
+  });
+
   it('orders a value unique within a parent by the parent\'s Kong id: a consumer renamed under its id keeps its ACL group', () => {
     // carol becomes alice (same id); the files give her ACL group a new id, so the plan deletes
     // the live one (refs as read: consumer:carol) and creates one under consumer:alice. By keys

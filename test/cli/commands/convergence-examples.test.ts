@@ -3,11 +3,15 @@
  * against the simulator: each applies one file, then another, and expects the second to be
  * what Kong holds afterwards, with nothing left to plan.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli';
 import { simSession } from './sim-session';
 
 const { sim, addr, write } = simSession('kong-ctl-convergence-examples-');
+const pem = (f: string) => readFileSync(join(__dirname, '..', '..', 'fixtures', 'cert-pairs', f), 'utf8');
+const indent = (text: string) => text.replace(/^/gm, '    ').replace(/ +$/, '');
 
 async function applyThenConverge(first: string, second: string) {
   const a = write('a.yaml', first);
@@ -55,6 +59,40 @@ describe('convergence examples', () => {
     const order = writes.map((w) => `${w.method} ${w.path}`);
     expect(order.indexOf(`DELETE /consumers/${carol}/acls/2c0e0000-0000-4000-8000-000000000000`)).toBeLessThan(order.indexOf(`PUT /consumers/${carol}/acls/2c0e0000-0000-4000-8000-000000000001`));
     expect(sim().store.all('acls')).toMatchObject([{ id: '2c0e0000-0000-4000-8000-000000000001', group: 'gold', consumer: { id: carol } }]);
+  });
+
+  it('two plugins swapping scopes under their ids: one is deleted and created again with its id, as the plan says', async () => {
+    // Each PATCH would claim the scope the other holds until it has moved: Kong's 409 either way.
+    const [P0, P1] = ['3a0e0000-0000-4000-8000-0000000000e0', '3a0e0000-0000-4000-8000-0000000000e1'];
+    const doc = (x: string, y: string) =>
+      `_format_version: "3.0"\nservices:\n- name: a\n  host: a.internal\n  plugins:\n  - id: ${x}\n    name: cors\n    config:\n      max_age: ${x === P0 ? 1 : 2}\n` +
+      `- name: b\n  host: b.internal\n  plugins:\n  - id: ${y}\n    name: cors\n    config:\n      max_age: ${y === P0 ? 1 : 2}\n`;
+    const { writes, stdout } = await applyThenConverge(doc(P0, P1), doc(P1, P0));
+    expect(stdout).toMatch(/Plan: 1 to add, 1 to change, 1 to destroy\./);
+    expect(stdout).toMatch(/\(replaced: created again with its id 3a0e0000-0000-4000-8000-0000000000e[01]: the update of plugin cors \(service [ab]\)/);
+    expect(writes.map((w) => w.method)).toEqual(['DELETE', 'PATCH', 'PUT']);
+    const [deleted, , created] = writes;
+    expect(created.path).toBe(deleted.path);
+    const byId = Object.fromEntries(sim().store.all('plugins').map((p) => [p.id, [(p.service as { id: string }).id, (p.config as { max_age: number }).max_age]]));
+    const svc = Object.fromEntries(sim().store.all('services').map((s) => [s.name, s.id]));
+    expect(byId).toEqual({ [P0]: [svc.b, 1], [P1]: [svc.a, 2] });
+  });
+
+  it('targets, ACL groups, keys and SNIs swapping what Kong keeps unique under their ids converge the same way', async () => {
+    const [X0, X1] = ['1b0e0000-0000-4000-8000-0000000000e0', '1b0e0000-0000-4000-8000-0000000000e1'];
+    const jwk = (kid: string) => `'{"kty":"OKP","crv":"Ed25519","kid":"${kid}","x":"CsyTNEusLUQxTwQo14c_T3EpgpPN6DB3hhK3GW2_flU"}'`;
+    const docs: Array<[string, (x: string, y: string) => string]> = [
+      ['targets', (x, y) => `_format_version: "3.0"\nupstreams:\n- name: up-a\n  targets:\n  - target: 10.0.0.1:80\n    id: ${x}\n- name: up-b\n  targets:\n  - target: 10.0.0.1:80\n    id: ${y}\n`],
+      ['acls', (x, y) => `_format_version: "3.0"\nconsumers:\n- username: alice\n  acls:\n  - group: gold\n    id: ${x}\n- username: bob\n  acls:\n  - group: gold\n    id: ${y}\n`],
+      ['keys', (x, y) => `_format_version: "3.0"\nkeys:\n- id: ${x}\n  kid: k1\n  jwk: ${jwk('k1')}\n- id: ${y}\n  kid: k2\n  jwk: ${jwk('k2')}\n`],
+      ['snis', (x, y) => `_format_version: "3.0"\ncertificates:\n- id: 0b3c4c6e-1f0a-4d8e-9a51-5a2c1e7f0001\n  cert: |\n${indent(pem('rsa.crt'))}  key: |\n${indent(pem('rsa.key'))}  snis:\n  - name: a.example.com\n    id: ${x}\n  - name: b.example.com\n    id: ${y}\n`],
+    ];
+    for (const [table, doc] of docs) {
+      sim().store.clear();
+      const { writes } = await applyThenConverge(doc(X0, X1), doc(X1, X0));
+      expect(writes.map((w) => w.method).sort(), table).toEqual(['DELETE', table === 'targets' ? 'POST' : 'PUT', 'PATCH'].sort());
+      expect(sim().store.all(table).map((e) => e.id).sort(), table).toEqual([X0, X1]);
+    }
   });
 
   it('a nested record field the file drops is cleared too (upstream healthchecks)', async () => {

@@ -266,6 +266,27 @@ describe('--no-deletes', () => {
   });
 });
 
+describe('--no-deletes and a replacement', () => {
+  it('refuses, writing nothing, a swap that only a delete and a create with the same id can make', async () => {
+    // Two cors plugins swap scopes under their ids: the full plan deletes one and creates it
+    // again (diff/replacements.ts); --no-deletes keeps it, and the create would be a PUT over it.
+    const [P0, P1] = ['3a0e0000-0000-4000-8000-0000000000d0', '3a0e0000-0000-4000-8000-0000000000d1'];
+    const doc = (x: string, y: string) =>
+      `_format_version: "3.0"\nservices:\n- name: a\n  host: a.internal\n  plugins:\n  - id: ${x}\n    name: cors\n- name: b\n  host: b.internal\n  plugins:\n  - id: ${y}\n    name: cors\n`;
+    sim().store.clear();
+    expect((await runCli(['apply', '-f', write('swap-a.yaml', doc(P0, P1)), ...addr()])).code).toBe(0);
+    const swapped = write('swap-b.yaml', doc(P1, P0));
+    const before = JSON.stringify(sim().store.all('plugins'));
+    sim().resetStats();
+    const a = await runCli(['apply', '-f', swapped, ...addr(), '--no-deletes']);
+    expect(a.code, a.stdout + a.stderr).toBe(1);
+    expect(a.stderr).toMatch(/swap-b\.yaml:\d+:5: error: services\[\d\]\.plugins\[0\]: create plugin cors \(service [ab]\) would overwrite the live plugin cors \(service [ab]\) \(id 3a0e0000-0000-4000-8000-0000000000d[01]\), which --no-deletes keeps/);
+    expect(a.stderr).toContain('Nothing was written to Kong.');
+    expect(writes()).toBe(0);
+    expect(JSON.stringify(sim().store.all('plugins'))).toBe(before);
+  });
+});
+
 describe('warnings of valid files', () => {
   it('diff and apply print them on stderr, and keep JSON on stdout whole', async () => {
     const warned = write(

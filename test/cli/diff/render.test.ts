@@ -302,3 +302,33 @@ describe("changes that come from the node's defaults", () => {
     expect(planDigest(defaultsPlan())).toBe('sha256:2b47430f88a566455aaf640ca8474b225a438b05176792ff9c57c1ee45bb3a7a');
   });
 });
+
+describe('a replacement (an update no order of writes can make: diff/replacements.ts)', () => {
+  const [P0, P1] = ['3a0e0000-0000-4000-8000-0000000000a0', '3a0e0000-0000-4000-8000-0000000000a1'];
+  const svcs = [entity('service', { name: 'a', host: 'a.internal' }, {}, { id: ORDERS }), entity('service', { name: 'b', host: 'b.internal' }, {}, { id: ROUTE })];
+  const cors = (id: string, svc: string) => entity('plugin', { name: 'cors', config: {} }, { service: `service:${svc}` }, { id });
+  function swapPlan(): Plan {
+    const current = computePlan({ entities: [...svcs, cors(P0, 'a'), cors(P1, 'b')] }, { entities: [] }, schemas).changes.map((c) => c.desired!);
+    return computePlan({ entities: [...svcs, cors(P1, 'a'), cors(P0, 'b')] }, { entities: current }, schemas);
+  }
+
+  it('text: says under the delete and the create that the entity is created again with its id, and why', () => {
+    const text = renderPlanText(swapPlan(), { color: false, secrets: [] });
+    const why = 'the update of plugin cors \\(service b\\) \\(id 3a0e0000-0000-4000-8000-0000000000a0\\) takes the place of a cors plugin at that scope \\(one per scope\\) from it, in a cycle no order of updates can make';
+    expect(text).toMatch(new RegExp(`^\\+ plugin cors \\(service a\\)\\n    \\(replaces the live one with id ${P1}, deleted first: ${why}\\)\\n    name: "cors"`, 'm'));
+    expect(text).toMatch(new RegExp(`^- plugin cors \\(service b\\)\\n    \\(replaced: created again with its id ${P1}: ${why}\\)$`, 'm'));
+    expect(text).toContain('Plan: 1 to add, 1 to change, 1 to destroy.');
+  });
+
+  it('json: both halves carry it; the digest is over the ops and ids, not the words', () => {
+    const plan = swapPlan();
+    const json = renderPlanJson(plan, { secrets: [] });
+    const halves = json.changes.filter((c) => c.replacement);
+    expect(halves.map((c) => [c.op, c.id, c.replacement!.id])).toEqual([
+      ['create', P1, P1],
+      ['delete', P1, P1],
+    ]);
+    const reworded = { changes: plan.changes.map((c) => (c.replacement ? { ...c, replacement: { ...c.replacement, reason: 'other words' } } : c)) };
+    expect(planDigest(reworded)).toBe(planDigest(plan));
+  });
+});
