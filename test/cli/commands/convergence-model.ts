@@ -43,6 +43,11 @@ const OAUTH_CLIENTS = ['client-1', 'client-2'];
 const KEY_SETS = ['ks-1', 'ks-2'];
 /** Names either key may have (a key's name is unique): two keys may swap them. */
 const KEY_NAMES = ['jwk-1', 'jwk-2'];
+/**
+ * Ids either key may have: the same key under another kid (its kid and JWK updated), or two keys
+ * swapping kids, which no order of updates can make (diff/replacements.ts).
+ */
+const KEY_IDS = ['9b0e0000-0000-4000-8000-00000000000a', '9b0e0000-0000-4000-8000-00000000000b'];
 /** JWKs of test/fixtures/files/kong.yaml. */
 const JWKS = [
   { kid: 'signing-1', jwk: '{"kty":"EC","crv":"P-256","kid":"signing-1","x":"ULv5ef1DaFwfFpGPBCfNMF388eopGSTQd9lNyX4MrvY","y":"34yr7-14DykTnh50aZkfDbvv5h1EnkDY3A4ZAulqA9g"}' },
@@ -149,6 +154,8 @@ export interface KeySet {
 }
 export interface Key {
   kid: string;
+  /** One of KEY_IDS. */
+  id?: string;
   jwk: string;
   name?: string;
   set?: string;
@@ -395,7 +402,11 @@ export const modelArb: fc.Arbitrary<Model> = fc
     keySets: fc.tuple(...KEY_SETS.map((name) => opt(fc.record({ name: fc.constant(name), tags, id: opt(fc.constantFrom(...KEY_SET_IDS)) }).map((k) => defined(k) as unknown as KeySet)))),
     keys: fc.tuple(
       ...JWKS.map((j) =>
-        opt(fc.record({ set: opt(fc.constantFrom(...KEY_SETS)), name: opt(fc.constantFrom(`${j.kid}-a`, ...KEY_NAMES)), nested: fc.boolean() }).map((k) => defined({ ...j, ...k }) as unknown as Key)),
+        opt(
+          fc
+            .record({ set: opt(fc.constantFrom(...KEY_SETS)), name: opt(fc.constantFrom(`${j.kid}-a`, ...KEY_NAMES)), nested: fc.boolean(), id: opt(fc.constantFrom(...KEY_IDS)) })
+            .map((k) => defined({ ...j, ...k }) as unknown as Key),
+        ),
       ),
     ),
   })
@@ -438,8 +449,7 @@ export const modelArb: fc.Arbitrary<Model> = fc
     const keySets = uniqueIds(r.keySets.filter((k): k is KeySet => Boolean(k)));
     const setNames = new Set(keySets.map((k) => k.name));
     const keyNames = new Set<string>();
-    const keys = r.keys
-      .filter((k): k is Key => Boolean(k))
+    const keys = uniqueIds(r.keys.filter((k): k is Key => Boolean(k)))
       .map((k) => (k.set && !setNames.has(k.set) ? { ...k, set: undefined, nested: false } : k.set ? k : { ...k, nested: false }))
       .map((k) => {
         // A name is unique: a later key drawing a taken one goes without.
@@ -547,7 +557,7 @@ export function toDeck(m: Model): Obj {
   }
   if (m.caCertificates.length) doc.ca_certificates = m.caCertificates.map((i) => ({ ...(m.caWithId[i] ? { id: CA_IDS[i] } : {}), cert: CA_CERTS[i] }));
   if (m.vaults.length) doc.vaults = m.vaults.map((v) => ({ name: 'env', prefix: v.prefix, ...v.fields }));
-  const keyDoc = (k: Key, withSet: boolean) => defined({ kid: k.kid, name: k.name, jwk: k.jwk, set: withSet ? k.set : undefined });
+  const keyDoc = (k: Key, withSet: boolean) => defined({ id: k.id, kid: k.kid, name: k.name, jwk: k.jwk, set: withSet ? k.set : undefined });
   if (m.keySets.length) {
     doc.key_sets = m.keySets.map((ks) => {
       const keys = m.keys.filter((k) => k.nested && k.set === ks.name).map((k) => keyDoc(k, false));
@@ -727,6 +737,7 @@ export function expectStoreHolds(store: SimStore, m: Model): void {
   expect(store.count('keys'), 'keys').toBe(m.keys.length);
   for (const k of m.keys) {
     const row = one('keys', (o) => o.kid === k.kid, `key ${k.kid}`);
+    if (k.id) expect(row.id, `key ${k.kid}.id`).toBe(k.id);
     expect(row.jwk, `key ${k.kid}.jwk`).toBe(k.jwk);
     expect(row.name ?? null, `key ${k.kid}.name`).toBe(k.name ?? null);
     expect(refId(row, 'set'), `key ${k.kid}.set`).toBe(k.set ? idOf('key_sets', 'name', k.set) : null);
@@ -772,7 +783,7 @@ export function renamed(m: Model, p: string): Model {
     vaults: m.vaults.map((v) => ({ ...v, prefix: n(v.prefix) })),
     keySets: m.keySets.map((k) => defined({ ...k, name: n(k.name), id: id(k.id) }) as unknown as KeySet),
     // A kid of their own, in the JWK too (Kong wants the two equal).
-    keys: m.keys.map((k) => ({ ...k, kid: n(k.kid), jwk: k.jwk.replace(`"kid":"${k.kid}"`, `"kid":"${n(k.kid)}"`), name: k.name && n(k.name), set: k.set && n(k.set) })),
+    keys: m.keys.map((k) => defined({ ...k, id: id(k.id), kid: n(k.kid), jwk: k.jwk.replace(`"kid":"${k.kid}"`, `"kid":"${n(k.kid)}"`), name: k.name && n(k.name), set: k.set && n(k.set) }) as unknown as Key),
   };
 }
 
@@ -808,7 +819,7 @@ interface HandOverKind<T extends Handed> {
   list(m: Model): T[];
   /** The values Kong keeps unique, the first of them the entity's name in the file. */
   values: Array<(t: T) => string | undefined>;
-  /** For a kind the file gives no ids: what makes a file entity the live one. */
+  /** For a kind found by what it holds (a key, by its kid in its set): what makes a file entity without an id the live one. */
   same?: (live: T, mine: T) => boolean;
 }
 const HAND_OVER_KINDS = {
@@ -833,11 +844,21 @@ function matchOf<T extends Handed>(k: HandOverKind<T>, a: Model, b: Model): Map<
   const want = k.list(b);
   const out = new Map<T, T | undefined>();
   const taken = new Set<T>();
+  // Ids first, as diff/match.ts: a file id no live entity has is a create.
   for (const e of want) {
-    if (!e.id && !k.same) continue;
-    const x = live.find((l) => (k.same ? k.same(l, e) : l.id === e.id));
+    if (!e.id) continue;
+    const x = live.find((l) => l.id === e.id);
     out.set(e, x);
     if (x) taken.add(x);
+  }
+  if (k.same) {
+    for (const e of want) {
+      if (e.id) continue;
+      const x = live.find((l) => !taken.has(l) && k.same!(l, e));
+      out.set(e, x);
+      if (x) taken.add(x);
+    }
+    return out;
   }
   for (const [i, value] of k.values.entries()) {
     for (const e of want) {
@@ -926,7 +947,7 @@ export function handOvers(a: Model, b: Model): { handed: Map<HandOverKindName, S
     check(c.kind, 'consumer', c.consumer, before && { ref: before.consumer });
   }
   for (const k of b.keys) {
-    const before = a.keys.find((x) => x.kid === k.kid);
+    const before = a.keys.find((x) => (k.id ? x.id === k.id : x.kid === k.kid && x.set === k.set));
     check('key', 'key_set', k.set, before && { ref: before.set });
   }
   return { handed, swapped, newRefs };
@@ -1024,8 +1045,9 @@ export function partialOf(a: Model, b: Model, kinds: Array<'service' | 'consumer
  * another id, or an id where `a`'s file gave none, so Kong chose one): each takes the id `a`
  * gave its namesake, if any. What --no-deletes cannot apply (the live entity would have to go
  * first) becomes what it can. Certificates and CA certificates keep `a`'s choice of an id, and a
- * service naming one by an id it will not have leaves it out; a key stays in its live set; and a
- * custom_id or key name that a live entity the file does not name holds is left out.
+ * service naming one by an id it will not have leaves it out; a key stays in its live set (and
+ * takes the id of the live key it then is); and a custom_id or key name that a live entity the
+ * file does not name holds is left out.
  */
 export function withoutReplacements(a: Model, b0: Model): Model {
   const b = structuredClone(b0);
@@ -1084,6 +1106,8 @@ export function withoutReplacements(a: Model, b0: Model): Model {
       if (!k.set) k.nested = false;
     } else if (live.name !== undefined && k.name === live.name) delete k.name;
   }
+  // Then, as any entity, the id of the live key it is (its kid in its set), or none.
+  align(a.keys, b.keys, (k) => `${k.set ?? ''} ${k.kid}`);
   for (const c of b.certificates) {
     const live = a.certificates.find((x) => x.pair === c.pair);
     if (live) c.withId = live.withId;
@@ -1148,10 +1172,10 @@ export function withHandOvers(a0: Model, b0: Model, plan: HandOverPlan): [Model,
   for (const kind of HAND_OVER_KIND_NAMES) {
     if (!plan.kinds.includes(kind)) continue;
     if (kind === 'key') {
-      // Keys have no ids in the file: both keys, outside any set (so each is its kid), swap names.
+      // Both keys, outside any set and without ids (so each is its kid), swap names.
       for (const m of [a, b]) {
         for (const j of JWKS) if (!m.keys.some((k) => k.kid === j.kid)) m.keys.push({ ...j, nested: false });
-        for (const k of m.keys) Object.assign(k, { set: undefined, nested: false });
+        for (const k of m.keys) Object.assign(k, { set: undefined, nested: false, id: undefined });
         m.keys = m.keys.map((k) => defined({ ...k }) as unknown as Key);
       }
       a.keys.forEach((k) => (k.name = KEY_NAMES[JWKS.findIndex((j) => j.kid === k.kid)]));
@@ -1242,13 +1266,88 @@ export function withLivePlugins(a0: Model, b0: Model, picks: number[]): [Model, 
   return [a, b];
 }
 
+/** Kinds whose entities a file may make swap, under their ids, what Kong keeps unique for them. */
+const ID_SWAP_KINDS = ['plugin', 'target', 'acl', 'key'] as const;
+export type IdSwapKind = (typeof ID_SWAP_KINDS)[number];
+
+/**
+ * `b` (its parents kept as `withoutReplacements` keeps them) where two live entities keep their
+ * ids and swap what Kong keeps unique for them: two cors plugins their scopes (the gateway and a
+ * service both files hold), one target its two upstreams, one ACL group its two consumers, two
+ * keys their kids. Each update claims what the other holds until it has moved, so the plan must
+ * delete one and create it again with its id (diff/replacements.ts); independent draws rarely
+ * make such a swap.
+ */
+export function withIdSwap(a0: Model, b0: Model, kind: IdSwapKind): [Model, Model] {
+  const a = structuredClone(a0);
+  const b = withoutReplacements(a, b0);
+  /** `n` names both files hold (one entity: withoutReplacements gave it one id), added where missing. */
+  const inBoth = <T extends object & { id?: string }>(list: (m: Model) => T[], nameOf: (t: T) => string, minimal: (name: string, id?: string) => T, names: readonly string[], n: number) => {
+    const out = names.filter((x) => list(a).some((t) => nameOf(t) === x) && list(b).some((t) => nameOf(t) === x));
+    for (const x of names) {
+      if (out.length >= n) break;
+      if (out.includes(x)) continue;
+      const inA = list(a).find((t) => nameOf(t) === x);
+      const inB = list(b).find((t) => nameOf(t) === x);
+      const id = inA ? inA.id : inB?.id;
+      if (id !== undefined && [...list(a), ...list(b)].some((t) => t.id === id && nameOf(t) !== x)) continue;
+      if (!inA) list(a).push(minimal(x, id));
+      if (!inB) list(b).push(minimal(x, id));
+      out.push(x);
+    }
+    return out.slice(0, n);
+  };
+  if (kind === 'plugin') {
+    const [svc] = inBoth((m) => m.services, (x) => x.name, (name, id) => defined({ name, id, fields: { host: 'a.internal' } }) as unknown as Service, SERVICES, 1);
+    if (!svc) return [a, b];
+    const [C0, C1] = PLUGIN_IDS.cors;
+    const at = (p: Plugin, sc: Scope) => JSON.stringify(scopeRef(p.scope)) === JSON.stringify(scopeRef(sc));
+    for (const m of [a, b]) m.plugins = m.plugins.filter((p) => !(p.name === 'cors' && (at(p, {}) || at(p, { service: svc }))) && p.id !== C0 && p.id !== C1);
+    const cors = (id: string, scope: Scope, max_age: number): Plugin => ({ name: 'cors', id, scope, nested: Boolean(scope.service), fields: { config: { max_age } } });
+    a.plugins.push(cors(C0, {}, 1), cors(C1, { service: svc }, 2));
+    b.plugins.push(cors(C1, {}, 2), cors(C0, { service: svc }, 1));
+  } else if (kind === 'target') {
+    const ups = inBoth<Upstream & { id?: string }>((m) => m.upstreams, (u) => u.name, (name) => ({ name, fields: {}, targets: [] }), UPSTREAMS, 2);
+    if (ups.length < 2) return [a, b];
+    const t = TARGETS[0];
+    const [T0, T1] = TARGET_IDS[t];
+    for (const m of [a, b]) for (const u of m.upstreams) u.targets = u.targets.filter((x) => !(ups.includes(u.name) && normalizeTarget(x.target) === normalizeTarget(t)) && x.id !== T0 && x.id !== T1);
+    const put = (m: Model, up: string, id: string, weight: number) => m.upstreams.find((u) => u.name === up)!.targets.push({ target: t, id, weight });
+    put(a, ups[0], T0, 10);
+    put(a, ups[1], T1, 20);
+    put(b, ups[0], T1, 20);
+    put(b, ups[1], T0, 10);
+  } else if (kind === 'acl') {
+    const cs = inBoth((m) => m.consumers, (c) => c.username, (username, id) => defined({ username, id, fields: {} }) as unknown as Consumer, CONSUMERS, 2);
+    if (cs.length < 2) return [a, b];
+    const g = GROUPS[0];
+    const [G0, G1] = ACL_IDS[g];
+    for (const m of [a, b]) m.creds = m.creds.filter((c) => !(c.kind === 'acls' && ((cs.includes(c.consumer) && c.fields.group === g) || c.id === G0 || c.id === G1)));
+    const acl = (consumer: string, id: string, tags: string[]): Cred => ({ kind: 'acls', consumer, id, fields: { group: g, tags } });
+    a.creds.push(acl(cs[0], G0, ['t1']), acl(cs[1], G1, ['t2']));
+    b.creds.push(acl(cs[0], G1, ['t2']), acl(cs[1], G0, ['t1']));
+  } else {
+    // Both keys outside any set, so each is its kid.
+    for (const m of [a, b]) {
+      for (const j of JWKS) if (!m.keys.some((k) => k.kid === j.kid)) m.keys.push({ ...j, nested: false });
+      m.keys = m.keys.map((k) => defined({ ...k, set: undefined, nested: false }) as unknown as Key);
+    }
+    const idOf = (k: Key, shift: number) => KEY_IDS[(JWKS.findIndex((j) => j.kid === k.kid) + shift) % KEY_IDS.length];
+    a.keys.forEach((k) => (k.id = idOf(k, 0)));
+    b.keys.forEach((k) => (k.id = idOf(k, 1)));
+  }
+  return [a, b];
+}
+
 /**
  * Two models: a live state and the file applied over it. Most are drawn independently; the rest
- * hand unique values over between entities Kong keeps, often with new references to them, or
- * hold the live plugins again, which independent draws rarely do.
+ * hand unique values over between entities Kong keeps, often with new references to them, hold
+ * the live plugins again, or swap under their ids what Kong keeps unique for two entities, which
+ * independent draws rarely do.
  */
 export const pairArb: fc.Arbitrary<[Model, Model]> = fc.oneof(
   { weight: 3, arbitrary: fc.tuple(modelArb, modelArb) },
   { weight: 2, arbitrary: fc.tuple(modelArb, modelArb, handOverPlanArb).map(([a, b, plan]) => withHandOvers(a, b, plan)) },
   { weight: 2, arbitrary: fc.tuple(modelArb, modelArb, fc.array(fc.constantFrom(0, 1, 1, 2), { minLength: 1, maxLength: 6 })).map(([a, b, picks]) => withLivePlugins(a, b, picks)) },
+  { weight: 1, arbitrary: fc.tuple(modelArb, modelArb, fc.constantFrom(...ID_SWAP_KINDS)).map(([a, b, kind]) => withIdSwap(a, b, kind)) },
 );

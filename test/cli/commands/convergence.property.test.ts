@@ -21,6 +21,8 @@ const numRuns = runs(40);
 const WRITE_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'];
 /** How many runs handed unique values over, and how many of those in a cycle met a new reference (convergence-model.ts handOvers). */
 const labels = new Map<string, number>();
+/** How many runs planned an update as a delete and a create with its id (diff/replacements.ts). */
+let replacing = 0;
 
 async function run(args: string[]) {
   const r = await runCli([...args, ...addr()]);
@@ -52,7 +54,8 @@ async function converge(a: Model, b: Model, parallelism: number) {
 
   const planned = await run(['diff', '-f', fb, '-o', 'json']);
   expect([0, 2], planned.all).toContain(planned.code);
-  const plan = JSON.parse(planned.stdout) as { summary: { add: number; change: number; destroy: number }; changes: Array<{ op: string; id?: string }> };
+  const plan = JSON.parse(planned.stdout) as { summary: { add: number; change: number; destroy: number }; changes: Array<{ op: string; id?: string; replacement?: unknown }> };
+  if (plan.changes.some((c) => c.replacement)) replacing++;
   const summary = plan.summary;
 
   const second = await applyCounting(fb, parallelism, plan);
@@ -81,6 +84,6 @@ describe('convergence, as a property', () => {
       propertyParams(40),
     );
     // Counted over every run tried, shrinking included.
-    console.log(`convergence property: ${[...labels].map(([l, n]) => `${n} ${l}`).join(', ')}`);
+    console.log(`convergence property: ${[...labels].map(([l, n]) => `${n} ${l}`).join(', ')}; ${replacing} with a replacement`);
   }, TEST_TIMEOUT_MS);
 });
