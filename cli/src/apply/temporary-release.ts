@@ -7,9 +7,14 @@
  * take it, and only then write the entity's real change (an update, or a delete that waits for
  * writes that need its value).
  *
- * Only plain string fields that Kong lets be any unique string are set aside; composite values
- * (a plugin's scope, a target, an ACL group per consumer) and hostnames (upstreams, SNIs) cannot
- * be, and such cycles stay what they were: Kong answers 409 and the report says which write.
+ * Only string fields that take a suffix and stay valid are set aside: names, usernames and keys
+ * Kong checks only for uniqueness and characters, an upstream's name (a hostname: the suffix
+ * lengthens its last label) and a vault's prefix. For the moment between the set-aside and the
+ * rename, a service whose host is that upstream's name finds none, and a `{vault://…}` reference
+ * to that prefix resolves nothing, as in any swap of them. Composite values (a plugin's scope, a
+ * target in its upstream, an ACL group of a consumer, a kid in its set) and an SNI's name (which
+ * the TLS handshake matches) cannot be: the plan replaces one entity of such a cycle instead (a
+ * delete and a create with its id, diff/replacements.ts).
  * A run that stops after a set-aside leaves the temporary value in Kong; the next run plans the
  * real change and converges.
  */
@@ -19,12 +24,16 @@ import { claimedValues, releasedValues } from './unique';
 
 /**
  * Per kind, the unique fields a temporary value may stand in: names and usernames Kong checks
- * only for uniqueness and characters (utf8_name: letters, digits, `.-_~`), credential keys.
+ * only for uniqueness and characters (utf8_name: letters, digits, `.-_~`), credential keys, an
+ * upstream's name (a hostname that is not an IP) and a vault's prefix (`^[a-z][a-z%d-]-[a-z%d]+$`),
+ * both still valid with the suffix.
  */
 const SET_ASIDE: Partial<Record<Kind, string[]>> = {
   service: ['name'],
   route: ['name'],
   consumer: ['username', 'custom_id'],
+  upstream: ['name'],
+  vault: ['prefix'],
   key_set: ['name'],
   key: ['name'],
   keyauth_credential: ['key'],

@@ -5,8 +5,8 @@
  * two ACL groups that swap consumers, two keys that swap kids: each update claims a value Kong
  * keeps unique that the other holds until it has moved, so whichever goes first meets Kong's
  * 409. A name or a username in such a cycle is set aside for a moment (apply/temporary-release.ts),
- * but these values are composite (a plugin's scope, a target in its upstream) or hostnames (an
- * SNI), and no temporary value would leave them meaning the same. What remains is what one would
+ * but these values are composite (a plugin's scope, a target in its upstream) or an SNI's name,
+ * and no temporary value would leave them meaning the same. What remains is what one would
  * do by hand: delete one of them, let the other move, and create the first again with its id.
  *
  * That is decided here, in the plan, not in apply: `diff` shows the delete and the create (with

@@ -95,6 +95,27 @@ describe('convergence examples', () => {
     }
   });
 
+  it('two upstreams, and two vaults, swapping names under their ids: one name is set aside for the moment', async () => {
+    const [U0, U1] = ['6a0e0000-0000-4000-8000-0000000000e0', '6a0e0000-0000-4000-8000-0000000000e1'];
+    const ups = (x: string, y: string) =>
+      `_format_version: "3.0"\nservices:\n- name: orders\n  host: orders-blue\nupstreams:\n- id: ${x}\n  name: orders-blue\n  targets:\n  - target: 10.0.0.1:80\n- id: ${y}\n  name: orders-green\n  targets:\n  - target: 10.0.0.2:80\n`;
+    const upstreams = await applyThenConverge(ups(U0, U1), ups(U1, U0));
+    // The targets go with the names (the file nests them under the name): deleted and created.
+    const renames = upstreams.writes.filter((w) => w.method === 'PATCH');
+    expect(renames).toHaveLength(3);
+    expect(renames[0].body).toMatch(/"name":"orders-(blue|green)-kong-ctl-[0-9a-f]{8}"/);
+    expect(sim().store.all('upstreams').map((u) => [u.id, u.name]).sort()).toEqual([
+      [U0, 'orders-green'],
+      [U1, 'orders-blue'],
+    ]);
+    sim().store.clear();
+    const vaults = (x: string, y: string) =>
+      `_format_version: "3.0"\nvaults:\n- id: ${x}\n  name: env\n  prefix: env-a\n  config:\n    prefix: A_\n- id: ${y}\n  name: env\n  prefix: env-b\n  config:\n    prefix: B_\n`;
+    const swapped = await applyThenConverge(vaults(U0, U1), vaults(U1, U0));
+    expect(swapped.writes.map((w) => w.method)).toEqual(['PATCH', 'PATCH', 'PATCH']);
+    expect(swapped.writes[0].body).toMatch(/"prefix":"env-[ab]-kong-ctl-[0-9a-f]{8}"/);
+  });
+
   it('a nested record field the file drops is cleared too (upstream healthchecks)', async () => {
     await applyThenConverge(
       `_format_version: "3.0"\nupstreams:\n- name: up\n  healthchecks:\n    active:\n      https_sni: a.example.com\n`,

@@ -68,7 +68,7 @@ describe('replaceUnorderable, through computePlan', () => {
     expect(shape(p.changes)).toEqual(['update service one', 'update service two']);
   });
 
-  it('a cycle of upstream names stays two updates: deleting an upstream would take its targets with it', () => {
+  it('a cycle of upstream names stays two updates: a name is set aside, and deleting an upstream would take its targets with it', () => {
     const up = (id: string, name: string) => entity('upstream', { name }, {}, { id });
     const p = plan([], [up(I0, 'up-a'), up(I1, 'up-b')], [up(I0, 'up-b'), up(I1, 'up-a')]);
     expect(shape(p.changes)).toEqual(['update upstream up-a', 'update upstream up-b']);
