@@ -9,8 +9,8 @@
  *     Refs only point at lower DEPENDENCY_LEVELS, so these edges can never form a cycle.
  *  2. removals — a delete waits for the deletes of the entities that reference it, and for the
  *     updates that move a reference away from it (Kong refuses to delete a service a route still
- *     points at: fixture 125), and a create waits for the delete of the same key or id (recreate,
- *     replacement).
+ *     points at: fixture 125), and a create waits for the delete of the same id (a replacement:
+ *     diff/replacements.ts) and, when Kong ids are not known, of the same key (a recreate).
  *  3. unique values — a change that claims a unique value (name, username, key, plugin scope…)
  *     waits for the change that releases it (a delete, or an update renaming away), so renames
  *     never meet a 409. Values are compared by the keys the entities go by and by the Kong ids
@@ -103,7 +103,9 @@ export function buildDependencies(changes: Change[], context: GraphContext = {})
   const removal: Array<[number, number]> = [];
   changes.forEach((c, i) => {
     if (c.op === 'create') {
-      const j = deleteByKey.get(c.desired?.key ?? c.key);
+      // Without Kong ids, a delete of the same key may free what the create takes; with them,
+      // 3. compares what Kong compares (the same key under a renamed parent is another value).
+      const j = context.currentIds ? undefined : deleteByKey.get(c.desired?.key ?? c.key);
       if (j !== undefined) removal.push([i, j]);
       // A replacement (diff/replacements.ts): created again with the id its delete frees.
       const k = c.desired?.id === undefined ? undefined : deleteById.get(`${c.kind}#${c.desired.id}`);
@@ -129,9 +131,11 @@ export function buildDependencies(changes: Change[], context: GraphContext = {})
   }
 
   // 3. unique values
-  // By keys and by Kong ids (unique.ts): a value one of them misses, the other sees.
+  // By the Kong ids apply will send when they are known (unique.ts): what Kong compares. By keys
+  // a consumer renamed under its id is two parents and a replaced upstream one, so an ordering
+  // edge would be missed, or one added that holds a delete back from last for nothing.
   const refs = context.currentIds && kongRefs(changes, context.currentIds);
-  const both = (values: (c: Change, r?: KongRefs) => string[], c: Change) => new Set([...values(c), ...(refs ? values(c, refs) : [])]);
+  const both = (values: (c: Change, r?: KongRefs) => string[], c: Change) => new Set(refs ? values(c, refs) : values(c));
   const releasedBy = new Map<string, number[]>();
   const claims: Array<[number, string]> = [];
   changes.forEach((c, i) => {

@@ -5,11 +5,13 @@
  * go through without a 409.
  *
  * Foreign keys inside a value are entity keys as the entities are named: a live entity's refs
- * as read, a desired one's as the files name them. Keys can see a conflict Kong would not (an
- * unneeded ordering edge at most), and miss one: a consumer renamed under its id is the same
- * Kong entity under another key, so its live ACL group and the one the files give it anew (a
- * new id) hold one value to Kong. `kongRefs` resolves keys to the Kong ids apply will send;
- * the graph compares values both ways, and no-deletes.ts, which may not guess, by ids only.
+ * as read, a desired one's as the files name them. Keys can see a conflict Kong would not (two
+ * upstreams swapping names: the target the files nest under a name is in the other upstream),
+ * which holds a delete back from last for nothing, and miss one: a consumer renamed under its id
+ * is the same Kong entity under another key, so its live ACL group and the one the files give it
+ * anew (a new id) hold one value to Kong. `kongRefs` resolves keys to the Kong ids apply will
+ * send; the graph, the replacements in a plan and no-deletes.ts compare values by those whenever
+ * the live ids are known, by keys only where they are not (unit tests of the graph alone).
  */
 import type { Entity, Kind } from '../model/entity';
 import type { Change } from '../model/plan';

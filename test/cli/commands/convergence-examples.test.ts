@@ -100,7 +100,10 @@ describe('convergence examples', () => {
     const ups = (x: string, y: string) =>
       `_format_version: "3.0"\nservices:\n- name: orders\n  host: orders-blue\nupstreams:\n- id: ${x}\n  name: orders-blue\n  targets:\n  - target: 10.0.0.1:80\n- id: ${y}\n  name: orders-green\n  targets:\n  - target: 10.0.0.2:80\n`;
     const upstreams = await applyThenConverge(ups(U0, U1), ups(U1, U0));
-    // The targets go with the names (the file nests them under the name): deleted and created.
+    // The targets go with the names (the file nests them under the name): created in the other
+    // upstream, and deleted from their own last, so no upstream is ever left without a target.
+    expect(upstreams.writes.map((w) => w.method).slice(-2)).toEqual(['DELETE', 'DELETE']);
+    expect(upstreams.writes.filter((w) => w.method === 'POST')).toHaveLength(2);
     const renames = upstreams.writes.filter((w) => w.method === 'PATCH');
     expect(renames).toHaveLength(3);
     expect(renames[0].body).toMatch(/"name":"orders-(blue|green)-kong-ctl-[0-9a-f]{8}"/);
