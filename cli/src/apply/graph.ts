@@ -13,11 +13,13 @@
  *     diff/replacements.ts) and, when Kong ids are not known, of the same key (a recreate).
  *  3. unique values — a change that claims a unique value (name, username, key, plugin scope…)
  *     waits for the change that releases it (a delete, or an update renaming away), so renames
- *     never meet a 409. Values are compared by the keys the entities go by and by the Kong ids
- *     of their foreign keys (unique.ts): a consumer renamed under its id is one parent to Kong
- *     under two keys. Added one by one, skipping any edge that would close a cycle (a swap of
- *     two names): those are `unorderedClaims`, which apply breaks with one more write that sets
- *     the value aside first (temporary-release.ts) where the field allows it.
+ *     never meet a 409. Values are compared with their foreign keys as the Kong ids apply will
+ *     send (unique.ts; by keys only when the live ids are not given): a consumer renamed under
+ *     its id is one parent to Kong under two keys. Added one by one, skipping any edge that would
+ *     close a cycle (a swap of two names): those are `unorderedClaims`, which apply breaks with
+ *     one more write that sets the value aside first (temporary-release.ts) where the field
+ *     allows it; the plan has already replaced an entity of any cycle no set-aside breaks
+ *     (diff/replacements.ts).
  *  4. fail-closed guard — a kong-ctl guard's create or update waits for the changes that make the
  *     security plugins it checks mark requests, and a change that stops one marking waits for the
  *     deletes and updates of the guards that check it (fail-closed-order.ts), so no guard refuses
@@ -135,16 +137,16 @@ export function buildDependencies(changes: Change[], context: GraphContext = {})
   // a consumer renamed under its id is two parents and a replaced upstream one, so an ordering
   // edge would be missed, or one added that holds a delete back from last for nothing.
   const refs = context.currentIds && kongRefs(changes, context.currentIds);
-  const both = (values: (c: Change, r?: KongRefs) => string[], c: Change) => new Set(refs ? values(c, refs) : values(c));
+  const valuesOf = (values: (c: Change, r?: KongRefs) => string[], c: Change) => (refs ? values(c, refs) : values(c));
   const releasedBy = new Map<string, number[]>();
   const claims: Array<[number, string]> = [];
   changes.forEach((c, i) => {
-    for (const v of both(releasedValues, c)) {
+    for (const v of valuesOf(releasedValues, c)) {
       const list = releasedBy.get(v);
       if (list) list.push(i);
       else releasedBy.set(v, [i]);
     }
-    for (const v of both(claimedValues, c)) claims.push([i, v]);
+    for (const v of valuesOf(claimedValues, c)) claims.push([i, v]);
   });
   // An entity whose value is set aside first (temporary-release.ts): a claim of that value waits
   // for the set-aside, not for the entity's real change.
