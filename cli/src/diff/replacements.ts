@@ -15,7 +15,7 @@
  * delete takes nothing with it are replaced; any other cycle is left to meet its 409 as before.
  * Between the delete and the create the entity is not in Kong: for a plugin, its scope runs
  * without it for that moment, as with any plan that deletes a plugin before creating its
- * successor.
+ * successor; and if a write between them fails, until the next apply, which plans the create.
  */
 import type { Kind } from '../model/entity';
 import type { Change, FieldChange } from '../model/plan';
