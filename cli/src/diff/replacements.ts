@@ -21,7 +21,7 @@ import type { Kind } from '../model/entity';
 import type { Change, FieldChange } from '../model/plan';
 import { buildDependencies } from '../apply/graph';
 import { temporaryReleases } from '../apply/temporary-release';
-import { describeValue, releasedValues } from '../apply/unique';
+import { describeValue, kongRefs, releasedValues } from '../apply/unique';
 
 /** No foreign key points at them, and Kong cascades nothing when one is deleted. */
 const RECREATABLE: ReadonlySet<Kind> = new Set<Kind>(['plugin', 'target', 'acl', 'key', 'sni']);
@@ -35,8 +35,10 @@ export interface ReplacementContext {
 
 /** `changes` with each update on such a cycle turned into a delete and a create; unsorted. */
 export function replaceUnorderable(changes: Change[], context: ReplacementContext): Change[] {
-  // Only an update of such a kind that gives a value up can be on one: most plans have none.
-  if (!changes.some((c) => c.op === 'update' && RECREATABLE.has(c.kind) && releasedValues(c).length > 0)) return changes;
+  // Only an update of such a kind that gives a value up can be on one: most plans have none. As
+  // Kong sees the value: a target nested under a name two upstreams swap moves, same key or not.
+  const refs = kongRefs(changes, context.currentIds);
+  if (!changes.some((c) => c.op === 'update' && RECREATABLE.has(c.kind) && releasedValues(c, refs).length > 0)) return changes;
   let out = changes;
   for (;;) {
     const u = unbreakableClaim(out, context.currentIds);

@@ -119,6 +119,17 @@ describe('convergence examples', () => {
     expect(swapped.writes[0].body).toMatch(/"prefix":"env-[ab]-kong-ctl-[0-9a-f]{8}"/);
   });
 
+  it('targets with ids nested under two upstreams that swap names: each moves to the other upstream, one by a replacement', async () => {
+    // By keys each target stays under its name; to Kong, under the other id: a cycle of (upstream, target).
+    const [U0, U1, T0, T1] = ['6a0e0000-0000-4000-8000-0000000000f0', '6a0e0000-0000-4000-8000-0000000000f1', '1b0e0000-0000-4000-8000-0000000000f0', '1b0e0000-0000-4000-8000-0000000000f1'];
+    const doc = (x: string, y: string) =>
+      `_format_version: "3.0"\nupstreams:\n- id: ${x}\n  name: orders-blue\n  targets:\n  - target: 10.0.0.1:80\n    id: ${T0}\n- id: ${y}\n  name: orders-green\n  targets:\n  - target: 10.0.0.1:80\n    id: ${T1}\n`;
+    const { stdout } = await applyThenConverge(doc(U0, U1), doc(U1, U0));
+    expect(stdout).toMatch(/Plan: 1 to add, 3 to change, 1 to destroy\./);
+    const upstreamOf = Object.fromEntries(sim().store.all('targets').map((t) => [t.id, (t.upstream as { id: string }).id]));
+    expect(upstreamOf).toEqual({ [T0]: U1, [T1]: U0 });
+  });
+
   it('a nested record field the file drops is cleared too (upstream healthchecks)', async () => {
     await applyThenConverge(
       `_format_version: "3.0"\nupstreams:\n- name: up\n  healthchecks:\n    active:\n      https_sni: a.example.com\n`,
