@@ -513,7 +513,14 @@ describe('signature encoding and length (RFC 7518 §3.3-3.5, RFC 8037 §3.1)', (
             break;
         }
         expectBothAccept(await verdicts(`${input}.${b64u(sig)}`, { pems: [key.pem] }));
-        expectBothRefuse(await verdicts(`${input}.${b64u(bad)}`, { pems: [key.pem] }));
+        const v = await verdicts(`${input}.${b64u(bad)}`, { pems: [key.pem] });
+        if (change === 'one-byte-short' && alg.startsWith('PS') && sig[0] === 0) {
+          // A PSS signature that began with a zero byte (1 in 256): jose accepts it without that
+          // byte, its known leniency (the tests below); the plugin refuses it all the same.
+          expect(v.plugin, show(v)).toEqual({ ok: false, failure: { code: 'signature' } });
+          return;
+        }
+        expectBothRefuse(v);
       }),
       { ...runs(120), maxSkipsPerRun: 1000 },
     );
