@@ -55,7 +55,9 @@ export function computePlan(desired: State, current: State, schemas: Schemas, op
     changes.push(update);
     preparedOf.set(update, d);
   }
-  const replaced = replaceUnorderable(changes, {
+  // In plan order, not the files': which update of a cycle is replaced must not depend on how
+  // the files list things (the plan's digest would change with it).
+  const replaced = replaceUnorderable(sortChanges(changes), {
     currentIds: opts.currentIds ?? liveIds(current.entities),
     createdFields: (update) => createdFields(preparedOf.get(update)!, schemas),
   });

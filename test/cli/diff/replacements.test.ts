@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { computePlan } from '../../../cli/src/diff/compute';
 import { planCounts, type Change } from '../../../cli/src/model/plan';
 import type { Entity } from '../../../cli/src/model/entity';
+import { planDigest } from '../../../cli/src/output/plan-digest';
 import { entity, kong342Schemas } from './helpers';
 
 const schemas = kong342Schemas();
@@ -60,6 +61,15 @@ describe('replaceUnorderable, through computePlan', () => {
       expect(planCounts(p), shape(p.changes).join('\n')).toEqual({ add: 1, change: 1, destroy: 1 });
       expect(p.changes.filter((c) => c.replacement).map((c) => c.op)).toEqual(['create', 'delete']);
     }
+  });
+
+  it('which one is replaced depends on the plan, not on the order the files list things', () => {
+    const target = (id: string, up: string) => entity('target', { target: '10.0.0.1:80' }, { upstream: `upstream:${up}` }, { id });
+    const [live, desired] = [[target(I0, 'up-a'), target(I1, 'up-b')], [target(I1, 'up-a'), target(I0, 'up-b')]];
+    const one = plan(upstreams, live, desired);
+    const other = plan([...upstreams].reverse(), [...live].reverse(), [...desired].reverse());
+    expect(planDigest(other)).toBe(planDigest(one));
+    expect(shape(other.changes)).toEqual(shape(one.changes));
   });
 
   it('a cycle a set-aside breaks stays two updates: two services swapping names', () => {
