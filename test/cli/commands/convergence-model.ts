@@ -56,10 +56,11 @@ const JWKS = [
 /** Fixed ids for the CA certificates, so services can name them in `ca_certificates`. */
 /** Ids a file may give services: the same id under another name is a rename. */
 const SERVICE_IDS = ['5a0e0000-0000-4000-8000-00000000000a', '5a0e0000-0000-4000-8000-00000000000b', '5a0e0000-0000-4000-8000-00000000000c'];
-/** The same for routes, consumers, key sets and key-auth credentials (one pool per kind). */
+/** The same for routes, consumers, key sets, upstreams and key-auth credentials (one pool per kind). */
 const ROUTE_IDS = ['7a0e0000-0000-4000-8000-00000000000a', '7a0e0000-0000-4000-8000-00000000000b', '7a0e0000-0000-4000-8000-00000000000c', '7a0e0000-0000-4000-8000-00000000000d'];
 const CONSUMER_IDS = ['8a0e0000-0000-4000-8000-00000000000a', '8a0e0000-0000-4000-8000-00000000000b', '8a0e0000-0000-4000-8000-00000000000c'];
 const KEY_SET_IDS = ['9a0e0000-0000-4000-8000-00000000000a', '9a0e0000-0000-4000-8000-00000000000b'];
+const UPSTREAM_IDS = ['6b0e0000-0000-4000-8000-00000000000a', '6b0e0000-0000-4000-8000-00000000000b'];
 const KEYAUTH_IDS = ['4a0e0000-0000-4000-8000-00000000000a', '4a0e0000-0000-4000-8000-00000000000b', '4a0e0000-0000-4000-8000-00000000000c'];
 const CA_IDS = ['6f1e2d3c-4b5a-4968-8776-a5b4c3d2e101', '6f1e2d3c-4b5a-4968-8776-a5b4c3d2e102'];
 
@@ -136,6 +137,7 @@ export interface Target {
 }
 export interface Upstream {
   name: string;
+  id?: string;
   fields: Obj;
   targets: Target[];
 }
@@ -378,10 +380,11 @@ const upstreamArb = (name: string) =>
       fc.record({ active: fc.record({ http_path: opt(fc.constantFrom('/health', '/ready')), https_sni: opt(fc.constantFrom('a.example.com')), healthy: opt(fc.record({ interval: fc.integer({ min: 0, max: 60 }) })) }).map(defined) }),
     ),
     tags,
+    id: opt(fc.constantFrom(...UPSTREAM_IDS)),
     targets: subset(TARGETS).chain((ts) =>
       fc.tuple(...ts.map((target) => fc.record({ weight: opt(fc.integer({ min: 0, max: 1000 })), id: opt(fc.constantFrom(...TARGET_IDS[target])) }).map((t) => defined({ target, ...t }) as unknown as Target))),
     ),
-  }).map(({ targets, ...f }): Upstream => ({ name, fields: defined(f), targets }));
+  }).map(({ targets, id, ...f }): Upstream => defined({ name, id, fields: defined(f), targets }) as unknown as Upstream);
 
 const vaultArb = (prefix: string) =>
   fc.record({ description: opt(fc.constantFrom('one', 'two')), config: fc.record({ prefix: fc.constantFrom('APP_', 'SECRET_') }), tags }).map((f): Vault => ({ prefix, fields: defined(f) }));
@@ -473,7 +476,7 @@ export const modelArb: fc.Arbitrary<Model> = fc
       plugins: uniqueIds(plugins),
       consumers,
       creds: uniqueIds(r.creds.filter((c) => consumerNames.has(c.consumer))),
-      upstreams: withUniqueTargetIds(r.upstreams.filter((u): u is Upstream => Boolean(u))),
+      upstreams: withUniqueTargetIds(uniqueIds(r.upstreams.filter((u): u is Upstream => Boolean(u)))),
       certificates,
       caCertificates: r.caCertificates,
       caWithId,
@@ -545,7 +548,7 @@ export function toDeck(m: Model): Obj {
     if (orphans.length) doc[kind] = orphans.map((x) => ({ ...(x.id ? { id: x.id } : {}), consumer: x.consumer, ...x.fields }));
   }
   if (topPlugins.length) doc.plugins = topPlugins.map((p) => plugin(p, null));
-  if (m.upstreams.length) doc.upstreams = m.upstreams.map((u) => ({ name: u.name, ...u.fields, ...(u.targets.length ? { targets: u.targets } : {}) }));
+  if (m.upstreams.length) doc.upstreams = m.upstreams.map((u) => ({ ...(u.id ? { id: u.id } : {}), name: u.name, ...u.fields, ...(u.targets.length ? { targets: u.targets } : {}) }));
   if (m.certificates.length) {
     doc.certificates = m.certificates.map((c) => ({
       ...(c.withId ? { id: c.id ?? CERT_PAIRS[c.pair].id } : {}),
@@ -706,6 +709,7 @@ export function expectStoreHolds(store: SimStore, m: Model): void {
   expect(store.count('targets'), 'targets').toBe(m.upstreams.reduce((n, u) => n + u.targets.length, 0));
   for (const u of m.upstreams) {
     const row = one('upstreams', (o) => o.name === u.name, `upstream ${u.name}`);
+    if (u.id) expect(row.id, `upstream ${u.name}.id`).toBe(u.id);
     expectFields(`upstream ${u.name}`, row, u.fields, upSchema, ['algorithm', 'slots', 'hash_on']);
     for (const t of u.targets) {
       const tr = one('targets', (o) => refId(o, 'upstream') === row.id && o.target === normalizeTarget(t.target), `target ${t.target} of ${u.name}`);
@@ -776,7 +780,7 @@ export function renamed(m: Model, p: string): Model {
       const f = credField[c.kind];
       return defined({ ...c, id: id(c.id), consumer: n(c.consumer), fields: f ? { ...c.fields, [f]: n(String(c.fields[f])) } : c.fields }) as unknown as Cred;
     }),
-    upstreams: m.upstreams.map((u) => ({ ...u, name: n(u.name), targets: u.targets.map((t) => defined({ ...t, id: id(t.id) }) as unknown as Target) })),
+    upstreams: m.upstreams.map((u) => defined({ ...u, id: id(u.id), name: n(u.name), targets: u.targets.map((t) => defined({ ...t, id: id(t.id) }) as unknown as Target) }) as unknown as Upstream),
     certificates: m.certificates.map((c) => defined({ ...c, id: c.withId ? id(CERT_PAIRS[c.pair].id) : undefined, snis: c.snis.map(n) }) as unknown as Certificate),
     caCertificates: m.caCertificates,
     caWithId: m.caWithId,
@@ -831,6 +835,7 @@ const HAND_OVER_KINDS = {
     values: [(c: Consumer) => c.username, (c: Consumer) => (typeof c.fields.custom_id === 'string' ? c.fields.custom_id : undefined)],
   } as HandOverKind<Consumer>,
   key_set: { kind: 'key_set', list: (m: Model) => m.keySets, values: [(k: KeySet) => k.name] } as HandOverKind<KeySet>,
+  upstream: { kind: 'upstream', list: (m: Model) => m.upstreams, values: [(u: Upstream) => u.name] } as HandOverKind<Upstream>,
   keyauth: { kind: 'keyauth', list: (m: Model) => m.creds.filter((c) => c.kind === 'keyauth_credentials'), values: [(c: Cred) => String(c.fields.key)] } as HandOverKind<Cred>,
   // A key is its kid in its set (set names as written: a set renamed under a kept id is missed).
   key: { kind: 'key', list: (m: Model) => m.keys, values: [(k: Key) => k.name], same: (l: Key, k: Key) => l.kid === k.kid && l.set === k.set } as HandOverKind<Key>,
@@ -1051,11 +1056,24 @@ export function partialOf(a: Model, b: Model, kinds: Array<'service' | 'consumer
  */
 export function withoutReplacements(a: Model, b0: Model): Model {
   const b = structuredClone(b0);
-  const align = <T extends { id?: string }>(live: T[], mine: T[], nameOf: (t: T) => string) => {
+  /**
+   * `asLive`: for an entity under a parent the file renamed under its id, its name with the
+   * parent's live name (an ACL group of a consumer renamed under its id is the live one's), for
+   * those no live entity has the name of.
+   */
+  const align = <T extends { id?: string }>(live: T[], mine: T[], nameOf: (t: T) => string, asLive?: (t: T) => string) => {
+    const own = new Set<T>();
     for (const t of mine) {
       const namesake = live.find((l) => nameOf(l) === nameOf(t));
       if (!namesake) continue;
+      own.add(t);
       if (namesake.id) t.id = namesake.id;
+      else delete t.id;
+    }
+    for (const t of asLive ? mine : []) {
+      const namesake = own.has(t) ? undefined : live.find((l) => nameOf(l) === asLive!(t));
+      if (!namesake) continue;
+      if (namesake.id && !mine.some((x) => x !== t && x.id === namesake.id)) t.id = namesake.id;
       else delete t.id;
     }
     // An id now on two: the one that is not its live holder's namesake goes without.
@@ -1067,7 +1085,21 @@ export function withoutReplacements(a: Model, b0: Model): Model {
   align(a.routes, b.routes, (r) => r.name);
   align(a.consumers, b.consumers, (c) => c.username);
   align(a.keySets, b.keySets, (k) => k.name);
-  align(a.plugins, b.plugins, (p) => `${p.name} ${JSON.stringify(scopeRef(p.scope))}`);
+  // A parent's name in the file → the live parent's, where the file renamed it under its id.
+  const liveName = <T extends { id?: string }>(live: T[], mine: T[], nameOf: (t: T) => string) => (name: string | undefined) => {
+    const m = name === undefined ? undefined : mine.find((t) => nameOf(t) === name);
+    const byId = m?.id === undefined ? undefined : live.find((l) => l.id === m.id);
+    return byId ? nameOf(byId) : name;
+  };
+  const service = liveName(a.services, b.services, (s) => s.name);
+  const route = liveName(a.routes, b.routes, (r) => r.name);
+  const consumer = liveName(a.consumers, b.consumers, (c) => c.username);
+  const at = (p: Plugin, sc: Scope) => `${p.name} ${JSON.stringify(scopeRef(sc))}`;
+  align(a.plugins, b.plugins, (p) => at(p, p.scope), (p) => at(p, { service: service(p.scope.service), route: route(p.scope.route), consumer: consumer(p.scope.consumer) }));
+  // An upstream keeps its live namesake's id, or none: renamed under its id, its live targets
+  // would be its own under another name, which the targets' alignment by name cannot follow.
+  align(a.upstreams, b.upstreams, (u) => u.name);
+  for (const u of b.upstreams) if (u.id && a.upstreams.some((x) => x.id === u.id && x.name !== u.name)) delete u.id;
   const upOf = new Map<Target, string>();
   for (const m of [a, b]) for (const u of m.upstreams) for (const t of u.targets) upOf.set(t, u.name);
   align(a.upstreams.flatMap((u) => u.targets), b.upstreams.flatMap((u) => u.targets), (t) => `${upOf.get(t)} ${normalizeTarget(t.target)}`);
@@ -1080,6 +1112,7 @@ export function withoutReplacements(a: Model, b0: Model): Model {
     a.creds.filter((c) => c.kind === 'acls'),
     b.creds.filter((c) => c.kind === 'acls'),
     (c) => `${c.consumer} ${String(c.fields.group)}`,
+    (c) => `${consumer(c.consumer)} ${String(c.fields.group)}`,
   );
   // A custom_id or a key's name taken from a live entity the file does not name (that stays).
   for (const c of b.consumers) {
@@ -1153,6 +1186,7 @@ const POOLS: Record<HandOverKindName, { names: readonly string[]; ids: readonly 
   route: { names: ROUTES, ids: ROUTE_IDS },
   consumer: { names: CONSUMERS, ids: CONSUMER_IDS },
   key_set: { names: KEY_SETS, ids: KEY_SET_IDS },
+  upstream: { names: UPSTREAMS, ids: UPSTREAM_IDS },
   keyauth: { names: KEYS, ids: KEYAUTH_IDS },
   key: { names: KEY_NAMES, ids: [] },
 };
@@ -1166,6 +1200,7 @@ export function withHandOvers(a0: Model, b0: Model, plan: HandOverPlan): [Model,
     route: (m, name) => (m.services.length ? (m.routes.push({ name, service: m.services[0].name, nested: false, fields: { paths: [`/${name}`] } }), true) : false),
     consumer: (m, name) => (m.consumers.push({ username: name, fields: {} }), true),
     key_set: (m, name) => (m.keySets.push({ name }), true),
+    upstream: (m, name) => (m.upstreams.push({ name, fields: {}, targets: [] }), true),
     keyauth: (m, name) => (m.consumers.length ? (m.creds.push({ kind: 'keyauth_credentials', consumer: m.consumers[0].username, fields: { key: name } }), true) : false),
     key: () => false,
   };
@@ -1267,7 +1302,7 @@ export function withLivePlugins(a0: Model, b0: Model, picks: number[]): [Model, 
 }
 
 /** Kinds whose entities a file may make swap, under their ids, what Kong keeps unique for them. */
-const ID_SWAP_KINDS = ['plugin', 'target', 'acl', 'key'] as const;
+const ID_SWAP_KINDS = ['plugin', 'target', 'upstream', 'acl', 'key'] as const;
 export type IdSwapKind = (typeof ID_SWAP_KINDS)[number];
 
 /**
@@ -1275,7 +1310,9 @@ export type IdSwapKind = (typeof ID_SWAP_KINDS)[number];
  * ids and swap what Kong keeps unique for them: two cors plugins their scopes (the gateway and a
  * service both files hold), one target its two upstreams, one ACL group its two consumers, two
  * keys their kids. Each update claims what the other holds until it has moved, so the plan must
- * delete one and create it again with its id (diff/replacements.ts); independent draws rarely
+ * delete one and create it again with its id (diff/replacements.ts). Or two upstreams swap names
+ * under their ids, each target keeping its id under its name: a name set aside for the moment,
+ * and the targets, which move to the other upstream, a cycle again. Independent draws rarely
  * make such a swap.
  */
 export function withIdSwap(a0: Model, b0: Model, kind: IdSwapKind): [Model, Model] {
@@ -1306,8 +1343,8 @@ export function withIdSwap(a0: Model, b0: Model, kind: IdSwapKind): [Model, Mode
     const cors = (id: string, scope: Scope, max_age: number): Plugin => ({ name: 'cors', id, scope, nested: Boolean(scope.service), fields: { config: { max_age } } });
     a.plugins.push(cors(C0, {}, 1), cors(C1, { service: svc }, 2));
     b.plugins.push(cors(C1, {}, 2), cors(C0, { service: svc }, 1));
-  } else if (kind === 'target') {
-    const ups = inBoth<Upstream & { id?: string }>((m) => m.upstreams, (u) => u.name, (name) => ({ name, fields: {}, targets: [] }), UPSTREAMS, 2);
+  } else if (kind === 'target' || kind === 'upstream') {
+    const ups = inBoth((m) => m.upstreams, (u) => u.name, (name, id) => defined({ name, id, fields: {}, targets: [] }) as unknown as Upstream, UPSTREAMS, 2);
     if (ups.length < 2) return [a, b];
     const t = TARGETS[0];
     const [T0, T1] = TARGET_IDS[t];
@@ -1315,8 +1352,21 @@ export function withIdSwap(a0: Model, b0: Model, kind: IdSwapKind): [Model, Mode
     const put = (m: Model, up: string, id: string, weight: number) => m.upstreams.find((u) => u.name === up)!.targets.push({ target: t, id, weight });
     put(a, ups[0], T0, 10);
     put(a, ups[1], T1, 20);
-    put(b, ups[0], T1, 20);
-    put(b, ups[1], T0, 10);
+    if (kind === 'target') {
+      put(b, ups[0], T1, 20);
+      put(b, ups[1], T0, 10);
+    } else {
+      put(b, ups[0], T0, 10);
+      put(b, ups[1], T1, 20);
+      // The upstreams' ids swap names (no other upstream or service may hold those ids).
+      const [U0, U1] = UPSTREAM_IDS;
+      for (const m of [a, b]) for (const u of m.upstreams) if (!ups.includes(u.name) && (u.id === U0 || u.id === U1)) delete u.id;
+      const by = (m: Model, name: string) => m.upstreams.find((u) => u.name === name)!;
+      Object.assign(by(a, ups[0]), { id: U0 });
+      Object.assign(by(a, ups[1]), { id: U1 });
+      Object.assign(by(b, ups[0]), { id: U1 });
+      Object.assign(by(b, ups[1]), { id: U0 });
+    }
   } else if (kind === 'acl') {
     const cs = inBoth((m) => m.consumers, (c) => c.username, (username, id) => defined({ username, id, fields: {} }) as unknown as Consumer, CONSUMERS, 2);
     if (cs.length < 2) return [a, b];
