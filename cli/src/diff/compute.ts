@@ -57,11 +57,12 @@ export function computePlan(desired: State, current: State, schemas: Schemas, op
   }
   // In plan order, not the files': which update of a cycle is replaced must not depend on how
   // the files list things (the plan's digest would change with it).
-  const replaced = replaceUnorderable(sortChanges(changes), {
+  const sorted = sortChanges(changes);
+  const replaced = replaceUnorderable(sorted, {
     currentIds: opts.currentIds ?? liveIds(current.entities),
     createdFields: (update) => createdFields(preparedOf.get(update)!, schemas),
   });
-  return { changes: sortChanges(replaced) };
+  return { changes: replaced === sorted ? sorted : sortChanges(replaced) };
 }
 
 function createChange(d: PreparedDesired, schemas: Schemas): Change {

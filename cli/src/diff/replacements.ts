@@ -33,12 +33,15 @@ export interface ReplacementContext {
   createdFields(update: Change): FieldChange[];
 }
 
-/** `changes` with each update on such a cycle turned into a delete and a create; unsorted. */
+/** `changes` with each update on such a cycle turned into a delete and a create (the same array when none is). */
 export function replaceUnorderable(changes: Change[], context: ReplacementContext): Change[] {
-  // Only an update of such a kind that gives a value up can be on one: most plans have none. As
-  // Kong sees the value: a target nested under a name two upstreams swap moves, same key or not.
+  // Only an update of such a kind that gives a value up can be on one: most plans have none, and
+  // pay for no more than this look. As Kong sees the value: a target nested under a name two
+  // upstreams swap moves, same key or not.
+  const candidates = changes.filter((c) => c.op === 'update' && RECREATABLE.has(c.kind));
+  if (!candidates.length) return changes;
   const refs = kongRefs(changes, context.currentIds);
-  if (!changes.some((c) => c.op === 'update' && RECREATABLE.has(c.kind) && releasedValues(c, refs).length > 0)) return changes;
+  if (!candidates.some((c) => releasedValues(c, refs).length > 0)) return changes;
   let out = changes;
   for (;;) {
     const u = unbreakableClaim(out, context.currentIds);

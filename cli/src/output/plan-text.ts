@@ -75,7 +75,7 @@ export function planLines(plan: Plan, opts: PlanTextOptions): string[] {
 }
 
 /** Under each half of a replacement (diff/replacements.ts): why an update became a delete and a create. */
-export function replacementNote(change: Change): string {
+function replacementNote(change: Change): string {
   const r = change.replacement!;
   return change.op === 'delete'
     ? `(replaced: created again with its id ${r.id}: ${r.reason})`
