@@ -11,6 +11,7 @@
  */
 import type { ClusterOptions, RedisOptions } from 'ioredis';
 import type { ConnectionOptions } from 'node:tls';
+import { GuardedSentinelConnector, GuardedStandaloneConnector } from './redis-connectors';
 import type { RedisStoreConfig } from './types';
 
 export type RedisTopology =
@@ -41,6 +42,8 @@ function baseOptions(config: RedisStoreConfig): RedisOptions {
     retryStrategy: reconnectDelayMs,
     // The store is shared by every request of the node: one connection, never a subscriber.
     lazyConnect: false,
+    // A socket that errs twice must not end the process (redis-connectors.ts).
+    Connector: GuardedStandaloneConnector,
   };
   if (config.username) options.username = config.username;
   if (config.password) options.password = config.password;
@@ -91,6 +94,7 @@ export function redisTopology(config: RedisStoreConfig): { ok: true; topology: R
     if (config.sentinel_role !== 'master') errors.push('redis: sentinel_role must be master (the store writes)');
     if (errors.length > 0) return { ok: false, errors };
     options.sentinels = sentinels.map((n) => ({ host: n.host, port: n.port }));
+    options.Connector = GuardedSentinelConnector;
     options.name = config.sentinel_master as string;
     options.role = 'master';
     if (config.sentinel_username) options.sentinelUsername = config.sentinel_username;
