@@ -62,8 +62,8 @@ export interface Simulator {
   setLatency(ms: number): void;
   /** Test-only: make requests fail as a real node or a balancer in front of it may (null: never). */
   setFaults(plan: SimFaultPlan | null): void;
-  /** The faults injected since the last resetStats, in order. */
-  faults: Array<{ method: string; path: string; fault: SimFault }>;
+  /** The faults injected since the last resetStats, in order, with the body of the request each met. */
+  faults: Array<{ method: string; path: string; body?: string; fault: SimFault }>;
   resetStats(): void;
   close(): Promise<void>;
 }
@@ -257,7 +257,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         }
       };
       const fault = pickFault({ method, path: url.pathname + url.search, body: text });
-      if (fault) faults.push({ method, path: url.pathname + url.search, fault });
+      if (fault) faults.push({ method, path: url.pathname + url.search, ...(text ? { body: text } : {}), fault });
       setTimeout(() => {
         if (fault === 'reset-before' || fault === 'reset-after') {
           if (fault === 'reset-after') answer();
