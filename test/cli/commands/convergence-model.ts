@@ -31,6 +31,12 @@ const TARGETS = ['10.0.0.1:80', '10.0.0.2', 'host.internal:8080', '[::1]:9000'];
 /** Two ids per target (renamed() changes the next-to-last digit): see PLUGIN_IDS. */
 const TARGET_IDS = Object.fromEntries(TARGETS.map((t, i) => [t, [0, 1].map((j) => `1b0e0000-0000-4000-8000-${i.toString(16).padStart(10, '0')}0${j}`)]));
 const SNIS = ['a.example.com', 'b.example.com', '*.c.example.com'];
+/**
+ * Ids any SNI may have (one per name at most, so hand-overs can give each name its own): an SNI
+ * under another name or certificate, or two swapping names, which no order of updates can make
+ * (diff/replacements.ts).
+ */
+const SNI_IDS = ['3d0e0000-0000-4000-8000-00000000000a', '3d0e0000-0000-4000-8000-00000000000b', '3d0e0000-0000-4000-8000-00000000000c'];
 const KEYS = ['key-1', 'key-2', 'key-3'];
 const BASIC_USERS = ['basic-1', 'basic-2'];
 const JWT_KEYS = ['iss-1', 'iss-2'];
@@ -39,6 +45,8 @@ const GROUPS = ['gold', 'silver', 'bronze'];
 /** Two ids per ACL group (renamed() changes the next-to-last digit): see PLUGIN_IDS. */
 const ACL_IDS = Object.fromEntries(GROUPS.map((g, i) => [g, [0, 1].map((j) => `2c0e0000-0000-4000-8000-${i.toString(16).padStart(10, '0')}0${j}`)]));
 const VAULTS = ['env-a', 'env-b'];
+/** Ids either vault may have: a vault under another prefix, or two swapping prefixes (set aside for a moment). */
+const VAULT_IDS = ['5d0e0000-0000-4000-8000-00000000000a', '5d0e0000-0000-4000-8000-00000000000b'];
 const OAUTH_CLIENTS = ['client-1', 'client-2'];
 const KEY_SETS = ['ks-1', 'ks-2'];
 /** Names either key may have (a key's name is unique): two keys may swap them. */
@@ -146,8 +154,13 @@ export interface Certificate {
   withId: boolean;
   /** With withId: an id of its own instead of the pair's (another team's files: `renamed`). */
   id?: string;
-  snis: string[];
+  snis: Sni[];
   tags?: string[];
+}
+export interface Sni {
+  name: string;
+  /** One of SNI_IDS. */
+  id?: string;
 }
 export interface KeySet {
   name: string;
@@ -166,6 +179,8 @@ export interface Key {
 }
 export interface Vault {
   prefix: string;
+  /** One of VAULT_IDS. */
+  id?: string;
   fields: Obj;
 }
 export interface Model {
@@ -387,7 +402,9 @@ const upstreamArb = (name: string) =>
   }).map(({ targets, id, ...f }): Upstream => defined({ name, id, fields: defined(f), targets }) as unknown as Upstream);
 
 const vaultArb = (prefix: string) =>
-  fc.record({ description: opt(fc.constantFrom('one', 'two')), config: fc.record({ prefix: fc.constantFrom('APP_', 'SECRET_') }), tags }).map((f): Vault => ({ prefix, fields: defined(f) }));
+  fc
+    .record({ id: opt(fc.constantFrom(...VAULT_IDS)), description: opt(fc.constantFrom('one', 'two')), config: fc.record({ prefix: fc.constantFrom('APP_', 'SECRET_') }), tags })
+    .map(({ id, ...f }): Vault => defined({ prefix, id, fields: defined(f) }) as unknown as Vault);
 
 export const modelArb: fc.Arbitrary<Model> = fc
   .record({
@@ -399,6 +416,7 @@ export const modelArb: fc.Arbitrary<Model> = fc
     upstreams: fc.tuple(...UPSTREAMS.map((n) => opt(upstreamArb(n)))),
     certs: fc.tuple(...PAIR_NAMES.map((p) => opt(fc.record({ withId: fc.boolean(), tags }).map(({ withId, tags }) => defined({ pair: p, withId, tags }) as unknown as Certificate)))),
     sniOwners: fc.tuple(...SNIS.map(() => opt(fc.constantFrom(...PAIR_NAMES)))),
+    sniIds: fc.tuple(...SNIS.map(() => opt(fc.constantFrom(...SNI_IDS)))),
     caCertificates: subset([0, 1]),
     caWithId: fc.tuple(fc.boolean(), fc.boolean()),
     vaults: fc.tuple(...VAULTS.map((p) => opt(vaultArb(p)))),
@@ -436,7 +454,8 @@ export const modelArb: fc.Arbitrary<Model> = fc
     const consumerNames = new Set(consumers.map((c) => c.username));
     const certificates = r.certs
       .filter((c): c is Certificate => Boolean(c))
-      .map((c) => ({ ...c, snis: SNIS.filter((_, i) => r.sniOwners[i] === c.pair) }));
+      .map((c) => ({ ...c, snis: SNIS.flatMap((name, i) => (r.sniOwners[i] === c.pair ? [defined({ name, id: r.sniIds[i] }) as unknown as Sni] : [])) }));
+    uniqueIds(certificates.flatMap((c) => c.snis));
     const certByPair = new Map(certificates.map((c) => [c.pair, c]));
     const caWithId = [...r.caWithId];
     for (const s of services) {
@@ -480,7 +499,7 @@ export const modelArb: fc.Arbitrary<Model> = fc
       certificates,
       caCertificates: r.caCertificates,
       caWithId,
-      vaults: r.vaults.filter((v): v is Vault => Boolean(v)),
+      vaults: uniqueIds(r.vaults.filter((v): v is Vault => Boolean(v))),
       keySets,
       keys,
     };
@@ -555,11 +574,11 @@ export function toDeck(m: Model): Obj {
       cert: CERT_PAIRS[c.pair].cert,
       key: CERT_PAIRS[c.pair].key,
       ...(c.tags ? { tags: c.tags } : {}),
-      ...(c.snis.length ? { snis: c.snis.map((name) => ({ name })) } : {}),
+      ...(c.snis.length ? { snis: c.snis.map((x) => defined({ name: x.name, id: x.id })) } : {}),
     }));
   }
   if (m.caCertificates.length) doc.ca_certificates = m.caCertificates.map((i) => ({ ...(m.caWithId[i] ? { id: CA_IDS[i] } : {}), cert: CA_CERTS[i] }));
-  if (m.vaults.length) doc.vaults = m.vaults.map((v) => ({ name: 'env', prefix: v.prefix, ...v.fields }));
+  if (m.vaults.length) doc.vaults = m.vaults.map((v) => ({ ...(v.id ? { id: v.id } : {}), name: 'env', prefix: v.prefix, ...v.fields }));
   const keyDoc = (k: Key, withSet: boolean) => defined({ id: k.id, kid: k.kid, name: k.name, jwk: k.jwk, set: withSet ? k.set : undefined });
   if (m.keySets.length) {
     doc.key_sets = m.keySets.map((ks) => {
@@ -724,7 +743,11 @@ export function expectStoreHolds(store: SimStore, m: Model): void {
     const row = one('certificates', (o) => o.cert === CERT_PAIRS[c.pair].cert, `certificate ${c.pair}`);
     if (c.withId) expect(row.id, `certificate ${c.pair}.id`).toBe(c.id ?? CERT_PAIRS[c.pair].id);
     expect(canon(row.tags, { type: 'set' }), `certificate ${c.pair}.tags`).toEqual(canon(c.tags, { type: 'set' }));
-    for (const sni of c.snis) expect(refId(one('snis', (o) => o.name === sni, `sni ${sni}`), 'certificate'), `sni ${sni}.certificate`).toBe(row.id);
+    for (const sni of c.snis) {
+      const s = one('snis', (o) => o.name === sni.name, `sni ${sni.name}`);
+      expect(refId(s, 'certificate'), `sni ${sni.name}.certificate`).toBe(row.id);
+      if (sni.id) expect(s.id, `sni ${sni.name}.id`).toBe(sni.id);
+    }
   }
 
   expect(store.count('ca_certificates'), 'ca_certificates').toBe(m.caCertificates.length);
@@ -751,6 +774,7 @@ export function expectStoreHolds(store: SimStore, m: Model): void {
   expect(store.count('vaults'), 'vaults').toBe(m.vaults.length);
   for (const v of m.vaults) {
     const row = one('vaults', (o) => o.prefix === v.prefix, `vault ${v.prefix}`);
+    if (v.id) expect(row.id, `vault ${v.prefix}.id`).toBe(v.id);
     expectFields(`vault ${v.prefix}`, row, { name: 'env', ...v.fields }, vaultSchema, []);
   }
 }
@@ -781,10 +805,10 @@ export function renamed(m: Model, p: string): Model {
       return defined({ ...c, id: id(c.id), consumer: n(c.consumer), fields: f ? { ...c.fields, [f]: n(String(c.fields[f])) } : c.fields }) as unknown as Cred;
     }),
     upstreams: m.upstreams.map((u) => defined({ ...u, id: id(u.id), name: n(u.name), targets: u.targets.map((t) => defined({ ...t, id: id(t.id) }) as unknown as Target) }) as unknown as Upstream),
-    certificates: m.certificates.map((c) => defined({ ...c, id: c.withId ? id(CERT_PAIRS[c.pair].id) : undefined, snis: c.snis.map(n) }) as unknown as Certificate),
+    certificates: m.certificates.map((c) => defined({ ...c, id: c.withId ? id(CERT_PAIRS[c.pair].id) : undefined, snis: c.snis.map((x) => defined({ name: n(x.name), id: id(x.id) }) as unknown as Sni) }) as unknown as Certificate),
     caCertificates: m.caCertificates,
     caWithId: m.caWithId,
-    vaults: m.vaults.map((v) => ({ ...v, prefix: n(v.prefix) })),
+    vaults: m.vaults.map((v) => defined({ ...v, prefix: n(v.prefix), id: id(v.id) }) as unknown as Vault),
     keySets: m.keySets.map((k) => defined({ ...k, name: n(k.name), id: id(k.id) }) as unknown as KeySet),
     // A kid of their own, in the JWK too (Kong wants the two equal).
     keys: m.keys.map((k) => defined({ ...k, id: id(k.id), kid: n(k.kid), jwk: k.jwk.replace(`"kid":"${k.kid}"`, `"kid":"${n(k.kid)}"`), name: k.name && n(k.name), set: k.set && n(k.set) }) as unknown as Key),
@@ -839,6 +863,8 @@ const HAND_OVER_KINDS = {
   keyauth: { kind: 'keyauth', list: (m: Model) => m.creds.filter((c) => c.kind === 'keyauth_credentials'), values: [(c: Cred) => String(c.fields.key)] } as HandOverKind<Cred>,
   // A key is its kid in its set (set names as written: a set renamed under a kept id is missed).
   key: { kind: 'key', list: (m: Model) => m.keys, values: [(k: Key) => k.name], same: (l: Key, k: Key) => l.kid === k.kid && l.set === k.set } as HandOverKind<Key>,
+  sni: { kind: 'sni', list: (m: Model) => m.certificates.flatMap((c) => c.snis), values: [(x: Sni) => x.name] } as HandOverKind<Sni>,
+  vault: { kind: 'vault', list: (m: Model) => m.vaults, values: [(v: Vault) => v.prefix] } as HandOverKind<Vault>,
 };
 type HandOverKindName = keyof typeof HAND_OVER_KINDS;
 const HAND_OVER_KIND_NAMES = Object.keys(HAND_OVER_KINDS) as HandOverKindName[];
@@ -1141,6 +1167,8 @@ export function withoutReplacements(a: Model, b0: Model): Model {
   }
   // Then, as any entity, the id of the live key it is (its kid in its set), or none.
   align(a.keys, b.keys, (k) => `${k.set ?? ''} ${k.kid}`);
+  align(a.certificates.flatMap((c) => c.snis), b.certificates.flatMap((c) => c.snis), (x) => x.name);
+  align(a.vaults, b.vaults, (v) => v.prefix);
   for (const c of b.certificates) {
     const live = a.certificates.find((x) => x.pair === c.pair);
     if (live) c.withId = live.withId;
@@ -1189,6 +1217,8 @@ const POOLS: Record<HandOverKindName, { names: readonly string[]; ids: readonly 
   upstream: { names: UPSTREAMS, ids: UPSTREAM_IDS },
   keyauth: { names: KEYS, ids: KEYAUTH_IDS },
   key: { names: KEY_NAMES, ids: [] },
+  sni: { names: SNIS, ids: SNI_IDS },
+  vault: { names: VAULTS, ids: VAULT_IDS },
 };
 
 export function withHandOvers(a0: Model, b0: Model, plan: HandOverPlan): [Model, Model] {
@@ -1203,6 +1233,8 @@ export function withHandOvers(a0: Model, b0: Model, plan: HandOverPlan): [Model,
     upstream: (m, name) => (m.upstreams.push({ name, fields: {}, targets: [] }), true),
     keyauth: (m, name) => (m.consumers.length ? (m.creds.push({ kind: 'keyauth_credentials', consumer: m.consumers[0].username, fields: { key: name } }), true) : false),
     key: () => false,
+    sni: (m, name) => (m.certificates.length ? (m.certificates[0].snis.push({ name }), true) : false),
+    vault: (m, prefix) => (m.vaults.push({ prefix, fields: {} }), true),
   };
   for (const kind of HAND_OVER_KIND_NAMES) {
     if (!plan.kinds.includes(kind)) continue;
