@@ -5,7 +5,7 @@
  * enforced (409), foreign keys checked (400), routes blocking their service's delete (400),
  * cascades, paging by id with opaque offsets, tag filters. No HTTP here; simulator.ts serves it.
  */
-import { createHash, pbkdf2Sync, randomBytes, randomUUID } from 'node:crypto';
+import { X509Certificate, createHash, pbkdf2Sync, randomBytes, randomUUID } from 'node:crypto';
 import type { Kind } from '../../cli/src/model/entity';
 import type { EntitySchema, FieldList, FieldSchema } from '../../cli/src/model/schema';
 import { fieldEntries } from '../../cli/src/model/schema';
@@ -109,6 +109,26 @@ function schemaViolation(flatFields: Obj): SimError {
   const message =
     flat.length === 1 ? `schema violation (${flat[0]})` : `${flat.length} schema violations (${flat.join('; ')})`;
   return new SimError({ status: 400, body: { message, fields, code: 2, name: 'schema violation' } });
+}
+
+/**
+ * A CA certificate as Kong checks it on write (typedefs.certificate, then the entity check of
+ * ca_certificates.lua: one certificate, not expired, the CA basic constraint): its SHA-256 over the
+ * DER in hex, as `openssl_x509.new(cert):digest("sha256")` gives it.
+ */
+function caCertificateDigest(pem: string, nowSeconds: number): string {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(pem);
+  } catch (e) {
+    throw schemaViolation({ cert: `invalid certificate: x509.new: ${e instanceof Error ? e.message : String(e)}` });
+  }
+  const refuse = (message: string) =>
+    new SimError({ status: 400, body: { message: `schema violation (${message})`, fields: { '@entity': [message] }, code: 2, name: 'schema violation' } });
+  if ((pem.match(/-----BEGIN CERTIFICATE-----/g) ?? []).length > 1) throw refuse('please submit only one certificate at a time');
+  if (Date.parse(cert.validTo) / 1000 < nowSeconds) throw refuse('certificate expired, "Not After" time is in the past');
+  if (!cert.ca) throw refuse('certificate does not appear to be a CA because it is missing the "CA" basic constraint');
+  return createHash('sha256').update(cert.raw).digest('hex');
 }
 
 /** Kong's `url` shorthand for services. */
@@ -377,6 +397,9 @@ export class SimStore {
     if (Object.keys(errors).length) throw schemaViolation(errors);
     if (m.table === 'targets' && typeof row.target === 'string') row.target = normalizeTarget(row.target);
     const names = (field: string) => written[field] !== undefined && written[field] !== null;
+    // kong/db/schema/entities/ca_certificates.lua: its checks, then the transformation storing the
+    // digest Kong keeps unique (two CA certificates of one content are refused with a 409).
+    if (m.table === 'ca_certificates' && typeof row.cert === 'string' && names('cert')) row.cert_digest = caCertificateDigest(row.cert, Date.now() / 1000);
     // kong/plugins/basic-auth/daos.lua: input password, needs consumer.id. A write that moves the
     // credential without its password keeps a hash salted with the old consumer's id.
     if (m.table === 'basicauth_credentials' && typeof row.password === 'string' && names('password')) {
