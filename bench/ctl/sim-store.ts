@@ -307,6 +307,19 @@ export class SimStore {
     const row = this.find(table, idOrKey);
     if (!row) return false;
     const id = String(row.id);
+    // kong/db/dao/ca_certificates.lua (Kong >= 3.5, PR #11789): a CA certificate a service or a
+    // plugin's config still names by id is not deleted. Kong 3.4 deletes it and leaves the id
+    // dangling; a plan that passes here passes there.
+    if (table === 'ca_certificates') {
+      const names = (list: unknown) => Array.isArray(list) && list.includes(id);
+      const service = this.all('services').find((o) => names(o.ca_certificates));
+      const plugin = this.all('plugins').find((o) => names((o.config as Obj | null)?.ca_certificates));
+      const by = service ? ['services', service] : plugin ? ['plugins', plugin] : undefined;
+      if (by) {
+        const message = `ca certificate ${id} is still referenced by ${String(by[0])} (id = ${String((by[1] as Obj).id)})`;
+        throw new SimError({ status: 400, body: { message, code: 19, name: 'referenced by others' } });
+      }
+    }
     // Routes do not cascade from services (fixture 125); everything else that refers here does.
     for (const [t, meta] of this.metas) {
       for (const [field, ref] of Object.entries(meta.foreign)) {

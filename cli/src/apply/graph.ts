@@ -11,6 +11,9 @@
  *     updates that move a reference away from it (Kong refuses to delete a service a route still
  *     points at: fixture 125), and a create waits for the delete of the same id (a replacement:
  *     diff/replacements.ts) and, when Kong ids are not known, of the same key (a recreate).
+ *     Then a CA certificate's delete waits for the changes that stop naming it in a
+ *     `ca_certificates` list (6.), which Kong ≥ 3.5 enforces as it does foreign keys: added as 4
+ *     is, but before 3, so that a claim of the CA certificate's digest is ordered around it.
  *  3. unique values — a change that claims a unique value (name, username, key, plugin scope…)
  *     waits for the change that releases it (a delete, or an update renaming away), so renames
  *     never meet a 409. Values are compared with their foreign keys as the Kong ids apply will
@@ -31,9 +34,9 @@
  *     (vault-order.ts): Kong resolves references only when it uses them, so the wrong order
  *     means failed lookups in live traffic, not a failed write. Added as 4 is.
  *  6. CA certificate lists — a service's (or plugin config's) `ca_certificates` names CA
- *     certificates by id, not by foreign key: a change naming one waits for its create or update,
- *     and its delete waits for the changes that stop naming it (ca-certificate-order.ts). Kong ≥ 3.5
- *     refuses the delete otherwise. Added as 4 is.
+ *     certificates by id, not by foreign key: a change naming one waits for its create or update
+ *     (ca-certificate-order.ts), or live traffic finds nothing to verify the upstream with for a
+ *     moment. Added as 4 is. (Its delete's edges are taken with 2.)
  *  7. deletes last — every other delete waits until every create and update has succeeded, as
  *     decK orders them: an authentication plugin moved from a service to the gateway, or a route
  *     replaced by one of another name, is never gone before its replacement is there; and after a
@@ -132,6 +135,11 @@ export function buildDependencies(changes: Change[], context: GraphContext = {})
     if (comp[waiter] === comp[first] && deps[waiter].delete(first)) dropped++;
   }
 
+  // 2b. a CA certificate's delete after the changes that stop naming it, which Kong (>= 3.5)
+  // refuses before (ca-certificate-order.ts): as binding as 2., so 3. orders claims around it.
+  const caEdges = caCertificateEdges(changes);
+  dropped += addUnlessKnotted(deps, caEdges.freeing);
+
   // 3. unique values
   // By the Kong ids apply will send when they are known (unique.ts): what Kong compares. By keys
   // a consumer renamed under its id is two parents and a replaced upstream one, so an ordering
@@ -173,8 +181,8 @@ export function buildDependencies(changes: Change[], context: GraphContext = {})
   // 5. vault references
   dropped += addUnlessKnotted(deps, vaultReferenceEdges(changes));
 
-  // 6. CA certificate lists
-  dropped += addUnlessKnotted(deps, caCertificateEdges(changes));
+  // 6. CA certificate lists: a service after the CA certificates it names
+  dropped += addUnlessKnotted(deps, caEdges.naming);
 
   return { deps: deps.map((s) => [...s]), droppedEdges: dropped, unorderedClaims, afterWrites: deletesAfterWrites(changes, deps) };
 }

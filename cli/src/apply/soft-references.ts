@@ -20,8 +20,12 @@ export interface SoftReference {
   named(fields: Record<string, unknown> | undefined): Set<string>;
 }
 
-/** Ordering edges `[waiter, first]` between changes of `ref.kind` and the changes that name them. */
-export function softReferenceEdges(changes: Change[], ref: SoftReference): Array<[number, number]> {
+/**
+ * Ordering edges `[waiter, first]` between changes of `ref.kind` and the changes that name them:
+ * `naming`, a change waiting for what it names to be written; `freeing`, a delete waiting for the
+ * changes that stop naming what it deletes.
+ */
+export function softReferenceEdges(changes: Change[], ref: SoftReference): { naming: Array<[number, number]>; freeing: Array<[number, number]> } {
   const written = new Map<string, number>();
   const deleted = new Map<string, number>();
   changes.forEach((c, i) => {
@@ -33,21 +37,22 @@ export function softReferenceEdges(changes: Change[], ref: SoftReference): Array
       for (const name of ref.writtenNames(c)) if (name) written.set(name, i);
     }
   });
-  if (written.size === 0 && deleted.size === 0) return [];
+  const naming: Array<[number, number]> = [];
+  const freeing: Array<[number, number]> = [];
+  if (written.size === 0 && deleted.size === 0) return { naming, freeing };
 
-  const edges: Array<[number, number]> = [];
   changes.forEach((c, i) => {
     const named = c.op !== 'delete' && c.desired ? ref.named(c.desired.fields) : new Set<string>();
     for (const name of named) {
       const j = written.get(name);
-      if (j !== undefined && j !== i) edges.push([i, j]);
+      if (j !== undefined && j !== i) naming.push([i, j]);
     }
     if (c.op === 'create' || !c.current) return;
     for (const name of ref.named(c.current.fields)) {
       const j = deleted.get(name);
       // A change that keeps naming the entity gains nothing from running first.
-      if (j !== undefined && j !== i && !named.has(name)) edges.push([j, i]);
+      if (j !== undefined && j !== i && !named.has(name)) freeing.push([j, i]);
     }
   });
-  return edges;
+  return { naming, freeing };
 }

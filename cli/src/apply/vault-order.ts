@@ -28,10 +28,11 @@ function prefixOf(fields: Record<string, unknown> | undefined): string | undefin
 
 /** Ordering edges `[waiter, first]` between vault changes and the changes that name those vaults. */
 export function vaultReferenceEdges(changes: Change[]): Array<[number, number]> {
-  return softReferenceEdges(changes, {
+  const { naming, freeing } = softReferenceEdges(changes, {
     kind: 'vault',
     writtenNames: (c) => [prefixOf(c.desired?.fields)],
     deletedName: (c) => prefixOf(c.current?.fields),
     named: (fields) => vaultPrefixes(fields),
   });
+  return [...naming, ...freeing];
 }

@@ -119,6 +119,19 @@ describe('convergence examples', () => {
     expect(swapped.writes[0].body).toMatch(/"prefix":"env-[ab]-kong-ctl-[0-9a-f]{8}"/);
   });
 
+  it('a CA certificate moved to another id, the service naming it following: the old id goes once no service names it', async () => {
+    // The new id claims the content's digest, which the old one holds until it is deleted, and
+    // Kong (>= 3.5) refuses that delete while the service still names the old id.
+    const [C0, C1] = ['6f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f2', '6f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f3'];
+    const rsa = pem('rsa.crt');
+    const doc = (id: string) => `_format_version: "3.0"\nservices:\n- name: billing\n  url: https://billing.internal\n  ca_certificates: [${id}]\nca_certificates:\n- id: ${id}\n  cert: |\n${indent(rsa)}\n`;
+    const moved = await applyThenConverge(doc(C0), doc(C1));
+    expect(sim().store.all('ca_certificates').map((c) => c.id)).toEqual([C1]);
+    expect(sim().store.all('services')[0].ca_certificates).toEqual([C1]);
+    const at = (method: string, path: string) => moved.writes.findIndex((w) => w.method === method && w.path === path);
+    expect(at('DELETE', `/ca_certificates/${C0}`)).toBeGreaterThan(at('PATCH', `/services/${String(sim().store.all('services')[0].id)}`));
+  });
+
   it('targets with ids nested under two upstreams that swap names: each moves to the other upstream, one by a replacement', async () => {
     // By keys each target stays under its name; to Kong, under the other id: a cycle of (upstream, target).
     const [U0, U1, T0, T1] = ['6a0e0000-0000-4000-8000-0000000000f0', '6a0e0000-0000-4000-8000-0000000000f1', '1b0e0000-0000-4000-8000-0000000000f0', '1b0e0000-0000-4000-8000-0000000000f1'];
