@@ -8,7 +8,7 @@
  * Re-running converges: creates are PUTs to an id chosen before sending, updates PATCH absolute
  * values, deletes of missing entities succeed, and a later run plans only what is still missing.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { AdminClient } from '../kong/types';
 import { AdminApiError } from '../kong/types';
@@ -18,7 +18,8 @@ import { levelOf } from '../kinds';
 import { buildDependencies } from './graph';
 import { updatedIds } from './live-ids';
 import { buildWrite, UnresolvedReference } from './requests';
-import { temporaryReleases } from './temporary-release';
+import { standIn } from './stand-ins';
+import { setAside, temporaryReleases } from './temporary-release';
 import type { IdResolvers } from './requests';
 import type { ApplyOptions, ApplyReport, ApplyResult } from './types';
 import { DEFAULT_PARALLELISM } from './types';
@@ -44,7 +45,12 @@ export async function applyPlan(
   }
 
   // Hand-overs of unique values in a cycle: one more write sets each aside first.
-  const setAsides = temporaryReleases(changes, graph, () => randomBytes(4).toString('hex'));
+  const setAsides = await Promise.all(
+    temporaryReleases(changes, graph).map(async ({ at, field }) => {
+      const c = changes[at];
+      return setAside(c, field, await standIn(c.kind, field, c.current!.fields[field]));
+    }),
+  );
   if (setAsides.length > 0) {
     changes = [...changes, ...setAsides];
     graph = buildDependencies(changes, context);

@@ -7,11 +7,15 @@
  * take it, and only then write the entity's real change (an update, or a delete that waits for
  * writes that need its value).
  *
- * Only string fields that take a suffix and stay valid are set aside: names, usernames and keys
- * Kong checks only for uniqueness and characters, an upstream's name (a hostname: the suffix
- * lengthens its last label) and a vault's prefix. For the moment between the set-aside and the
- * rename, a service whose host is that upstream's name finds none, and a `{vault://…}` reference
- * to that prefix resolves nothing, as in any swap of them. Composite values (a plugin's scope, a
+ * Only values a stand-in can take the place of are set aside (stand-ins.ts): names, usernames and
+ * keys Kong checks only for uniqueness and characters, an upstream's name (a hostname: the suffix
+ * lengthens its last label) and a vault's prefix, each with a suffix; and a CA certificate's
+ * content, unique by its digest, which a CA certificate made for the moment stands in for. For
+ * the moment between the set-aside and the real write, a service whose host is that upstream's
+ * name finds none, a `{vault://…}` reference to that prefix resolves nothing, and a service
+ * naming that CA certificate trusts no upstream certificate through it, as in any swap of them.
+ * A CA certificate cannot be replaced instead: services name it by id, and Kong (>= 3.5) refuses
+ * to delete one they name. Composite values (a plugin's scope, a
  * target in its upstream, an ACL group of a consumer, a kid in its set) and an SNI's name (which
  * the TLS handshake matches) cannot be: the plan replaces one entity of such a cycle instead (a
  * delete and a create with its id, diff/replacements.ts).
@@ -20,13 +24,13 @@
  */
 import type { Kind } from '../model/entity';
 import type { Change } from '../model/plan';
-import { claimedValues, releasedValues } from './unique';
+import { claimedValues, releasedValues, uniqueValues } from './unique';
 
 /**
- * Per kind, the unique fields a temporary value may stand in: names and usernames Kong checks
- * only for uniqueness and characters (utf8_name: letters, digits, `.-_~`), credential keys, an
+ * Per kind, the fields a stand-in may take the place of: names and usernames Kong checks only
+ * for uniqueness and characters (utf8_name: letters, digits, `.-_~`), credential keys, an
  * upstream's name (a hostname that is not an IP) and a vault's prefix (`^[a-z][a-z%d-]-[a-z%d]+$`),
- * both still valid with the suffix.
+ * both still valid with the suffix; a CA certificate's `cert`, whose digest Kong keeps unique.
  */
 const SET_ASIDE: Partial<Record<Kind, string[]>> = {
   service: ['name'],
@@ -34,6 +38,7 @@ const SET_ASIDE: Partial<Record<Kind, string[]>> = {
   consumer: ['username', 'custom_id'],
   upstream: ['name'],
   vault: ['prefix'],
+  ca_certificate: ['cert'],
   key_set: ['name'],
   key: ['name'],
   keyauth_credential: ['key'],
@@ -60,22 +65,25 @@ export interface UnorderedClaim {
 export function settableAside(c: Change, value: string): string | undefined {
   if ((c.op !== 'update' && c.op !== 'delete') || !c.current || c.temporaryRelease) return undefined;
   for (const field of SET_ASIDE[c.kind] ?? []) {
-    const v = c.current.fields[field];
-    if (typeof v === 'string' && value === `${c.kind}:${field}=${v}`) return field;
+    // The value the field alone holds, as unique.ts spells it (a CA certificate's is its digest).
+    if (uniqueValues(c.kind, { fields: { [field]: c.current.fields[field] }, refs: {} }).includes(value)) return field;
   }
   return undefined;
 }
 
+/** A change whose field a set-aside gives up first: `changes[at]`, `field`. */
+export interface SetAsidePick {
+  at: number;
+  field: string;
+}
+
 /**
- * The set-aside writes that break the cycles behind `unordered`. For each, the releaser itself
- * when it can set its value aside; else every update on the cycle (what the releaser waits for,
- * and what waits for the claimer) that releases a value someone else on it claims.
+ * The set-asides that break the cycles behind `unordered` (each made by `setAside` with its
+ * stand-in). For each, the releaser itself when it can set its value aside; else every update on
+ * the cycle (what the releaser waits for, and what waits for the claimer) that releases a value
+ * someone else on it claims.
  */
-export function temporaryReleases(
-  changes: Change[],
-  graph: { deps: number[][]; unorderedClaims: UnorderedClaim[] },
-  suffix: () => string,
-): Change[] {
+export function temporaryReleases(changes: Change[], graph: { deps: number[][]; unorderedClaims: UnorderedClaim[] }): SetAsidePick[] {
   const { deps, unorderedClaims: unordered } = graph;
   const wanted = new Map<string, { at: number; field: string }>();
   const want = (at: number, field: string) => wanted.set(`${at}\0${field}`, { at, field });
@@ -99,13 +107,13 @@ export function temporaryReleases(
       }
     }
   }
-  return [...wanted.values()].map(({ at, field }) => setAside(changes[at], field, suffix()));
+  return [...wanted.values()];
 }
 
-function setAside(c: Change, field: string, suffix: string): Change {
+/** The write that sets `field` of `c`'s live entity aside, to `after` (stand-ins.ts). */
+export function setAside(c: Change, field: string, after: unknown): Change {
   const current = c.current!;
   const before = current.fields[field];
-  const after = `${String(before)}-kong-ctl-${suffix}`;
   return {
     op: 'update',
     kind: c.kind,

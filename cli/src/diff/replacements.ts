@@ -20,7 +20,8 @@
 import type { Kind } from '../model/entity';
 import type { Change, FieldChange } from '../model/plan';
 import { buildDependencies } from '../apply/graph';
-import { temporaryReleases } from '../apply/temporary-release';
+import { plannedStandIn } from '../apply/stand-ins';
+import { setAside, temporaryReleases } from '../apply/temporary-release';
 import { describeValue, kongRefs, releasedValues } from '../apply/unique';
 
 /** No foreign key points at them, and Kong cascades nothing when one is deleted. */
@@ -58,7 +59,7 @@ export function replaceUnorderable(changes: Change[], context: ReplacementContex
 function unbreakableClaim(changes: Change[], currentIds: ReadonlyMap<string, string>): { releaser: Change; claimer: Change; value: string } | undefined {
   const graph = buildDependencies(changes, { currentIds });
   if (!graph.unorderedClaims.length) return undefined;
-  const setAsides = temporaryReleases(changes, graph, () => '00000000');
+  const setAsides = temporaryReleases(changes, graph).map(({ at, field }, n) => setAside(changes[at], field, plannedStandIn(changes[at].kind, field, changes[at].current!.fields[field], n)));
   const all = [...changes, ...setAsides];
   const left = setAsides.length ? buildDependencies(all, { currentIds }).unorderedClaims : graph.unorderedClaims;
   for (const u of left) {

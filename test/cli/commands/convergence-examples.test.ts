@@ -3,6 +3,7 @@
  * against the simulator: each applies one file, then another, and expects the second to be
  * what Kong holds afterwards, with nothing left to plan.
  */
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -117,6 +118,29 @@ describe('convergence examples', () => {
     const swapped = await applyThenConverge(vaults(U0, U1), vaults(U1, U0));
     expect(swapped.writes.map((w) => w.method)).toEqual(['PATCH', 'PATCH', 'PATCH']);
     expect(swapped.writes[0].body).toMatch(/"prefix":"env-[ab]-kong-ctl-[0-9a-f]{8}"/);
+  });
+
+  it('two CA certificates swapping contents under their ids, a service naming both: one content is set aside for the moment', async () => {
+    // Kong keeps a CA certificate's digest unique, and a service names its CAs by id, so that
+    // neither can be deleted while it does (Kong >= 3.5): the content is what moves aside, to a
+    // CA certificate made for the moment.
+    const [C0, C1] = ['6f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0', '6f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f1'];
+    const [rsa, ec] = [pem('rsa.crt'), pem('ec.crt')];
+    const doc = (x: string, y: string) =>
+      `_format_version: "3.0"\nservices:\n- name: billing\n  url: https://billing.internal\n  ca_certificates: [${C0}, ${C1}]\nca_certificates:\n- id: ${C0}\n  cert: |\n${indent(x)}\n- id: ${C1}\n  cert: |\n${indent(y)}\n`;
+    const swapped = await applyThenConverge(doc(rsa, ec), doc(ec, rsa));
+    expect(swapped.writes.map((w) => `${w.method} ${w.path}`)).toHaveLength(3);
+    expect(swapped.writes.every((w) => w.method === 'PATCH')).toBe(true);
+    const standIn = JSON.parse(swapped.writes[0].body!).cert as string;
+    expect(standIn).not.toBe(rsa);
+    expect(standIn).not.toBe(ec);
+    const cert = new X509Certificate(standIn);
+    expect(cert.ca).toBe(true);
+    expect(cert.subject).toMatch(/kong-ctl/);
+    expect(sim().store.all('ca_certificates').map((c) => [c.id, c.cert]).sort()).toEqual([
+      [C0, ec],
+      [C1, rsa],
+    ]);
   });
 
   it('a CA certificate moved to another id, the service naming it following: the old id goes once no service names it', async () => {

@@ -15,7 +15,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { SimFault } from '../../../bench/ctl/simulator';
-import { deckYaml, expectStoreHolds, modelArb, pairArb, SET_ASIDE, toDeck, type Model } from './convergence-model';
+import { deckYaml, expectStoreHolds, isSetAside, modelArb, pairArb, toDeck, type Model } from './convergence-model';
 import { runCli } from './run-cli';
 import { simSession } from './sim-session';
 import { propertyParams, seed, TEST_TIMEOUT_MS } from './convergence-params';
@@ -154,7 +154,7 @@ async function faultyRun(a: Model, b: Model, plan: { rate: number; faults: SimFa
       // An entity whose value is set aside for a hand-over gets two PATCHes on one path, the
       // set-aside and the update: count the faults of the one that failed.
       const setAside = /set aside for the hand-over\) failed/.test(l);
-      const hits = injected.filter((f) => f.method === method && f.path === reqPath && (method !== 'PATCH' || SET_ASIDE.test(f.body ?? '') === setAside)).length;
+      const hits = injected.filter((f) => f.method === method && f.path === reqPath && (method !== 'PATCH' || isSetAside(f.body) === setAside)).length;
       // Sent once: a POST, or a PATCH moving a credential to another consumer or a target to
       // another upstream (sent to the old parent's path, its repeat would meet a 404). Targets
       // of one upstream share their POST's path: one of those failed.

@@ -6,12 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
+import { X509Certificate, createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { stringify } from 'yaml';
 import { loadSimFixtures } from '../../../bench/ctl/sim-fixtures';
 import type { SimStore } from '../../../bench/ctl/sim-store';
+import { STAND_IN_CA_SUBJECT } from '../../../cli/src/apply/stand-ins';
 import { normalizeTarget } from '../../../cli/src/kinds/target';
 
 type Obj = Record<string, unknown>;
@@ -71,6 +72,8 @@ const KEY_SET_IDS = ['9a0e0000-0000-4000-8000-00000000000a', '9a0e0000-0000-4000
 const UPSTREAM_IDS = ['6b0e0000-0000-4000-8000-00000000000a', '6b0e0000-0000-4000-8000-00000000000b'];
 const KEYAUTH_IDS = ['4a0e0000-0000-4000-8000-00000000000a', '4a0e0000-0000-4000-8000-00000000000b', '4a0e0000-0000-4000-8000-00000000000c'];
 const CA_IDS = ['6f1e2d3c-4b5a-4968-8776-a5b4c3d2e101', '6f1e2d3c-4b5a-4968-8776-a5b4c3d2e102'];
+/** The id CA certificate `i` (an index into CA_CERTS) has in `m`. */
+const caIdOf = (m: Model, i: number) => CA_IDS[m.caSwapped ? 1 - i : i];
 
 const PAIRS_DIR = join(__dirname, '..', '..', 'fixtures', 'cert-pairs');
 const pem = (f: string) => readFileSync(join(PAIRS_DIR, f), 'utf8');
@@ -192,8 +195,14 @@ export interface Model {
   upstreams: Upstream[];
   certificates: Certificate[];
   caCertificates: number[];
-  /** CA certificates written with their fixed id (CA_IDS). */
+  /** CA certificates written with their id (CA_IDS, caIdOf). */
   caWithId: boolean[];
+  /**
+   * Each CA certificate under the other's id (`caIdOf`): a pair whose two files differ here has
+   * the two contents, which Kong keeps unique by digest, swap under their ids (set aside for a
+   * moment, apply/temporary-release.ts), or one content move to the other id.
+   */
+  caSwapped: boolean;
   vaults: Vault[];
   keySets: KeySet[];
   keys: Key[];
@@ -419,6 +428,7 @@ export const modelArb: fc.Arbitrary<Model> = fc
     sniIds: fc.tuple(...SNIS.map(() => opt(fc.constantFrom(...SNI_IDS)))),
     caCertificates: subset([0, 1]),
     caWithId: fc.tuple(fc.boolean(), fc.boolean()),
+    caSwapped: fc.boolean(),
     vaults: fc.tuple(...VAULTS.map((p) => opt(vaultArb(p)))),
     keySets: fc.tuple(...KEY_SETS.map((name) => opt(fc.record({ name: fc.constant(name), tags, id: opt(fc.constantFrom(...KEY_SET_IDS)) }).map((k) => defined(k) as unknown as KeySet)))),
     keys: fc.tuple(
@@ -499,6 +509,7 @@ export const modelArb: fc.Arbitrary<Model> = fc
       certificates,
       caCertificates: r.caCertificates,
       caWithId,
+      caSwapped: r.caSwapped,
       vaults: uniqueIds(r.vaults.filter((v): v is Vault => Boolean(v))),
       keySets,
       keys,
@@ -541,7 +552,7 @@ export function toDeck(m: Model): Obj {
         ...(s.url ? { url: s.url } : {}),
         ...s.fields,
         ...(s.clientCert ? { client_certificate: certIdOf(m, s.clientCert) } : {}),
-        ...(s.caCerts ? { ca_certificates: s.caCerts.map((i) => CA_IDS[i]) } : {}),
+        ...(s.caCerts ? { ca_certificates: s.caCerts.map((i) => caIdOf(m, i)) } : {}),
         ...(routes.length ? { routes } : {}),
         ...(plugins.length ? { plugins } : {}),
       };
@@ -577,7 +588,7 @@ export function toDeck(m: Model): Obj {
       ...(c.snis.length ? { snis: c.snis.map((x) => defined({ name: x.name, id: x.id })) } : {}),
     }));
   }
-  if (m.caCertificates.length) doc.ca_certificates = m.caCertificates.map((i) => ({ ...(m.caWithId[i] ? { id: CA_IDS[i] } : {}), cert: CA_CERTS[i] }));
+  if (m.caCertificates.length) doc.ca_certificates = m.caCertificates.map((i) => ({ ...(m.caWithId[i] ? { id: caIdOf(m, i) } : {}), cert: CA_CERTS[i] }));
   if (m.vaults.length) doc.vaults = m.vaults.map((v) => ({ ...(v.id ? { id: v.id } : {}), name: 'env', prefix: v.prefix, ...v.fields }));
   const keyDoc = (k: Key, withSet: boolean) => defined({ id: k.id, kid: k.kid, name: k.name, jwk: k.jwk, set: withSet ? k.set : undefined });
   if (m.keySets.length) {
@@ -664,7 +675,7 @@ export function expectStoreHolds(store: SimStore, m: Model): void {
     expectFields(`service ${s.name}`, row, set, svcSchema, ['retries', 'connect_timeout', 'read_timeout', 'write_timeout', 'enabled', 'protocol']);
     if (!s.url && !('path' in s.fields)) expect(row.path, `service ${s.name}.path`).toBeNull();
     expect(refId(row, 'client_certificate'), `service ${s.name}.client_certificate`).toBe(s.clientCert ? certIdOf(m, s.clientCert) : null);
-    expect(row.ca_certificates ?? null, `service ${s.name}.ca_certificates`).toEqual(s.caCerts ? s.caCerts.map((i) => CA_IDS[i]) : null);
+    expect(row.ca_certificates ?? null, `service ${s.name}.ca_certificates`).toEqual(s.caCerts ? s.caCerts.map((i) => caIdOf(m, i)) : null);
   }
 
   const routeSchema = schemaFields('/schemas/routes');
@@ -753,7 +764,7 @@ export function expectStoreHolds(store: SimStore, m: Model): void {
   expect(store.count('ca_certificates'), 'ca_certificates').toBe(m.caCertificates.length);
   for (const i of m.caCertificates) one('ca_certificates', (o) => o.cert === CA_CERTS[i], `ca_certificate ${i}`);
 
-  for (const i of m.caCertificates) if (m.caWithId[i]) expect(one('ca_certificates', (o) => o.cert === CA_CERTS[i], `ca_certificate ${i}`).id, `ca_certificate ${i}.id`).toBe(CA_IDS[i]);
+  for (const i of m.caCertificates) if (m.caWithId[i]) expect(one('ca_certificates', (o) => o.cert === CA_CERTS[i], `ca_certificate ${i}`).id, `ca_certificate ${i}.id`).toBe(caIdOf(m, i));
 
   expect(store.count('key_sets'), 'key_sets').toBe(m.keySets.length);
   for (const ks of m.keySets) {
@@ -808,6 +819,7 @@ export function renamed(m: Model, p: string): Model {
     certificates: m.certificates.map((c) => defined({ ...c, id: c.withId ? id(CERT_PAIRS[c.pair].id) : undefined, snis: c.snis.map((x) => defined({ name: n(x.name), id: id(x.id) }) as unknown as Sni) }) as unknown as Certificate),
     caCertificates: m.caCertificates,
     caWithId: m.caWithId,
+    caSwapped: m.caSwapped,
     vaults: m.vaults.map((v) => defined({ ...v, prefix: n(v.prefix), id: id(v.id) }) as unknown as Vault),
     keySets: m.keySets.map((k) => defined({ ...k, name: n(k.name), id: id(k.id) }) as unknown as KeySet),
     // A kid of their own, in the JWK too (Kong wants the two equal).
@@ -815,8 +827,16 @@ export function renamed(m: Model, p: string): Model {
   };
 }
 
-/** A set-aside's temporary value in a write's body (apply/temporary-release.ts). */
-export const SET_ASIDE = /-kong-ctl-[0-9a-f]{8}"/;
+/**
+ * Whether a write's body is a set-aside's (apply/temporary-release.ts): a name with its suffix, or
+ * a CA certificate made to stand in for one's content (apply/stand-ins.ts).
+ */
+export function isSetAside(body: string | undefined): boolean {
+  if (!body) return false;
+  if (/-kong-ctl-[0-9a-f]{8}"/.test(body)) return true;
+  const cert = (JSON.parse(body) as { cert?: unknown }).cert;
+  return typeof cert === 'string' && cert.includes('BEGIN CERTIFICATE') && new X509Certificate(cert).subject === `CN=${STAND_IN_CA_SUBJECT}`;
+}
 
 /**
  * The writes an apply made, counted as its plan counts changes: a create is a PUT or a POST, an
@@ -827,7 +847,7 @@ export const SET_ASIDE = /-kong-ctl-[0-9a-f]{8}"/;
 export function countWrites(writes: Array<{ method: string; path: string; body?: string }>, plan: { changes: Array<{ op: string; id?: string }> }) {
   const updated = new Set(plan.changes.filter((c) => c.op === 'update' && c.id).map((c) => c.id!));
   const replaces = (w: { method: string; path: string }) => w.method === 'PUT' && updated.has(w.path.split('/').pop()!);
-  const setAsides = writes.filter((w) => w.method === 'PATCH' && SET_ASIDE.test(w.body ?? '')).length;
+  const setAsides = writes.filter((w) => w.method === 'PATCH' && isSetAside(w.body)).length;
   const count = (...ms: string[]) => writes.filter((w) => ms.includes(w.method) && !replaces(w)).length;
   return { setAsides, seen: { add: count('PUT', 'POST'), change: count('PATCH') - setAsides + writes.filter(replaces).length, destroy: count('DELETE') } };
 }
@@ -1008,6 +1028,9 @@ export function knownUnorderable(a: Model, b: Model): boolean {
     const before = s.id && a.services.find((x) => x.id === s.id);
     if (before && before.name !== s.name && a.services.some((x) => x.name === s.name)) return true;
   }
+  // A CA certificate's content (unique by digest) under another id than it lives under, while the
+  // live one stays (the two swap) or goes only once services stop naming it.
+  if (a.caSwapped !== b.caSwapped && b.caCertificates.some((i) => b.caWithId[i] && a.caCertificates.includes(i) && a.caWithId[i])) return true;
   // A custom_id taken from a live consumer that goes (deleted, as the file gives its taker another
   // id): the delete may wait for credentials moving to the taker, which waits for the value.
   const consumers = matchOf(HAND_OVER_KINDS.consumer, a, b);
@@ -1334,7 +1357,7 @@ export function withLivePlugins(a0: Model, b0: Model, picks: number[]): [Model, 
 }
 
 /** Kinds whose entities a file may make swap, under their ids, what Kong keeps unique for them. */
-const ID_SWAP_KINDS = ['plugin', 'target', 'upstream', 'acl', 'key'] as const;
+const ID_SWAP_KINDS = ['plugin', 'target', 'upstream', 'acl', 'key', 'ca_certificate'] as const;
 export type IdSwapKind = (typeof ID_SWAP_KINDS)[number];
 
 /**
@@ -1344,8 +1367,10 @@ export type IdSwapKind = (typeof ID_SWAP_KINDS)[number];
  * keys their kids. Each update claims what the other holds until it has moved, so the plan must
  * delete one and create it again with its id (diff/replacements.ts). Or two upstreams swap names
  * under their ids, each target keeping its id under its name: a name set aside for the moment,
- * and the targets, which move to the other upstream, a cycle again. Independent draws rarely
- * make such a swap.
+ * and the targets, which move to the other upstream, a cycle again. Or the two CA certificates
+ * swap contents under their ids, the services naming them following their contents: a content
+ * set aside for the moment (a CA certificate made for it). Independent draws rarely make such a
+ * swap.
  */
 export function withIdSwap(a0: Model, b0: Model, kind: IdSwapKind): [Model, Model] {
   const a = structuredClone(a0);
@@ -1408,6 +1433,10 @@ export function withIdSwap(a0: Model, b0: Model, kind: IdSwapKind): [Model, Mode
     const acl = (consumer: string, id: string, tags: string[]): Cred => ({ kind: 'acls', consumer, id, fields: { group: g, tags } });
     a.creds.push(acl(cs[0], G0, ['t1']), acl(cs[1], G1, ['t2']));
     b.creds.push(acl(cs[0], G1, ['t2']), acl(cs[1], G0, ['t1']));
+  } else if (kind === 'ca_certificate') {
+    for (const m of [a, b]) Object.assign(m, { caCertificates: [0, 1], caWithId: [true, true] });
+    a.caSwapped = false;
+    b.caSwapped = true;
   } else {
     // Both keys outside any set, so each is its kid.
     for (const m of [a, b]) {
