@@ -1098,7 +1098,8 @@ export function partialOf(a: Model, b: Model, kinds: Array<'service' | 'consumer
  * `b` without the ids that would make it replace a live entity of `a` (the same name under
  * another id, or an id where `a`'s file gave none, so Kong chose one): each takes the id `a`
  * gave its namesake, if any. What --no-deletes cannot apply (the live entity would have to go
- * first) becomes what it can. Certificates and CA certificates keep `a`'s choice of an id, and a
+ * first) becomes what it can. Certificates and CA certificates keep `a`'s choice of an id (and
+ * which one), and a
  * service naming one by an id it will not have leaves it out; a key stays in its live set (and
  * takes the id of the live key it then is); and a custom_id or key name that a live entity the
  * file does not name holds is left out.
@@ -1197,6 +1198,10 @@ export function withoutReplacements(a: Model, b0: Model): Model {
     if (live) c.withId = live.withId;
   }
   for (const i of b.caCertificates) if (a.caCertificates.includes(i)) b.caWithId[i] = a.caWithId[i];
+  // And the ids `a` gave them, unless both swap contents under their ids (an update each, one
+  // set aside first): one content alone under the other id is a create that needs its old id gone.
+  const sharedCas = b.caCertificates.filter((i) => a.caCertificates.includes(i) && a.caWithId[i] && b.caWithId[i]);
+  if (sharedCas.length < 2) b.caSwapped = a.caSwapped;
   for (const s of b.services) {
     if (s.clientCert && !b.certificates.find((c) => c.pair === s.clientCert)?.withId) delete s.clientCert;
     if (s.caCerts) {
